@@ -1,0 +1,360 @@
+/* SecureContext: credentials and trust, configured then frozen.
+ *
+ * Setters parse their input at once, so a bad PEM or a wrong passphrase is
+ * reported by the call that brought it (as Node's createSecureContext
+ * throws). GnuTLS objects are assembled when the first socket freezes the
+ * context; from then on it is read-only and shared, reference counted.
+ */
+#include "context.h"
+
+#include <gnutls/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handle.h"
+#include "tlsplug.h"
+
+/* Node's default suites as far as GnuTLS has them (DHE needs `dhparam`,
+ * so it is not in the default, as in Node). The versions are added from
+ * minVersion/maxVersion. */
+#define TP_DEFAULT_SUITES                                                           \
+    "+ECDHE-RSA:+ECDHE-ECDSA:+RSA:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:"    \
+    "+AES-128-CBC:+AES-256-CBC:+AES-128-CCM:+AES-256-CCM:+AEAD:+SHA256:+SHA384:"    \
+    "+SHA1:+COMP-NULL:+SIGN-ALL:+GROUP-ALL:+CTYPE-X509"
+
+/* Node's version names, in ascending order. */
+static const struct {
+    const char *node;
+    gnutls_protocol_t gnutls;
+    const char *priority;
+} versions[] = {
+    {"TLSv1", GNUTLS_TLS1_0, "+VERS-TLS1.0"},
+    {"TLSv1.1", GNUTLS_TLS1_1, "+VERS-TLS1.1"},
+    {"TLSv1.2", GNUTLS_TLS1_2, "+VERS-TLS1.2"},
+    {"TLSv1.3", GNUTLS_TLS1_3, "+VERS-TLS1.3"},
+};
+#define NVERSIONS (sizeof versions / sizeof *versions)
+
+static struct tlsplug_context *get(tlsplug_context *h)
+{
+    return tp_handle_get(h, TP_TAG_CONTEXT);
+}
+
+TLSPLUG_API int tlsplug_context_new(tlsplug_context **out)
+{
+    if (!out)
+        return TLSPLUG_E_INVAL;
+    struct tlsplug_context *c = calloc(1, sizeof *c);
+    if (!c)
+        return TLSPLUG_E_NOMEM;
+    tp_error_clear(&c->err);
+    atomic_init(&c->refs, 1);
+    c->min_version = GNUTLS_TLS1_2; /* Node's DEFAULT_MIN_VERSION */
+    c->max_version = GNUTLS_TLS1_3; /* Node's DEFAULT_MAX_VERSION */
+    pthread_mutex_init(&c->lock, NULL);
+    c->handle = tp_handle_new(TP_TAG_CONTEXT, c);
+    if (!c->handle) {
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        return TLSPLUG_E_NOMEM;
+    }
+    *out = (tlsplug_context *)c->handle;
+    return TLSPLUG_OK;
+}
+
+static void destroy(struct tlsplug_context *c)
+{
+    for (unsigned i = 0; i < c->nkeys; i++)
+        gnutls_x509_privkey_deinit(c->keys[i]);
+    free(c->keys);
+    for (unsigned i = 0; i < c->nchains; i++) {
+        for (unsigned j = 0; j < c->chains[i].n; j++)
+            gnutls_x509_crt_deinit(c->chains[i].certs[j]);
+        gnutls_free(c->chains[i].certs);
+    }
+    free(c->chains);
+    tp_buf_free(&c->ca_pem);
+    if (c->cred)
+        gnutls_certificate_free_credentials(c->cred);
+    if (c->priority)
+        gnutls_priority_deinit(c->priority);
+    if (c->trust)
+        gnutls_x509_trust_list_deinit(c->trust, 1);
+    tp_error_clear(&c->err);
+    gnutls_memset(c->ticket_keys, 0, sizeof c->ticket_keys);
+    gnutls_memset(c->stek, 0, sizeof c->stek);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+void tp_context_release(struct tlsplug_context *c)
+{
+    if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1)
+        destroy(c);
+}
+
+TLSPLUG_API int tlsplug_context_free(tlsplug_context *h)
+{
+    if (!h)
+        return TLSPLUG_OK;
+    struct tlsplug_context *c = get(h);
+    if (!c || tp_handle_retire(h, TP_TAG_CONTEXT) != 0)
+        return TLSPLUG_E_BADHANDLE;
+    tp_context_release(c);
+    return TLSPLUG_OK;
+}
+
+/* Common checks of the PEM setters; answers OK or a status with detail. */
+static int check_setter(struct tlsplug_context *c, const uint8_t *pem, size_t len)
+{
+    if (!pem || len == 0 || len > UINT32_MAX)
+        return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE",
+                       "expected a non-empty PEM buffer");
+    if (c->frozen)
+        return tp_fail(&c->err, TLSPLUG_E_STATE, "ERR_TLS_CONTEXT_FROZEN",
+                       "the context is in use by a socket and can no longer change");
+    return TLSPLUG_OK;
+}
+
+TLSPLUG_API int tlsplug_context_add_key(tlsplug_context *h, const uint8_t *pem, size_t len,
+                                        const char *passphrase)
+{
+    struct tlsplug_context *c = get(h);
+    if (!c)
+        return TLSPLUG_E_BADHANDLE;
+    int rc = check_setter(c, pem, len);
+    if (rc)
+        return rc;
+    gnutls_x509_privkey_t key;
+    if (gnutls_x509_privkey_init(&key) < 0)
+        return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+    gnutls_datum_t d = {(unsigned char *)pem, (unsigned)len};
+    int err = gnutls_x509_privkey_import2(key, &d, GNUTLS_X509_FMT_PEM, passphrase, 0);
+    if (err < 0) {
+        gnutls_x509_privkey_deinit(key);
+        int bad_pass = err == GNUTLS_E_DECRYPTION_FAILED;
+        tp_fail_gnutls(&c->err, TLSPLUG_E_CREDENTIALS, err, -1, 0,
+                       bad_pass ? "key: bad decrypt (wrong or missing passphrase)"
+                                : "key: not a usable PEM private key");
+        tp_error_set_code(&c->err, bad_pass ? "ERR_OSSL_BAD_DECRYPT" : "ERR_OSSL_PEM_NO_START_LINE");
+        return TLSPLUG_E_CREDENTIALS;
+    }
+    gnutls_x509_privkey_t *keys = realloc(c->keys, (c->nkeys + 1) * sizeof *keys);
+    if (!keys) {
+        gnutls_x509_privkey_deinit(key);
+        return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+    }
+    keys[c->nkeys++] = key;
+    c->keys = keys;
+    return TLSPLUG_OK;
+}
+
+/* Import every certificate of a PEM buffer; the count, or a status. */
+static int import_certs(struct tlsplug_context *c, const uint8_t *pem, size_t len,
+                        const char *what, gnutls_x509_crt_t **out, unsigned *n)
+{
+    gnutls_datum_t d = {(unsigned char *)pem, (unsigned)len};
+    int err = gnutls_x509_crt_list_import2(out, n, &d, GNUTLS_X509_FMT_PEM, 0);
+    if (err < 0 || *n == 0) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "%s: no PEM certificate could be read", what);
+        tp_fail_gnutls(&c->err, TLSPLUG_E_CREDENTIALS, err < 0 ? err : GNUTLS_E_BASE64_DECODING_ERROR,
+                       -1, 0, msg);
+        tp_error_set_code(&c->err, "ERR_OSSL_PEM_NO_START_LINE");
+        return TLSPLUG_E_CREDENTIALS;
+    }
+    return TLSPLUG_OK;
+}
+
+TLSPLUG_API int tlsplug_context_add_cert(tlsplug_context *h, const uint8_t *pem, size_t len)
+{
+    struct tlsplug_context *c = get(h);
+    if (!c)
+        return TLSPLUG_E_BADHANDLE;
+    int rc = check_setter(c, pem, len);
+    if (rc)
+        return rc;
+    tp_chain chain = {0};
+    rc = import_certs(c, pem, len, "cert", &chain.certs, &chain.n);
+    if (rc)
+        return rc;
+    tp_chain *chains = realloc(c->chains, (c->nchains + 1) * sizeof *chains);
+    if (!chains) {
+        for (unsigned j = 0; j < chain.n; j++)
+            gnutls_x509_crt_deinit(chain.certs[j]);
+        gnutls_free(chain.certs);
+        return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+    }
+    chains[c->nchains++] = chain;
+    c->chains = chains;
+    return TLSPLUG_OK;
+}
+
+TLSPLUG_API int tlsplug_context_add_ca(tlsplug_context *h, const uint8_t *pem, size_t len)
+{
+    struct tlsplug_context *c = get(h);
+    if (!c)
+        return TLSPLUG_E_BADHANDLE;
+    int rc = check_setter(c, pem, len);
+    if (rc)
+        return rc;
+    /* Parse only to validate; the trust list is built from the PEM later. */
+    gnutls_x509_crt_t *certs = NULL;
+    unsigned n = 0;
+    rc = import_certs(c, pem, len, "ca", &certs, &n);
+    if (rc)
+        return rc;
+    for (unsigned j = 0; j < n; j++)
+        gnutls_x509_crt_deinit(certs[j]);
+    gnutls_free(certs);
+    if (tp_buf_append(&c->ca_pem, pem, len) != 0 || tp_buf_append(&c->ca_pem, "\n", 1) != 0)
+        return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+    c->have_ca = 1;
+    return TLSPLUG_OK;
+}
+
+static int set_version(tlsplug_context *h, const char *name, int is_max)
+{
+    struct tlsplug_context *c = get(h);
+    if (!c)
+        return TLSPLUG_E_BADHANDLE;
+    if (c->frozen)
+        return tp_fail(&c->err, TLSPLUG_E_STATE, "ERR_TLS_CONTEXT_FROZEN",
+                       "the context is in use by a socket and can no longer change");
+    for (size_t i = 0; name && i < NVERSIONS; i++) {
+        if (strcmp(name, versions[i].node) == 0) {
+            *(is_max ? &c->max_version : &c->min_version) = (int)versions[i].gnutls;
+            return TLSPLUG_OK;
+        }
+    }
+    return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_TLS_INVALID_PROTOCOL_VERSION",
+                   "'%s' is not a valid TLS protocol version", name ? name : "(null)");
+}
+
+TLSPLUG_API int tlsplug_context_set_min_version(tlsplug_context *h, const char *version)
+{
+    return set_version(h, version, 0);
+}
+
+TLSPLUG_API int tlsplug_context_set_max_version(tlsplug_context *h, const char *version)
+{
+    return set_version(h, version, 1);
+}
+
+/* The key whose public key is the leaf's, or NULL. */
+static gnutls_x509_privkey_t key_for(struct tlsplug_context *c, gnutls_x509_crt_t leaf)
+{
+    unsigned char want[64], have[64];
+    size_t wn = sizeof want;
+    if (gnutls_x509_crt_get_key_id(leaf, GNUTLS_KEYID_USE_SHA256, want, &wn) < 0)
+        return NULL;
+    for (unsigned i = 0; i < c->nkeys; i++) {
+        size_t hn = sizeof have;
+        if (gnutls_x509_privkey_get_key_id(c->keys[i], GNUTLS_KEYID_USE_SHA256, have, &hn) == 0 &&
+            hn == wn && memcmp(want, have, wn) == 0)
+            return c->keys[i];
+    }
+    return NULL;
+}
+
+/* Assemble the GnuTLS objects; under c->lock, before `frozen` is set. */
+static int build(struct tlsplug_context *c)
+{
+    int err = gnutls_certificate_allocate_credentials(&c->cred);
+    if (err < 0)
+        return tp_fail_gnutls(&c->err, TLSPLUG_E_NOMEM, err, -1, 0, "credentials");
+    if (c->nkeys && !c->nchains)
+        return tp_fail(&c->err, TLSPLUG_E_CREDENTIALS, "ERR_TLS_CERT_MISSING",
+                       "a private key was given without a certificate (`cert`)");
+    for (unsigned i = 0; i < c->nchains; i++) {
+        gnutls_x509_privkey_t key = key_for(c, c->chains[i].certs[0]);
+        if (!key)
+            return tp_fail(&c->err, TLSPLUG_E_CREDENTIALS, "ERR_OSSL_X509_KEY_VALUES_MISMATCH",
+                           "key values mismatch: certificate chain %u has no matching `key`", i);
+        err = gnutls_certificate_set_x509_key(c->cred, c->chains[i].certs, c->chains[i].n, key);
+        if (err < 0)
+            return tp_fail_gnutls(&c->err, TLSPLUG_E_CREDENTIALS, err, -1, 0, "cert");
+    }
+    if (c->have_ca) {
+        /* The server names these CAs in its CertificateRequest. */
+        gnutls_datum_t d = {(unsigned char *)tp_buf_peek(&c->ca_pem), (unsigned)tp_buf_len(&c->ca_pem)};
+        err = gnutls_certificate_set_x509_trust_mem(c->cred, &d, GNUTLS_X509_FMT_PEM);
+        if (err < 0)
+            return tp_fail_gnutls(&c->err, TLSPLUG_E_CREDENTIALS, err, -1, 0, "ca");
+    }
+    /* Node gives every context random ticket keys. GnuTLS wants 64 bytes
+     * where Node has 48: derive them in a fixed way (SHA-512), so equal
+     * ticketKeys resume across servers and processes. */
+    err = gnutls_rnd(GNUTLS_RND_KEY, c->ticket_keys, sizeof c->ticket_keys);
+    if (err == 0)
+        err = gnutls_hash_fast(GNUTLS_DIG_SHA512, c->ticket_keys, sizeof c->ticket_keys, c->stek);
+    if (err < 0)
+        return tp_fail_gnutls(&c->err, TLSPLUG_E_INTERNAL, err, -1, 0, "ticket keys");
+    if (c->min_version > c->max_version)
+        return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_TLS_PROTOCOL_VERSION_CONFLICT",
+                       "minVersion is greater than maxVersion");
+    char prio[512] = "NONE";
+    for (size_t i = NVERSIONS; i-- > 0;) /* highest first: GnuTLS prefers the first */
+        if ((int)versions[i].gnutls >= c->min_version && (int)versions[i].gnutls <= c->max_version) {
+            strcat(prio, ":");
+            strcat(prio, versions[i].priority);
+        }
+    strcat(prio, ":" TP_DEFAULT_SUITES);
+    const char *errpos = NULL;
+    err = gnutls_priority_init2(&c->priority, prio, &errpos, 0);
+    if (err < 0)
+        return tp_fail_gnutls(&c->err, TLSPLUG_E_INTERNAL, err, -1, 0, "priority");
+    return TLSPLUG_OK;
+}
+
+int tp_context_acquire(struct tlsplug_context *c)
+{
+    int rc = TLSPLUG_OK;
+    pthread_mutex_lock(&c->lock);
+    if (!c->frozen) {
+        rc = build(c);
+        if (rc == TLSPLUG_OK) {
+            c->frozen = 1;
+        } else {
+            /* Leave nothing half-built: the host may fix the options. */
+            if (c->cred)
+                gnutls_certificate_free_credentials(c->cred);
+            if (c->priority)
+                gnutls_priority_deinit(c->priority);
+            c->cred = NULL;
+            c->priority = NULL;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (rc == TLSPLUG_OK)
+        atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+    return rc;
+}
+
+gnutls_x509_trust_list_t tp_context_trust(struct tlsplug_context *c)
+{
+    pthread_mutex_lock(&c->lock);
+    if (!c->trust && !c->trust_failed) {
+        gnutls_x509_trust_list_t tl;
+        int err = gnutls_x509_trust_list_init(&tl, 0);
+        if (err == 0) {
+            if (c->have_ca) {
+                gnutls_datum_t d = {(unsigned char *)tp_buf_peek(&c->ca_pem),
+                                    (unsigned)tp_buf_len(&c->ca_pem)};
+                err = gnutls_x509_trust_list_add_trust_mem(tl, &d, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
+            } else {
+                err = gnutls_x509_trust_list_add_system_trust(tl, 0, 0);
+            }
+            if (err < 0) {
+                gnutls_x509_trust_list_deinit(tl, 1);
+            } else {
+                c->trust = tl;
+            }
+        }
+        c->trust_failed = c->trust == NULL;
+    }
+    gnutls_x509_trust_list_t tl = c->trust;
+    pthread_mutex_unlock(&c->lock);
+    return tl;
+}

@@ -1,0 +1,39 @@
+/* Handle table: how opaque handles are made, checked and retired.
+ *
+ * A handle is not a pointer to the object. It is an encoded word: a marker
+ * bit, the handle's type tag, a slot index and the slot's generation. The
+ * marker sits in the top bit, so a handle can never equal a user-space
+ * address: a real pointer passed by mistake, NULL, a handle of another type,
+ * or one whose object was freed (the generation moved on) all fail the check
+ * without the library ever dereferencing what it was given. That is what lets
+ * garbage-collected hosts double-free safely (DESIGN.md, ABI rules).
+ */
+#ifndef TLSPLUG_HANDLE_H
+#define TLSPLUG_HANDLE_H
+
+#include <stdint.h>
+
+enum tp_tag {
+    TP_TAG_CONTEXT = 1, /* matches the registry's handle tags */
+    TP_TAG_SOCKET = 2,
+    TP_TAG_SERVER = 3,
+    TP_TAG_LOOP = 4,
+    TP_TAG_MAX = 15
+};
+
+/* Register `obj` under a new handle of type `tag`; 0 when out of memory. */
+uintptr_t tp_handle_new(enum tp_tag tag, void *obj);
+
+/* The object behind `h` if it is live and of type `tag`, else NULL. */
+void *tp_handle_get(const void *h, enum tp_tag tag);
+
+/* The tag of a live handle of any type, or 0. */
+enum tp_tag tp_handle_tag(const void *h);
+
+/* The object of a live handle of any type, or NULL. */
+void *tp_handle_get_any(const void *h);
+
+/* Retire `h`: later lookups fail. Answers 0, or -1 when `h` was not live. */
+int tp_handle_retire(const void *h, enum tp_tag tag);
+
+#endif

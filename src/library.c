@@ -1,0 +1,124 @@
+/* Library-wide entry points: versions, status names, error detail. */
+#include <gnutls/gnutls.h>
+#include <pthread.h>
+#include <stdio.h>
+
+#include "context.h"
+#include "handle.h"
+#include "socket.h"
+#include "tlsplug.h"
+
+TLSPLUG_API int tlsplug_abi_version(void)
+{
+    return TLSPLUG_ABI_VERSION;
+}
+
+static char version[96];
+static pthread_once_t version_once = PTHREAD_ONCE_INIT;
+
+static void fill_version(void)
+{
+    snprintf(version, sizeof version, "tlsplug %s (GnuTLS %s)", TLSPLUG_VERSION,
+             gnutls_check_version(NULL));
+}
+
+TLSPLUG_API const char *tlsplug_version_string(void)
+{
+    pthread_once(&version_once, fill_version);
+    return version;
+}
+
+TLSPLUG_API const char *tlsplug_status_name(int status)
+{
+    switch (status) {
+    case TLSPLUG_OK: return "TLSPLUG_OK";
+    case TLSPLUG_E_BADHANDLE: return "TLSPLUG_E_BADHANDLE";
+    case TLSPLUG_E_INVAL: return "TLSPLUG_E_INVAL";
+    case TLSPLUG_E_NOMEM: return "TLSPLUG_E_NOMEM";
+    case TLSPLUG_E_BUFSIZE: return "TLSPLUG_E_BUFSIZE";
+    case TLSPLUG_E_STATE: return "TLSPLUG_E_STATE";
+    case TLSPLUG_E_AGAIN: return "TLSPLUG_E_AGAIN";
+    case TLSPLUG_E_TLS: return "TLSPLUG_E_TLS";
+    case TLSPLUG_E_CLOSED: return "TLSPLUG_E_CLOSED";
+    case TLSPLUG_E_UNAVAILABLE: return "TLSPLUG_E_UNAVAILABLE";
+    case TLSPLUG_E_UNSUPPORTED: return "TLSPLUG_E_UNSUPPORTED";
+    case TLSPLUG_E_VERIFY: return "TLSPLUG_E_VERIFY";
+    case TLSPLUG_E_CREDENTIALS: return "TLSPLUG_E_CREDENTIALS";
+    case TLSPLUG_E_INTERNAL: return "TLSPLUG_E_INTERNAL";
+    default: return "TLSPLUG_E_UNKNOWN";
+    }
+}
+
+/* Copy the error record of any live handle (the caller clears the copy).
+ * A context may be shared across threads, so its record is read under its
+ * lock. */
+static int error_of(const void *h, tp_error *out)
+{
+    switch (tp_handle_tag(h)) {
+    case TP_TAG_CONTEXT: {
+        struct tlsplug_context *c = tp_handle_get(h, TP_TAG_CONTEXT);
+        if (!c)
+            return TLSPLUG_E_BADHANDLE;
+        pthread_mutex_lock(&c->lock);
+        tp_error_copy(out, &c->err);
+        pthread_mutex_unlock(&c->lock);
+        return TLSPLUG_OK;
+    }
+    case TP_TAG_SOCKET: {
+        struct tlsplug_socket *s = tp_handle_get(h, TP_TAG_SOCKET);
+        if (!s)
+            return TLSPLUG_E_BADHANDLE;
+        tp_error_copy(out, &s->err);
+        return TLSPLUG_OK;
+    }
+    default:
+        return TLSPLUG_E_BADHANDLE;
+    }
+}
+
+TLSPLUG_API int tlsplug_error_get(const void *handle, int field, char *buf, size_t cap,
+                                  size_t *len)
+{
+    tp_error e = {0};
+    int rc = error_of(handle, &e);
+    if (rc)
+        return rc;
+    const char *text = NULL;
+    if (!len || (cap && !buf))
+        rc = TLSPLUG_E_INVAL;
+    else if (field == TLSPLUG_ERROR_MESSAGE)
+        text = e.message;
+    else if (field == TLSPLUG_ERROR_CODE)
+        text = e.code;
+    else if (field == TLSPLUG_ERROR_GNUTLS)
+        text = e.gnutls ? gnutls_strerror_name(e.gnutls) : NULL;
+    else
+        rc = TLSPLUG_E_INVAL;
+    if (rc == TLSPLUG_OK)
+        rc = e.status == 0 || !text || !*text ? TLSPLUG_E_UNAVAILABLE
+                                              : tp_copy_string(text, buf, cap, len);
+    tp_error_clear(&e);
+    return rc;
+}
+
+TLSPLUG_API int tlsplug_error_detail(const void *handle, int *status, int *gnutls_error,
+                                     int *alert, int *alert_direction)
+{
+    tp_error e = {0};
+    int rc = error_of(handle, &e);
+    if (rc)
+        return rc;
+    if (e.status != 0) {
+        if (status)
+            *status = e.status;
+        if (gnutls_error)
+            *gnutls_error = e.gnutls;
+        if (alert)
+            *alert = e.alert;
+        if (alert_direction)
+            *alert_direction = e.alert_dir;
+    }
+    rc = e.status ? TLSPLUG_OK : TLSPLUG_E_UNAVAILABLE;
+    tp_error_clear(&e);
+    return rc;
+}

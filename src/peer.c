@@ -1,0 +1,83 @@
+/* Verifying the peer when the handshake completes, as Node does: the chain
+ * against the context's trust (verify.c), then, on a client, the host name
+ * against the leaf (identity.c). The handshake itself never fails on
+ * verification: Node finishes it and then destroys the socket. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "identity.h"
+#include "socket.h"
+#include "verify.h"
+
+/* Room for Node's reason with a long list of altnames. */
+#define REASON_MAX 4096
+
+static void set_code(struct tlsplug_socket *s, const char *code)
+{
+    snprintf(s->auth_code, sizeof s->auth_code, "%s", code);
+}
+
+/* The client's host-name check; answers 0 or fills s->err. */
+static int check_identity(struct tlsplug_socket *s, const gnutls_datum_t *leaf_der)
+{
+    gnutls_x509_crt_t leaf;
+    if (gnutls_x509_crt_init(&leaf) < 0)
+        return tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+    int rc = gnutls_x509_crt_import(leaf, leaf_der, GNUTLS_X509_FMT_DER);
+    if (rc < 0) {
+        gnutls_x509_crt_deinit(leaf);
+        return tp_fail(&s->err, TLSPLUG_E_VERIFY, "ERR_TLS_CERT_ALTNAME_INVALID",
+                       "Hostname/IP does not match certificate's altnames: unreadable certificate");
+    }
+    /* Node checks options.servername || options.host || 'localhost'. */
+    const char *host = s->servername ? s->servername : "localhost";
+    char *reason = malloc(REASON_MAX);
+    if (!reason) {
+        gnutls_x509_crt_deinit(leaf);
+        return tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+    }
+    rc = tp_check_server_identity(host, leaf, reason, REASON_MAX);
+    gnutls_x509_crt_deinit(leaf);
+    if (rc != 0)
+        tp_fail(&s->err, TLSPLUG_E_VERIFY, "ERR_TLS_CERT_ALTNAME_INVALID",
+                "Hostname/IP does not match certificate's altnames: %s", reason);
+    free(reason);
+    return rc == 0 ? 0 : TLSPLUG_E_VERIFY;
+}
+
+int tp_socket_verify_peer(struct tlsplug_socket *s)
+{
+    s->authorized = 0;
+    s->auth_code[0] = 0;
+    if (s->role == TLSPLUG_ROLE_SERVER && !s->request_cert)
+        return TLSPLUG_OK; /* Node: authorized false, no error, nothing to check */
+
+    unsigned n = 0;
+    const gnutls_datum_t *chain = gnutls_certificate_get_peers(s->session, &n);
+    if (!chain)
+        n = 0;
+    gnutls_x509_trust_list_t tl = tp_context_trust(s->ctx);
+    tp_verify_result res = {0, "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+                            "unable to get local issuer certificate"};
+    /* OpenSSL checks the purpose by role, and Node reports INVALID_PURPOSE. */
+    tp_verify_opts opts = {
+        .purpose = s->role == TLSPLUG_ROLE_CLIENT ? TP_PURPOSE_SSL_SERVER : TP_PURPOSE_SSL_CLIENT,
+    };
+    if (tl)
+        tp_verify_chain_ex(tl, chain, n, &opts, time(NULL), &res);
+
+    if (!res.authorized) {
+        set_code(s, res.code);
+        tp_fail(&s->err, TLSPLUG_E_VERIFY, res.code, "%s", res.message);
+    } else if (s->role == TLSPLUG_ROLE_CLIENT && !gnutls_session_is_resumed(s->session) &&
+               check_identity(s, &chain[0]) != 0) {
+        /* Node skips the identity check on a resumed session. */
+        set_code(s, s->err.code);
+    } else {
+        s->authorized = 1;
+        return TLSPLUG_OK;
+    }
+    return s->reject_unauthorized ? TLSPLUG_E_VERIFY : TLSPLUG_OK;
+}

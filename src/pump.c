@@ -1,0 +1,337 @@
+/* The sans-IO pump: ciphertext in (feed), ciphertext out (pull), cleartext
+ * in (write) and out (the `data` event or read), one GnuTLS session between.
+ *
+ * GnuTLS reads and writes through in-memory transport functions: pushes
+ * append to `out`; pulls take from `in` and report EAGAIN when it is empty
+ * (the `starved` flag tells a real "needs input" from GnuTLS's habit of
+ * answering EAGAIN after each post-handshake message, GNUTLS_MAP.md
+ * section 12). Nothing here knows about file descriptors.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "socket.h"
+
+/* Bounds on loops that GnuTLS could, through a bug or a hostile peer, keep
+ * busy without consuming input. */
+#define MAX_SPINS 100000
+
+/* ---------------------------------------------------------------- transport */
+
+static ssize_t push_fn(gnutls_transport_ptr_t p, const void *data, size_t n)
+{
+    struct tlsplug_socket *s = p;
+    if (tp_buf_append(&s->out, data, n) != 0) {
+        gnutls_transport_set_errno(s->session, ENOMEM);
+        return -1;
+    }
+    return (ssize_t)n;
+}
+
+static ssize_t vec_push_fn(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
+{
+    struct tlsplug_socket *s = p;
+    ssize_t total = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        if (tp_buf_append(&s->out, iov[i].iov_base, iov[i].iov_len) != 0) {
+            gnutls_transport_set_errno(s->session, ENOMEM);
+            return -1;
+        }
+        total += (ssize_t)iov[i].iov_len;
+    }
+    return total;
+}
+
+static ssize_t pull_fn(gnutls_transport_ptr_t p, void *data, size_t n)
+{
+    struct tlsplug_socket *s = p;
+    if (tp_buf_len(&s->in) == 0) {
+        if (s->in_eof)
+            return 0;
+        s->starved = 1;
+        gnutls_transport_set_errno(s->session, EAGAIN);
+        return -1;
+    }
+    return (ssize_t)tp_buf_take(&s->in, data, n);
+}
+
+/* Always installed: GnuTLS's default treats the transport as an fd. */
+static int pull_timeout_fn(gnutls_transport_ptr_t p, unsigned ms)
+{
+    (void)ms;
+    struct tlsplug_socket *s = p;
+    return tp_buf_len(&s->in) > 0 || s->in_eof;
+}
+
+void tp_pump_attach(struct tlsplug_socket *s)
+{
+    gnutls_transport_set_ptr(s->session, s);
+    gnutls_transport_set_push_function(s->session, push_fn);
+    gnutls_transport_set_vec_push_function(s->session, vec_push_fn);
+    gnutls_transport_set_pull_function(s->session, pull_fn);
+    gnutls_transport_set_pull_timeout_function(s->session, pull_timeout_fn);
+}
+
+/* ---------------------------------------------------------------- failures */
+
+/* A GnuTLS failure: send the alert that fits (GnuTLS sends none by itself
+ * on a fatal error), record Node's code, go fatal. */
+int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what)
+{
+    int alert = -1, dir = TLSPLUG_ALERT_NONE;
+    if (err == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+        alert = (int)gnutls_alert_get(s->session);
+        dir = TLSPLUG_ALERT_RECEIVED;
+    } else if (err != GNUTLS_E_PREMATURE_TERMINATION && !s->in_eof) {
+        int level;
+        int a = gnutls_error_to_alert(err, &level);
+        if (err == GNUTLS_E_NO_CERTIFICATE_FOUND &&
+            gnutls_protocol_get_version(s->session) != GNUTLS_TLS1_3) {
+            /* GnuTLS would say decode_error; OpenSSL and Node say handshake_failure. */
+            a = GNUTLS_A_HANDSHAKE_FAILURE;
+            if (gnutls_alert_send(s->session, GNUTLS_AL_FATAL, GNUTLS_A_HANDSHAKE_FAILURE) < 0)
+                a = -1;
+        } else if (a >= 0 && gnutls_alert_send_appropriate(s->session, err) < 0) {
+            a = -1;
+        }
+        if (a >= 0) {
+            alert = a;
+            dir = TLSPLUG_ALERT_SENT;
+        }
+    }
+    tp_fail_gnutls(&s->err, TLSPLUG_E_TLS, err, alert, dir, what);
+    if (err == GNUTLS_E_PREMATURE_TERMINATION && !s->secure)
+        tp_error_set_message(&s->err,
+                             "Client network socket disconnected before secure TLS connection was established");
+    return tp_socket_fatal(s, TLSPLUG_E_TLS);
+}
+
+/* ---------------------------------------------------------------- writing */
+
+int tp_pump_send(struct tlsplug_socket *s, const uint8_t *p, size_t n)
+{
+    int spins = 0;
+    while (n > 0) {
+        ssize_t w = gnutls_record_send(s->session, p, n);
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+            continue;
+        }
+        /* The push function never blocks, so EAGAIN can only be transient. */
+        if ((w == GNUTLS_E_AGAIN || w == GNUTLS_E_INTERRUPTED) && ++spins < MAX_SPINS)
+            continue;
+        return tp_pump_tls_failure(s, (int)w, "write");
+    }
+    return TLSPLUG_OK;
+}
+
+void tp_pump_maybe_close(struct tlsplug_socket *s)
+{
+    if (s->ended && s->peer_ended)
+        tp_socket_close(s);
+}
+
+/* Queue close_notify once the handshake allows it (Node's end()). */
+int tp_pump_end(struct tlsplug_socket *s)
+{
+    s->end_requested = 1;
+    if (s->ended || s->closed || !s->secure || s->renegotiating)
+        return TLSPLUG_OK; /* handshake_done() comes back here */
+    int err;
+    int spins = 0;
+    do
+        err = gnutls_bye(s->session, GNUTLS_SHUT_WR);
+    while ((err == GNUTLS_E_AGAIN || err == GNUTLS_E_INTERRUPTED) && ++spins < MAX_SPINS);
+    if (err < 0)
+        return tp_pump_tls_failure(s, err, "end");
+    s->ended = 1;
+    tp_pump_maybe_close(s);
+    return TLSPLUG_OK;
+}
+
+/* The peer will send no more: Node's `end`, and with allowHalfOpen false
+ * our own end follows at once. */
+static void on_peer_end(struct tlsplug_socket *s)
+{
+    if (s->peer_ended)
+        return;
+    s->peer_ended = 1;
+    tp_emit(s, TLSPLUG_EV_END, NULL, 0);
+    if (s->freed || s->closed)
+        return;
+    if (!s->allow_half_open)
+        tp_pump_end(s);
+    tp_pump_maybe_close(s);
+}
+
+/* ---------------------------------------------------------------- handshake */
+
+static int handshake_done(struct tlsplug_socket *s)
+{
+    if (s->secure) { /* a renegotiation finished */
+        s->renegotiating = 0;
+    } else {
+        int rc = tp_socket_verify_peer(s);
+        s->secure = 1;
+        if (rc != TLSPLUG_OK) /* rejectUnauthorized: Node destroys with the error */
+            return tp_socket_fatal(s, rc);
+    }
+    /* Writes made while the handshake ran go first, then the event. */
+    if (tp_buf_len(&s->pending)) {
+        int rc = tp_pump_send(s, tp_buf_peek(&s->pending), tp_buf_len(&s->pending));
+        tp_buf_free(&s->pending);
+        if (rc)
+            return rc;
+    }
+    if (!s->renegotiating && s->started == 1) {
+        s->started = 2; /* the secure event is emitted once */
+        tp_emit(s, s->role == TLSPLUG_ROLE_CLIENT ? TLSPLUG_EV_SECURE_CONNECT : TLSPLUG_EV_SECURE,
+                NULL, 0);
+        if (s->freed || s->closed)
+            return TLSPLUG_OK;
+    }
+    if (s->end_requested)
+        return tp_pump_end(s);
+    return TLSPLUG_OK;
+}
+
+static int handshake_step(struct tlsplug_socket *s)
+{
+    for (int spins = 0; spins < MAX_SPINS; spins++) {
+        s->starved = 0;
+        int err = gnutls_handshake(s->session);
+        if (err == 0)
+            return handshake_done(s);
+        if (err == GNUTLS_E_AGAIN || err == GNUTLS_E_INTERRUPTED ||
+            err == GNUTLS_E_GOT_APPLICATION_DATA)
+            return TLSPLUG_OK; /* needs input, or the host must read first */
+        if (err == GNUTLS_E_WARNING_ALERT_RECEIVED)
+            continue;
+        return tp_pump_tls_failure(s, err, "handshake");
+    }
+    return tp_pump_tls_failure(s, GNUTLS_E_INTERNAL_ERROR, "handshake made no progress");
+}
+
+/* Server: hold the client's first flight until the ClientHello is read. */
+static int release_hello(struct tlsplug_socket *s)
+{
+    enum tp_hello_status st = tp_hello_parse(tp_buf_peek(&s->in), tp_buf_len(&s->in), &s->hello);
+    if (st == TP_HELLO_MORE) {
+        if (!s->in_eof)
+            return TLSPLUG_OK;
+        /* The transport ended mid-hello: let GnuTLS see it and say so. */
+    } else if (st == TP_HELLO_HTTP) {
+        tp_fail(&s->err, TLSPLUG_E_TLS, "ERR_SSL_HTTP_REQUEST",
+                "http request: the client sent plain HTTP to a TLS port");
+        return tp_socket_fatal(s, TLSPLUG_E_TLS);
+    }
+    s->hello_released = 1;
+    return TLSPLUG_OK;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+/* What a non-positive answer of gnutls_record_recv means for the pump:
+ * TP_RECV_RETRY, TP_RECV_WAIT (needs input), TP_RECV_EOF, or a fatal status. */
+static int recv_outcome(struct tlsplug_socket *s, ssize_t n, size_t in_before)
+{
+    if (n == 0) {
+        on_peer_end(s);
+        return TP_RECV_EOF;
+    }
+    switch (n) {
+    case GNUTLS_E_AGAIN:
+        /* EAGAIN after a post-handshake message (a TLS 1.3 ticket, a key
+         * update) while input is still buffered: go round again. */
+        if (s->starved || tp_buf_len(&s->in) == in_before)
+            return TP_RECV_WAIT;
+        return TP_RECV_RETRY;
+    case GNUTLS_E_INTERRUPTED:
+    case GNUTLS_E_WARNING_ALERT_RECEIVED:
+        return TP_RECV_RETRY;
+    case GNUTLS_E_REHANDSHAKE: {
+        /* TLS 1.2: the peer asks for a new handshake. Node accepts it
+         * (the tls.Server work limits how often). */
+        s->renegotiating = 1;
+        int rc = handshake_step(s);
+        return rc < 0 ? rc : TP_RECV_RETRY;
+    }
+    case GNUTLS_E_PREMATURE_TERMINATION:
+        if (s->ended) { /* we had said goodbye: the peer may just hang up */
+            on_peer_end(s);
+            return TP_RECV_EOF;
+        }
+        return tp_pump_tls_failure(s, (int)n, "read");
+    default:
+        if (!gnutls_error_is_fatal((int)n))
+            return TP_RECV_RETRY;
+        return tp_pump_tls_failure(s, (int)n, "read");
+    }
+}
+
+/* Read one record's worth into buf, continuing a renegotiation first.
+ * Answers TP_RECV_DATA with *got > 0, another RECV_* value, or a fatal status. */
+int tp_pump_recv(struct tlsplug_socket *s, uint8_t *buf, size_t cap, size_t *got)
+{
+    if (s->renegotiating) {
+        int rc = handshake_step(s);
+        if (rc < 0)
+            return rc;
+    }
+    s->starved = 0;
+    size_t before = tp_buf_len(&s->in);
+    ssize_t n = gnutls_record_recv(s->session, buf, cap);
+    if (n > 0) {
+        *got = (size_t)n;
+        return TP_RECV_DATA;
+    }
+    return recv_outcome(s, n, before);
+}
+
+/* Callback mode: decrypt everything fed and hand it to the `data` callback. */
+static int drain(struct tlsplug_socket *s)
+{
+    uint8_t buf[16384];
+    /* Bounded by the input; `retries` guards against a loop that consumes
+     * nothing, which GnuTLS should never produce. */
+    for (int retries = 0; retries < MAX_SPINS;) {
+        if (s->closed || s->freed || s->peer_ended || !s->on[TLSPLUG_EV_DATA].cb)
+            return TLSPLUG_OK;
+        size_t got = 0;
+        int rc = tp_pump_recv(s, buf, sizeof buf, &got);
+        if (rc < 0)
+            return rc;
+        if (rc == TP_RECV_WAIT || rc == TP_RECV_EOF)
+            return TLSPLUG_OK;
+        if (rc == TP_RECV_DATA) {
+            retries = 0;
+            tp_emit(s, TLSPLUG_EV_DATA, buf, got);
+        } else {
+            retries++;
+        }
+    }
+    return tp_pump_tls_failure(s, GNUTLS_E_INTERNAL_ERROR, "read made no progress");
+}
+
+int tp_pump(struct tlsplug_socket *s)
+{
+    if (s->fatal)
+        return tp_socket_sticky(s);
+    if (s->closed || !s->started)
+        return TLSPLUG_OK;
+    if (s->role == TLSPLUG_ROLE_SERVER && !s->hello_released) {
+        int rc = release_hello(s);
+        if (rc || !s->hello_released)
+            return rc;
+    }
+    if (!s->secure) {
+        int rc = handshake_step(s);
+        if (rc || !s->secure || s->freed || s->closed)
+            return rc;
+    }
+    /* In read mode (no `data` callback) records wait for read(). */
+    return s->on[TLSPLUG_EV_DATA].cb ? drain(s) : TLSPLUG_OK;
+}

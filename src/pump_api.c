@@ -1,0 +1,284 @@
+/* The pump's entry points: the public functions that feed, pull, write,
+ * read, end and query a socket. The engine behind them is pump.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "identity.h"
+#include "socket.h"
+
+#define MAX_SPINS 100000 /* as in pump.c: a bound on loops that consume nothing */
+
+
+TLSPLUG_API int tlsplug_socket_start(tlsplug_socket *h)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (s->started || s->closed)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
+                                          "start: the socket was already started"));
+    int err = 0;
+    if (s->role == TLSPLUG_ROLE_CLIENT) {
+        /* Node sends SNI only for host names, never for IP addresses. */
+        if (s->servername && !tp_is_ip(s->servername))
+            err = gnutls_server_name_set(s->session, GNUTLS_NAME_DNS, s->servername,
+                                         strlen(s->servername));
+    } else {
+        gnutls_certificate_server_set_request(
+            s->session, !s->request_cert      ? GNUTLS_CERT_IGNORE
+                        : s->reject_unauthorized ? GNUTLS_CERT_REQUIRE
+                                                 : GNUTLS_CERT_REQUEST);
+    }
+    if (err < 0)
+        return tp_socket_leave(s, tp_pump_tls_failure(s, err, "start"));
+    s->started = 1;
+    return tp_socket_leave(s, tp_pump(s));
+}
+
+/* The checks every pump entry point shares. */
+static int pump_usable(struct tlsplug_socket *s)
+{
+    if (s->fatal)
+        return tp_socket_sticky(s);
+    if (s->closed)
+        return tp_fail(&s->err, TLSPLUG_E_CLOSED, "ERR_SOCKET_CLOSED", "the socket is closed");
+    return TLSPLUG_OK;
+}
+
+TLSPLUG_API int tlsplug_socket_feed(tlsplug_socket *h, const uint8_t *data, size_t len)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    int rc = pump_usable(s);
+    if (rc)
+        return tp_socket_leave(s, rc);
+    if (!data && len)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE",
+                                          "feed: data is NULL"));
+    if (s->in_eof)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_STREAM_PUSH_AFTER_EOF",
+                                          "feed: the transport already ended"));
+    if (tp_buf_append(&s->in, data, len) != 0)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY",
+                                          "feed: out of memory"));
+    s->read_blocked = 0;
+    rc = tp_pump(s);
+    if (!s->freed && s->on[TLSPLUG_EV_DATA].cb)
+        tp_buf_release_if_empty(&s->in);
+    return tp_socket_leave(s, rc);
+}
+
+TLSPLUG_API int tlsplug_socket_feed_eof(tlsplug_socket *h)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (s->fatal)
+        return tp_socket_leave(s, tp_socket_sticky(s));
+    if (s->closed || s->in_eof)
+        return tp_socket_leave(s, TLSPLUG_OK);
+    s->in_eof = 1;
+    s->read_blocked = 0;
+    int rc = TLSPLUG_OK;
+    if (!s->started) {
+        tp_fail_gnutls(&s->err, TLSPLUG_E_TLS, GNUTLS_E_PREMATURE_TERMINATION, -1, 0, NULL);
+        tp_error_set_message(&s->err,
+                             "Client network socket disconnected before secure TLS connection was established");
+        rc = tp_socket_fatal(s, TLSPLUG_E_TLS);
+    } else if (s->peer_ended) {
+        tp_pump_maybe_close(s); /* the ordinary end of a closed session */
+    } else {
+        rc = tp_pump(s);
+    }
+    return tp_socket_leave(s, rc);
+}
+
+TLSPLUG_API int tlsplug_socket_pull(tlsplug_socket *h, uint8_t *buf, size_t cap, size_t *len)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (!len || (!buf && cap))
+        return tp_socket_leave(s, TLSPLUG_E_INVAL);
+    if (tp_buf_len(&s->out) == 0)
+        return tp_socket_leave(s, TLSPLUG_E_AGAIN);
+    *len = tp_buf_take(&s->out, buf, cap);
+    tp_buf_release_if_empty(&s->out);
+    return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+TLSPLUG_API int tlsplug_socket_peek_output(tlsplug_socket *h, const uint8_t **data, size_t *len)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (!data || !len)
+        return tp_socket_leave(s, TLSPLUG_E_INVAL);
+    if (tp_buf_len(&s->out) == 0)
+        return tp_socket_leave(s, TLSPLUG_E_AGAIN);
+    *data = tp_buf_peek(&s->out);
+    *len = tp_buf_len(&s->out);
+    return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+TLSPLUG_API int tlsplug_socket_consume_output(tlsplug_socket *h, size_t n)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (n > tp_buf_len(&s->out))
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_OUT_OF_RANGE",
+                                          "consume_output: %zu bytes, only %zu pending", n,
+                                          tp_buf_len(&s->out)));
+    tp_buf_consume(&s->out, n);
+    tp_buf_release_if_empty(&s->out);
+    return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+TLSPLUG_API int tlsplug_socket_pending_output(tlsplug_socket *h, size_t *len)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (!len)
+        return tp_socket_leave(s, TLSPLUG_E_INVAL);
+    *len = tp_buf_len(&s->out);
+    return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+TLSPLUG_API int tlsplug_socket_write(tlsplug_socket *h, const uint8_t *data, size_t len)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    int rc = pump_usable(s);
+    if (rc)
+        return tp_socket_leave(s, rc);
+    if (!data && len)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE",
+                                          "write: data is NULL"));
+    if (s->end_requested)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_CLOSED, "ERR_STREAM_WRITE_AFTER_END",
+                                          "write after end"));
+    if (len == 0)
+        return tp_socket_leave(s, TLSPLUG_OK);
+    if (!s->secure || s->renegotiating) {
+        if (tp_buf_append(&s->pending, data, len) != 0)
+            rc = tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "write: out of memory");
+        return tp_socket_leave(s, rc);
+    }
+    return tp_socket_leave(s, tp_pump_send(s, data, len));
+}
+
+TLSPLUG_API int tlsplug_socket_read(tlsplug_socket *h, uint8_t *buf, size_t cap, size_t *len)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (!len || !buf || cap == 0)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
+                                          "read: a buffer of at least one byte is needed"));
+    if (s->fatal)
+        return tp_socket_leave(s, tp_socket_sticky(s));
+    if (s->peer_ended || (s->closed && !s->had_error)) {
+        *len = 0; /* end of stream */
+        return tp_socket_leave(s, TLSPLUG_OK);
+    }
+    if (s->closed)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_CLOSED, "ERR_SOCKET_CLOSED",
+                                          "the socket is closed"));
+    if (!s->secure) {
+        s->read_blocked = 1;
+        return tp_socket_leave(s, TLSPLUG_E_AGAIN);
+    }
+    for (int retries = 0; retries < MAX_SPINS; retries++) {
+        size_t got = 0;
+        int rc = tp_pump_recv(s, buf, cap, &got);
+        if (rc < 0)
+            return tp_socket_leave(s, rc);
+        if (rc == TP_RECV_DATA) {
+            *len = got;
+            break;
+        }
+        if (rc == TP_RECV_EOF) {
+            *len = 0;
+            break;
+        }
+        if (rc == TP_RECV_WAIT) {
+            s->read_blocked = 1;
+            tp_buf_release_if_empty(&s->in);
+            return tp_socket_leave(s, TLSPLUG_E_AGAIN);
+        }
+        if (s->freed || s->closed) {
+            *len = 0;
+            break;
+        }
+    }
+    return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+TLSPLUG_API int tlsplug_socket_end(tlsplug_socket *h)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (s->fatal)
+        return tp_socket_leave(s, tp_socket_sticky(s));
+    if (s->closed || s->end_requested)
+        return tp_socket_leave(s, TLSPLUG_OK);
+    return tp_socket_leave(s, tp_pump_end(s));
+}
+
+TLSPLUG_API int tlsplug_socket_destroy(tlsplug_socket *h, const char *code, const char *message)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (!s->closed) {
+        if (code || message) {
+            tp_fail(&s->err, TLSPLUG_E_CLOSED, code ? code : "", "%s",
+                    message ? message : code);
+            s->had_error = 1;
+            tp_emit(s, TLSPLUG_EV_ERROR, s->err.code, strlen(s->err.code));
+        }
+        tp_socket_close(s);
+    }
+    return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+TLSPLUG_API int tlsplug_socket_state(tlsplug_socket *h, unsigned *flags)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (!flags)
+        return tp_socket_leave(s, TLSPLUG_E_INVAL);
+    unsigned f = 0;
+    int open = !s->closed;
+    if (open && s->started && (!s->secure || s->renegotiating))
+        f |= TLSPLUG_STATE_HANDSHAKING;
+    if (open && s->secure)
+        f |= TLSPLUG_STATE_SECURE;
+    if (tp_buf_len(&s->out))
+        f |= TLSPLUG_STATE_HAS_OUTPUT;
+    int readable = open && s->secure && !s->on[TLSPLUG_EV_DATA].cb && !s->read_blocked &&
+                   (tp_buf_len(&s->in) || gnutls_record_check_pending(s->session) ||
+                    s->peer_ended || s->in_eof);
+    if (readable)
+        f |= TLSPLUG_STATE_READABLE;
+    if (open && s->started && !s->peer_ended && !s->in_eof && !readable)
+        f |= TLSPLUG_STATE_WANT_INPUT;
+    if (open && !s->end_requested)
+        f |= TLSPLUG_STATE_WRITABLE;
+    if (s->peer_ended)
+        f |= TLSPLUG_STATE_PEER_ENDED;
+    if (s->ended || s->end_requested)
+        f |= TLSPLUG_STATE_ENDED;
+    if (s->closed)
+        f |= TLSPLUG_STATE_CLOSED;
+    if (s->had_error)
+        f |= TLSPLUG_STATE_ERROR;
+    *flags = f;
+    return tp_socket_leave(s, TLSPLUG_OK);
+}

@@ -1,0 +1,298 @@
+/* TLSSocket: lifecycle, options, events (the engine is in pump.c). */
+#include "socket.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "handle.h"
+
+struct tlsplug_socket *tp_socket_enter(const void *h)
+{
+    struct tlsplug_socket *s = tp_handle_get(h, TP_TAG_SOCKET);
+    if (s)
+        s->depth++;
+    return s;
+}
+
+static void socket_destroy(struct tlsplug_socket *s)
+{
+    while (s->qhead) {
+        tp_event *e = s->qhead;
+        s->qhead = e->next;
+        free(e);
+    }
+    if (s->session)
+        gnutls_deinit(s->session);
+    tp_buf_free(&s->in);
+    tp_buf_free(&s->out);
+    tp_buf_free(&s->pending);
+    free(s->servername);
+    tp_error_clear(&s->err);
+    tp_error_clear(&s->fatal_err);
+    tp_context_release(s->ctx);
+    free(s);
+}
+
+int tp_socket_leave(struct tlsplug_socket *s, int rc)
+{
+    if (--s->depth == 0 && s->freed)
+        socket_destroy(s);
+    return rc;
+}
+
+/* Record a socket_new failure on the context, which other threads may be
+ * using: under its lock. */
+static int context_fail(struct tlsplug_context *ctx, int status, int gnutls_err, const char *msg)
+{
+    pthread_mutex_lock(&ctx->lock);
+    if (gnutls_err)
+        tp_fail_gnutls(&ctx->err, status, gnutls_err, -1, 0, msg);
+    else
+        tp_fail(&ctx->err, status, status == TLSPLUG_E_NOMEM ? "ERR_OUT_OF_MEMORY" : "ERR_INVALID_ARG_VALUE",
+                "%s", msg);
+    pthread_mutex_unlock(&ctx->lock);
+    return status;
+}
+
+TLSPLUG_API int tlsplug_socket_new(tlsplug_context *ctx_h, int role, tlsplug_socket **out)
+{
+    struct tlsplug_context *ctx = tp_handle_get(ctx_h, TP_TAG_CONTEXT);
+    if (!ctx)
+        return TLSPLUG_E_BADHANDLE;
+    if (!out || (role != TLSPLUG_ROLE_CLIENT && role != TLSPLUG_ROLE_SERVER))
+        return context_fail(ctx, TLSPLUG_E_INVAL, 0,
+                            "socket_new: role must be TLSPLUG_ROLE_CLIENT or TLSPLUG_ROLE_SERVER");
+    int rc = tp_context_acquire(ctx);
+    if (rc)
+        return rc;
+    struct tlsplug_socket *s = calloc(1, sizeof *s);
+    if (!s) {
+        tp_context_release(ctx);
+        return context_fail(ctx, TLSPLUG_E_NOMEM, 0, "out of memory");
+    }
+    tp_error_clear(&s->err);
+    tp_error_clear(&s->fatal_err);
+    s->ctx = ctx;
+    s->role = role;
+    s->reject_unauthorized = 1;
+
+    unsigned flags = GNUTLS_NONBLOCK;
+    /* OpenSSL and Node send their certificate even when its issuer is not
+     * in the server's CA list; GnuTLS needs this flag to do the same. */
+    flags |= role == TLSPLUG_ROLE_CLIENT ? GNUTLS_CLIENT | GNUTLS_FORCE_CLIENT_CERT : GNUTLS_SERVER;
+    int err = gnutls_init(&s->session, flags);
+    if (err == 0)
+        err = gnutls_priority_set(s->session, ctx->priority);
+    if (err == 0)
+        err = gnutls_credentials_set(s->session, GNUTLS_CRD_CERTIFICATE, ctx->cred);
+    if (err == 0 && role == TLSPLUG_ROLE_SERVER) {
+        gnutls_datum_t key = {ctx->stek, sizeof ctx->stek};
+        err = gnutls_session_ticket_enable_server(s->session, &key);
+    }
+    if (err < 0) {
+        socket_destroy(s);
+        return context_fail(ctx, err == GNUTLS_E_MEMORY_ERROR ? TLSPLUG_E_NOMEM : TLSPLUG_E_INTERNAL,
+                            err, "socket_new");
+    }
+    gnutls_session_set_ptr(s->session, s);
+    tp_pump_attach(s);
+    s->handle = tp_handle_new(TP_TAG_SOCKET, s);
+    if (!s->handle) {
+        socket_destroy(s);
+        return context_fail(ctx, TLSPLUG_E_NOMEM, 0, "out of memory");
+    }
+    *out = (tlsplug_socket *)s->handle;
+    return TLSPLUG_OK;
+}
+
+TLSPLUG_API int tlsplug_socket_free(tlsplug_socket *h)
+{
+    if (!h)
+        return TLSPLUG_OK;
+    struct tlsplug_socket *s = tp_handle_get(h, TP_TAG_SOCKET);
+    if (!s || tp_handle_retire(h, TP_TAG_SOCKET) != 0)
+        return TLSPLUG_E_BADHANDLE;
+    s->freed = 1;
+    if (s->depth == 0)
+        socket_destroy(s);
+    return TLSPLUG_OK;
+}
+
+/* Options that shape the handshake can change only before it starts. */
+static int before_start(struct tlsplug_socket *s, const char *what)
+{
+    if (s->started)
+        return tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
+                       "%s: the handshake has already started", what);
+    return TLSPLUG_OK;
+}
+
+TLSPLUG_API int tlsplug_socket_set_servername(tlsplug_socket *h, const char *name)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    int rc = before_start(s, "servername");
+    if (rc == TLSPLUG_OK) {
+        char *copy = NULL;
+        if (name && *name) {
+            size_t n = strlen(name);
+            if (n > 255)
+                rc = tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
+                             "servername: longer than 255 bytes");
+            else if (!(copy = strdup(name)))
+                rc = tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+        }
+        if (rc == TLSPLUG_OK) {
+            free(s->servername);
+            s->servername = copy;
+        }
+    }
+    return tp_socket_leave(s, rc);
+}
+
+/* The boolean options share one shape. */
+static int set_flag(tlsplug_socket *h, int *(*field)(struct tlsplug_socket *), int value,
+                    const char *pre_start_only)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    int rc = pre_start_only ? before_start(s, pre_start_only) : TLSPLUG_OK;
+    if (rc == TLSPLUG_OK)
+        *field(s) = value != 0;
+    return tp_socket_leave(s, rc);
+}
+
+static int *f_reject(struct tlsplug_socket *s) { return &s->reject_unauthorized; }
+static int *f_request(struct tlsplug_socket *s) { return &s->request_cert; }
+static int *f_half_open(struct tlsplug_socket *s) { return &s->allow_half_open; }
+
+TLSPLUG_API int tlsplug_socket_set_reject_unauthorized(tlsplug_socket *h, int reject)
+{
+    return set_flag(h, f_reject, reject, "rejectUnauthorized");
+}
+
+TLSPLUG_API int tlsplug_socket_set_request_cert(tlsplug_socket *h, int request)
+{
+    return set_flag(h, f_request, request, "requestCert");
+}
+
+TLSPLUG_API int tlsplug_socket_set_allow_half_open(tlsplug_socket *h, int allow)
+{
+    return set_flag(h, f_half_open, allow, NULL);
+}
+
+TLSPLUG_API int tlsplug_socket_on(tlsplug_socket *h, int event, tlsplug_event_cb cb,
+                                  uintptr_t userdata)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (event <= 0 || event >= TP_EV_COUNT)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
+                                          "on: unknown event %d", event));
+    s->on[event].cb = cb;
+    s->on[event].userdata = cb ? userdata : 0;
+    return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+static void drop_queue(struct tlsplug_socket *s)
+{
+    while (s->qhead) {
+        tp_event *e = s->qhead;
+        s->qhead = e->next;
+        free(e);
+    }
+    s->qtail = NULL;
+}
+
+TLSPLUG_API int tlsplug_socket_set_event_queue(tlsplug_socket *h, int enabled)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    s->queue_on = enabled != 0;
+    if (!s->queue_on)
+        drop_queue(s);
+    return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+TLSPLUG_API int tlsplug_socket_next_event(tlsplug_socket *h, int *event, uint8_t *buf,
+                                          size_t cap, size_t *len)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (!event || !len || (cap && !buf))
+        return tp_socket_leave(s, TLSPLUG_E_INVAL);
+    tp_event *e = s->qhead;
+    if (!e)
+        return tp_socket_leave(s, TLSPLUG_E_AGAIN);
+    if (e->len > cap) {
+        *len = e->len;
+        return tp_socket_leave(s, TLSPLUG_E_BUFSIZE);
+    }
+    if (e->len)
+        memcpy(buf, e->data, e->len);
+    *event = e->event;
+    *len = e->len;
+    s->qhead = e->next;
+    if (!s->qhead)
+        s->qtail = NULL;
+    free(e);
+    return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+void tp_emit(struct tlsplug_socket *s, int event, const void *data, size_t len)
+{
+    if (s->freed)
+        return; /* the handle is dead: nobody may hear of it again */
+    if (s->on[event].cb) {
+        s->on[event].cb(s->on[event].userdata, (void *)s->handle, event, NULL, data, len);
+        return;
+    }
+    if (!s->queue_on || event == TLSPLUG_EV_DATA)
+        return;
+    tp_event *e = malloc(sizeof *e + len);
+    if (!e)
+        return; /* the state query still tells the host where things stand */
+    e->next = NULL;
+    e->event = event;
+    e->len = len;
+    if (len)
+        memcpy(e->data, data, len);
+    if (s->qtail)
+        s->qtail->next = e;
+    else
+        s->qhead = e;
+    s->qtail = e;
+}
+
+void tp_socket_close(struct tlsplug_socket *s)
+{
+    if (s->closed)
+        return;
+    s->closed = 1;
+    tp_buf_free(&s->pending);
+    uint8_t had_error = (uint8_t)s->had_error;
+    tp_emit(s, TLSPLUG_EV_CLOSE, &had_error, 1);
+}
+
+int tp_socket_fatal(struct tlsplug_socket *s, int status)
+{
+    if (s->fatal || s->closed)
+        return s->fatal ? s->fatal : status;
+    s->fatal = status;
+    tp_error_copy(&s->fatal_err, &s->err);
+    s->had_error = 1;
+    tp_emit(s, TLSPLUG_EV_ERROR, s->err.code, strlen(s->err.code));
+    tp_socket_close(s);
+    return status;
+}
+
+int tp_socket_sticky(struct tlsplug_socket *s)
+{
+    tp_error_copy(&s->err, &s->fatal_err);
+    return s->fatal;
+}

@@ -1,0 +1,127 @@
+/* TLSSocket internals shared by socket.c (lifecycle, options, events),
+ * pump.c (the sans-IO engine) and socket_meta.c (connection metadata). */
+#ifndef TLSPLUG_SOCKET_H
+#define TLSPLUG_SOCKET_H
+
+#include <gnutls/gnutls.h>
+
+#include "buf.h"
+#include "context.h"
+#include "error.h"
+#include "hello.h"
+#include "tlsplug.h"
+
+#define TP_EV_COUNT 7 /* one past the highest TLSPLUG_EV_* a socket emits */
+
+typedef struct tp_event {
+    struct tp_event *next;
+    int event;
+    size_t len;
+    uint8_t data[];
+} tp_event;
+
+struct tlsplug_socket {
+    uintptr_t handle;
+    tp_error err;       /* the last error */
+    tp_error fatal_err; /* the fatal error, restored whenever it is answered again */
+    int fatal;          /* the status every later pump call answers, 0 while healthy */
+    struct tlsplug_context *ctx;
+    int role;
+    gnutls_session_t session;
+
+    /* Options. */
+    char *servername;
+    int reject_unauthorized;
+    int request_cert;
+    int allow_half_open;
+
+    /* The pump's buffers. */
+    tp_buf in;      /* ciphertext fed by the host, not yet read by GnuTLS */
+    tp_buf out;     /* ciphertext GnuTLS produced, for the host to pull */
+    tp_buf pending; /* cleartext written before the handshake completed */
+    int in_eof;       /* the host said the transport ended */
+    int starved;      /* GnuTLS asked for input and found none */
+    int read_blocked; /* read() needs more input than is buffered */
+
+    /* Where the connection is. */
+    int started;
+    int hello_released; /* server: GnuTLS may read the client's first flight */
+    int secure;         /* the first handshake completed */
+    int renegotiating;  /* a later handshake is in progress */
+    int end_requested;  /* end() was called; close_notify goes once possible */
+    int ended;          /* close_notify queued */
+    int peer_ended;     /* close_notify received (or clean EOF after our end) */
+    int closed;         /* the session is over; CLOSE was emitted */
+    int had_error;
+
+    tp_hello hello; /* server: what the ClientHello said */
+
+    /* Verification outcome, set when the handshake completes. */
+    int authorized;
+    char auth_code[64];
+
+    /* Events. */
+    struct {
+        tlsplug_event_cb cb;
+        uintptr_t userdata;
+    } on[TP_EV_COUNT];
+    int queue_on;
+    tp_event *qhead, *qtail;
+
+    /* Re-entrancy: how many entry points are on the stack for this socket,
+     * and whether it was freed from inside one of them (then the memory
+     * goes when the outermost call returns). */
+    int depth;
+    int freed;
+};
+
+/* Look up a live socket and mark an entry point on its stack; NULL for a
+ * bad handle. Every successful tp_socket_enter is paired with tp_socket_leave. */
+struct tlsplug_socket *tp_socket_enter(const void *h);
+/* Leave an entry point, freeing the socket if it was freed meanwhile;
+ * answers `rc` so entry points can `return tp_socket_leave(s, rc)`. */
+int tp_socket_leave(struct tlsplug_socket *s, int rc);
+
+/* Deliver an event to its callback, or to the queue. Callers must check
+ * s->freed (and state) afterwards: the callback may have freed or destroyed
+ * the socket. */
+void tp_emit(struct tlsplug_socket *s, int event, const void *data, size_t len);
+
+/* Mark the session over and emit CLOSE once. */
+void tp_socket_close(struct tlsplug_socket *s);
+
+/* Record a fatal failure (the detail is already in s->err): emit ERROR and
+ * CLOSE, and answer the sticky status. */
+int tp_socket_fatal(struct tlsplug_socket *s, int status);
+
+/* Answer the sticky fatal error again, with its detail. */
+int tp_socket_sticky(struct tlsplug_socket *s);
+
+/* ---- the engine (pump.c) ---- */
+
+/* Install the in-memory transport functions on the session. */
+void tp_pump_attach(struct tlsplug_socket *s);
+/* Drive the engine as far as the input allows. */
+int tp_pump(struct tlsplug_socket *s);
+/* Encrypt and queue cleartext (the handshake must be complete). */
+int tp_pump_send(struct tlsplug_socket *s, const uint8_t *p, size_t n);
+/* Queue close_notify as soon as the handshake allows (Node's end()). */
+int tp_pump_end(struct tlsplug_socket *s);
+/* Close once both sides ended. */
+void tp_pump_maybe_close(struct tlsplug_socket *s);
+/* A GnuTLS failure: send the fitting alert, record Node's code, go fatal. */
+int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what);
+
+/* What one attempt to read a record came to. */
+enum { TP_RECV_DATA = 0, TP_RECV_RETRY = 1, TP_RECV_WAIT = 2, TP_RECV_EOF = 3 };
+/* Read one record's worth into buf (continuing a renegotiation first).
+ * Answers TP_RECV_DATA with *got > 0, another TP_RECV_* value, or a fatal
+ * status. */
+int tp_pump_recv(struct tlsplug_socket *s, uint8_t *buf, size_t cap, size_t *got);
+
+/* Verify the peer when the handshake completes (peer.c): sets `authorized`
+ * and `auth_code`; answers TLSPLUG_E_VERIFY with the detail in s->err when
+ * the peer must be refused (rejectUnauthorized), else TLSPLUG_OK. */
+int tp_socket_verify_peer(struct tlsplug_socket *s);
+
+#endif
