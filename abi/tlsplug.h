@@ -106,6 +106,8 @@ enum tlsplug_event {
     TLSPLUG_EV_CLOSE = 5,
     /** A fatal error; the payload is Node's code as text, and the whole detail is on the handle. CLOSE follows. Node: 'error'. */
     TLSPLUG_EV_ERROR = 6,
+    /** Client with a custom identity check (tlsplug_socket_set_check_server_identity): the chain verified and the host must judge the name. Payload: the host name checked (servername, or "localhost"). The handshake waits (TLSPLUG_STATE_PAUSED) until tlsplug_socket_check_server_identity_done(), from inside the callback or later. Node: 'checkServerIdentity(servername, cert)'. */
+    TLSPLUG_EV_CHECK_SERVER_IDENTITY = 7,
 };
 
 /**
@@ -171,6 +173,53 @@ enum tlsplug_cipher_field {
     TLSPLUG_CIPHER_STANDARD_NAME = 2,
     /** The negotiated protocol, Node's `version` (e.g. TLSv1.3). */
     TLSPLUG_CIPHER_VERSION = 3,
+};
+
+/**
+ * Which field of a certificate tlsplug_socket_peer_cert_field() returns, as
+ * Node's certificate object has it.
+ */
+enum tlsplug_cert_field {
+    /** The subject's common name (`subject.CN`); the first when there are several. */
+    TLSPLUG_CERT_SUBJECT_CN = 1,
+    /** The issuer's common name (`issuer.CN`). */
+    TLSPLUG_CERT_ISSUER_CN = 2,
+    /** `subjectaltname`, in Node's form: "DNS:a.example, IP Address:127.0.0.1". */
+    TLSPLUG_CERT_SUBJECT_ALT_NAME = 3,
+    /** `serialNumber`: uppercase hex, no separators. */
+    TLSPLUG_CERT_SERIAL_NUMBER = 4,
+    /** `valid_from`, e.g. "Jan  1 00:00:00 2030 GMT". */
+    TLSPLUG_CERT_VALID_FROM = 5,
+    /** `valid_to`. */
+    TLSPLUG_CERT_VALID_TO = 6,
+    /** `fingerprint`: SHA-1, uppercase hex pairs joined by ':'. */
+    TLSPLUG_CERT_FINGERPRINT = 7,
+    /** `fingerprint256`: SHA-256. */
+    TLSPLUG_CERT_FINGERPRINT256 = 8,
+    /** `fingerprint512`: SHA-512. */
+    TLSPLUG_CERT_FINGERPRINT512 = 9,
+    /** `raw`: the DER bytes (not NUL-terminated). */
+    TLSPLUG_CERT_RAW = 10,
+};
+
+/**
+ * Node's settable module values, read and set with tlsplug_get_default()
+ * and tlsplug_set_default(). They are process-wide, as in Node, and read
+ * when a context (or socket) is created.
+ */
+enum tlsplug_default {
+    /** Default `ecdhCurve`: "auto". Node: 'tls.DEFAULT_ECDH_CURVE'. */
+    TLSPLUG_DEFAULT_ECDH_CURVE = 1,
+    /** Default `minVersion`: "TLSv1.2". Node: 'tls.DEFAULT_MIN_VERSION'. */
+    TLSPLUG_DEFAULT_MIN_VERSION = 2,
+    /** Default `maxVersion`: "TLSv1.3". Node: 'tls.DEFAULT_MAX_VERSION'. */
+    TLSPLUG_DEFAULT_MAX_VERSION = 3,
+    /** Default `ciphers`: Node's default list. Node: 'tls.DEFAULT_CIPHERS'. */
+    TLSPLUG_DEFAULT_CIPHERS = 4,
+    /** Client renegotiations allowed per window: "3" (a decimal number). Node: 'tls.CLIENT_RENEG_LIMIT'. */
+    TLSPLUG_DEFAULT_CLIENT_RENEG_LIMIT = 5,
+    /** The window in seconds: "600" (a decimal number). Node: 'tls.CLIENT_RENEG_WINDOW'. */
+    TLSPLUG_DEFAULT_CLIENT_RENEG_WINDOW = 6,
 };
 
 /**
@@ -327,6 +376,144 @@ TLSPLUG_API int tlsplug_context_set_min_version(tlsplug_context *ctx, const char
  * TLSPLUG_E_STATE.
  */
 TLSPLUG_API int tlsplug_context_set_max_version(tlsplug_context *ctx, const char *version);
+
+/**
+ * Node's `ciphers`: an OpenSSL cipher list (names, aliases such as HIGH or
+ * ECDHE+AESGCM, and the !, -, + and @STRENGTH operators) where names
+ * starting with TLS_ select TLS 1.3 suites, exactly as Node splits them.
+ * Only suites GnuTLS can negotiate are selected, and only those are
+ * negotiated: a server picks among them, a client refuses any other. A
+ * string that selects nothing answers TLSPLUG_E_INVAL with Node's code
+ * (ERR_SSL_NO_CIPHER_MATCH, or ERR_INVALID_ARG_VALUE when both lists are
+ * empty). Default: Node's default list.
+ *
+ * Node: ciphers.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_context_set_ciphers(tlsplug_context *ctx, const char *ciphers);
+
+/**
+ * Use a native GnuTLS priority string (e.g. "SECURE256:-VERS-TLS1.2")
+ * instead of `ciphers`, minVersion and maxVersion, for what Node's options
+ * cannot say. It is checked at once; a bad one answers TLSPLUG_E_INVAL with
+ * the offending part in the message. NULL goes back to the Node options.
+ *
+ * Node: (none: GnuTLS's own priority string).
+ *
+ * @param priority May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_context_set_priority(tlsplug_context *ctx, const char *priority);
+
+/**
+ * A server picks the suite by its own `ciphers` order rather than the
+ * client's. Default false (Node's tls.createServer() sets it true).
+ *
+ * Node: honorCipherOrder.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_context_set_honor_cipher_order(tlsplug_context *ctx, int honor);
+
+/**
+ * Add a PKCS#12 (PFX) bundle in DER: its key and certificate chain become
+ * one more key/cert pair. Node's `pfx` option: call once per bundle. A
+ * wrong passphrase answers TLSPLUG_E_CREDENTIALS ("mac verify failure").
+ *
+ * Node: pfx, passphrase.
+ *
+ * @param passphrase May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_CREDENTIALS, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_context_add_pfx(tlsplug_context *ctx, const uint8_t *pfx, size_t len, const char *passphrase);
+
+/**
+ * Add a certificate revocation list in PEM (as Node, the first CRL of the
+ * buffer; call once per CRL). With any CRL, every certificate of a peer's
+ * chain must have a CRL from its issuer (OpenSSL's CRL_CHECK_ALL, as Node
+ * sets it): otherwise UNABLE_TO_GET_CRL; a listed certificate gives
+ * CERT_REVOKED.
+ *
+ * Node: crl.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_CREDENTIALS, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_context_add_crl(tlsplug_context *ctx, const uint8_t *pem, size_t len);
+
+/**
+ * The groups for key agreement: "auto" (the default), or a ':'-separated
+ * list of names in preference order (P-256/prime256v1, P-384/secp384r1,
+ * P-521/secp521r1, X25519, X448, ffdhe2048 ... ffdhe8192). An unknown name
+ * answers TLSPLUG_E_INVAL with Node's ERR_CRYPTO_OPERATION_FAILED ("Failed
+ * to set ECDH curve").
+ *
+ * Node: ecdhCurve.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_context_set_ecdh_curve(tlsplug_context *ctx, const char *curves);
+
+/**
+ * Diffie-Hellman parameters in PEM (PKCS#3, as `openssl dhparam` writes);
+ * they enable the DHE suites, which are off without them, as in Node. Under
+ * 1024 bits answers TLSPLUG_E_INVAL ("DH parameter is less than 1024
+ * bits").
+ *
+ * Node: dhparam.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_CREDENTIALS, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_context_set_dhparam(tlsplug_context *ctx, const uint8_t *pem, size_t len);
+
+/**
+ * An OpenSSL method name fixing the versions: TLS_method, SSLv23_method
+ * (any version), TLSv1_2_method, TLSv1_1_method, TLSv1_method, and their
+ * _client_/_server_ forms. SSLv2/SSLv3 methods and unknown names answer
+ * TLSPLUG_E_INVAL with Node's ERR_TLS_INVALID_PROTOCOL_METHOD; combined
+ * with minVersion or maxVersion, ERR_TLS_PROTOCOL_VERSION_CONFLICT.
+ *
+ * Node: secureProtocol.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_context_set_secure_protocol(tlsplug_context *ctx, const char *method);
+
+/**
+ * OpenSSL SSL_OP_* bits, for those with a GnuTLS meaning: SSL_OP_NO_TICKET,
+ * SSL_OP_NO_TLSv1, _NO_TLSv1_1, _NO_TLSv1_2, _NO_TLSv1_3,
+ * SSL_OP_CIPHER_SERVER_PREFERENCE, SSL_OP_NO_RENEGOTIATION, and the bits
+ * that GnuTLS always satisfies (SSL_OP_NO_SSLv2, _NO_SSLv3,
+ * _NO_COMPRESSION). Any other bit answers TLSPLUG_E_UNSUPPORTED naming it,
+ * rather than being silently ignored.
+ *
+ * Node: secureOptions.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_context_set_secure_options(tlsplug_context *ctx, unsigned options);
+
+/**
+ * A server's session id context: sessions and tickets made under one
+ * context value do not resume under another (the ticket key is derived from
+ * the ticketKeys and this value).
+ *
+ * Node: sessionIdContext.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_context_set_session_id_context(tlsplug_context *ctx, const char *context);
 
 /* ---- socket -------------------------------------------------------------- */
 
@@ -643,6 +830,235 @@ TLSPLUG_API int tlsplug_socket_get_servername(tlsplug_socket *sock, char *buf, s
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
  */
 TLSPLUG_API int tlsplug_socket_encrypted(tlsplug_socket *sock, int *encrypted);
+
+/* ---- certificates -------------------------------------------------------- */
+
+/**
+ * The peer's certificate as Node's certificate object, in JSON: subject,
+ * issuer, subjectaltname, infoAccess, ca, modulus/exponent/bits or
+ * pubkey/asn1Curve/nistCurve/bits, valid_from, valid_to, fingerprints,
+ * ext_key_usage, serialNumber, pubkey and raw (base64 of the DER, as
+ * bindings turn it back into bytes). With `detailed`, each object carries
+ * its `issuerCertificate` along the verified chain; the self-signed root's
+ * `issuerCertificate` is the string "[Circular]", which bindings replace by
+ * a reference to the object itself, as Node has it. "{}" when the peer sent
+ * no certificate; TLSPLUG_E_UNAVAILABLE before the handshake completes.
+ *
+ * Node: tlsSocket.getPeerCertificate([detailed]).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_socket_get_peer_certificate(tlsplug_socket *sock, int detailed, char *buf, size_t cap, size_t *len);
+
+/**
+ * The local certificate sent to the peer, as Node's certificate object in
+ * JSON (see tlsplug_socket_get_peer_certificate); "{}" when none was sent;
+ * TLSPLUG_E_UNAVAILABLE before the handshake completes.
+ *
+ * Node: tlsSocket.getCertificate().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_socket_get_certificate(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
+
+/**
+ * One field of a certificate the peer presented, for C programs that want
+ * no JSON: depth 0 is the peer's own certificate, 1 its issuer as
+ * presented, and so on. Text fields are NUL-terminated; TLSPLUG_CERT_RAW
+ * gives DER bytes. TLSPLUG_E_UNAVAILABLE when there is no certificate at
+ * that depth or the certificate lacks the field.
+ *
+ * Node: tlsSocket.getPeerCertificate() fields.
+ *
+ * @param field A TLSPLUG_CERT_* value.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
+ */
+TLSPLUG_API int tlsplug_socket_peer_cert_field(tlsplug_socket *sock, unsigned depth, int field, uint8_t *buf, size_t cap, size_t *len);
+
+/**
+ * Node's certificate object (without issuerCertificate) for a DER
+ * certificate, in JSON. TLSPLUG_E_CREDENTIALS when the bytes are not a
+ * certificate.
+ *
+ * Node: the Certificate Object.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_BUFSIZE,
+ * TLSPLUG_E_CREDENTIALS, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_cert_to_json(const uint8_t *der, size_t der_len, char *buf, size_t cap, size_t *len);
+
+/**
+ * Node's check of a host name against a DER certificate: DNS and IP subject
+ * alternative names, wildcards only in the left-most label, the subject's
+ * CN only when there is no DNS name. Answers TLSPLUG_OK on a match;
+ * TLSPLUG_E_VERIFY with Node's `reason` text in `reason` (e.g. "Host: x. is
+ * not in the cert's altnames: DNS:a.example") when it does not match (the
+ * error's code is ERR_TLS_CERT_ALTNAME_INVALID); TLSPLUG_E_CREDENTIALS for
+ * bytes that are not a certificate.
+ *
+ * Node: tls.checkServerIdentity(hostname, cert).
+ *
+ * @param reason May be NULL when cap is 0. May be NULL.
+ *
+ * @param len The reason's length; 0 on a match.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_BUFSIZE, TLSPLUG_E_VERIFY,
+ * TLSPLUG_E_CREDENTIALS.
+ */
+TLSPLUG_API int tlsplug_check_server_identity(const char *hostname, const uint8_t *der, size_t der_len, char *reason, size_t cap, size_t *len);
+
+/* ---- module -------------------------------------------------------------- */
+
+/**
+ * The names of the cipher suites tlsplug can negotiate, in Node's form
+ * (lowercase OpenSSL names, TLS 1.3 suites by their IANA names), sorted,
+ * joined by ':'. Every name is accepted by tlsplug_context_set_ciphers().
+ *
+ * Node: tls.getCiphers().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_BUFSIZE.
+ */
+TLSPLUG_API int tlsplug_get_ciphers(char *buf, size_t cap, size_t *len);
+
+/**
+ * One of Node's module values (a TLSPLUG_DEFAULT_* value), as text.
+ *
+ * Node: tls.DEFAULT_* and tls.CLIENT_RENEG_*.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_BUFSIZE.
+ */
+TLSPLUG_API int tlsplug_get_default(int which, char *buf, size_t cap, size_t *len);
+
+/**
+ * Set one of Node's module values for contexts and sockets created
+ * afterwards. The value is checked as the matching option would be (a
+ * version name, a curve list, a cipher list, a positive number).
+ *
+ * Node: tls.DEFAULT_* = value.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_set_default(int which, const char *value);
+
+/* ---- metadata ------------------------------------------------------------ */
+
+/**
+ * Client: the ephemeral key exchange as Node's object in JSON, e.g.
+ * {"type":"ECDH","name":"X25519","size":253} or {"type":"DH","size":2048};
+ * "{}" when the key exchange was not ephemeral. TLSPLUG_E_UNAVAILABLE on a
+ * server (Node's null) and before the handshake completes.
+ *
+ * Node: tlsSocket.getEphemeralKeyInfo().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
+ */
+TLSPLUG_API int tlsplug_socket_get_ephemeral_key_info(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
+
+/**
+ * The Finished message this side sent in the latest handshake (its
+ * verify_data). TLSPLUG_E_UNAVAILABLE before one was sent.
+ *
+ * Node: tlsSocket.getFinished().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
+ */
+TLSPLUG_API int tlsplug_socket_get_finished(tlsplug_socket *sock, uint8_t *buf, size_t cap, size_t *len);
+
+/**
+ * The Finished message received from the peer in the latest handshake.
+ * TLSPLUG_E_UNAVAILABLE before one arrived.
+ *
+ * Node: tlsSocket.getPeerFinished().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
+ */
+TLSPLUG_API int tlsplug_socket_get_peer_finished(tlsplug_socket *sock, uint8_t *buf, size_t cap, size_t *len);
+
+/* ---- socket -------------------------------------------------------------- */
+
+/**
+ * Client: the smallest DH prime accepted, in bits (default 1024). As in
+ * Node, the handshake completes and a smaller server prime then destroys
+ * the socket with ERR_TLS_DH_PARAM_SIZE. 0 is refused. Before start only.
+ *
+ * Node: minDHSize.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_socket_set_min_dh_size(tlsplug_socket *sock, unsigned bits);
+
+/**
+ * Client: replace Node's host-name check with the host's own. Once the
+ * chain verified, the socket emits TLSPLUG_EV_CHECK_SERVER_IDENTITY and
+ * waits for tlsplug_socket_check_server_identity_done(). Before start only.
+ *
+ * Node: checkServerIdentity option.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_socket_set_check_server_identity(tlsplug_socket *sock, int custom);
+
+/**
+ * Answer TLSPLUG_EV_CHECK_SERVER_IDENTITY: NULL code and message accept the
+ * name (Node's undefined); otherwise the check failed and `code` (or, when
+ * NULL, the message) becomes authorizationError, and with
+ * rejectUnauthorized the socket is destroyed with that error, as Node does.
+ * Answering when no check is pending, or twice, answers TLSPLUG_E_STATE.
+ *
+ * Node: the checkServerIdentity return value.
+ *
+ * @param code May be NULL.
+ *
+ * @param message May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
+ * TLSPLUG_E_VERIFY, TLSPLUG_E_TLS.
+ */
+TLSPLUG_API int tlsplug_socket_check_server_identity_done(tlsplug_socket *sock, const char *code, const char *message);
+
+/**
+ * The deprecated SecurePair as a thin layer over the pump: a started socket
+ * whose `encrypted` side is feed/pull and whose `cleartext` side is
+ * write/read (or `data`). Both roles emit TLSPLUG_EV_SECURE (the pair's
+ * 'secure' event) when the handshake completes. Register callbacks right
+ * after: a client's ClientHello is already waiting to be pulled.
+ *
+ * Node: tls.createSecurePair(context, isServer, requestCert,
+ * rejectUnauthorized).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_NOMEM, TLSPLUG_E_CREDENTIALS, TLSPLUG_E_TLS.
+ */
+TLSPLUG_API int tlsplug_secure_pair_new(tlsplug_context *ctx, int is_server, int request_cert, int reject_unauthorized, tlsplug_socket **out);
+
+/* ---- metadata ------------------------------------------------------------ */
+
+/**
+ * How many bytes of ciphertext (TLS overhead included) the host has pulled
+ * or consumed from this socket.
+ *
+ * Node: cryptoStream.bytesWritten / tlsSocket.bytesWritten.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_socket_bytes_written(tlsplug_socket *sock, size_t *n);
+
+/**
+ * How many bytes of ciphertext the host has fed to this socket.
+ *
+ * Node: tlsSocket.bytesRead.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_socket_bytes_read(tlsplug_socket *sock, size_t *n);
 
 #ifdef __cplusplus
 }

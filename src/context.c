@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "defaults.h"
 #include "handle.h"
 #include "tlsplug.h"
 
@@ -21,9 +22,9 @@
 #define TP_DEFAULT_SUITES                                                           \
     "+ECDHE-RSA:+ECDHE-ECDSA:+RSA:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:"    \
     "+AES-128-CBC:+AES-256-CBC:+AES-128-CCM:+AES-256-CCM:+AEAD:+SHA256:+SHA384:"    \
-    "+SHA1:+COMP-NULL:+SIGN-ALL:+GROUP-ALL:+CTYPE-X509"
+    "+SHA1:+COMP-NULL:+SIGN-ALL:+CTYPE-X509"
 
-/* Node's version names, in ascending order. */
+/* Node's version names, in ascending order (also used by the defaults). */
 static const struct {
     const char *node;
     gnutls_protocol_t gnutls;
@@ -35,6 +36,14 @@ static const struct {
     {"TLSv1.3", GNUTLS_TLS1_3, "+VERS-TLS1.3"},
 };
 #define NVERSIONS (sizeof versions / sizeof *versions)
+
+int tp_version_from_name(const char *name)
+{
+    for (size_t i = 0; name && i < NVERSIONS; i++)
+        if (strcmp(name, versions[i].node) == 0)
+            return (int)versions[i].gnutls;
+    return 0;
+}
 
 static struct tlsplug_context *get(tlsplug_context *h)
 {
@@ -50,8 +59,17 @@ TLSPLUG_API int tlsplug_context_new(tlsplug_context **out)
         return TLSPLUG_E_NOMEM;
     tp_error_clear(&c->err);
     atomic_init(&c->refs, 1);
-    c->min_version = GNUTLS_TLS1_2; /* Node's DEFAULT_MIN_VERSION */
-    c->max_version = GNUTLS_TLS1_3; /* Node's DEFAULT_MAX_VERSION */
+    /* Node reads its module defaults when the context is created. */
+    tp_defaults d;
+    if (tp_defaults_get(&d) != 0) {
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        return TLSPLUG_E_NOMEM;
+    }
+    c->min_version = d.min_version;
+    c->max_version = d.max_version;
+    c->ecdh_curve = d.ecdh_curve; /* ownership moves to the context */
+    c->ciphers = d.ciphers;
     pthread_mutex_init(&c->lock, NULL);
     c->handle = tp_handle_new(TP_TAG_CONTEXT, c);
     if (!c->handle) {
@@ -75,10 +93,20 @@ static void destroy(struct tlsplug_context *c)
     }
     free(c->chains);
     tp_buf_free(&c->ca_pem);
+    free(c->secure_protocol);
+    free(c->ciphers);
+    free(c->priority);
+    free(c->ecdh_curve);
+    free(c->session_id_context);
+    if (c->dh)
+        gnutls_dh_params_deinit(c->dh);
+    for (unsigned i = 0; i < c->ncrls; i++)
+        gnutls_x509_crl_deinit(c->crls[i]);
+    free(c->crls);
     if (c->cred)
         gnutls_certificate_free_credentials(c->cred);
-    if (c->priority)
-        gnutls_priority_deinit(c->priority);
+    if (c->priority_cache)
+        gnutls_priority_deinit(c->priority_cache);
     if (c->trust)
         gnutls_x509_trust_list_deinit(c->trust, 1);
     tp_error_clear(&c->err);
@@ -105,16 +133,31 @@ TLSPLUG_API int tlsplug_context_free(tlsplug_context *h)
     return TLSPLUG_OK;
 }
 
+int tp_context_settable(struct tlsplug_context *c)
+{
+    if (c->frozen)
+        return tp_fail(&c->err, TLSPLUG_E_STATE, "ERR_TLS_CONTEXT_FROZEN",
+                       "the context is in use by a socket and can no longer change");
+    return TLSPLUG_OK;
+}
+
+int tp_context_set_string(struct tlsplug_context *c, char **field, const char *value)
+{
+    char *copy = NULL;
+    if (value && !(copy = strdup(value)))
+        return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+    free(*field);
+    *field = copy;
+    return TLSPLUG_OK;
+}
+
 /* Common checks of the PEM setters; answers OK or a status with detail. */
 static int check_setter(struct tlsplug_context *c, const uint8_t *pem, size_t len)
 {
     if (!pem || len == 0 || len > UINT32_MAX)
         return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE",
                        "expected a non-empty PEM buffer");
-    if (c->frozen)
-        return tp_fail(&c->err, TLSPLUG_E_STATE, "ERR_TLS_CONTEXT_FROZEN",
-                       "the context is in use by a socket and can no longer change");
-    return TLSPLUG_OK;
+    return tp_context_settable(c);
 }
 
 TLSPLUG_API int tlsplug_context_add_key(tlsplug_context *h, const uint8_t *pem, size_t len,
@@ -191,6 +234,26 @@ TLSPLUG_API int tlsplug_context_add_cert(tlsplug_context *h, const uint8_t *pem,
     return TLSPLUG_OK;
 }
 
+int tp_context_add_pair(struct tlsplug_context *c, gnutls_x509_privkey_t key, gnutls_x509_crt_t *certs,
+                        unsigned n)
+{
+    gnutls_x509_privkey_t *keys = realloc(c->keys, (c->nkeys + 1) * sizeof *keys);
+    if (keys)
+        c->keys = keys;
+    tp_chain *chains = keys ? realloc(c->chains, (c->nchains + 1) * sizeof *chains) : NULL;
+    if (!chains) {
+        gnutls_x509_privkey_deinit(key);
+        for (unsigned j = 0; j < n; j++)
+            gnutls_x509_crt_deinit(certs[j]);
+        gnutls_free(certs);
+        return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+    }
+    c->chains = chains;
+    c->keys[c->nkeys++] = key;
+    c->chains[c->nchains++] = (tp_chain){certs, n};
+    return TLSPLUG_OK;
+}
+
 TLSPLUG_API int tlsplug_context_add_ca(tlsplug_context *h, const uint8_t *pem, size_t len)
 {
     struct tlsplug_context *c = get(h);
@@ -219,14 +282,18 @@ static int set_version(tlsplug_context *h, const char *name, int is_max)
     struct tlsplug_context *c = get(h);
     if (!c)
         return TLSPLUG_E_BADHANDLE;
-    if (c->frozen)
-        return tp_fail(&c->err, TLSPLUG_E_STATE, "ERR_TLS_CONTEXT_FROZEN",
-                       "the context is in use by a socket and can no longer change");
-    for (size_t i = 0; name && i < NVERSIONS; i++) {
-        if (strcmp(name, versions[i].node) == 0) {
-            *(is_max ? &c->max_version : &c->min_version) = (int)versions[i].gnutls;
-            return TLSPLUG_OK;
-        }
+    int rc = tp_context_settable(c);
+    if (rc)
+        return rc;
+    if (c->secure_protocol)
+        return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_TLS_PROTOCOL_VERSION_CONFLICT",
+                       "TLS protocol version \"%s\" conflicts with secureProtocol \"%s\"",
+                       name ? name : "(null)", c->secure_protocol);
+    int v = tp_version_from_name(name);
+    if (v) {
+        *(is_max ? &c->max_version : &c->min_version) = v;
+        c->versions_set = 1;
+        return TLSPLUG_OK;
     }
     return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_TLS_INVALID_PROTOCOL_VERSION",
                    "'%s' is not a valid TLS protocol version", name ? name : "(null)");
@@ -258,6 +325,45 @@ static gnutls_x509_privkey_t key_for(struct tlsplug_context *c, gnutls_x509_crt_
     return NULL;
 }
 
+/* The GnuTLS priority string for Node's options: versions (after
+ * secureOptions), suites, groups (ecdhCurve), and server precedence. */
+static int build_priority(struct tlsplug_context *c, char **out)
+{
+    int lo, hi;
+    if (c->min_version > c->max_version)
+        return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_TLS_PROTOCOL_VERSION_CONFLICT",
+                       "minVersion is greater than maxVersion");
+    if (!tp_context_version_range(c, &lo, &hi))
+        return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_SSL_NO_PROTOCOLS_AVAILABLE",
+                       "no protocols available: secureOptions disable every allowed version");
+    char groups[512];
+    int rc = tp_context_groups(c, groups, sizeof groups);
+    if (rc)
+        return rc;
+    tp_buf b = {0};
+    int bad = tp_buf_append(&b, "NONE", 4);
+    for (size_t i = NVERSIONS; i-- > 0;) /* highest first: GnuTLS prefers the first */
+        if ((int)versions[i].gnutls >= lo && (int)versions[i].gnutls <= hi) {
+            bad |= tp_buf_append(&b, ":", 1);
+            bad |= tp_buf_append(&b, versions[i].priority, strlen(versions[i].priority));
+        }
+    const char *suites = ":" TP_DEFAULT_SUITES;
+    bad |= tp_buf_append(&b, suites, strlen(suites));
+    if (c->dh) /* DHE only with `dhparam`, as in Node */
+        bad |= tp_buf_append(&b, ":+DHE-RSA", 9);
+    bad |= tp_buf_append(&b, ":", 1);
+    bad |= tp_buf_append(&b, groups, strlen(groups));
+    if (tp_context_server_precedence(c))
+        bad |= tp_buf_append(&b, ":%SERVER_PRECEDENCE", 19);
+    bad |= tp_buf_append(&b, "", 1); /* the NUL */
+    if (bad) {
+        tp_buf_free(&b);
+        return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+    }
+    *out = (char *)b.data; /* head is 0: the buffer is the string */
+    return TLSPLUG_OK;
+}
+
 /* Assemble the GnuTLS objects; under c->lock, before `frozen` is set. */
 static int build(struct tlsplug_context *c)
 {
@@ -287,25 +393,36 @@ static int build(struct tlsplug_context *c)
      * where Node has 48: derive them in a fixed way (SHA-512), so equal
      * ticketKeys resume across servers and processes. */
     err = gnutls_rnd(GNUTLS_RND_KEY, c->ticket_keys, sizeof c->ticket_keys);
-    if (err == 0)
-        err = gnutls_hash_fast(GNUTLS_DIG_SHA512, c->ticket_keys, sizeof c->ticket_keys, c->stek);
-    if (err < 0)
-        return tp_fail_gnutls(&c->err, TLSPLUG_E_INTERNAL, err, -1, 0, "ticket keys");
-    if (c->min_version > c->max_version)
-        return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_TLS_PROTOCOL_VERSION_CONFLICT",
-                       "minVersion is greater than maxVersion");
-    char prio[512] = "NONE";
-    for (size_t i = NVERSIONS; i-- > 0;) /* highest first: GnuTLS prefers the first */
-        if ((int)versions[i].gnutls >= c->min_version && (int)versions[i].gnutls <= c->max_version) {
-            strcat(prio, ":");
-            strcat(prio, versions[i].priority);
-        }
-    strcat(prio, ":" TP_DEFAULT_SUITES);
+    if (err < 0 || tp_context_derive_stek(c) < 0)
+        return tp_fail_gnutls(&c->err, TLSPLUG_E_INTERNAL, err < 0 ? err : GNUTLS_E_INTERNAL_ERROR,
+                              -1, 0, "ticket keys");
+    if (c->dh)
+        gnutls_certificate_set_dh_params(c->cred, c->dh);
+    char *prio = NULL;
+    int rc = c->priority ? TLSPLUG_OK : build_priority(c, &prio);
+    if (rc)
+        return rc;
     const char *errpos = NULL;
-    err = gnutls_priority_init2(&c->priority, prio, &errpos, 0);
+    err = gnutls_priority_init2(&c->priority_cache, c->priority ? c->priority : prio, &errpos, 0);
     if (err < 0)
-        return tp_fail_gnutls(&c->err, TLSPLUG_E_INTERNAL, err, -1, 0, "priority");
-    return TLSPLUG_OK;
+        tp_fail(&c->err, TLSPLUG_E_INTERNAL, "ERR_TLS_INVALID_PRIORITY",
+                "priority \"%s\" refused at \"%s\": %s", c->priority ? c->priority : prio,
+                errpos ? errpos : "", gnutls_strerror(err));
+    free(prio);
+    return err < 0 ? TLSPLUG_E_INTERNAL : TLSPLUG_OK;
+}
+
+int tp_context_derive_stek(struct tlsplug_context *c)
+{
+    /* sessionIdContext goes into the key, so tickets made under one
+     * context value do not resume under another. */
+    uint8_t material[sizeof c->ticket_keys + 32];
+    size_t sid = c->session_id_context ? strlen(c->session_id_context) : 0;
+    memcpy(material, c->ticket_keys, sizeof c->ticket_keys);
+    memcpy(material + sizeof c->ticket_keys, c->session_id_context ? c->session_id_context : "", sid);
+    int err = gnutls_hash_fast(GNUTLS_DIG_SHA512, material, sizeof c->ticket_keys + sid, c->stek);
+    gnutls_memset(material, 0, sizeof material);
+    return err;
 }
 
 int tp_context_acquire(struct tlsplug_context *c)
@@ -320,10 +437,10 @@ int tp_context_acquire(struct tlsplug_context *c)
             /* Leave nothing half-built: the host may fix the options. */
             if (c->cred)
                 gnutls_certificate_free_credentials(c->cred);
-            if (c->priority)
-                gnutls_priority_deinit(c->priority);
+            if (c->priority_cache)
+                gnutls_priority_deinit(c->priority_cache);
             c->cred = NULL;
-            c->priority = NULL;
+            c->priority_cache = NULL;
         }
     }
     pthread_mutex_unlock(&c->lock);

@@ -29,17 +29,56 @@ struct tlsplug_context {
     unsigned nchains;
     int min_version; /* gnutls_protocol_t */
     int max_version;
+    int versions_set;      /* minVersion or maxVersion was given */
+    char *secure_protocol; /* secureProtocol as given, NULL when none */
+    unsigned secure_options;
+    int honor_cipher_order;
+    char *ciphers;         /* Node's `ciphers`; NULL for the default */
+    char *priority;        /* a native GnuTLS priority string replacing the above */
+    char *ecdh_curve;      /* "auto" or a list */
+    gnutls_dh_params_t dh; /* `dhparam`, NULL when none */
+    char *session_id_context;
+    gnutls_x509_crl_t *crls;
+    unsigned ncrls;
     tp_buf ca_pem; /* the `ca` option's PEM, concatenated; empty = system trust */
     int have_ca;
 
     /* Built when frozen; read-only afterwards, so sockets on any thread share it. */
     gnutls_certificate_credentials_t cred;
-    gnutls_priority_t priority;
+    gnutls_priority_t priority_cache;
     uint8_t ticket_keys[48]; /* Node's 48-byte ticketKeys */
     uint8_t stek[64];        /* GnuTLS's 64-byte key, derived from ticket_keys */
     gnutls_x509_trust_list_t trust; /* built on first verification */
     int trust_failed;
 };
+
+/* context_options.c: GnuTLS priority tokens for `ecdhCurve` (and whether
+ * custom DH parameters exclude the FFDHE groups); 0 or a status. */
+int tp_context_groups(struct tlsplug_context *ctx, char *buf, size_t cap);
+
+/* context_options.c: what secureOptions and the options say. */
+int tp_context_no_tickets(const struct tlsplug_context *ctx);
+int tp_context_no_renegotiation(const struct tlsplug_context *ctx);
+int tp_context_server_precedence(const struct tlsplug_context *ctx);
+/* The version range after secureOptions; 0 when no version is left. */
+int tp_context_version_range(const struct tlsplug_context *ctx, int *min, int *max);
+
+/* Add a key and its chain (taking ownership of both, even on failure). */
+int tp_context_add_pair(struct tlsplug_context *ctx, gnutls_x509_privkey_t key,
+                        gnutls_x509_crt_t *certs, unsigned n);
+
+/* Derive GnuTLS's 64-byte ticket key from ticketKeys and sessionIdContext. */
+int tp_context_derive_stek(struct tlsplug_context *ctx);
+
+/* A Node version name ("TLSv1.2") as a gnutls_protocol_t, 0 when unknown. */
+int tp_version_from_name(const char *name);
+
+/* Answer TLSPLUG_OK while the context may still change, else record and
+ * answer TLSPLUG_E_STATE (the first socket froze it). */
+int tp_context_settable(struct tlsplug_context *ctx);
+
+/* Replace an owned string option with a copy of `value` (NULL clears). */
+int tp_context_set_string(struct tlsplug_context *ctx, char **field, const char *value);
 
 /* Freeze the context for use by a socket (idempotent, thread-safe) and take
  * a reference; answers a status with the detail on ctx->err. */

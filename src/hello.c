@@ -100,7 +100,11 @@ static int parse_body(reader b, tp_hello *h)
         return -1;
     memcpy(h->session_id, sid.p, sid.n);
     h->session_id_len = (uint8_t)sid.n;
-    sub(&b, u16(&b)); /* cipher_suites */
+    reader suites = sub(&b, u16(&b));
+    if (b.bad || suites.n % 2)
+        return -1;
+    h->suites_len = (uint16_t)(suites.n < sizeof h->suites ? suites.n : sizeof h->suites);
+    memcpy(h->suites, suites.p, h->suites_len);
     sub(&b, u8(&b));  /* compression_methods */
     if (b.bad)
         return -1;

@@ -24,6 +24,8 @@ typedef struct tp_hello {
     char servername[256];     /* SNI host_name, "" when absent */
     uint8_t session_id[32];   /* legacy_session_id */
     uint8_t session_id_len;
+    uint8_t suites[512];      /* cipher_suites as sent (2-byte ids), cut at 256 suites */
+    uint16_t suites_len;
     uint8_t alpn[256];        /* ALPN protocol_name_list as sent (len-prefixed names) */
     uint16_t alpn_len;        /* 0 when the client sent no ALPN */
     uint8_t status_request;   /* status_request (OCSP) extension present */

@@ -31,8 +31,7 @@ static int check_identity(struct tlsplug_socket *s, const gnutls_datum_t *leaf_d
         return tp_fail(&s->err, TLSPLUG_E_VERIFY, "ERR_TLS_CERT_ALTNAME_INVALID",
                        "Hostname/IP does not match certificate's altnames: unreadable certificate");
     }
-    /* Node checks options.servername || options.host || 'localhost'. */
-    const char *host = s->servername ? s->servername : "localhost";
+    const char *host = tp_socket_identity_host(s);
     char *reason = malloc(REASON_MAX);
     if (!reason) {
         gnutls_x509_crt_deinit(leaf);
@@ -45,6 +44,19 @@ static int check_identity(struct tlsplug_socket *s, const gnutls_datum_t *leaf_d
                 "Hostname/IP does not match certificate's altnames: %s", reason);
     free(reason);
     return rc == 0 ? 0 : TLSPLUG_E_VERIFY;
+}
+
+const char *tp_socket_identity_host(const struct tlsplug_socket *s)
+{
+    /* Node checks options.servername || options.host || 'localhost'. */
+    return s->servername ? s->servername : "localhost";
+}
+
+int tp_socket_unauthorized(struct tlsplug_socket *s, const char *code)
+{
+    s->authorized = 0;
+    set_code(s, code);
+    return s->reject_unauthorized ? TLSPLUG_E_VERIFY : TLSPLUG_OK;
 }
 
 int tp_socket_verify_peer(struct tlsplug_socket *s)
@@ -64,20 +76,24 @@ int tp_socket_verify_peer(struct tlsplug_socket *s)
     /* OpenSSL checks the purpose by role, and Node reports INVALID_PURPOSE. */
     tp_verify_opts opts = {
         .purpose = s->role == TLSPLUG_ROLE_CLIENT ? TP_PURPOSE_SSL_SERVER : TP_PURPOSE_SSL_CLIENT,
+        .crl_check = s->ctx->ncrls > 0, /* Node's `crl` turns on CRL_CHECK_ALL */
+        .crls = s->ctx->crls,
+        .ncrls = s->ctx->ncrls,
     };
     if (tl)
         tp_verify_chain_ex(tl, chain, n, &opts, time(NULL), &res);
 
     if (!res.authorized) {
-        set_code(s, res.code);
         tp_fail(&s->err, TLSPLUG_E_VERIFY, res.code, "%s", res.message);
-    } else if (s->role == TLSPLUG_ROLE_CLIENT && !gnutls_session_is_resumed(s->session) &&
-               check_identity(s, &chain[0]) != 0) {
-        /* Node skips the identity check on a resumed session. */
-        set_code(s, s->err.code);
-    } else {
-        s->authorized = 1;
-        return TLSPLUG_OK;
+        return tp_socket_unauthorized(s, res.code);
     }
-    return s->reject_unauthorized ? TLSPLUG_E_VERIFY : TLSPLUG_OK;
+    /* Node skips the identity check on a resumed session. */
+    if (s->role == TLSPLUG_ROLE_CLIENT && !gnutls_session_is_resumed(s->session)) {
+        if (s->custom_identity)
+            return TP_VERIFY_ASK_HOST;
+        if (check_identity(s, &chain[0]) != 0)
+            return tp_socket_unauthorized(s, s->err.code);
+    }
+    s->authorized = 1;
+    return TLSPLUG_OK;
 }

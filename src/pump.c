@@ -169,16 +169,21 @@ static void on_peer_end(struct tlsplug_socket *s)
 
 /* ---------------------------------------------------------------- handshake */
 
-static int handshake_done(struct tlsplug_socket *s)
+/* Node's minDHSize: the handshake completes, then a small prime destroys. */
+static int check_dh_size(struct tlsplug_socket *s)
 {
-    if (s->secure) { /* a renegotiation finished */
-        s->renegotiating = 0;
-    } else {
-        int rc = tp_socket_verify_peer(s);
-        s->secure = 1;
-        if (rc != TLSPLUG_OK) /* rejectUnauthorized: Node destroys with the error */
-            return tp_socket_fatal(s, rc);
-    }
+    const char *type, *name;
+    unsigned size;
+    if (s->role != TLSPLUG_ROLE_CLIENT || tp_socket_ephemeral(s, &type, &name, &size) != 0 ||
+        strcmp(type, "DH") != 0 || size >= s->min_dh_size)
+        return TLSPLUG_OK;
+    tp_fail(&s->err, TLSPLUG_E_TLS, "ERR_TLS_DH_PARAM_SIZE", "DH parameter size %u is less than %u",
+            size, s->min_dh_size);
+    return tp_socket_fatal(s, TLSPLUG_E_TLS);
+}
+
+int tp_pump_finish_secure(struct tlsplug_socket *s)
+{
     /* Writes made while the handshake ran go first, then the event. */
     if (tp_buf_len(&s->pending)) {
         int rc = tp_pump_send(s, tp_buf_peek(&s->pending), tp_buf_len(&s->pending));
@@ -186,16 +191,41 @@ static int handshake_done(struct tlsplug_socket *s)
         if (rc)
             return rc;
     }
-    if (!s->renegotiating && s->started == 1) {
+    if (s->started == 1) {
         s->started = 2; /* the secure event is emitted once */
-        tp_emit(s, s->role == TLSPLUG_ROLE_CLIENT ? TLSPLUG_EV_SECURE_CONNECT : TLSPLUG_EV_SECURE,
-                NULL, 0);
+        int ev = s->role == TLSPLUG_ROLE_CLIENT && !s->pair ? TLSPLUG_EV_SECURE_CONNECT
+                                                            : TLSPLUG_EV_SECURE;
+        tp_emit(s, ev, NULL, 0);
         if (s->freed || s->closed)
             return TLSPLUG_OK;
     }
     if (s->end_requested)
         return tp_pump_end(s);
     return TLSPLUG_OK;
+}
+
+static int handshake_done(struct tlsplug_socket *s)
+{
+    free(s->hello); /* the ClientHello has served its purpose */
+    s->hello = NULL;
+    if (s->secure) { /* a renegotiation finished */
+        s->renegotiating = 0;
+        return tp_pump_finish_secure(s);
+    }
+    int rc = tp_socket_verify_peer(s);
+    s->secure = 1;
+    if (rc == TP_VERIFY_ASK_HOST) {
+        /* The host judges the name, now or later: hold everything until
+         * tlsplug_socket_check_server_identity_done(), which finishes. */
+        s->awaiting_identity = 1;
+        const char *host = tp_socket_identity_host(s);
+        tp_emit(s, TLSPLUG_EV_CHECK_SERVER_IDENTITY, host, strlen(host));
+        return TLSPLUG_OK;
+    }
+    if (rc != TLSPLUG_OK) /* rejectUnauthorized: Node destroys with the error */
+        return tp_socket_fatal(s, rc);
+    rc = check_dh_size(s);
+    return rc ? rc : tp_pump_finish_secure(s);
 }
 
 static int handshake_step(struct tlsplug_socket *s)
@@ -218,7 +248,11 @@ static int handshake_step(struct tlsplug_socket *s)
 /* Server: hold the client's first flight until the ClientHello is read. */
 static int release_hello(struct tlsplug_socket *s)
 {
-    enum tp_hello_status st = tp_hello_parse(tp_buf_peek(&s->in), tp_buf_len(&s->in), &s->hello);
+    if (!s->hello && !(s->hello = malloc(sizeof *s->hello))) {
+        tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+        return tp_socket_fatal(s, TLSPLUG_E_NOMEM);
+    }
+    enum tp_hello_status st = tp_hello_parse(tp_buf_peek(&s->in), tp_buf_len(&s->in), s->hello);
     if (st == TP_HELLO_MORE) {
         if (!s->in_eof)
             return TLSPLUG_OK;
@@ -227,6 +261,10 @@ static int release_hello(struct tlsplug_socket *s)
         tp_fail(&s->err, TLSPLUG_E_TLS, "ERR_SSL_HTTP_REQUEST",
                 "http request: the client sent plain HTTP to a TLS port");
         return tp_socket_fatal(s, TLSPLUG_E_TLS);
+    }
+    if (st == TP_HELLO_DONE && s->hello->servername[0] && !(s->sni = strdup(s->hello->servername))) {
+        tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+        return tp_socket_fatal(s, TLSPLUG_E_NOMEM);
     }
     s->hello_released = 1;
     return TLSPLUG_OK;
@@ -254,7 +292,12 @@ static int recv_outcome(struct tlsplug_socket *s, ssize_t n, size_t in_before)
         return TP_RECV_RETRY;
     case GNUTLS_E_REHANDSHAKE: {
         /* TLS 1.2: the peer asks for a new handshake. Node accepts it
-         * (the tls.Server work limits how often). */
+         * (the tls.Server work limits how often) unless told not to. */
+        if (tp_context_no_renegotiation(s->ctx)) {
+            tp_fail(&s->err, TLSPLUG_E_TLS, "ERR_TLS_RENEGOTIATION_DISABLED",
+                    "TLS session renegotiation disabled for this socket");
+            return tp_socket_fatal(s, TLSPLUG_E_TLS);
+        }
         s->renegotiating = 1;
         int rc = handshake_step(s);
         return rc < 0 ? rc : TP_RECV_RETRY;
@@ -320,8 +363,8 @@ int tp_pump(struct tlsplug_socket *s)
 {
     if (s->fatal)
         return tp_socket_sticky(s);
-    if (s->closed || !s->started)
-        return TLSPLUG_OK;
+    if (s->closed || !s->started || s->awaiting_identity)
+        return TLSPLUG_OK; /* input waits until the host has answered */
     if (s->role == TLSPLUG_ROLE_SERVER && !s->hello_released) {
         int rc = release_hello(s);
         if (rc || !s->hello_released)

@@ -62,6 +62,7 @@ TLSPLUG_API int tlsplug_socket_feed(tlsplug_socket *h, const uint8_t *data, size
     if (tp_buf_append(&s->in, data, len) != 0)
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY",
                                           "feed: out of memory"));
+    s->bytes_fed += len;
     s->read_blocked = 0;
     rc = tp_pump(s);
     if (!s->freed && s->on[TLSPLUG_EV_DATA].cb)
@@ -104,6 +105,7 @@ TLSPLUG_API int tlsplug_socket_pull(tlsplug_socket *h, uint8_t *buf, size_t cap,
     if (tp_buf_len(&s->out) == 0)
         return tp_socket_leave(s, TLSPLUG_E_AGAIN);
     *len = tp_buf_take(&s->out, buf, cap);
+    s->bytes_pulled += *len;
     tp_buf_release_if_empty(&s->out);
     return tp_socket_leave(s, TLSPLUG_OK);
 }
@@ -132,6 +134,7 @@ TLSPLUG_API int tlsplug_socket_consume_output(tlsplug_socket *h, size_t n)
                                           "consume_output: %zu bytes, only %zu pending", n,
                                           tp_buf_len(&s->out)));
     tp_buf_consume(&s->out, n);
+    s->bytes_pulled += n;
     tp_buf_release_if_empty(&s->out);
     return tp_socket_leave(s, TLSPLUG_OK);
 }
@@ -163,7 +166,7 @@ TLSPLUG_API int tlsplug_socket_write(tlsplug_socket *h, const uint8_t *data, siz
                                           "write after end"));
     if (len == 0)
         return tp_socket_leave(s, TLSPLUG_OK);
-    if (!s->secure || s->renegotiating) {
+    if (!s->secure || s->renegotiating || s->awaiting_identity) {
         if (tp_buf_append(&s->pending, data, len) != 0)
             rc = tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "write: out of memory");
         return tp_socket_leave(s, rc);
@@ -188,7 +191,7 @@ TLSPLUG_API int tlsplug_socket_read(tlsplug_socket *h, uint8_t *buf, size_t cap,
     if (s->closed)
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_CLOSED, "ERR_SOCKET_CLOSED",
                                           "the socket is closed"));
-    if (!s->secure) {
+    if (!s->secure || s->awaiting_identity) {
         s->read_blocked = 1;
         return tp_socket_leave(s, TLSPLUG_E_AGAIN);
     }
@@ -256,18 +259,20 @@ TLSPLUG_API int tlsplug_socket_state(tlsplug_socket *h, unsigned *flags)
         return tp_socket_leave(s, TLSPLUG_E_INVAL);
     unsigned f = 0;
     int open = !s->closed;
-    if (open && s->started && (!s->secure || s->renegotiating))
+    if (open && s->started && (!s->secure || s->renegotiating || s->awaiting_identity))
         f |= TLSPLUG_STATE_HANDSHAKING;
-    if (open && s->secure)
+    if (open && s->awaiting_identity)
+        f |= TLSPLUG_STATE_PAUSED;
+    if (open && s->secure && !s->awaiting_identity)
         f |= TLSPLUG_STATE_SECURE;
     if (tp_buf_len(&s->out))
         f |= TLSPLUG_STATE_HAS_OUTPUT;
-    int readable = open && s->secure && !s->on[TLSPLUG_EV_DATA].cb && !s->read_blocked &&
+    int readable = open && s->secure && !s->awaiting_identity && !s->on[TLSPLUG_EV_DATA].cb && !s->read_blocked &&
                    (tp_buf_len(&s->in) || gnutls_record_check_pending(s->session) ||
                     s->peer_ended || s->in_eof);
     if (readable)
         f |= TLSPLUG_STATE_READABLE;
-    if (open && s->started && !s->peer_ended && !s->in_eof && !readable)
+    if (open && s->started && !s->peer_ended && !s->in_eof && !readable && !s->awaiting_identity)
         f |= TLSPLUG_STATE_WANT_INPUT;
     if (open && !s->end_requested)
         f |= TLSPLUG_STATE_WRITABLE;
@@ -281,4 +286,30 @@ TLSPLUG_API int tlsplug_socket_state(tlsplug_socket *h, unsigned *flags)
         f |= TLSPLUG_STATE_ERROR;
     *flags = f;
     return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+TLSPLUG_API int tlsplug_socket_check_server_identity_done(tlsplug_socket *h, const char *code,
+                                                          const char *message)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (!s->awaiting_identity || s->closed)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
+                                          "check_server_identity_done: no check is pending"));
+    s->awaiting_identity = 0;
+    int rc = TLSPLUG_OK;
+    if (code || message) {
+        /* Node: authorizationError = err.code || err.message. */
+        tp_fail(&s->err, TLSPLUG_E_VERIFY, code ? code : "", "%s", message ? message : code);
+        rc = tp_socket_unauthorized(s, code ? code : message);
+        if (rc)
+            return tp_socket_leave(s, tp_socket_fatal(s, rc));
+    } else {
+        s->authorized = 1;
+    }
+    rc = tp_pump_finish_secure(s);
+    if (rc == TLSPLUG_OK && !s->freed && !s->closed)
+        rc = tp_pump(s); /* what arrived while the host was thinking */
+    return tp_socket_leave(s, rc);
 }

@@ -27,6 +27,8 @@ static void socket_destroy(struct tlsplug_socket *s)
     tp_buf_free(&s->out);
     tp_buf_free(&s->pending);
     free(s->servername);
+    free(s->hello);
+    free(s->sni);
     tp_error_clear(&s->err);
     tp_error_clear(&s->fatal_err);
     tp_context_release(s->ctx);
@@ -75,17 +77,20 @@ TLSPLUG_API int tlsplug_socket_new(tlsplug_context *ctx_h, int role, tlsplug_soc
     s->ctx = ctx;
     s->role = role;
     s->reject_unauthorized = 1;
+    s->min_dh_size = 1024; /* Node's default minDHSize */
 
     unsigned flags = GNUTLS_NONBLOCK;
     /* OpenSSL and Node send their certificate even when its issuer is not
      * in the server's CA list; GnuTLS needs this flag to do the same. */
     flags |= role == TLSPLUG_ROLE_CLIENT ? GNUTLS_CLIENT | GNUTLS_FORCE_CLIENT_CERT : GNUTLS_SERVER;
+    if (tp_context_no_tickets(ctx)) /* SSL_OP_NO_TICKET */
+        flags |= GNUTLS_NO_TICKETS;
     int err = gnutls_init(&s->session, flags);
     if (err == 0)
-        err = gnutls_priority_set(s->session, ctx->priority);
+        err = gnutls_priority_set(s->session, ctx->priority_cache);
     if (err == 0)
         err = gnutls_credentials_set(s->session, GNUTLS_CRD_CERTIFICATE, ctx->cred);
-    if (err == 0 && role == TLSPLUG_ROLE_SERVER) {
+    if (err == 0 && role == TLSPLUG_ROLE_SERVER && !tp_context_no_tickets(ctx)) {
         gnutls_datum_t key = {ctx->stek, sizeof ctx->stek};
         err = gnutls_session_ticket_enable_server(s->session, &key);
     }
@@ -96,6 +101,7 @@ TLSPLUG_API int tlsplug_socket_new(tlsplug_context *ctx_h, int role, tlsplug_soc
     }
     gnutls_session_set_ptr(s->session, s);
     tp_pump_attach(s);
+    tp_hooks_attach(s);
     s->handle = tp_handle_new(TP_TAG_SOCKET, s);
     if (!s->handle) {
         socket_destroy(s);
@@ -167,6 +173,48 @@ static int set_flag(tlsplug_socket *h, int *(*field)(struct tlsplug_socket *), i
 static int *f_reject(struct tlsplug_socket *s) { return &s->reject_unauthorized; }
 static int *f_request(struct tlsplug_socket *s) { return &s->request_cert; }
 static int *f_half_open(struct tlsplug_socket *s) { return &s->allow_half_open; }
+static int *f_custom_identity(struct tlsplug_socket *s) { return &s->custom_identity; }
+
+TLSPLUG_API int tlsplug_socket_set_check_server_identity(tlsplug_socket *h, int custom)
+{
+    return set_flag(h, f_custom_identity, custom, "checkServerIdentity");
+}
+
+TLSPLUG_API int tlsplug_socket_set_min_dh_size(tlsplug_socket *h, unsigned bits)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    int rc = before_start(s, "minDHSize");
+    if (rc == TLSPLUG_OK && bits == 0)
+        rc = tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_OUT_OF_RANGE",
+                     "The value of \"options.minDHSize\" is out of range. It must be > 0. Received 0");
+    if (rc == TLSPLUG_OK)
+        s->min_dh_size = bits;
+    return tp_socket_leave(s, rc);
+}
+
+TLSPLUG_API int tlsplug_secure_pair_new(tlsplug_context *ctx, int is_server, int request_cert,
+                                        int reject_unauthorized, tlsplug_socket **out)
+{
+    if (!out)
+        return tp_handle_get(ctx, TP_TAG_CONTEXT) ? TLSPLUG_E_INVAL : TLSPLUG_E_BADHANDLE;
+    tlsplug_socket *h;
+    int rc = tlsplug_socket_new(ctx, is_server ? TLSPLUG_ROLE_SERVER : TLSPLUG_ROLE_CLIENT, &h);
+    if (rc)
+        return rc;
+    struct tlsplug_socket *s = tp_handle_get(h, TP_TAG_SOCKET);
+    s->pair = 1;
+    s->request_cert = request_cert != 0;
+    s->reject_unauthorized = reject_unauthorized != 0;
+    rc = tlsplug_socket_start(h);
+    if (rc) {
+        tlsplug_socket_free(h);
+        return rc;
+    }
+    *out = h;
+    return TLSPLUG_OK;
+}
 
 TLSPLUG_API int tlsplug_socket_set_reject_unauthorized(tlsplug_socket *h, int reject)
 {

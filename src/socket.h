@@ -11,7 +11,7 @@
 #include "hello.h"
 #include "tlsplug.h"
 
-#define TP_EV_COUNT 7 /* one past the highest TLSPLUG_EV_* a socket emits */
+#define TP_EV_COUNT 8 /* one past the highest TLSPLUG_EV_* a socket emits */
 
 typedef struct tp_event {
     struct tp_event *next;
@@ -34,6 +34,9 @@ struct tlsplug_socket {
     int reject_unauthorized;
     int request_cert;
     int allow_half_open;
+    unsigned min_dh_size;  /* client: Node's minDHSize */
+    int custom_identity;   /* client: the host checks the name (checkServerIdentity) */
+    int pair;              /* a SecurePair: both roles emit `secure` */
 
     /* The pump's buffers. */
     tp_buf in;      /* ciphertext fed by the host, not yet read by GnuTLS */
@@ -54,11 +57,20 @@ struct tlsplug_socket {
     int closed;         /* the session is over; CLOSE was emitted */
     int had_error;
 
-    tp_hello hello; /* server: what the ClientHello said */
+    tp_hello *hello;  /* server, during the handshake: what the ClientHello said */
+    char *sni;        /* server: the name the client sent in SNI, kept after the handshake */
 
     /* Verification outcome, set when the handshake completes. */
     int authorized;
     char auth_code[64];
+    int awaiting_identity; /* waiting for tlsplug_socket_check_server_identity_done() */
+
+    /* The latest handshake's Finished messages (verify_data). */
+    uint8_t finished[64], peer_finished[64];
+    uint8_t finished_len, peer_finished_len;
+
+    /* Ciphertext counted in and out (Node's bytesRead / bytesWritten). */
+    size_t bytes_fed, bytes_pulled;
 
     /* Events. */
     struct {
@@ -121,7 +133,27 @@ int tp_pump_recv(struct tlsplug_socket *s, uint8_t *buf, size_t cap, size_t *got
 
 /* Verify the peer when the handshake completes (peer.c): sets `authorized`
  * and `auth_code`; answers TLSPLUG_E_VERIFY with the detail in s->err when
- * the peer must be refused (rejectUnauthorized), else TLSPLUG_OK. */
+ * the peer must be refused (rejectUnauthorized), TP_VERIFY_ASK_HOST when the
+ * chain verified and the host checks the name itself, else TLSPLUG_OK. */
+#define TP_VERIFY_ASK_HOST 1
 int tp_socket_verify_peer(struct tlsplug_socket *s);
+/* The host name a client checks: servername, or "localhost" as in Node. */
+const char *tp_socket_identity_host(const struct tlsplug_socket *s);
+/* Record a failed verification; answers TLSPLUG_E_VERIFY when the peer
+ * must be refused, else TLSPLUG_OK. */
+int tp_socket_unauthorized(struct tlsplug_socket *s, const char *code);
+
+/* The ephemeral key exchange (socket_meta.c): type "ECDH" or "DH", the
+ * curve name (NULL for DH) and size in bits; answers 0 when it was
+ * ephemeral, -1 otherwise. */
+int tp_socket_ephemeral(struct tlsplug_socket *s, const char **type, const char **name,
+                        unsigned *size);
+
+/* The one handshake hook of a session (hooks.c). */
+void tp_hooks_attach(struct tlsplug_socket *s);
+
+/* After the handshake (and the identity answer): flush what was written
+ * meanwhile, emit the secure event, honour a pending end() (pump.c). */
+int tp_pump_finish_secure(struct tlsplug_socket *s);
 
 #endif

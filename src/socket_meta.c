@@ -1,4 +1,7 @@
 /* Connection metadata: Node's TLSSocket properties and getters. */
+#include <stdio.h>
+#include <string.h>
+
 #include "socket.h"
 #include "suites.h"
 
@@ -78,7 +81,7 @@ TLSPLUG_API int tlsplug_socket_get_servername(tlsplug_socket *h, char *buf, size
                                               size_t *len)
 {
     GETTER_ENTER(h, s, len);
-    const char *v = s->role == TLSPLUG_ROLE_CLIENT ? s->servername : s->hello.servername;
+    const char *v = s->role == TLSPLUG_ROLE_CLIENT ? s->servername : s->sni;
     return string_or_unavailable(s, v, buf, cap, len);
 }
 
@@ -86,5 +89,94 @@ TLSPLUG_API int tlsplug_socket_encrypted(tlsplug_socket *h, int *encrypted)
 {
     GETTER_ENTER(h, s, encrypted);
     *encrypted = 1;
+    return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+int tp_socket_ephemeral(struct tlsplug_socket *s, const char **type, const char **name,
+                        unsigned *size)
+{
+    gnutls_kx_algorithm_t kx = gnutls_kx_get(s->session);
+    int tls13 = gnutls_protocol_get_version(s->session) == GNUTLS_TLS1_3;
+    if (!tls13 && kx != GNUTLS_KX_ECDHE_RSA && kx != GNUTLS_KX_ECDHE_ECDSA &&
+        kx != GNUTLS_KX_DHE_RSA && kx != GNUTLS_KX_DHE_DSS && kx != GNUTLS_KX_ECDHE_PSK &&
+        kx != GNUTLS_KX_DHE_PSK)
+        return -1;
+    static const struct {
+        gnutls_group_t group;
+        const char *name;
+        unsigned size;
+    } curves[] = {
+        {GNUTLS_GROUP_X25519, "X25519", 253},      {GNUTLS_GROUP_X448, "X448", 448},
+        {GNUTLS_GROUP_SECP256R1, "prime256v1", 256}, {GNUTLS_GROUP_SECP384R1, "secp384r1", 384},
+        {GNUTLS_GROUP_SECP521R1, "secp521r1", 521},
+    };
+    gnutls_group_t g = gnutls_group_get(s->session);
+    for (size_t i = 0; i < sizeof curves / sizeof *curves; i++)
+        if (curves[i].group == g) {
+            *type = "ECDH";
+            *name = curves[i].name;
+            *size = curves[i].size;
+            return 0;
+        }
+    /* An FFDHE group or custom DH parameters: the prime's size. */
+    int bits = gnutls_dh_get_prime_bits(s->session);
+    if (bits <= 0)
+        return -1;
+    *type = "DH";
+    *name = NULL;
+    *size = (unsigned)bits;
+    return 0;
+}
+
+TLSPLUG_API int tlsplug_socket_get_ephemeral_key_info(tlsplug_socket *h, char *buf, size_t cap,
+                                                      size_t *len)
+{
+    GETTER_ENTER(h, s, len);
+    /* Node returns null on a server. */
+    if (!s->secure || s->role != TLSPLUG_ROLE_CLIENT)
+        return tp_socket_leave(s, TLSPLUG_E_UNAVAILABLE);
+    const char *type, *name;
+    unsigned size;
+    char json[96] = "{}";
+    if (tp_socket_ephemeral(s, &type, &name, &size) == 0) {
+        if (name)
+            snprintf(json, sizeof json, "{\"type\":\"%s\",\"name\":\"%s\",\"size\":%u}", type, name, size);
+        else
+            snprintf(json, sizeof json, "{\"type\":\"%s\",\"size\":%u}", type, size);
+    }
+    return tp_socket_leave(s, tp_copy_string(json, buf, cap, len));
+}
+
+static int finished_copy(tlsplug_socket *h, int peer, uint8_t *buf, size_t cap, size_t *len)
+{
+    GETTER_ENTER(h, s, len);
+    size_t n = peer ? s->peer_finished_len : s->finished_len;
+    if (n == 0)
+        return tp_socket_leave(s, TLSPLUG_E_UNAVAILABLE);
+    return tp_socket_leave(s, tp_copy_bytes(peer ? s->peer_finished : s->finished, n, buf, cap, len));
+}
+
+TLSPLUG_API int tlsplug_socket_get_finished(tlsplug_socket *h, uint8_t *buf, size_t cap, size_t *len)
+{
+    return finished_copy(h, 0, buf, cap, len);
+}
+
+TLSPLUG_API int tlsplug_socket_get_peer_finished(tlsplug_socket *h, uint8_t *buf, size_t cap,
+                                                 size_t *len)
+{
+    return finished_copy(h, 1, buf, cap, len);
+}
+
+TLSPLUG_API int tlsplug_socket_bytes_written(tlsplug_socket *h, size_t *n)
+{
+    GETTER_ENTER(h, s, n);
+    *n = s->bytes_pulled;
+    return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+TLSPLUG_API int tlsplug_socket_bytes_read(tlsplug_socket *h, size_t *n)
+{
+    GETTER_ENTER(h, s, n);
+    *n = s->bytes_fed;
     return tp_socket_leave(s, TLSPLUG_OK);
 }
