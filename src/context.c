@@ -14,6 +14,7 @@
 
 #include "defaults.h"
 #include "handle.h"
+#include "pem.h"
 #include "tlsplug.h"
 
 /* Node's default suites as far as GnuTLS has them (DHE needs `dhparam`,
@@ -197,9 +198,8 @@ TLSPLUG_API int tlsplug_context_add_key(tlsplug_context *h, const uint8_t *pem, 
 static int import_certs(struct tlsplug_context *c, const uint8_t *pem, size_t len,
                         const char *what, gnutls_x509_crt_t **out, unsigned *n)
 {
-    gnutls_datum_t d = {(unsigned char *)pem, (unsigned)len};
-    int err = gnutls_x509_crt_list_import2(out, n, &d, GNUTLS_X509_FMT_PEM, 0);
-    if (err < 0 || *n == 0) {
+    int err = tp_pem_import_certs(pem, len, out, n);
+    if (err < 0) {
         char msg[64];
         snprintf(msg, sizeof msg, "%s: no PEM certificate could be read", what);
         tp_fail_gnutls(&c->err, TLSPLUG_E_CREDENTIALS, err < 0 ? err : GNUTLS_E_BASE64_DECODING_ERROR,
@@ -262,19 +262,26 @@ TLSPLUG_API int tlsplug_context_add_ca(tlsplug_context *h, const uint8_t *pem, s
     int rc = check_setter(c, pem, len);
     if (rc)
         return rc;
-    /* Parse only to validate; the trust list is built from the PEM later. */
+    /* Keep them as plain PEM, whatever type they came in, for the trust
+     * list and the credentials built later. */
     gnutls_x509_crt_t *certs = NULL;
     unsigned n = 0;
     rc = import_certs(c, pem, len, "ca", &certs, &n);
     if (rc)
         return rc;
-    for (unsigned j = 0; j < n; j++)
+    for (unsigned j = 0; j < n; j++) {
+        gnutls_datum_t out = {NULL, 0};
+        if (rc == TLSPLUG_OK &&
+            (gnutls_x509_crt_export2(certs[j], GNUTLS_X509_FMT_PEM, &out) < 0 ||
+             tp_buf_append(&c->ca_pem, out.data, out.size) != 0))
+            rc = tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+        gnutls_free(out.data);
         gnutls_x509_crt_deinit(certs[j]);
+    }
     gnutls_free(certs);
-    if (tp_buf_append(&c->ca_pem, pem, len) != 0 || tp_buf_append(&c->ca_pem, "\n", 1) != 0)
-        return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
-    c->have_ca = 1;
-    return TLSPLUG_OK;
+    if (rc == TLSPLUG_OK)
+        c->have_ca = 1;
+    return rc;
 }
 
 static int set_version(tlsplug_context *h, const char *name, int is_max)
