@@ -152,23 +152,28 @@ int tp_context_set_string(struct tlsplug_context *c, char **field, const char *v
     return TLSPLUG_OK;
 }
 
-/* Common checks of the PEM setters; answers OK or a status with detail. */
-static int check_setter(struct tlsplug_context *c, const uint8_t *pem, size_t len)
+struct tlsplug_context *tp_context_for_setter(tlsplug_context *h, const char *what, const void *p,
+                                              size_t len, int *rc)
 {
-    if (!pem || len == 0 || len > UINT32_MAX)
-        return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE",
-                       "expected a non-empty PEM buffer");
-    return tp_context_settable(c);
+    struct tlsplug_context *c = get(h);
+    if (!c) {
+        *rc = TLSPLUG_E_BADHANDLE;
+        return NULL;
+    }
+    if (what && (!p || len == 0 || len > UINT32_MAX))
+        *rc = tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE",
+                      "%s: expected a non-empty buffer", what);
+    else
+        *rc = tp_context_settable(c);
+    return *rc ? NULL : c;
 }
 
 TLSPLUG_API int tlsplug_context_add_key(tlsplug_context *h, const uint8_t *pem, size_t len,
                                         const char *passphrase)
 {
-    struct tlsplug_context *c = get(h);
+    int rc;
+    struct tlsplug_context *c = tp_context_for_setter(h, "key", pem, len, &rc);
     if (!c)
-        return TLSPLUG_E_BADHANDLE;
-    int rc = check_setter(c, pem, len);
-    if (rc)
         return rc;
     gnutls_x509_privkey_t key;
     if (gnutls_x509_privkey_init(&key) < 0)
@@ -212,11 +217,9 @@ static int import_certs(struct tlsplug_context *c, const uint8_t *pem, size_t le
 
 TLSPLUG_API int tlsplug_context_add_cert(tlsplug_context *h, const uint8_t *pem, size_t len)
 {
-    struct tlsplug_context *c = get(h);
+    int rc;
+    struct tlsplug_context *c = tp_context_for_setter(h, "cert", pem, len, &rc);
     if (!c)
-        return TLSPLUG_E_BADHANDLE;
-    int rc = check_setter(c, pem, len);
-    if (rc)
         return rc;
     tp_chain chain = {0};
     rc = import_certs(c, pem, len, "cert", &chain.certs, &chain.n);
@@ -256,11 +259,9 @@ int tp_context_add_pair(struct tlsplug_context *c, gnutls_x509_privkey_t key, gn
 
 TLSPLUG_API int tlsplug_context_add_ca(tlsplug_context *h, const uint8_t *pem, size_t len)
 {
-    struct tlsplug_context *c = get(h);
+    int rc;
+    struct tlsplug_context *c = tp_context_for_setter(h, "ca", pem, len, &rc);
     if (!c)
-        return TLSPLUG_E_BADHANDLE;
-    int rc = check_setter(c, pem, len);
-    if (rc)
         return rc;
     /* Keep them as plain PEM, whatever type they came in, for the trust
      * list and the credentials built later. */
@@ -286,11 +287,9 @@ TLSPLUG_API int tlsplug_context_add_ca(tlsplug_context *h, const uint8_t *pem, s
 
 static int set_version(tlsplug_context *h, const char *name, int is_max)
 {
-    struct tlsplug_context *c = get(h);
+    int rc;
+    struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);
     if (!c)
-        return TLSPLUG_E_BADHANDLE;
-    int rc = tp_context_settable(c);
-    if (rc)
         return rc;
     if (c->secure_protocol)
         return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_TLS_PROTOCOL_VERSION_CONFLICT",

@@ -77,6 +77,13 @@ int tp_version_from_name(const char *name);
  * answer TLSPLUG_E_STATE (the first socket froze it). */
 int tp_context_settable(struct tlsplug_context *ctx);
 
+/* The start of every setter: the context behind `h` if it may still
+ * change, else NULL with *rc set (TLSPLUG_E_BADHANDLE or the recorded
+ * TLSPLUG_E_STATE). With `what`, the setter takes a buffer (p, len) that
+ * must be non-empty; `what` names the option in the error. */
+struct tlsplug_context *tp_context_for_setter(tlsplug_context *h, const char *what, const void *p,
+                                              size_t len, int *rc);
+
 /* Replace an owned string option with a copy of `value` (NULL clears). */
 int tp_context_set_string(struct tlsplug_context *ctx, char **field, const char *value);
 

@@ -11,20 +11,7 @@
 #include <string.h>
 
 #include "context.h"
-#include "handle.h"
 #include "tlsplug.h"
-
-/* Look up a context that may still change; NULL with *rc set otherwise. */
-static struct tlsplug_context *settable(tlsplug_context *h, int *rc)
-{
-    struct tlsplug_context *c = tp_handle_get(h, TP_TAG_CONTEXT);
-    if (!c) {
-        *rc = TLSPLUG_E_BADHANDLE;
-        return NULL;
-    }
-    *rc = tp_context_settable(c);
-    return *rc ? NULL : c;
-}
 
 /* ---------------------------------------------------------------- secureProtocol */
 
@@ -40,7 +27,7 @@ static const struct {
 TLSPLUG_API int tlsplug_context_set_secure_protocol(tlsplug_context *h, const char *method)
 {
     int rc;
-    struct tlsplug_context *c = settable(h, &rc);
+    struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);
     if (!c)
         return rc;
     if (!method)
@@ -90,7 +77,7 @@ TLSPLUG_API int tlsplug_context_set_secure_protocol(tlsplug_context *h, const ch
 TLSPLUG_API int tlsplug_context_set_secure_options(tlsplug_context *h, unsigned options)
 {
     int rc;
-    struct tlsplug_context *c = settable(h, &rc);
+    struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);
     if (!c)
         return rc;
     unsigned rest = options & ~OP_SUPPORTED;
@@ -150,7 +137,7 @@ int tp_context_server_precedence(const struct tlsplug_context *c)
 TLSPLUG_API int tlsplug_context_set_ciphers(tlsplug_context *h, const char *ciphers)
 {
     int rc;
-    struct tlsplug_context *c = settable(h, &rc);
+    struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);
     if (!c)
         return rc;
     if (!ciphers)
@@ -161,7 +148,7 @@ TLSPLUG_API int tlsplug_context_set_ciphers(tlsplug_context *h, const char *ciph
 TLSPLUG_API int tlsplug_context_set_priority(tlsplug_context *h, const char *priority)
 {
     int rc;
-    struct tlsplug_context *c = settable(h, &rc);
+    struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);
     if (!c)
         return rc;
     if (priority) {
@@ -180,7 +167,7 @@ TLSPLUG_API int tlsplug_context_set_priority(tlsplug_context *h, const char *pri
 TLSPLUG_API int tlsplug_context_set_honor_cipher_order(tlsplug_context *h, int honor)
 {
     int rc;
-    struct tlsplug_context *c = settable(h, &rc);
+    struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);
     if (!c)
         return rc;
     c->honor_cipher_order = honor != 0;
@@ -241,7 +228,7 @@ static int append_groups(const char *list, int skip_ffdhe, char *buf, size_t cap
 TLSPLUG_API int tlsplug_context_set_ecdh_curve(tlsplug_context *h, const char *curves)
 {
     int rc;
-    struct tlsplug_context *c = settable(h, &rc);
+    struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);
     if (!c)
         return rc;
     char scratch[512] = "";
@@ -289,12 +276,9 @@ static unsigned prime_bits(const gnutls_datum_t *p)
 TLSPLUG_API int tlsplug_context_set_dhparam(tlsplug_context *h, const uint8_t *pem, size_t len)
 {
     int rc;
-    struct tlsplug_context *c = settable(h, &rc);
+    struct tlsplug_context *c = tp_context_for_setter(h, "dhparam", pem, len, &rc);
     if (!c)
         return rc;
-    if (!pem || !len || len > UINT32_MAX)
-        return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE",
-                       "dhparam: expected a non-empty PEM buffer");
     gnutls_dh_params_t dh;
     if (gnutls_dh_params_init(&dh) < 0)
         return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
@@ -335,12 +319,9 @@ TLSPLUG_API int tlsplug_context_add_pfx(tlsplug_context *h, const uint8_t *pfx, 
                                         const char *passphrase)
 {
     int rc;
-    struct tlsplug_context *c = settable(h, &rc);
+    struct tlsplug_context *c = tp_context_for_setter(h, "pfx", pfx, len, &rc);
     if (!c)
         return rc;
-    if (!pfx || !len || len > UINT32_MAX)
-        return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE",
-                       "pfx: expected a non-empty buffer");
     gnutls_pkcs12_t p12;
     if (gnutls_pkcs12_init(&p12) < 0)
         return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
@@ -387,12 +368,9 @@ TLSPLUG_API int tlsplug_context_add_pfx(tlsplug_context *h, const uint8_t *pfx, 
 TLSPLUG_API int tlsplug_context_add_crl(tlsplug_context *h, const uint8_t *pem, size_t len)
 {
     int rc;
-    struct tlsplug_context *c = settable(h, &rc);
+    struct tlsplug_context *c = tp_context_for_setter(h, "crl", pem, len, &rc);
     if (!c)
         return rc;
-    if (!pem || !len || len > UINT32_MAX)
-        return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE",
-                       "crl: expected a non-empty PEM buffer");
     gnutls_x509_crl_t crl;
     if (gnutls_x509_crl_init(&crl) < 0)
         return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
@@ -419,7 +397,7 @@ TLSPLUG_API int tlsplug_context_add_crl(tlsplug_context *h, const uint8_t *pem, 
 TLSPLUG_API int tlsplug_context_set_session_id_context(tlsplug_context *h, const char *value)
 {
     int rc;
-    struct tlsplug_context *c = settable(h, &rc);
+    struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);
     if (!c)
         return rc;
     if (!value)

@@ -78,8 +78,18 @@ void tp_pump_attach(struct tlsplug_socket *s)
 
 /* A GnuTLS failure: send the alert that fits (GnuTLS sends none by itself
  * on a fatal error), record Node's code, go fatal. */
+/* A record cut short by the end of the transport is a truncation,
+ * whatever length error GnuTLS reports for it. */
+static int as_truncation(const struct tlsplug_socket *s, int err)
+{
+    if (s->in_eof && tp_buf_len(&s->in) == 0 && err == GNUTLS_E_UNEXPECTED_PACKET_LENGTH)
+        return GNUTLS_E_PREMATURE_TERMINATION;
+    return err;
+}
+
 int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what)
 {
+    err = as_truncation(s, err);
     int alert = -1, dir = TLSPLUG_ALERT_NONE;
     if (err == GNUTLS_E_FATAL_ALERT_RECEIVED) {
         alert = (int)gnutls_alert_get(s->session);
@@ -276,6 +286,7 @@ static int release_hello(struct tlsplug_socket *s)
  * TP_RECV_RETRY, TP_RECV_WAIT (needs input), TP_RECV_EOF, or a fatal status. */
 static int recv_outcome(struct tlsplug_socket *s, ssize_t n, size_t in_before)
 {
+    n = as_truncation(s, (int)n);
     if (n == 0) {
         on_peer_end(s);
         return TP_RECV_EOF;
@@ -372,8 +383,15 @@ int tp_pump(struct tlsplug_socket *s)
     }
     if (!s->secure) {
         int rc = handshake_step(s);
-        if (rc || !s->secure || s->freed || s->closed)
+        if (rc || s->freed || s->closed)
             return rc;
+        if (!s->secure) {
+            /* GnuTLS may wait on a partial record even after the transport
+             * ended; with nothing left to read, the handshake is over. */
+            if (s->in_eof && tp_buf_len(&s->in) == 0 && !s->awaiting_identity)
+                return tp_pump_tls_failure(s, GNUTLS_E_PREMATURE_TERMINATION, "handshake");
+            return TLSPLUG_OK;
+        }
     }
     /* In read mode (no `data` callback) records wait for read(). */
     return s->on[TLSPLUG_EV_DATA].cb ? drain(s) : TLSPLUG_OK;
