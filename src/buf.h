@@ -13,7 +13,12 @@ typedef struct tp_buf {
 } tp_buf;
 
 static inline size_t tp_buf_len(const tp_buf *b) { return b->tail - b->head; }
-static inline const uint8_t *tp_buf_peek(const tp_buf *b) { return b->data + b->head; }
+/* The unread bytes; never pointer arithmetic on NULL (an empty buffer
+ * may have no storage at all). */
+static inline const uint8_t *tp_buf_peek(const tp_buf *b)
+{
+    return b->data ? b->data + b->head : (const uint8_t *)"";
+}
 
 /* Append n bytes; -1 when out of memory (nothing appended). */
 int tp_buf_append(tp_buf *b, const void *p, size_t n);
