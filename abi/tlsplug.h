@@ -108,6 +108,10 @@ enum tlsplug_event {
     TLSPLUG_EV_ERROR = 6,
     /** Client with a custom identity check (tlsplug_socket_set_check_server_identity): the chain verified and the host must judge the name. Payload: the host name checked (servername, or "localhost"). The handshake waits (TLSPLUG_STATE_PAUSED) until tlsplug_socket_check_server_identity_done(), from inside the callback or later. Node: 'checkServerIdentity(servername, cert)'. */
     TLSPLUG_EV_CHECK_SERVER_IDENTITY = 7,
+    /** Client: a session to resume later arrived; the payload is the session blob for tlsplug_socket_set_session(). TLS 1.3 servers send tickets after the handshake: one event per ticket. Node: 'session'. */
+    TLSPLUG_EV_SESSION = 8,
+    /** Key material, as one NSS key log line ("LABEL <client_random hex> <secret hex>\n"), the payload. Only produced while a callback or the queue can take it. Node: 'keylog'. */
+    TLSPLUG_EV_KEYLOG = 9,
 };
 
 /**
@@ -875,7 +879,7 @@ TLSPLUG_API int tlsplug_socket_get_certificate(tlsplug_socket *sock, char *buf, 
  * @param field A TLSPLUG_CERT_* value.
  *
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE, TLSPLUG_E_NOMEM.
  */
 TLSPLUG_API int tlsplug_socket_peer_cert_field(tlsplug_socket *sock, unsigned depth, int field, uint8_t *buf, size_t cap, size_t *len);
 
@@ -895,19 +899,20 @@ TLSPLUG_API int tlsplug_cert_to_json(const uint8_t *der, size_t der_len, char *b
  * Node's check of a host name against a DER certificate: DNS and IP subject
  * alternative names, wildcards only in the left-most label, the subject's
  * CN only when there is no DNS name. Answers TLSPLUG_OK on a match;
- * TLSPLUG_E_VERIFY with Node's `reason` text in `reason` (e.g. "Host: x. is
- * not in the cert's altnames: DNS:a.example") when it does not match (the
- * error's code is ERR_TLS_CERT_ALTNAME_INVALID); TLSPLUG_E_CREDENTIALS for
- * bytes that are not a certificate.
+ * TLSPLUG_E_VERIFY when it does not match (Node's
+ * ERR_TLS_CERT_ALTNAME_INVALID), with Node's `reason` text (e.g. "Host: x.
+ * is not in the cert's altnames: DNS:a.example") copied into `reason` as
+ * far as it fits (NUL-terminated) and its full length in `len`;
+ * TLSPLUG_E_CREDENTIALS for bytes that are not a certificate.
  *
  * Node: tls.checkServerIdentity(hostname, cert).
  *
  * @param reason May be NULL when cap is 0. May be NULL.
  *
- * @param len The reason's length; 0 on a match.
+ * @param len The reason's full length; 0 on a match.
  *
- * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_BUFSIZE, TLSPLUG_E_VERIFY,
- * TLSPLUG_E_CREDENTIALS.
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_VERIFY,
+ * TLSPLUG_E_CREDENTIALS, TLSPLUG_E_NOMEM.
  */
 TLSPLUG_API int tlsplug_check_server_identity(const char *hostname, const uint8_t *der, size_t der_len, char *reason, size_t cap, size_t *len);
 
@@ -1059,6 +1064,115 @@ TLSPLUG_API int tlsplug_socket_bytes_written(tlsplug_socket *sock, size_t *n);
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
  */
 TLSPLUG_API int tlsplug_socket_bytes_read(tlsplug_socket *sock, size_t *n);
+
+/* ---- alpn ---------------------------------------------------------------- */
+
+/**
+ * The ALPN protocols, in Node's wire form: each name preceded by its length
+ * byte ("\x02h2\x08http/1.1"), in preference order. A server picks by its
+ * own order and refuses a client whose list shares none (the client gets
+ * the no_application_protocol alert), as Node 20 does. Before start only.
+ *
+ * Node: ALPNProtocols.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_socket_set_alpn_protocols(tlsplug_socket *sock, const uint8_t *protocols, size_t len);
+
+/**
+ * The protocol ALPN selected. TLSPLUG_E_UNAVAILABLE when none was (Node's
+ * false).
+ *
+ * Node: tlsSocket.alpnProtocol.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
+ */
+TLSPLUG_API int tlsplug_socket_get_alpn_protocol(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
+
+/**
+ * NPN cannot be had from GnuTLS: it has no way to send or accept NPN's
+ * encrypted NextProtocol message, and Node itself removed NPN. Always
+ * answers TLSPLUG_E_UNSUPPORTED with a message pointing to ALPN.
+ *
+ * Node: NPNProtocols (v0.4 to v4).
+ *
+ * @param protocols May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_UNSUPPORTED.
+ */
+TLSPLUG_API int tlsplug_socket_set_npn_protocols(tlsplug_socket *sock, const uint8_t *protocols, size_t len);
+
+/* ---- sessions ------------------------------------------------------------ */
+
+/**
+ * Client: resume this session (a blob from the `session` event or
+ * tlsplug_socket_get_session()). A blob the library cannot use answers
+ * TLSPLUG_E_INVAL; a session the server no longer knows gives a full
+ * handshake. Before start only.
+ *
+ * Node: session option.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_socket_set_session(tlsplug_socket *sock, const uint8_t *session, size_t len);
+
+/**
+ * The session to resume later, as a blob for tlsplug_socket_set_session().
+ * TLSPLUG_E_UNAVAILABLE before the handshake completes, and in TLS 1.3
+ * before the server's first ticket arrived.
+ *
+ * Node: tlsSocket.getSession().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
+ */
+TLSPLUG_API int tlsplug_socket_get_session(tlsplug_socket *sock, uint8_t *buf, size_t cap, size_t *len);
+
+/**
+ * Client: the latest session ticket the server sent (the opaque ticket
+ * bytes). TLSPLUG_E_UNAVAILABLE when none arrived.
+ *
+ * Node: tlsSocket.getTLSTicket().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
+ */
+TLSPLUG_API int tlsplug_socket_get_tls_ticket(tlsplug_socket *sock, uint8_t *buf, size_t cap, size_t *len);
+
+/**
+ * 1 when the handshake resumed a session (by ticket or by id), else 0.
+ *
+ * Node: tlsSocket.isSessionReused().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_socket_is_session_reused(tlsplug_socket *sock, int *reused);
+
+/* ---- records ------------------------------------------------------------- */
+
+/**
+ * The largest record this side sends, in bytes: 512 to 16384 (Node's
+ * bounds; outside them TLSPLUG_E_INVAL, Node's false). It changes only what
+ * this side sends, at any time.
+ *
+ * Node: tlsSocket.setMaxSendFragment(size).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_socket_set_max_send_fragment(tlsplug_socket *sock, size_t size);
+
+/**
+ * Refuse renegotiation: a peer that asks for one gets the socket destroyed
+ * with ERR_TLS_RENEGOTIATION_DISABLED, as in Node.
+ *
+ * Node: tlsSocket.disableRenegotiation().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_socket_disable_renegotiation(tlsplug_socket *sock);
 
 #ifdef __cplusplus
 }

@@ -27,6 +27,14 @@ static int dispatch(gnutls_session_t session, unsigned htype, unsigned when, uns
         else if (incoming && when == GNUTLS_HOOK_PRE)
             keep(s->peer_finished, &s->peer_finished_len, msg);
     }
+    if (htype == GNUTLS_HANDSHAKE_NEW_SESSION_TICKET && incoming) {
+        /* The ticket bytes only exist before GnuTLS consumes the message
+         * (PRE); the resumable session only after (POST). */
+        if (when == GNUTLS_HOOK_PRE)
+            tp_session_ticket_seen(s, msg);
+        else
+            tp_session_ticket_done(s);
+    }
     return 0;
 }
 

@@ -124,7 +124,10 @@ int tp_pump_send(struct tlsplug_socket *s, const uint8_t *p, size_t n)
 {
     int spins = 0;
     while (n > 0) {
-        ssize_t w = gnutls_record_send(s->session, p, n);
+        /* setMaxSendFragment: cut records here rather than negotiate a
+         * record size limit, which would also bind the peer. */
+        size_t chunk = s->max_fragment && n > s->max_fragment ? s->max_fragment : n;
+        ssize_t w = gnutls_record_send(s->session, p, chunk);
         if (w > 0) {
             p += w;
             n -= (size_t)w;
@@ -203,6 +206,9 @@ int tp_pump_finish_secure(struct tlsplug_socket *s)
     }
     if (s->started == 1) {
         s->started = 2; /* the secure event is emitted once */
+        tp_session_handshake_done(s);
+        if (s->freed || s->closed)
+            return TLSPLUG_OK;
         int ev = s->role == TLSPLUG_ROLE_CLIENT && !s->pair ? TLSPLUG_EV_SECURE_CONNECT
                                                             : TLSPLUG_EV_SECURE;
         tp_emit(s, ev, NULL, 0);
@@ -304,7 +310,7 @@ static int recv_outcome(struct tlsplug_socket *s, ssize_t n, size_t in_before)
     case GNUTLS_E_REHANDSHAKE: {
         /* TLS 1.2: the peer asks for a new handshake. Node accepts it
          * (the tls.Server work limits how often) unless told not to. */
-        if (tp_context_no_renegotiation(s->ctx)) {
+        if (s->no_renegotiation || tp_context_no_renegotiation(s->ctx)) {
             tp_fail(&s->err, TLSPLUG_E_TLS, "ERR_TLS_RENEGOTIATION_DISABLED",
                     "TLS session renegotiation disabled for this socket");
             return tp_socket_fatal(s, TLSPLUG_E_TLS);

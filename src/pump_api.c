@@ -29,8 +29,11 @@ TLSPLUG_API int tlsplug_socket_start(tlsplug_socket *h)
                         : s->reject_unauthorized ? GNUTLS_CERT_REQUIRE
                                                  : GNUTLS_CERT_REQUEST);
     }
+    if (err == 0)
+        err = tp_alpn_apply(s);
     if (err < 0)
         return tp_socket_leave(s, tp_pump_tls_failure(s, err, "start"));
+    tp_keylog_apply(s);
     s->started = 1;
     return tp_socket_leave(s, tp_pump(s));
 }
@@ -312,4 +315,25 @@ TLSPLUG_API int tlsplug_socket_check_server_identity_done(tlsplug_socket *h, con
     if (rc == TLSPLUG_OK && !s->freed && !s->closed)
         rc = tp_pump(s); /* what arrived while the host was thinking */
     return tp_socket_leave(s, rc);
+}
+
+TLSPLUG_API int tlsplug_socket_set_max_send_fragment(tlsplug_socket *h, size_t size)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (size < 512 || size > 16384)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_OUT_OF_RANGE",
+                                          "setMaxSendFragment: %zu is outside 512..16384", size));
+    s->max_fragment = size;
+    return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+TLSPLUG_API int tlsplug_socket_disable_renegotiation(tlsplug_socket *h)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    s->no_renegotiation = 1;
+    return tp_socket_leave(s, TLSPLUG_OK);
 }

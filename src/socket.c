@@ -29,6 +29,8 @@ static void socket_destroy(struct tlsplug_socket *s)
     free(s->servername);
     free(s->hello);
     free(s->sni);
+    free(s->alpn);
+    free(s->ticket);
     tp_error_clear(&s->err);
     tp_error_clear(&s->fatal_err);
     tp_context_release(s->ctx);

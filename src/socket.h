@@ -11,7 +11,7 @@
 #include "hello.h"
 #include "tlsplug.h"
 
-#define TP_EV_COUNT 8 /* one past the highest TLSPLUG_EV_* a socket emits */
+#define TP_EV_COUNT 10 /* one past the highest TLSPLUG_EV_* a socket emits */
 
 typedef struct tp_event {
     struct tp_event *next;
@@ -37,6 +37,10 @@ struct tlsplug_socket {
     unsigned min_dh_size;  /* client: Node's minDHSize */
     int custom_identity;   /* client: the host checks the name (checkServerIdentity) */
     int pair;              /* a SecurePair: both roles emit `secure` */
+    uint8_t *alpn;         /* ALPNProtocols in wire form; NULL when none */
+    size_t alpn_len;
+    size_t max_fragment;   /* setMaxSendFragment; 0 = GnuTLS's maximum */
+    int no_renegotiation;  /* disableRenegotiation() */
 
     /* The pump's buffers. */
     tp_buf in;      /* ciphertext fed by the host, not yet read by GnuTLS */
@@ -68,6 +72,12 @@ struct tlsplug_socket {
     /* The latest handshake's Finished messages (verify_data). */
     uint8_t finished[64], peer_finished[64];
     uint8_t finished_len, peer_finished_len;
+
+    /* Client: the latest session ticket (getTLSTicket), and whether the
+     * TLS 1.2 `session` event was emitted. */
+    uint8_t *ticket;
+    size_t ticket_len;
+    int session_emitted;
 
     /* Ciphertext counted in and out (Node's bytesRead / bytesWritten). */
     size_t bytes_fed, bytes_pulled;
@@ -151,6 +161,16 @@ int tp_socket_ephemeral(struct tlsplug_socket *s, const char **type, const char 
 
 /* The one handshake hook of a session (hooks.c). */
 void tp_hooks_attach(struct tlsplug_socket *s);
+
+/* At start: ALPN on the session (alpn.c); answers 0 or a GnuTLS error. */
+int tp_alpn_apply(struct tlsplug_socket *s);
+/* At start: key log lines, when someone listens (session.c). */
+void tp_keylog_apply(struct tlsplug_socket *s);
+/* Session tickets seen by the client's hook (session.c). */
+void tp_session_ticket_seen(struct tlsplug_socket *s, const gnutls_datum_t *body);
+void tp_session_ticket_done(struct tlsplug_socket *s);
+/* Client, after its first handshake: the TLS 1.2 `session` event. */
+void tp_session_handshake_done(struct tlsplug_socket *s);
 
 /* After the handshake (and the identity answer): flush what was written
  * meanwhile, emit the secure event, honour a pending end() (pump.c). */

@@ -316,7 +316,6 @@ TLSPLUG_API int tlsplug_check_server_identity(const char *hostname, const uint8_
         return TLSPLUG_E_CREDENTIALS;
     /* identity.c truncates the reason to its buffer: grow it until the
      * text fits with room to spare. */
-    static const char oom[] = "out of memory";
     char *why = NULL;
     size_t n = 0;
     int rc = 0;
@@ -345,10 +344,17 @@ TLSPLUG_API int tlsplug_check_server_identity(const char *hostname, const uint8_
         *len = 0;
         return TLSPLUG_OK;
     }
-    /* Out of memory answers as a mismatch whose reason says so (the
-     * registry gives this function no NOMEM). */
-    rc = why ? copy_text(why, n, reason, cap, len)
-             : copy_text(oom, sizeof oom - 1, reason, cap, len);
+    if (!why)
+        return TLSPLUG_E_NOMEM;
+    /* A mismatch always answers E_VERIFY (never E_BUFSIZE, which would
+     * blur "does not match" with "buffer too small"): *len is the reason's
+     * full length, and the reason is copied as far as it fits. */
+    *len = n;
+    if (cap) {
+        size_t k = n < cap - 1 ? n : cap - 1;
+        memcpy(reason, why, k);
+        reason[k] = 0;
+    }
     free(why);
-    return rc == TLSPLUG_OK ? TLSPLUG_E_VERIFY : rc;
+    return TLSPLUG_E_VERIFY;
 }

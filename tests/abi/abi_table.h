@@ -112,6 +112,15 @@ static const struct tlsplug_abi_function tlsplug_abi_functions[] = {
     { "tlsplug_secure_pair_new", TLSPLUG_RET_STATUS, -1, 5, { { TLSPLUG_ARG_HANDLE, 1, 0 }, { TLSPLUG_ARG_INT, 0, 0 }, { TLSPLUG_ARG_INT, 0, 0 }, { TLSPLUG_ARG_INT, 0, 0 }, { TLSPLUG_ARG_HANDLE_OUT, 2, 0 } } },
     { "tlsplug_socket_bytes_written", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 } } },
     { "tlsplug_socket_bytes_read", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 } } },
+    { "tlsplug_socket_set_alpn_protocols", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 } } },
+    { "tlsplug_socket_get_alpn_protocol", TLSPLUG_RET_STATUS, -1, 4, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BUF_OUT, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 } } },
+    { "tlsplug_socket_set_npn_protocols", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 1 }, { TLSPLUG_ARG_SIZE, 0, 0 } } },
+    { "tlsplug_socket_set_session", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 } } },
+    { "tlsplug_socket_get_session", TLSPLUG_RET_STATUS, -1, 4, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BUF_OUT, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 } } },
+    { "tlsplug_socket_get_tls_ticket", TLSPLUG_RET_STATUS, -1, 4, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BUF_OUT, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 } } },
+    { "tlsplug_socket_is_session_reused", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_INT_OUT, 0, 0 } } },
+    { "tlsplug_socket_set_max_send_fragment", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 } } },
+    { "tlsplug_socket_disable_renegotiation", TLSPLUG_RET_STATUS, -1, 1, { { TLSPLUG_ARG_HANDLE, 2, 0 } } },
 };
 
 #endif

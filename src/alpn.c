@@ -1,0 +1,101 @@
+/* ALPN, as Node 20 does it, and NPN's explicit refusal. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "socket.h"
+
+/* Node's wire form: names preceded by their length byte, none empty. */
+static int valid_wire(const uint8_t *p, size_t n, unsigned *count)
+{
+    unsigned k = 0;
+    for (size_t i = 0; i < n; i += 1 + p[i], k++)
+        if (p[i] == 0 || i + 1 + p[i] > n)
+            return 0;
+    *count = k;
+    return n > 0;
+}
+
+TLSPLUG_API int tlsplug_socket_set_alpn_protocols(tlsplug_socket *h, const uint8_t *protocols,
+                                                  size_t len)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    unsigned count = 0;
+    int rc = TLSPLUG_OK;
+    if (s->started)
+        rc = tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
+                     "ALPNProtocols: the handshake has already started");
+    else if (!protocols || len > 0xFFFF || !valid_wire(protocols, len, &count))
+        rc = tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
+                     "ALPNProtocols: expected length-prefixed, non-empty names");
+    if (rc == TLSPLUG_OK) {
+        uint8_t *copy = malloc(len);
+        if (!copy)
+            rc = tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+        else {
+            memcpy(copy, protocols, len);
+            free(s->alpn);
+            s->alpn = copy;
+            s->alpn_len = len;
+        }
+    }
+    return tp_socket_leave(s, rc);
+}
+
+int tp_alpn_apply(struct tlsplug_socket *s)
+{
+    if (!s->alpn)
+        return 0;
+    unsigned count = 0;
+    valid_wire(s->alpn, s->alpn_len, &count); /* checked when set */
+    gnutls_datum_t *names = calloc(count, sizeof *names);
+    if (!names)
+        return GNUTLS_E_MEMORY_ERROR;
+    for (size_t i = 0, k = 0; i < s->alpn_len; i += 1 + s->alpn[i], k++)
+        names[k] = (gnutls_datum_t){s->alpn + i + 1, s->alpn[i]};
+    /* Node 20's server picks by its own order and refuses a client with no
+     * protocol in common (when the client offered ALPN at all). */
+    unsigned flags = s->role == TLSPLUG_ROLE_SERVER
+                         ? GNUTLS_ALPN_SERVER_PRECEDENCE | GNUTLS_ALPN_MANDATORY
+                         : 0;
+    int err = gnutls_alpn_set_protocols(s->session, names, count, flags);
+    free(names);
+    return err;
+}
+
+TLSPLUG_API int tlsplug_socket_get_alpn_protocol(tlsplug_socket *h, char *buf, size_t cap,
+                                                 size_t *len)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (!len)
+        return tp_socket_leave(s, TLSPLUG_E_INVAL);
+    gnutls_datum_t p = {NULL, 0};
+    if (!s->secure || gnutls_alpn_get_selected_protocol(s->session, &p) < 0 || p.size == 0)
+        return tp_socket_leave(s, TLSPLUG_E_UNAVAILABLE);
+    /* One byte more for the NUL; protocol names may hold any byte. */
+    if ((size_t)p.size + 1 > cap) {
+        *len = p.size;
+        return tp_socket_leave(s, cap && !buf ? TLSPLUG_E_INVAL : TLSPLUG_E_BUFSIZE);
+    }
+    memcpy(buf, p.data, p.size);
+    buf[p.size] = 0;
+    *len = p.size;
+    return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+TLSPLUG_API int tlsplug_socket_set_npn_protocols(tlsplug_socket *h, const uint8_t *protocols,
+                                                 size_t len)
+{
+    (void)protocols;
+    (void)len;
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    return tp_socket_leave(
+        s, tp_fail(&s->err, TLSPLUG_E_UNSUPPORTED, "ERR_TLS_NPN_UNSUPPORTED",
+                   "NPN is not supported: GnuTLS cannot send or accept NPN's encrypted "
+                   "NextProtocol message (and Node removed NPN); use ALPN (ALPNProtocols)"));
+}

@@ -1,0 +1,155 @@
+/* Client sessions: the `session` option and event, getSession(),
+ * getTLSTicket(), isSessionReused(); and the `keylog` event. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "socket.h"
+
+TLSPLUG_API int tlsplug_socket_set_session(tlsplug_socket *h, const uint8_t *session, size_t len)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    int rc = TLSPLUG_OK;
+    if (s->started)
+        rc = tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
+                     "session: the handshake has already started");
+    else if (!session || !len || s->role != TLSPLUG_ROLE_CLIENT ||
+             gnutls_session_set_data(s->session, session, len) < 0)
+        rc = tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
+                     "session: not a session this library can resume (client sockets only)");
+    return tp_socket_leave(s, rc);
+}
+
+/* A resumable session blob, or -1 (in TLS 1.3 there is none until the
+ * server's first ticket: GnuTLS would hand out a useless placeholder). */
+static int session_data(struct tlsplug_socket *s, gnutls_datum_t *out)
+{
+    if (!s->secure)
+        return -1;
+    if (gnutls_protocol_get_version(s->session) == GNUTLS_TLS1_3 &&
+        !(gnutls_session_get_flags(s->session) & GNUTLS_SFLAGS_SESSION_TICKET))
+        return -1;
+    return gnutls_session_get_data2(s->session, out) < 0 ? -1 : 0;
+}
+
+TLSPLUG_API int tlsplug_socket_get_session(tlsplug_socket *h, uint8_t *buf, size_t cap, size_t *len)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (!len)
+        return tp_socket_leave(s, TLSPLUG_E_INVAL);
+    gnutls_datum_t d;
+    if (session_data(s, &d) != 0)
+        return tp_socket_leave(s, TLSPLUG_E_UNAVAILABLE);
+    int rc = tp_copy_bytes(d.data, d.size, buf, cap, len);
+    gnutls_free(d.data);
+    return tp_socket_leave(s, rc);
+}
+
+TLSPLUG_API int tlsplug_socket_get_tls_ticket(tlsplug_socket *h, uint8_t *buf, size_t cap,
+                                              size_t *len)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (!len)
+        return tp_socket_leave(s, TLSPLUG_E_INVAL);
+    if (!s->ticket)
+        return tp_socket_leave(s, TLSPLUG_E_UNAVAILABLE);
+    return tp_socket_leave(s, tp_copy_bytes(s->ticket, s->ticket_len, buf, cap, len));
+}
+
+TLSPLUG_API int tlsplug_socket_is_session_reused(tlsplug_socket *h, int *reused)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (!reused)
+        return tp_socket_leave(s, TLSPLUG_E_INVAL);
+    *reused = s->secure && gnutls_session_is_resumed(s->session) != 0;
+    return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+/* The NewSessionTicket body, before GnuTLS consumes it: TLS 1.2 is
+ * lifetime(4) ticket<2>; TLS 1.3 is lifetime(4) age_add(4) nonce<1>
+ * ticket<2> extensions<2>. */
+void tp_session_ticket_seen(struct tlsplug_socket *s, const gnutls_datum_t *body)
+{
+    const uint8_t *p = body->data;
+    size_t n = body->size, at = 4;
+    if (gnutls_protocol_get_version(s->session) == GNUTLS_TLS1_3) {
+        at += 4;
+        if (n < at + 1)
+            return;
+        at += 1 + p[at];
+    }
+    if (n < at + 2)
+        return;
+    size_t tlen = (size_t)p[at] << 8 | p[at + 1];
+    if (n < at + 2 + tlen || tlen == 0)
+        return;
+    uint8_t *copy = malloc(tlen);
+    if (!copy)
+        return; /* getTLSTicket keeps the previous ticket */
+    memcpy(copy, p + at + 2, tlen);
+    free(s->ticket);
+    s->ticket = copy;
+    s->ticket_len = tlen;
+}
+
+/* TLS 1.3 tickets come after the handshake, one `session` event each. */
+void tp_session_ticket_done(struct tlsplug_socket *s)
+{
+    gnutls_datum_t d;
+    if (!s->secure || gnutls_protocol_get_version(s->session) != GNUTLS_TLS1_3 ||
+        gnutls_session_get_data2(s->session, &d) < 0)
+        return;
+    tp_emit(s, TLSPLUG_EV_SESSION, d.data, d.size);
+    gnutls_free(d.data);
+}
+
+void tp_session_handshake_done(struct tlsplug_socket *s)
+{
+    gnutls_datum_t d;
+    /* A resumed TLS 1.2 session is no new session: OpenSSL, and so Node,
+     * report none. */
+    if (s->role != TLSPLUG_ROLE_CLIENT || s->session_emitted ||
+        gnutls_protocol_get_version(s->session) == GNUTLS_TLS1_3 ||
+        gnutls_session_is_resumed(s->session) || session_data(s, &d) != 0)
+        return;
+    s->session_emitted = 1;
+    tp_emit(s, TLSPLUG_EV_SESSION, d.data, d.size);
+    gnutls_free(d.data);
+}
+
+static int keylog_fn(gnutls_session_t session, const char *label, const gnutls_datum_t *secret)
+{
+    struct tlsplug_socket *s = gnutls_session_get_ptr(session);
+    gnutls_datum_t client_random, server_random;
+    gnutls_session_get_random(session, &client_random, &server_random);
+    /* Node's line: LABEL <client_random hex> <secret hex>\n */
+    size_t n = strlen(label) + 2 * client_random.size + 2 * secret->size + 3;
+    char *line = malloc(n + 1);
+    if (!line)
+        return 0;
+    char *w = line + sprintf(line, "%s ", label);
+    for (unsigned i = 0; i < client_random.size; i++)
+        w += sprintf(w, "%02x", client_random.data[i]);
+    *w++ = ' ';
+    for (unsigned i = 0; i < secret->size; i++)
+        w += sprintf(w, "%02x", secret->data[i]);
+    *w++ = '\n';
+    tp_emit(s, TLSPLUG_EV_KEYLOG, line, (size_t)(w - line));
+    free(line);
+    return 0;
+}
+
+void tp_keylog_apply(struct tlsplug_socket *s)
+{
+    /* Formatting key lines costs; do it only when someone listens. */
+    if (s->on[TLSPLUG_EV_KEYLOG].cb || s->queue_on)
+        gnutls_session_set_keylog_function(s->session, keylog_fn);
+}
