@@ -110,7 +110,7 @@ enum tlsplug_event {
     TLSPLUG_EV_CHECK_SERVER_IDENTITY = 7,
     /** Client: a session to resume later arrived; the payload is the session blob for tlsplug_socket_set_session(). TLS 1.3 servers send tickets after the handshake: one event per ticket. Node: 'session'. */
     TLSPLUG_EV_SESSION = 8,
-    /** Key material, as one NSS key log line ("LABEL <client_random hex> <secret hex>\n"), the payload. Only produced while a callback or the queue can take it. Node: 'keylog'. */
+    /** Key material, as one NSS key log line ("LABEL <client_random hex> <secret hex>\n"), the payload. Produced only after tlsplug_socket_set_keylog(), as Node produces it only for a 'keylog' listener. Node: 'keylog'. */
     TLSPLUG_EV_KEYLOG = 9,
 };
 
@@ -1173,6 +1173,17 @@ TLSPLUG_API int tlsplug_socket_set_max_send_fragment(tlsplug_socket *sock, size_
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
  */
 TLSPLUG_API int tlsplug_socket_disable_renegotiation(tlsplug_socket *sock);
+
+/**
+ * Produce TLSPLUG_EV_KEYLOG events (to the callback or the queue) for this
+ * socket's handshakes. Off by default: formatting key lines costs, and key
+ * material should not flow unless asked for. Before start only.
+ *
+ * Node: adding a 'keylog' listener.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_socket_set_keylog(tlsplug_socket *sock, int enabled);
 
 #ifdef __cplusplus
 }

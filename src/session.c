@@ -149,7 +149,6 @@ static int keylog_fn(gnutls_session_t session, const char *label, const gnutls_d
 
 void tp_keylog_apply(struct tlsplug_socket *s)
 {
-    /* Formatting key lines costs; do it only when someone listens. */
-    if (s->on[TLSPLUG_EV_KEYLOG].cb || s->queue_on)
+    if (s->keylog)
         gnutls_session_set_keylog_function(s->session, keylog_fn);
 }

@@ -176,6 +176,12 @@ static int *f_reject(struct tlsplug_socket *s) { return &s->reject_unauthorized;
 static int *f_request(struct tlsplug_socket *s) { return &s->request_cert; }
 static int *f_half_open(struct tlsplug_socket *s) { return &s->allow_half_open; }
 static int *f_custom_identity(struct tlsplug_socket *s) { return &s->custom_identity; }
+static int *f_keylog(struct tlsplug_socket *s) { return &s->keylog; }
+
+TLSPLUG_API int tlsplug_socket_set_keylog(tlsplug_socket *h, int enabled)
+{
+    return set_flag(h, f_keylog, enabled, "keylog");
+}
 
 TLSPLUG_API int tlsplug_socket_set_check_server_identity(tlsplug_socket *h, int custom)
 {

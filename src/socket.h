@@ -41,6 +41,7 @@ struct tlsplug_socket {
     size_t alpn_len;
     size_t max_fragment;   /* setMaxSendFragment; 0 = GnuTLS's maximum */
     int no_renegotiation;  /* disableRenegotiation() */
+    int keylog;            /* produce `keylog` events */
 
     /* The pump's buffers. */
     tp_buf in;      /* ciphertext fed by the host, not yet read by GnuTLS */
