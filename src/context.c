@@ -14,16 +14,12 @@
 
 #include "defaults.h"
 #include "handle.h"
+#include "ciphers.h"
 #include "pem.h"
 #include "tlsplug.h"
 
-/* Node's default suites as far as GnuTLS has them (DHE needs `dhparam`,
- * so it is not in the default, as in Node). The versions are added from
- * minVersion/maxVersion. */
-#define TP_DEFAULT_SUITES                                                           \
-    "+ECDHE-RSA:+ECDHE-ECDSA:+RSA:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:"    \
-    "+AES-128-CBC:+AES-256-CBC:+AES-128-CCM:+AES-256-CCM:+AEAD:+SHA256:+SHA384:"    \
-    "+SHA1:+COMP-NULL:+SIGN-ALL:+CTYPE-X509"
+/* What every Node-option priority string ends with. */
+#define TP_PRIORITY_TAIL "+COMP-NULL:+SIGN-ALL:+CTYPE-X509"
 
 /* Node's version names, in ascending order (also used by the defaults). */
 static const struct {
@@ -106,8 +102,12 @@ static void destroy(struct tlsplug_context *c)
     free(c->crls);
     if (c->cred)
         gnutls_certificate_free_credentials(c->cred);
-    if (c->priority_cache)
-        gnutls_priority_deinit(c->priority_cache);
+    for (int i = 0; i < 2; i++)
+        if (c->priority_cache[i])
+            gnutls_priority_deinit(c->priority_cache[i]);
+    for (unsigned i = 0; i < c->nsuite_prio; i++)
+        gnutls_priority_deinit(c->suite_prio[i].prio);
+    tp_cipher_policy_free(c->policy);
     if (c->trust)
         gnutls_x509_trust_list_deinit(c->trust, 1);
     tp_error_clear(&c->err);
@@ -332,8 +332,10 @@ static gnutls_x509_privkey_t key_for(struct tlsplug_context *c, gnutls_x509_crt_
 }
 
 /* The GnuTLS priority string for Node's options: versions (after
- * secureOptions), suites, groups (ecdhCurve), and server precedence. */
-static int build_priority(struct tlsplug_context *c, char **out)
+ * secureOptions), suites, groups (ecdhCurve), and server precedence. The
+ * roles differ on DHE: a client offers it as Node's default list does; a
+ * server negotiates it only with `dhparam`, as Node. */
+static int build_priority(struct tlsplug_context *c, int server, char **out)
 {
     int lo, hi;
     if (c->min_version > c->max_version)
@@ -353,11 +355,18 @@ static int build_priority(struct tlsplug_context *c, char **out)
             bad |= tp_buf_append(&b, ":", 1);
             bad |= tp_buf_append(&b, versions[i].priority, strlen(versions[i].priority));
         }
-    const char *suites = ":" TP_DEFAULT_SUITES;
-    bad |= tp_buf_append(&b, suites, strlen(suites));
-    if (c->dh) /* DHE only with `dhparam`, as in Node */
-        bad |= tp_buf_append(&b, ":+DHE-RSA", 9);
+    /* The suites: a superset of the policy (GnuTLS enables the product of
+     * key exchange, cipher and MAC); the exact set is enforced per
+     * handshake (hooks.c). A server does DHE only with `dhparam`. */
+    const char *suites = tp_cipher_policy_tokens(c->policy, hi >= GNUTLS_TLS1_3);
+    if (!*suites)
+        return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_SSL_NO_CIPHER_MATCH",
+                       "no cipher match: `ciphers` selects no suite for the allowed versions");
     bad |= tp_buf_append(&b, ":", 1);
+    bad |= tp_buf_append(&b, suites, strlen(suites));
+    if (server && !c->dh)
+        bad |= tp_buf_append(&b, ":-DHE-RSA:-DHE-DSS", 18);
+    bad |= tp_buf_append(&b, ":" TP_PRIORITY_TAIL ":", sizeof TP_PRIORITY_TAIL + 1);
     bad |= tp_buf_append(&b, groups, strlen(groups));
     if (tp_context_server_precedence(c))
         bad |= tp_buf_append(&b, ":%SERVER_PRECEDENCE", 19);
@@ -370,6 +379,63 @@ static int build_priority(struct tlsplug_context *c, char **out)
     return TLSPLUG_OK;
 }
 
+/* The TP_HAVE_* bits of the certificates' keys, for the server's choice of
+ * suite, plus the key exchanges the context can do. */
+static unsigned key_kinds(const struct tlsplug_context *c)
+{
+    unsigned have = TP_HAVE_ECDHE | (c->dh ? TP_HAVE_DHE : 0);
+    for (unsigned i = 0; i < c->nkeys; i++) {
+        switch (gnutls_x509_privkey_get_pk_algorithm2(c->keys[i], NULL)) {
+        case GNUTLS_PK_RSA: have |= TP_HAVE_RSA; break;
+        case GNUTLS_PK_RSA_PSS: have |= TP_HAVE_RSA_PSS; break;
+        case GNUTLS_PK_ECDSA: have |= TP_HAVE_ECDSA; break;
+        case GNUTLS_PK_EDDSA_ED25519:
+        case GNUTLS_PK_EDDSA_ED448: have |= TP_HAVE_EDDSA; break;
+        case GNUTLS_PK_DSA: have |= TP_HAVE_DSA; break;
+        default: break;
+        }
+    }
+    return have;
+}
+
+gnutls_priority_t tp_context_suite_priority(struct tlsplug_context *c, const uint8_t id[2],
+                                            int version)
+{
+    gnutls_priority_t found = NULL;
+    pthread_mutex_lock(&c->lock);
+    for (unsigned i = 0; i < c->nsuite_prio && !found; i++)
+        if (c->suite_prio[i].id[0] == id[0] && c->suite_prio[i].id[1] == id[1] &&
+            c->suite_prio[i].version == version)
+            found = c->suite_prio[i].prio;
+    if (!found) {
+        char base[TP_SUITE_PRIORITY_MAX], groups[512], text[TP_SUITE_PRIORITY_MAX + 512];
+        if (tp_suite_priority(id[0], id[1], version, base, sizeof base) == TLSPLUG_OK &&
+            tp_context_groups(c, groups, sizeof groups) == TLSPLUG_OK) {
+            /* The context's groups (ecdhCurve) in place of GROUP-ALL. */
+            char *at = strstr(base, "+GROUP-ALL");
+            if (at) {
+                *at = 0;
+                snprintf(text, sizeof text, "%s%s%s", base, groups, at + 10);
+            } else {
+                snprintf(text, sizeof text, "%s", base);
+            }
+            if (tp_context_server_precedence(c))
+                strncat(text, ":%SERVER_PRECEDENCE", sizeof text - strlen(text) - 1);
+            gnutls_priority_t p;
+            if (gnutls_priority_init2(&p, text, NULL, 0) == 0) {
+                found = p;
+                if (c->nsuite_prio < sizeof c->suite_prio / sizeof *c->suite_prio)
+                    c->suite_prio[c->nsuite_prio++] =
+                        (struct tp_suite_prio){{id[0], id[1]}, version, p};
+                else
+                    found = NULL, gnutls_priority_deinit(p); /* a full cache: no pinning */
+            }
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    return found;
+}
+
 /* Assemble the GnuTLS objects; under c->lock, before `frozen` is set. */
 static int build(struct tlsplug_context *c)
 {
@@ -379,7 +445,15 @@ static int build(struct tlsplug_context *c)
     if (c->nkeys && !c->nchains)
         return tp_fail(&c->err, TLSPLUG_E_CREDENTIALS, "ERR_TLS_CERT_MISSING",
                        "a private key was given without a certificate (`cert`)");
-    for (unsigned i = 0; i < c->nchains; i++) {
+    /* In TLS 1.3 GnuTLS serves the first compatible pair; OpenSSL (Node)
+     * follows the client's signature algorithms, where OpenSSL, Node and
+     * browsers list ECDSA and EdDSA before RSA: load those pairs first. */
+    for (unsigned k = 0; k < 2 * c->nchains; k++) {
+        unsigned i = k % c->nchains;
+        int pk = gnutls_x509_crt_get_pk_algorithm(c->chains[i].certs[0], NULL);
+        int ec = pk == GNUTLS_PK_ECDSA || pk == GNUTLS_PK_EDDSA_ED25519 || pk == GNUTLS_PK_EDDSA_ED448;
+        if ((k < c->nchains) != ec)
+            continue; /* first pass: EC pairs; second pass: the rest */
         gnutls_x509_privkey_t key = key_for(c, c->chains[i].certs[0]);
         if (!key)
             return tp_fail(&c->err, TLSPLUG_E_CREDENTIALS, "ERR_OSSL_X509_KEY_VALUES_MISMATCH",
@@ -404,17 +478,29 @@ static int build(struct tlsplug_context *c)
                               -1, 0, "ticket keys");
     if (c->dh)
         gnutls_certificate_set_dh_params(c->cred, c->dh);
-    char *prio = NULL;
-    int rc = c->priority ? TLSPLUG_OK : build_priority(c, &prio);
-    if (rc)
-        return rc;
-    const char *errpos = NULL;
-    err = gnutls_priority_init2(&c->priority_cache, c->priority ? c->priority : prio, &errpos, 0);
-    if (err < 0)
-        tp_fail(&c->err, TLSPLUG_E_INTERNAL, "ERR_TLS_INVALID_PRIORITY",
-                "priority \"%s\" refused at \"%s\": %s", c->priority ? c->priority : prio,
-                errpos ? errpos : "", gnutls_strerror(err));
-    free(prio);
+    if (!c->priority) {
+        /* Node adjusts the versions to the cipher lists (no TLS 1.2 names:
+         * TLS 1.3 only). */
+        int rc = tp_ciphers_compile(c->ciphers, &c->min_version, &c->max_version, &c->policy, &c->err);
+        if (rc)
+            return rc;
+    }
+    c->key_kinds = key_kinds(c);
+    for (int server = 0; server < 2; server++) {
+        char *prio = NULL;
+        int rc = c->priority ? TLSPLUG_OK : build_priority(c, server, &prio);
+        if (rc)
+            return rc;
+        const char *text = c->priority ? c->priority : prio, *errpos = NULL;
+        err = gnutls_priority_init2(&c->priority_cache[server], text, &errpos, 0);
+        if (err < 0)
+            tp_fail(&c->err, TLSPLUG_E_INTERNAL, "ERR_TLS_INVALID_PRIORITY",
+                    "priority \"%s\" refused at \"%s\": %s", text, errpos ? errpos : "",
+                    gnutls_strerror(err));
+        free(prio);
+        if (err < 0)
+            break;
+    }
     return err < 0 ? TLSPLUG_E_INTERNAL : TLSPLUG_OK;
 }
 
@@ -443,10 +529,14 @@ int tp_context_acquire(struct tlsplug_context *c)
             /* Leave nothing half-built: the host may fix the options. */
             if (c->cred)
                 gnutls_certificate_free_credentials(c->cred);
-            if (c->priority_cache)
-                gnutls_priority_deinit(c->priority_cache);
+            for (int i = 0; i < 2; i++) {
+                if (c->priority_cache[i])
+                    gnutls_priority_deinit(c->priority_cache[i]);
+                c->priority_cache[i] = NULL;
+            }
+            tp_cipher_policy_free(c->policy);
+            c->policy = NULL;
             c->cred = NULL;
-            c->priority_cache = NULL;
         }
     }
     pthread_mutex_unlock(&c->lock);

@@ -45,7 +45,15 @@ struct tlsplug_context {
 
     /* Built when frozen; read-only afterwards, so sockets on any thread share it. */
     gnutls_certificate_credentials_t cred;
-    gnutls_priority_t priority_cache;
+    gnutls_priority_t priority_cache[2]; /* [0] for clients, [1] for servers */
+    struct tp_cipher_policy *policy;     /* `ciphers` compiled; NULL with a native priority */
+    unsigned key_kinds;                  /* TP_HAVE_* of the certificates' keys */
+    struct tp_suite_prio {               /* single-suite priorities, made on demand */
+        uint8_t id[2];
+        int version;
+        gnutls_priority_t prio;
+    } suite_prio[32];
+    unsigned nsuite_prio;
     uint8_t ticket_keys[48]; /* Node's 48-byte ticketKeys */
     uint8_t stek[64];        /* GnuTLS's 64-byte key, derived from ticket_keys */
     gnutls_x509_trust_list_t trust; /* built on first verification */
@@ -66,6 +74,11 @@ int tp_context_version_range(const struct tlsplug_context *ctx, int *min, int *m
 /* Add a key and its chain (taking ownership of both, even on failure). */
 int tp_context_add_pair(struct tlsplug_context *ctx, gnutls_x509_privkey_t key,
                         gnutls_x509_crt_t *certs, unsigned n);
+
+/* Server: the priority that makes GnuTLS negotiate exactly this suite at
+ * this version (with the context's groups), cached; NULL on failure. */
+gnutls_priority_t tp_context_suite_priority(struct tlsplug_context *ctx, const uint8_t id[2],
+                                            int version);
 
 /* Derive GnuTLS's 64-byte ticket key from ticketKeys and sessionIdContext. */
 int tp_context_derive_stek(struct tlsplug_context *ctx);

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <string.h>
 
+#include "ciphers.h"
 #include "context.h"
 #include "tlsplug.h"
 
@@ -142,6 +143,13 @@ TLSPLUG_API int tlsplug_context_set_ciphers(tlsplug_context *h, const char *ciph
         return rc;
     if (!ciphers)
         return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE", "ciphers: NULL");
+    /* Refuse a bad list now, as Node throws from createSecureContext; the
+     * freeze compiles it again with the final versions. */
+    tp_cipher_policy *check = NULL;
+    rc = tp_ciphers_compile(ciphers, NULL, NULL, &check, &c->err);
+    tp_cipher_policy_free(check);
+    if (rc)
+        return rc;
     return tp_context_set_string(c, &c->ciphers, ciphers);
 }
 

@@ -5,14 +5,10 @@
 
 #include <stddef.h>
 
-/* Node 20's tls.DEFAULT_CIPHERS. */
-#define TP_NODE_DEFAULT_CIPHERS                                                           \
-    "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:"         \
-    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-"     \
-    "SHA384:ECDHE-ECDSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-"    \
-    "SHA256:DHE-RSA-AES128-SHA256:ECDHE-RSA-AES256-SHA384:DHE-RSA-AES256-SHA384:ECDHE-"   \
-    "RSA-AES256-SHA256:DHE-RSA-AES256-SHA256:HIGH:!aNULL:!eNULL:!EXPORT:!DES:!RC4:!MD5:"  \
-    "!PSK:!SRP:!CAMELLIA"
+#include "ciphers.h"
+
+/* Node 20's tls.DEFAULT_CIPHERS (checked against Node by tests/ciphers). */
+#define TP_NODE_DEFAULT_CIPHERS TP_CIPHERS_NODE_DEFAULT
 
 /* Snapshot of the defaults a new context starts from. The strings are
  * copies the caller frees. */

@@ -128,8 +128,9 @@ static const char *gnutls_node_code(int err)
         return "ERR_SSL_WRONG_VERSION_NUMBER";
     case GNUTLS_E_DECRYPTION_FAILED:
         return "ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC";
+    case GNUTLS_E_UNKNOWN_CIPHER_SUITE: /* a server's pick we did not offer */
+        return "ERR_SSL_WRONG_CIPHER_RETURNED";
     case GNUTLS_E_NO_CIPHER_SUITES:
-    case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
     case GNUTLS_E_INSUFFICIENT_CREDENTIALS:
     case GNUTLS_E_NO_COMMON_KEY_SHARE:
         return "ERR_SSL_NO_SHARED_CIPHER";

@@ -4,6 +4,7 @@
  * refused. */
 #include <string.h>
 
+#include "ciphers.h"
 #include "socket.h"
 
 static void keep(uint8_t *dst, uint8_t *len, const gnutls_datum_t *msg)
@@ -13,12 +14,28 @@ static void keep(uint8_t *dst, uint8_t *len, const gnutls_datum_t *msg)
     *len = (uint8_t)n;
 }
 
+/* Client: GnuTLS offers the whole product of its key exchanges, ciphers
+ * and MACs, so a server may pick a suite outside `ciphers`: refuse it, as
+ * OpenSSL refuses a suite it did not offer. The ServerHello body is
+ * legacy_version(2) random(32) session_id<1> cipher_suite(2) ... */
+static int check_server_suite(struct tlsplug_socket *s, const gnutls_datum_t *msg)
+{
+    const uint8_t *p = msg->data;
+    if (!s->ctx->policy || msg->size < 35 || msg->size < 35u + p[34] + 2)
+        return 0;
+    const uint8_t *id = p + 35 + p[34];
+    return tp_cipher_policy_allows(s->ctx->policy, id[0], id[1]) ? 0 : GNUTLS_E_UNKNOWN_CIPHER_SUITE;
+}
+
 static int dispatch(gnutls_session_t session, unsigned htype, unsigned when, unsigned incoming,
                     const gnutls_datum_t *msg)
 {
     struct tlsplug_socket *s = gnutls_session_get_ptr(session);
     if (!s || !msg)
         return 0;
+    if (htype == GNUTLS_HANDSHAKE_SERVER_HELLO && incoming && when == GNUTLS_HOOK_PRE &&
+        s->role == TLSPLUG_ROLE_CLIENT)
+        return check_server_suite(s, msg);
     if (htype == GNUTLS_HANDSHAKE_FINISHED) {
         /* Node's getFinished()/getPeerFinished(): the verify_data, 12 bytes
          * in TLS 1.2, the hash length in TLS 1.3; again on each handshake. */
@@ -38,7 +55,33 @@ static int dispatch(gnutls_session_t session, unsigned htype, unsigned when, uns
     return 0;
 }
 
+/* Server, once GnuTLS has read the ClientHello (the version is known):
+ * pin the suite OpenSSL would choose from `ciphers`, in the client's order
+ * or, with honorCipherOrder, the server's (GNUTLS_MAP.md section 8). */
+static int post_client_hello(gnutls_session_t session)
+{
+    struct tlsplug_socket *s = gnutls_session_get_ptr(session);
+    struct tlsplug_context *c = s->ctx;
+    if (!c->policy || !s->hello || s->hello->suites_len == 0)
+        return 0; /* a native priority, or a hello the pre-parser passed on */
+    /* The version GnuTLS reports here is tentative: never pin one the
+     * context excludes (GnuTLS then refuses the client by itself). */
+    int version = (int)gnutls_protocol_get_version(session), lo, hi;
+    if (!tp_context_version_range(c, &lo, &hi) || version < lo || version > hi)
+        return 0;
+    uint8_t id[2];
+    if (!tp_cipher_policy_choose(c->policy, s->hello->suites, s->hello->suites_len, version,
+                                 tp_context_server_precedence(c), c->key_kinds, id))
+        return GNUTLS_E_NO_CIPHER_SUITES; /* Node's ERR_SSL_NO_SHARED_CIPHER */
+    gnutls_priority_t pinned = tp_context_suite_priority(c, id, version);
+    if (pinned)
+        gnutls_priority_set(session, pinned);
+    return 0;
+}
+
 void tp_hooks_attach(struct tlsplug_socket *s)
 {
     gnutls_handshake_set_hook_function(s->session, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_BOTH, dispatch);
+    if (s->role == TLSPLUG_ROLE_SERVER)
+        gnutls_handshake_set_post_client_hello_function(s->session, post_client_hello);
 }

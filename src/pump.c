@@ -228,7 +228,11 @@ static int handshake_done(struct tlsplug_socket *s)
         s->renegotiating = 0;
         return tp_pump_finish_secure(s);
     }
-    int rc = tp_socket_verify_peer(s);
+    /* Node checks the DH size first, then the certificate. */
+    int rc = check_dh_size(s);
+    if (rc)
+        return rc;
+    rc = tp_socket_verify_peer(s);
     s->secure = 1;
     if (rc == TP_VERIFY_ASK_HOST) {
         /* The host judges the name, now or later: hold everything until
@@ -240,8 +244,7 @@ static int handshake_done(struct tlsplug_socket *s)
     }
     if (rc != TLSPLUG_OK) /* rejectUnauthorized: Node destroys with the error */
         return tp_socket_fatal(s, rc);
-    rc = check_dh_size(s);
-    return rc ? rc : tp_pump_finish_secure(s);
+    return tp_pump_finish_secure(s);
 }
 
 static int handshake_step(struct tlsplug_socket *s)

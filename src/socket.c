@@ -89,7 +89,7 @@ TLSPLUG_API int tlsplug_socket_new(tlsplug_context *ctx_h, int role, tlsplug_soc
         flags |= GNUTLS_NO_TICKETS;
     int err = gnutls_init(&s->session, flags);
     if (err == 0)
-        err = gnutls_priority_set(s->session, ctx->priority_cache);
+        err = gnutls_priority_set(s->session, ctx->priority_cache[role == TLSPLUG_ROLE_SERVER]);
     if (err == 0)
         err = gnutls_credentials_set(s->session, GNUTLS_CRD_CERTIFICATE, ctx->cred);
     if (err == 0 && role == TLSPLUG_ROLE_SERVER && !tp_context_no_tickets(ctx)) {

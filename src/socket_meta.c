@@ -118,7 +118,20 @@ int tp_socket_ephemeral(struct tlsplug_socket *s, const char **type, const char 
             *size = curves[i].size;
             return 0;
         }
-    /* An FFDHE group or custom DH parameters: the prime's size. */
+    static const struct {
+        gnutls_group_t group;
+        unsigned size;
+    } ffdhe[] = {{GNUTLS_GROUP_FFDHE2048, 2048}, {GNUTLS_GROUP_FFDHE3072, 3072},
+                 {GNUTLS_GROUP_FFDHE4096, 4096}, {GNUTLS_GROUP_FFDHE6144, 6144},
+                 {GNUTLS_GROUP_FFDHE8192, 8192}};
+    for (size_t i = 0; i < sizeof ffdhe / sizeof *ffdhe; i++)
+        if (ffdhe[i].group == g) {
+            *type = "DH";
+            *name = NULL;
+            *size = ffdhe[i].size;
+            return 0;
+        }
+    /* Custom DH parameters (TLS 1.2 DHE): the prime's size. */
     int bits = gnutls_dh_get_prime_bits(s->session);
     if (bits <= 0)
         return -1;

@@ -1,5 +1,10 @@
 #!/usr/bin/env python3
-"""Generate src/suites_table.h: the cipher suites both GnuTLS and OpenSSL know.
+"""Generate src/suites_table.h and src/ciphers_table.c from GnuTLS and OpenSSL.
+
+src/suites_table.h holds the cipher suites both GnuTLS and OpenSSL know;
+src/ciphers_table.c (written by gen_ciphers_table.py, next to this file)
+holds every suite OpenSSL knows with the attributes the cipher-string
+evaluator needs. This file does the first and drives both.
 
 GnuTLS negotiates suites by their 2-byte id but has no OpenSSL names, and
 Node reports OpenSSL's name (`name`) and the IANA name (`standardName`). This
@@ -16,8 +21,8 @@ left out rather than given invented names: tp_suite_by_id() answers NULL for
 them, as src/suites.h documents. For TLS 1.3 suites the `openssl` field is
 the IANA name, which is what OpenSSL (and so Node) reports.
 
-  python3 tools/gen_suites.py           write src/suites_table.h
-  python3 tools/gen_suites.py --check   exit 1 when the committed file differs
+  python3 tools/gen_suites.py           write both files
+  python3 tools/gen_suites.py --check   exit 1 when a committed file differs
 
 Standard library only. Needs a C compiler, pkg-config, libgnutls28-dev and
 the openssl CLI; the output depends on their versions, which it records.
@@ -30,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from collections import namedtuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "src", "suites_table.h")
@@ -39,8 +45,11 @@ TLS13 = ("TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SH
 # @SECLEVEL=0 so that no suite is hidden by the system's security level.
 OPENSSL_ALL = "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
 
-# Prints one line per GnuTLS suite: "id0 id1 available gnutls_name".
-# `available` is 1 when the kx, cipher and MAC are all in this build's lists.
+# Prints one line per GnuTLS suite:
+#   "id0 id1 available minver kx cipher mac no13 gnutls_name"
+# `available` is 1 when the kx, cipher and MAC are all in this build's lists;
+# minver is the gnutls_protocol_t below which GnuTLS refuses the suite; no13
+# is 1 when enabling one of its keywords turns TLS 1.3 off.
 LISTER_C = r"""
 #include <gnutls/gnutls.h>
 #include <stdio.h>
@@ -51,6 +60,25 @@ static int in_list(const int *list, int v)
         if (*list == v)
             return 1;
     return 0;
+}
+
+/* Does naming this keyword in a priority string turn TLS 1.3 off? (GnuTLS
+ * drops TLS 1.3 when SRP or RSA-PSK key exchange or the NULL cipher is
+ * enabled.) */
+static int kills_tls13(const char *keyword)
+{
+    char prio[256];
+    snprintf(prio, sizeof prio, "NONE:+VERS-TLS1.3:+VERS-TLS1.2:+ECDHE-RSA:+AES-128-GCM:+AEAD:+%s:"
+             "+SIGN-ALL:+GROUP-ALL:+COMP-NULL:+CTYPE-X509", keyword);
+    gnutls_priority_t p;
+    if (gnutls_priority_init2(&p, prio, NULL, 0) < 0)
+        return 1;
+    const unsigned *list;
+    int n = gnutls_priority_protocol_list(p, &list), has13 = 0;
+    for (int i = 0; i < n; i++)
+        has13 |= list[i] == GNUTLS_TLS1_3;
+    gnutls_priority_deinit(p);
+    return !has13;
 }
 
 int main(void)
@@ -67,11 +95,23 @@ int main(void)
         int ok = (kx == 0 || in_list((const int *)gnutls_kx_list(), (int)kx)) &&
                  in_list((const int *)gnutls_cipher_list(), (int)cipher) &&
                  (mac == GNUTLS_MAC_AEAD || in_list((const int *)gnutls_mac_list(), (int)mac));
-        printf("%u %u %d %s\n", id[0], id[1], ok, name);
+        /* kx is "-" for TLS 1.3 suites; names are GnuTLS's priority keywords */
+        printf("%u %u %d %d %s %s %s %d %s\n", id[0], id[1], ok, (int)minver,
+               kx ? gnutls_kx_get_name(kx) : "-", gnutls_cipher_get_name(cipher),
+               gnutls_mac_get_name(mac),
+               (kx && kills_tls13(gnutls_kx_get_name(kx))) ||
+                   kills_tls13(gnutls_cipher_get_name(cipher)) || kills_tls13(gnutls_mac_get_name(mac)),
+               name);
     }
     return 0;
 }
 """
+
+
+# One GnuTLS suite: its name, lowest version, priority keywords (kx is None
+# for TLS 1.3 suites, which carry no key exchange), and whether one of its
+# keywords turns TLS 1.3 off.
+GSuite = namedtuple("GSuite", "name minver kx cipher mac no13")
 
 
 def run(argv, **kw):
@@ -79,7 +119,7 @@ def run(argv, **kw):
 
 
 def gnutls_suites():
-    """{(id0, id1): gnutls_name} for the suites this GnuTLS can negotiate."""
+    """{(id0, id1): GSuite} for the suites this GnuTLS can negotiate."""
     cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if not cc:
         sys.exit("gen_suites: no C compiler (set CC)")
@@ -94,9 +134,10 @@ def gnutls_suites():
     version = lines[0].split()[1]
     suites = {}
     for line in lines[1:]:
-        id0, id1, ok, name = line.split()
+        id0, id1, ok, minver, kx, cipher, mac, no13, name = line.split()
         if ok == "1":
-            suites[(int(id0), int(id1))] = name
+            suites[(int(id0), int(id1))] = GSuite(name, int(minver), None if kx == "-" else kx,
+                                                  cipher, mac, no13 == "1")
     return version, suites
 
 
@@ -123,7 +164,7 @@ def render(gnutls_version, gnutls, openssl_version, openssl):
         ossl, iana, proto = openssl[sid]
         if proto == "TLSv1.3":
             ossl = iana  # Node's getCipher().name is the IANA name for TLS 1.3
-        rows.append(f'    {{ {{ 0x{sid[0]:02X}, 0x{sid[1]:02X} }}, "{ossl}", "{iana}" }}, /* {gnutls[sid]} */')
+        rows.append(f'    {{ {{ 0x{sid[0]:02X}, 0x{sid[1]:02X} }}, "{ossl}", "{iana}" }}, /* {gnutls[sid].name} */')
     left_out = sorted(set(gnutls) - set(openssl))
     head = [
         "/* Generated by tools/gen_suites.py from `gnutls_cipher_suite_info()` joined",
@@ -133,7 +174,7 @@ def render(gnutls_version, gnutls, openssl_version, openssl):
         " * Every suite this GnuTLS can negotiate that OpenSSL also knows, sorted by",
         " * id for tp_suite_by_id()'s binary search. The comment is GnuTLS's name.",
         f" * Left out, unknown to OpenSSL ({len(left_out)}):",
-    ] + textwrap.wrap(" ".join(gnutls[s] for s in left_out), 74,
+    ] + textwrap.wrap(" ".join(gnutls[s].name for s in left_out), 74,
                       initial_indent=" *   ", subsequent_indent=" *   ") + [
         " */",
         "#ifndef TLSPLUG_SUITES_TABLE_H",
@@ -147,28 +188,37 @@ def render(gnutls_version, gnutls, openssl_version, openssl):
     return "\n".join(head + rows + tail)
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="exit 1 when src/suites_table.h would change")
-    args = ap.parse_args()
-    gv, gnutls = gnutls_suites()
-    ov, openssl = openssl_suites()
-    text = render(gv, gnutls, ov, openssl)
+def update(path, text, check):
+    """Write `text` to `path` (or, with check, compare); answers 1 when stale."""
+    rel = os.path.relpath(path, ROOT)
     try:
-        with open(OUT, encoding="utf-8") as f:
+        with open(path, encoding="utf-8") as f:
             current = f.read()
     except FileNotFoundError:
         current = None
-    if args.check:
-        if current != text:
-            print("src/suites_table.h is stale: run python3 tools/gen_suites.py", file=sys.stderr)
-            return 1
+    if current == text:
         return 0
-    if current != text:
-        with open(OUT, "w", encoding="utf-8") as f:
-            f.write(text)
-        print(f"wrote src/suites_table.h ({text.count('{ {')} suites)")
+    if check:
+        print(f"{rel} is stale: run python3 tools/gen_suites.py", file=sys.stderr)
+        return 1
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    print(f"wrote {rel}")
     return 0
+
+
+def main():
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import gen_ciphers_table  # the evaluator's table, from the same inputs
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="exit 1 when a generated file would change")
+    args = ap.parse_args()
+    gv, gnutls = gnutls_suites()
+    ov, openssl = openssl_suites()
+    stale = update(OUT, render(gv, gnutls, ov, openssl), args.check)
+    stale |= update(gen_ciphers_table.OUT, gen_ciphers_table.render(gv, gnutls, ov), args.check)
+    return stale
 
 
 if __name__ == "__main__":
