@@ -13,6 +13,7 @@ Writes, relative to the repository root:
 Standard library only: the generator must run on a bare Debian python3.
 """
 import argparse
+import importlib.util
 import os
 import sys
 import textwrap
@@ -394,12 +395,23 @@ def gen_abi_table(reg):
 
 
 def outputs(reg):
-    return {
+    out = {
         "abi/tlsplug.h": gen_header(reg),
         "abi/tlsplug.map": gen_map(reg),
         "docs/API.md": gen_api_md(reg),
         "tests/abi/abi_table.h": gen_abi_table(reg),
     }
+    # Each binding's low layer comes from its own module, abi/gen_<lang>.py,
+    # defining outputs(reg, banner) -> {path: text}; so each language's
+    # generator is one file that its binding's owner keeps.
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in sorted(os.listdir(here)):
+        if name.startswith("gen_") and name.endswith(".py"):
+            spec = importlib.util.spec_from_file_location(name[:-3], os.path.join(here, name))
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            out.update(module.outputs(reg, BANNER))
+    return out
 
 
 def main():
