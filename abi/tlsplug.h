@@ -43,6 +43,16 @@ typedef struct tlsplug_context tlsplug_context;
 typedef struct tlsplug_socket tlsplug_socket;
 
 /**
+ * A tls.Server without IO: it turns accepted transports into server-role
+ * TLSSockets (tlsplug_server_accept) that share its options, SNI contexts
+ * and ticket keys, and raises Node's server events for them. Used by one
+ * thread at a time.
+ *
+ * Node: tls.Server.
+ */
+typedef struct tlsplug_server tlsplug_server;
+
+/**
  * What every function answers: TLSPLUG_OK (0) or a negative code. Detail
  * (message, Node's code, the GnuTLS error, the alert) is kept on the handle
  * and read with tlsplug_error_get() and tlsplug_error_detail().
@@ -112,6 +122,12 @@ enum tlsplug_event {
     TLSPLUG_EV_SESSION = 8,
     /** Key material, as one NSS key log line ("LABEL <client_random hex> <secret hex>\n"), the payload. Produced only after tlsplug_socket_set_keylog(), as Node produces it only for a 'keylog' listener. Node: 'keylog'. */
     TLSPLUG_EV_KEYLOG = 9,
+    /** Server: a connection's handshake completed; `subject` is the socket. No payload. Node: 'secureConnection'. */
+    TLSPLUG_EV_SECURE_CONNECTION = 10,
+    /** Server: a connection failed before it was secure (a TLS error, a refused client certificate, ERR_TLS_HANDSHAKE_TIMEOUT); `subject` is the socket, the payload Node's code. The socket is closed; the detail is on it. Node's older name for it is clientError. Node: 'tlsClientError'. */
+    TLSPLUG_EV_TLS_CLIENT_ERROR = 11,
+    /** Server with an SNI callback (tlsplug_server_set_sni_callback): a client sent this server name (the payload); `subject` is the socket. Its handshake waits until tlsplug_socket_sni_done(), from inside the callback or later. Node: 'SNICallback(servername, cb)'. */
+    TLSPLUG_EV_SNI_CALLBACK = 12,
 };
 
 /**
@@ -1184,6 +1200,219 @@ TLSPLUG_API int tlsplug_socket_disable_renegotiation(tlsplug_socket *sock);
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
  */
 TLSPLUG_API int tlsplug_socket_set_keylog(tlsplug_socket *sock, int enabled);
+
+/* ---- server -------------------------------------------------------------- */
+
+/**
+ * Create a tls.Server on a SecureContext (its key and certificate are the
+ * server's; the context is frozen). Defaults as Node's: requestCert false,
+ * rejectUnauthorized true, handshakeTimeout 120000 ms, the context's random
+ * ticket keys.
+ *
+ * Node: tls.createServer(options).
+ *
+ * @param out Receives the server; free it with tlsplug_server_free().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_NOMEM, TLSPLUG_E_CREDENTIALS.
+ */
+TLSPLUG_API int tlsplug_server_new(tlsplug_context *ctx, tlsplug_server **out);
+
+/**
+ * Release the server. Sockets it accepted go on (they are the host's to
+ * free) but raise no more server events. NULL does nothing; a second free
+ * answers TLSPLUG_E_BADHANDLE.
+ *
+ * @param srv May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_server_free(tlsplug_server *srv);
+
+/**
+ * Ask clients for a certificate (default false); for connections accepted
+ * afterwards.
+ *
+ * Node: requestCert.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_server_set_request_cert(tlsplug_server *srv, int request);
+
+/**
+ * With requestCert, refuse clients whose certificate fails verification
+ * (default true, as Node).
+ *
+ * Node: rejectUnauthorized.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_server_set_reject_unauthorized(tlsplug_server *srv, int reject);
+
+/**
+ * Milliseconds a connection has to complete its handshake (default 120000;
+ * 0 disables). Enforced by tlsplug_socket_tick() on the host's clock: past
+ * it, the socket fails with ERR_TLS_HANDSHAKE_TIMEOUT and the server raises
+ * tlsClientError.
+ *
+ * Node: handshakeTimeout.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_server_set_handshake_timeout(tlsplug_server *srv, size_t ms);
+
+/**
+ * The server's ALPN protocols in Node's wire form (see
+ * tlsplug_socket_set_alpn_protocols); for connections accepted afterwards.
+ *
+ * Node: ALPNProtocols.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_server_set_alpn_protocols(tlsplug_server *srv, const uint8_t *protocols, size_t len);
+
+/**
+ * Serve `ctx` to clients whose SNI name matches `hostname`, where '*'
+ * stands for any run of characters without a dot ("*.example.com"), as
+ * Node's pattern. The context added last wins among matches; a client
+ * matching none gets the server's own context.
+ *
+ * Node: server.addContext(hostname, context).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_NOMEM, TLSPLUG_E_CREDENTIALS.
+ */
+TLSPLUG_API int tlsplug_server_add_context(tlsplug_server *srv, const char *hostname, tlsplug_context *ctx);
+
+/**
+ * Replace the server's own context for connections accepted afterwards;
+ * existing connections keep theirs.
+ *
+ * Node: server.setSecureContext(options).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_NOMEM,
+ * TLSPLUG_E_CREDENTIALS.
+ */
+TLSPLUG_API int tlsplug_server_set_secure_context(tlsplug_server *srv, tlsplug_context *ctx);
+
+/**
+ * Decide contexts by SNI name in the host: each ClientHello with a server
+ * name raises TLSPLUG_EV_SNI_CALLBACK and waits for
+ * tlsplug_socket_sni_done() (addContext's contexts are then not consulted,
+ * as in Node).
+ *
+ * Node: SNICallback.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_server_set_sni_callback(tlsplug_server *srv, int enabled);
+
+/**
+ * The 48 bytes of session ticket keys (Node's layout and size).
+ *
+ * Node: server.getTicketKeys().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE.
+ */
+TLSPLUG_API int tlsplug_server_get_ticket_keys(tlsplug_server *srv, uint8_t *buf, size_t cap, size_t *len);
+
+/**
+ * Set the 48 bytes of session ticket keys for connections accepted
+ * afterwards. Servers (in any process) given the same keys, the same
+ * sessionTimeout and the same sessionIdContext resume each other's tickets.
+ * Any other length answers TLSPLUG_E_INVAL.
+ *
+ * Node: server.setTicketKeys(keys) / ticketKeys.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_server_set_ticket_keys(tlsplug_server *srv, const uint8_t *keys, size_t len);
+
+/**
+ * Register the callback for one server event (SECURE_CONNECTION,
+ * TLS_CLIENT_ERROR, SNI_CALLBACK), replacing any earlier one; NULL removes
+ * it. The callback's `subject` is the socket concerned.
+ *
+ * @param cb May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_server_on(tlsplug_server *srv, int event, tlsplug_event_cb cb, uintptr_t userdata);
+
+/**
+ * Queue server events that have no callback, for
+ * tlsplug_server_next_event(); turning it off drops what is queued.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_server_set_event_queue(tlsplug_server *srv, int enabled);
+
+/**
+ * Take the oldest queued server event, the socket it concerns (a handle the
+ * host already owns, from tlsplug_server_accept) and its payload. As
+ * tlsplug_socket_next_event otherwise; the socket handle may have been
+ * freed since, which any call on it then reports.
+ *
+ * @param subject The socket the event concerns (not a new handle).
+ *
+ * @param buf May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_AGAIN, TLSPLUG_E_BUFSIZE.
+ */
+TLSPLUG_API int tlsplug_server_next_event(tlsplug_server *srv, int *event, tlsplug_socket **subject, uint8_t *buf, size_t cap, size_t *len);
+
+/**
+ * A server-role socket for a newly accepted transport, with the server's
+ * options, started and waiting for the ClientHello. `now_ms` is the host's
+ * monotonic clock, from which the handshake timeout runs (see
+ * tlsplug_socket_tick). The caller owns the socket.
+ *
+ * Node: the server's 'connection' → new TLSSocket.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_NOMEM, TLSPLUG_E_CREDENTIALS, TLSPLUG_E_TLS.
+ */
+TLSPLUG_API int tlsplug_server_accept(tlsplug_server *srv, size_t now_ms, tlsplug_socket **out);
+
+/**
+ * Tell the socket the time (the host's monotonic clock, in ms, as given to
+ * tlsplug_server_accept). Past its handshake deadline it fails with Node's
+ * ERR_TLS_HANDSHAKE_TIMEOUT ("TLS handshake timeout") and TLSPLUG_E_TLS.
+ *
+ * Node: handshakeTimeout's timer.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_TLS.
+ */
+TLSPLUG_API int tlsplug_socket_tick(tlsplug_socket *sock, size_t now_ms);
+
+/**
+ * When the socket next needs tlsplug_socket_tick() (its handshake deadline,
+ * on the host's clock); TLSPLUG_E_UNAVAILABLE when nothing is pending.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_UNAVAILABLE.
+ */
+TLSPLUG_API int tlsplug_socket_next_timeout(tlsplug_socket *sock, size_t *at_ms);
+
+/**
+ * Answer TLSPLUG_EV_SNI_CALLBACK: serve `ctx` (NULL: the server's own
+ * context), or, with an error message, fail the connection with it (Node's
+ * tlsClientError). Answering when no SNI answer is pending, or twice,
+ * answers TLSPLUG_E_STATE.
+ *
+ * Node: SNICallback's cb(err, ctx).
+ *
+ * @param ctx May be NULL.
+ *
+ * @param error May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
+ * TLSPLUG_E_CREDENTIALS, TLSPLUG_E_TLS.
+ */
+TLSPLUG_API int tlsplug_socket_sni_done(tlsplug_socket *sock, tlsplug_context *ctx, const char *error);
 
 #ifdef __cplusplus
 }

@@ -504,17 +504,22 @@ static int build(struct tlsplug_context *c)
     return err < 0 ? TLSPLUG_E_INTERNAL : TLSPLUG_OK;
 }
 
-int tp_context_derive_stek(struct tlsplug_context *c)
+int tp_derive_stek(const uint8_t keys[48], const char *session_id_context, uint8_t out[64])
 {
     /* sessionIdContext goes into the key, so tickets made under one
      * context value do not resume under another. */
-    uint8_t material[sizeof c->ticket_keys + 32];
-    size_t sid = c->session_id_context ? strlen(c->session_id_context) : 0;
-    memcpy(material, c->ticket_keys, sizeof c->ticket_keys);
-    memcpy(material + sizeof c->ticket_keys, c->session_id_context ? c->session_id_context : "", sid);
-    int err = gnutls_hash_fast(GNUTLS_DIG_SHA512, material, sizeof c->ticket_keys + sid, c->stek);
+    uint8_t material[48 + 32];
+    size_t sid = session_id_context ? strlen(session_id_context) : 0;
+    memcpy(material, keys, 48);
+    memcpy(material + 48, session_id_context ? session_id_context : "", sid);
+    int err = gnutls_hash_fast(GNUTLS_DIG_SHA512, material, 48 + sid, out);
     gnutls_memset(material, 0, sizeof material);
     return err;
+}
+
+int tp_context_derive_stek(struct tlsplug_context *c)
+{
+    return tp_derive_stek(c->ticket_keys, c->session_id_context, c->stek);
 }
 
 int tp_context_acquire(struct tlsplug_context *c)

@@ -80,7 +80,10 @@ int tp_context_add_pair(struct tlsplug_context *ctx, gnutls_x509_privkey_t key,
 gnutls_priority_t tp_context_suite_priority(struct tlsplug_context *ctx, const uint8_t id[2],
                                             int version);
 
-/* Derive GnuTLS's 64-byte ticket key from ticketKeys and sessionIdContext. */
+/* Derive GnuTLS's 64-byte ticket key from Node's 48-byte ticketKeys and a
+ * sessionIdContext (NULL for none): SHA-512 of both, a fixed derivation so
+ * equal keys resume across servers and processes. */
+int tp_derive_stek(const uint8_t keys[48], const char *session_id_context, uint8_t out[64]);
 int tp_context_derive_stek(struct tlsplug_context *ctx);
 
 /* A Node version name ("TLSv1.2") as a gnutls_protocol_t, 0 when unknown. */

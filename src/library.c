@@ -5,6 +5,7 @@
 
 #include "context.h"
 #include "handle.h"
+#include "server.h"
 #include "socket.h"
 #include "tlsplug.h"
 
@@ -69,6 +70,13 @@ static int error_of(const void *h, tp_error *out)
         if (!s)
             return TLSPLUG_E_BADHANDLE;
         tp_error_copy(out, &s->err);
+        return TLSPLUG_OK;
+    }
+    case TP_TAG_SERVER: {
+        struct tlsplug_server *srv = tp_handle_get(h, TP_TAG_SERVER);
+        if (!srv)
+            return TLSPLUG_E_BADHANDLE;
+        tp_error_copy(out, &srv->err);
         return TLSPLUG_OK;
     }
     default:

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server.h"
 #include "socket.h"
 
 /* Bounds on loops that GnuTLS could, through a bug or a hostile peer, keep
@@ -211,7 +212,12 @@ int tp_pump_finish_secure(struct tlsplug_socket *s)
             return TLSPLUG_OK;
         int ev = s->role == TLSPLUG_ROLE_CLIENT && !s->pair ? TLSPLUG_EV_SECURE_CONNECT
                                                             : TLSPLUG_EV_SECURE;
+        s->deadline_ms = 0; /* the handshake timeout is over */
         tp_emit(s, ev, NULL, 0);
+        if (s->freed || s->closed)
+            return TLSPLUG_OK;
+        if (s->server)
+            tp_server_emit(s->server, TLSPLUG_EV_SECURE_CONNECTION, s, NULL, 0);
         if (s->freed || s->closed)
             return TLSPLUG_OK;
     }
@@ -284,6 +290,19 @@ static int release_hello(struct tlsplug_socket *s)
     if (st == TP_HELLO_DONE && s->hello->servername[0] && !(s->sni = strdup(s->hello->servername))) {
         tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
         return tp_socket_fatal(s, TLSPLUG_E_NOMEM);
+    }
+    struct tlsplug_server *srv = s->server;
+    if (srv && s->sni && srv->sni_callback && !srv->freed) {
+        /* Node's SNICallback: the host picks the context, now or later;
+         * GnuTLS sees the ClientHello only once it has. */
+        s->awaiting_sni = 1;
+        tp_server_emit(srv, TLSPLUG_EV_SNI_CALLBACK, s, s->sni, strlen(s->sni));
+        return TLSPLUG_OK; /* tlsplug_socket_sni_done() releases the hello */
+    }
+    if (srv && s->sni) {
+        struct tlsplug_context *ctx = tp_server_match(srv, s->sni);
+        if (ctx && tp_socket_switch_context(s, ctx) != TLSPLUG_OK)
+            return tp_socket_fatal(s, s->err.status);
     }
     s->hello_released = 1;
     return TLSPLUG_OK;
@@ -383,7 +402,7 @@ int tp_pump(struct tlsplug_socket *s)
 {
     if (s->fatal)
         return tp_socket_sticky(s);
-    if (s->closed || !s->started || s->awaiting_identity)
+    if (s->closed || !s->started || s->awaiting_identity || s->awaiting_sni)
         return TLSPLUG_OK; /* input waits until the host has answered */
     if (s->role == TLSPLUG_ROLE_SERVER && !s->hello_released) {
         int rc = release_hello(s);

@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "handle.h"
+
 #include "identity.h"
+#include "server.h"
 #include "socket.h"
 
 #define MAX_SPINS 100000 /* as in pump.c: a bound on loops that consume nothing */
@@ -264,7 +267,7 @@ TLSPLUG_API int tlsplug_socket_state(tlsplug_socket *h, unsigned *flags)
     int open = !s->closed;
     if (open && s->started && (!s->secure || s->renegotiating || s->awaiting_identity))
         f |= TLSPLUG_STATE_HANDSHAKING;
-    if (open && s->awaiting_identity)
+    if (open && (s->awaiting_identity || s->awaiting_sni))
         f |= TLSPLUG_STATE_PAUSED;
     if (open && s->secure && !s->awaiting_identity)
         f |= TLSPLUG_STATE_SECURE;
@@ -275,7 +278,8 @@ TLSPLUG_API int tlsplug_socket_state(tlsplug_socket *h, unsigned *flags)
                     s->peer_ended || s->in_eof);
     if (readable)
         f |= TLSPLUG_STATE_READABLE;
-    if (open && s->started && !s->peer_ended && !s->in_eof && !readable && !s->awaiting_identity)
+    if (open && s->started && !s->peer_ended && !s->in_eof && !readable && !s->awaiting_identity &&
+        !s->awaiting_sni)
         f |= TLSPLUG_STATE_WANT_INPUT;
     if (open && !s->end_requested)
         f |= TLSPLUG_STATE_WRITABLE;
@@ -336,4 +340,60 @@ TLSPLUG_API int tlsplug_socket_disable_renegotiation(tlsplug_socket *h)
         return TLSPLUG_E_BADHANDLE;
     s->no_renegotiation = 1;
     return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+TLSPLUG_API int tlsplug_socket_tick(tlsplug_socket *h, size_t now_ms)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    int rc = TLSPLUG_OK;
+    if (s->fatal)
+        rc = tp_socket_sticky(s);
+    else if (s->deadline_ms && !s->closed && now_ms >= s->deadline_ms) {
+        s->deadline_ms = 0;
+        tp_fail(&s->err, TLSPLUG_E_TLS, "ERR_TLS_HANDSHAKE_TIMEOUT", "TLS handshake timeout");
+        rc = tp_socket_fatal(s, TLSPLUG_E_TLS);
+    }
+    return tp_socket_leave(s, rc);
+}
+
+TLSPLUG_API int tlsplug_socket_next_timeout(tlsplug_socket *h, size_t *at_ms)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (!at_ms)
+        return tp_socket_leave(s, TLSPLUG_E_INVAL);
+    if (!s->deadline_ms || s->closed)
+        return tp_socket_leave(s, TLSPLUG_E_UNAVAILABLE);
+    *at_ms = s->deadline_ms;
+    return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+TLSPLUG_API int tlsplug_socket_sni_done(tlsplug_socket *h, tlsplug_context *ctx_h, const char *error)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    struct tlsplug_context *ctx = NULL;
+    if (ctx_h && !(ctx = tp_handle_get(ctx_h, TP_TAG_CONTEXT)))
+        return tp_socket_leave(s, TLSPLUG_E_BADHANDLE);
+    if (!s->awaiting_sni || s->closed)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
+                                          "sni_done: no SNI answer is pending"));
+    s->awaiting_sni = 0;
+    if (error) {
+        /* Node destroys the socket with the callback's error. */
+        tp_fail(&s->err, TLSPLUG_E_TLS, "ERR_TLS_SNI_CALLBACK", "%s", error);
+        return tp_socket_leave(s, tp_socket_fatal(s, TLSPLUG_E_TLS));
+    }
+    int rc = ctx ? tp_socket_switch_context(s, ctx) : TLSPLUG_OK;
+    if (rc)
+        return tp_socket_leave(s, tp_socket_fatal(s, rc));
+    s->hello_released = 1;
+    /* From inside the SNI callback the outer call goes on by itself. */
+    if (s->depth == 1)
+        rc = tp_pump(s);
+    return tp_socket_leave(s, rc);
 }

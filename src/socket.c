@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "handle.h"
+#include "server.h"
 
 struct tlsplug_socket *tp_socket_enter(const void *h)
 {
@@ -33,6 +34,8 @@ static void socket_destroy(struct tlsplug_socket *s)
     free(s->ticket);
     tp_error_clear(&s->err);
     tp_error_clear(&s->fatal_err);
+    if (s->server)
+        tp_server_release(s->server);
     tp_context_release(s->ctx);
     free(s);
 }
@@ -66,6 +69,13 @@ TLSPLUG_API int tlsplug_socket_new(tlsplug_context *ctx_h, int role, tlsplug_soc
     if (!out || (role != TLSPLUG_ROLE_CLIENT && role != TLSPLUG_ROLE_SERVER))
         return context_fail(ctx, TLSPLUG_E_INVAL, 0,
                             "socket_new: role must be TLSPLUG_ROLE_CLIENT or TLSPLUG_ROLE_SERVER");
+    struct tlsplug_socket *s;
+    return tp_socket_create(ctx, role, &s, out);
+}
+
+int tp_socket_create(struct tlsplug_context *ctx, int role, struct tlsplug_socket **out_s,
+                     tlsplug_socket **out)
+{
     int rc = tp_context_acquire(ctx);
     if (rc)
         return rc;
@@ -110,6 +120,7 @@ TLSPLUG_API int tlsplug_socket_new(tlsplug_context *ctx_h, int role, tlsplug_soc
         return context_fail(ctx, TLSPLUG_E_NOMEM, 0, "out of memory");
     }
     *out = (tlsplug_socket *)s->handle;
+    *out_s = s;
     return TLSPLUG_OK;
 }
 
@@ -343,6 +354,11 @@ int tp_socket_fatal(struct tlsplug_socket *s, int status)
     tp_error_copy(&s->fatal_err, &s->err);
     s->had_error = 1;
     tp_emit(s, TLSPLUG_EV_ERROR, s->err.code, strlen(s->err.code));
+    /* A connection that fails before it was secure is the server's
+     * tlsClientError (Node's clientError). */
+    if (s->server && s->started != 2 && !s->freed)
+        tp_server_emit(s->server, TLSPLUG_EV_TLS_CLIENT_ERROR, s, s->fatal_err.code,
+                       strlen(s->fatal_err.code));
     tp_socket_close(s);
     return status;
 }
@@ -351,4 +367,38 @@ int tp_socket_sticky(struct tlsplug_socket *s)
 {
     tp_error_copy(&s->err, &s->fatal_err);
     return s->fatal;
+}
+
+int tp_socket_use_ticket_keys(struct tlsplug_socket *s, const uint8_t keys[48])
+{
+    if (tp_context_no_tickets(s->ctx))
+        return TLSPLUG_OK;
+    uint8_t stek[64];
+    int err = tp_derive_stek(keys, s->ctx->session_id_context, stek);
+    gnutls_datum_t key = {stek, sizeof stek};
+    if (err == 0)
+        err = gnutls_session_ticket_enable_server(s->session, &key);
+    gnutls_memset(stek, 0, sizeof stek);
+    return err < 0 ? tp_fail_gnutls(&s->err, TLSPLUG_E_INTERNAL, err, -1, 0, "ticket keys")
+                   : TLSPLUG_OK;
+}
+
+int tp_socket_switch_context(struct tlsplug_socket *s, struct tlsplug_context *ctx)
+{
+    if (ctx == s->ctx)
+        return TLSPLUG_OK;
+    int rc = tp_context_acquire(ctx);
+    if (rc)
+        return tp_fail(&s->err, rc, "ERR_TLS_INVALID_CONTEXT", "SNI context: %s",
+                       tp_error_message(&ctx->err));
+    int err = gnutls_credentials_set(s->session, GNUTLS_CRD_CERTIFICATE, ctx->cred);
+    if (err == 0)
+        err = gnutls_priority_set(s->session, ctx->priority_cache[1]);
+    if (err < 0) {
+        tp_context_release(ctx);
+        return tp_fail_gnutls(&s->err, TLSPLUG_E_INTERNAL, err, -1, 0, "SNI context");
+    }
+    tp_context_release(s->ctx);
+    s->ctx = ctx;
+    return TLSPLUG_OK;
 }

@@ -42,6 +42,9 @@ struct tlsplug_socket {
     size_t max_fragment;   /* setMaxSendFragment; 0 = GnuTLS's maximum */
     int no_renegotiation;  /* disableRenegotiation() */
     int keylog;            /* produce `keylog` events */
+    struct tlsplug_server *server; /* the server that accepted it, or NULL */
+    size_t deadline_ms;    /* handshake deadline on the host's clock; 0 = none */
+    int awaiting_sni;      /* waiting for tlsplug_socket_sni_done() */
 
     /* The pump's buffers. */
     tp_buf in;      /* ciphertext fed by the host, not yet read by GnuTLS */
@@ -97,6 +100,11 @@ struct tlsplug_socket {
     int depth;
     int freed;
 };
+
+/* Create a socket on a context object (whose handle the host may already
+ * have freed: a server keeps its own reference). Errors go on the context. */
+int tp_socket_create(struct tlsplug_context *ctx, int role, struct tlsplug_socket **out_s,
+                     tlsplug_socket **out);
 
 /* Look up a live socket and mark an entry point on its stack; NULL for a
  * bad handle. Every successful tp_socket_enter is paired with tp_socket_leave. */
@@ -162,6 +170,10 @@ int tp_socket_ephemeral(struct tlsplug_socket *s, const char **type, const char 
 
 /* The one handshake hook of a session (hooks.c). */
 void tp_hooks_attach(struct tlsplug_socket *s);
+
+/* Use a server's 48-byte ticket keys (with the context's sessionIdContext)
+ * on a server socket; answers a status. */
+int tp_socket_use_ticket_keys(struct tlsplug_socket *s, const uint8_t keys[48]);
 
 /* At start: ALPN on the session (alpn.c); answers 0 or a GnuTLS error. */
 int tp_alpn_apply(struct tlsplug_socket *s);

@@ -43,6 +43,7 @@ struct tlsplug_abi_function {
 static const struct { const char *name; int tag; } tlsplug_abi_handles[] = {
     { "context", 1 },
     { "socket", 2 },
+    { "server", 3 },
 };
 
 static const struct tlsplug_abi_function tlsplug_abi_functions[] = {
@@ -122,6 +123,24 @@ static const struct tlsplug_abi_function tlsplug_abi_functions[] = {
     { "tlsplug_socket_set_max_send_fragment", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 } } },
     { "tlsplug_socket_disable_renegotiation", TLSPLUG_RET_STATUS, -1, 1, { { TLSPLUG_ARG_HANDLE, 2, 0 } } },
     { "tlsplug_socket_set_keylog", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_INT, 0, 0 } } },
+    { "tlsplug_server_new", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 1, 0 }, { TLSPLUG_ARG_HANDLE_OUT, 3, 0 } } },
+    { "tlsplug_server_free", TLSPLUG_RET_STATUS, 0, 1, { { TLSPLUG_ARG_HANDLE, 3, 1 } } },
+    { "tlsplug_server_set_request_cert", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_INT, 0, 0 } } },
+    { "tlsplug_server_set_reject_unauthorized", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_INT, 0, 0 } } },
+    { "tlsplug_server_set_handshake_timeout", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 } } },
+    { "tlsplug_server_set_alpn_protocols", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 } } },
+    { "tlsplug_server_add_context", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 0 }, { TLSPLUG_ARG_HANDLE, 1, 0 } } },
+    { "tlsplug_server_set_secure_context", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_HANDLE, 1, 0 } } },
+    { "tlsplug_server_set_sni_callback", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_INT, 0, 0 } } },
+    { "tlsplug_server_get_ticket_keys", TLSPLUG_RET_STATUS, -1, 4, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_BUF_OUT, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 } } },
+    { "tlsplug_server_set_ticket_keys", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 } } },
+    { "tlsplug_server_on", TLSPLUG_RET_STATUS, -1, 4, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_INT, 0, 0 }, { TLSPLUG_ARG_CALLBACK, 0, 1 }, { TLSPLUG_ARG_UINTPTR, 0, 0 } } },
+    { "tlsplug_server_set_event_queue", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_INT, 0, 0 } } },
+    { "tlsplug_server_next_event", TLSPLUG_RET_STATUS, -1, 6, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_INT_OUT, 0, 0 }, { TLSPLUG_ARG_HANDLE_OUT, 2, 0 }, { TLSPLUG_ARG_BUF_OUT, 0, 1 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 } } },
+    { "tlsplug_server_accept", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_HANDLE_OUT, 2, 0 } } },
+    { "tlsplug_socket_tick", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 } } },
+    { "tlsplug_socket_next_timeout", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 } } },
+    { "tlsplug_socket_sni_done", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_HANDLE, 1, 1 }, { TLSPLUG_ARG_STRING_IN, 0, 1 } } },
 };
 
 #endif

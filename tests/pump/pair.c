@@ -225,6 +225,15 @@ void pt_pair_init(pt_pair *p, tlsplug_context *cctx, tlsplug_context *sctx, int 
     p->s.rx_seed = p->c.tx_seed;
 }
 
+void pt_pair_adopt_server(pt_pair *p, tlsplug_socket *accepted)
+{
+    CHECK_OK(tlsplug_socket_free(p->s.sock));
+    p->s.sock = accepted;
+    for (int ev = TLSPLUG_EV_SECURE_CONNECT; ev <= TLSPLUG_EV_ERROR; ev++)
+        if (!(ev == TLSPLUG_EV_DATA && p->s.read_mode))
+            CHECK_OK(tlsplug_socket_on(accepted, ev, on_event, (uintptr_t)&p->s));
+}
+
 void pt_pair_new(pt_pair *p, pt_creds client, pt_creds server, int read_mode, uint64_t seed)
 {
     tlsplug_context *cctx = pt_context(client), *sctx = pt_context(server);

@@ -112,6 +112,10 @@ typedef struct pt_pair {
  * keeps its own references: the caller may free the contexts at once. */
 void pt_pair_init(pt_pair *p, tlsplug_context *cctx, tlsplug_context *sctx, int read_mode,
                   uint64_t seed);
+/* Put a socket from tlsplug_server_accept (already started) in place of
+ * the pair's server socket, with the recorder attached. */
+void pt_pair_adopt_server(pt_pair *p, tlsplug_socket *accepted);
+
 /* Same, making (and releasing) the two contexts. */
 void pt_pair_new(pt_pair *p, pt_creds client, pt_creds server, int read_mode, uint64_t seed);
 void pt_pair_free(pt_pair *p);

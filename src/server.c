@@ -1,0 +1,355 @@
+/* tls.Server without IO: options, SNI contexts, ticket keys, accept, and
+ * Node's server events. The engine's side of SNI and of the events is in
+ * pump.c (the ClientHello is held until the context is decided). */
+#include "server.h"
+
+#include <gnutls/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handle.h"
+
+static struct tlsplug_server *get(const void *h)
+{
+    return tp_handle_get(h, TP_TAG_SERVER);
+}
+
+TLSPLUG_API int tlsplug_server_new(tlsplug_context *ctx_h, tlsplug_server **out)
+{
+    struct tlsplug_context *ctx = tp_handle_get(ctx_h, TP_TAG_CONTEXT);
+    if (!ctx)
+        return TLSPLUG_E_BADHANDLE;
+    if (!out)
+        return TLSPLUG_E_INVAL;
+    int rc = tp_context_acquire(ctx); /* a server's context must be usable now */
+    if (rc)
+        return rc;
+    struct tlsplug_server *srv = calloc(1, sizeof *srv);
+    if (!srv) {
+        tp_context_release(ctx);
+        return TLSPLUG_E_NOMEM;
+    }
+    tp_error_clear(&srv->err);
+    atomic_init(&srv->refs, 1);
+    srv->ctx = ctx;
+    srv->reject_unauthorized = 1;
+    srv->handshake_timeout_ms = 120000; /* Node's default */
+    memcpy(srv->ticket_keys, ctx->ticket_keys, sizeof srv->ticket_keys);
+    srv->handle = tp_handle_new(TP_TAG_SERVER, srv);
+    if (!srv->handle) {
+        tp_context_release(ctx);
+        free(srv);
+        return TLSPLUG_E_NOMEM;
+    }
+    *out = (tlsplug_server *)srv->handle;
+    return TLSPLUG_OK;
+}
+
+static void drop_queue(struct tlsplug_server *srv)
+{
+    while (srv->qhead) {
+        tp_server_event *e = srv->qhead;
+        srv->qhead = e->next;
+        free(e);
+    }
+    srv->qtail = NULL;
+}
+
+void tp_server_release(struct tlsplug_server *srv)
+{
+    if (atomic_fetch_sub_explicit(&srv->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    drop_queue(srv);
+    for (size_t i = 0; i < srv->nsni; i++) {
+        free(srv->sni[i].pattern);
+        tp_context_release(srv->sni[i].ctx);
+    }
+    free(srv->sni);
+    free(srv->alpn);
+    tp_context_release(srv->ctx);
+    tp_error_clear(&srv->err);
+    gnutls_memset(srv->ticket_keys, 0, sizeof srv->ticket_keys);
+    free(srv);
+}
+
+TLSPLUG_API int tlsplug_server_free(tlsplug_server *h)
+{
+    if (!h)
+        return TLSPLUG_OK;
+    struct tlsplug_server *srv = get(h);
+    if (!srv || tp_handle_retire(h, TP_TAG_SERVER) != 0)
+        return TLSPLUG_E_BADHANDLE;
+    srv->freed = 1;
+    drop_queue(srv);
+    tp_server_release(srv);
+    return TLSPLUG_OK;
+}
+
+/* ---------------------------------------------------------------- options */
+
+#define SERVER_FLAG(fn, field)                                                  \
+    TLSPLUG_API int fn(tlsplug_server *h, int value)                           \
+    {                                                                          \
+        struct tlsplug_server *srv = get(h);                                   \
+        if (!srv)                                                              \
+            return TLSPLUG_E_BADHANDLE;                                        \
+        srv->field = value != 0;                                               \
+        return TLSPLUG_OK;                                                     \
+    }
+
+SERVER_FLAG(tlsplug_server_set_request_cert, request_cert)
+SERVER_FLAG(tlsplug_server_set_reject_unauthorized, reject_unauthorized)
+SERVER_FLAG(tlsplug_server_set_sni_callback, sni_callback)
+
+TLSPLUG_API int tlsplug_server_set_handshake_timeout(tlsplug_server *h, size_t ms)
+{
+    struct tlsplug_server *srv = get(h);
+    if (!srv)
+        return TLSPLUG_E_BADHANDLE;
+    srv->handshake_timeout_ms = ms;
+    return TLSPLUG_OK;
+}
+
+TLSPLUG_API int tlsplug_server_set_alpn_protocols(tlsplug_server *h, const uint8_t *protocols,
+                                                  size_t len)
+{
+    struct tlsplug_server *srv = get(h);
+    if (!srv)
+        return TLSPLUG_E_BADHANDLE;
+    /* Checked as a socket would check it, on the real thing at accept. */
+    int ok = protocols && len > 0 && len <= 0xFFFF;
+    for (size_t i = 0; ok && i < len; i += 1 + protocols[i])
+        ok = protocols[i] != 0 && i + 1 + protocols[i] <= len;
+    if (!ok)
+        return tp_fail(&srv->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
+                       "ALPNProtocols: expected length-prefixed, non-empty names");
+    uint8_t *copy = malloc(len);
+    if (!copy)
+        return tp_fail(&srv->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+    memcpy(copy, protocols, len);
+    free(srv->alpn);
+    srv->alpn = copy;
+    srv->alpn_len = len;
+    return TLSPLUG_OK;
+}
+
+/* A context the server will serve: frozen now, so a bad one is reported
+ * here rather than at some client's handshake. */
+static struct tlsplug_context *usable_context(struct tlsplug_server *srv, tlsplug_context *h,
+                                              int *rc)
+{
+    struct tlsplug_context *ctx = tp_handle_get(h, TP_TAG_CONTEXT);
+    if (!ctx) {
+        *rc = TLSPLUG_E_BADHANDLE;
+        return NULL;
+    }
+    *rc = tp_context_acquire(ctx);
+    if (*rc) {
+        tp_fail(&srv->err, *rc, "ERR_TLS_INVALID_CONTEXT", "the context cannot be used: %s",
+                tp_error_message(&ctx->err));
+        return NULL;
+    }
+    return ctx;
+}
+
+TLSPLUG_API int tlsplug_server_add_context(tlsplug_server *h, const char *hostname,
+                                           tlsplug_context *ctx_h)
+{
+    struct tlsplug_server *srv = get(h);
+    if (!srv)
+        return TLSPLUG_E_BADHANDLE;
+    if (!hostname || !*hostname)
+        return tp_fail(&srv->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE",
+                       "addContext: a hostname is needed");
+    int rc;
+    struct tlsplug_context *ctx = usable_context(srv, ctx_h, &rc);
+    if (!ctx)
+        return rc;
+    tp_sni_entry *grown = realloc(srv->sni, (srv->nsni + 1) * sizeof *grown);
+    char *pattern = grown ? strdup(hostname) : NULL;
+    if (!pattern) {
+        if (grown)
+            srv->sni = grown;
+        tp_context_release(ctx);
+        return tp_fail(&srv->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+    }
+    srv->sni = grown;
+    srv->sni[srv->nsni++] = (tp_sni_entry){pattern, ctx};
+    return TLSPLUG_OK;
+}
+
+TLSPLUG_API int tlsplug_server_set_secure_context(tlsplug_server *h, tlsplug_context *ctx_h)
+{
+    struct tlsplug_server *srv = get(h);
+    if (!srv)
+        return TLSPLUG_E_BADHANDLE;
+    int rc;
+    struct tlsplug_context *ctx = usable_context(srv, ctx_h, &rc);
+    if (!ctx)
+        return rc;
+    tp_context_release(srv->ctx);
+    srv->ctx = ctx;
+    return TLSPLUG_OK;
+}
+
+/* Node's addContext pattern: the hostname with '*' as [^.]*, anchored. */
+static int pattern_match(const char *pat, const char *name)
+{
+    if (!*pat)
+        return !*name;
+    if (*pat == '*') {
+        for (const char *n = name;; n++) {
+            if (pattern_match(pat + 1, n))
+                return 1;
+            if (!*n || *n == '.')
+                return 0;
+        }
+    }
+    return *pat == *name && pattern_match(pat + 1, name + 1);
+}
+
+struct tlsplug_context *tp_server_match(struct tlsplug_server *srv, const char *servername)
+{
+    for (size_t i = srv->nsni; i-- > 0;) /* the latest added wins, as in Node */
+        if (pattern_match(srv->sni[i].pattern, servername))
+            return srv->sni[i].ctx;
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- ticket keys */
+
+TLSPLUG_API int tlsplug_server_get_ticket_keys(tlsplug_server *h, uint8_t *buf, size_t cap,
+                                               size_t *len)
+{
+    struct tlsplug_server *srv = get(h);
+    if (!srv)
+        return TLSPLUG_E_BADHANDLE;
+    return tp_copy_bytes(srv->ticket_keys, sizeof srv->ticket_keys, buf, cap, len);
+}
+
+TLSPLUG_API int tlsplug_server_set_ticket_keys(tlsplug_server *h, const uint8_t *keys, size_t len)
+{
+    struct tlsplug_server *srv = get(h);
+    if (!srv)
+        return TLSPLUG_E_BADHANDLE;
+    if (!keys || len != sizeof srv->ticket_keys)
+        return tp_fail(&srv->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
+                       "Session ticket keys must be a 48-byte buffer");
+    memcpy(srv->ticket_keys, keys, len);
+    return TLSPLUG_OK;
+}
+
+/* ---------------------------------------------------------------- events */
+
+TLSPLUG_API int tlsplug_server_on(tlsplug_server *h, int event, tlsplug_event_cb cb,
+                                  uintptr_t userdata)
+{
+    struct tlsplug_server *srv = get(h);
+    if (!srv)
+        return TLSPLUG_E_BADHANDLE;
+    if (event != TLSPLUG_EV_SECURE_CONNECTION && event != TLSPLUG_EV_TLS_CLIENT_ERROR &&
+        event != TLSPLUG_EV_SNI_CALLBACK)
+        return tp_fail(&srv->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
+                       "server_on: %d is not a server event", event);
+    srv->on[event].cb = cb;
+    srv->on[event].userdata = cb ? userdata : 0;
+    return TLSPLUG_OK;
+}
+
+TLSPLUG_API int tlsplug_server_set_event_queue(tlsplug_server *h, int enabled)
+{
+    struct tlsplug_server *srv = get(h);
+    if (!srv)
+        return TLSPLUG_E_BADHANDLE;
+    srv->queue_on = enabled != 0;
+    if (!srv->queue_on)
+        drop_queue(srv);
+    return TLSPLUG_OK;
+}
+
+TLSPLUG_API int tlsplug_server_next_event(tlsplug_server *h, int *event, tlsplug_socket **subject,
+                                          uint8_t *buf, size_t cap, size_t *len)
+{
+    struct tlsplug_server *srv = get(h);
+    if (!srv)
+        return TLSPLUG_E_BADHANDLE;
+    if (!event || !subject || !len || (cap && !buf))
+        return TLSPLUG_E_INVAL;
+    tp_server_event *e = srv->qhead;
+    if (!e)
+        return TLSPLUG_E_AGAIN;
+    if (e->len > cap) {
+        *len = e->len;
+        return TLSPLUG_E_BUFSIZE;
+    }
+    if (e->len)
+        memcpy(buf, e->data, e->len);
+    *event = e->event;
+    *subject = (tlsplug_socket *)e->subject;
+    *len = e->len;
+    srv->qhead = e->next;
+    if (!srv->qhead)
+        srv->qtail = NULL;
+    free(e);
+    return TLSPLUG_OK;
+}
+
+void tp_server_emit(struct tlsplug_server *srv, int event, struct tlsplug_socket *s,
+                    const void *data, size_t len)
+{
+    if (srv->freed)
+        return;
+    if (srv->on[event].cb) {
+        srv->on[event].cb(srv->on[event].userdata, (void *)srv->handle, event, (void *)s->handle,
+                          data, len);
+        return;
+    }
+    if (!srv->queue_on)
+        return;
+    tp_server_event *e = malloc(sizeof *e + len);
+    if (!e)
+        return;
+    *e = (tp_server_event){NULL, event, s->handle, len};
+    if (len)
+        memcpy(e->data, data, len);
+    if (srv->qtail)
+        srv->qtail->next = e;
+    else
+        srv->qhead = e;
+    srv->qtail = e;
+}
+
+/* ---------------------------------------------------------------- accept */
+
+TLSPLUG_API int tlsplug_server_accept(tlsplug_server *h, size_t now_ms, tlsplug_socket **out)
+{
+    struct tlsplug_server *srv = get(h);
+    if (!srv)
+        return TLSPLUG_E_BADHANDLE;
+    if (!out)
+        return TLSPLUG_E_INVAL;
+    tlsplug_socket *sh;
+    struct tlsplug_socket *s;
+    int rc = tp_socket_create(srv->ctx, TLSPLUG_ROLE_SERVER, &s, &sh);
+    if (rc)
+        return tp_fail(&srv->err, rc, "ERR_TLS_INVALID_CONTEXT", "accept: cannot create a socket");
+    s->request_cert = srv->request_cert;
+    s->reject_unauthorized = srv->reject_unauthorized;
+    if (srv->handshake_timeout_ms)
+        s->deadline_ms = now_ms + srv->handshake_timeout_ms;
+    rc = srv->alpn ? tlsplug_socket_set_alpn_protocols(sh, srv->alpn, srv->alpn_len) : TLSPLUG_OK;
+    if (rc == TLSPLUG_OK)
+        rc = tp_socket_use_ticket_keys(s, srv->ticket_keys);
+    if (rc == TLSPLUG_OK) {
+        s->server = srv;
+        atomic_fetch_add_explicit(&srv->refs, 1, memory_order_relaxed);
+        rc = tlsplug_socket_start(sh);
+    }
+    if (rc) {
+        tp_error_copy(&srv->err, &s->err);
+        tlsplug_socket_free(sh);
+        return rc;
+    }
+    *out = sh;
+    return TLSPLUG_OK;
+}
