@@ -128,6 +128,8 @@ enum tlsplug_event {
     TLSPLUG_EV_TLS_CLIENT_ERROR = 11,
     /** Server with an SNI callback (tlsplug_server_set_sni_callback): a client sent this server name (the payload); `subject` is the socket. Its handshake waits until tlsplug_socket_sni_done(), from inside the callback or later. Node: 'SNICallback(servername, cb)'. */
     TLSPLUG_EV_SNI_CALLBACK = 12,
+    /** A renegotiation this side asked for with tlsplug_socket_renegotiate() completed. No payload. (A failed one ends in `error`.) Node: 'renegotiate()'s callback'. */
+    TLSPLUG_EV_RENEGOTIATED = 13,
 };
 
 /**
@@ -1413,6 +1415,22 @@ TLSPLUG_API int tlsplug_socket_next_timeout(tlsplug_socket *sock, size_t *at_ms)
  * TLSPLUG_E_CREDENTIALS, TLSPLUG_E_TLS.
  */
 TLSPLUG_API int tlsplug_socket_sni_done(tlsplug_socket *sock, tlsplug_context *ctx, const char *error);
+
+/* ---- records ------------------------------------------------------------- */
+
+/**
+ * Start a new handshake on a secure TLS 1.2 connection: a client sends a
+ * ClientHello, a server a HelloRequest (with `request_cert`, asking for a
+ * client certificate; `reject_unauthorized` as for the first handshake).
+ * TLSPLUG_EV_RENEGOTIATED fires when it completes. TLS 1.3 has no
+ * renegotiation: TLSPLUG_E_UNSUPPORTED (Node fails there too).
+ *
+ * Node: tlsSocket.renegotiate(options, callback).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
+ * TLSPLUG_E_UNSUPPORTED, TLSPLUG_E_TLS.
+ */
+TLSPLUG_API int tlsplug_socket_renegotiate(tlsplug_socket *sock, int request_cert, int reject_unauthorized);
 
 #ifdef __cplusplus
 }

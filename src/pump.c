@@ -232,6 +232,19 @@ static int handshake_done(struct tlsplug_socket *s)
     s->hello = NULL;
     if (s->secure) { /* a renegotiation finished */
         s->renegotiating = 0;
+        if (s->reneg_requested) {
+            s->reneg_requested = 0;
+            /* A server that asked for a certificate judges it again. */
+            if (s->role == TLSPLUG_ROLE_SERVER && s->request_cert) {
+                int rc = tp_socket_verify_peer(s);
+                if (rc != TLSPLUG_OK)
+                    return tp_socket_fatal(s, rc);
+            }
+            int rc = tp_pump_finish_secure(s);
+            if (rc == TLSPLUG_OK && !s->freed && !s->closed)
+                tp_emit(s, TLSPLUG_EV_RENEGOTIATED, NULL, 0);
+            return rc;
+        }
         return tp_pump_finish_secure(s);
     }
     /* Node checks the DH size first, then the certificate. */
@@ -253,7 +266,7 @@ static int handshake_done(struct tlsplug_socket *s)
     return tp_pump_finish_secure(s);
 }
 
-static int handshake_step(struct tlsplug_socket *s)
+int tp_pump_handshake_step(struct tlsplug_socket *s)
 {
     for (int spins = 0; spins < MAX_SPINS; spins++) {
         s->starved = 0;
@@ -337,8 +350,11 @@ static int recv_outcome(struct tlsplug_socket *s, ssize_t n, size_t in_before)
                     "TLS session renegotiation disabled for this socket");
             return tp_socket_fatal(s, TLSPLUG_E_TLS);
         }
+        int rc = tp_socket_count_handshake(s);
+        if (rc)
+            return rc;
         s->renegotiating = 1;
-        int rc = handshake_step(s);
+        rc = tp_pump_handshake_step(s);
         return rc < 0 ? rc : TP_RECV_RETRY;
     }
     case GNUTLS_E_PREMATURE_TERMINATION:
@@ -359,7 +375,7 @@ static int recv_outcome(struct tlsplug_socket *s, ssize_t n, size_t in_before)
 int tp_pump_recv(struct tlsplug_socket *s, uint8_t *buf, size_t cap, size_t *got)
 {
     if (s->renegotiating) {
-        int rc = handshake_step(s);
+        int rc = tp_pump_handshake_step(s);
         if (rc < 0)
             return rc;
     }
@@ -410,7 +426,7 @@ int tp_pump(struct tlsplug_socket *s)
             return rc;
     }
     if (!s->secure) {
-        int rc = handshake_step(s);
+        int rc = tp_pump_handshake_step(s);
         if (rc || s->freed || s->closed)
             return rc;
         if (!s->secure) {

@@ -38,6 +38,7 @@ TLSPLUG_API int tlsplug_socket_start(tlsplug_socket *h)
         return tp_socket_leave(s, tp_pump_tls_failure(s, err, "start"));
     tp_keylog_apply(s);
     s->started = 1;
+    tp_socket_count_handshake(s); /* the first: the renegotiation window starts */
     return tp_socket_leave(s, tp_pump(s));
 }
 
@@ -396,4 +397,40 @@ TLSPLUG_API int tlsplug_socket_sni_done(tlsplug_socket *h, tlsplug_context *ctx_
     if (s->depth == 1)
         rc = tp_pump(s);
     return tp_socket_leave(s, rc);
+}
+
+TLSPLUG_API int tlsplug_socket_renegotiate(tlsplug_socket *h, int request_cert,
+                                           int reject_unauthorized)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (s->fatal)
+        return tp_socket_leave(s, tp_socket_sticky(s));
+    if (!s->secure || s->closed || s->renegotiating || s->end_requested)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
+                                          "renegotiate: the socket is not secure and idle"));
+    if (gnutls_protocol_get_version(s->session) == GNUTLS_TLS1_3)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_UNSUPPORTED, "ERR_TLS_RENEGOTIATE",
+                                          "TLS 1.3 has no renegotiation (post-handshake "
+                                          "authentication would be the way to ask for a "
+                                          "client certificate)"));
+    int rc = tp_socket_count_handshake(s);
+    if (rc)
+        return tp_socket_leave(s, rc);
+    s->reneg_requested = 1;
+    s->renegotiating = 1;
+    if (s->role == TLSPLUG_ROLE_SERVER) {
+        s->request_cert = request_cert != 0;
+        s->reject_unauthorized = reject_unauthorized != 0;
+        gnutls_certificate_server_set_request(
+            s->session, !s->request_cert ? GNUTLS_CERT_IGNORE
+                                         : s->reject_unauthorized ? GNUTLS_CERT_REQUIRE
+                                                                  : GNUTLS_CERT_REQUEST);
+        int err = gnutls_rehandshake(s->session); /* the HelloRequest */
+        if (err < 0)
+            return tp_socket_leave(s, tp_pump_tls_failure(s, err, "renegotiate"));
+        return tp_socket_leave(s, TLSPLUG_OK); /* the client's hello drives the rest */
+    }
+    return tp_socket_leave(s, tp_pump_handshake_step(s));
 }

@@ -2,8 +2,10 @@
 #include "socket.h"
 
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
+#include "defaults.h"
 #include "handle.h"
 #include "server.h"
 
@@ -90,6 +92,14 @@ int tp_socket_create(struct tlsplug_context *ctx, int role, struct tlsplug_socke
     s->role = role;
     s->reject_unauthorized = 1;
     s->min_dh_size = 1024; /* Node's default minDHSize */
+    tp_defaults d;
+    if (tp_defaults_get(&d) == 0) {
+        s->reneg_limit = d.reneg_limit;
+        s->reneg_window_s = d.reneg_window;
+        tp_defaults_free(&d);
+    } else {
+        s->reneg_limit = 3, s->reneg_window_s = 600;
+    }
 
     unsigned flags = GNUTLS_NONBLOCK;
     /* OpenSSL and Node send their certificate even when its issuer is not
@@ -401,4 +411,30 @@ int tp_socket_switch_context(struct tlsplug_socket *s, struct tlsplug_context *c
     tp_context_release(s->ctx);
     s->ctx = ctx;
     return TLSPLUG_OK;
+}
+
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int tp_socket_count_handshake(struct tlsplug_socket *s)
+{
+    if (s->role != TLSPLUG_ROLE_SERVER)
+        return TLSPLUG_OK;
+    uint64_t now = monotonic_ms(), last = s->last_handshake_ms;
+    s->last_handshake_ms = now ? now : 1;
+    if (last == 0)
+        return TLSPLUG_OK; /* the first handshake */
+    if (now - last >= (uint64_t)s->reneg_window_s * 1000u)
+        s->handshakes = 1;
+    else
+        s->handshakes++;
+    if (s->handshakes <= s->reneg_limit)
+        return TLSPLUG_OK;
+    tp_fail(&s->err, TLSPLUG_E_TLS, "ERR_TLS_SESSION_ATTACK",
+            "TLS session renegotiation attack detected");
+    return tp_socket_fatal(s, TLSPLUG_E_TLS);
 }

@@ -11,7 +11,7 @@
 #include "hello.h"
 #include "tlsplug.h"
 
-#define TP_EV_COUNT 10 /* one past the highest TLSPLUG_EV_* a socket emits */
+#define TP_EV_COUNT 14 /* one past the highest TLSPLUG_EV_* a socket may hear */
 
 typedef struct tp_event {
     struct tp_event *next;
@@ -45,6 +45,11 @@ struct tlsplug_socket {
     struct tlsplug_server *server; /* the server that accepted it, or NULL */
     size_t deadline_ms;    /* handshake deadline on the host's clock; 0 = none */
     int awaiting_sni;      /* waiting for tlsplug_socket_sni_done() */
+    int reneg_requested;   /* this side called renegotiate(): RENEGOTIATED follows */
+    unsigned reneg_limit;  /* CLIENT_RENEG_LIMIT / _WINDOW when the socket was made */
+    unsigned reneg_window_s;
+    unsigned handshakes;   /* Node's count of recent handshakes (server) */
+    uint64_t last_handshake_ms;
 
     /* The pump's buffers. */
     tp_buf in;      /* ciphertext fed by the host, not yet read by GnuTLS */
@@ -125,6 +130,11 @@ void tp_socket_close(struct tlsplug_socket *s);
  * CLOSE, and answer the sticky status. */
 int tp_socket_fatal(struct tlsplug_socket *s, int status);
 
+/* Node's client-initiated renegotiation limit: count a handshake starting
+ * now on a server; answers TLSPLUG_OK, or fails the socket with
+ * ERR_TLS_SESSION_ATTACK past CLIENT_RENEG_LIMIT per CLIENT_RENEG_WINDOW. */
+int tp_socket_count_handshake(struct tlsplug_socket *s);
+
 /* Answer the sticky fatal error again, with its detail. */
 int tp_socket_sticky(struct tlsplug_socket *s);
 
@@ -140,6 +150,8 @@ int tp_pump_send(struct tlsplug_socket *s, const uint8_t *p, size_t n);
 int tp_pump_end(struct tlsplug_socket *s);
 /* Close once both sides ended. */
 void tp_pump_maybe_close(struct tlsplug_socket *s);
+/* Run gnutls_handshake as far as the input allows. */
+int tp_pump_handshake_step(struct tlsplug_socket *s);
 /* A GnuTLS failure: send the fitting alert, record Node's code, go fatal. */
 int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what);
 

@@ -141,6 +141,7 @@ static const struct tlsplug_abi_function tlsplug_abi_functions[] = {
     { "tlsplug_socket_tick", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 } } },
     { "tlsplug_socket_next_timeout", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 } } },
     { "tlsplug_socket_sni_done", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_HANDLE, 1, 1 }, { TLSPLUG_ARG_STRING_IN, 0, 1 } } },
+    { "tlsplug_socket_renegotiate", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_INT, 0, 0 }, { TLSPLUG_ARG_INT, 0, 0 } } },
 };
 
 #endif
