@@ -130,6 +130,14 @@ enum tlsplug_event {
     TLSPLUG_EV_SNI_CALLBACK = 12,
     /** A renegotiation this side asked for with tlsplug_socket_renegotiate() completed. No payload. (A failed one ends in `error`.) Node: 'renegotiate()'s callback'. */
     TLSPLUG_EV_RENEGOTIATED = 13,
+    /** Server with a session store (tlsplug_server_set_session_store): a TLS 1.2 session to keep. Payload: one byte, the id's length, then the id, then the session data. The connection holds its output until tlsplug_socket_new_session_done(). Node: 'newSession(sessionId, sessionData, cb)'. */
+    TLSPLUG_EV_NEW_SESSION = 14,
+    /** Server with a session store: a client offers this session id (the payload). Its handshake waits until tlsplug_socket_resume_session_done() gives the stored data or none. Node: 'resumeSession(sessionId, cb)'. */
+    TLSPLUG_EV_RESUME_SESSION = 15,
+    /** Server with OCSP stapling (tlsplug_server_set_ocsp): a client asked for the certificate's status. Payload: a 4-byte big-endian length, the certificate's DER, then the issuer's DER (empty when unknown). The handshake waits until tlsplug_socket_ocsp_done(). Node: 'OCSPRequest(certificate, issuer, cb)'. */
+    TLSPLUG_EV_OCSP_REQUEST = 16,
+    /** Client with requestOCSP: the server stapled this OCSP response (the payload, DER), before secureConnect. Node: 'OCSPResponse'. */
+    TLSPLUG_EV_OCSP_RESPONSE = 17,
 };
 
 /**
@@ -1431,6 +1439,88 @@ TLSPLUG_API int tlsplug_socket_sni_done(tlsplug_socket *sock, tlsplug_context *c
  * TLSPLUG_E_UNSUPPORTED, TLSPLUG_E_TLS.
  */
 TLSPLUG_API int tlsplug_socket_renegotiate(tlsplug_socket *sock, int request_cert, int reject_unauthorized);
+
+/* ---- server -------------------------------------------------------------- */
+
+/**
+ * Seconds a session (id or ticket) stays resumable: default 300, at most
+ * 604800; for connections accepted afterwards.
+ *
+ * Node: sessionTimeout.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_server_set_session_timeout(tlsplug_server *srv, unsigned seconds);
+
+/**
+ * Keep TLS 1.2 sessions in the host's store: NEW_SESSION hands each new
+ * session over and RESUME_SESSION asks for one by id (Node raises these
+ * only when listened to). Clients that use tickets do not need the store.
+ *
+ * Node: listeners for newSession / resumeSession.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_server_set_session_store(tlsplug_server *srv, int enabled);
+
+/**
+ * The host stored the session of TLSPLUG_EV_NEW_SESSION: the connection's
+ * held output goes out. Answering when nothing is pending answers
+ * TLSPLUG_E_STATE.
+ *
+ * Node: newSession's cb().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_socket_new_session_done(tlsplug_socket *sock);
+
+/**
+ * Answer TLSPLUG_EV_RESUME_SESSION with the stored session data, or NULL
+ * when it is unknown (a full handshake follows). Answering when nothing is
+ * pending answers TLSPLUG_E_STATE.
+ *
+ * Node: resumeSession's cb(err, sessionData).
+ *
+ * @param data May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
+ * TLSPLUG_E_NOMEM, TLSPLUG_E_TLS.
+ */
+TLSPLUG_API int tlsplug_socket_resume_session_done(tlsplug_socket *sock, const uint8_t *data, size_t len);
+
+/**
+ * Staple OCSP responses: clients that ask for one raise
+ * TLSPLUG_EV_OCSP_REQUEST.
+ *
+ * Node: a listener for OCSPRequest.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_server_set_ocsp(tlsplug_server *srv, int enabled);
+
+/**
+ * Answer TLSPLUG_EV_OCSP_REQUEST with a DER OCSP response to staple, or
+ * NULL for none. Answering when nothing is pending answers TLSPLUG_E_STATE.
+ *
+ * Node: OCSPRequest's cb(err, response).
+ *
+ * @param response May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
+ * TLSPLUG_E_NOMEM, TLSPLUG_E_TLS.
+ */
+TLSPLUG_API int tlsplug_socket_ocsp_done(tlsplug_socket *sock, const uint8_t *response, size_t len);
+
+/**
+ * Client: emit TLSPLUG_EV_OCSP_RESPONSE with the server's stapled response.
+ * (GnuTLS clients always ask for one, whatever this says; only the event
+ * depends on it.) Before start only.
+ *
+ * Node: requestOCSP.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_socket_set_request_ocsp(tlsplug_socket *sock, int request);
 
 #ifdef __cplusplus
 }

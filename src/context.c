@@ -478,6 +478,8 @@ static int build(struct tlsplug_context *c)
                               -1, 0, "ticket keys");
     if (c->dh)
         gnutls_certificate_set_dh_params(c->cred, c->dh);
+    /* Staples come from the host's OCSPRequest answers (server_hello.c). */
+    gnutls_certificate_set_ocsp_status_request_function(c->cred, tp_ocsp_staple, NULL);
     if (!c->priority) {
         /* Node adjusts the versions to the cipher lists (no TLS 1.2 names:
          * TLS 1.3 only). */

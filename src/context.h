@@ -86,6 +86,9 @@ gnutls_priority_t tp_context_suite_priority(struct tlsplug_context *ctx, const u
 int tp_derive_stek(const uint8_t keys[48], const char *session_id_context, uint8_t out[64]);
 int tp_context_derive_stek(struct tlsplug_context *ctx);
 
+/* The OCSP staple callback of every context's credentials (server_hello.c). */
+int tp_ocsp_staple(gnutls_session_t session, void *ptr, gnutls_datum_t *response);
+
 /* A Node version name ("TLSv1.2") as a gnutls_protocol_t, 0 when unknown. */
 int tp_version_from_name(const char *name);
 

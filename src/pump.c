@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gnutls/ocsp.h>
+
 #include "server.h"
 #include "socket.h"
 
@@ -198,6 +200,10 @@ static int check_dh_size(struct tlsplug_socket *s)
 
 int tp_pump_finish_secure(struct tlsplug_socket *s)
 {
+    if (s->hold_output) { /* newSession is not answered yet */
+        s->finish_pending = 1;
+        return TLSPLUG_OK;
+    }
     /* Writes made while the handshake ran go first, then the event. */
     if (tp_buf_len(&s->pending)) {
         int rc = tp_pump_send(s, tp_buf_peek(&s->pending), tp_buf_len(&s->pending));
@@ -208,6 +214,11 @@ int tp_pump_finish_secure(struct tlsplug_socket *s)
     if (s->started == 1) {
         s->started = 2; /* the secure event is emitted once */
         tp_session_handshake_done(s);
+        if (s->request_ocsp && s->role == TLSPLUG_ROLE_CLIENT && !s->freed) {
+            gnutls_datum_t staple;
+            if (gnutls_ocsp_status_request_get(s->session, &staple) == 0)
+                tp_emit(s, TLSPLUG_EV_OCSP_RESPONSE, staple.data, staple.size);
+        }
         if (s->freed || s->closed)
             return TLSPLUG_OK;
         int ev = s->role == TLSPLUG_ROLE_CLIENT && !s->pair ? TLSPLUG_EV_SECURE_CONNECT
@@ -283,42 +294,35 @@ int tp_pump_handshake_step(struct tlsplug_socket *s)
     return tp_pump_tls_failure(s, GNUTLS_E_INTERNAL_ERROR, "handshake made no progress");
 }
 
-/* Server: hold the client's first flight until the ClientHello is read. */
+/* Server: hold the client's first flight until the ClientHello is read
+ * and the host has answered what Node asks about it (server_hello.c). */
 static int release_hello(struct tlsplug_socket *s)
 {
-    if (!s->hello && !(s->hello = malloc(sizeof *s->hello))) {
-        tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
-        return tp_socket_fatal(s, TLSPLUG_E_NOMEM);
-    }
-    enum tp_hello_status st = tp_hello_parse(tp_buf_peek(&s->in), tp_buf_len(&s->in), s->hello);
-    if (st == TP_HELLO_MORE) {
-        if (!s->in_eof)
+    if (!s->hello_parsed) {
+        if (!s->hello && !(s->hello = malloc(sizeof *s->hello))) {
+            tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+            return tp_socket_fatal(s, TLSPLUG_E_NOMEM);
+        }
+        enum tp_hello_status st = tp_hello_parse(tp_buf_peek(&s->in), tp_buf_len(&s->in), s->hello);
+        if (st == TP_HELLO_MORE && !s->in_eof)
             return TLSPLUG_OK;
-        /* The transport ended mid-hello: let GnuTLS see it and say so. */
-    } else if (st == TP_HELLO_HTTP) {
-        tp_fail(&s->err, TLSPLUG_E_TLS, "ERR_SSL_HTTP_REQUEST",
-                "http request: the client sent plain HTTP to a TLS port");
-        return tp_socket_fatal(s, TLSPLUG_E_TLS);
+        if (st == TP_HELLO_HTTP) {
+            tp_fail(&s->err, TLSPLUG_E_TLS, "ERR_SSL_HTTP_REQUEST",
+                    "http request: the client sent plain HTTP to a TLS port");
+            return tp_socket_fatal(s, TLSPLUG_E_TLS);
+        }
+        s->hello_parsed = 1;
+        if (st != TP_HELLO_DONE) {
+            /* Cut short by EOF, or not a hello we read: GnuTLS judges it. */
+            s->hello_released = 1;
+            return TLSPLUG_OK;
+        }
+        if (s->hello->servername[0] && !(s->sni = strdup(s->hello->servername))) {
+            tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+            return tp_socket_fatal(s, TLSPLUG_E_NOMEM);
+        }
     }
-    if (st == TP_HELLO_DONE && s->hello->servername[0] && !(s->sni = strdup(s->hello->servername))) {
-        tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
-        return tp_socket_fatal(s, TLSPLUG_E_NOMEM);
-    }
-    struct tlsplug_server *srv = s->server;
-    if (srv && s->sni && srv->sni_callback && !srv->freed) {
-        /* Node's SNICallback: the host picks the context, now or later;
-         * GnuTLS sees the ClientHello only once it has. */
-        s->awaiting_sni = 1;
-        tp_server_emit(srv, TLSPLUG_EV_SNI_CALLBACK, s, s->sni, strlen(s->sni));
-        return TLSPLUG_OK; /* tlsplug_socket_sni_done() releases the hello */
-    }
-    if (srv && s->sni) {
-        struct tlsplug_context *ctx = tp_server_match(srv, s->sni);
-        if (ctx && tp_socket_switch_context(s, ctx) != TLSPLUG_OK)
-            return tp_socket_fatal(s, s->err.status);
-    }
-    s->hello_released = 1;
-    return TLSPLUG_OK;
+    return tp_hello_stages(s);
 }
 
 /* ---------------------------------------------------------------- reading */
@@ -418,7 +422,7 @@ int tp_pump(struct tlsplug_socket *s)
 {
     if (s->fatal)
         return tp_socket_sticky(s);
-    if (s->closed || !s->started || s->awaiting_identity || s->awaiting_sni)
+    if (s->closed || !s->started || tp_socket_waiting(s))
         return TLSPLUG_OK; /* input waits until the host has answered */
     if (s->role == TLSPLUG_ROLE_SERVER && !s->hello_released) {
         int rc = release_hello(s);

@@ -109,7 +109,7 @@ TLSPLUG_API int tlsplug_socket_pull(tlsplug_socket *h, uint8_t *buf, size_t cap,
         return TLSPLUG_E_BADHANDLE;
     if (!len || (!buf && cap))
         return tp_socket_leave(s, TLSPLUG_E_INVAL);
-    if (tp_buf_len(&s->out) == 0)
+    if (tp_buf_len(&s->out) == 0 || s->hold_output)
         return tp_socket_leave(s, TLSPLUG_E_AGAIN);
     *len = tp_buf_take(&s->out, buf, cap);
     s->bytes_pulled += *len;
@@ -124,7 +124,7 @@ TLSPLUG_API int tlsplug_socket_peek_output(tlsplug_socket *h, const uint8_t **da
         return TLSPLUG_E_BADHANDLE;
     if (!data || !len)
         return tp_socket_leave(s, TLSPLUG_E_INVAL);
-    if (tp_buf_len(&s->out) == 0)
+    if (tp_buf_len(&s->out) == 0 || s->hold_output)
         return tp_socket_leave(s, TLSPLUG_E_AGAIN);
     *data = tp_buf_peek(&s->out);
     *len = tp_buf_len(&s->out);
@@ -153,7 +153,7 @@ TLSPLUG_API int tlsplug_socket_pending_output(tlsplug_socket *h, size_t *len)
         return TLSPLUG_E_BADHANDLE;
     if (!len)
         return tp_socket_leave(s, TLSPLUG_E_INVAL);
-    *len = tp_buf_len(&s->out);
+    *len = s->hold_output ? 0 : tp_buf_len(&s->out);
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
@@ -198,7 +198,7 @@ TLSPLUG_API int tlsplug_socket_read(tlsplug_socket *h, uint8_t *buf, size_t cap,
     if (s->closed)
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_CLOSED, "ERR_SOCKET_CLOSED",
                                           "the socket is closed"));
-    if (!s->secure || s->awaiting_identity) {
+    if (!s->secure || tp_socket_waiting(s)) {
         s->read_blocked = 1;
         return tp_socket_leave(s, TLSPLUG_E_AGAIN);
     }
@@ -268,19 +268,18 @@ TLSPLUG_API int tlsplug_socket_state(tlsplug_socket *h, unsigned *flags)
     int open = !s->closed;
     if (open && s->started && (!s->secure || s->renegotiating || s->awaiting_identity))
         f |= TLSPLUG_STATE_HANDSHAKING;
-    if (open && (s->awaiting_identity || s->awaiting_sni))
+    if (open && tp_socket_waiting(s))
         f |= TLSPLUG_STATE_PAUSED;
     if (open && s->secure && !s->awaiting_identity)
         f |= TLSPLUG_STATE_SECURE;
-    if (tp_buf_len(&s->out))
+    if (tp_buf_len(&s->out) && !s->hold_output)
         f |= TLSPLUG_STATE_HAS_OUTPUT;
     int readable = open && s->secure && !s->awaiting_identity && !s->on[TLSPLUG_EV_DATA].cb && !s->read_blocked &&
                    (tp_buf_len(&s->in) || gnutls_record_check_pending(s->session) ||
                     s->peer_ended || s->in_eof);
     if (readable)
         f |= TLSPLUG_STATE_READABLE;
-    if (open && s->started && !s->peer_ended && !s->in_eof && !readable && !s->awaiting_identity &&
-        !s->awaiting_sni)
+    if (open && s->started && !s->peer_ended && !s->in_eof && !readable && !tp_socket_waiting(s))
         f |= TLSPLUG_STATE_WANT_INPUT;
     if (open && !s->end_requested)
         f |= TLSPLUG_STATE_WRITABLE;
@@ -372,32 +371,6 @@ TLSPLUG_API int tlsplug_socket_next_timeout(tlsplug_socket *h, size_t *at_ms)
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_socket_sni_done(tlsplug_socket *h, tlsplug_context *ctx_h, const char *error)
-{
-    struct tlsplug_socket *s = tp_socket_enter(h);
-    if (!s)
-        return TLSPLUG_E_BADHANDLE;
-    struct tlsplug_context *ctx = NULL;
-    if (ctx_h && !(ctx = tp_handle_get(ctx_h, TP_TAG_CONTEXT)))
-        return tp_socket_leave(s, TLSPLUG_E_BADHANDLE);
-    if (!s->awaiting_sni || s->closed)
-        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
-                                          "sni_done: no SNI answer is pending"));
-    s->awaiting_sni = 0;
-    if (error) {
-        /* Node destroys the socket with the callback's error. */
-        tp_fail(&s->err, TLSPLUG_E_TLS, "ERR_TLS_SNI_CALLBACK", "%s", error);
-        return tp_socket_leave(s, tp_socket_fatal(s, TLSPLUG_E_TLS));
-    }
-    int rc = ctx ? tp_socket_switch_context(s, ctx) : TLSPLUG_OK;
-    if (rc)
-        return tp_socket_leave(s, tp_socket_fatal(s, rc));
-    s->hello_released = 1;
-    /* From inside the SNI callback the outer call goes on by itself. */
-    if (s->depth == 1)
-        rc = tp_pump(s);
-    return tp_socket_leave(s, rc);
-}
 
 TLSPLUG_API int tlsplug_socket_renegotiate(tlsplug_socket *h, int request_cert,
                                            int reject_unauthorized)
@@ -433,4 +406,16 @@ TLSPLUG_API int tlsplug_socket_renegotiate(tlsplug_socket *h, int request_cert,
         return tp_socket_leave(s, TLSPLUG_OK); /* the client's hello drives the rest */
     }
     return tp_socket_leave(s, tp_pump_handshake_step(s));
+}
+
+TLSPLUG_API int tlsplug_socket_set_request_ocsp(tlsplug_socket *h, int request)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (s->started)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
+                                          "requestOCSP: the handshake has already started"));
+    s->request_ocsp = request != 0;
+    return tp_socket_leave(s, TLSPLUG_OK);
 }

@@ -34,6 +34,7 @@ TLSPLUG_API int tlsplug_server_new(tlsplug_context *ctx_h, tlsplug_server **out)
     srv->ctx = ctx;
     srv->reject_unauthorized = 1;
     srv->handshake_timeout_ms = 120000; /* Node's default */
+    srv->session_timeout = 300;          /* Node's default */
     memcpy(srv->ticket_keys, ctx->ticket_keys, sizeof srv->ticket_keys);
     srv->handle = tp_handle_new(TP_TAG_SERVER, srv);
     if (!srv->handle) {
@@ -100,6 +101,20 @@ TLSPLUG_API int tlsplug_server_free(tlsplug_server *h)
 SERVER_FLAG(tlsplug_server_set_request_cert, request_cert)
 SERVER_FLAG(tlsplug_server_set_reject_unauthorized, reject_unauthorized)
 SERVER_FLAG(tlsplug_server_set_sni_callback, sni_callback)
+SERVER_FLAG(tlsplug_server_set_session_store, session_store)
+SERVER_FLAG(tlsplug_server_set_ocsp, ocsp)
+
+TLSPLUG_API int tlsplug_server_set_session_timeout(tlsplug_server *h, unsigned seconds)
+{
+    struct tlsplug_server *srv = get(h);
+    if (!srv)
+        return TLSPLUG_E_BADHANDLE;
+    if (seconds == 0 || seconds > 604800) /* GnuTLS's cap: a week */
+        return tp_fail(&srv->err, TLSPLUG_E_INVAL, "ERR_OUT_OF_RANGE",
+                       "sessionTimeout: %u is outside 1..604800 seconds", seconds);
+    srv->session_timeout = seconds;
+    return TLSPLUG_OK;
+}
 
 TLSPLUG_API int tlsplug_server_set_handshake_timeout(tlsplug_server *h, size_t ms)
 {
@@ -248,7 +263,8 @@ TLSPLUG_API int tlsplug_server_on(tlsplug_server *h, int event, tlsplug_event_cb
     if (!srv)
         return TLSPLUG_E_BADHANDLE;
     if (event != TLSPLUG_EV_SECURE_CONNECTION && event != TLSPLUG_EV_TLS_CLIENT_ERROR &&
-        event != TLSPLUG_EV_SNI_CALLBACK)
+        event != TLSPLUG_EV_SNI_CALLBACK && event != TLSPLUG_EV_NEW_SESSION &&
+        event != TLSPLUG_EV_RESUME_SESSION && event != TLSPLUG_EV_OCSP_REQUEST)
         return tp_fail(&srv->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
                        "server_on: %d is not a server event", event);
     srv->on[event].cb = cb;
@@ -340,6 +356,12 @@ TLSPLUG_API int tlsplug_server_accept(tlsplug_server *h, size_t now_ms, tlsplug_
     rc = srv->alpn ? tlsplug_socket_set_alpn_protocols(sh, srv->alpn, srv->alpn_len) : TLSPLUG_OK;
     if (rc == TLSPLUG_OK)
         rc = tp_socket_use_ticket_keys(s, srv->ticket_keys);
+    if (rc == TLSPLUG_OK) {
+        /* Sessions (ids and tickets) stay resumable for sessionTimeout. */
+        gnutls_db_set_cache_expiration(s->session, (int)srv->session_timeout);
+        if (srv->session_store)
+            tp_session_store_attach(s);
+    }
     if (rc == TLSPLUG_OK) {
         s->server = srv;
         atomic_fetch_add_explicit(&srv->refs, 1, memory_order_relaxed);

@@ -33,13 +33,16 @@ struct tlsplug_server {
     uint8_t *alpn;
     size_t alpn_len;
     int sni_callback;
+    int session_store;       /* newSession / resumeSession */
+    int ocsp;                /* OCSPRequest */
+    unsigned session_timeout; /* seconds */
     tp_sni_entry *sni;
     size_t nsni;
     uint8_t ticket_keys[48];
     struct {
         tlsplug_event_cb cb;
         uintptr_t userdata;
-    } on[13];
+    } on[18];
     int queue_on;
     tp_server_event *qhead, *qtail;
 };
@@ -53,6 +56,9 @@ void tp_server_emit(struct tlsplug_server *srv, int event, struct tlsplug_socket
 
 /* The context addContext chose for an SNI name, or NULL. */
 struct tlsplug_context *tp_server_match(struct tlsplug_server *srv, const char *servername);
+
+/* Route GnuTLS's session cache of a server socket to the host's store. */
+void tp_session_store_attach(struct tlsplug_socket *s);
 
 /* Serve `ctx` on a server socket that has not started its handshake in
  * GnuTLS yet (SNI): credentials, priority and the context reference. */

@@ -34,6 +34,8 @@ static void socket_destroy(struct tlsplug_socket *s)
     free(s->sni);
     free(s->alpn);
     free(s->ticket);
+    free(s->resume_data);
+    free(s->ocsp_data);
     tp_error_clear(&s->err);
     tp_error_clear(&s->fatal_err);
     if (s->server)

@@ -11,7 +11,7 @@
 #include "hello.h"
 #include "tlsplug.h"
 
-#define TP_EV_COUNT 14 /* one past the highest TLSPLUG_EV_* a socket may hear */
+#define TP_EV_COUNT 18 /* one past the highest TLSPLUG_EV_* a socket may hear */
 
 typedef struct tp_event {
     struct tp_event *next;
@@ -45,6 +45,17 @@ struct tlsplug_socket {
     struct tlsplug_server *server; /* the server that accepted it, or NULL */
     size_t deadline_ms;    /* handshake deadline on the host's clock; 0 = none */
     int awaiting_sni;      /* waiting for tlsplug_socket_sni_done() */
+    int hello_parsed;      /* server: the ClientHello was read (hello / sni set) */
+    int hello_stage;       /* server: 0 SNI, 1 resumeSession, 2 OCSPRequest, 3 released */
+    int awaiting_resume;   /* waiting for tlsplug_socket_resume_session_done() */
+    int awaiting_ocsp;     /* waiting for tlsplug_socket_ocsp_done() */
+    int hold_output;       /* waiting for tlsplug_socket_new_session_done(): output held */
+    int finish_pending;    /* the handshake completed while output was held */
+    int request_ocsp;      /* client: emit OCSP_RESPONSE */
+    uint8_t *resume_data;  /* the host's answer to resumeSession */
+    size_t resume_len;
+    uint8_t *ocsp_data;    /* the host's answer to OCSPRequest */
+    size_t ocsp_len;
     int reneg_requested;   /* this side called renegotiate(): RENEGOTIATED follows */
     unsigned reneg_limit;  /* CLIENT_RENEG_LIMIT / _WINDOW when the socket was made */
     unsigned reneg_window_s;
@@ -150,6 +161,17 @@ int tp_pump_send(struct tlsplug_socket *s, const uint8_t *p, size_t n);
 int tp_pump_end(struct tlsplug_socket *s);
 /* Close once both sides ended. */
 void tp_pump_maybe_close(struct tlsplug_socket *s);
+/* The server's ClientHello stages (server_hello.c): SNI, resumeSession,
+ * OCSPRequest, each possibly waiting for the host; answers a status, and
+ * sets hello_released once GnuTLS may read the hello. */
+int tp_hello_stages(struct tlsplug_socket *s);
+/* Whether the socket waits for the host (input and events are held). */
+static inline int tp_socket_waiting(const struct tlsplug_socket *s)
+{
+    return s->awaiting_identity || s->awaiting_sni || s->awaiting_resume || s->awaiting_ocsp ||
+           s->hold_output;
+}
+
 /* Run gnutls_handshake as far as the input allows. */
 int tp_pump_handshake_step(struct tlsplug_socket *s);
 /* A GnuTLS failure: send the fitting alert, record Node's code, go fatal. */

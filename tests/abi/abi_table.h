@@ -142,6 +142,13 @@ static const struct tlsplug_abi_function tlsplug_abi_functions[] = {
     { "tlsplug_socket_next_timeout", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 } } },
     { "tlsplug_socket_sni_done", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_HANDLE, 1, 1 }, { TLSPLUG_ARG_STRING_IN, 0, 1 } } },
     { "tlsplug_socket_renegotiate", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_INT, 0, 0 }, { TLSPLUG_ARG_INT, 0, 0 } } },
+    { "tlsplug_server_set_session_timeout", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_UNSIGNED, 0, 0 } } },
+    { "tlsplug_server_set_session_store", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_INT, 0, 0 } } },
+    { "tlsplug_socket_new_session_done", TLSPLUG_RET_STATUS, -1, 1, { { TLSPLUG_ARG_HANDLE, 2, 0 } } },
+    { "tlsplug_socket_resume_session_done", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 1 }, { TLSPLUG_ARG_SIZE, 0, 0 } } },
+    { "tlsplug_server_set_ocsp", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_INT, 0, 0 } } },
+    { "tlsplug_socket_ocsp_done", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 1 }, { TLSPLUG_ARG_SIZE, 0, 0 } } },
+    { "tlsplug_socket_set_request_ocsp", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_INT, 0, 0 } } },
 };
 
 #endif

@@ -342,9 +342,162 @@ static void queue_and_free(void)
     tlsplug_context_free(cctx);
 }
 
+/* The host's session store and OCSP answers, recorded. */
+typedef struct store {
+    int new_sessions, resumes, ocsp_requests;
+    int offered_known; /* the last resumeSession asked for the stored id */
+    uint8_t id[32], data[8192];
+    size_t id_len, data_len;
+    tlsplug_socket *pending; /* a question left for later */
+    uint8_t cert[4096];
+    size_t cert_len;
+} store;
+
+static void on_store(uintptr_t ud, void *src, int ev, void *subj, const uint8_t *d, size_t n)
+{
+    (void)src;
+    store *st = (store *)ud;
+    st->pending = subj;
+    if (ev == TLSPLUG_EV_NEW_SESSION) {
+        st->new_sessions++;
+        CHECK(n > 1 && d[0] > 0 && (size_t)d[0] + 1 < n);
+        st->id_len = d[0];
+        memcpy(st->id, d + 1, st->id_len);
+        st->data_len = n - 1 - st->id_len;
+        CHECK(st->data_len <= sizeof st->data);
+        memcpy(st->data, d + 1 + st->id_len, st->data_len);
+    } else if (ev == TLSPLUG_EV_RESUME_SESSION) {
+        /* Clients send a random legacy id on a first connection too: the
+         * store looks it up and usually misses, as with Node. */
+        st->resumes++;
+        CHECK(n > 0 && n <= 32);
+        st->offered_known = n == st->id_len && memcmp(d, st->id, n) == 0;
+    } else if (ev == TLSPLUG_EV_OCSP_REQUEST) {
+        st->ocsp_requests++;
+        CHECK(n > 4);
+        size_t clen = (size_t)d[0] << 24 | (size_t)d[1] << 16 | (size_t)d[2] << 8 | d[3];
+        CHECK(4 + clen <= n && clen <= sizeof st->cert);
+        memcpy(st->cert, d + 4, clen);
+        st->cert_len = clen;
+    }
+}
+
+static void session_store(void)
+{
+    t_case("newSession/resumeSession: a TLS 1.2 store by id, answered later");
+    pt_creds creds = PT_SERVER;
+    creds.min_version = creds.max_version = "TLSv1.2";
+    server_log log = {0};
+    store st = {0};
+    tlsplug_server *srv = new_server(creds, &log);
+    CHECK_OK(tlsplug_server_set_session_store(srv, 1));
+    CHECK_OK(tlsplug_server_on(srv, TLSPLUG_EV_NEW_SESSION, on_store, (uintptr_t)&st));
+    CHECK_OK(tlsplug_server_on(srv, TLSPLUG_EV_RESUME_SESSION, on_store, (uintptr_t)&st));
+    CHECK_RC(tlsplug_server_set_session_timeout(srv, 0), TLSPLUG_E_INVAL);
+    CHECK_OK(tlsplug_server_set_session_timeout(srv, 600));
+    /* A client without tickets, so the server keeps the session by id. */
+    tlsplug_context *cctx = pt_context(PT_CLIENT);
+    CHECK_OK(tlsplug_context_set_secure_options(cctx, 0x00004000u)); /* SSL_OP_NO_TICKET */
+
+    static uint8_t session[8192];
+    size_t slen = 0;
+    /* 1: a first connection: its random id is unknown; the new session is
+     * stored, and nothing reaches the client until the store answers. */
+    /* 2: resuming by id, found. 3: offered again, but the store misses. */
+    for (int round = 1; round <= 3; round++) {
+        pt_pair p;
+        pair_unstarted(&p, srv, cctx, "localhost", 0, 0);
+        if (round > 1)
+            CHECK_OK(tlsplug_socket_set_session(p.c.sock, session, slen));
+        CHECK_OK(tlsplug_socket_start(p.c.sock));
+        pt_run(&p);
+        CHECKF(st.resumes == round, "round %d: %d resumeSession", round, st.resumes);
+        CHECK(t_state(p.s.sock) & TLSPLUG_STATE_PAUSED);
+        CHECK(st.offered_known == (round > 1));
+        int hit = round == 2;
+        CHECK_OK(tlsplug_socket_resume_session_done(st.pending, hit ? st.data : NULL,
+                                                    hit ? st.data_len : 0));
+        CHECK_RC(tlsplug_socket_resume_session_done(st.pending, NULL, 0), TLSPLUG_E_STATE);
+        pt_run(&p);
+        if (!hit) {
+            CHECK(st.new_sessions == (round == 1 ? 1 : 2) && st.id_len > 0);
+            CHECK(p.c.counts[TLSPLUG_EV_SECURE_CONNECT] == 0 && p.s.counts[TLSPLUG_EV_SECURE] == 0);
+            CHECK(t_state(p.s.sock) & TLSPLUG_STATE_PAUSED);
+            CHECK_OK(tlsplug_socket_new_session_done(st.pending));
+            CHECK_RC(tlsplug_socket_new_session_done(st.pending), TLSPLUG_E_STATE);
+            pt_run(&p);
+        }
+        CHECK(p.c.counts[TLSPLUG_EV_SECURE_CONNECT] == 1 && p.s.counts[TLSPLUG_EV_SECURE] == 1);
+        int reused = -1;
+        CHECK_OK(tlsplug_socket_is_session_reused(p.s.sock, &reused));
+        CHECKF(reused == hit, "round %d: server reused %d", round, reused);
+        CHECK_OK(tlsplug_socket_is_session_reused(p.c.sock, &reused));
+        CHECK(reused == hit);
+        if (round == 1)
+            CHECK_OK(tlsplug_socket_get_session(p.c.sock, session, sizeof session, &slen));
+        pt_send(&p, 1000, 1000);
+        pt_run(&p);
+        pt_pair_free(&p);
+    }
+    CHECK(log.secure_connections == 3);
+    tlsplug_context_free(cctx);
+    CHECK_OK(tlsplug_server_free(srv));
+}
+
+static uint8_t staple[64];
+static size_t staple_len;
+
+static void on_ocsp_response(uintptr_t ud, void *src, int ev, void *subj, const uint8_t *d, size_t n)
+{
+    (void)ud, (void)src, (void)ev, (void)subj;
+    CHECK(n <= sizeof staple);
+    memcpy(staple, d, n);
+    staple_len = n;
+}
+
+static void ocsp(const char *version)
+{
+    t_case("OCSPRequest answered later; the client's OCSPResponse byte for byte, %s", version);
+    pt_creds creds = PT_SERVER;
+    creds.min_version = creds.max_version = version;
+    server_log log = {0};
+    store st = {0};
+    tlsplug_server *srv = new_server(creds, &log);
+    CHECK_OK(tlsplug_server_set_ocsp(srv, 1));
+    CHECK_OK(tlsplug_server_on(srv, TLSPLUG_EV_OCSP_REQUEST, on_store, (uintptr_t)&st));
+    tlsplug_context *cctx = pt_context(PT_CLIENT);
+    static const uint8_t response[] = "a stapled response, as the host gave it";
+    for (int answer = 1; answer >= 0; answer--) {
+        pt_pair p;
+        pair_unstarted(&p, srv, cctx, "localhost", 0, 0);
+        CHECK_OK(tlsplug_socket_set_request_ocsp(p.c.sock, 1));
+        CHECK_OK(tlsplug_socket_on(p.c.sock, TLSPLUG_EV_OCSP_RESPONSE, on_ocsp_response, 0));
+        staple_len = 0;
+        CHECK_OK(tlsplug_socket_start(p.c.sock));
+        pt_run(&p);
+        CHECK(st.ocsp_requests == 2 - answer && st.cert_len > 100); /* the server's certificate */
+        CHECK(p.c.counts[TLSPLUG_EV_SECURE_CONNECT] == 0);
+        CHECK_OK(tlsplug_socket_ocsp_done(st.pending, answer ? response : NULL,
+                                          answer ? sizeof response : 0));
+        pt_run(&p);
+        CHECK(p.c.counts[TLSPLUG_EV_SECURE_CONNECT] == 1);
+        if (answer)
+            CHECKF(staple_len == sizeof response && memcmp(staple, response, staple_len) == 0,
+                   "staple of %zu bytes", staple_len);
+        else
+            CHECK(staple_len == 0);
+        pt_pair_free(&p);
+    }
+    tlsplug_context_free(cctx);
+    CHECK_OK(tlsplug_server_free(srv));
+}
+
 int main(void)
 {
     t_init("pump_server", 21);
+    session_store();
+    ocsp("TLSv1.2");
+    ocsp("TLSv1.3");
     sni_add_context();
     sni_callback();
     handshake_timeout();

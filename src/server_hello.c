@@ -1,0 +1,271 @@
+/* A server socket's ClientHello, held before GnuTLS sees it while the
+ * host answers Node's asynchronous questions, in Node's order: the SNI
+ * context, then resumeSession, then OCSPRequest (GNUTLS_MAP.md section 0:
+ * GnuTLS cannot pause inside its own callbacks, so they only read the
+ * answers stashed here). Also the newSession side of the session store and
+ * the OCSP staple. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handle.h"
+#include "server.h"
+
+/* ---------------------------------------------------------------- stages */
+
+static int stage_sni(struct tlsplug_socket *s, struct tlsplug_server *srv)
+{
+    if (srv->sni_callback) {
+        s->awaiting_sni = 1;
+        tp_server_emit(srv, TLSPLUG_EV_SNI_CALLBACK, s, s->sni, strlen(s->sni));
+        return TLSPLUG_OK;
+    }
+    struct tlsplug_context *ctx = tp_server_match(srv, s->sni);
+    if (ctx && tp_socket_switch_context(s, ctx) != TLSPLUG_OK)
+        return tp_socket_fatal(s, s->err.status);
+    return TLSPLUG_OK;
+}
+
+static int stage_resume(struct tlsplug_socket *s, struct tlsplug_server *srv)
+{
+    /* Node asks only when the client offers an id and no ticket. */
+    if (!srv->session_store || s->hello->session_id_len == 0 || s->hello->ticket)
+        return TLSPLUG_OK;
+    s->awaiting_resume = 1;
+    tp_server_emit(srv, TLSPLUG_EV_RESUME_SESSION, s, s->hello->session_id,
+                   s->hello->session_id_len);
+    return TLSPLUG_OK;
+}
+
+static int stage_ocsp(struct tlsplug_socket *s, struct tlsplug_server *srv)
+{
+    if (!srv->ocsp || !s->hello->status_request || s->ctx->nchains == 0)
+        return TLSPLUG_OK;
+    /* The context's certificate (after SNI) and its issuer, as Node passes. */
+    tp_chain *chain = &s->ctx->chains[0];
+    gnutls_datum_t cert = {NULL, 0}, issuer = {NULL, 0};
+    int err = gnutls_x509_crt_export2(chain->certs[0], GNUTLS_X509_FMT_DER, &cert);
+    if (err == 0 && chain->n > 1)
+        err = gnutls_x509_crt_export2(chain->certs[1], GNUTLS_X509_FMT_DER, &issuer);
+    uint8_t *payload = err == 0 ? malloc(4 + cert.size + issuer.size) : NULL;
+    if (payload) {
+        payload[0] = (uint8_t)(cert.size >> 24), payload[1] = (uint8_t)(cert.size >> 16);
+        payload[2] = (uint8_t)(cert.size >> 8), payload[3] = (uint8_t)cert.size;
+        memcpy(payload + 4, cert.data, cert.size);
+        if (issuer.size)
+            memcpy(payload + 4 + cert.size, issuer.data, issuer.size);
+        s->awaiting_ocsp = 1;
+        tp_server_emit(srv, TLSPLUG_EV_OCSP_REQUEST, s, payload, 4 + cert.size + issuer.size);
+        free(payload);
+    }
+    gnutls_free(cert.data);
+    gnutls_free(issuer.data);
+    if (!payload) {
+        tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "OCSPRequest: out of memory");
+        return tp_socket_fatal(s, TLSPLUG_E_NOMEM);
+    }
+    return TLSPLUG_OK;
+}
+
+int tp_hello_stages(struct tlsplug_socket *s)
+{
+    struct tlsplug_server *srv = s->server;
+    static int (*const stages[])(struct tlsplug_socket *, struct tlsplug_server *) = {
+        stage_sni, stage_resume, stage_ocsp};
+    while (s->hello_stage < 3 && !tp_socket_waiting(s) && !s->closed) {
+        int stage = s->hello_stage++;
+        /* A plain server socket, or a hello that named no server: skip. */
+        if (!srv || srv->freed || !s->hello || (stage == 0 && !s->sni))
+            continue;
+        int rc = stages[stage](s, srv);
+        if (rc)
+            return rc;
+    }
+    if (s->hello_stage == 3 && !tp_socket_waiting(s))
+        s->hello_released = 1;
+    return s->fatal ? tp_socket_sticky(s) : TLSPLUG_OK;
+}
+
+/* ---------------------------------------------------------------- answers */
+
+/* Which answer a *_done function gives. */
+static int *awaiting(struct tlsplug_socket *s, int question)
+{
+    switch (question) {
+    case TLSPLUG_EV_SNI_CALLBACK: return &s->awaiting_sni;
+    case TLSPLUG_EV_RESUME_SESSION: return &s->awaiting_resume;
+    case TLSPLUG_EV_OCSP_REQUEST: return &s->awaiting_ocsp;
+    default: return &s->hold_output; /* TLSPLUG_EV_NEW_SESSION */
+    }
+}
+
+/* The common start of the *_done functions: the socket, entered, with the
+ * question marked answered; NULL with *rc set when it was not pending. */
+static struct tlsplug_socket *answering(tlsplug_socket *h, int question, const char *what, int *rc)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s) {
+        *rc = TLSPLUG_E_BADHANDLE;
+        return NULL;
+    }
+    int *pending = awaiting(s, question);
+    if (!*pending || s->closed) {
+        *rc = tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
+                                         "%s: no answer is pending", what));
+        return NULL;
+    }
+    *pending = 0;
+    return s;
+}
+
+/* Go on after an answer; from inside the event's callback the outer call
+ * goes on by itself. */
+static int resume_after_answer(struct tlsplug_socket *s)
+{
+    int rc = s->depth == 1 ? tp_pump(s) : TLSPLUG_OK;
+    return tp_socket_leave(s, rc);
+}
+
+static int copy_answer(struct tlsplug_socket *s, const uint8_t *data, size_t len, uint8_t **out,
+                       size_t *out_len)
+{
+    if (!data || !len)
+        return TLSPLUG_OK;
+    if (!(*out = malloc(len))) {
+        tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+        return tp_socket_fatal(s, TLSPLUG_E_NOMEM);
+    }
+    memcpy(*out, data, len);
+    *out_len = len;
+    return TLSPLUG_OK;
+}
+
+TLSPLUG_API int tlsplug_socket_sni_done(tlsplug_socket *h, tlsplug_context *ctx_h, const char *error)
+{
+    struct tlsplug_context *ctx = NULL;
+    if (ctx_h && !(ctx = tp_handle_get(ctx_h, TP_TAG_CONTEXT)))
+        return TLSPLUG_E_BADHANDLE; /* a context that is no context */
+    int rc;
+    struct tlsplug_socket *s = answering(h, TLSPLUG_EV_SNI_CALLBACK, "sni_done", &rc);
+    if (!s)
+        return rc;
+    if (error) {
+        /* Node destroys the socket with the callback's error. */
+        tp_fail(&s->err, TLSPLUG_E_TLS, "ERR_TLS_SNI_CALLBACK", "%s", error);
+        return tp_socket_leave(s, tp_socket_fatal(s, TLSPLUG_E_TLS));
+    }
+    rc = ctx ? tp_socket_switch_context(s, ctx) : TLSPLUG_OK;
+    if (rc)
+        return tp_socket_leave(s, tp_socket_fatal(s, rc));
+    return resume_after_answer(s);
+}
+
+TLSPLUG_API int tlsplug_socket_resume_session_done(tlsplug_socket *h, const uint8_t *data, size_t len)
+{
+    int rc;
+    struct tlsplug_socket *s = answering(h, TLSPLUG_EV_RESUME_SESSION, "resume_session_done", &rc);
+    if (!s)
+        return rc;
+    rc = copy_answer(s, data, len, &s->resume_data, &s->resume_len);
+    return rc ? tp_socket_leave(s, rc) : resume_after_answer(s);
+}
+
+TLSPLUG_API int tlsplug_socket_ocsp_done(tlsplug_socket *h, const uint8_t *response, size_t len)
+{
+    int rc;
+    struct tlsplug_socket *s = answering(h, TLSPLUG_EV_OCSP_REQUEST, "ocsp_done", &rc);
+    if (!s)
+        return rc;
+    rc = copy_answer(s, response, len, &s->ocsp_data, &s->ocsp_len);
+    return rc ? tp_socket_leave(s, rc) : resume_after_answer(s);
+}
+
+TLSPLUG_API int tlsplug_socket_new_session_done(tlsplug_socket *h)
+{
+    int rc;
+    struct tlsplug_socket *s = answering(h, TLSPLUG_EV_NEW_SESSION, "new_session_done", &rc);
+    if (!s)
+        return rc;
+    if (s->finish_pending) {
+        s->finish_pending = 0;
+        rc = tp_pump_finish_secure(s);
+        if (rc)
+            return tp_socket_leave(s, rc);
+    }
+    return resume_after_answer(s);
+}
+
+/* ---------------------------------------------------------------- GnuTLS's side */
+
+/* The session blob handed to the host carries the sessionIdContext in
+ * front, so a session from one context never resumes under another. */
+static int store_fn(void *ptr, gnutls_datum_t key, gnutls_datum_t data)
+{
+    struct tlsplug_socket *s = ptr;
+    const char *sid = s->ctx->session_id_context ? s->ctx->session_id_context : "";
+    size_t sidlen = strlen(sid);
+    size_t n = 1 + key.size + 1 + sidlen + data.size;
+    uint8_t *payload = key.size <= 255 ? malloc(n) : NULL;
+    if (!payload)
+        return 0; /* no store: a full handshake next time */
+    uint8_t *w = payload;
+    *w++ = (uint8_t)key.size;
+    memcpy(w, key.data, key.size), w += key.size;
+    *w++ = (uint8_t)sidlen;
+    memcpy(w, sid, sidlen), w += sidlen;
+    memcpy(w, data.data, data.size);
+    /* Node holds the connection until the host stored it. */
+    s->hold_output = 1;
+    if (s->server && !s->server->freed)
+        tp_server_emit(s->server, TLSPLUG_EV_NEW_SESSION, s, payload, n);
+    else
+        s->hold_output = 0;
+    free(payload);
+    return 0;
+}
+
+static gnutls_datum_t retrieve_fn(void *ptr, gnutls_datum_t key)
+{
+    (void)key; /* the host answered for the id this client offered */
+    struct tlsplug_socket *s = ptr;
+    gnutls_datum_t out = {NULL, 0};
+    const char *sid = s->ctx->session_id_context ? s->ctx->session_id_context : "";
+    size_t sidlen = strlen(sid);
+    if (!s->resume_data || s->resume_len < 1 + sidlen || s->resume_data[0] != sidlen ||
+        memcmp(s->resume_data + 1, sid, sidlen) != 0)
+        return out; /* unknown, or another context's session */
+    size_t n = s->resume_len - 1 - sidlen;
+    if (n && (out.data = gnutls_malloc(n))) {
+        memcpy(out.data, s->resume_data + 1 + sidlen, n);
+        out.size = (unsigned)n;
+    }
+    return out;
+}
+
+static int remove_fn(void *ptr, gnutls_datum_t key)
+{
+    (void)ptr, (void)key;
+    return 0; /* the host's store expires its own entries */
+}
+
+void tp_session_store_attach(struct tlsplug_socket *s)
+{
+    gnutls_db_set_ptr(s->session, s);
+    gnutls_db_set_store_function(s->session, store_fn);
+    gnutls_db_set_retrieve_function(s->session, retrieve_fn);
+    gnutls_db_set_remove_function(s->session, remove_fn);
+}
+
+/* Installed on every context's credentials; only server sockets whose host
+ * answered OCSPRequest with a response staple one. */
+int tp_ocsp_staple(gnutls_session_t session, void *ptr, gnutls_datum_t *response)
+{
+    (void)ptr;
+    struct tlsplug_socket *s = gnutls_session_get_ptr(session);
+    if (!s || !s->ocsp_data)
+        return GNUTLS_E_NO_CERTIFICATE_STATUS;
+    if (!(response->data = gnutls_malloc(s->ocsp_len)))
+        return GNUTLS_E_MEMORY_ERROR;
+    memcpy(response->data, s->ocsp_data, s->ocsp_len);
+    response->size = (unsigned)s->ocsp_len;
+    return 0;
+}
