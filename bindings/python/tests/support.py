@@ -1,0 +1,58 @@
+"""Shared helpers for the tlsplug Python tests: the PKI, contexts, and an
+in-memory pump between two TLSSockets."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import tlsplug  # noqa: E402
+
+PKI = os.environ.get("TLSPLUG_PKI", "")
+
+
+def pki(name: str) -> bytes:
+    with open(os.path.join(PKI, name), "rb") as f:
+        return f.read()
+
+
+def need_pki(cls):
+    if not PKI or not os.path.exists(os.path.join(PKI, "ca.pem")):
+        raise unittest.SkipTest("TLSPLUG_PKI is not set")  # ctest always sets it
+    return cls
+
+
+def server_context(**kw):
+    return tlsplug.create_secure_context(key=pki("server.key"), cert=pki("server-chain.pem"), **kw)
+
+
+def client_context(**kw):
+    return tlsplug.create_secure_context(ca=pki("ca.pem"), **kw)
+
+
+def shuttle(a, b, rounds: int = 50) -> int:
+    """Move ciphertext between two pump-mode sockets until both are quiet;
+    answers the number of bytes moved. Bounded by `rounds`."""
+    moved = 0
+    for _ in range(rounds):
+        progress = False
+        for src, dst in ((a, b), (b, a)):
+            if not src._handle or src.closed and not src.pending_output():
+                continue
+            out = src.pull()
+            if out and dst._handle and not dst.closed:
+                dst.feed(out)
+                moved += len(out)
+                progress = True
+        if not progress:
+            return moved
+    raise AssertionError("shuttle: the pair never went quiet")
+
+
+def pair(client_opts=None, server_opts=None, cctx=None, sctx=None):
+    """A started client/server pair (not yet handshaken)."""
+    s = tlsplug.TLSSocket(is_server=True, secure_context=sctx or server_context(),
+                          **(server_opts or {}))
+    c = tlsplug.TLSSocket(secure_context=cctx or client_context(),
+                          **dict({"servername": "localhost"}, **(client_opts or {})))
+    return c, s

@@ -1,0 +1,115 @@
+"""Loading libtlsplug, errors, and the buffer helpers every wrapper shares.
+
+The library is looked up, in order, at $TLSPLUG_LIBRARY, next to this
+package (tlsplug/libtlsplug.so.1), then on the system path (ldconfig,
+LD_LIBRARY_PATH). A library whose tlsplug_abi_version() is lower than the
+version the generated layer was made for is refused with AbiVersionError.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+from typing import Optional
+
+from . import _abi
+from ._abi import AbiVersionError
+
+__all__ = ["lib", "load_library", "TLSError", "AbiVersionError"]
+
+
+def load_library(expected: Optional[int] = None) -> _abi.Library:
+    """Find and load libtlsplug (see the module docstring for the order)."""
+    env = os.environ.get("TLSPLUG_LIBRARY")
+    if env:
+        return _abi.load(env, expected)
+    local = os.path.join(os.path.dirname(os.path.abspath(__file__)), _abi.SONAME)
+    if os.path.exists(local):
+        return _abi.load(local, expected)
+    try:
+        return _abi.load(_abi.SONAME, expected)
+    except OSError as e:
+        raise ImportError(
+            f"tlsplug: cannot load {_abi.SONAME} ({e}); install libtlsplug, or set "
+            "TLSPLUG_LIBRARY to the library's path") from e
+
+
+lib = load_library()
+
+
+class TLSError(Exception):
+    """An error from tlsplug, as Node's Error: `code` is Node's code
+    (CERT_HAS_EXPIRED, ECONNRESET, ERR_TLS_CERT_ALTNAME_INVALID, ...) or the
+    status name when Node has none; `status` the TLSPLUG_E_* number (0 for an
+    error that did not come from a C call)."""
+
+    def __init__(self, message: str, code: Optional[str] = None, status: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+
+    def __str__(self) -> str:
+        return f"{self.message} [{self.code}]" if self.code else self.message
+
+
+def status_name(status: int) -> str:
+    return lib.status_name(status).decode()
+
+
+def _error_text(handle: Optional[int], field: int) -> Optional[str]:
+    if not handle:
+        return None
+    n = ctypes.c_size_t(0)
+    buf = ctypes.create_string_buffer(512)
+    rc = lib.error_get(handle, field, buf, len(buf), ctypes.byref(n))
+    if rc == _abi.E_BUFSIZE:
+        buf = ctypes.create_string_buffer(n.value + 1)
+        rc = lib.error_get(handle, field, buf, len(buf), ctypes.byref(n))
+    if rc != _abi.OK:
+        return None
+    return buf.value.decode("utf-8", "replace")
+
+
+def error_from(handle: Optional[int], status: int, what: str = "") -> TLSError:
+    """The TLSError for a failed call on `handle` (message and code read from it)."""
+    msg = _error_text(handle, _abi.ERROR_MESSAGE)
+    code = _error_text(handle, _abi.ERROR_CODE)
+    if status == _abi.E_BADHANDLE:
+        msg = f"{what or 'object'}: the handle is closed (freed) or invalid"
+        code = code or "ERR_TLSPLUG_BADHANDLE"
+    if not msg:
+        msg = f"{what}: {status_name(status)}" if what else status_name(status)
+    return TLSError(msg, code or status_name(status), status)
+
+
+def check(status: int, handle: Optional[int] = None, what: str = "") -> int:
+    """Raise the TLSError of a negative status; answer the status otherwise."""
+    if status < 0:
+        raise error_from(handle, status, what)
+    return status
+
+
+def get_bytes(fn, *args, handle=None, what="", size=256) -> Optional[bytes]:
+    """Call a (…, buf, cap, len) function; None on E_UNAVAILABLE."""
+    n = ctypes.c_size_t(0)
+    buf = ctypes.create_string_buffer(size)
+    rc = fn(*args, buf, size, ctypes.byref(n))
+    if rc == _abi.E_BUFSIZE:
+        size = n.value + 1
+        buf = ctypes.create_string_buffer(size)
+        rc = fn(*args, buf, size, ctypes.byref(n))
+    if rc == _abi.E_UNAVAILABLE:
+        return None
+    check(rc, handle, what)
+    return buf.raw[: n.value]
+
+
+def get_str(fn, *args, handle=None, what="", size=256) -> Optional[str]:
+    b = get_bytes(fn, *args, handle=handle, what=what, size=size)
+    return None if b is None else b.decode("utf-8", "replace")
+
+
+def cstr(s) -> Optional[bytes]:
+    if s is None:
+        return None
+    return s.encode() if isinstance(s, str) else bytes(s)

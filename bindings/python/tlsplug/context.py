@@ -1,0 +1,138 @@
+"""SecureContext and tls.createSecureContext(options)."""
+from __future__ import annotations
+
+import ctypes
+from typing import Iterable, Optional, Union
+
+from . import _abi
+from ._lib import TLSError, check, cstr, lib
+
+__all__ = ["SecureContext", "create_secure_context"]
+
+BytesLike = Union[bytes, bytearray, str]
+Many = Union[BytesLike, Iterable[BytesLike], None]
+
+
+def _many(v: Many):
+    if v is None:
+        return []
+    if isinstance(v, (bytes, bytearray, str)):
+        return [v]
+    return list(v)
+
+
+class SecureContext:
+    """A tlsplug_context. Made by create_secure_context(); frozen by the first
+    socket that uses it. close() (or garbage collection) releases this
+    reference; sockets keep the context alive."""
+
+    def __init__(self) -> None:
+        out = ctypes.c_void_p()
+        check(lib.context_new(ctypes.byref(out)), None, "createSecureContext")
+        self._handle: Optional[int] = out.value
+
+    @property
+    def handle(self) -> int:
+        if not self._handle:
+            raise TLSError("SecureContext is closed", "ERR_TLSPLUG_CLOSED", _abi.E_BADHANDLE)
+        return self._handle
+
+    def _call(self, fn, *args, what=""):
+        h = self.handle
+        return check(fn(h, *args), h, what)
+
+    def close(self) -> None:
+        h, self._handle = self._handle, None
+        if h:
+            lib.context_free(h)  # E_BADHANDLE on a double free: ignored
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __enter__(self) -> "SecureContext":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _pem(v: BytesLike) -> bytes:
+    return v.encode() if isinstance(v, str) else bytes(v)
+
+
+def create_secure_context(
+    *,
+    key: Many = None,
+    cert: Many = None,
+    ca: Many = None,
+    passphrase: Optional[str] = None,
+    pfx: Many = None,
+    crl: Many = None,
+    ciphers: Optional[str] = None,
+    honor_cipher_order: Optional[bool] = None,
+    ecdh_curve: Optional[str] = None,
+    dhparam: Optional[BytesLike] = None,
+    min_version: Optional[str] = None,
+    max_version: Optional[str] = None,
+    secure_protocol: Optional[str] = None,
+    secure_options: Optional[int] = None,
+    session_id_context: Optional[str] = None,
+    priority: Optional[str] = None,
+) -> SecureContext:
+    """Node's tls.createSecureContext(options), options in snake_case.
+
+    key/cert/ca/crl: PEM bytes (or str), or a list of them; key may also be a
+    list of {"pem": ..., "passphrase": ...} dicts, as Node's key objects; pfx:
+    DER bytes or a list ({"buf": ..., "passphrase": ...} dicts accepted).
+    Errors raise TLSError with Node's code."""
+    ctx = SecureContext()
+    try:
+        for item in _many(pfx):
+            pw = passphrase
+            if isinstance(item, dict):
+                item, pw = item["buf"], item.get("passphrase", passphrase)
+            b = _pem(item)
+            ctx._call(lib.context_add_pfx, b, len(b), cstr(pw), what="pfx")
+        for item in _many(cert):
+            b = _pem(item)
+            ctx._call(lib.context_add_cert, b, len(b), what="cert")
+        for item in _many(key):
+            pw = passphrase
+            if isinstance(item, dict):
+                item, pw = item["pem"], item.get("passphrase", passphrase)
+            b = _pem(item)
+            ctx._call(lib.context_add_key, b, len(b), cstr(pw), what="key")
+        for item in _many(ca):
+            b = _pem(item)
+            ctx._call(lib.context_add_ca, b, len(b), what="ca")
+        for item in _many(crl):
+            b = _pem(item)
+            ctx._call(lib.context_add_crl, b, len(b), what="crl")
+        if secure_protocol is not None:
+            ctx._call(lib.context_set_secure_protocol, cstr(secure_protocol), what="secureProtocol")
+        if min_version is not None:
+            ctx._call(lib.context_set_min_version, cstr(min_version), what="minVersion")
+        if max_version is not None:
+            ctx._call(lib.context_set_max_version, cstr(max_version), what="maxVersion")
+        if ciphers is not None:
+            ctx._call(lib.context_set_ciphers, cstr(ciphers), what="ciphers")
+        if priority is not None:
+            ctx._call(lib.context_set_priority, cstr(priority), what="priority")
+        if honor_cipher_order is not None:
+            ctx._call(lib.context_set_honor_cipher_order, int(bool(honor_cipher_order)))
+        if ecdh_curve is not None:
+            ctx._call(lib.context_set_ecdh_curve, cstr(ecdh_curve), what="ecdhCurve")
+        if dhparam is not None:
+            b = _pem(dhparam)
+            ctx._call(lib.context_set_dhparam, b, len(b), what="dhparam")
+        if secure_options is not None:
+            ctx._call(lib.context_set_secure_options, int(secure_options), what="secureOptions")
+        if session_id_context is not None:
+            ctx._call(lib.context_set_session_id_context, cstr(session_id_context))
+    except BaseException:
+        ctx.close()
+        raise
+    return ctx

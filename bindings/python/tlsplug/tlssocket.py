@@ -1,0 +1,457 @@
+"""TLSSocket: Node's tls.TLSSocket over tlsplug's sans-IO pump.
+
+Pump mode (no transport): feed() ciphertext from the peer, pull() ciphertext
+for it, write()/end()/destroy() as in Node; events fire from inside those
+calls. With a transport (a connected socket.socket), run_until() drives the
+pump over it; see driver.py.
+"""
+from __future__ import annotations
+
+import ctypes
+import itertools
+import json
+import socket
+import weakref
+from typing import Any, Callable, Dict, Iterable, List, Optional, Union
+
+from . import _abi
+from ._lib import TLSError, check, cstr, error_from, get_bytes, get_str, lib
+from .certificate import cert_from_json
+from .context import SecureContext, create_secure_context
+from .driver import Driver
+from .events import EventEmitter
+
+__all__ = ["TLSSocket", "alpn_wire"]
+
+_CONTEXT_OPTIONS = {
+    "key", "cert", "ca", "passphrase", "pfx", "crl", "ciphers", "honor_cipher_order",
+    "ecdh_curve", "dhparam", "min_version", "max_version", "secure_protocol",
+    "secure_options", "session_id_context", "priority",
+}
+
+# Every live socket by its userdata key. The one C callback below lives as
+# long as the module, so C can never call a freed trampoline; a socket that
+# was collected is simply not found.
+_SOCKETS: "weakref.WeakValueDictionary[int, TLSSocket]" = weakref.WeakValueDictionary()
+_KEYS = itertools.count(1)
+
+_EVENTS = (_abi.EV_SECURE_CONNECT, _abi.EV_SECURE, _abi.EV_DATA, _abi.EV_END,
+           _abi.EV_CLOSE, _abi.EV_ERROR, _abi.EV_CHECK_SERVER_IDENTITY,
+           _abi.EV_SESSION, _abi.EV_KEYLOG)
+
+
+@_abi.EVENT_CB
+def _dispatch(userdata, source, event, subject, data, length):
+    sock = _SOCKETS.get(userdata)
+    if sock is None:
+        return
+    payload = ctypes.string_at(data, length) if data and length else b""
+    # A listener's exception escapes to ctypes, which reports it through
+    # sys.unraisablehook ("Exception ignored on calling ctypes callback
+    # function"): reported, never swallowed, never fatal to the pump.
+    sock._on_event(event, payload)
+
+
+def alpn_wire(protocols: Union[bytes, Iterable[Union[str, bytes]]]) -> bytes:
+    """Node's wire form of an ALPN list: each name after its length byte.
+    Bytes are taken as already in wire form, as Node takes a Buffer."""
+    if isinstance(protocols, (bytes, bytearray)):
+        return bytes(protocols)
+    out = bytearray()
+    for p in protocols:
+        b = p.encode() if isinstance(p, str) else bytes(p)
+        if not 0 < len(b) < 256:
+            raise ValueError(f"ALPN protocol name of {len(b)} bytes")
+        out.append(len(b))
+        out += b
+    return bytes(out)
+
+
+class TLSSocket(EventEmitter, Driver):
+    """Node's tls.TLSSocket.
+
+    TLSSocket(transport=None, is_server=False, secure_context=None, **options)
+
+    options (snake_case of Node's): reject_unauthorized (default True),
+    request_cert, servername, alpn_protocols (list of str/bytes, or wire-form
+    bytes), session (bytes), check_server_identity (fn(hostname, cert) ->
+    None or an Exception), min_dh_size, allow_half_open; without
+    secure_context, the create_secure_context() options make one.
+
+    Events, with Node's listener arguments: 'secureConnect' (), 'secure' (),
+    'data' (bytes), 'end' (), 'close' (had_error: bool), 'error' (TLSError),
+    'session' (bytes), 'keylog' (bytes: one NSS key log line). 'data' is held
+    back until a 'data' listener is added, as a paused Node stream.
+
+    The handshake starts with the first pump call (pull, feed, write, end,
+    run_until) or start(). close() frees the handle (also done by garbage
+    collection); a closed socket raises TLSError for every call.
+    """
+
+    def __init__(self, transport: Optional[socket.socket] = None, is_server: bool = False,
+                 secure_context: Optional[SecureContext] = None, **options: Any) -> None:
+        EventEmitter.__init__(self)
+        self._handle: Optional[int] = None
+        self._key = next(_KEYS)
+        self.is_server = bool(is_server)
+        ctx_opts = {k: options.pop(k) for k in list(options) if k in _CONTEXT_OPTIONS}
+        own_ctx = None
+        if secure_context is None:
+            own_ctx = secure_context = create_secure_context(**ctx_opts)
+        elif ctx_opts:
+            raise TypeError("context options given with secure_context: "
+                            + ", ".join(sorted(ctx_opts)))
+        self._check_identity: Optional[Callable] = options.pop("check_server_identity", None)
+        unknown = set(options) - {"reject_unauthorized", "request_cert", "servername",
+                                  "alpn_protocols", "session", "min_dh_size",
+                                  "allow_half_open", "_handle"}
+        if unknown:
+            raise TypeError("unknown TLSSocket options: " + ", ".join(sorted(unknown)))
+        try:
+            handle = options.get("_handle")
+            if handle is None:
+                out = ctypes.c_void_p()
+                role = _abi.ROLE_SERVER if is_server else _abi.ROLE_CLIENT
+                check(lib.socket_new(secure_context.handle, role, ctypes.byref(out)),
+                      secure_context.handle, "TLSSocket")
+                handle = out.value
+                self._started = False
+            else:
+                self._started = True  # a SecurePair's socket is started by C
+            self._handle = handle
+        finally:
+            if own_ctx is not None:
+                own_ctx.close()  # the socket holds its own reference
+        self._state_init()
+        _SOCKETS[self._key] = self
+        for ev in _EVENTS:
+            if ev == _abi.EV_CHECK_SERVER_IDENTITY and not self._check_identity:
+                continue
+            self._call(lib.socket_on, ev, _dispatch, self._key)
+        o = options
+        if "reject_unauthorized" in o:
+            self._call(lib.socket_set_reject_unauthorized, int(bool(o["reject_unauthorized"])))
+        if o.get("request_cert"):
+            self._call(lib.socket_set_request_cert, 1)
+        if o.get("servername"):
+            self._call(lib.socket_set_servername, cstr(o["servername"]))
+        if o.get("alpn_protocols"):
+            w = alpn_wire(o["alpn_protocols"])
+            self._call(lib.socket_set_alpn_protocols, w, len(w))
+        if o.get("session"):
+            s = bytes(o["session"])
+            self._call(lib.socket_set_session, s, len(s))
+        if o.get("min_dh_size") is not None:
+            self._call(lib.socket_set_min_dh_size, int(o["min_dh_size"]))
+        if o.get("allow_half_open") is not None:
+            self._call(lib.socket_set_allow_half_open, int(bool(o["allow_half_open"])))
+        if self._check_identity:
+            self._call(lib.socket_set_check_server_identity, 1)
+        Driver.__init__(self, transport)
+
+    def _state_init(self) -> None:
+        self._held: List[bytes] = []
+        self._end_held = False
+        self._unhandled: Optional[BaseException] = None
+        self._error_in_call = False
+        self._destroy_error: Optional[BaseException] = None
+        self.destroyed = False
+        self.closed = False
+        self.secure = False
+        self.had_error = False
+
+    # ---- handle plumbing
+
+    @property
+    def handle(self) -> int:
+        if not self._handle:
+            raise TLSError("TLSSocket is closed (its handle was freed)",
+                           "ERR_TLSPLUG_CLOSED", _abi.E_BADHANDLE)
+        return self._handle
+
+    def _call(self, fn, *args, what: str = ""):
+        h = self.handle
+        return check(fn(h, *args), h, what)
+
+    def close(self) -> None:
+        """Free the handle (no close_notify; end() first for a clean close).
+        Safe to call twice and from a listener."""
+        h, self._handle = self._handle, None
+        _SOCKETS.pop(self._key, None)
+        if h:
+            lib.socket_free(h)  # a double free answers E_BADHANDLE: ignored
+        Driver._close_transport(self)
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __enter__(self) -> "TLSSocket":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _ensure_started(self) -> None:
+        if not self._started:
+            h = self.handle
+            if self.listener_count("keylog"):
+                check(lib.socket_set_keylog(h, 1), h, "keylog")
+            self._started = True
+            self._pump(lib.socket_start)
+
+    def start(self) -> None:
+        """Start the handshake now (otherwise the first pump call does)."""
+        self._ensure_started()
+
+    def _pump(self, fn, *args, what: str = "") -> int:
+        """A pump call: events fire inside; an 'error' with no listener, or a
+        failure not reported as an 'error' event, raises TLSError."""
+        h = self.handle
+        self._error_in_call = False
+        rc = fn(h, *args)
+        err, self._unhandled = self._unhandled, None
+        if err is not None:
+            raise err
+        if rc < 0 and rc != _abi.E_AGAIN and not self._error_in_call:
+            raise error_from(h if self._handle else None, rc, what)
+        return rc
+
+    # ---- events from C
+
+    def _listener_added(self, event: str) -> None:
+        if event == "data" and self._held:
+            held, self._held = self._held, []
+            for chunk in held:
+                self.emit("data", chunk)
+        if event == "data" and self._end_held:
+            self._end_held = False
+            self.emit("end")
+        if event == "keylog" and self._handle and not self._started:
+            lib.socket_set_keylog(self._handle, 1)
+
+    def _on_event(self, event: int, payload: bytes) -> None:
+        if event == _abi.EV_DATA:
+            if self.listener_count("data"):
+                self.emit("data", payload)
+            else:
+                self._held.append(payload)
+        elif event == _abi.EV_SECURE_CONNECT:
+            self.secure = True
+            self.emit("secureConnect")
+        elif event == _abi.EV_SECURE:
+            self.secure = True
+            self.emit("secure")
+        elif event == _abi.EV_END:
+            if self._held:
+                self._end_held = True
+            else:
+                self.emit("end")
+        elif event == _abi.EV_CLOSE:
+            self.closed = self.destroyed = True
+            self.had_error = payload[:1] == b"\x01"
+            self.emit("close", self.had_error)
+        elif event == _abi.EV_ERROR:
+            self._error_in_call = True
+            err = self._destroy_error
+            self._destroy_error = None
+            if err is None:
+                status = ctypes.c_int(0)
+                lib.error_detail(self._handle, ctypes.byref(status), None, None, None)
+                err = error_from(self._handle, status.value or _abi.E_TLS)
+                if payload:
+                    err.code = payload.decode("utf-8", "replace")
+            if self.listener_count("error"):
+                self.emit("error", err)
+            elif self._unhandled is None:
+                self._unhandled = err
+        elif event == _abi.EV_SESSION:
+            self.emit("session", payload)
+        elif event == _abi.EV_KEYLOG:
+            self.emit("keylog", payload)
+        elif event == _abi.EV_CHECK_SERVER_IDENTITY:
+            self._answer_identity(payload.decode("utf-8", "replace"))
+        # unknown events from a newer library are ignored
+
+    def _answer_identity(self, hostname: str) -> None:
+        code = message = None
+        try:
+            cert = self.get_peer_certificate()
+            result = self._check_identity(hostname, cert)
+        except Exception as e:  # a raising check is a failed check
+            result = e
+        if result is not None:
+            code = getattr(result, "code", None) or "ERR_TLS_CERT_ALTNAME_INVALID"
+            message = str(getattr(result, "message", None) or result)
+        if self._handle:
+            lib.socket_check_server_identity_done(self._handle, cstr(code), cstr(message))
+
+    # ---- the pump
+
+    def feed(self, data: bytes) -> None:
+        """Ciphertext received from the peer (any size, any split)."""
+        self._ensure_started()
+        b = bytes(data)
+        self._pump(lib.socket_feed, b, len(b), what="feed")
+
+    def feed_eof(self) -> None:
+        """The transport ended."""
+        self._ensure_started()
+        self._pump(lib.socket_feed_eof, what="feed_eof")
+
+    def pull(self, max_bytes: int = 1 << 20) -> bytes:
+        """All pending ciphertext for the peer (b"" when none)."""
+        self._ensure_started()
+        out = []
+        buf = ctypes.create_string_buffer(min(max_bytes, 65536))
+        n = ctypes.c_size_t(0)
+        total = 0
+        while total < max_bytes:
+            rc = self._pump(lib.socket_pull, buf, len(buf), ctypes.byref(n), what="pull")
+            if rc == _abi.E_AGAIN or n.value == 0:
+                break
+            out.append(buf.raw[: n.value])
+            total += n.value
+        return b"".join(out)
+
+    def pending_output(self) -> int:
+        n = ctypes.c_size_t(0)
+        self._call(lib.socket_pending_output, ctypes.byref(n))
+        return n.value
+
+    def state(self) -> _abi.State:
+        f = ctypes.c_uint(0)
+        self._call(lib.socket_state, ctypes.byref(f))
+        return _abi.State(f.value)
+
+    def write(self, data: Union[bytes, str], encoding: str = "utf-8") -> bool:
+        """Write cleartext (buffered until the handshake completes)."""
+        self._ensure_started()
+        b = data.encode(encoding) if isinstance(data, str) else bytes(data)
+        self._pump(lib.socket_write, b, len(b), what="write")
+        self._after_local_call()
+        return True
+
+    def end(self, data: Union[bytes, str, None] = None) -> None:
+        """Write `data` if given, then close_notify."""
+        if data is not None:
+            self.write(data)
+        self._ensure_started()
+        self._pump(lib.socket_end, what="end")
+        self._after_local_call()
+
+    def destroy(self, error: Optional[BaseException] = None) -> None:
+        """Close at once without close_notify; with `error`, 'error' fires
+        with it first, then 'close'. The handle stays valid for queries."""
+        h = self.handle
+        code = message = None
+        if error is not None:
+            self._destroy_error = error
+            code = cstr(getattr(error, "code", None) or "ERR_TLSPLUG_DESTROYED")
+            message = cstr(str(error))
+        self._pump(lib.socket_destroy, code, message, what="destroy")
+        self._destroy_error = None
+        self.destroyed = True
+        self._after_local_call()
+
+    # ---- metadata
+
+    @property
+    def encrypted(self) -> bool:
+        v = ctypes.c_int(0)
+        self._call(lib.socket_encrypted, ctypes.byref(v))
+        return bool(v.value)
+
+    @property
+    def authorized(self) -> bool:
+        v = ctypes.c_int(0)
+        self._call(lib.socket_authorized, ctypes.byref(v))
+        return bool(v.value)
+
+    @property
+    def authorization_error(self) -> Optional[str]:
+        return get_str(lib.socket_authorization_error, self.handle, handle=self._handle)
+
+    @property
+    def alpn_protocol(self) -> Optional[str]:
+        """The protocol ALPN selected; None where Node has false."""
+        return get_str(lib.socket_get_alpn_protocol, self.handle, handle=self._handle)
+
+    @property
+    def servername(self) -> Optional[str]:
+        return get_str(lib.socket_get_servername, self.handle, handle=self._handle)
+
+    @property
+    def bytes_written(self) -> int:
+        n = ctypes.c_size_t(0)
+        self._call(lib.socket_bytes_written, ctypes.byref(n))
+        return n.value
+
+    @property
+    def bytes_read(self) -> int:
+        n = ctypes.c_size_t(0)
+        self._call(lib.socket_bytes_read, ctypes.byref(n))
+        return n.value
+
+    def get_protocol(self) -> Optional[str]:
+        return get_str(lib.socket_get_protocol, self.handle, handle=self._handle)
+
+    def get_cipher(self) -> Optional[Dict[str, str]]:
+        """{'name', 'standardName', 'version'} as Node's; None before the handshake."""
+        h = self.handle
+        out = {}
+        for key, field in (("name", _abi.CIPHER_NAME), ("standardName", _abi.CIPHER_STANDARD_NAME),
+                           ("version", _abi.CIPHER_VERSION)):
+            v = get_str(lib.socket_get_cipher, h, field, handle=h)
+            if v is None:
+                return None
+            out[key] = v
+        return out
+
+    def get_peer_certificate(self, detailed: bool = False) -> Optional[Dict[str, Any]]:
+        """Node's certificate object as a dict (raw and pubkey as bytes); with
+        `detailed`, issuerCertificate along the chain, the root's pointing
+        at itself. {} when the peer sent none; None before the handshake."""
+        h = self.handle
+        return cert_from_json(get_str(lib.socket_get_peer_certificate, h, int(bool(detailed)),
+                                      handle=h, size=8192))
+
+    def get_certificate(self) -> Optional[Dict[str, Any]]:
+        h = self.handle
+        return cert_from_json(get_str(lib.socket_get_certificate, h, handle=h, size=8192))
+
+    def get_ephemeral_key_info(self) -> Optional[Dict[str, Any]]:
+        """A dict ({} when not ephemeral); None on a server, as Node's null."""
+        h = self.handle
+        s = get_str(lib.socket_get_ephemeral_key_info, h, handle=h)
+        return None if s is None else json.loads(s)
+
+    def get_finished(self) -> Optional[bytes]:
+        return get_bytes(lib.socket_get_finished, self.handle, handle=self._handle)
+
+    def get_peer_finished(self) -> Optional[bytes]:
+        return get_bytes(lib.socket_get_peer_finished, self.handle, handle=self._handle)
+
+    def get_session(self) -> Optional[bytes]:
+        return get_bytes(lib.socket_get_session, self.handle, handle=self._handle, size=4096)
+
+    def get_tls_ticket(self) -> Optional[bytes]:
+        return get_bytes(lib.socket_get_tls_ticket, self.handle, handle=self._handle, size=4096)
+
+    def is_session_reused(self) -> bool:
+        v = ctypes.c_int(0)
+        self._call(lib.socket_is_session_reused, ctypes.byref(v))
+        return bool(v.value)
+
+    def set_max_send_fragment(self, size: int) -> bool:
+        """False outside 512..16384, as Node."""
+        rc = lib.socket_set_max_send_fragment(self.handle, int(size))
+        if rc == _abi.E_INVAL:
+            return False
+        check(rc, self._handle)
+        return True
+
+    def disable_renegotiation(self) -> None:
+        self._call(lib.socket_disable_renegotiation)
