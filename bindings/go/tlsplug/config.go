@@ -1,0 +1,116 @@
+package tlsplug
+
+// #cgo pkg-config: tlsplug
+// #include <tlsplug.h>
+import "C"
+
+import (
+	"runtime"
+	"sync"
+)
+
+// Config holds Node's tls.connect / tls.createServer / createSecureContext
+// options. A Config may be shared by many connections and must not be
+// modified once used: its SecureContext is built once, on first use.
+type Config struct {
+	// RejectUnauthorized: nil means true, as in Node.
+	RejectUnauthorized *bool
+	// ALPNProtocols in preference order.
+	ALPNProtocols []string
+	// ServerName for SNI and the identity check (client). Dial fills it from
+	// the address when empty.
+	ServerName string
+	// CA, Cert and Key hold PEM blocks (Node's ca, cert, key).
+	CA, Cert, Key [][]byte
+	Passphrase    string
+	Ciphers       string
+	MinVersion    string // "TLSv1.2", "TLSv1.3"
+	MaxVersion    string
+	ECDHCurve     string
+	// RequestCert asks the client for a certificate (server).
+	RequestCert bool
+	// CheckServerIdentity replaces Node's host-name check (client); cert is
+	// Node's certificate object. A non-nil error refuses the server.
+	CheckServerIdentity func(host string, cert map[string]any) error
+	MinDHSize           uint32
+	// Session resumes a session from (*Conn).Session() (client).
+	Session []byte
+
+	once sync.Once
+	ctx  *secureContext
+	err  error
+
+	derivedMu sync.Mutex
+	derived   map[string]*Config
+}
+
+// Bool is a helper for RejectUnauthorized.
+func Bool(b bool) *bool { return &b }
+
+type secureContext struct{ h *C.tlsplug_context }
+
+func (c *Config) rejectUnauthorized() bool {
+	return c.RejectUnauthorized == nil || *c.RejectUnauthorized
+}
+
+func (c *Config) context() (*secureContext, error) {
+	c.once.Do(func() { c.ctx, c.err = c.build() })
+	return c.ctx, c.err
+}
+
+func (c *Config) build() (*secureContext, error) {
+	h, err := cContextNew()
+	if err != nil {
+		return nil, err
+	}
+	sc := &secureContext{h: h}
+	runtime.SetFinalizer(sc, func(sc *secureContext) { _ = cContextFree(sc.h) })
+	for _, k := range c.Key {
+		if err := cContextAddKey(h, k, c.Passphrase); err != nil {
+			return nil, err
+		}
+	}
+	for _, crt := range c.Cert {
+		if err := cContextAddCert(h, crt); err != nil {
+			return nil, err
+		}
+	}
+	for _, ca := range c.CA {
+		if err := cContextAddCa(h, ca); err != nil {
+			return nil, err
+		}
+	}
+	if c.MinVersion != "" {
+		if err := cContextSetMinVersion(h, c.MinVersion); err != nil {
+			return nil, err
+		}
+	}
+	if c.MaxVersion != "" {
+		if err := cContextSetMaxVersion(h, c.MaxVersion); err != nil {
+			return nil, err
+		}
+	}
+	if c.Ciphers != "" {
+		if err := cContextSetCiphers(h, c.Ciphers); err != nil {
+			return nil, err
+		}
+	}
+	if c.ECDHCurve != "" {
+		if err := cContextSetEcdhCurve(h, c.ECDHCurve); err != nil {
+			return nil, err
+		}
+	}
+	return sc, nil
+}
+
+func alpnWire(protos []string) ([]byte, error) {
+	var b []byte
+	for _, p := range protos {
+		if len(p) == 0 || len(p) > 255 {
+			return nil, errorf("ERR_OUT_OF_RANGE", "invalid ALPN protocol %q", p)
+		}
+		b = append(b, byte(len(p)))
+		b = append(b, p...)
+	}
+	return b, nil
+}

@@ -1,0 +1,3 @@
+module tlsplug.dev/tlsplug
+
+go 1.19

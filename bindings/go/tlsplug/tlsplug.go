@@ -1,0 +1,50 @@
+// Package tlsplug is Node.js's tls module for Go, on libtlsplug (GnuTLS).
+//
+// Conn implements net.Conn over any transport net.Conn; Client, Server,
+// Dial, DialContext and Listen mirror crypto/tls. The C library's pump is
+// driven by Go's own IO; the library is never called back into Go.
+package tlsplug
+
+import (
+	"fmt"
+	"strings"
+)
+
+func init() {
+	if v := cAbiVersion(); v < abiVersion {
+		panic(fmt.Sprintf("tlsplug: libtlsplug ABI version %d is older than %d, the version this binding needs (%s)",
+			v, abiVersion, cVersionString()))
+	}
+}
+
+// Version is the loaded library's version string (with GnuTLS's).
+func Version() string { return cVersionString() }
+
+// GetCiphers is Node's tls.getCiphers(): the suite names tlsplug can negotiate.
+func GetCiphers() []string {
+	s, err := cGetCiphers()
+	if err != nil || s == "" {
+		return nil
+	}
+	return strings.Split(s, ":")
+}
+
+// CheckServerIdentity is Node's tls.checkServerIdentity(host, cert) on a DER
+// certificate: nil when host matches, else an *Error with Code
+// ERR_TLS_CERT_ALTNAME_INVALID and Node's reason as Message.
+func CheckServerIdentity(host string, certDER []byte) error {
+	reason, err := cCheckServerIdentity(host, certDER)
+	if err != nil {
+		if e, ok := err.(*Error); ok && e.Status == StatusEVerify {
+			e.Code = "ERR_TLS_CERT_ALTNAME_INVALID"
+			if reason != "" {
+				e.Message = reason
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+// CertificateJSON is Node's certificate object for a DER certificate, as JSON.
+func CertificateJSON(certDER []byte) (string, error) { return cCertToJson(certDER) }
