@@ -1431,7 +1431,10 @@ TLSPLUG_API int tlsplug_socket_sni_done(tlsplug_socket *sock, tlsplug_context *c
  * ClientHello, a server a HelloRequest (with `request_cert`, asking for a
  * client certificate; `reject_unauthorized` as for the first handshake).
  * TLSPLUG_EV_RENEGOTIATED fires when it completes. TLS 1.3 has no
- * renegotiation: TLSPLUG_E_UNSUPPORTED (Node fails there too).
+ * renegotiation: there a server with `request_cert` asks for the client's
+ * certificate by post-handshake authentication (the client must offer it,
+ * as tlsplug clients do; OpenSSL's and Node's do not by default), and
+ * anything else answers TLSPLUG_E_UNSUPPORTED.
  *
  * Node: tlsSocket.renegotiate(options, callback).
  *
@@ -1521,6 +1524,17 @@ TLSPLUG_API int tlsplug_socket_ocsp_done(tlsplug_socket *sock, const uint8_t *re
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
  */
 TLSPLUG_API int tlsplug_socket_set_request_ocsp(tlsplug_socket *sock, int request);
+
+/**
+ * Raise TLSPLUG_EV_KEYLOG on the server (the subject is the socket) for the
+ * key material of connections accepted afterwards, as Node's server
+ * 'keylog' event. Off by default.
+ *
+ * Node: a listener for the server's 'keylog'.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_server_set_keylog(tlsplug_server *srv, int enabled);
 
 #ifdef __cplusplus
 }

@@ -281,9 +281,11 @@ int tp_pump_handshake_step(struct tlsplug_socket *s)
 {
     for (int spins = 0; spins < MAX_SPINS; spins++) {
         s->starved = 0;
-        int err = gnutls_handshake(s->session);
-        if (err == 0)
+        int err = s->reauth ? gnutls_reauth(s->session, 0) : gnutls_handshake(s->session);
+        if (err == 0) {
+            s->reauth = 0;
             return handshake_done(s);
+        }
         if (err == GNUTLS_E_AGAIN || err == GNUTLS_E_INTERRUPTED ||
             err == GNUTLS_E_GOT_APPLICATION_DATA)
             return TLSPLUG_OK; /* needs input, or the host must read first */
@@ -359,6 +361,13 @@ static int recv_outcome(struct tlsplug_socket *s, ssize_t n, size_t in_before)
             return rc;
         s->renegotiating = 1;
         rc = tp_pump_handshake_step(s);
+        return rc < 0 ? rc : TP_RECV_RETRY;
+    }
+    case GNUTLS_E_REAUTH_REQUEST: {
+        /* TLS 1.3: the server asks for our certificate after the handshake. */
+        s->reauth = 1;
+        s->renegotiating = 1;
+        int rc = tp_pump_handshake_step(s);
         return rc < 0 ? rc : TP_RECV_RETRY;
     }
     case GNUTLS_E_PREMATURE_TERMINATION:

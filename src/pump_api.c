@@ -383,11 +383,12 @@ TLSPLUG_API int tlsplug_socket_renegotiate(tlsplug_socket *h, int request_cert,
     if (!s->secure || s->closed || s->renegotiating || s->end_requested)
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
                                           "renegotiate: the socket is not secure and idle"));
-    if (gnutls_protocol_get_version(s->session) == GNUTLS_TLS1_3)
+    int tls13 = gnutls_protocol_get_version(s->session) == GNUTLS_TLS1_3;
+    if (tls13 && (s->role != TLSPLUG_ROLE_SERVER || !request_cert))
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_UNSUPPORTED, "ERR_TLS_RENEGOTIATE",
-                                          "TLS 1.3 has no renegotiation (post-handshake "
-                                          "authentication would be the way to ask for a "
-                                          "client certificate)"));
+                                          "TLS 1.3 has no renegotiation; a server may ask for a "
+                                          "client certificate (requestCert), which uses "
+                                          "post-handshake authentication"));
     int rc = tp_socket_count_handshake(s);
     if (rc)
         return tp_socket_leave(s, rc);
@@ -400,6 +401,17 @@ TLSPLUG_API int tlsplug_socket_renegotiate(tlsplug_socket *h, int request_cert,
             s->session, !s->request_cert ? GNUTLS_CERT_IGNORE
                                          : s->reject_unauthorized ? GNUTLS_CERT_REQUIRE
                                                                   : GNUTLS_CERT_REQUEST);
+        if (tls13) {
+            /* Post-handshake authentication: a CertificateRequest now. */
+            if (!(gnutls_session_get_flags(s->session) & GNUTLS_SFLAGS_POST_HANDSHAKE_AUTH)) {
+                s->reneg_requested = s->renegotiating = 0;
+                return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_UNSUPPORTED, "ERR_TLS_RENEGOTIATE",
+                                                  "the client does not offer post-handshake "
+                                                  "authentication"));
+            }
+            s->reauth = 1;
+            return tp_socket_leave(s, tp_pump_handshake_step(s));
+        }
         int err = gnutls_rehandshake(s->session); /* the HelloRequest */
         if (err < 0)
             return tp_socket_leave(s, tp_pump_tls_failure(s, err, "renegotiate"));

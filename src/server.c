@@ -103,6 +103,7 @@ SERVER_FLAG(tlsplug_server_set_reject_unauthorized, reject_unauthorized)
 SERVER_FLAG(tlsplug_server_set_sni_callback, sni_callback)
 SERVER_FLAG(tlsplug_server_set_session_store, session_store)
 SERVER_FLAG(tlsplug_server_set_ocsp, ocsp)
+SERVER_FLAG(tlsplug_server_set_keylog, keylog)
 
 TLSPLUG_API int tlsplug_server_set_session_timeout(tlsplug_server *h, unsigned seconds)
 {
@@ -264,7 +265,8 @@ TLSPLUG_API int tlsplug_server_on(tlsplug_server *h, int event, tlsplug_event_cb
         return TLSPLUG_E_BADHANDLE;
     if (event != TLSPLUG_EV_SECURE_CONNECTION && event != TLSPLUG_EV_TLS_CLIENT_ERROR &&
         event != TLSPLUG_EV_SNI_CALLBACK && event != TLSPLUG_EV_NEW_SESSION &&
-        event != TLSPLUG_EV_RESUME_SESSION && event != TLSPLUG_EV_OCSP_REQUEST)
+        event != TLSPLUG_EV_RESUME_SESSION && event != TLSPLUG_EV_OCSP_REQUEST &&
+        event != TLSPLUG_EV_KEYLOG)
         return tp_fail(&srv->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
                        "server_on: %d is not a server event", event);
     srv->on[event].cb = cb;
@@ -350,6 +352,7 @@ TLSPLUG_API int tlsplug_server_accept(tlsplug_server *h, size_t now_ms, tlsplug_
     if (rc)
         return tp_fail(&srv->err, rc, "ERR_TLS_INVALID_CONTEXT", "accept: cannot create a socket");
     s->request_cert = srv->request_cert;
+    s->keylog |= srv->keylog;
     s->reject_unauthorized = srv->reject_unauthorized;
     if (srv->handshake_timeout_ms)
         s->deadline_ms = now_ms + srv->handshake_timeout_ms;

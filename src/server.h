@@ -35,6 +35,7 @@ struct tlsplug_server {
     int sni_callback;
     int session_store;       /* newSession / resumeSession */
     int ocsp;                /* OCSPRequest */
+    int keylog;              /* the server's 'keylog' event */
     unsigned session_timeout; /* seconds */
     tp_sni_entry *sni;
     size_t nsni;

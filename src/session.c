@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server.h"
 #include "socket.h"
 
 TLSPLUG_API int tlsplug_socket_set_session(tlsplug_socket *h, const uint8_t *session, size_t len)
@@ -143,6 +144,8 @@ static int keylog_fn(gnutls_session_t session, const char *label, const gnutls_d
         w += sprintf(w, "%02x", secret->data[i]);
     *w++ = '\n';
     tp_emit(s, TLSPLUG_EV_KEYLOG, line, (size_t)(w - line));
+    if (s->server && s->server->keylog && !s->freed) /* Node's server 'keylog' */
+        tp_server_emit(s->server, TLSPLUG_EV_KEYLOG, s, line, (size_t)(w - line));
     free(line);
     return 0;
 }

@@ -109,6 +109,9 @@ int tp_socket_create(struct tlsplug_context *ctx, int role, struct tlsplug_socke
     flags |= role == TLSPLUG_ROLE_CLIENT ? GNUTLS_CLIENT | GNUTLS_FORCE_CLIENT_CERT : GNUTLS_SERVER;
     if (tp_context_no_tickets(ctx)) /* SSL_OP_NO_TICKET */
         flags |= GNUTLS_NO_TICKETS;
+    /* TLS 1.3 has no renegotiation: a server asks for a client certificate
+     * after the handshake with post-handshake authentication instead. */
+    flags |= GNUTLS_POST_HANDSHAKE_AUTH;
     int err = gnutls_init(&s->session, flags);
     if (err == 0)
         err = gnutls_priority_set(s->session, ctx->priority_cache[role == TLSPLUG_ROLE_SERVER]);

@@ -57,6 +57,7 @@ struct tlsplug_socket {
     uint8_t *ocsp_data;    /* the host's answer to OCSPRequest */
     size_t ocsp_len;
     int reneg_requested;   /* this side called renegotiate(): RENEGOTIATED follows */
+    int reauth;            /* the handshake in progress is TLS 1.3 post-handshake auth */
     unsigned reneg_limit;  /* CLIENT_RENEG_LIMIT / _WINDOW when the socket was made */
     unsigned reneg_window_s;
     unsigned handshakes;   /* Node's count of recent handshakes (server) */

@@ -149,6 +149,7 @@ static const struct tlsplug_abi_function tlsplug_abi_functions[] = {
     { "tlsplug_server_set_ocsp", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_INT, 0, 0 } } },
     { "tlsplug_socket_ocsp_done", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 1 }, { TLSPLUG_ARG_SIZE, 0, 0 } } },
     { "tlsplug_socket_set_request_ocsp", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_INT, 0, 0 } } },
+    { "tlsplug_server_set_keylog", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_INT, 0, 0 } } },
 };
 
 #endif

@@ -1,7 +1,7 @@
 /* Renegotiation, in memory: renegotiate() from the client and from the
  * server (asking for a client certificate), Node's client-initiated limit
  * (CLIENT_RENEG_LIMIT per CLIENT_RENEG_WINDOW, ERR_TLS_SESSION_ATTACK),
- * disableRenegotiation(), and TLS 1.3's refusal. Data keeps flowing across
+ * disableRenegotiation(), and TLS 1.3's post-handshake authentication. Data keeps flowing across
  * every renegotiation. */
 #include <stdio.h>
 #include <string.h>
@@ -116,15 +116,31 @@ static void disabled(void)
 
 static void tls13(void)
 {
-    t_case("TLS 1.3 has no renegotiation");
+    t_case("TLS 1.3: no renegotiation, but post-handshake authentication for requestCert");
+    pt_creds server = PT_SERVER, client = PT_CLIENT;
+    server.ca = "ca.pem";
+    client.key = "client.key";
+    client.cert = "client-chain.pem";
     pt_pair p;
-    pt_pair_new(&p, PT_CLIENT, PT_SERVER, 0, t_seed());
+    pt_pair_new(&p, client, server, 0, t_seed());
+    memset(renegotiated, 0, sizeof renegotiated);
+    CHECK_OK(tlsplug_socket_on(p.s.sock, TLSPLUG_EV_RENEGOTIATED, on_renegotiated, 1));
     CHECK_RC(tlsplug_socket_renegotiate(p.c.sock, 0, 1), TLSPLUG_E_STATE); /* not secure yet */
     pt_handshake(&p);
     CHECK_RC(tlsplug_socket_renegotiate(p.c.sock, 0, 1), TLSPLUG_E_UNSUPPORTED);
-    CHECK_RC(tlsplug_socket_renegotiate(p.s.sock, 1, 1), TLSPLUG_E_UNSUPPORTED);
+    CHECK_RC(tlsplug_socket_renegotiate(p.s.sock, 0, 1), TLSPLUG_E_UNSUPPORTED);
+    int authorized = -1;
+    CHECK_OK(tlsplug_socket_authorized(p.s.sock, &authorized));
+    CHECK(authorized == 0);
+    CHECK_OK(tlsplug_socket_renegotiate(p.s.sock, 1, 1)); /* post-handshake auth */
     pt_send(&p, 1000, 1000);
     pt_run(&p);
+    CHECK(renegotiated[1] == 1);
+    CHECK_OK(tlsplug_socket_authorized(p.s.sock, &authorized));
+    CHECK(authorized == 1);
+    pt_send(&p, 1000, 1000);
+    pt_run(&p);
+    CHECK(p.c.counts[TLSPLUG_EV_ERROR] == 0 && p.s.counts[TLSPLUG_EV_ERROR] == 0);
     pt_pair_free(&p);
 }
 

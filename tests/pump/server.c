@@ -311,6 +311,36 @@ static void options_and_context(void)
     CHECK_OK(tlsplug_server_free(srv));
 }
 
+static int server_keylog_lines;
+
+static void on_server_keylog(uintptr_t ud, void *src, int ev, void *subj, const uint8_t *d,
+                             size_t n)
+{
+    (void)src, (void)ev, (void)d;
+    CHECK(subj == (void *)ud || ud == 0);
+    CHECK(n > 0 && d[n - 1] == '\n');
+    server_keylog_lines++;
+}
+
+static void server_keylog(void)
+{
+    t_case("the server's keylog event, with the socket as subject");
+    server_log log = {0};
+    tlsplug_server *srv = new_server(PT_SERVER, &log);
+    CHECK_OK(tlsplug_server_set_keylog(srv, 1));
+    CHECK_OK(tlsplug_server_on(srv, TLSPLUG_EV_KEYLOG, on_server_keylog, 0));
+    tlsplug_context *cctx = pt_context(PT_CLIENT);
+    pt_pair p;
+    server_keylog_lines = 0;
+    pair_on(&p, srv, cctx, "localhost", 0);
+    pt_run(&p);
+    CHECK(p.c.counts[TLSPLUG_EV_SECURE_CONNECT] == 1);
+    CHECKF(server_keylog_lines == 5, "%d lines", server_keylog_lines); /* TLS 1.3 */
+    pt_pair_free(&p);
+    tlsplug_context_free(cctx);
+    CHECK_OK(tlsplug_server_free(srv));
+}
+
 static void queue_and_free(void)
 {
     t_case("server event queue; freeing the server under a live socket");
@@ -504,6 +534,7 @@ int main(void)
     ticket_keys("TLSv1.2");
     ticket_keys("TLSv1.3");
     options_and_context();
+    server_keylog();
     queue_and_free();
     return t_done();
 }

@@ -717,6 +717,12 @@ static int tpg_socket_set_request_ocsp(tlsplug_socket * sock, int request, tpg_e
     return st;
 }
 
+static int tpg_server_set_keylog(tlsplug_server * srv, int enabled, tpg_err *e) {
+    int st = tlsplug_server_set_keylog(srv, enabled);
+    if (st < 0) tpg_fill(e, st, (const void *)srv);
+    return st;
+}
+
 */
 import "C"
 
@@ -2839,7 +2845,10 @@ func cSocketSniDone(p_sock *C.tlsplug_socket, p_ctx *C.tlsplug_context, p_error 
 // ClientHello, a server a HelloRequest (with `request_cert`, asking for a
 // client certificate; `reject_unauthorized` as for the first handshake).
 // TLSPLUG_EV_RENEGOTIATED fires when it completes. TLS 1.3 has no
-// renegotiation: TLSPLUG_E_UNSUPPORTED (Node fails there too).
+// renegotiation: there a server with `request_cert` asks for the client's
+// certificate by post-handshake authentication (the client must offer it, as
+// tlsplug clients do; OpenSSL's and Node's do not by default), and anything
+// else answers TLSPLUG_E_UNSUPPORTED.
 func cSocketRenegotiate(p_sock *C.tlsplug_socket, p_request_cert bool, p_reject_unauthorized bool) (err error) {
 	var e C.tpg_err
 	st := C.tpg_socket_renegotiate(p_sock, cbool(p_request_cert), cbool(p_reject_unauthorized), &e)
@@ -2945,6 +2954,21 @@ func cSocketOcspDone(p_sock *C.tlsplug_socket, p_response []byte) (err error) {
 func cSocketSetRequestOcsp(p_sock *C.tlsplug_socket, p_request bool) (err error) {
 	var e C.tpg_err
 	st := C.tpg_socket_set_request_ocsp(p_sock, cbool(p_request), &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cServerSetKeylog calls tlsplug_server_set_keylog.
+//
+// Raise TLSPLUG_EV_KEYLOG on the server (the subject is the socket) for the
+// key material of connections accepted afterwards, as Node's server 'keylog'
+// event. Off by default.
+func cServerSetKeylog(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
+	var e C.tpg_err
+	st := C.tpg_server_set_keylog(p_srv, cbool(p_enabled), &e)
 	if st < 0 {
 		err = newError(&e)
 		return

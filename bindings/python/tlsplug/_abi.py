@@ -1351,7 +1351,10 @@ FUNCTIONS = {
         a ClientHello, a server a HelloRequest (with `request_cert`, asking
         for a client certificate; `reject_unauthorized` as for the first
         handshake). TLSPLUG_EV_RENEGOTIATED fires when it completes. TLS 1.3
-        has no renegotiation: TLSPLUG_E_UNSUPPORTED (Node fails there too).
+        has no renegotiation: there a server with `request_cert` asks for
+        the client's certificate by post-handshake authentication (the
+        client must offer it, as tlsplug clients do; OpenSSL's and Node's do
+        not by default), and anything else answers TLSPLUG_E_UNSUPPORTED.
 
         Node: tlsSocket.renegotiate(options, callback).
 
@@ -1432,6 +1435,17 @@ FUNCTIONS = {
         Node: requestOCSP.
 
         Returns OK or E_BADHANDLE, E_STATE."""),
+    'tlsplug_server_set_keylog': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_int],
+        ('srv', 'enabled'),
+        """Raise TLSPLUG_EV_KEYLOG on the server (the subject is the socket)
+        for the key material of connections accepted afterwards, as Node's
+        server 'keylog' event. Off by default.
+
+        Node: a listener for the server's 'keylog'.
+
+        Returns OK or E_BADHANDLE."""),
 }
 
 
