@@ -80,6 +80,25 @@ def echo_client(test, port, **opts):
     return bytes(got), info
 
 
+def resume_client(test, port, session, sessions):
+    """A tlsplug client that offers `session` (or none), collects `session`
+    events, sends 'ping' and waits for the echo; answers (received bytes,
+    isSessionReused)."""
+    t = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    opts = {"session": session} if session else {}
+    sock = tlsplug.TLSSocket(t, secure_context=client_context(), servername="localhost", **opts)
+    got = bytearray()
+    sock.on("session", sessions.append)
+    sock.on("data", got.extend)
+    sock.write(b"ping")
+    test.assertTrue(sock.run_until(lambda: got.endswith(b"ping"), TIMEOUT))
+    reused = sock.is_session_reused()
+    sock.end()
+    sock.run_until(timeout=TIMEOUT)
+    sock.close()
+    return bytes(got), reused
+
+
 def serve_echo(conn, **opts):
     """A tlsplug server on an accepted socket: echo until closed; answers
     (servername, alpn, had_error)."""
@@ -113,6 +132,30 @@ class WithNode(unittest.TestCase):
             proc.kill()
             proc.wait()
             proc.stdout.close()
+
+    def test_client_resumes_against_node_server(self):
+        # The `session` event's data, given back as the `session` option,
+        # resumes: Node's server and the tlsplug client both say so.
+        for version in ("TLSv1.2", "TLSv1.3"):
+            with self.subTest(version=version):
+                proc = subprocess.Popen([NODE, os.path.join(PEERS, "node_resume_server.js"),
+                                         support.PKI, version, "2"],
+                                        stdout=subprocess.PIPE, env=PEER_ENV)
+                try:
+                    line = read_line(proc)
+                    self.assertTrue(line.startswith("PORT "), line)
+                    port = int(line.split()[1])
+                    sessions = []
+                    got, reused = resume_client(self, port, None, sessions)
+                    self.assertEqual((got, reused), (b"false|ping", False))
+                    self.assertTrue(sessions, "no 'session' event")
+                    got, reused = resume_client(self, port, sessions[-1], [])
+                    self.assertEqual((got, reused), (b"true|ping", True))
+                    self.assertEqual(proc.wait(TIMEOUT), 0)
+                finally:
+                    proc.kill()
+                    proc.wait()
+                    proc.stdout.close()
 
     def test_node_client_against_server(self):
         with listener() as ls:
