@@ -219,17 +219,9 @@ static int accept_one(const struct tool_args *a, int *fd_out)
     return 3;
 }
 
-/* tlsplug_get_ciphers is being finished elsewhere: a weak reference lets
- * the tool link (and report "missing") against a library without it. */
-#pragma weak tlsplug_get_ciphers
-
 static int list_ciphers(void)
 {
     size_t len = 0;
-    if (!tlsplug_get_ciphers) {
-        printf("{\"event\":\"ciphers\",\"status\":\"missing\"}\n");
-        return 1;
-    }
     int rc = tlsplug_get_ciphers(NULL, 0, &len);
     if (rc != TLSPLUG_E_BUFSIZE && rc != TLSPLUG_OK) {
         printf("{\"event\":\"ciphers\",\"status\":\"%s\"}\n", tlsplug_status_name(rc));
