@@ -35,6 +35,9 @@ type Config struct {
 	MinDHSize           uint32
 	// Session resumes a session from (*Conn).Session() (client).
 	Session []byte
+	// SecureOptions are Node's secureOptions (OpenSSL SSL_OP_* bits, e.g.
+	// 0x4000 SSL_OP_NO_TICKET), as the library understands them.
+	SecureOptions uint32
 
 	once sync.Once
 	ctx  *secureContext
@@ -92,6 +95,11 @@ func (c *Config) build() (*secureContext, error) {
 	}
 	if c.Ciphers != "" {
 		if err := cContextSetCiphers(h, c.Ciphers); err != nil {
+			return nil, err
+		}
+	}
+	if c.SecureOptions != 0 {
+		if err := cContextSetSecureOptions(h, c.SecureOptions); err != nil {
 			return nil, err
 		}
 	}

@@ -57,6 +57,41 @@ type Conn struct {
 	readMu  sync.Mutex // one reader (and the handshake's input) at a time
 	rbuf    []byte
 	writeMu sync.Mutex
+
+	// srv is the TLSServer that accepted this Conn (nil otherwise): its
+	// lock is taken after mu for every C call on the socket, since the
+	// server's handle is used by its sockets' calls.
+	srv   *TLSServer
+	wake  chan struct{} // an answer to a paused handshake arrived
+	timer *time.Timer   // the handshake timeout (under mu)
+}
+
+// lock takes the socket's lock (and its server's).
+func (c *Conn) lock() {
+	c.mu.Lock()
+	if c.srv != nil {
+		c.srv.mu.Lock()
+	}
+}
+
+// unlock dispatches the server events the calls raised and releases the locks.
+func (c *Conn) unlock() {
+	if c.srv != nil {
+		c.srv.drainLocked()
+		c.srv.mu.Unlock()
+	}
+	c.mu.Unlock()
+}
+
+// signal wakes a handshake waiting on a paused socket.
+func (c *Conn) signal() {
+	if c.wake == nil {
+		return
+	}
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Client returns a client-side Conn over conn. The handshake runs on the
@@ -79,6 +114,9 @@ func (c *Conn) setup() error {
 }
 
 func (c *Conn) doSetup() error {
+	if c.srv != nil {
+		return c.srv.setupConn(c)
+	}
 	sc, err := c.cfg.context()
 	if err != nil {
 		return err
@@ -87,8 +125,8 @@ func (c *Conn) doSetup() error {
 	if c.server {
 		role = int(RoleServer)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.lock()
+	defer c.unlock()
 	if c.closing {
 		return net.ErrClosed
 	}
@@ -216,13 +254,13 @@ func (c *Conn) flush(blocking bool) error {
 			c.outBuf = make([]byte, chunkSize+1024)
 		}
 		for {
-			c.mu.Lock()
+			c.lock()
 			if c.sock == nil {
-				c.mu.Unlock()
+				c.unlock()
 				break
 			}
 			n, err := cSocketPull(c.sock, c.outBuf)
-			c.mu.Unlock()
+			c.unlock()
 			if err != nil || n == 0 {
 				break
 			}
@@ -236,12 +274,12 @@ func (c *Conn) flush(blocking bool) error {
 		if err != nil {
 			return err
 		}
-		c.mu.Lock()
+		c.lock()
 		pending := 0
 		if c.sock != nil {
 			pending, _ = cSocketPendingOutput(c.sock)
 		}
-		c.mu.Unlock()
+		c.unlock()
 		if pending == 0 {
 			return nil
 		}
@@ -254,9 +292,9 @@ func (c *Conn) readInput() error {
 		c.rbuf = make([]byte, chunkSize)
 	}
 	n, rerr := c.conn.Read(c.rbuf)
-	c.mu.Lock()
+	c.lock()
 	if c.sock == nil {
-		c.mu.Unlock()
+		c.unlock()
 		return net.ErrClosed
 	}
 	var err error
@@ -268,7 +306,7 @@ func (c *Conn) readInput() error {
 	}
 	c.noteErrLocked(err)
 	c.drainLocked()
-	c.mu.Unlock()
+	c.unlock()
 	c.flush(false) //nolint:errcheck // a write error shows on the next Write
 	if err != nil {
 		return err
@@ -306,7 +344,7 @@ func (c *Conn) HandshakeContext(ctx context.Context) error {
 			}
 		}()
 	}
-	err := c.handshake()
+	err := c.handshake(ctx)
 	if err != nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
@@ -315,23 +353,23 @@ func (c *Conn) HandshakeContext(ctx context.Context) error {
 	return err
 }
 
-func (c *Conn) handshake() error {
+func (c *Conn) handshake(ctx context.Context) error {
 	if err := c.setup(); err != nil {
 		return err
 	}
 	c.readMu.Lock()
 	defer c.readMu.Unlock()
 	for {
-		c.mu.Lock()
+		c.lock()
 		if c.sock == nil {
-			c.mu.Unlock()
+			c.unlock()
 			return net.ErrClosed
 		}
 		c.drainLocked()
 		fatal, done, csi, host := c.fatal, c.hsDone, c.csiPending, c.csiHost
 		c.csiPending = false
 		st, _ := cSocketState(c.sock)
-		c.mu.Unlock()
+		c.unlock()
 		if err := c.flush(true); err != nil && fatal == nil {
 			return err
 		}
@@ -347,14 +385,24 @@ func (c *Conn) handshake() error {
 		if done {
 			return nil
 		}
+		if c.srv != nil && st&uint32(StatePaused) != 0 {
+			// A server callback's goroutine answers; no input is needed
+			// (nor read) until it has.
+			select {
+			case <-c.wake:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			continue
+		}
 		if st&uint32(StateClosed) != 0 {
 			return io.ErrUnexpectedEOF
 		}
 		if err := c.readInput(); err != nil {
-			c.mu.Lock()
+			c.lock()
 			c.drainLocked()
 			fatal := c.fatal
-			c.mu.Unlock()
+			c.unlock()
 			c.flush(false) //nolint:errcheck
 			if fatal != nil {
 				return fatal
@@ -367,8 +415,8 @@ func (c *Conn) handshake() error {
 func (c *Conn) checkIdentity(host string) error {
 	cert, _ := c.PeerCertificate(true)
 	verr := c.cfg.CheckServerIdentity(host, cert)
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.lock()
+	defer c.unlock()
 	if c.sock == nil {
 		return net.ErrClosed
 	}
@@ -399,15 +447,15 @@ func (c *Conn) Read(b []byte) (int, error) {
 	c.readMu.Lock()
 	defer c.readMu.Unlock()
 	for {
-		c.mu.Lock()
+		c.lock()
 		if c.sock == nil {
-			c.mu.Unlock()
+			c.unlock()
 			return 0, net.ErrClosed
 		}
 		n, err := cSocketRead(c.sock, b)
 		c.noteErrLocked(err)
 		c.drainLocked()
-		c.mu.Unlock()
+		c.unlock()
 		if err == nil {
 			if n > 0 {
 				return n, nil
@@ -438,15 +486,15 @@ func (c *Conn) Write(b []byte) (int, error) {
 		if n > chunkSize {
 			n = chunkSize
 		}
-		c.mu.Lock()
+		c.lock()
 		if c.sock == nil {
-			c.mu.Unlock()
+			c.unlock()
 			return written, net.ErrClosed
 		}
 		err := cSocketWrite(c.sock, b[:n])
 		c.noteErrLocked(err)
 		c.drainLocked()
-		c.mu.Unlock()
+		c.unlock()
 		if err != nil {
 			return written, err
 		}
@@ -466,14 +514,14 @@ func (c *Conn) CloseWrite() error {
 	}
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
-	c.mu.Lock()
+	c.lock()
 	if c.sock == nil {
-		c.mu.Unlock()
+		c.unlock()
 		return net.ErrClosed
 	}
 	err := cSocketEnd(c.sock)
 	c.drainLocked()
-	c.mu.Unlock()
+	c.unlock()
 	if err != nil {
 		return err
 	}
@@ -483,28 +531,28 @@ func (c *Conn) CloseWrite() error {
 // Close sends close_notify (when it can without waiting) and closes the
 // transport. A blocked Read or Write returns.
 func (c *Conn) Close() error {
-	c.mu.Lock()
+	c.lock()
 	if c.closing {
-		c.mu.Unlock()
+		c.unlock()
 		return net.ErrClosed
 	}
 	c.closing = true
 	if c.sock != nil && c.hsDone && c.fatal == nil {
 		_ = cSocketEnd(c.sock)
 	}
-	c.mu.Unlock()
+	c.unlock()
 	if c.flushMu.TryLock() {
 		if c.writeErr == nil {
 			_ = c.conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
 			buf := make([]byte, 4096)
 			for {
-				c.mu.Lock()
+				c.lock()
 				n := 0
 				var err error = io.EOF
 				if c.sock != nil {
 					n, err = cSocketPull(c.sock, buf)
 				}
-				c.mu.Unlock()
+				c.unlock()
 				if err != nil || n == 0 {
 					break
 				}
@@ -516,12 +564,19 @@ func (c *Conn) Close() error {
 		c.flushMu.Unlock()
 	}
 	err := c.conn.Close()
-	c.mu.Lock()
+	c.lock()
+	if c.timer != nil {
+		c.timer.Stop()
+	}
 	if c.sock != nil {
+		if c.srv != nil {
+			c.srv.forgetLocked(c)
+		}
 		_ = cSocketFree(c.sock)
 		c.sock = nil
 	}
-	c.mu.Unlock()
+	c.unlock()
+	c.signal()
 	runtime.KeepAlive(c.ctx)
 	return err
 }
@@ -537,8 +592,8 @@ func (c *Conn) SetWriteDeadline(t time.Time) error { return c.conn.SetWriteDeadl
 
 // query runs f on the live socket under the lock.
 func (c *Conn) query(f func(s *C.tlsplug_socket) error) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.lock()
+	defer c.unlock()
 	if c.sock == nil {
 		return net.ErrClosed
 	}

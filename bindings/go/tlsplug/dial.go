@@ -49,7 +49,7 @@ func (c *Config) withServerName(host string) *Config {
 		CA: c.CA, Cert: c.Cert, Key: c.Key, Passphrase: c.Passphrase, Ciphers: c.Ciphers,
 		MinVersion: c.MinVersion, MaxVersion: c.MaxVersion, ECDHCurve: c.ECDHCurve,
 		RequestCert: c.RequestCert, CheckServerIdentity: c.CheckServerIdentity,
-		MinDHSize: c.MinDHSize, Session: c.Session,
+		MinDHSize: c.MinDHSize, Session: c.Session, SecureOptions: c.SecureOptions,
 	}
 	if c.derived == nil {
 		c.derived = map[string]*Config{}
