@@ -66,6 +66,18 @@ int tp_socket_verify_peer(struct tlsplug_socket *s)
     if (s->role == TLSPLUG_ROLE_SERVER && !s->request_cert)
         return TLSPLUG_OK; /* Node: authorized false, no error, nothing to check */
 
+    if (s->role == TLSPLUG_ROLE_CLIENT && s->has_resumed_verdict &&
+        gnutls_session_is_resumed(s->session)) {
+        /* Node keeps the verify result with the session and trusts it on
+         * resumption (OpenSSL's SSL_SESSION does): no chain walk again. */
+        if (s->resumed_authorized) {
+            s->authorized = 1;
+            return TLSPLUG_OK;
+        }
+        tp_fail(&s->err, TLSPLUG_E_VERIFY, s->resumed_code, "%s (from the resumed session)",
+                s->resumed_code);
+        return tp_socket_unauthorized(s, s->resumed_code);
+    }
     unsigned n = 0;
     const gnutls_datum_t *chain = gnutls_certificate_get_peers(s->session, &n);
     if (!chain)

@@ -7,6 +7,9 @@
 #include "server.h"
 #include "socket.h"
 
+/* The start of tlsplug's session blobs (see session_data). */
+static const uint8_t BLOB_MAGIC[4] = {'t', 'p', 'S', '1'};
+
 TLSPLUG_API int tlsplug_socket_set_session(tlsplug_socket *h, const uint8_t *session, size_t len)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
@@ -16,15 +19,39 @@ TLSPLUG_API int tlsplug_socket_set_session(tlsplug_socket *h, const uint8_t *ses
     if (s->started)
         rc = tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
                      "session: the handshake has already started");
-    else if (!session || !len || s->role != TLSPLUG_ROLE_CLIENT ||
-             gnutls_session_set_data(s->session, session, len) < 0)
-        rc = tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
-                     "session: not a session this library can resume (client sockets only)");
+    else if (!session || !len || s->role != TLSPLUG_ROLE_CLIENT)
+        rc = TLSPLUG_E_INVAL;
+    else {
+        /* Our blobs carry the verification outcome first (see
+         * session_blob); a bare GnuTLS session blob is accepted too. */
+        size_t head = 0;
+        if (len > sizeof BLOB_MAGIC + 1 && memcmp(session, BLOB_MAGIC, sizeof BLOB_MAGIC) == 0) {
+            size_t clen = session[sizeof BLOB_MAGIC + 1];
+            head = sizeof BLOB_MAGIC + 2 + clen;
+            if (head >= len || clen >= sizeof s->resumed_code)
+                head = 0, rc = TLSPLUG_E_INVAL;
+            else {
+                s->resumed_authorized = session[sizeof BLOB_MAGIC];
+                memcpy(s->resumed_code, session + sizeof BLOB_MAGIC + 2, clen);
+                s->resumed_code[clen] = 0;
+                s->has_resumed_verdict = 1;
+            }
+        }
+        if (rc == TLSPLUG_OK && gnutls_session_set_data(s->session, session + head, len - head) < 0)
+            rc = TLSPLUG_E_INVAL;
+    }
+    if (rc == TLSPLUG_E_INVAL)
+        tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
+                "session: not a session this library can resume (client sockets only)");
     return tp_socket_leave(s, rc);
 }
 
-/* A resumable session blob, or -1 (in TLS 1.3 there is none until the
- * server's first ticket: GnuTLS would hand out a useless placeholder). */
+/* A resumable session blob (gnutls_free it), or -1 (in TLS 1.3 there is
+ * none until the server's first ticket: GnuTLS would hand out a useless
+ * placeholder). As OpenSSL keeps the verify result in its sessions, and
+ * Node trusts it on resumption, the blob starts with this side's verdict:
+ * BLOB_MAGIC, authorized (1 byte), the code's length (1 byte), the code,
+ * then GnuTLS's session data. */
 static int session_data(struct tlsplug_socket *s, gnutls_datum_t *out)
 {
     if (!s->secure)
@@ -32,7 +59,23 @@ static int session_data(struct tlsplug_socket *s, gnutls_datum_t *out)
     if (gnutls_protocol_get_version(s->session) == GNUTLS_TLS1_3 &&
         !(gnutls_session_get_flags(s->session) & GNUTLS_SFLAGS_SESSION_TICKET))
         return -1;
-    return gnutls_session_get_data2(s->session, out) < 0 ? -1 : 0;
+    gnutls_datum_t raw;
+    if (gnutls_session_get_data2(s->session, &raw) < 0)
+        return -1;
+    size_t clen = strlen(s->auth_code), head = sizeof BLOB_MAGIC + 2 + clen;
+    out->data = gnutls_malloc(head + raw.size);
+    if (!out->data) {
+        gnutls_free(raw.data);
+        return -1;
+    }
+    memcpy(out->data, BLOB_MAGIC, sizeof BLOB_MAGIC);
+    out->data[sizeof BLOB_MAGIC] = (uint8_t)s->authorized;
+    out->data[sizeof BLOB_MAGIC + 1] = (uint8_t)clen;
+    memcpy(out->data + sizeof BLOB_MAGIC + 2, s->auth_code, clen);
+    memcpy(out->data + head, raw.data, raw.size);
+    out->size = (unsigned)(head + raw.size);
+    gnutls_free(raw.data);
+    return 0;
 }
 
 TLSPLUG_API int tlsplug_socket_get_session(tlsplug_socket *h, uint8_t *buf, size_t cap, size_t *len)
@@ -106,7 +149,7 @@ void tp_session_ticket_done(struct tlsplug_socket *s)
 {
     gnutls_datum_t d;
     if (!s->secure || gnutls_protocol_get_version(s->session) != GNUTLS_TLS1_3 ||
-        gnutls_session_get_data2(s->session, &d) < 0)
+        session_data(s, &d) != 0)
         return;
     tp_emit(s, TLSPLUG_EV_SESSION, d.data, d.size);
     gnutls_free(d.data);

@@ -99,6 +99,10 @@ struct tlsplug_socket {
     uint8_t *ticket;
     size_t ticket_len;
     int session_emitted;
+    /* Client: the verdict carried by the session being resumed. */
+    int has_resumed_verdict;
+    int resumed_authorized;
+    char resumed_code[64];
 
     /* Ciphertext counted in and out (Node's bytesRead / bytesWritten). */
     size_t bytes_fed, bytes_pulled;

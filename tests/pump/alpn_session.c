@@ -150,6 +150,50 @@ static void sessions(const char *version)
     tlsplug_context_free(sctx);
 }
 
+static void resumed_verdict(void)
+{
+    t_case("sessions: the verification verdict travels with the session, as in Node");
+    /* A client that trusts nothing here: unauthorized, allowed by
+     * rejectUnauthorized false. */
+    tlsplug_context *cctx = pt_context((pt_creds){0}), *sctx = pt_context(PT_SERVER);
+    session_log first = {0};
+    pt_pair p;
+    pt_pair_init(&p, cctx, sctx, 1, t_seed());
+    CHECK_OK(tlsplug_socket_set_reject_unauthorized(p.c.sock, 0));
+    CHECK_OK(tlsplug_socket_on(p.c.sock, TLSPLUG_EV_SESSION, on_session, (uintptr_t)&first));
+    pt_handshake(&p);
+    exchange(&p);
+    const char *code = pt_get(p.c.sock, tlsplug_socket_authorization_error);
+    CHECK(code != NULL);
+    char want[64];
+    snprintf(want, sizeof want, "%s", code);
+    CHECK(first.events > 0);
+    pt_pair_free(&p);
+
+    /* Resumed: no chain walk, the same verdict. */
+    pt_pair_init(&p, cctx, sctx, 1, t_seed() + 3);
+    CHECK_OK(tlsplug_socket_set_reject_unauthorized(p.c.sock, 0));
+    CHECK_OK(tlsplug_socket_set_session(p.c.sock, first.blob, first.len));
+    pt_handshake(&p);
+    int reused = -1, authorized = -1;
+    CHECK_OK(tlsplug_socket_is_session_reused(p.c.sock, &reused));
+    CHECK_OK(tlsplug_socket_authorized(p.c.sock, &authorized));
+    CHECK(reused == 1 && authorized == 0);
+    CHECK_STR(pt_get(p.c.sock, tlsplug_socket_authorization_error), want);
+    pt_pair_free(&p);
+
+    /* A client that rejects refuses the resumed session with that code. */
+    pt_pair_init(&p, cctx, sctx, 1, t_seed() + 4);
+    CHECK_OK(tlsplug_socket_set_session(p.c.sock, first.blob, first.len));
+    pt_pair_start(&p);
+    pt_run(&p);
+    CHECK_STR(p.c.error_code, want);
+    CHECK(p.c.counts[TLSPLUG_EV_SECURE_CONNECT] == 0);
+    pt_pair_free(&p);
+    tlsplug_context_free(cctx);
+    tlsplug_context_free(sctx);
+}
+
 /* ---------------------------------------------------------------- keylog */
 
 typedef struct keylog {
@@ -275,6 +319,7 @@ int main(void)
         max_send_fragment(versions[i]);
     }
     alpn_misuse();
+    resumed_verdict();
     npn();
     return t_done();
 }
