@@ -17,6 +17,7 @@
 
 #include "suites.h"
 #include "suites_table.h"
+#include "mem_pipe.h"
 
 #define NSUITES (sizeof tp_suites / sizeof tp_suites[0])
 
@@ -189,43 +190,6 @@ static void test_openssl_accepts_names(void)
 
 /* ---- the suite of a real session ----------------------------------------- */
 
-/* An in-memory transport: what one side pushes, the other pulls. */
-typedef struct pipe_buf {
-    unsigned char data[65536];
-    size_t len;
-} pipe_buf;
-
-typedef struct end {
-    gnutls_session_t s;
-    pipe_buf *in, *out;
-} end;
-
-static ssize_t mem_push(gnutls_transport_ptr_t p, const void *data, size_t len)
-{
-    end *e = p;
-    if (len > sizeof e->out->data - e->out->len) {
-        gnutls_transport_set_errno(e->s, ENOBUFS);
-        return -1;
-    }
-    memcpy(e->out->data + e->out->len, data, len);
-    e->out->len += len;
-    return (ssize_t)len;
-}
-
-static ssize_t mem_pull(gnutls_transport_ptr_t p, void *data, size_t len)
-{
-    end *e = p;
-    if (e->in->len == 0) {
-        gnutls_transport_set_errno(e->s, EAGAIN);
-        return -1;
-    }
-    size_t n = len < e->in->len ? len : e->in->len;
-    memcpy(data, e->in->data, n);
-    memmove(e->in->data, e->in->data + n, e->in->len - n);
-    e->in->len -= n;
-    return (ssize_t)n;
-}
-
 static gnutls_certificate_credentials_t server_cred, client_cred;
 static gnutls_x509_privkey_t key;
 static gnutls_x509_crt_t crt;
@@ -267,16 +231,12 @@ static void free_credentials(void)
 
 static void open_end(end *e, unsigned flags, const char *prio, pipe_buf *in, pipe_buf *out)
 {
-    e->in = in;
-    e->out = out;
     CHECK(gnutls_init(&e->s, flags | GNUTLS_NONBLOCK) == 0, "gnutls_init");
     CHECK(gnutls_priority_set_direct(e->s, prio, NULL) == 0, "priority %s", prio);
     CHECK(gnutls_credentials_set(e->s, GNUTLS_CRD_CERTIFICATE,
                                  (flags & GNUTLS_SERVER) ? server_cred : client_cred) == 0,
           "credentials");
-    gnutls_transport_set_ptr(e->s, e);
-    gnutls_transport_set_push_function(e->s, mem_push);
-    gnutls_transport_set_pull_function(e->s, mem_pull);
+    mem_pipe_attach(e, in, out);
 }
 
 /* Handshake with a priority that allows exactly one suite, and check both

@@ -23,6 +23,7 @@
 #include "oracle.h"
 #include "suites.h"
 #include "suites_table.h"
+#include "mem_pipe.h"
 
 #define NSUITES (sizeof tp_suites / sizeof tp_suites[0])
 #define COMMON ":+SIGN-ALL:+GROUP-ALL:+COMP-NULL:+CTYPE-X509"
@@ -134,42 +135,6 @@ static int suite_kills_tls13(const uint8_t id[2])
 }
 
 /* ---- handshakes ----------------------------------------------------------- */
-
-typedef struct pipe_buf {
-    unsigned char data[65536];
-    size_t len;
-} pipe_buf;
-
-typedef struct end {
-    gnutls_session_t s;
-    pipe_buf *in, *out;
-} end;
-
-static ssize_t mem_push(gnutls_transport_ptr_t p, const void *data, size_t len)
-{
-    end *e = p;
-    if (len > sizeof e->out->data - e->out->len) {
-        gnutls_transport_set_errno(e->s, ENOBUFS);
-        return -1;
-    }
-    memcpy(e->out->data + e->out->len, data, len);
-    e->out->len += len;
-    return (ssize_t)len;
-}
-
-static ssize_t mem_pull(gnutls_transport_ptr_t p, void *data, size_t len)
-{
-    end *e = p;
-    if (e->in->len == 0) {
-        gnutls_transport_set_errno(e->s, EAGAIN);
-        return -1;
-    }
-    size_t n = len < e->in->len ? len : e->in->len;
-    memcpy(data, e->in->data, n);
-    memmove(e->in->data, e->in->data + n, e->in->len - n);
-    e->in->len -= n;
-    return (ssize_t)n;
-}
 
 static gnutls_certificate_credentials_t server_cert, client_cert;
 static gnutls_psk_server_credentials_t server_psk;
@@ -297,16 +262,12 @@ static void make_client_priority(void)
 static void open_end(end *e, unsigned flags, const char *prio, pipe_buf *in, pipe_buf *out)
 {
     int server = (flags & GNUTLS_SERVER) != 0;
-    e->in = in;
-    e->out = out;
     CHECK(gnutls_init(&e->s, flags | GNUTLS_NONBLOCK) == 0, "gnutls_init");
     CHECK(gnutls_priority_set_direct(e->s, prio, NULL) == 0, "priority %s", prio);
     gnutls_credentials_set(e->s, GNUTLS_CRD_CERTIFICATE, server ? server_cert : client_cert);
     gnutls_credentials_set(e->s, GNUTLS_CRD_PSK, server ? (void *)server_psk : (void *)client_psk);
     gnutls_credentials_set(e->s, GNUTLS_CRD_ANON, server ? (void *)server_anon : (void *)client_anon);
-    gnutls_transport_set_ptr(e->s, e);
-    gnutls_transport_set_push_function(e->s, mem_push);
-    gnutls_transport_set_pull_function(e->s, mem_pull);
+    mem_pipe_attach(e, in, out);
 }
 
 /* A handshake: the server pinned by tp_suite_priority(), the client
