@@ -53,6 +53,18 @@ typedef struct tlsplug_socket tlsplug_socket;
 typedef struct tlsplug_server tlsplug_server;
 
 /**
+ * The optional IO layer: a libuv event loop that drives sockets and servers
+ * on real file descriptors (Node's tls.connect and server.listen), plus
+ * Node's timers. Callbacks fire only inside the run calls (and the calls
+ * that already fire them). It embeds in a host's own loop through its
+ * backend fd and next timeout. One loop per thread; used by one thread at a
+ * time.
+ *
+ * Node: the event loop (net).
+ */
+typedef struct tlsplug_loop tlsplug_loop;
+
+/**
  * What every function answers: TLSPLUG_OK (0) or a negative code. Detail
  * (message, Node's code, the GnuTLS error, the alert) is kept on the handle
  * and read with tlsplug_error_get() and tlsplug_error_detail().
@@ -86,6 +98,8 @@ enum tlsplug_status {
     TLSPLUG_E_CREDENTIALS = -12,
     /** An unexpected failure inside GnuTLS or the library; the message says which. */
     TLSPLUG_E_INTERNAL = -13,
+    /** A network failure on a loop (connection refused, reset, name not found, address in use); Node's code (ECONNREFUSED, ECONNRESET, ENOTFOUND, EADDRINUSE, ...) is on the handle. */
+    TLSPLUG_E_NET = -14,
 };
 
 /**
@@ -138,6 +152,22 @@ enum tlsplug_event {
     TLSPLUG_EV_OCSP_REQUEST = 16,
     /** Client with requestOCSP: the server stapled this OCSP response (the payload, DER), before secureConnect. Node: 'OCSPResponse'. */
     TLSPLUG_EV_OCSP_RESPONSE = 17,
+    /** A socket on a loop: the transport (TCP or Unix socket) connected; the TLS handshake starts now. No payload. Node: 'connect'. */
+    TLSPLUG_EV_CONNECT = 18,
+    /** The write buffer, which had reached the high-water mark (TLSPLUG_STATE_NEED_DRAIN), is empty again: write more. No payload. Node: 'drain'. */
+    TLSPLUG_EV_DRAIN = 19,
+    /** A socket on a loop was idle for the time given to tlsplug_socket_set_timeout(). Only a notice: the socket stays open, as in Node. No payload. Node: 'timeout'. */
+    TLSPLUG_EV_TIMEOUT = 20,
+    /** A socket on a loop resolved its host name; the payload is the address chosen (text, e.g. "127.0.0.1" or "::1"). Node: 'lookup'. */
+    TLSPLUG_EV_LOOKUP = 21,
+    /** A socket with tlsplug_socket_set_lookup(): resolve this host name (the payload). The connection waits until tlsplug_socket_lookup_done(), from inside the callback or later. Node: 'the `lookup` option: lookup(hostname, options, callback)'. */
+    TLSPLUG_EV_LOOKUP_REQUEST = 22,
+    /** A server on a loop is bound and accepting (tlsplug_server_address() tells where). No payload. Node: 'listening'. */
+    TLSPLUG_EV_LISTENING = 23,
+    /** A server on a loop accepted a transport; `subject` is its socket, before the TLS handshake. The loop owns accepted sockets: each is freed after its `close` event returns. Node: 'connection'. */
+    TLSPLUG_EV_CONNECTION = 24,
+    /** A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the payload the timer's id as 8 bytes in host byte order. Node: 'setTimeout / setInterval'. */
+    TLSPLUG_EV_TIMER = 25,
 };
 
 /**
@@ -166,6 +196,8 @@ enum tlsplug_state {
     TLSPLUG_STATE_CLOSED = 512,
     /** A fatal error happened; tlsplug_error_get() tells which. */
     TLSPLUG_STATE_ERROR = 1024,
+    /** The write buffer reached the high-water mark: Node's write() would have answered false. TLSPLUG_EV_DRAIN follows once it is empty; writes are still accepted meanwhile. */
+    TLSPLUG_STATE_NEED_DRAIN = 2048,
 };
 
 /**
@@ -230,6 +262,16 @@ enum tlsplug_cert_field {
     TLSPLUG_CERT_FINGERPRINT512 = 9,
     /** `raw`: the DER bytes (not NUL-terminated). */
     TLSPLUG_CERT_RAW = 10,
+};
+
+/**
+ * Which end of a socket's transport tlsplug_socket_address() describes.
+ */
+enum tlsplug_address_side {
+    /** This end: Node's localAddress, localPort (and address()). */
+    TLSPLUG_ADDRESS_LOCAL = 1,
+    /** The peer: Node's remoteAddress, remotePort, remoteFamily. */
+    TLSPLUG_ADDRESS_REMOTE = 2,
 };
 
 /**
@@ -1535,6 +1577,356 @@ TLSPLUG_API int tlsplug_socket_set_request_ocsp(tlsplug_socket *sock, int reques
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
  */
 TLSPLUG_API int tlsplug_server_set_keylog(tlsplug_server *srv, int enabled);
+
+/* ---- loop ---------------------------------------------------------------- */
+
+/**
+ * A new event loop (libuv) for this thread. Nothing runs until one of the
+ * run calls. The caller owns the loop.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_NOMEM, TLSPLUG_E_INTERNAL.
+ */
+TLSPLUG_API int tlsplug_loop_new(tlsplug_loop **out);
+
+/**
+ * Free a loop. Every server still listening on it stops and every socket
+ * still on it is destroyed, without events; accepted sockets are freed,
+ * sockets the host connected stay the host's to free (closed). Answers
+ * TLSPLUG_E_STATE from inside one of its own callbacks. NULL is a no-op; a
+ * loop freed twice answers TLSPLUG_E_BADHANDLE.
+ *
+ * @param loop May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_loop_free(tlsplug_loop *loop);
+
+/**
+ * Run until nothing is left to do (no server listening, no socket open, no
+ * timer pending) or tlsplug_loop_stop(). Callbacks fire inside. Answers
+ * TLSPLUG_E_STATE when called from inside one of the loop's callbacks.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_loop_run(tlsplug_loop *loop);
+
+/**
+ * Do the work that is ready now, without blocking: what an embedding host
+ * calls when the backend fd is readable or the next timeout has passed.
+ * `alive` is 1 while anything is left to do.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_loop_run_once(tlsplug_loop *loop, int *alive);
+
+/**
+ * Run until nothing is left to do, tlsplug_loop_stop(), or `timeout_ms` has
+ * passed, whichever is first. `alive` is 1 while anything is left to do.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_loop_run_for(tlsplug_loop *loop, size_t timeout_ms, int *alive);
+
+/**
+ * Make the current (or next) run call return as soon as possible; nothing
+ * is closed.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_loop_stop(tlsplug_loop *loop);
+
+/**
+ * The file descriptor that becomes readable when the loop has IO to
+ * process: an embedding host polls it (with tlsplug_loop_next_timeout())
+ * and calls tlsplug_loop_run_once() when it is readable. The fd stays the
+ * loop's.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_loop_backend_fd(tlsplug_loop *loop, int *fd);
+
+/**
+ * How long an embedding host may wait on the backend fd before calling
+ * tlsplug_loop_run_once(): milliseconds, 0 when work is ready now, -1 when
+ * only IO can wake the loop.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_loop_next_timeout(tlsplug_loop *loop, int *ms);
+
+/**
+ * Whether anything is left to do: 1 while a server listens, a socket is
+ * open or a timer is pending.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_loop_alive(tlsplug_loop *loop, int *alive);
+
+/**
+ * Call `cb` with TLSPLUG_EV_TIMER after `delay_ms`, then every `repeat_ms`
+ * when that is not 0 (Node's setInterval). A pending timer keeps the loop
+ * alive. `id` (never 0) names it for tlsplug_loop_clear_timer(); a one-shot
+ * timer is cleared once it fired.
+ *
+ * Node: setTimeout(fn, ms) / setInterval(fn, ms).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_loop_set_timer(tlsplug_loop *loop, size_t delay_ms, size_t repeat_ms, tlsplug_event_cb cb, uintptr_t userdata, size_t *id);
+
+/**
+ * Cancel a timer. An id that is unknown, already fired (one-shot) or
+ * already cleared is ignored, as in Node.
+ *
+ * Node: clearTimeout(t) / clearInterval(t).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_loop_clear_timer(tlsplug_loop *loop, size_t id);
+
+/**
+ * Connect a client socket (made with tlsplug_socket_new, configured, not
+ * started) over TCP: resolve `host` (NULL: "localhost"; IPv4 and IPv6,
+ * through libuv or through the host with tlsplug_socket_set_lookup()),
+ * connect, then run the handshake. `servername` defaults to `host` when it
+ * is a name. From here on the loop drives the socket: `lookup`, `connect`,
+ * `secureConnect`, `data`, `end`, `close`; a refused connection or a name
+ * that does not resolve ends in `error` with Node's code (ECONNREFUSED,
+ * ENOTFOUND, ...) then `close`. The host still owns the socket and frees it
+ * (which also closes it).
+ *
+ * Node: tls.connect(port, host, options).
+ *
+ * @param host May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET.
+ */
+TLSPLUG_API int tlsplug_loop_connect(tlsplug_loop *loop, tlsplug_socket *sock, const char *host, int port);
+
+/**
+ * As tlsplug_loop_connect(), over the Unix domain socket at `path`. No
+ * servername is implied.
+ *
+ * Node: tls.connect({path}).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET.
+ */
+TLSPLUG_API int tlsplug_loop_connect_path(tlsplug_loop *loop, tlsplug_socket *sock, const char *path);
+
+/**
+ * Drive a socket (client or server role, not started) over `fd`, a
+ * connected TCP or Unix stream socket the host made. The loop takes the fd
+ * and closes it with the socket. A client starts its handshake at once; a
+ * server waits for the ClientHello.
+ *
+ * Node: tls.connect({socket}) / new tls.TLSSocket(socket).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET.
+ */
+TLSPLUG_API int tlsplug_loop_adopt(tlsplug_loop *loop, tlsplug_socket *sock, int fd);
+
+/**
+ * Accept TCP connections for `srv` on `host` (NULL: every address, IPv6 and
+ * IPv4 when the system allows) and `port` (0: an ephemeral port; read it
+ * with tlsplug_server_address()). `backlog` 0 means 511, as in Node. Bind
+ * failures answer TLSPLUG_E_NET with Node's code (EADDRINUSE, EACCES, ...);
+ * success raises TLSPLUG_EV_LISTENING on the server from the loop. Each
+ * connection gets a server-role socket (TLSPLUG_EV_CONNECTION), and the
+ * server's events follow as without a loop; handshakeTimeout runs on a real
+ * timer.
+ *
+ * Node: server.listen(port, host, backlog).
+ *
+ * @param host May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET.
+ */
+TLSPLUG_API int tlsplug_loop_listen(tlsplug_loop *loop, tlsplug_server *srv, const char *host, int port, int backlog);
+
+/**
+ * As tlsplug_loop_listen(), on a Unix domain socket at `path` (which must
+ * not exist).
+ *
+ * Node: server.listen(path, backlog).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET.
+ */
+TLSPLUG_API int tlsplug_loop_listen_path(tlsplug_loop *loop, tlsplug_server *srv, const char *path, int backlog);
+
+/**
+ * Where a listening server is bound: the address as text (or the Unix
+ * socket's path), the port (0 for a path) and the family (4, 6, or 0 for a
+ * path). TLSPLUG_E_STATE when it is not listening.
+ *
+ * Node: server.address().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_server_address(tlsplug_server *srv, char *buf, size_t cap, size_t *len, int *port, int *family);
+
+/**
+ * Stop accepting connections. TLSPLUG_EV_CLOSE fires on the server once the
+ * last of its open connections has closed (at once from the loop when none
+ * is open). TLSPLUG_E_STATE when it is not listening, with Node's
+ * ERR_SERVER_NOT_RUNNING.
+ *
+ * Node: server.close().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_server_close(tlsplug_server *srv);
+
+/**
+ * Refuse (close at once) connections accepted while `max` are open; a
+ * negative value means no limit, the default.
+ *
+ * Node: server.maxConnections.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_server_set_max_connections(tlsplug_server *srv, int max);
+
+/**
+ * How many connections the server has open on its loop.
+ *
+ * Node: server.getConnections() / server.connections.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_server_get_connections(tlsplug_server *srv, size_t *count);
+
+/* ---- stream -------------------------------------------------------------- */
+
+/**
+ * Stop `data` events: decrypted records wait (and a loop stops reading the
+ * transport) until tlsplug_socket_resume(). Nothing is lost.
+ *
+ * Node: socket.pause().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_socket_pause(tlsplug_socket *sock);
+
+/**
+ * Restart `data` events after tlsplug_socket_pause(); what waited is
+ * delivered from inside this call (or, on a loop, from the loop).
+ *
+ * Node: socket.resume().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_TLS, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_socket_resume(tlsplug_socket *sock);
+
+/**
+ * The buffered amount at which TLSPLUG_STATE_NEED_DRAIN is set: 16384 bytes
+ * by default, as in Node. 0 answers TLSPLUG_E_INVAL.
+ *
+ * Node: writableHighWaterMark.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_socket_set_high_water_mark(tlsplug_socket *sock, size_t bytes);
+
+/**
+ * What was written and not yet handed to the transport: cleartext waiting
+ * for the handshake plus ciphertext waiting to be pulled (or, on a loop, to
+ * be written to the fd).
+ *
+ * Node: socket.bufferSize / writableLength.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_socket_buffer_size(tlsplug_socket *sock, size_t *bytes);
+
+/**
+ * Raise TLSPLUG_EV_TIMEOUT after `ms` without activity (0 turns it off), as
+ * Node; the socket stays open. Only for a socket on a loop (after
+ * tlsplug_loop_connect/_adopt, or accepted by a listening server): a host
+ * that drives the pump itself keeps its own timers, and gets
+ * TLSPLUG_E_STATE.
+ *
+ * Node: socket.setTimeout(timeout).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_socket_set_timeout(tlsplug_socket *sock, size_t ms);
+
+/**
+ * Turn Nagle's algorithm off (1) or on (0) for a TCP socket on a loop;
+ * applied when it connects if called before. TLSPLUG_E_STATE when the
+ * socket is not on a loop.
+ *
+ * Node: socket.setNoDelay(noDelay).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE, TLSPLUG_E_NET.
+ */
+TLSPLUG_API int tlsplug_socket_set_no_delay(tlsplug_socket *sock, int no_delay);
+
+/**
+ * TCP keep-alive for a socket on a loop, with the first probe after
+ * `initial_delay_ms` of idleness (0: the system's default; whole seconds).
+ * Applied when it connects if called before. TLSPLUG_E_STATE when the
+ * socket is not on a loop.
+ *
+ * Node: socket.setKeepAlive(enable, initialDelay).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE, TLSPLUG_E_NET.
+ */
+TLSPLUG_API int tlsplug_socket_set_keep_alive(tlsplug_socket *sock, int enable, size_t initial_delay_ms);
+
+/**
+ * One end of a loop socket's transport: the address as text, the port and
+ * the family (4 or 6; 0 with the path, or "", for a Unix socket).
+ * TLSPLUG_E_UNAVAILABLE before it connected or when it is not on a loop
+ * (Node's undefined).
+ *
+ * Node: address(), remoteAddress, remotePort, remoteFamily, localAddress,
+ * localPort.
+ *
+ * @param side TLSPLUG_ADDRESS_LOCAL or TLSPLUG_ADDRESS_REMOTE.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
+ */
+TLSPLUG_API int tlsplug_socket_address(tlsplug_socket *sock, int side, char *buf, size_t cap, size_t *len, int *port, int *family);
+
+/**
+ * Resolve host names through the host instead of libuv: the socket raises
+ * TLSPLUG_EV_LOOKUP_REQUEST with the name, and waits for
+ * tlsplug_socket_lookup_done(). Before tlsplug_loop_connect() only.
+ *
+ * Node: the `lookup` option of tls.connect.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_socket_set_lookup(tlsplug_socket *sock, int enabled);
+
+/**
+ * Answer TLSPLUG_EV_LOOKUP_REQUEST: connect to `address` (numeric IPv4 or
+ * IPv6), or, with `address` NULL, fail the connection with `code` (NULL:
+ * ENOTFOUND). An address that is not numeric fails it with
+ * ERR_INVALID_IP_ADDRESS. Answering when no lookup is pending answers
+ * TLSPLUG_E_STATE.
+ *
+ * Node: lookup's callback(err, address, family).
+ *
+ * @param address May be NULL.
+ *
+ * @param code May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
+ * TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_socket_lookup_done(tlsplug_socket *sock, const char *address, const char *code);
 
 #ifdef __cplusplus
 }

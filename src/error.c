@@ -61,14 +61,20 @@ void tp_error_set_code(tp_error *e, const char *code)
     snprintf(e->code, sizeof e->code, "%s", code ? code : "");
 }
 
-int tp_fail(tp_error *e, int status, const char *code, const char *fmt, ...)
+int tp_vfail(tp_error *e, int status, const char *code, const char *fmt, va_list ap)
 {
     tp_error_clear(e);
     e->status = status;
     tp_error_set_code(e, code);
+    vset_message(e, fmt, ap);
+    return status;
+}
+
+int tp_fail(tp_error *e, int status, const char *code, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vset_message(e, fmt, ap);
+    tp_vfail(e, status, code, fmt, ap);
     va_end(ap);
     return status;
 }

@@ -7,6 +7,7 @@
 #ifndef TLSPLUG_ERROR_H
 #define TLSPLUG_ERROR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "tlsplug.h"
@@ -39,6 +40,8 @@ void tp_error_set_message(tp_error *e, const char *fmt, ...) __attribute__((form
  * `return tp_fail(&obj->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE", "...")`. */
 int tp_fail(tp_error *e, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+int tp_vfail(tp_error *e, int status, const char *code, const char *fmt, va_list ap);
 
 /* Record a GnuTLS failure: Node's code and message derived from `gnutls_err`
  * and, for a received fatal alert, the alert. `what` prefixes the message. */

@@ -409,7 +409,7 @@ static int drain(struct tlsplug_socket *s)
     /* Bounded by the input; `retries` guards against a loop that consumes
      * nothing, which GnuTLS should never produce. */
     for (int retries = 0; retries < MAX_SPINS;) {
-        if (s->closed || s->freed || s->peer_ended || !s->on[TLSPLUG_EV_DATA].cb)
+        if (s->closed || s->freed || s->peer_ended || s->paused || !s->on[TLSPLUG_EV_DATA].cb)
             return TLSPLUG_OK;
         size_t got = 0;
         int rc = tp_pump_recv(s, buf, sizeof buf, &got);

@@ -69,12 +69,17 @@ TLSPLUG_API int tlsplug_socket_feed(tlsplug_socket *h, const uint8_t *data, size
     if (tp_buf_append(&s->in, data, len) != 0)
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY",
                                           "feed: out of memory"));
-    s->bytes_fed += len;
+    return tp_socket_leave(s, tp_pump_input(s, len));
+}
+
+int tp_pump_input(struct tlsplug_socket *s, size_t n)
+{
+    s->bytes_fed += n;
     s->read_blocked = 0;
-    rc = tp_pump(s);
-    if (!s->freed && s->on[TLSPLUG_EV_DATA].cb)
+    int rc = tp_pump(s);
+    if (!s->freed && s->on[TLSPLUG_EV_DATA].cb && !s->paused)
         tp_buf_release_if_empty(&s->in);
-    return tp_socket_leave(s, rc);
+    return rc;
 }
 
 TLSPLUG_API int tlsplug_socket_feed_eof(tlsplug_socket *h)
@@ -114,6 +119,7 @@ TLSPLUG_API int tlsplug_socket_pull(tlsplug_socket *h, uint8_t *buf, size_t cap,
     *len = tp_buf_take(&s->out, buf, cap);
     s->bytes_pulled += *len;
     tp_buf_release_if_empty(&s->out);
+    tp_socket_maybe_drain(s);
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
@@ -143,6 +149,7 @@ TLSPLUG_API int tlsplug_socket_consume_output(tlsplug_socket *h, size_t n)
     tp_buf_consume(&s->out, n);
     s->bytes_pulled += n;
     tp_buf_release_if_empty(&s->out);
+    tp_socket_maybe_drain(s);
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
@@ -176,9 +183,13 @@ TLSPLUG_API int tlsplug_socket_write(tlsplug_socket *h, const uint8_t *data, siz
     if (!s->secure || s->renegotiating || s->awaiting_identity) {
         if (tp_buf_append(&s->pending, data, len) != 0)
             rc = tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "write: out of memory");
-        return tp_socket_leave(s, rc);
+    } else {
+        rc = tp_pump_send(s, data, len);
     }
-    return tp_socket_leave(s, tp_pump_send(s, data, len));
+    /* Node's write() answers false from here on, until `drain`. */
+    if (rc == TLSPLUG_OK && tp_socket_buffered(s) >= s->hwm)
+        s->need_drain = 1;
+    return tp_socket_leave(s, rc);
 }
 
 TLSPLUG_API int tlsplug_socket_read(tlsplug_socket *h, uint8_t *buf, size_t cap, size_t *len)
@@ -291,6 +302,8 @@ TLSPLUG_API int tlsplug_socket_state(tlsplug_socket *h, unsigned *flags)
         f |= TLSPLUG_STATE_CLOSED;
     if (s->had_error)
         f |= TLSPLUG_STATE_ERROR;
+    if (open && s->need_drain)
+        f |= TLSPLUG_STATE_NEED_DRAIN;
     *flags = f;
     return tp_socket_leave(s, TLSPLUG_OK);
 }

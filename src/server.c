@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "handle.h"
+#include "loop.h"
 
 static struct tlsplug_server *get(const void *h)
 {
@@ -34,6 +35,7 @@ TLSPLUG_API int tlsplug_server_new(tlsplug_context *ctx_h, tlsplug_server **out)
     srv->ctx = ctx;
     srv->reject_unauthorized = 1;
     srv->handshake_timeout_ms = 120000; /* Node's default */
+    srv->max_connections = -1;
     srv->session_timeout = 300;          /* Node's default */
     memcpy(srv->ticket_keys, ctx->ticket_keys, sizeof srv->ticket_keys);
     srv->handle = tp_handle_new(TP_TAG_SERVER, srv);
@@ -82,6 +84,8 @@ TLSPLUG_API int tlsplug_server_free(tlsplug_server *h)
         return TLSPLUG_E_BADHANDLE;
     srv->freed = 1;
     drop_queue(srv);
+    if (srv->listener)
+        tp_listener_detach(srv->listener); /* stops listening, without events */
     tp_server_release(srv);
     return TLSPLUG_OK;
 }
@@ -266,7 +270,8 @@ TLSPLUG_API int tlsplug_server_on(tlsplug_server *h, int event, tlsplug_event_cb
     if (event != TLSPLUG_EV_SECURE_CONNECTION && event != TLSPLUG_EV_TLS_CLIENT_ERROR &&
         event != TLSPLUG_EV_SNI_CALLBACK && event != TLSPLUG_EV_NEW_SESSION &&
         event != TLSPLUG_EV_RESUME_SESSION && event != TLSPLUG_EV_OCSP_REQUEST &&
-        event != TLSPLUG_EV_KEYLOG)
+        event != TLSPLUG_EV_KEYLOG && event != TLSPLUG_EV_LISTENING &&
+        event != TLSPLUG_EV_CONNECTION && event != TLSPLUG_EV_CLOSE && event != TLSPLUG_EV_ERROR)
         return tp_fail(&srv->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
                        "server_on: %d is not a server event", event);
     srv->on[event].cb = cb;
@@ -318,8 +323,8 @@ void tp_server_emit(struct tlsplug_server *srv, int event, struct tlsplug_socket
     if (srv->freed)
         return;
     if (srv->on[event].cb) {
-        srv->on[event].cb(srv->on[event].userdata, (void *)srv->handle, event, (void *)s->handle,
-                          data, len);
+        srv->on[event].cb(srv->on[event].userdata, (void *)srv->handle, event,
+                          s ? (void *)s->handle : NULL, data, len);
         return;
     }
     if (!srv->queue_on)
@@ -327,7 +332,7 @@ void tp_server_emit(struct tlsplug_server *srv, int event, struct tlsplug_socket
     tp_server_event *e = malloc(sizeof *e + len);
     if (!e)
         return;
-    *e = (tp_server_event){NULL, event, s->handle, len};
+    *e = (tp_server_event){NULL, event, s ? s->handle : 0, len};
     if (len)
         memcpy(e->data, data, len);
     if (srv->qtail)

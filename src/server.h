@@ -43,15 +43,26 @@ struct tlsplug_server {
     struct {
         tlsplug_event_cb cb;
         uintptr_t userdata;
-    } on[18];
+    } on[TP_EV_COUNT];
     int queue_on;
     tp_server_event *qhead, *qtail;
+
+    /* On a loop (loop_server.c). */
+    struct tp_listener *listener; /* while listening (and closing), else NULL */
+    size_t connections;           /* open connections the loop accepted */
+    int max_connections;          /* negative: no limit */
 };
+
+static inline void tp_server_acquire(struct tlsplug_server *srv)
+{
+    atomic_fetch_add_explicit(&srv->refs, 1, memory_order_relaxed);
+}
 
 /* Drop a reference (a socket's, when it is destroyed). */
 void tp_server_release(struct tlsplug_server *srv);
 
-/* Deliver a server event about socket `s` to its callback or queue. */
+/* Deliver a server event about socket `s` (NULL for the server's own
+ * events: listening, close, error) to its callback or queue. */
 void tp_server_emit(struct tlsplug_server *srv, int event, struct tlsplug_socket *s,
                     const void *data, size_t len);
 

@@ -7,6 +7,7 @@
 
 #include "defaults.h"
 #include "handle.h"
+#include "loop.h"
 #include "server.h"
 
 struct tlsplug_socket *tp_socket_enter(const void *h)
@@ -19,6 +20,8 @@ struct tlsplug_socket *tp_socket_enter(const void *h)
 
 static void socket_destroy(struct tlsplug_socket *s)
 {
+    if (s->conn)
+        tp_conn_detach(s->conn); /* closes the transport; the loop forgets s */
     while (s->qhead) {
         tp_event *e = s->qhead;
         s->qhead = e->next;
@@ -46,8 +49,12 @@ static void socket_destroy(struct tlsplug_socket *s)
 
 int tp_socket_leave(struct tlsplug_socket *s, int rc)
 {
-    if (--s->depth == 0 && s->freed)
-        socket_destroy(s);
+    if (--s->depth == 0) {
+        if (s->freed)
+            socket_destroy(s);
+        else if (s->conn)
+            tp_conn_kick(s->conn); /* on a loop: send what the call produced */
+    }
     return rc;
 }
 
@@ -94,6 +101,7 @@ int tp_socket_create(struct tlsplug_context *ctx, int role, struct tlsplug_socke
     s->role = role;
     s->reject_unauthorized = 1;
     s->min_dh_size = 1024; /* Node's default minDHSize */
+    s->hwm = 16384;        /* Node's default writableHighWaterMark */
     tp_defaults d;
     if (tp_defaults_get(&d) == 0) {
         s->reneg_limit = d.reneg_limit;
@@ -357,8 +365,25 @@ void tp_socket_close(struct tlsplug_socket *s)
         return;
     s->closed = 1;
     tp_buf_free(&s->pending);
+    /* On a loop, Node's `close` means the transport is closed too: the
+     * connection emits it once its fd is (tp_conn_kick closes it). */
+    if (!s->conn)
+        tp_socket_emit_close(s);
+}
+
+void tp_socket_emit_close(struct tlsplug_socket *s)
+{
     uint8_t had_error = (uint8_t)s->had_error;
     tp_emit(s, TLSPLUG_EV_CLOSE, &had_error, 1);
+}
+
+int tp_socket_net_fail(struct tlsplug_socket *s, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tp_vfail(&s->err, TLSPLUG_E_NET, code, fmt, ap);
+    va_end(ap);
+    return tp_socket_fatal(s, TLSPLUG_E_NET);
 }
 
 int tp_socket_fatal(struct tlsplug_socket *s, int status)

@@ -11,7 +11,7 @@
 #include "hello.h"
 #include "tlsplug.h"
 
-#define TP_EV_COUNT 18 /* one past the highest TLSPLUG_EV_* a socket may hear */
+#define TP_EV_COUNT 26 /* one past the highest TLSPLUG_EV_* */
 
 typedef struct tp_event {
     struct tp_event *next;
@@ -107,6 +107,15 @@ struct tlsplug_socket {
     /* Ciphertext counted in and out (Node's bytesRead / bytesWritten). */
     size_t bytes_fed, bytes_pulled;
 
+    /* Stream behaviour (stream.c). */
+    int paused;        /* pause(): `data` waits until resume() */
+    int need_drain;    /* the buffered amount reached hwm: DRAIN once empty */
+    size_t hwm;        /* Node's writableHighWaterMark */
+    int host_lookup;   /* the `lookup` option: the host resolves names */
+    /* The loop connection driving this socket (loop_conn.c), or NULL when
+     * the host drives the pump itself. */
+    struct tp_conn *conn;
+
     /* Events. */
     struct {
         tlsplug_event_cb cb;
@@ -139,8 +148,22 @@ int tp_socket_leave(struct tlsplug_socket *s, int rc);
  * the socket. */
 void tp_emit(struct tlsplug_socket *s, int event, const void *data, size_t len);
 
-/* Mark the session over and emit CLOSE once. */
+/* Mark the session over and emit CLOSE once (on a loop, once the
+ * transport is closed too: tp_socket_emit_close). */
 void tp_socket_close(struct tlsplug_socket *s);
+void tp_socket_emit_close(struct tlsplug_socket *s);
+
+/* What was written and is not yet sent: cleartext held for the handshake
+ * plus ciphertext not yet pulled (and, on a loop, not yet written). */
+size_t tp_socket_buffered(const struct tlsplug_socket *s);
+/* After output left the socket: DRAIN when the buffer emptied after
+ * reaching the high-water mark (stream.c). */
+void tp_socket_maybe_drain(struct tlsplug_socket *s);
+
+/* A transport failure (ECONNRESET, ECONNREFUSED, ENOTFOUND, ...): record
+ * Node's code and message, emit ERROR and CLOSE; answers TLSPLUG_E_NET. */
+int tp_socket_net_fail(struct tlsplug_socket *s, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Record a fatal failure (the detail is already in s->err): emit ERROR and
  * CLOSE, and answer the sticky status. */
@@ -160,6 +183,8 @@ int tp_socket_sticky(struct tlsplug_socket *s);
 void tp_pump_attach(struct tlsplug_socket *s);
 /* Drive the engine as far as the input allows. */
 int tp_pump(struct tlsplug_socket *s);
+/* n more bytes of ciphertext were appended to s->in: count and pump them. */
+int tp_pump_input(struct tlsplug_socket *s, size_t n);
 /* Encrypt and queue cleartext (the handshake must be complete). */
 int tp_pump_send(struct tlsplug_socket *s, const uint8_t *p, size_t n);
 /* Queue close_notify as soon as the handshake allows (Node's end()). */

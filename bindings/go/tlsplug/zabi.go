@@ -67,6 +67,7 @@ _Static_assert(TLSPLUG_E_UNSUPPORTED == -10, "TLSPLUG_E_UNSUPPORTED");
 _Static_assert(TLSPLUG_E_VERIFY == -11, "TLSPLUG_E_VERIFY");
 _Static_assert(TLSPLUG_E_CREDENTIALS == -12, "TLSPLUG_E_CREDENTIALS");
 _Static_assert(TLSPLUG_E_INTERNAL == -13, "TLSPLUG_E_INTERNAL");
+_Static_assert(TLSPLUG_E_NET == -14, "TLSPLUG_E_NET");
 _Static_assert(TLSPLUG_ROLE_CLIENT == 1, "TLSPLUG_ROLE_CLIENT");
 _Static_assert(TLSPLUG_ROLE_SERVER == 2, "TLSPLUG_ROLE_SERVER");
 _Static_assert(TLSPLUG_EV_SECURE_CONNECT == 1, "TLSPLUG_EV_SECURE_CONNECT");
@@ -86,6 +87,14 @@ _Static_assert(TLSPLUG_EV_NEW_SESSION == 14, "TLSPLUG_EV_NEW_SESSION");
 _Static_assert(TLSPLUG_EV_RESUME_SESSION == 15, "TLSPLUG_EV_RESUME_SESSION");
 _Static_assert(TLSPLUG_EV_OCSP_REQUEST == 16, "TLSPLUG_EV_OCSP_REQUEST");
 _Static_assert(TLSPLUG_EV_OCSP_RESPONSE == 17, "TLSPLUG_EV_OCSP_RESPONSE");
+_Static_assert(TLSPLUG_EV_CONNECT == 18, "TLSPLUG_EV_CONNECT");
+_Static_assert(TLSPLUG_EV_DRAIN == 19, "TLSPLUG_EV_DRAIN");
+_Static_assert(TLSPLUG_EV_TIMEOUT == 20, "TLSPLUG_EV_TIMEOUT");
+_Static_assert(TLSPLUG_EV_LOOKUP == 21, "TLSPLUG_EV_LOOKUP");
+_Static_assert(TLSPLUG_EV_LOOKUP_REQUEST == 22, "TLSPLUG_EV_LOOKUP_REQUEST");
+_Static_assert(TLSPLUG_EV_LISTENING == 23, "TLSPLUG_EV_LISTENING");
+_Static_assert(TLSPLUG_EV_CONNECTION == 24, "TLSPLUG_EV_CONNECTION");
+_Static_assert(TLSPLUG_EV_TIMER == 25, "TLSPLUG_EV_TIMER");
 _Static_assert(TLSPLUG_STATE_HANDSHAKING == 1, "TLSPLUG_STATE_HANDSHAKING");
 _Static_assert(TLSPLUG_STATE_SECURE == 2, "TLSPLUG_STATE_SECURE");
 _Static_assert(TLSPLUG_STATE_WANT_INPUT == 4, "TLSPLUG_STATE_WANT_INPUT");
@@ -97,6 +106,7 @@ _Static_assert(TLSPLUG_STATE_PEER_ENDED == 128, "TLSPLUG_STATE_PEER_ENDED");
 _Static_assert(TLSPLUG_STATE_ENDED == 256, "TLSPLUG_STATE_ENDED");
 _Static_assert(TLSPLUG_STATE_CLOSED == 512, "TLSPLUG_STATE_CLOSED");
 _Static_assert(TLSPLUG_STATE_ERROR == 1024, "TLSPLUG_STATE_ERROR");
+_Static_assert(TLSPLUG_STATE_NEED_DRAIN == 2048, "TLSPLUG_STATE_NEED_DRAIN");
 _Static_assert(TLSPLUG_ERROR_MESSAGE == 1, "TLSPLUG_ERROR_MESSAGE");
 _Static_assert(TLSPLUG_ERROR_CODE == 2, "TLSPLUG_ERROR_CODE");
 _Static_assert(TLSPLUG_ERROR_GNUTLS == 3, "TLSPLUG_ERROR_GNUTLS");
@@ -116,6 +126,8 @@ _Static_assert(TLSPLUG_CERT_FINGERPRINT == 7, "TLSPLUG_CERT_FINGERPRINT");
 _Static_assert(TLSPLUG_CERT_FINGERPRINT256 == 8, "TLSPLUG_CERT_FINGERPRINT256");
 _Static_assert(TLSPLUG_CERT_FINGERPRINT512 == 9, "TLSPLUG_CERT_FINGERPRINT512");
 _Static_assert(TLSPLUG_CERT_RAW == 10, "TLSPLUG_CERT_RAW");
+_Static_assert(TLSPLUG_ADDRESS_LOCAL == 1, "TLSPLUG_ADDRESS_LOCAL");
+_Static_assert(TLSPLUG_ADDRESS_REMOTE == 2, "TLSPLUG_ADDRESS_REMOTE");
 _Static_assert(TLSPLUG_DEFAULT_ECDH_CURVE == 1, "TLSPLUG_DEFAULT_ECDH_CURVE");
 _Static_assert(TLSPLUG_DEFAULT_MIN_VERSION == 2, "TLSPLUG_DEFAULT_MIN_VERSION");
 _Static_assert(TLSPLUG_DEFAULT_MAX_VERSION == 3, "TLSPLUG_DEFAULT_MAX_VERSION");
@@ -723,6 +735,186 @@ static int tpg_server_set_keylog(tlsplug_server * srv, int enabled, tpg_err *e) 
     return st;
 }
 
+static int tpg_loop_new(tlsplug_loop ** out, tpg_err *e) {
+    int st = tlsplug_loop_new(out);
+    if (st < 0) tpg_fill(e, st, NULL);
+    return st;
+}
+
+static int tpg_loop_free(tlsplug_loop * loop, tpg_err *e) {
+    int st = tlsplug_loop_free(loop);
+    if (st < 0) tpg_fill(e, st, NULL);
+    return st;
+}
+
+static int tpg_loop_run(tlsplug_loop * loop, tpg_err *e) {
+    int st = tlsplug_loop_run(loop);
+    if (st < 0) tpg_fill(e, st, (const void *)loop);
+    return st;
+}
+
+static int tpg_loop_run_once(tlsplug_loop * loop, int * alive, tpg_err *e) {
+    int st = tlsplug_loop_run_once(loop, alive);
+    if (st < 0) tpg_fill(e, st, (const void *)loop);
+    return st;
+}
+
+static int tpg_loop_run_for(tlsplug_loop * loop, size_t timeout_ms, int * alive, tpg_err *e) {
+    int st = tlsplug_loop_run_for(loop, timeout_ms, alive);
+    if (st < 0) tpg_fill(e, st, (const void *)loop);
+    return st;
+}
+
+static int tpg_loop_stop(tlsplug_loop * loop, tpg_err *e) {
+    int st = tlsplug_loop_stop(loop);
+    if (st < 0) tpg_fill(e, st, (const void *)loop);
+    return st;
+}
+
+static int tpg_loop_backend_fd(tlsplug_loop * loop, int * fd, tpg_err *e) {
+    int st = tlsplug_loop_backend_fd(loop, fd);
+    if (st < 0) tpg_fill(e, st, (const void *)loop);
+    return st;
+}
+
+static int tpg_loop_next_timeout(tlsplug_loop * loop, int * ms, tpg_err *e) {
+    int st = tlsplug_loop_next_timeout(loop, ms);
+    if (st < 0) tpg_fill(e, st, (const void *)loop);
+    return st;
+}
+
+static int tpg_loop_alive(tlsplug_loop * loop, int * alive, tpg_err *e) {
+    int st = tlsplug_loop_alive(loop, alive);
+    if (st < 0) tpg_fill(e, st, (const void *)loop);
+    return st;
+}
+
+static int tpg_loop_set_timer(tlsplug_loop * loop, size_t delay_ms, size_t repeat_ms, tlsplug_event_cb cb, uintptr_t userdata, size_t * id, tpg_err *e) {
+    int st = tlsplug_loop_set_timer(loop, delay_ms, repeat_ms, cb, userdata, id);
+    if (st < 0) tpg_fill(e, st, (const void *)loop);
+    return st;
+}
+
+static int tpg_loop_clear_timer(tlsplug_loop * loop, size_t id, tpg_err *e) {
+    int st = tlsplug_loop_clear_timer(loop, id);
+    if (st < 0) tpg_fill(e, st, (const void *)loop);
+    return st;
+}
+
+static int tpg_loop_connect(tlsplug_loop * loop, tlsplug_socket * sock, const char * host, int port, tpg_err *e) {
+    int st = tlsplug_loop_connect(loop, sock, host, port);
+    if (st < 0) tpg_fill(e, st, (const void *)loop);
+    return st;
+}
+
+static int tpg_loop_connect_path(tlsplug_loop * loop, tlsplug_socket * sock, const char * path, tpg_err *e) {
+    int st = tlsplug_loop_connect_path(loop, sock, path);
+    if (st < 0) tpg_fill(e, st, (const void *)loop);
+    return st;
+}
+
+static int tpg_loop_adopt(tlsplug_loop * loop, tlsplug_socket * sock, int fd, tpg_err *e) {
+    int st = tlsplug_loop_adopt(loop, sock, fd);
+    if (st < 0) tpg_fill(e, st, (const void *)loop);
+    return st;
+}
+
+static int tpg_loop_listen(tlsplug_loop * loop, tlsplug_server * srv, const char * host, int port, int backlog, tpg_err *e) {
+    int st = tlsplug_loop_listen(loop, srv, host, port, backlog);
+    if (st < 0) tpg_fill(e, st, (const void *)loop);
+    return st;
+}
+
+static int tpg_loop_listen_path(tlsplug_loop * loop, tlsplug_server * srv, const char * path, int backlog, tpg_err *e) {
+    int st = tlsplug_loop_listen_path(loop, srv, path, backlog);
+    if (st < 0) tpg_fill(e, st, (const void *)loop);
+    return st;
+}
+
+static int tpg_server_address(tlsplug_server * srv, char * buf, size_t cap, size_t * len, int * port, int * family, tpg_err *e) {
+    int st = tlsplug_server_address(srv, buf, cap, len, port, family);
+    if (st < 0) tpg_fill(e, st, (const void *)srv);
+    return st;
+}
+
+static int tpg_server_close(tlsplug_server * srv, tpg_err *e) {
+    int st = tlsplug_server_close(srv);
+    if (st < 0) tpg_fill(e, st, (const void *)srv);
+    return st;
+}
+
+static int tpg_server_set_max_connections(tlsplug_server * srv, int max, tpg_err *e) {
+    int st = tlsplug_server_set_max_connections(srv, max);
+    if (st < 0) tpg_fill(e, st, (const void *)srv);
+    return st;
+}
+
+static int tpg_server_get_connections(tlsplug_server * srv, size_t * count, tpg_err *e) {
+    int st = tlsplug_server_get_connections(srv, count);
+    if (st < 0) tpg_fill(e, st, (const void *)srv);
+    return st;
+}
+
+static int tpg_socket_pause(tlsplug_socket * sock, tpg_err *e) {
+    int st = tlsplug_socket_pause(sock);
+    if (st < 0) tpg_fill(e, st, (const void *)sock);
+    return st;
+}
+
+static int tpg_socket_resume(tlsplug_socket * sock, tpg_err *e) {
+    int st = tlsplug_socket_resume(sock);
+    if (st < 0) tpg_fill(e, st, (const void *)sock);
+    return st;
+}
+
+static int tpg_socket_set_high_water_mark(tlsplug_socket * sock, size_t bytes, tpg_err *e) {
+    int st = tlsplug_socket_set_high_water_mark(sock, bytes);
+    if (st < 0) tpg_fill(e, st, (const void *)sock);
+    return st;
+}
+
+static int tpg_socket_buffer_size(tlsplug_socket * sock, size_t * bytes, tpg_err *e) {
+    int st = tlsplug_socket_buffer_size(sock, bytes);
+    if (st < 0) tpg_fill(e, st, (const void *)sock);
+    return st;
+}
+
+static int tpg_socket_set_timeout(tlsplug_socket * sock, size_t ms, tpg_err *e) {
+    int st = tlsplug_socket_set_timeout(sock, ms);
+    if (st < 0) tpg_fill(e, st, (const void *)sock);
+    return st;
+}
+
+static int tpg_socket_set_no_delay(tlsplug_socket * sock, int no_delay, tpg_err *e) {
+    int st = tlsplug_socket_set_no_delay(sock, no_delay);
+    if (st < 0) tpg_fill(e, st, (const void *)sock);
+    return st;
+}
+
+static int tpg_socket_set_keep_alive(tlsplug_socket * sock, int enable, size_t initial_delay_ms, tpg_err *e) {
+    int st = tlsplug_socket_set_keep_alive(sock, enable, initial_delay_ms);
+    if (st < 0) tpg_fill(e, st, (const void *)sock);
+    return st;
+}
+
+static int tpg_socket_address(tlsplug_socket * sock, int side, char * buf, size_t cap, size_t * len, int * port, int * family, tpg_err *e) {
+    int st = tlsplug_socket_address(sock, side, buf, cap, len, port, family);
+    if (st < 0) tpg_fill(e, st, (const void *)sock);
+    return st;
+}
+
+static int tpg_socket_set_lookup(tlsplug_socket * sock, int enabled, tpg_err *e) {
+    int st = tlsplug_socket_set_lookup(sock, enabled);
+    if (st < 0) tpg_fill(e, st, (const void *)sock);
+    return st;
+}
+
+static int tpg_socket_lookup_done(tlsplug_socket * sock, const char * address, const char * code, tpg_err *e) {
+    int st = tlsplug_socket_lookup_done(sock, address, code);
+    if (st < 0) tpg_fill(e, st, (const void *)sock);
+    return st;
+}
+
 */
 import "C"
 
@@ -833,6 +1025,8 @@ const (
 	StatusECredentials Status = -12
 	// An unexpected failure inside GnuTLS or the library; the message says which.
 	StatusEInternal Status = -13
+	// A network failure on a loop (connection refused, reset, name not found, address in use); Node's code (ECONNREFUSED, ECONNRESET, ENOTFOUND, EADDRINUSE, ...) is on the handle.
+	StatusENet Status = -14
 )
 
 // String names the value as the C header does; unknown values (from a newer library) are shown as numbers.
@@ -866,6 +1060,8 @@ func (v Status) String() string {
 		return "TLSPLUG_E_CREDENTIALS"
 	case -13:
 		return "TLSPLUG_E_INTERNAL"
+	case -14:
+		return "TLSPLUG_E_NET"
 	}
 	return "Status(" + itoa(int(v)) + ")"
 }
@@ -929,6 +1125,22 @@ const (
 	EventOcspRequest Event = 16
 	// Client with requestOCSP: the server stapled this OCSP response (the payload, DER), before secureConnect.
 	EventOcspResponse Event = 17
+	// A socket on a loop: the transport (TCP or Unix socket) connected; the TLS handshake starts now. No payload.
+	EventConnect Event = 18
+	// The write buffer, which had reached the high-water mark (TLSPLUG_STATE_NEED_DRAIN), is empty again: write more. No payload.
+	EventDrain Event = 19
+	// A socket on a loop was idle for the time given to tlsplug_socket_set_timeout(). Only a notice: the socket stays open, as in Node. No payload.
+	EventTimeout Event = 20
+	// A socket on a loop resolved its host name; the payload is the address chosen (text, e.g. "127.0.0.1" or "::1").
+	EventLookup Event = 21
+	// A socket with tlsplug_socket_set_lookup(): resolve this host name (the payload). The connection waits until tlsplug_socket_lookup_done(), from inside the callback or later.
+	EventLookupRequest Event = 22
+	// A server on a loop is bound and accepting (tlsplug_server_address() tells where). No payload.
+	EventListening Event = 23
+	// A server on a loop accepted a transport; `subject` is its socket, before the TLS handshake. The loop owns accepted sockets: each is freed after its `close` event returns.
+	EventConnection Event = 24
+	// A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the payload the timer's id as 8 bytes in host byte order.
+	EventTimer Event = 25
 )
 
 // String names the value as the C header does; unknown values (from a newer library) are shown as numbers.
@@ -968,6 +1180,22 @@ func (v Event) String() string {
 		return "TLSPLUG_EV_OCSP_REQUEST"
 	case 17:
 		return "TLSPLUG_EV_OCSP_RESPONSE"
+	case 18:
+		return "TLSPLUG_EV_CONNECT"
+	case 19:
+		return "TLSPLUG_EV_DRAIN"
+	case 20:
+		return "TLSPLUG_EV_TIMEOUT"
+	case 21:
+		return "TLSPLUG_EV_LOOKUP"
+	case 22:
+		return "TLSPLUG_EV_LOOKUP_REQUEST"
+	case 23:
+		return "TLSPLUG_EV_LISTENING"
+	case 24:
+		return "TLSPLUG_EV_CONNECTION"
+	case 25:
+		return "TLSPLUG_EV_TIMER"
 	}
 	return "Event(" + itoa(int(v)) + ")"
 }
@@ -998,6 +1226,8 @@ const (
 	StateClosed State = 512
 	// A fatal error happened; tlsplug_error_get() tells which.
 	StateError State = 1024
+	// The write buffer reached the high-water mark: Node's write() would have answered false. TLSPLUG_EV_DRAIN follows once it is empty; writes are still accepted meanwhile.
+	StateNeedDrain State = 2048
 )
 
 // ErrorField: Which text of a handle's last error tlsplug_error_get() returns.
@@ -1126,6 +1356,27 @@ func (v CertField) String() string {
 		return "TLSPLUG_CERT_RAW"
 	}
 	return "CertField(" + itoa(int(v)) + ")"
+}
+
+// AddressSide: Which end of a socket's transport tlsplug_socket_address() describes.
+type AddressSide int
+
+const (
+	// This end: Node's localAddress, localPort (and address()).
+	AddressSideLocal AddressSide = 1
+	// The peer: Node's remoteAddress, remotePort, remoteFamily.
+	AddressSideRemote AddressSide = 2
+)
+
+// String names the value as the C header does; unknown values (from a newer library) are shown as numbers.
+func (v AddressSide) String() string {
+	switch v {
+	case 1:
+		return "TLSPLUG_ADDRESS_LOCAL"
+	case 2:
+		return "TLSPLUG_ADDRESS_REMOTE"
+	}
+	return "AddressSide(" + itoa(int(v)) + ")"
 }
 
 // Default: Node's settable module values, read and set with tlsplug_get_default() and tlsplug_set_default(). They are process-wide, as in Node, and read when a context (or socket) is created.
@@ -2969,6 +3220,529 @@ func cSocketSetRequestOcsp(p_sock *C.tlsplug_socket, p_request bool) (err error)
 func cServerSetKeylog(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
 	var e C.tpg_err
 	st := C.tpg_server_set_keylog(p_srv, cbool(p_enabled), &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cLoopNew calls tlsplug_loop_new.
+//
+// A new event loop (libuv) for this thread. Nothing runs until one of the
+// run calls. The caller owns the loop.
+func cLoopNew() (p_out *C.tlsplug_loop, err error) {
+	var p_out_c *C.tlsplug_loop
+	var e C.tpg_err
+	st := C.tpg_loop_new(&p_out_c, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	p_out = p_out_c
+	return
+}
+
+// cLoopFree calls tlsplug_loop_free.
+//
+// Free a loop. Every server still listening on it stops and every socket
+// still on it is destroyed, without events; accepted sockets are freed,
+// sockets the host connected stay the host's to free (closed). Answers
+// TLSPLUG_E_STATE from inside one of its own callbacks. NULL is a no-op; a
+// loop freed twice answers TLSPLUG_E_BADHANDLE.
+func cLoopFree(p_loop *C.tlsplug_loop) (err error) {
+	var e C.tpg_err
+	st := C.tpg_loop_free(p_loop, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cLoopRun calls tlsplug_loop_run.
+//
+// Run until nothing is left to do (no server listening, no socket open, no
+// timer pending) or tlsplug_loop_stop(). Callbacks fire inside. Answers
+// TLSPLUG_E_STATE when called from inside one of the loop's callbacks.
+func cLoopRun(p_loop *C.tlsplug_loop) (err error) {
+	var e C.tpg_err
+	st := C.tpg_loop_run(p_loop, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cLoopRunOnce calls tlsplug_loop_run_once.
+//
+// Do the work that is ready now, without blocking: what an embedding host
+// calls when the backend fd is readable or the next timeout has passed.
+// `alive` is 1 while anything is left to do.
+func cLoopRunOnce(p_loop *C.tlsplug_loop) (p_alive_o int, err error) {
+	var p_alive_c C.int
+	var e C.tpg_err
+	st := C.tpg_loop_run_once(p_loop, &p_alive_c, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	p_alive_o = int(p_alive_c)
+	return
+}
+
+// cLoopRunFor calls tlsplug_loop_run_for.
+//
+// Run until nothing is left to do, tlsplug_loop_stop(), or `timeout_ms` has
+// passed, whichever is first. `alive` is 1 while anything is left to do.
+func cLoopRunFor(p_loop *C.tlsplug_loop, p_timeout_ms int) (p_alive_o int, err error) {
+	var p_alive_c C.int
+	var e C.tpg_err
+	st := C.tpg_loop_run_for(p_loop, C.size_t(p_timeout_ms), &p_alive_c, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	p_alive_o = int(p_alive_c)
+	return
+}
+
+// cLoopStop calls tlsplug_loop_stop.
+//
+// Make the current (or next) run call return as soon as possible; nothing is
+// closed.
+func cLoopStop(p_loop *C.tlsplug_loop) (err error) {
+	var e C.tpg_err
+	st := C.tpg_loop_stop(p_loop, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cLoopBackendFd calls tlsplug_loop_backend_fd.
+//
+// The file descriptor that becomes readable when the loop has IO to process:
+// an embedding host polls it (with tlsplug_loop_next_timeout()) and calls
+// tlsplug_loop_run_once() when it is readable. The fd stays the loop's.
+func cLoopBackendFd(p_loop *C.tlsplug_loop) (p_fd_o int, err error) {
+	var p_fd_c C.int
+	var e C.tpg_err
+	st := C.tpg_loop_backend_fd(p_loop, &p_fd_c, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	p_fd_o = int(p_fd_c)
+	return
+}
+
+// cLoopNextTimeout calls tlsplug_loop_next_timeout.
+//
+// How long an embedding host may wait on the backend fd before calling
+// tlsplug_loop_run_once(): milliseconds, 0 when work is ready now, -1 when
+// only IO can wake the loop.
+func cLoopNextTimeout(p_loop *C.tlsplug_loop) (p_ms_o int, err error) {
+	var p_ms_c C.int
+	var e C.tpg_err
+	st := C.tpg_loop_next_timeout(p_loop, &p_ms_c, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	p_ms_o = int(p_ms_c)
+	return
+}
+
+// cLoopAlive calls tlsplug_loop_alive.
+//
+// Whether anything is left to do: 1 while a server listens, a socket is open
+// or a timer is pending.
+func cLoopAlive(p_loop *C.tlsplug_loop) (p_alive_o int, err error) {
+	var p_alive_c C.int
+	var e C.tpg_err
+	st := C.tpg_loop_alive(p_loop, &p_alive_c, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	p_alive_o = int(p_alive_c)
+	return
+}
+
+// cLoopSetTimer calls tlsplug_loop_set_timer.
+//
+// Call `cb` with TLSPLUG_EV_TIMER after `delay_ms`, then every `repeat_ms`
+// when that is not 0 (Node's setInterval). A pending timer keeps the loop
+// alive. `id` (never 0) names it for tlsplug_loop_clear_timer(); a one-shot
+// timer is cleared once it fired.
+func cLoopSetTimer(p_loop *C.tlsplug_loop, p_delay_ms int, p_repeat_ms int, p_cb C.tlsplug_event_cb, p_userdata uintptr) (p_id_o int, err error) {
+	var p_id_c C.size_t
+	var e C.tpg_err
+	st := C.tpg_loop_set_timer(p_loop, C.size_t(p_delay_ms), C.size_t(p_repeat_ms), p_cb, C.uintptr_t(p_userdata), &p_id_c, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	p_id_o = int(p_id_c)
+	return
+}
+
+// cLoopClearTimer calls tlsplug_loop_clear_timer.
+//
+// Cancel a timer. An id that is unknown, already fired (one-shot) or already
+// cleared is ignored, as in Node.
+func cLoopClearTimer(p_loop *C.tlsplug_loop, p_id int) (err error) {
+	var e C.tpg_err
+	st := C.tpg_loop_clear_timer(p_loop, C.size_t(p_id), &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cLoopConnect calls tlsplug_loop_connect.
+//
+// Connect a client socket (made with tlsplug_socket_new, configured, not
+// started) over TCP: resolve `host` (NULL: "localhost"; IPv4 and IPv6,
+// through libuv or through the host with tlsplug_socket_set_lookup()),
+// connect, then run the handshake. `servername` defaults to `host` when it
+// is a name. From here on the loop drives the socket: `lookup`, `connect`,
+// `secureConnect`, `data`, `end`, `close`; a refused connection or a name
+// that does not resolve ends in `error` with Node's code (ECONNREFUSED,
+// ENOTFOUND, ...) then `close`. The host still owns the socket and frees it
+// (which also closes it).
+func cLoopConnect(p_loop *C.tlsplug_loop, p_sock *C.tlsplug_socket, p_host string, p_port int) (err error) {
+	p_host_c := cstr(p_host, true)
+	defer freeCStr(p_host_c)
+	var e C.tpg_err
+	st := C.tpg_loop_connect(p_loop, p_sock, p_host_c, C.int(p_port), &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cLoopConnectPath calls tlsplug_loop_connect_path.
+//
+// As tlsplug_loop_connect(), over the Unix domain socket at `path`. No
+// servername is implied.
+func cLoopConnectPath(p_loop *C.tlsplug_loop, p_sock *C.tlsplug_socket, p_path string) (err error) {
+	p_path_c := cstr(p_path, false)
+	defer freeCStr(p_path_c)
+	var e C.tpg_err
+	st := C.tpg_loop_connect_path(p_loop, p_sock, p_path_c, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cLoopAdopt calls tlsplug_loop_adopt.
+//
+// Drive a socket (client or server role, not started) over `fd`, a connected
+// TCP or Unix stream socket the host made. The loop takes the fd and closes
+// it with the socket. A client starts its handshake at once; a server waits
+// for the ClientHello.
+func cLoopAdopt(p_loop *C.tlsplug_loop, p_sock *C.tlsplug_socket, p_fd int) (err error) {
+	var e C.tpg_err
+	st := C.tpg_loop_adopt(p_loop, p_sock, C.int(p_fd), &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cLoopListen calls tlsplug_loop_listen.
+//
+// Accept TCP connections for `srv` on `host` (NULL: every address, IPv6 and
+// IPv4 when the system allows) and `port` (0: an ephemeral port; read it
+// with tlsplug_server_address()). `backlog` 0 means 511, as in Node. Bind
+// failures answer TLSPLUG_E_NET with Node's code (EADDRINUSE, EACCES, ...);
+// success raises TLSPLUG_EV_LISTENING on the server from the loop. Each
+// connection gets a server-role socket (TLSPLUG_EV_CONNECTION), and the
+// server's events follow as without a loop; handshakeTimeout runs on a real
+// timer.
+func cLoopListen(p_loop *C.tlsplug_loop, p_srv *C.tlsplug_server, p_host string, p_port int, p_backlog int) (err error) {
+	p_host_c := cstr(p_host, true)
+	defer freeCStr(p_host_c)
+	var e C.tpg_err
+	st := C.tpg_loop_listen(p_loop, p_srv, p_host_c, C.int(p_port), C.int(p_backlog), &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cLoopListenPath calls tlsplug_loop_listen_path.
+//
+// As tlsplug_loop_listen(), on a Unix domain socket at `path` (which must
+// not exist).
+func cLoopListenPath(p_loop *C.tlsplug_loop, p_srv *C.tlsplug_server, p_path string, p_backlog int) (err error) {
+	p_path_c := cstr(p_path, false)
+	defer freeCStr(p_path_c)
+	var e C.tpg_err
+	st := C.tpg_loop_listen_path(p_loop, p_srv, p_path_c, C.int(p_backlog), &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cServerAddress calls tlsplug_server_address.
+//
+// Where a listening server is bound: the address as text (or the Unix
+// socket's path), the port (0 for a path) and the family (4, 6, or 0 for a
+// path). TLSPLUG_E_STATE when it is not listening.
+func cServerAddress(p_srv *C.tlsplug_server) (p_buf_s string, p_port_o int, p_family_o int, err error) {
+	var p_port_c C.int
+	var p_family_c C.int
+	var len_len C.size_t
+	var e C.tpg_err
+	sbuf := make([]byte, 256)
+	for {
+		len_len = 0
+		st := C.tpg_server_address(p_srv, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &p_port_c, &p_family_c, &e)
+		if (st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			sbuf = make([]byte, int(len_len)+1)
+			continue
+		}
+		if n := int(len_len); n <= len(sbuf) {
+			p_buf_s = string(sbuf[:n])
+		}
+		if st < 0 {
+			err = newError(&e)
+			return
+		}
+		break
+	}
+	p_port_o = int(p_port_c)
+	p_family_o = int(p_family_c)
+	return
+}
+
+// cServerClose calls tlsplug_server_close.
+//
+// Stop accepting connections. TLSPLUG_EV_CLOSE fires on the server once the
+// last of its open connections has closed (at once from the loop when none
+// is open). TLSPLUG_E_STATE when it is not listening, with Node's
+// ERR_SERVER_NOT_RUNNING.
+func cServerClose(p_srv *C.tlsplug_server) (err error) {
+	var e C.tpg_err
+	st := C.tpg_server_close(p_srv, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cServerSetMaxConnections calls tlsplug_server_set_max_connections.
+//
+// Refuse (close at once) connections accepted while `max` are open; a
+// negative value means no limit, the default.
+func cServerSetMaxConnections(p_srv *C.tlsplug_server, p_max int) (err error) {
+	var e C.tpg_err
+	st := C.tpg_server_set_max_connections(p_srv, C.int(p_max), &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cServerGetConnections calls tlsplug_server_get_connections.
+//
+// How many connections the server has open on its loop.
+func cServerGetConnections(p_srv *C.tlsplug_server) (p_count_o int, err error) {
+	var p_count_c C.size_t
+	var e C.tpg_err
+	st := C.tpg_server_get_connections(p_srv, &p_count_c, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	p_count_o = int(p_count_c)
+	return
+}
+
+// cSocketPause calls tlsplug_socket_pause.
+//
+// Stop `data` events: decrypted records wait (and a loop stops reading the
+// transport) until tlsplug_socket_resume(). Nothing is lost.
+func cSocketPause(p_sock *C.tlsplug_socket) (err error) {
+	var e C.tpg_err
+	st := C.tpg_socket_pause(p_sock, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cSocketResume calls tlsplug_socket_resume.
+//
+// Restart `data` events after tlsplug_socket_pause(); what waited is
+// delivered from inside this call (or, on a loop, from the loop).
+func cSocketResume(p_sock *C.tlsplug_socket) (err error) {
+	var e C.tpg_err
+	st := C.tpg_socket_resume(p_sock, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cSocketSetHighWaterMark calls tlsplug_socket_set_high_water_mark.
+//
+// The buffered amount at which TLSPLUG_STATE_NEED_DRAIN is set: 16384 bytes
+// by default, as in Node. 0 answers TLSPLUG_E_INVAL.
+func cSocketSetHighWaterMark(p_sock *C.tlsplug_socket, p_bytes int) (err error) {
+	var e C.tpg_err
+	st := C.tpg_socket_set_high_water_mark(p_sock, C.size_t(p_bytes), &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cSocketBufferSize calls tlsplug_socket_buffer_size.
+//
+// What was written and not yet handed to the transport: cleartext waiting
+// for the handshake plus ciphertext waiting to be pulled (or, on a loop, to
+// be written to the fd).
+func cSocketBufferSize(p_sock *C.tlsplug_socket) (p_bytes_o int, err error) {
+	var p_bytes_c C.size_t
+	var e C.tpg_err
+	st := C.tpg_socket_buffer_size(p_sock, &p_bytes_c, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	p_bytes_o = int(p_bytes_c)
+	return
+}
+
+// cSocketSetTimeout calls tlsplug_socket_set_timeout.
+//
+// Raise TLSPLUG_EV_TIMEOUT after `ms` without activity (0 turns it off), as
+// Node; the socket stays open. Only for a socket on a loop (after
+// tlsplug_loop_connect/_adopt, or accepted by a listening server): a host
+// that drives the pump itself keeps its own timers, and gets
+// TLSPLUG_E_STATE.
+func cSocketSetTimeout(p_sock *C.tlsplug_socket, p_ms int) (err error) {
+	var e C.tpg_err
+	st := C.tpg_socket_set_timeout(p_sock, C.size_t(p_ms), &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cSocketSetNoDelay calls tlsplug_socket_set_no_delay.
+//
+// Turn Nagle's algorithm off (1) or on (0) for a TCP socket on a loop;
+// applied when it connects if called before. TLSPLUG_E_STATE when the socket
+// is not on a loop.
+func cSocketSetNoDelay(p_sock *C.tlsplug_socket, p_no_delay bool) (err error) {
+	var e C.tpg_err
+	st := C.tpg_socket_set_no_delay(p_sock, cbool(p_no_delay), &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cSocketSetKeepAlive calls tlsplug_socket_set_keep_alive.
+//
+// TCP keep-alive for a socket on a loop, with the first probe after
+// `initial_delay_ms` of idleness (0: the system's default; whole seconds).
+// Applied when it connects if called before. TLSPLUG_E_STATE when the socket
+// is not on a loop.
+func cSocketSetKeepAlive(p_sock *C.tlsplug_socket, p_enable bool, p_initial_delay_ms int) (err error) {
+	var e C.tpg_err
+	st := C.tpg_socket_set_keep_alive(p_sock, cbool(p_enable), C.size_t(p_initial_delay_ms), &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cSocketAddress calls tlsplug_socket_address.
+//
+// One end of a loop socket's transport: the address as text, the port and
+// the family (4 or 6; 0 with the path, or "", for a Unix socket).
+// TLSPLUG_E_UNAVAILABLE before it connected or when it is not on a loop
+// (Node's undefined).
+func cSocketAddress(p_sock *C.tlsplug_socket, p_side int) (p_buf_s string, p_port_o int, p_family_o int, err error) {
+	var p_port_c C.int
+	var p_family_c C.int
+	var len_len C.size_t
+	var e C.tpg_err
+	sbuf := make([]byte, 256)
+	for {
+		len_len = 0
+		st := C.tpg_socket_address(p_sock, C.int(p_side), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &p_port_c, &p_family_c, &e)
+		if (st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			sbuf = make([]byte, int(len_len)+1)
+			continue
+		}
+		if n := int(len_len); n <= len(sbuf) {
+			p_buf_s = string(sbuf[:n])
+		}
+		if st < 0 {
+			err = newError(&e)
+			return
+		}
+		break
+	}
+	p_port_o = int(p_port_c)
+	p_family_o = int(p_family_c)
+	return
+}
+
+// cSocketSetLookup calls tlsplug_socket_set_lookup.
+//
+// Resolve host names through the host instead of libuv: the socket raises
+// TLSPLUG_EV_LOOKUP_REQUEST with the name, and waits for
+// tlsplug_socket_lookup_done(). Before tlsplug_loop_connect() only.
+func cSocketSetLookup(p_sock *C.tlsplug_socket, p_enabled bool) (err error) {
+	var e C.tpg_err
+	st := C.tpg_socket_set_lookup(p_sock, cbool(p_enabled), &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cSocketLookupDone calls tlsplug_socket_lookup_done.
+//
+// Answer TLSPLUG_EV_LOOKUP_REQUEST: connect to `address` (numeric IPv4 or
+// IPv6), or, with `address` NULL, fail the connection with `code` (NULL:
+// ENOTFOUND). An address that is not numeric fails it with
+// ERR_INVALID_IP_ADDRESS. Answering when no lookup is pending answers
+// TLSPLUG_E_STATE.
+func cSocketLookupDone(p_sock *C.tlsplug_socket, p_address string, p_code string) (err error) {
+	p_address_c := cstr(p_address, true)
+	defer freeCStr(p_address_c)
+	p_code_c := cstr(p_code, true)
+	defer freeCStr(p_code_c)
+	var e C.tpg_err
+	st := C.tpg_socket_lookup_done(p_sock, p_address_c, p_code_c, &e)
 	if st < 0 {
 		err = newError(&e)
 		return

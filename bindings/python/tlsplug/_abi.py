@@ -46,6 +46,8 @@ class Status(enum.IntEnum):
     E_CREDENTIALS = -12
     #: An unexpected failure inside GnuTLS or the library; the message says which.
     E_INTERNAL = -13
+    #: A network failure on a loop (connection refused, reset, name not found, address in use); Node's code (ECONNREFUSED, ECONNRESET, ENOTFOUND, EADDRINUSE, ...) is on the handle.
+    E_NET = -14
 
 
 OK = 0
@@ -62,6 +64,7 @@ E_UNSUPPORTED = -10
 E_VERIFY = -11
 E_CREDENTIALS = -12
 E_INTERNAL = -13
+E_NET = -14
 
 
 class Role(enum.IntEnum):
@@ -114,6 +117,22 @@ class Event(enum.IntEnum):
     OCSP_REQUEST = 16
     #: Client with requestOCSP: the server stapled this OCSP response (the payload, DER), before secureConnect. Node: 'OCSPResponse'.
     OCSP_RESPONSE = 17
+    #: A socket on a loop: the transport (TCP or Unix socket) connected; the TLS handshake starts now. No payload. Node: 'connect'.
+    CONNECT = 18
+    #: The write buffer, which had reached the high-water mark (TLSPLUG_STATE_NEED_DRAIN), is empty again: write more. No payload. Node: 'drain'.
+    DRAIN = 19
+    #: A socket on a loop was idle for the time given to tlsplug_socket_set_timeout(). Only a notice: the socket stays open, as in Node. No payload. Node: 'timeout'.
+    TIMEOUT = 20
+    #: A socket on a loop resolved its host name; the payload is the address chosen (text, e.g. "127.0.0.1" or "::1"). Node: 'lookup'.
+    LOOKUP = 21
+    #: A socket with tlsplug_socket_set_lookup(): resolve this host name (the payload). The connection waits until tlsplug_socket_lookup_done(), from inside the callback or later. Node: 'the `lookup` option: lookup(hostname, options, callback)'.
+    LOOKUP_REQUEST = 22
+    #: A server on a loop is bound and accepting (tlsplug_server_address() tells where). No payload. Node: 'listening'.
+    LISTENING = 23
+    #: A server on a loop accepted a transport; `subject` is its socket, before the TLS handshake. The loop owns accepted sockets: each is freed after its `close` event returns. Node: 'connection'.
+    CONNECTION = 24
+    #: A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the payload the timer's id as 8 bytes in host byte order. Node: 'setTimeout / setInterval'.
+    TIMER = 25
 
 
 EV_SECURE_CONNECT = 1
@@ -133,6 +152,14 @@ EV_NEW_SESSION = 14
 EV_RESUME_SESSION = 15
 EV_OCSP_REQUEST = 16
 EV_OCSP_RESPONSE = 17
+EV_CONNECT = 18
+EV_DRAIN = 19
+EV_TIMEOUT = 20
+EV_LOOKUP = 21
+EV_LOOKUP_REQUEST = 22
+EV_LISTENING = 23
+EV_CONNECTION = 24
+EV_TIMER = 25
 EVENT_NODE_NAMES = {
     1: 'secureConnect',
     2: 'secure',
@@ -151,6 +178,14 @@ EVENT_NODE_NAMES = {
     15: 'resumeSession(sessionId, cb)',
     16: 'OCSPRequest(certificate, issuer, cb)',
     17: 'OCSPResponse',
+    18: 'connect',
+    19: 'drain',
+    20: 'timeout',
+    21: 'lookup',
+    22: 'the `lookup` option: lookup(hostname, options, callback)',
+    23: 'listening',
+    24: 'connection',
+    25: 'setTimeout / setInterval',
 }
 
 
@@ -178,6 +213,8 @@ class State(enum.IntFlag):
     CLOSED = 512
     #: A fatal error happened; tlsplug_error_get() tells which.
     ERROR = 1024
+    #: The write buffer reached the high-water mark: Node's write() would have answered false. TLSPLUG_EV_DRAIN follows once it is empty; writes are still accepted meanwhile.
+    NEED_DRAIN = 2048
 
 
 STATE_HANDSHAKING = 1
@@ -191,6 +228,7 @@ STATE_PEER_ENDED = 128
 STATE_ENDED = 256
 STATE_CLOSED = 512
 STATE_ERROR = 1024
+STATE_NEED_DRAIN = 2048
 
 
 class ErrorField(enum.IntEnum):
@@ -274,6 +312,18 @@ CERT_FINGERPRINT = 7
 CERT_FINGERPRINT256 = 8
 CERT_FINGERPRINT512 = 9
 CERT_RAW = 10
+
+
+class AddressSide(enum.IntEnum):
+    """Which end of a socket's transport tlsplug_socket_address() describes."""
+    #: This end: Node's localAddress, localPort (and address()).
+    LOCAL = 1
+    #: The peer: Node's remoteAddress, remotePort, remoteFamily.
+    REMOTE = 2
+
+
+ADDRESS_LOCAL = 1
+ADDRESS_REMOTE = 2
 
 
 class Default(enum.IntEnum):
@@ -1446,6 +1496,334 @@ FUNCTIONS = {
         Node: a listener for the server's 'keylog'.
 
         Returns OK or E_BADHANDLE."""),
+    'tlsplug_loop_new': (
+        ctypes.c_int,
+        [ctypes.POINTER(ctypes.c_void_p)],
+        ('out',),
+        """A new event loop (libuv) for this thread. Nothing runs until one of
+        the run calls. The caller owns the loop.
+
+        Returns OK or E_INVAL, E_NOMEM, E_INTERNAL."""),
+    'tlsplug_loop_free': (
+        ctypes.c_int,
+        [ctypes.c_void_p],
+        ('loop',),
+        """Free a loop. Every server still listening on it stops and every
+        socket still on it is destroyed, without events; accepted sockets
+        are freed, sockets the host connected stay the host's to free
+        (closed). Answers TLSPLUG_E_STATE from inside one of its own
+        callbacks. NULL is a no-op; a loop freed twice answers
+        TLSPLUG_E_BADHANDLE.
+
+        Returns OK or E_BADHANDLE, E_STATE."""),
+    'tlsplug_loop_run': (
+        ctypes.c_int,
+        [ctypes.c_void_p],
+        ('loop',),
+        """Run until nothing is left to do (no server listening, no socket
+        open, no timer pending) or tlsplug_loop_stop(). Callbacks fire
+        inside. Answers TLSPLUG_E_STATE when called from inside one of the
+        loop's callbacks.
+
+        Returns OK or E_BADHANDLE, E_STATE."""),
+    'tlsplug_loop_run_once': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)],
+        ('loop', 'alive'),
+        """Do the work that is ready now, without blocking: what an embedding
+        host calls when the backend fd is readable or the next timeout has
+        passed. `alive` is 1 while anything is left to do.
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE."""),
+    'tlsplug_loop_run_for': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int)],
+        ('loop', 'timeout_ms', 'alive'),
+        """Run until nothing is left to do, tlsplug_loop_stop(), or
+        `timeout_ms` has passed, whichever is first. `alive` is 1 while
+        anything is left to do.
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE."""),
+    'tlsplug_loop_stop': (
+        ctypes.c_int,
+        [ctypes.c_void_p],
+        ('loop',),
+        """Make the current (or next) run call return as soon as possible;
+        nothing is closed.
+
+        Returns OK or E_BADHANDLE."""),
+    'tlsplug_loop_backend_fd': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)],
+        ('loop', 'fd'),
+        """The file descriptor that becomes readable when the loop has IO to
+        process: an embedding host polls it (with
+        tlsplug_loop_next_timeout()) and calls tlsplug_loop_run_once() when
+        it is readable. The fd stays the loop's.
+
+        Returns OK or E_BADHANDLE, E_INVAL."""),
+    'tlsplug_loop_next_timeout': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)],
+        ('loop', 'ms'),
+        """How long an embedding host may wait on the backend fd before calling
+        tlsplug_loop_run_once(): milliseconds, 0 when work is ready now, -1
+        when only IO can wake the loop.
+
+        Returns OK or E_BADHANDLE, E_INVAL."""),
+    'tlsplug_loop_alive': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)],
+        ('loop', 'alive'),
+        """Whether anything is left to do: 1 while a server listens, a socket
+        is open or a timer is pending.
+
+        Returns OK or E_BADHANDLE, E_INVAL."""),
+    'tlsplug_loop_set_timer': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, EVENT_CB, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)],
+        ('loop', 'delay_ms', 'repeat_ms', 'cb', 'userdata', 'id'),
+        """Call `cb` with TLSPLUG_EV_TIMER after `delay_ms`, then every
+        `repeat_ms` when that is not 0 (Node's setInterval). A pending timer
+        keeps the loop alive. `id` (never 0) names it for
+        tlsplug_loop_clear_timer(); a one-shot timer is cleared once it
+        fired.
+
+        Node: setTimeout(fn, ms) / setInterval(fn, ms).
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_NOMEM."""),
+    'tlsplug_loop_clear_timer': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_size_t],
+        ('loop', 'id'),
+        """Cancel a timer. An id that is unknown, already fired (one-shot) or
+        already cleared is ignored, as in Node.
+
+        Node: clearTimeout(t) / clearInterval(t).
+
+        Returns OK or E_BADHANDLE."""),
+    'tlsplug_loop_connect': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int],
+        ('loop', 'sock', 'host', 'port'),
+        """Connect a client socket (made with tlsplug_socket_new, configured,
+        not started) over TCP: resolve `host` (NULL: "localhost"; IPv4 and
+        IPv6, through libuv or through the host with
+        tlsplug_socket_set_lookup()), connect, then run the handshake.
+        `servername` defaults to `host` when it is a name. From here on the
+        loop drives the socket: `lookup`, `connect`, `secureConnect`,
+        `data`, `end`, `close`; a refused connection or a name that does not
+        resolve ends in `error` with Node's code (ECONNREFUSED, ENOTFOUND,
+        ...) then `close`. The host still owns the socket and frees it
+        (which also closes it).
+
+        Node: tls.connect(port, host, options).
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET."""),
+    'tlsplug_loop_connect_path': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p],
+        ('loop', 'sock', 'path'),
+        """As tlsplug_loop_connect(), over the Unix domain socket at `path`. No
+        servername is implied.
+
+        Node: tls.connect({path}).
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET."""),
+    'tlsplug_loop_adopt': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int],
+        ('loop', 'sock', 'fd'),
+        """Drive a socket (client or server role, not started) over `fd`, a
+        connected TCP or Unix stream socket the host made. The loop takes
+        the fd and closes it with the socket. A client starts its handshake
+        at once; a server waits for the ClientHello.
+
+        Node: tls.connect({socket}) / new tls.TLSSocket(socket).
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET."""),
+    'tlsplug_loop_listen': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int],
+        ('loop', 'srv', 'host', 'port', 'backlog'),
+        """Accept TCP connections for `srv` on `host` (NULL: every address,
+        IPv6 and IPv4 when the system allows) and `port` (0: an ephemeral
+        port; read it with tlsplug_server_address()). `backlog` 0 means 511,
+        as in Node. Bind failures answer TLSPLUG_E_NET with Node's code
+        (EADDRINUSE, EACCES, ...); success raises TLSPLUG_EV_LISTENING on
+        the server from the loop. Each connection gets a server-role socket
+        (TLSPLUG_EV_CONNECTION), and the server's events follow as without a
+        loop; handshakeTimeout runs on a real timer.
+
+        Node: server.listen(port, host, backlog).
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET."""),
+    'tlsplug_loop_listen_path': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int],
+        ('loop', 'srv', 'path', 'backlog'),
+        """As tlsplug_loop_listen(), on a Unix domain socket at `path` (which
+        must not exist).
+
+        Node: server.listen(path, backlog).
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET."""),
+    'tlsplug_server_address': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int)],
+        ('srv', 'buf', 'cap', 'len', 'port', 'family'),
+        """Where a listening server is bound: the address as text (or the Unix
+        socket's path), the port (0 for a path) and the family (4, 6, or 0
+        for a path). TLSPLUG_E_STATE when it is not listening.
+
+        Node: server.address().
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_BUFSIZE, E_STATE."""),
+    'tlsplug_server_close': (
+        ctypes.c_int,
+        [ctypes.c_void_p],
+        ('srv',),
+        """Stop accepting connections. TLSPLUG_EV_CLOSE fires on the server
+        once the last of its open connections has closed (at once from the
+        loop when none is open). TLSPLUG_E_STATE when it is not listening,
+        with Node's ERR_SERVER_NOT_RUNNING.
+
+        Node: server.close().
+
+        Returns OK or E_BADHANDLE, E_STATE."""),
+    'tlsplug_server_set_max_connections': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_int],
+        ('srv', 'max'),
+        """Refuse (close at once) connections accepted while `max` are open; a
+        negative value means no limit, the default.
+
+        Node: server.maxConnections.
+
+        Returns OK or E_BADHANDLE."""),
+    'tlsplug_server_get_connections': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t)],
+        ('srv', 'count'),
+        """How many connections the server has open on its loop.
+
+        Node: server.getConnections() / server.connections.
+
+        Returns OK or E_BADHANDLE, E_INVAL."""),
+    'tlsplug_socket_pause': (
+        ctypes.c_int,
+        [ctypes.c_void_p],
+        ('sock',),
+        """Stop `data` events: decrypted records wait (and a loop stops reading
+        the transport) until tlsplug_socket_resume(). Nothing is lost.
+
+        Node: socket.pause().
+
+        Returns OK or E_BADHANDLE."""),
+    'tlsplug_socket_resume': (
+        ctypes.c_int,
+        [ctypes.c_void_p],
+        ('sock',),
+        """Restart `data` events after tlsplug_socket_pause(); what waited is
+        delivered from inside this call (or, on a loop, from the loop).
+
+        Node: socket.resume().
+
+        Returns OK or E_BADHANDLE, E_TLS, E_NOMEM."""),
+    'tlsplug_socket_set_high_water_mark': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_size_t],
+        ('sock', 'bytes'),
+        """The buffered amount at which TLSPLUG_STATE_NEED_DRAIN is set: 16384
+        bytes by default, as in Node. 0 answers TLSPLUG_E_INVAL.
+
+        Node: writableHighWaterMark.
+
+        Returns OK or E_BADHANDLE, E_INVAL."""),
+    'tlsplug_socket_buffer_size': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t)],
+        ('sock', 'bytes'),
+        """What was written and not yet handed to the transport: cleartext
+        waiting for the handshake plus ciphertext waiting to be pulled (or,
+        on a loop, to be written to the fd).
+
+        Node: socket.bufferSize / writableLength.
+
+        Returns OK or E_BADHANDLE, E_INVAL."""),
+    'tlsplug_socket_set_timeout': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_size_t],
+        ('sock', 'ms'),
+        """Raise TLSPLUG_EV_TIMEOUT after `ms` without activity (0 turns it
+        off), as Node; the socket stays open. Only for a socket on a loop
+        (after tlsplug_loop_connect/_adopt, or accepted by a listening
+        server): a host that drives the pump itself keeps its own timers,
+        and gets TLSPLUG_E_STATE.
+
+        Node: socket.setTimeout(timeout).
+
+        Returns OK or E_BADHANDLE, E_STATE."""),
+    'tlsplug_socket_set_no_delay': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_int],
+        ('sock', 'no_delay'),
+        """Turn Nagle's algorithm off (1) or on (0) for a TCP socket on a loop;
+        applied when it connects if called before. TLSPLUG_E_STATE when the
+        socket is not on a loop.
+
+        Node: socket.setNoDelay(noDelay).
+
+        Returns OK or E_BADHANDLE, E_STATE, E_NET."""),
+    'tlsplug_socket_set_keep_alive': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t],
+        ('sock', 'enable', 'initial_delay_ms'),
+        """TCP keep-alive for a socket on a loop, with the first probe after
+        `initial_delay_ms` of idleness (0: the system's default; whole
+        seconds). Applied when it connects if called before. TLSPLUG_E_STATE
+        when the socket is not on a loop.
+
+        Node: socket.setKeepAlive(enable, initialDelay).
+
+        Returns OK or E_BADHANDLE, E_STATE, E_NET."""),
+    'tlsplug_socket_address': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int)],
+        ('sock', 'side', 'buf', 'cap', 'len', 'port', 'family'),
+        """One end of a loop socket's transport: the address as text, the port
+        and the family (4 or 6; 0 with the path, or "", for a Unix socket).
+        TLSPLUG_E_UNAVAILABLE before it connected or when it is not on a
+        loop (Node's undefined).
+
+        Node: address(), remoteAddress, remotePort, remoteFamily,
+        localAddress, localPort.
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_BUFSIZE, E_UNAVAILABLE."""),
+    'tlsplug_socket_set_lookup': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_int],
+        ('sock', 'enabled'),
+        """Resolve host names through the host instead of libuv: the socket
+        raises TLSPLUG_EV_LOOKUP_REQUEST with the name, and waits for
+        tlsplug_socket_lookup_done(). Before tlsplug_loop_connect() only.
+
+        Node: the `lookup` option of tls.connect.
+
+        Returns OK or E_BADHANDLE, E_STATE."""),
+    'tlsplug_socket_lookup_done': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p],
+        ('sock', 'address', 'code'),
+        """Answer TLSPLUG_EV_LOOKUP_REQUEST: connect to `address` (numeric IPv4
+        or IPv6), or, with `address` NULL, fail the connection with `code`
+        (NULL: ENOTFOUND). An address that is not numeric fails it with
+        ERR_INVALID_IP_ADDRESS. Answering when no lookup is pending answers
+        TLSPLUG_E_STATE.
+
+        Node: lookup's callback(err, address, family).
+
+        Returns OK or E_BADHANDLE, E_STATE, E_INVAL."""),
 }
 
 

@@ -1,0 +1,327 @@
+/* tlsplug_loop: a libuv loop, how it runs (alone or embedded in a host's
+ * loop), its deferred work, and Node's timers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handle.h"
+#include "loop.h"
+
+struct tp_timer {
+    uv_timer_t uv;
+    struct tlsplug_loop *loop;
+    size_t id;
+    size_t repeat_ms;
+    tlsplug_event_cb cb;
+    uintptr_t userdata;
+    int cleared;
+    tp_timer *next;
+};
+
+struct tlsplug_loop *tp_loop_enter(const void *h)
+{
+    return tp_handle_get(h, TP_TAG_LOOP);
+}
+
+const char *tp_uv_code(int err)
+{
+    /* Node reports a name that does not resolve as ENOTFOUND. */
+    if (err == UV_EAI_NONAME || err == UV_EAI_NODATA)
+        return "ENOTFOUND";
+    return uv_err_name(err);
+}
+
+/* ---------------------------------------------------------------- deferred work */
+
+static void run_due(uv_idle_t *idle)
+{
+    struct tlsplug_loop *loop = idle->data;
+    /* Each item is taken off before it runs: its work may queue more, which
+     * the next turn runs (so a callback cannot starve the loop). */
+    tp_conn *conns = loop->due_conns;
+    tp_listener *listeners = loop->due_listeners;
+    loop->due_conns = NULL;
+    loop->due_listeners = NULL;
+    while (listeners) {
+        tp_listener *l = listeners;
+        listeners = l->due_next;
+        l->queued = 0;
+        tp_listener_run_due(l);
+    }
+    while (conns) {
+        tp_conn *c = conns;
+        conns = c->due_next;
+        c->queued = 0;
+        tp_conn_run_due(c);
+    }
+    if (!loop->due_conns && !loop->due_listeners)
+        uv_idle_stop(&loop->idle);
+}
+
+void tp_loop_wake(struct tlsplug_loop *loop)
+{
+    if (!uv_is_active((uv_handle_t *)&loop->idle))
+        uv_idle_start(&loop->idle, run_due);
+}
+
+void tp_conn_due(tp_conn *c, unsigned what)
+{
+    c->due |= what;
+    if (!c->queued) {
+        c->queued = 1;
+        c->due_next = c->loop->due_conns;
+        c->loop->due_conns = c;
+    }
+    tp_loop_wake(c->loop);
+}
+
+void tp_loop_due_listener(tp_listener *l, unsigned what)
+{
+    l->due |= what;
+    if (!l->queued) {
+        l->queued = 1;
+        l->due_next = l->loop->due_listeners;
+        l->loop->due_listeners = l;
+    }
+    tp_loop_wake(l->loop);
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+TLSPLUG_API int tlsplug_loop_new(tlsplug_loop **out)
+{
+    if (!out)
+        return TLSPLUG_E_INVAL;
+    struct tlsplug_loop *loop = calloc(1, sizeof *loop);
+    if (!loop)
+        return TLSPLUG_E_NOMEM;
+    tp_error_clear(&loop->err);
+    if (uv_loop_init(&loop->uv) != 0) {
+        free(loop);
+        return TLSPLUG_E_INTERNAL;
+    }
+    uv_idle_init(&loop->uv, &loop->idle);
+    loop->idle.data = loop;
+    uv_timer_init(&loop->uv, &loop->run_deadline);
+    uv_unref((uv_handle_t *)&loop->run_deadline); /* it never keeps the loop alive */
+    loop->run_deadline.data = loop;
+    loop->next_timer_id = 1;
+    loop->handle = tp_handle_new(TP_TAG_LOOP, loop);
+    if (!loop->handle) {
+        uv_close((uv_handle_t *)&loop->idle, NULL);
+        uv_close((uv_handle_t *)&loop->run_deadline, NULL);
+        uv_run(&loop->uv, UV_RUN_NOWAIT);
+        uv_loop_close(&loop->uv);
+        free(loop);
+        return TLSPLUG_E_NOMEM;
+    }
+    *out = (tlsplug_loop *)loop->handle;
+    return TLSPLUG_OK;
+}
+
+static void free_timer(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+TLSPLUG_API int tlsplug_loop_free(tlsplug_loop *h)
+{
+    if (!h)
+        return TLSPLUG_OK;
+    struct tlsplug_loop *loop = tp_loop_enter(h);
+    if (!loop)
+        return TLSPLUG_E_BADHANDLE;
+    if (loop->running)
+        return tp_fail(&loop->err, TLSPLUG_E_STATE, "ERR_INVALID_STATE",
+                       "loop_free: called from inside the loop's own run");
+    if (tp_handle_retire(h, TP_TAG_LOOP) != 0)
+        return TLSPLUG_E_BADHANDLE;
+    /* Everything still on the loop ends now, silently, as in a process
+     * that exits: the handles are closed and their memory goes below. */
+    while (loop->listeners)
+        tp_listener_abandon(loop->listeners);
+    while (loop->conns)
+        tp_conn_abandon(loop->conns);
+    for (tp_timer *t = loop->timers, *next; t; t = next) {
+        next = t->next;
+        t->uv.data = t;
+        uv_close((uv_handle_t *)&t->uv, free_timer);
+    }
+    loop->timers = NULL;
+    uv_close((uv_handle_t *)&loop->idle, NULL);
+    uv_close((uv_handle_t *)&loop->run_deadline, NULL);
+    /* Closing handles finish in one turn; cancelled requests may need a few. */
+    for (int i = 0; i < 1000 && uv_loop_close(&loop->uv) == UV_EBUSY; i++)
+        uv_run(&loop->uv, UV_RUN_NOWAIT);
+    tp_error_clear(&loop->err);
+    free(loop);
+    return TLSPLUG_OK;
+}
+
+/* ---------------------------------------------------------------- running */
+
+static int alive(struct tlsplug_loop *loop)
+{
+    return uv_loop_alive(&loop->uv) || loop->due_conns || loop->due_listeners;
+}
+
+/* tlsplug_loop_run_for's deadline. */
+static void stop_on_deadline(uv_timer_t *t)
+{
+    uv_stop(t->loop);
+}
+
+static int run(tlsplug_loop *h, uv_run_mode mode, size_t timeout_ms, int with_deadline,
+               int *alive_out)
+{
+    struct tlsplug_loop *loop = tp_loop_enter(h);
+    if (!loop)
+        return TLSPLUG_E_BADHANDLE;
+    if (loop->running)
+        return tp_fail(&loop->err, TLSPLUG_E_STATE, "ERR_INVALID_STATE",
+                       "run: the loop is already running (a run call from one of its callbacks)");
+    if (with_deadline)
+        uv_timer_start(&loop->run_deadline, stop_on_deadline, timeout_ms, 0);
+    loop->running = 1;
+    uv_run(&loop->uv, mode);
+    loop->running = 0;
+    if (with_deadline)
+        uv_timer_stop(&loop->run_deadline);
+    if (alive_out)
+        *alive_out = alive(loop);
+    return TLSPLUG_OK;
+}
+
+TLSPLUG_API int tlsplug_loop_run(tlsplug_loop *h)
+{
+    return run(h, UV_RUN_DEFAULT, 0, 0, NULL);
+}
+
+TLSPLUG_API int tlsplug_loop_run_once(tlsplug_loop *h, int *alive_out)
+{
+    if (!alive_out)
+        return tp_loop_enter(h) ? TLSPLUG_E_INVAL : TLSPLUG_E_BADHANDLE;
+    return run(h, UV_RUN_NOWAIT, 0, 0, alive_out);
+}
+
+TLSPLUG_API int tlsplug_loop_run_for(tlsplug_loop *h, size_t timeout_ms, int *alive_out)
+{
+    if (!alive_out)
+        return tp_loop_enter(h) ? TLSPLUG_E_INVAL : TLSPLUG_E_BADHANDLE;
+    return run(h, UV_RUN_DEFAULT, timeout_ms, 1, alive_out);
+}
+
+TLSPLUG_API int tlsplug_loop_stop(tlsplug_loop *h)
+{
+    struct tlsplug_loop *loop = tp_loop_enter(h);
+    if (!loop)
+        return TLSPLUG_E_BADHANDLE;
+    uv_stop(&loop->uv);
+    return TLSPLUG_OK;
+}
+
+TLSPLUG_API int tlsplug_loop_backend_fd(tlsplug_loop *h, int *fd)
+{
+    struct tlsplug_loop *loop = tp_loop_enter(h);
+    if (!loop)
+        return TLSPLUG_E_BADHANDLE;
+    if (!fd)
+        return TLSPLUG_E_INVAL;
+    *fd = uv_backend_fd(&loop->uv);
+    return TLSPLUG_OK;
+}
+
+TLSPLUG_API int tlsplug_loop_next_timeout(tlsplug_loop *h, int *ms)
+{
+    struct tlsplug_loop *loop = tp_loop_enter(h);
+    if (!loop)
+        return TLSPLUG_E_BADHANDLE;
+    if (!ms)
+        return TLSPLUG_E_INVAL;
+    /* libuv answers 0 for pending callbacks and idle handles (our due work),
+     * but also 0 for a loop with nothing left: that is "never" here. */
+    *ms = alive(loop) ? uv_backend_timeout(&loop->uv) : -1;
+    return TLSPLUG_OK;
+}
+
+TLSPLUG_API int tlsplug_loop_alive(tlsplug_loop *h, int *alive_out)
+{
+    struct tlsplug_loop *loop = tp_loop_enter(h);
+    if (!loop)
+        return TLSPLUG_E_BADHANDLE;
+    if (!alive_out)
+        return TLSPLUG_E_INVAL;
+    *alive_out = alive(loop);
+    return TLSPLUG_OK;
+}
+
+/* ---------------------------------------------------------------- timers */
+
+static void unlink_timer(tp_timer *t)
+{
+    for (tp_timer **p = &t->loop->timers; *p; p = &(*p)->next)
+        if (*p == t) {
+            *p = t->next;
+            return;
+        }
+}
+
+static void clear_timer(tp_timer *t)
+{
+    t->cleared = 1;
+    unlink_timer(t);
+    uv_timer_stop(&t->uv);
+    t->uv.data = t;
+    uv_close((uv_handle_t *)&t->uv, free_timer);
+}
+
+static void on_timer(uv_timer_t *u)
+{
+    tp_timer *t = u->data;
+    struct tlsplug_loop *loop = t->loop;
+    uint64_t id = t->id;
+    uintptr_t loop_handle = loop->handle;
+    t->cb(t->userdata, (void *)loop_handle, TLSPLUG_EV_TIMER, NULL, (const uint8_t *)&id,
+          sizeof id);
+    /* The callback may have cleared it (then it is closing already). */
+    if (!t->cleared && t->repeat_ms == 0)
+        clear_timer(t);
+}
+
+TLSPLUG_API int tlsplug_loop_set_timer(tlsplug_loop *h, size_t delay_ms, size_t repeat_ms,
+                                       tlsplug_event_cb cb, uintptr_t userdata, size_t *id)
+{
+    struct tlsplug_loop *loop = tp_loop_enter(h);
+    if (!loop)
+        return TLSPLUG_E_BADHANDLE;
+    if (!cb || !id)
+        return tp_fail(&loop->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE",
+                       "set_timer: the callback and id must not be NULL");
+    tp_timer *t = calloc(1, sizeof *t);
+    if (!t)
+        return TLSPLUG_E_NOMEM;
+    uv_timer_init(&loop->uv, &t->uv);
+    t->uv.data = t;
+    t->loop = loop;
+    t->id = loop->next_timer_id++;
+    t->repeat_ms = repeat_ms;
+    t->cb = cb;
+    t->userdata = userdata;
+    t->next = loop->timers;
+    loop->timers = t;
+    uv_timer_start(&t->uv, on_timer, delay_ms, repeat_ms);
+    *id = t->id;
+    return TLSPLUG_OK;
+}
+
+TLSPLUG_API int tlsplug_loop_clear_timer(tlsplug_loop *h, size_t id)
+{
+    struct tlsplug_loop *loop = tp_loop_enter(h);
+    if (!loop)
+        return TLSPLUG_E_BADHANDLE;
+    for (tp_timer *t = loop->timers; t; t = t->next)
+        if (t->id == id) {
+            clear_timer(t);
+            break;
+        }
+    return TLSPLUG_OK;
+}

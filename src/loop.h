@@ -1,0 +1,180 @@
+/* The IO layer's internals: a libuv loop (loop.c) that drives sockets over
+ * real file descriptors (loop_conn.c, loop_connect.c) and servers that
+ * listen (loop_server.c). The pump knows nothing of it beyond two hooks:
+ * tp_conn_kick after every entry point, tp_conn_detach when a socket dies. */
+#ifndef TLSPLUG_LOOP_H
+#define TLSPLUG_LOOP_H
+
+#include <uv.h>
+
+#include "error.h"
+#include "server.h"
+#include "socket.h"
+
+typedef struct tp_timer tp_timer;
+typedef struct tp_conn tp_conn;
+typedef struct tp_listener tp_listener;
+
+struct tlsplug_loop {
+    uintptr_t handle;
+    tp_error err;
+    uv_loop_t uv;
+    /* Work that must not run inside the call that caused it (events the
+     * host must hear from the loop, not from its own call): a list of
+     * connections and listeners, run from an idle handle, which also tells
+     * an embedding host (next timeout 0) that the loop has work now. */
+    uv_idle_t idle;
+    tp_conn *due_conns;
+    tp_listener *due_listeners;
+    uv_timer_t run_deadline; /* tlsplug_loop_run_for */
+    tp_conn *conns;          /* every connection, for tlsplug_loop_free */
+    tp_listener *listeners;
+    tp_timer *timers;
+    size_t next_timer_id;
+    int running; /* inside uv_run: no nested run, no free */
+};
+
+/* ---- connections (loop_conn.c) ---- */
+
+/* Deferred work a connection has (bits of tp_conn.due). */
+enum {
+    TP_DUE_RESOLVE = 1,   /* start resolving / connecting */
+    TP_DUE_DRAIN = 2,     /* emit DRAIN */
+    TP_DUE_WRITE_ERR = 4, /* a write failed: fail the socket */
+    TP_DUE_PUMP = 8,      /* resume(): deliver what waited */
+};
+
+struct tp_conn {
+    struct tlsplug_loop *loop;
+    struct tlsplug_socket *sock; /* NULL once the socket is gone */
+    uintptr_t sock_handle;       /* for the loop-owned (accepted) socket's free */
+    int owned;                   /* accepted by a server: freed after CLOSE */
+    struct tlsplug_server *srv;  /* the accepting server (a reference), or NULL */
+    int is_pipe;
+    union {
+        uv_handle_t handle;
+        uv_stream_t stream;
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    } io;
+    uv_timer_t timer; /* the handshake deadline and setTimeout */
+    uv_connect_t connect_req;
+    uv_getaddrinfo_t gai_req;
+    uv_write_t write_req;
+    uv_shutdown_t shutdown_req;
+    tp_buf inflight; /* ciphertext handed to uv_write (taken from sock->out) */
+
+    /* Connecting. */
+    char *host;          /* the name to resolve, or the path */
+    int port;
+    struct addrinfo *addrs, *next_addr; /* candidates still to try */
+    int connecting, retrying, awaiting_lookup;
+    char attempt[80]; /* "address:port" (or the path) being connected, for messages */
+    int last_connect_err;
+
+    /* State. */
+    int connected;  /* the transport is up */
+    int reading;    /* uv_read_start is on */
+    int writing;    /* a uv_write is in flight */
+    int shut;       /* uv_shutdown was asked */
+    int eof;        /* the peer's FIN arrived */
+    int closing;    /* uv_close was asked */
+    int abandoned;  /* the loop is being freed */
+    int ops;        /* handles (and a name lookup) not yet closed */
+    int gai_active; /* uv_getaddrinfo in flight */
+    int write_err;  /* the failure TP_DUE_WRITE_ERR reports */
+    uint64_t timer_due; /* when the timer fires, 0 when stopped */
+    int no_delay, keep_alive; /* setNoDelay / setKeepAlive, -1 = not set */
+    unsigned keep_alive_delay_s;
+    size_t timeout_ms;      /* setTimeout, 0 = off */
+    uint64_t last_activity; /* uv_now of the last read or write */
+    int timeout_fired;      /* TIMEOUT was emitted for this idle period */
+    int timer_on;
+
+    unsigned due;
+    int queued; /* on loop->due_conns */
+    tp_conn *due_next;
+    tp_conn *prev, *next; /* loop->conns */
+};
+
+/* A connection for `s` on `loop` over a TCP or Unix stream handle, not
+ * yet connected; NULL when out of memory. */
+tp_conn *tp_conn_new(struct tlsplug_loop *loop, struct tlsplug_socket *s, int is_pipe);
+/* Close the transport (CLOSE follows from the loop). */
+void tp_conn_close(tp_conn *c);
+/* The transport handle is closed: emit CLOSE, count the server's
+ * connection, free a loop-owned socket, release the handle's op. */
+void tp_conn_io_closed(tp_conn *c);
+/* Drop one of c->ops; the last frees the connection. */
+void tp_conn_release(tp_conn *c);
+/* Take over a transport that is now connected (connect or accept): start
+ * reading, apply the TCP options, flush what waits. */
+void tp_conn_connected(tp_conn *c);
+/* After any entry point on the socket: write what the pump produced, read
+ * or stop reading, arm the timer, close when the session is over. Never
+ * emits events (what would is made due). */
+void tp_conn_kick(tp_conn *c);
+/* The socket is being freed: close the transport, without events. */
+void tp_conn_detach(tp_conn *c);
+/* Queue deferred work (TP_DUE_*) for the loop's next turn. */
+void tp_conn_due(tp_conn *c, unsigned what);
+/* Run a connection's deferred work (from the loop's idle handle). */
+void tp_conn_run_due(tp_conn *c);
+/* The loop is being freed: close the transport at once, silently. */
+void tp_conn_abandon(tp_conn *c);
+/* One end of the transport as Node shows it (stream.c); -1 when unknown. */
+int tp_conn_address(tp_conn *c, int side, char *text, size_t cap, int *port, int *family);
+/* Apply setNoDelay / setKeepAlive once connected (stream.c). */
+int tp_conn_apply_tcp(tp_conn *c);
+/* The host's answer to LOOKUP_REQUEST (loop_connect.c). */
+void tp_conn_lookup_answer(tp_conn *c, const char *address, const char *code);
+/* Resolve and connect (loop_connect.c), from the loop's turn. */
+void tp_conn_start_connect(tp_conn *c);
+void tp_conn_free_addrs(tp_conn *c);
+/* Fail the socket for libuv error `err` while doing `what` ("connect",
+ * "read", "getaddrinfo", ...), with Node's code and message. */
+void tp_conn_fail(tp_conn *c, const char *what, int err, const char *where);
+
+/* ---- servers (loop_server.c) ---- */
+
+enum {
+    TP_LDUE_LISTENING = 1,
+    TP_LDUE_CLOSE = 2,
+};
+
+struct tp_listener {
+    struct tlsplug_loop *loop;
+    struct tlsplug_server *srv; /* a reference while listening; NULL once detached */
+    int is_pipe;
+    union {
+        uv_handle_t handle;
+        uv_stream_t stream;
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    } io;
+    char *path;
+    int closing;      /* close() was asked: no more accepts */
+    int handle_closed;
+    unsigned due;
+    int queued;
+    tp_listener *due_next;
+    tp_listener *prev, *next; /* loop->listeners */
+};
+
+/* The server handle is being freed: stop listening, without events. */
+void tp_listener_detach(tp_listener *l);
+void tp_listener_run_due(tp_listener *l);
+void tp_listener_abandon(tp_listener *l);
+/* A connection of the server closed: count it, and finish close(). */
+void tp_listener_connection_closed(struct tlsplug_server *srv);
+
+/* ---- the loop (loop.c) ---- */
+
+struct tlsplug_loop *tp_loop_enter(const void *h);
+/* Make the idle handle run the due work. */
+void tp_loop_wake(struct tlsplug_loop *loop);
+void tp_loop_due_listener(tp_listener *l, unsigned what);
+/* Node's code for a libuv error: ENOTFOUND for names that do not resolve. */
+const char *tp_uv_code(int err);
+
+#endif

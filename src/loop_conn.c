@@ -1,0 +1,412 @@
+/* A socket on a loop: the bytes between a libuv stream and the pump.
+ *
+ * Reading fills the pump's input buffer in place (no copy) and pumps it.
+ * Writing tries the fd at once from the pump's output buffer; what the
+ * kernel does not take is handed to uv_write by moving the buffer itself
+ * (again no copy). The pump tells us it produced something by calling
+ * tp_conn_kick when the outermost entry point on the socket returns. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handle.h"
+#include "loop.h"
+
+#define READ_CHUNK 65536
+/* Stop reading while this much ciphertext waits in the pump (a paused
+ * socket, or a host that reads with tlsplug_socket_read and is slow). */
+#define IN_LIMIT (256 * 1024)
+
+
+tp_conn *tp_conn_new(struct tlsplug_loop *loop, struct tlsplug_socket *s, int is_pipe)
+{
+    tp_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->loop = loop;
+    c->sock = s;
+    c->sock_handle = s->handle;
+    c->no_delay = c->keep_alive = -1;
+    c->is_pipe = is_pipe;
+    if (is_pipe)
+        uv_pipe_init(&loop->uv, &c->io.pipe, 0);
+    else
+        uv_tcp_init(&loop->uv, &c->io.tcp);
+    c->io.handle.data = c;
+    uv_timer_init(&loop->uv, &c->timer);
+    c->timer.data = c;
+    uv_unref((uv_handle_t *)&c->timer); /* as Node's socket timers: never keeps the loop */
+    c->ops = 2;                          /* the two handles; each close releases one */
+    c->next = loop->conns;
+    if (loop->conns)
+        loop->conns->prev = c;
+    loop->conns = c;
+    s->conn = c;
+    return c;
+}
+
+/* ---------------------------------------------------------------- freeing */
+
+static void unlink_due(tp_conn *c)
+{
+    if (!c->queued)
+        return;
+    for (tp_conn **p = &c->loop->due_conns; *p; p = &(*p)->due_next)
+        if (*p == c) {
+            *p = c->due_next;
+            break;
+        }
+    c->queued = 0;
+}
+
+static void unlink_conn(tp_conn *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        c->loop->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+}
+
+/* One of the handles (or the name lookup) finished closing; the last frees. */
+void tp_conn_release(tp_conn *c)
+{
+    if (--c->ops > 0)
+        return;
+    unlink_due(c);
+    if (!c->abandoned)
+        unlink_conn(c);
+    tp_buf_free(&c->inflight);
+    tp_conn_free_addrs(c);
+    free(c->host);
+    free(c);
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    tp_conn_release(h->data);
+}
+
+/* The transport is closed: Node's `close`, then the server's count, then
+ * the loop-owned socket goes. */
+void tp_conn_io_closed(tp_conn *c)
+{
+    struct tlsplug_socket *s = c->sock;
+    if (s) {
+        c->sock = NULL;
+        s->conn = NULL;
+        s->depth++;
+        tp_socket_emit_close(s);
+        tp_socket_leave(s, 0);
+        if (c->owned)
+            tlsplug_socket_free((tlsplug_socket *)c->sock_handle); /* BADHANDLE if the host did */
+    }
+    if (c->srv) {
+        struct tlsplug_server *srv = c->srv;
+        c->srv = NULL;
+        if (srv->connections)
+            srv->connections--;
+        tp_listener_connection_closed(srv);
+        tp_server_release(srv);
+    }
+    tp_conn_release(c);
+}
+
+static void on_io_closed(uv_handle_t *h)
+{
+    tp_conn_io_closed(h->data);
+}
+
+void tp_conn_close(tp_conn *c)
+{
+    if (c->closing)
+        return;
+    c->closing = 1;
+    c->reading = 0;
+    uv_timer_stop(&c->timer);
+    uv_close((uv_handle_t *)&c->timer, on_timer_closed);
+    if (c->gai_active)
+        uv_cancel((uv_req_t *)&c->gai_req); /* its callback releases it */
+    if (!c->retrying) /* else the retry's close callback finishes */
+        uv_close(&c->io.handle, on_io_closed);
+}
+
+void tp_conn_detach(tp_conn *c)
+{
+    /* The socket's memory is going: nothing may reach it any more. */
+    c->sock->conn = NULL;
+    c->sock = NULL;
+    c->owned = 0;
+    tp_conn_close(c);
+}
+
+void tp_conn_abandon(tp_conn *c)
+{
+    struct tlsplug_socket *s = c->sock;
+    if (s) {
+        c->sock = NULL;
+        s->conn = NULL;
+        s->closed = 1; /* no transport any more; silently, as the loop is freed */
+        if (c->owned)
+            tlsplug_socket_free((tlsplug_socket *)c->sock_handle);
+    }
+    c->owned = 0;
+    /* Unlink now so tlsplug_loop_free's walk advances; the memory goes
+     * when libuv has closed the handles. */
+    unlink_conn(c);
+    unlink_due(c);
+    c->abandoned = 1;
+    tp_conn_close(c);
+}
+
+/* ---------------------------------------------------------------- failing */
+
+void tp_conn_fail(tp_conn *c, const char *what, int err, const char *where)
+{
+    struct tlsplug_socket *s = c->sock;
+    if (!s || s->closed)
+        return;
+    s->depth++;
+    if (where && *where)
+        tp_socket_net_fail(s, tp_uv_code(err), "%s %s %s", what, tp_uv_code(err), where);
+    else
+        tp_socket_net_fail(s, tp_uv_code(err), "%s %s", what, tp_uv_code(err));
+    tp_socket_leave(s, 0); /* the kick closes the transport */
+}
+
+/* ---------------------------------------------------------------- reading */
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)suggested;
+    tp_conn *c = h->data;
+    uint8_t *at = c->sock ? tp_buf_reserve(&c->sock->in, READ_CHUNK) : NULL;
+    *buf = uv_buf_init((char *)at, at ? READ_CHUNK : 0); /* 0: libuv reports ENOBUFS */
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+    (void)buf;
+    tp_conn *c = st->data;
+    struct tlsplug_socket *s = c->sock;
+    if (!s || c->closing)
+        return;
+    if (nread > 0) {
+        c->last_activity = uv_now(&c->loop->uv);
+        c->timeout_fired = 0;
+        tp_buf_commit(&s->in, (size_t)nread);
+        s->depth++;
+        tp_pump_input(s, (size_t)nread);
+        tp_socket_leave(s, 0);
+    } else if (nread == UV_EOF) {
+        c->eof = 1;
+        uv_read_stop(st);
+        c->reading = 0;
+        tlsplug_socket_feed_eof((tlsplug_socket *)c->sock_handle);
+    } else if (nread < 0) {
+        uv_read_stop(st);
+        c->reading = 0;
+        tp_conn_fail(c, "read", (int)nread, NULL);
+    }
+    if (c->sock)
+        tp_buf_release_if_empty(&c->sock->in); /* idle sockets keep no buffer */
+}
+
+static void update_reading(tp_conn *c)
+{
+    struct tlsplug_socket *s = c->sock;
+    int want = c->connected && !c->closing && !c->eof && s && !s->closed &&
+               !(s->paused && s->secure) && tp_buf_len(&s->in) < IN_LIMIT;
+    if (want && !c->reading) {
+        if (uv_read_start(&c->io.stream, on_alloc, on_read) == 0)
+            c->reading = 1;
+    } else if (!want && c->reading) {
+        uv_read_stop(&c->io.stream);
+        c->reading = 0;
+    }
+}
+
+/* ---------------------------------------------------------------- writing */
+
+static void flush(tp_conn *c);
+
+static void on_write(uv_write_t *req, int status)
+{
+    tp_conn *c = req->data;
+    c->writing = 0;
+    if (c->sock)
+        c->sock->bytes_pulled += tp_buf_len(&c->inflight);
+    tp_buf_free(&c->inflight);
+    if (status == UV_ECANCELED || !c->sock || c->closing)
+        return;
+    if (status < 0) {
+        tp_conn_fail(c, "write", status, NULL);
+        return;
+    }
+    c->last_activity = uv_now(&c->loop->uv);
+    c->timeout_fired = 0;
+    struct tlsplug_socket *s = c->sock;
+    s->depth++;
+    tp_socket_maybe_drain(s); /* inside the loop's turn: events may fire */
+    tp_socket_leave(s, 0);    /* and the kick writes what came meanwhile */
+}
+
+/* Send what the pump produced: straight to the fd when the kernel takes
+ * it, else by moving the buffer into one uv_write at a time. */
+static void flush(tp_conn *c)
+{
+    struct tlsplug_socket *s = c->sock;
+    if (!c->connected || c->writing || c->closing || s->hold_output)
+        return;
+    size_t n = tp_buf_len(&s->out);
+    if (n == 0)
+        return;
+    uv_buf_t b = uv_buf_init((char *)tp_buf_peek(&s->out), (unsigned)(n > UINT32_MAX ? UINT32_MAX : n));
+    int w = uv_try_write(&c->io.stream, &b, 1);
+    if (w > 0) {
+        tp_buf_consume(&s->out, (size_t)w);
+        s->bytes_pulled += (size_t)w;
+        n -= (size_t)w;
+        c->last_activity = uv_now(&c->loop->uv);
+        c->timeout_fired = 0;
+    } else if (w < 0 && w != UV_EAGAIN) {
+        c->write_err = w;
+        tp_conn_due(c, TP_DUE_WRITE_ERR);
+        return;
+    }
+    if (n == 0) {
+        tp_buf_release_if_empty(&s->out);
+        if (s->need_drain && tp_socket_buffered(s) == 0)
+            tp_conn_due(c, TP_DUE_DRAIN);
+        return;
+    }
+    /* The kernel is full: the rest goes by uv_write. The buffer moves to
+     * the request; the pump starts a fresh one. */
+    c->inflight = s->out;
+    memset(&s->out, 0, sizeof s->out);
+    uv_buf_t rest = uv_buf_init((char *)tp_buf_peek(&c->inflight), (unsigned)tp_buf_len(&c->inflight));
+    c->write_req.data = c;
+    int err = uv_write(&c->write_req, &c->io.stream, &rest, 1, on_write);
+    if (err) {
+        tp_buf_free(&c->inflight);
+        c->write_err = err;
+        tp_conn_due(c, TP_DUE_WRITE_ERR);
+        return;
+    }
+    c->writing = 1;
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    (void)req;
+    (void)status; /* a failed FIN changes nothing: the session's end was sent */
+}
+
+/* ---------------------------------------------------------------- timers */
+
+static void on_timer(uv_timer_t *t);
+
+static void arm_timer(tp_conn *c)
+{
+    struct tlsplug_socket *s = c->sock;
+    uint64_t now = uv_now(&c->loop->uv);
+    uint64_t due = UINT64_MAX;
+    if (s->deadline_ms && !s->secure)
+        due = s->deadline_ms;
+    if (c->timeout_ms && c->connected && !c->timeout_fired &&
+        c->last_activity + c->timeout_ms < due)
+        due = c->last_activity + c->timeout_ms;
+    if (due == UINT64_MAX) {
+        if (c->timer_due)
+            uv_timer_stop(&c->timer);
+        c->timer_due = 0;
+        return;
+    }
+    /* Activity only pushes the due time later: a timer already set for an
+     * earlier time re-arms itself when it fires (no restart per read). */
+    if (c->timer_due && c->timer_due <= due)
+        return;
+    c->timer_due = due;
+    uv_timer_start(&c->timer, on_timer, due > now ? due - now : 0, 0);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    tp_conn *c = t->data;
+    struct tlsplug_socket *s = c->sock;
+    c->timer_due = 0;
+    if (!s || c->closing)
+        return;
+    uint64_t now = uv_now(&c->loop->uv);
+    s->depth++;
+    if (s->deadline_ms && !s->secure && now >= s->deadline_ms)
+        tlsplug_socket_tick((tlsplug_socket *)c->sock_handle, (size_t)now);
+    if (c->sock && !s->closed && c->timeout_ms && !c->timeout_fired &&
+        now >= c->last_activity + c->timeout_ms) {
+        c->timeout_fired = 1;
+        tp_emit(s, TLSPLUG_EV_TIMEOUT, NULL, 0);
+    }
+    tp_socket_leave(s, 0); /* re-arms through the kick */
+}
+
+/* ---------------------------------------------------------------- the kick */
+
+void tp_conn_kick(tp_conn *c)
+{
+    struct tlsplug_socket *s = c->sock;
+    if (!s || c->closing)
+        return;
+    if (!c->connected) {
+        if (s->closed)
+            tp_conn_close(c); /* destroyed or failed while connecting */
+        return;
+    }
+    flush(c);
+    if (s->closed) {
+        /* An orderly end (both close_notify) sends everything first;
+         * destroy or an error sends what the kernel takes now (an alert). */
+        int orderly = s->ended && s->peer_ended && !s->had_error;
+        if (!orderly || (!c->writing && tp_buf_len(&s->out) == 0))
+            tp_conn_close(c);
+        return;
+    }
+    if (s->ended && !c->shut && !c->writing && tp_buf_len(&s->out) == 0) {
+        c->shut = 1; /* close_notify is out: the FIN follows, as Node's end() */
+        c->shutdown_req.data = c;
+        uv_shutdown(&c->shutdown_req, &c->io.stream, on_shutdown); /* failure: nothing to add */
+    }
+    update_reading(c);
+    arm_timer(c);
+}
+
+void tp_conn_connected(tp_conn *c)
+{
+    c->connected = 1;
+    c->last_activity = uv_now(&c->loop->uv);
+    tp_conn_apply_tcp(c);
+}
+
+/* ---------------------------------------------------------------- deferred work */
+
+void tp_conn_run_due(tp_conn *c)
+{
+    unsigned due = c->due;
+    c->due = 0;
+    struct tlsplug_socket *s = c->sock;
+    if (!s || c->closing)
+        return;
+    if (due & TP_DUE_RESOLVE) {
+        tp_conn_start_connect(c);
+        return; /* nothing else can be due before the connection */
+    }
+    s->depth++;
+    if ((due & TP_DUE_WRITE_ERR) && !s->closed) {
+        tp_socket_net_fail(s, tp_uv_code(c->write_err), "write %s", tp_uv_code(c->write_err));
+    }
+    if ((due & TP_DUE_DRAIN) && !s->freed)
+        tp_socket_maybe_drain(s);
+    if ((due & TP_DUE_PUMP) && !s->freed && !s->closed && !s->paused)
+        tp_pump(s);
+    tp_socket_leave(s, 0);
+}
