@@ -134,6 +134,14 @@ void tp_conn_close(tp_conn *c)
 
 void tp_conn_detach(tp_conn *c)
 {
+    /* What the socket already produced (a Finished, an alert) goes out if
+     * the kernel takes it now, as it would have had the pump written
+     * straight to the fd. */
+    struct tlsplug_socket *s = c->sock;
+    if (c->connected && !c->writing && !c->closing && !s->hold_output && tp_buf_len(&s->out)) {
+        uv_buf_t b = uv_buf_init((char *)tp_buf_peek(&s->out), (unsigned)tp_buf_len(&s->out));
+        uv_try_write(&c->io.stream, &b, 1);
+    }
     /* The socket's memory is going: nothing may reach it any more. */
     c->sock->conn = NULL;
     c->sock = NULL;

@@ -11,12 +11,16 @@
 static void on_server_socket(uintptr_t ud, void *source, int event, void *subject,
                              const uint8_t *data, size_t len)
 {
-    (void)ud, (void)subject;
+    (void)subject;
+    lk_server *s = (lk_server *)ud;
     tlsplug_socket *sock = source;
     if (event == TLSPLUG_EV_DATA) {
         int rc = tlsplug_socket_write(sock, data, len);
         CHECKF(rc == TLSPLUG_OK || rc == TLSPLUG_E_CLOSED, "echo write: %s",
                tlsplug_status_name(rc));
+        size_t buffered;
+        if (tlsplug_socket_buffer_size(sock, &buffered) == TLSPLUG_OK && buffered > s->max_buffered)
+            s->max_buffered = buffered;
         if (t_state(sock) & TLSPLUG_STATE_NEED_DRAIN)
             CHECK_OK(tlsplug_socket_pause(sock));
     } else if (event == TLSPLUG_EV_DRAIN) {
@@ -34,8 +38,8 @@ static void on_server(uintptr_t ud, void *source, int event, void *subject, cons
     case TLSPLUG_EV_CLOSE: s->closed = 1; break;
     case TLSPLUG_EV_CONNECTION:
         s->connections_seen++;
-        CHECK_OK(tlsplug_socket_on(subject, TLSPLUG_EV_DATA, on_server_socket, 0));
-        CHECK_OK(tlsplug_socket_on(subject, TLSPLUG_EV_DRAIN, on_server_socket, 0));
+        CHECK_OK(tlsplug_socket_on(subject, TLSPLUG_EV_DATA, on_server_socket, ud));
+        CHECK_OK(tlsplug_socket_on(subject, TLSPLUG_EV_DRAIN, on_server_socket, ud));
         break;
     case TLSPLUG_EV_SECURE_CONNECTION: s->secure_connections++; break;
     case TLSPLUG_EV_TLS_CLIENT_ERROR:
@@ -47,15 +51,27 @@ static void on_server(uintptr_t ud, void *source, int event, void *subject, cons
     }
 }
 
+void lk_echo_socket(tlsplug_socket *sock)
+{
+    static lk_server nobody; /* a socket without a server counts nothing */
+    CHECK_OK(tlsplug_socket_on(sock, TLSPLUG_EV_DATA, on_server_socket, (uintptr_t)&nobody));
+    CHECK_OK(tlsplug_socket_on(sock, TLSPLUG_EV_DRAIN, on_server_socket, (uintptr_t)&nobody));
+}
+
+void lk_server_watch(lk_server *s)
+{
+    static const int events[] = {TLSPLUG_EV_LISTENING, TLSPLUG_EV_CLOSE, TLSPLUG_EV_CONNECTION,
+                                 TLSPLUG_EV_SECURE_CONNECTION, TLSPLUG_EV_TLS_CLIENT_ERROR};
+    for (size_t i = 0; i < sizeof events / sizeof *events; i++)
+        CHECK_OK(tlsplug_server_on(s->srv, events[i], on_server, (uintptr_t)s));
+}
+
 void lk_server_start(lk_server *s, tlsplug_loop *loop, pt_creds creds)
 {
     memset(s, 0, sizeof *s);
     s->ctx = pt_context(creds);
     CHECK_OK(tlsplug_server_new(s->ctx, &s->srv));
-    static const int events[] = {TLSPLUG_EV_LISTENING, TLSPLUG_EV_CLOSE, TLSPLUG_EV_CONNECTION,
-                                 TLSPLUG_EV_SECURE_CONNECTION, TLSPLUG_EV_TLS_CLIENT_ERROR};
-    for (size_t i = 0; i < sizeof events / sizeof *events; i++)
-        CHECK_OK(tlsplug_server_on(s->srv, events[i], on_server, (uintptr_t)s));
+    lk_server_watch(s);
     CHECK_OK(tlsplug_loop_listen(loop, s->srv, "127.0.0.1", 0, 0));
     lk_run_until(loop, &s->listening, 5000);
     char addr[64];
@@ -94,6 +110,8 @@ static void on_resume_timer(uintptr_t ud, void *source, int event, void *subject
 {
     (void)source, (void)event, (void)subject, (void)data, (void)len;
     lk_client *c = (lk_client *)ud;
+    CHECKF(c->got == c->got_at_pause, "data arrived while paused: %zu -> %zu", c->got_at_pause,
+           c->got);
     CHECK_OK(tlsplug_socket_resume(c->sock));
 }
 
@@ -107,7 +125,7 @@ static void on_client(uintptr_t ud, void *source, int event, void *subject, cons
         c->secure = 1;
         CHECK_OK(tlsplug_socket_authorized(c->sock, &c->authorized));
         pump_writes(c);
-        if (c->total == 0)
+        if (c->total == 0 && !c->hold)
             CHECK_OK(tlsplug_socket_end(c->sock));
         break;
     case TLSPLUG_EV_DRAIN: pump_writes(c); break;
@@ -119,12 +137,13 @@ static void on_client(uintptr_t ud, void *source, int event, void *subject, cons
         c->got += len;
         if (c->pause_ms && !c->paused_once && c->got >= c->total / 2) {
             c->paused_once = 1;
+            c->got_at_pause = c->got;
             CHECK_OK(tlsplug_socket_pause(c->sock));
             size_t id;
             CHECK_OK(tlsplug_loop_set_timer(c->loop, (size_t)c->pause_ms, 0, on_resume_timer,
                                             (uintptr_t)c, &id));
         }
-        if (c->got == c->total)
+        if (c->got == c->total && !c->hold)
             CHECK_OK(tlsplug_socket_end(c->sock));
         break;
     }
@@ -140,23 +159,31 @@ static void on_client(uintptr_t ud, void *source, int event, void *subject, cons
     }
 }
 
-void lk_client_start(lk_client *c, tlsplug_loop *loop, int port, size_t total, uint64_t seed)
+void lk_client_begin(lk_client *c, tlsplug_context *ctx, size_t total, uint64_t seed)
 {
-    int pause_ms = c->pause_ms;
+    int pause_ms = c->pause_ms, hold = c->hold;
     size_t chunk = c->chunk;
+    tlsplug_loop *loop = c->loop;
     memset(c, 0, sizeof *c);
     c->pause_ms = pause_ms;
+    c->hold = hold;
     c->chunk = chunk ? chunk : 16384;
     c->loop = loop;
     c->total = total;
     c->seed = seed;
-    tlsplug_context *ctx = pt_context(PT_CLIENT);
     CHECK_OK(tlsplug_socket_new(ctx, TLSPLUG_ROLE_CLIENT, &c->sock));
-    CHECK_OK(tlsplug_context_free(ctx));
     static const int events[] = {TLSPLUG_EV_SECURE_CONNECT, TLSPLUG_EV_DRAIN, TLSPLUG_EV_DATA,
                                  TLSPLUG_EV_END, TLSPLUG_EV_ERROR, TLSPLUG_EV_CLOSE};
     for (size_t i = 0; i < sizeof events / sizeof *events; i++)
         CHECK_OK(tlsplug_socket_on(c->sock, events[i], on_client, (uintptr_t)c));
+}
+
+void lk_client_start(lk_client *c, tlsplug_loop *loop, int port, size_t total, uint64_t seed)
+{
+    tlsplug_context *ctx = pt_context(PT_CLIENT);
+    c->loop = loop;
+    lk_client_begin(c, ctx, total, seed);
+    CHECK_OK(tlsplug_context_free(ctx));
     CHECK_OK(tlsplug_socket_set_servername(c->sock, "localhost"));
     CHECK_OK(tlsplug_loop_connect(loop, c->sock, "127.0.0.1", port));
 }

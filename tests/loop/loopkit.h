@@ -14,6 +14,7 @@ typedef struct lk_server {
     int port;
     int listening, closed;
     size_t secure_connections, client_errors, connections_seen;
+    size_t max_buffered; /* the largest echo bufferSize seen after a write */
     char last_client_error[64];
 } lk_server;
 
@@ -21,6 +22,10 @@ typedef struct lk_server {
  * `listening` (so port is known). */
 void lk_server_start(lk_server *s, tlsplug_loop *loop, pt_creds creds);
 void lk_server_free(lk_server *s);
+/* Register the recorder on a server made by hand. */
+void lk_server_watch(lk_server *s);
+/* Make a socket echo what it reads (with backpressure). */
+void lk_echo_socket(tlsplug_socket *sock);
 
 typedef struct lk_client {
     tlsplug_socket *sock;
@@ -31,11 +36,16 @@ typedef struct lk_client {
     int secure, ended, closed, had_error, authorized;
     char error_code[64];
     int pause_ms;      /* >0: pause reading for this long once, half way */
+    int hold;          /* do not end once everything came back */
     int paused_once;
+    size_t got_at_pause;
     size_t max_buffered; /* the largest bufferSize seen after a write */
     tlsplug_loop *loop;
 } lk_client;
 
+/* The checking client's socket on `ctx`, not connected (c->loop, chunk,
+ * pause_ms and hold are kept). */
+void lk_client_begin(lk_client *c, tlsplug_context *ctx, size_t total, uint64_t seed);
 /* Connect a checking client to 127.0.0.1:port that sends `total` bytes. */
 void lk_client_start(lk_client *c, tlsplug_loop *loop, int port, size_t total, uint64_t seed);
 void lk_client_free(lk_client *c);
