@@ -1384,8 +1384,10 @@ TLSPLUG_API int tlsplug_server_set_ticket_keys(tlsplug_server *srv, const uint8_
 
 /**
  * Register the callback for one server event (SECURE_CONNECTION,
- * TLS_CLIENT_ERROR, SNI_CALLBACK), replacing any earlier one; NULL removes
- * it. The callback's `subject` is the socket concerned.
+ * TLS_CLIENT_ERROR, SNI_CALLBACK, NEW_SESSION, RESUME_SESSION,
+ * OCSP_REQUEST, KEYLOG; on a loop also LISTENING, CONNECTION, CLOSE and
+ * ERROR), replacing any earlier one; NULL removes it. The callback's
+ * `subject` is the socket concerned (NULL for LISTENING, CLOSE and ERROR).
  *
  * @param cb May be NULL.
  *
@@ -1602,9 +1604,9 @@ TLSPLUG_API int tlsplug_loop_new(tlsplug_loop **out);
 TLSPLUG_API int tlsplug_loop_free(tlsplug_loop *loop);
 
 /**
- * Run until nothing is left to do (no server listening, no socket open, no
- * timer pending) or tlsplug_loop_stop(). Callbacks fire inside. Answers
- * TLSPLUG_E_STATE when called from inside one of the loop's callbacks.
+ * Run until nothing is left to do (see tlsplug_loop_alive) or
+ * tlsplug_loop_stop(). Callbacks fire inside. Answers TLSPLUG_E_STATE when
+ * called from inside one of the loop's callbacks.
  *
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
  */
@@ -1657,8 +1659,9 @@ TLSPLUG_API int tlsplug_loop_backend_fd(tlsplug_loop *loop, int *fd);
 TLSPLUG_API int tlsplug_loop_next_timeout(tlsplug_loop *loop, int *ms);
 
 /**
- * Whether anything is left to do: 1 while a server listens, a socket is
- * open or a timer is pending.
+ * Whether anything is left to do: 1 while a server listens, a socket
+ * connects, reads or writes, or a timer is pending. As in Node, a paused
+ * socket with nothing to write does not keep the loop alive on its own.
  *
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
  */

@@ -2975,8 +2975,10 @@ func cServerSetTicketKeys(p_srv *C.tlsplug_server, p_keys []byte) (err error) {
 // cServerOn calls tlsplug_server_on.
 //
 // Register the callback for one server event (SECURE_CONNECTION,
-// TLS_CLIENT_ERROR, SNI_CALLBACK), replacing any earlier one; NULL removes
-// it. The callback's `subject` is the socket concerned.
+// TLS_CLIENT_ERROR, SNI_CALLBACK, NEW_SESSION, RESUME_SESSION, OCSP_REQUEST,
+// KEYLOG; on a loop also LISTENING, CONNECTION, CLOSE and ERROR), replacing
+// any earlier one; NULL removes it. The callback's `subject` is the socket
+// concerned (NULL for LISTENING, CLOSE and ERROR).
 func cServerOn(p_srv *C.tlsplug_server, p_event int, p_cb C.tlsplug_event_cb, p_userdata uintptr) (err error) {
 	var e C.tpg_err
 	st := C.tpg_server_on(p_srv, C.int(p_event), p_cb, C.uintptr_t(p_userdata), &e)
@@ -3262,9 +3264,9 @@ func cLoopFree(p_loop *C.tlsplug_loop) (err error) {
 
 // cLoopRun calls tlsplug_loop_run.
 //
-// Run until nothing is left to do (no server listening, no socket open, no
-// timer pending) or tlsplug_loop_stop(). Callbacks fire inside. Answers
-// TLSPLUG_E_STATE when called from inside one of the loop's callbacks.
+// Run until nothing is left to do (see tlsplug_loop_alive) or
+// tlsplug_loop_stop(). Callbacks fire inside. Answers TLSPLUG_E_STATE when
+// called from inside one of the loop's callbacks.
 func cLoopRun(p_loop *C.tlsplug_loop) (err error) {
 	var e C.tpg_err
 	st := C.tpg_loop_run(p_loop, &e)
@@ -3358,8 +3360,9 @@ func cLoopNextTimeout(p_loop *C.tlsplug_loop) (p_ms_o int, err error) {
 
 // cLoopAlive calls tlsplug_loop_alive.
 //
-// Whether anything is left to do: 1 while a server listens, a socket is open
-// or a timer is pending.
+// Whether anything is left to do: 1 while a server listens, a socket
+// connects, reads or writes, or a timer is pending. As in Node, a paused
+// socket with nothing to write does not keep the loop alive on its own.
 func cLoopAlive(p_loop *C.tlsplug_loop) (p_alive_o int, err error) {
 	var p_alive_c C.int
 	var e C.tpg_err
