@@ -1326,8 +1326,11 @@ FUNCTIONS = {
         [ctypes.c_void_p, ctypes.c_int, EVENT_CB, ctypes.c_size_t],
         ('srv', 'event', 'cb', 'userdata'),
         """Register the callback for one server event (SECURE_CONNECTION,
-        TLS_CLIENT_ERROR, SNI_CALLBACK), replacing any earlier one; NULL
-        removes it. The callback's `subject` is the socket concerned.
+        TLS_CLIENT_ERROR, SNI_CALLBACK, NEW_SESSION, RESUME_SESSION,
+        OCSP_REQUEST, KEYLOG; on a loop also LISTENING, CONNECTION, CLOSE
+        and ERROR), replacing any earlier one; NULL removes it. The
+        callback's `subject` is the socket concerned (NULL for LISTENING,
+        CLOSE and ERROR).
 
         Returns OK or E_BADHANDLE, E_INVAL."""),
     'tlsplug_server_set_event_queue': (
@@ -1520,10 +1523,9 @@ FUNCTIONS = {
         ctypes.c_int,
         [ctypes.c_void_p],
         ('loop',),
-        """Run until nothing is left to do (no server listening, no socket
-        open, no timer pending) or tlsplug_loop_stop(). Callbacks fire
-        inside. Answers TLSPLUG_E_STATE when called from inside one of the
-        loop's callbacks.
+        """Run until nothing is left to do (see tlsplug_loop_alive) or
+        tlsplug_loop_stop(). Callbacks fire inside. Answers TLSPLUG_E_STATE
+        when called from inside one of the loop's callbacks.
 
         Returns OK or E_BADHANDLE, E_STATE."""),
     'tlsplug_loop_run_once': (
@@ -1576,7 +1578,9 @@ FUNCTIONS = {
         [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)],
         ('loop', 'alive'),
         """Whether anything is left to do: 1 while a server listens, a socket
-        is open or a timer is pending.
+        connects, reads or writes, or a timer is pending. As in Node, a
+        paused socket with nothing to write does not keep the loop alive on
+        its own.
 
         Returns OK or E_BADHANDLE, E_INVAL."""),
     'tlsplug_loop_set_timer': (
