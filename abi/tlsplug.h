@@ -1931,6 +1931,20 @@ TLSPLUG_API int tlsplug_socket_set_lookup(tlsplug_socket *sock, int enabled);
  */
 TLSPLUG_API int tlsplug_socket_lookup_done(tlsplug_socket *sock, const char *address, const char *code);
 
+/* ---- loop ---------------------------------------------------------------- */
+
+/**
+ * As tlsplug_loop_listen(), on `fd`, a TCP or Unix stream socket the host
+ * has already bound (and possibly put in listening state). The loop takes
+ * the fd and closes it when the server stops listening.
+ *
+ * Node: server.listen({fd}) / server.listen(handle).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET.
+ */
+TLSPLUG_API int tlsplug_loop_listen_fd(tlsplug_loop *loop, tlsplug_server *srv, int fd, int backlog);
+
 #ifdef __cplusplus
 }
 #endif

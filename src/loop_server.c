@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "handle.h"
@@ -230,8 +231,9 @@ static int resolve_bind_address(const char *host, int port, struct sockaddr_stor
     return 0;
 }
 
+/* `fd` >= 0: listen on the host's socket (listen_fd) instead of binding. */
 static int listen_common(tlsplug_loop *lh, tlsplug_server *sh, const char *host, int port,
-                         const char *path, int backlog)
+                         const char *path, int fd, int backlog)
 {
     struct tlsplug_loop *loop = tp_loop_enter(lh);
     struct tlsplug_server *srv = loop ? tp_handle_get(sh, TP_TAG_SERVER) : NULL;
@@ -250,7 +252,14 @@ static int listen_common(tlsplug_loop *lh, tlsplug_server *sh, const char *host,
         return tp_fail(&srv->err, TLSPLUG_E_INVAL, "ERR_OUT_OF_RANGE",
                        "listen: backlog must not be negative");
     struct sockaddr_storage ss;
-    if (!path) {
+    socklen_t sslen = sizeof ss;
+    if (fd >= 0) {
+        if (getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0)
+            return tp_fail(&srv->err, TLSPLUG_E_INVAL, "EBADF", "listen: %d is not a socket", fd);
+        /* A Unix socket keeps its path for address(). */
+        if (ss.ss_family == AF_UNIX)
+            path = ((struct sockaddr_un *)&ss)->sun_path;
+    } else if (!path) {
         int err = resolve_bind_address(host, port, &ss);
         if (err)
             return tp_fail(&srv->err, TLSPLUG_E_NET, tp_uv_code(err), "getaddrinfo %s %s",
@@ -280,7 +289,11 @@ static int listen_common(tlsplug_loop *lh, tlsplug_server *sh, const char *host,
             uv_ip4_name((struct sockaddr_in *)&ss, text, sizeof text);
         snprintf(where, sizeof where, "%s:%d", text, port);
     }
-    int err = path ? uv_pipe_bind(&l->io.pipe, path) : uv_tcp_bind(&l->io.tcp, (struct sockaddr *)&ss, 0);
+    int err;
+    if (fd >= 0)
+        err = path ? uv_pipe_open(&l->io.pipe, fd) : uv_tcp_open(&l->io.tcp, fd);
+    else
+        err = path ? uv_pipe_bind(&l->io.pipe, path) : uv_tcp_bind(&l->io.tcp, (struct sockaddr *)&ss, 0);
     if (err == 0)
         err = uv_listen(&l->io.stream, backlog ? backlog : 511, on_connection);
     if (err)
@@ -298,7 +311,15 @@ static int listen_common(tlsplug_loop *lh, tlsplug_server *sh, const char *host,
 TLSPLUG_API int tlsplug_loop_listen(tlsplug_loop *loop, tlsplug_server *srv, const char *host,
                                     int port, int backlog)
 {
-    return listen_common(loop, srv, host, port, NULL, backlog);
+    return listen_common(loop, srv, host, port, NULL, -1, backlog);
+}
+
+TLSPLUG_API int tlsplug_loop_listen_fd(tlsplug_loop *loop, tlsplug_server *srv, int fd, int backlog)
+{
+    if (fd < 0)
+        return tp_loop_enter(loop) && tp_handle_get(srv, TP_TAG_SERVER) ? TLSPLUG_E_INVAL
+                                                                         : TLSPLUG_E_BADHANDLE;
+    return listen_common(loop, srv, NULL, 0, NULL, fd, backlog);
 }
 
 TLSPLUG_API int tlsplug_loop_listen_path(tlsplug_loop *loop, tlsplug_server *srv, const char *path,
@@ -307,7 +328,7 @@ TLSPLUG_API int tlsplug_loop_listen_path(tlsplug_loop *loop, tlsplug_server *srv
     if (!path)
         return tp_loop_enter(loop) && tp_handle_get(srv, TP_TAG_SERVER) ? TLSPLUG_E_INVAL
                                                                          : TLSPLUG_E_BADHANDLE;
-    return listen_common(loop, srv, NULL, 0, path, backlog);
+    return listen_common(loop, srv, NULL, 0, path, -1, backlog);
 }
 
 /* ---------------------------------------------------------------- the server's side */

@@ -5,6 +5,8 @@
  * still on it (the sanitizer build checks that nothing leaks). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -49,6 +51,38 @@ static void unix_path(void)
     CHECK_OK(tlsplug_loop_free(loop));
     unlink(path);
     rmdir(dir);
+}
+
+static void listen_on_fd(void)
+{
+    t_case("server.listen({fd}) on a socket the host bound");
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    CHECK(bind(fd, (struct sockaddr *)&a, sizeof a) == 0);
+    tlsplug_loop *loop;
+    CHECK_OK(tlsplug_loop_new(&loop));
+    lk_server s;
+    memset(&s, 0, sizeof s);
+    s.ctx = pt_context(PT_SERVER);
+    CHECK_OK(tlsplug_server_new(s.ctx, &s.srv));
+    lk_server_watch(&s);
+    CHECK_RC(tlsplug_loop_listen_fd(loop, s.srv, -1, 0), TLSPLUG_E_INVAL);
+    CHECK_OK(tlsplug_loop_listen_fd(loop, s.srv, fd, 0));
+    lk_run_until(loop, &s.listening, 5000);
+    char addr[64];
+    size_t n;
+    int family;
+    CHECK_OK(tlsplug_server_address(s.srv, addr, sizeof addr, &n, &s.port, &family));
+    CHECK_STR(addr, "127.0.0.1");
+    lk_client c = {0};
+    lk_client_start(&c, loop, s.port, 50000, t_seed());
+    lk_run_until(loop, &c.closed, 30000);
+    CHECK(c.got == c.total && !c.had_error);
+    CHECK_OK(tlsplug_server_close(s.srv));
+    lk_run_until(loop, &s.closed, 5000);
+    lk_client_free(&c);
+    lk_server_free(&s);
+    CHECK_OK(tlsplug_loop_free(loop));
 }
 
 static void adopted_fds(void)
@@ -200,6 +234,7 @@ int main(void)
 {
     t_init("loop_lifecycle", 23);
     unix_path();
+    listen_on_fd();
     adopted_fds();
     free_and_destroy_in_callbacks();
     free_loop_with_everything_on_it();

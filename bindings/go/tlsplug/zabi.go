@@ -915,6 +915,12 @@ static int tpg_socket_lookup_done(tlsplug_socket * sock, const char * address, c
     return st;
 }
 
+static int tpg_loop_listen_fd(tlsplug_loop * loop, tlsplug_server * srv, int fd, int backlog, tpg_err *e) {
+    int st = tlsplug_loop_listen_fd(loop, srv, fd, backlog);
+    if (st < 0) tpg_fill(e, st, (const void *)loop);
+    return st;
+}
+
 */
 import "C"
 
@@ -3746,6 +3752,21 @@ func cSocketLookupDone(p_sock *C.tlsplug_socket, p_address string, p_code string
 	defer freeCStr(p_code_c)
 	var e C.tpg_err
 	st := C.tpg_socket_lookup_done(p_sock, p_address_c, p_code_c, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	return
+}
+
+// cLoopListenFd calls tlsplug_loop_listen_fd.
+//
+// As tlsplug_loop_listen(), on `fd`, a TCP or Unix stream socket the host
+// has already bound (and possibly put in listening state). The loop takes
+// the fd and closes it when the server stops listening.
+func cLoopListenFd(p_loop *C.tlsplug_loop, p_srv *C.tlsplug_server, p_fd int, p_backlog int) (err error) {
+	var e C.tpg_err
+	st := C.tpg_loop_listen_fd(p_loop, p_srv, C.int(p_fd), C.int(p_backlog), &e)
 	if st < 0 {
 		err = newError(&e)
 		return

@@ -1828,6 +1828,17 @@ FUNCTIONS = {
         Node: lookup's callback(err, address, family).
 
         Returns OK or E_BADHANDLE, E_STATE, E_INVAL."""),
+    'tlsplug_loop_listen_fd': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int],
+        ('loop', 'srv', 'fd', 'backlog'),
+        """As tlsplug_loop_listen(), on `fd`, a TCP or Unix stream socket the
+        host has already bound (and possibly put in listening state). The
+        loop takes the fd and closes it when the server stops listening.
+
+        Node: server.listen({fd}) / server.listen(handle).
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET."""),
 }
 
 
