@@ -371,7 +371,11 @@ static int recv_outcome(struct tlsplug_socket *s, ssize_t n, size_t in_before)
         return rc < 0 ? rc : TP_RECV_RETRY;
     }
     case GNUTLS_E_PREMATURE_TERMINATION:
-        if (s->ended) { /* we had said goodbye: the peer may just hang up */
+        /* The transport ended without close_notify. Once the handshake is
+         * done Node takes that as the peer's end (`end`, then `close`
+         * without error; a partial record is dropped), as browsers and
+         * most servers hang up that way; before it, it is ECONNRESET. */
+        if (s->ended || s->secure) {
             on_peer_end(s);
             return TP_RECV_EOF;
         }
