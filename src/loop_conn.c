@@ -173,8 +173,12 @@ void tp_conn_abandon(tp_conn *c)
 void tp_conn_fail(tp_conn *c, const char *what, int err, const char *where)
 {
     struct tlsplug_socket *s = c->sock;
-    if (!s || s->closed)
+    if (!s)
         return;
+    if (s->closed) {
+        tp_conn_close(c); /* the session was over: just let the transport go */
+        return;
+    }
     s->depth++;
     if (where && *where)
         tp_socket_net_fail(s, tp_uv_code(err), "%s %s %s", what, tp_uv_code(err), where);
@@ -239,6 +243,32 @@ static void update_reading(tp_conn *c)
 
 static void flush(tp_conn *c);
 
+/* A write failed: ciphertext the peer will never get. While the session
+ * is open that is the socket's fatal error; after it closed (the peer's
+ * end crossed our last writes) it is still an `error` before `close`:
+ * data was lost. EPIPE on a stream we have not shut down means the peer
+ * reset it, and whether the write or the read sees the reset first is a
+ * race: both are Node's usual ECONNRESET. From the loop's turn only. */
+static void write_failed(tp_conn *c, int err)
+{
+    struct tlsplug_socket *s = c->sock;
+    if (!s || c->closing)
+        return;
+    if (err == UV_EPIPE)
+        err = UV_ECONNRESET;
+    s->depth++;
+    if (!s->closed) {
+        tp_socket_net_fail(s, tp_uv_code(err), "write %s", tp_uv_code(err));
+    } else if (!s->had_error) {
+        tp_fail(&s->err, TLSPLUG_E_NET, tp_uv_code(err), "write %s", tp_uv_code(err));
+        s->had_error = 1;
+        tp_emit(s, TLSPLUG_EV_ERROR, s->err.code, strlen(s->err.code));
+    }
+    tp_socket_leave(s, 0);
+    if (c->sock)
+        tp_conn_close(c); /* nothing more can be sent */
+}
+
 static void on_write(uv_write_t *req, int status)
 {
     tp_conn *c = req->data;
@@ -249,7 +279,7 @@ static void on_write(uv_write_t *req, int status)
     if (status == UV_ECANCELED || !c->sock || c->closing)
         return;
     if (status < 0) {
-        tp_conn_fail(c, "write", status, NULL);
+        write_failed(c, status);
         return;
     }
     c->last_activity = uv_now(&c->loop->uv);
@@ -409,9 +439,8 @@ void tp_conn_run_due(tp_conn *c)
         return; /* nothing else can be due before the connection */
     }
     s->depth++;
-    if ((due & TP_DUE_WRITE_ERR) && !s->closed) {
-        tp_socket_net_fail(s, tp_uv_code(c->write_err), "write %s", tp_uv_code(c->write_err));
-    }
+    if (due & TP_DUE_WRITE_ERR)
+        write_failed(c, c->write_err);
     if ((due & TP_DUE_DRAIN) && !s->freed)
         tp_socket_maybe_drain(s);
     if ((due & TP_DUE_PUMP) && !s->freed && !s->closed && !s->paused)
