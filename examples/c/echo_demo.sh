@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's main job: Node's tls echo server and client examples, in C
-# on libtlsplug, talking over a real TCP connection on 127.0.0.1.
+# The examples' demo: Node's tls echo server and client examples, in C
+# on libtlsplug's loop, talking over a real TCP connection on 127.0.0.1.
+# (scripts/main-job.sh runs the same exchange with the `tlsplug` command.)
 #
 #   1. make a throwaway PKI (a root, an intermediate, server and client
 #      certificates) with tests/support/make_pki.sh in a temporary directory;
