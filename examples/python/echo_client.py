@@ -12,12 +12,11 @@
     socket.on('end', () => { console.log('server ends connection'); });
 
 Standard input is read to its end, written, and the connection ended; what
-the server sends back goes to standard output. The connection is driven by
-the binding's small blocking driver (TLSSocket.run_until).
+the server sends back goes to standard output. The connection runs on
+tlsplug's event loop (tlsplug.run()).
 """
 import argparse
 import os
-import socket
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
@@ -42,32 +41,33 @@ def main():
     ap.add_argument("--timeout", type=float, default=30.0)
     args = ap.parse_args()
 
-    ctx = tlsplug.create_secure_context(ca=read(args.ca) if args.ca else None,
-                                        key=read(args.key) if args.key else None,
-                                        cert=read(args.cert) if args.cert else None)
-    transport = socket.create_connection((args.host, args.port), timeout=args.timeout)
-    sock = tlsplug.TLSSocket(transport, secure_context=ctx, servername=args.servername,
-                             reject_unauthorized=not args.insecure)
+    options = {
+        "ca": read(args.ca) if args.ca else None,
+        "key": read(args.key) if args.key else None,
+        "cert": read(args.cert) if args.cert else None,
+        "servername": args.servername,
+        "reject_unauthorized": not args.insecure,
+    }
     failed = []
 
-    def on_connect():
-        why = "" if sock.authorized else f" ({sock.authorization_error})"
-        print("client connected", "authorized" if sock.authorized else "unauthorized" + why,
+    def on_secure_connect():
+        why = "" if socket.authorized else f" ({socket.authorization_error})"
+        print("client connected", "authorized" if socket.authorized else "unauthorized" + why,
               file=sys.stderr, flush=True)
-        sock.end(sys.stdin.buffer.read())  # process.stdin.pipe(socket)
+        socket.end(sys.stdin.buffer.read())  # process.stdin.pipe(socket)
 
     def on_error(e):
         failed.append(e)
         print(f"client error {e.code}: {e.message}", file=sys.stderr, flush=True)
 
-    sock.on("secureConnect", on_connect)
-    sock.on("data", lambda d: (sys.stdout.buffer.write(d), sys.stdout.flush()))
-    sock.on("end", lambda: print("server ends connection", file=sys.stderr, flush=True))
-    sock.on("error", on_error)
-    try:
-        sock.run_until(timeout=args.timeout)
-    finally:
-        sock.close()
+    socket = tlsplug.connect(args.port, args.host, on_secure_connect=on_secure_connect,
+                             **options)
+    socket.on("data", lambda data: (sys.stdout.buffer.write(data), sys.stdout.flush()))
+    socket.on("end", lambda: print("server ends connection", file=sys.stderr, flush=True))
+    socket.on("error", on_error)
+    if tlsplug.run(timeout=args.timeout):
+        print("client timed out", file=sys.stderr, flush=True)
+        return 1
     return 1 if failed else 0
 
 

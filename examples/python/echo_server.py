@@ -10,14 +10,12 @@
     });
     server.listen(8000, () => { console.log('server bound'); });
 
-Connections are accepted with Python's socket module and served one at a
-time by the binding's small blocking driver (TLSSocket.run_until); the C
-library's libuv loop will serve many at once. Needs the tlsplug package
+The server runs on tlsplug's event loop (libuv, in C): tlsplug.run() serves
+every connection at once, in this thread. Needs the tlsplug package
 (bindings/python) and libtlsplug.so.1 (TLSPLUG_LIBRARY or the system path).
 """
 import argparse
 import os
-import socket
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
@@ -30,27 +28,6 @@ def read(path):
         return f.read()
 
 
-def serve(conn, ctx, args):
-    sock = tlsplug.TLSSocket(conn, is_server=True, secure_context=ctx,
-                             request_cert=args.request_cert,
-                             reject_unauthorized=not args.insecure)
-
-    def on_secure():
-        print("server connected", "authorized" if sock.authorized else "unauthorized", flush=True)
-        sock.write(b"welcome!\n")
-
-    sock.on("secure", on_secure)
-    sock.on("data", sock.write)  # socket.pipe(socket)
-    sock.on("error", lambda e: print(f"server connection error {e.code}: {e.message}",
-                                     file=sys.stderr, flush=True))
-    try:
-        sock.run_until(timeout=args.timeout)
-    except TimeoutError:
-        print("server connection timed out", file=sys.stderr, flush=True)
-    finally:
-        sock.close()
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--key", required=True)
@@ -61,19 +38,42 @@ def main():
     ap.add_argument("--request-cert", action="store_true")
     ap.add_argument("--insecure", action="store_true", help="rejectUnauthorized: false")
     ap.add_argument("--once", action="store_true", help="exit after the first connection")
-    ap.add_argument("--timeout", type=float, default=120.0, help="seconds per connection")
+    ap.add_argument("--timeout", type=float, default=None, help="seconds to run at most")
     args = ap.parse_args()
 
-    ctx = tlsplug.create_secure_context(key=read(args.key), cert=read(args.cert),
-                                        ca=read(args.ca) if args.ca else None)
-    with socket.create_server((args.host, args.port)) as ls:
-        host, port = ls.getsockname()[:2]
-        print(f"listening on {host}:{port}", flush=True)
-        while True:
-            conn, _ = ls.accept()
-            serve(conn, ctx, args)
-            if args.once:
-                return 0
+    options = {
+        "key": read(args.key),
+        "cert": read(args.cert),
+        "ca": read(args.ca) if args.ca else None,
+        "request_cert": args.request_cert,
+        "reject_unauthorized": not args.insecure,
+    }
+
+    def on_secure_connection(socket):
+        print("server connected", "authorized" if socket.authorized else "unauthorized",
+              flush=True)
+        socket.write("welcome!\n")
+        # socket.pipe(socket), with Node's back-pressure
+        socket.on("data", lambda data: socket.write(data) or socket.pause())
+        socket.on("drain", socket.resume)
+        socket.on("error", lambda e: print(f"server connection error {e.code}: {e.message}",
+                                           file=sys.stderr, flush=True))
+        if args.once:
+            socket.on("close", lambda had_error: server.close())
+
+    server = tlsplug.create_server(options, on_secure_connection)
+    server.on("tlsClientError", lambda e, s: print(f"tlsClientError {e.code}", file=sys.stderr,
+                                                   flush=True))
+
+    def on_listening():
+        a = server.address()
+        print(f"listening on {a['address']}:{a['port']}", flush=True)
+
+    server.listen(args.port, args.host, callback=on_listening)
+    if tlsplug.run(timeout=args.timeout):
+        print("server timed out", file=sys.stderr, flush=True)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

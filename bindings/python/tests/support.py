@@ -56,3 +56,48 @@ def pair(client_opts=None, server_opts=None, cctx=None, sctx=None):
     c = tlsplug.TLSSocket(secure_context=cctx or client_context(),
                           **dict({"servername": "localhost"}, **(client_opts or {})))
     return c, s
+
+
+# ---- on the loop
+
+LOOP_TIMEOUT = 10.0
+
+
+def run_until(test, pred, timeout: float = LOOP_TIMEOUT, what: str = "the condition",
+              poll_ms: int = 0):
+    """Drive the thread's tlsplug loop until pred() holds (checked after every
+    event; with poll_ms, also every poll_ms, for conditions another thread or
+    process makes true); fails the test after `timeout` seconds."""
+    ticker = tlsplug.set_interval(lambda: None, poll_ms) if poll_ms else None
+    try:
+        tlsplug.run(timeout=timeout, until=pred)
+    finally:
+        tlsplug.clear_interval(ticker)
+    test.assertTrue(pred(), f"{what}: not reached within {timeout} s")
+
+
+def listening_server(test, options=None, listener=None, **kw):
+    """A tlsplug server on 127.0.0.1 (ephemeral port), listening; answers
+    (server, port)."""
+    opts = dict({"key": pki("server.key"), "cert": pki("server-chain.pem")}, **(options or {}))
+    server = tlsplug.create_server(opts, listener, **kw)
+    server.listen(0, "127.0.0.1")
+    run_until(test, lambda: server.listening, what="listening")
+    return server, server.address()["port"]
+
+
+def close_server(test, server):
+    done = []
+    server.close(lambda *a: done.append(a))
+    run_until(test, lambda: done, what="server close")
+
+
+class LoopTestCase(unittest.TestCase):
+    """Each test leaves the thread's loop idle; one that failed half-way
+    gets its loop closed (servers and sockets on it go) and a fresh one."""
+
+    def tearDown(self):
+        loop = tlsplug.get_loop()
+        if loop.alive:
+            loop.close()
+            self.fail_leftover = True

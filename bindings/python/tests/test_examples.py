@@ -1,5 +1,6 @@
 """examples/python: the echo server and client, against each other, as
-processes on 127.0.0.1 (the server on an ephemeral port)."""
+processes on 127.0.0.1 (the server on an ephemeral port), and the asyncio
+example."""
 import os
 import subprocess
 import sys
@@ -41,6 +42,19 @@ class EchoExamples(unittest.TestCase):
             server.kill()
             server.wait()
             server.stdout.close()
+
+    def test_asyncio_example(self):
+        pki = support.PKI
+        r = subprocess.run(
+            [sys.executable, os.path.join(EXAMPLES, "asyncio_echo.py"),
+             "--key", os.path.join(pki, "server.key"),
+             "--cert", os.path.join(pki, "server-chain.pem"),
+             "--ca", os.path.join(pki, "ca.pem"), "--clients", "5", "--timeout", str(TIMEOUT)],
+            capture_output=True, timeout=TIMEOUT + 5)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.decode().splitlines()
+        self.assertEqual(lines[-1], "done 5")
+        self.assertEqual(lines[0], "client 0: 'hello 0' over TLSv1.3")
 
 
 if __name__ == "__main__":

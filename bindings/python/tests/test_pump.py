@@ -156,13 +156,22 @@ class Errors(unittest.TestCase):
         self.assertTrue(errs[0].code)
         self.assertTrue(s.closed)
 
-    def test_truncation_is_econnreset(self):
+    def test_transport_end_without_close_notify(self):
+        # Before the handshake completes: ECONNRESET; after it, Node's
+        # 'end' and a clean 'close'.
         c, s = pair()
-        shuttle(c, s)
         errs = []
         c.on("error", errs.append)
         c.feed_eof()
         self.assertEqual([e.code for e in errs], ["ECONNRESET"])
+        c, s = pair()
+        shuttle(c, s)
+        errs, ends, closes = [], [], []
+        c.on("error", errs.append)
+        c.on("end", lambda: ends.append(1))
+        c.on("close", closes.append)
+        c.feed_eof()
+        self.assertEqual((errs, ends, closes), ([], [1], [False]))
 
     def test_destroy_with_error(self):
         c, s = pair()

@@ -1,12 +1,16 @@
 """tlsplug: Node.js's tls module for Python, on libtlsplug (GnuTLS).
 
     import tlsplug
-    ctx = tlsplug.create_secure_context(ca=open("ca.pem", "rb").read())
-    sock = tlsplug.TLSSocket(socket.create_connection(("127.0.0.1", 8000)),
-                             secure_context=ctx, servername="localhost")
-    sock.on("data", print)
-    sock.write(b"hello")
-    sock.run_until(lambda: False, timeout=5)   # or the pump: feed()/pull()
+    server = tlsplug.create_server({"key": key, "cert": cert},
+                                   lambda sock: sock.on("data", sock.write))
+    server.listen(8000, "127.0.0.1")
+    sock = tlsplug.connect(8000, "127.0.0.1", ca=ca, servername="localhost",
+                           on_secure_connect=lambda: sock.write(b"hello"))
+    sock.on("data", lambda d: (print(d), sock.end(), server.close()))
+    tlsplug.run(timeout=10)      # or: tlsplug.asyncio (open_connection, ...)
+
+TLSSocket(transport=None, ...) is the sans-IO pump (feed/pull) for hosts
+that own their IO.
 
 Names are Node's in snake_case. libtlsplug.so.1 is found at
 $TLSPLUG_LIBRARY, next to this package, or on the system path.
@@ -20,7 +24,10 @@ from .context import SecureContext, create_secure_context
 from .events import EventEmitter
 from .module import (SecurePair, check_server_identity, create_secure_pair, get_ciphers,
                      get_default, set_default)
-from .tlssocket import TLSSocket, alpn_wire
+from .loop import (Loop, Timer, clear_immediate, clear_interval, clear_timeout, get_loop, run,
+                   set_immediate, set_interval, set_timeout)
+from .server import Server, create_server
+from .tlssocket import TLSSocket, alpn_wire, connect
 
 __version__ = _abi.VERSION
 
@@ -37,4 +44,6 @@ __all__ = [
     "get_default", "set_default", "alpn_wire", "cert_from_json", "load_library",
     "DEFAULT_ECDH_CURVE", "DEFAULT_MIN_VERSION", "DEFAULT_MAX_VERSION", "DEFAULT_CIPHERS",
     "CLIENT_RENEG_LIMIT", "CLIENT_RENEG_WINDOW",
+    "connect", "create_server", "Server", "Loop", "Timer", "get_loop", "run", "set_timeout",
+    "clear_timeout", "set_interval", "clear_interval", "set_immediate", "clear_immediate",
 ]

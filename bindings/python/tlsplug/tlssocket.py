@@ -20,8 +20,9 @@ from .certificate import cert_from_json
 from .context import SecureContext, create_secure_context
 from .driver import Driver
 from .events import EventEmitter
+from .loop import Loop, get_loop, report_exception
 
-__all__ = ["TLSSocket", "alpn_wire"]
+__all__ = ["TLSSocket", "alpn_wire", "connect"]
 
 _CONTEXT_OPTIONS = {
     "key", "cert", "ca", "passphrase", "pfx", "crl", "ciphers", "honor_cipher_order",
@@ -37,7 +38,11 @@ _KEYS = itertools.count(1)
 
 _EVENTS = (_abi.EV_SECURE_CONNECT, _abi.EV_SECURE, _abi.EV_DATA, _abi.EV_END,
            _abi.EV_CLOSE, _abi.EV_ERROR, _abi.EV_CHECK_SERVER_IDENTITY,
-           _abi.EV_SESSION, _abi.EV_KEYLOG)
+           _abi.EV_SESSION, _abi.EV_KEYLOG, _abi.EV_OCSP_RESPONSE, _abi.EV_DRAIN)
+# Events only a socket on a loop raises.
+_LOOP_EVENTS = (_abi.EV_CONNECT, _abi.EV_TIMEOUT, _abi.EV_LOOKUP)
+
+_FAMILIES = {4: "IPv4", 6: "IPv6"}
 
 
 @_abi.EVENT_CB
@@ -46,10 +51,19 @@ def _dispatch(userdata, source, event, subject, data, length):
     if sock is None:
         return
     payload = ctypes.string_at(data, length) if data and length else b""
-    # A listener's exception escapes to ctypes, which reports it through
-    # sys.unraisablehook ("Exception ignored on calling ctypes callback
-    # function"): reported, never swallowed, never fatal to the pump.
-    sock._on_event(event, payload)
+    loop = sock._loop
+    try:
+        sock._on_event(event, payload)
+    except Exception as e:
+        # A listener's exception goes to the embedding asyncio loop's handler,
+        # or escapes to ctypes, which reports it through sys.unraisablehook
+        # ("Exception ignored on calling ctypes callback function"):
+        # reported, never swallowed, never fatal to the pump or the loop.
+        if not report_exception(e, "TLSSocket listener", sock):
+            raise
+    finally:
+        if loop is not None:
+            loop._after_event()
 
 
 def alpn_wire(protocols: Union[bytes, Iterable[Union[str, bytes]]]) -> bytes:
@@ -71,21 +85,27 @@ class TLSSocket(EventEmitter, Driver):
     """Node's tls.TLSSocket.
 
     TLSSocket(transport=None, is_server=False, secure_context=None, **options)
+    is the sans-IO pump (feed/pull) for hosts that own their IO, or, with a
+    connected socket.socket as transport, the small blocking driver
+    (run_until). tlsplug.connect() and Server make sockets on the loop.
 
     options (snake_case of Node's): reject_unauthorized (default True),
     request_cert, servername, alpn_protocols (list of str/bytes, or wire-form
     bytes), session (bytes), check_server_identity (fn(hostname, cert) ->
-    None or an Exception), min_dh_size, allow_half_open; without
-    secure_context, the create_secure_context() options make one.
+    None or an Exception), min_dh_size, allow_half_open, high_water_mark,
+    request_ocsp; without secure_context, the create_secure_context() options
+    make one.
 
     Events, with Node's listener arguments: 'secureConnect' (), 'secure' (),
     'data' (bytes), 'end' (), 'close' (had_error: bool), 'error' (TLSError),
-    'session' (bytes), 'keylog' (bytes: one NSS key log line). 'data' is held
-    back until a 'data' listener is added, as a paused Node stream.
+    'session' (bytes), 'keylog' (bytes: one NSS key log line), 'drain' (),
+    'OCSPResponse' (bytes); on a loop also 'connect' (), 'lookup' (err,
+    address, family, host), 'timeout' (). 'data' is held back until a
+    'data' listener is added, as a paused Node stream.
 
-    The handshake starts with the first pump call (pull, feed, write, end,
-    run_until) or start(). close() frees the handle (also done by garbage
-    collection); a closed socket raises TLSError for every call.
+    In pump mode the handshake starts with the first pump call (pull, feed,
+    write, end, run_until) or start(). close() frees the handle (also done
+    by garbage collection); a closed socket raises TLSError for every call.
     """
 
     def __init__(self, transport: Optional[socket.socket] = None, is_server: bool = False,
@@ -102,9 +122,11 @@ class TLSSocket(EventEmitter, Driver):
             raise TypeError("context options given with secure_context: "
                             + ", ".join(sorted(ctx_opts)))
         self._check_identity: Optional[Callable] = options.pop("check_server_identity", None)
+        self._lookup: Optional[Callable] = options.pop("lookup", None)
         unknown = set(options) - {"reject_unauthorized", "request_cert", "servername",
                                   "alpn_protocols", "session", "min_dh_size",
-                                  "allow_half_open", "_handle"}
+                                  "allow_half_open", "high_water_mark", "request_ocsp",
+                                  "_handle", "_accepted"}
         if unknown:
             raise TypeError("unknown TLSSocket options: " + ", ".join(sorted(unknown)))
         try:
@@ -117,12 +139,21 @@ class TLSSocket(EventEmitter, Driver):
                 handle = out.value
                 self._started = False
             else:
-                self._started = True  # a SecurePair's socket is started by C
+                # A SecurePair's socket is started by C; an accepted one is
+                # driven by the loop.
+                self._started = True
             self._handle = handle
         finally:
             if own_ctx is not None:
                 own_ctx.close()  # the socket holds its own reference
         self._state_init()
+        self._loop: Optional[Loop] = None
+        self._owned_by_loop = bool(options.get("_accepted"))
+        self._final: Dict[str, Any] = {}
+        self.server = None
+        self.connecting = False
+        self._host: Optional[str] = None
+        self._paused = False
         _SOCKETS[self._key] = self
         for ev in _EVENTS:
             if ev == _abi.EV_CHECK_SERVER_IDENTITY and not self._check_identity:
@@ -147,6 +178,13 @@ class TLSSocket(EventEmitter, Driver):
             self._call(lib.socket_set_allow_half_open, int(bool(o["allow_half_open"])))
         if self._check_identity:
             self._call(lib.socket_set_check_server_identity, 1)
+        if o.get("high_water_mark"):
+            self._call(lib.socket_set_high_water_mark, int(o["high_water_mark"]))
+        if o.get("request_ocsp"):
+            self._call(lib.socket_set_request_ocsp, 1)
+        if self._lookup is not None:
+            self._call(lib.socket_set_lookup, 1)
+            self._call(lib.socket_on, _abi.EV_LOOKUP_REQUEST, _dispatch, self._key)
         Driver.__init__(self, transport)
 
     def _state_init(self) -> None:
@@ -154,6 +192,7 @@ class TLSSocket(EventEmitter, Driver):
         self._end_held = False
         self._unhandled: Optional[BaseException] = None
         self._error_in_call = False
+        self._in_call = 0
         self._destroy_error: Optional[BaseException] = None
         self.destroyed = False
         self.closed = False
@@ -169,17 +208,39 @@ class TLSSocket(EventEmitter, Driver):
                            "ERR_TLSPLUG_CLOSED", _abi.E_BADHANDLE)
         return self._handle
 
+    # ---- on a loop
+
+    def _attach(self, loop: Loop) -> None:
+        """Hand the socket to `loop` (events register before the attach)."""
+        self._loop = loop
+        self._started = True  # the loop starts the handshake
+        h = self.handle
+        for ev in _LOOP_EVENTS:
+            check(lib.socket_on(h, ev, _dispatch, self._key), h)
+        loop._hold(self)
+
+    def _kick(self) -> None:
+        if self._loop is not None:
+            self._loop._kick()
+
     def _call(self, fn, *args, what: str = ""):
         h = self.handle
         return check(fn(h, *args), h, what)
 
     def close(self) -> None:
         """Free the handle (no close_notify; end() first for a clean close).
-        Safe to call twice and from a listener."""
+        Safe to call twice and from a listener. A socket a server accepted
+        belongs to the loop: close() destroys it and the loop frees it."""
         h, self._handle = self._handle, None
         _SOCKETS.pop(self._key, None)
+        if self._loop is not None:
+            self._loop._release(self)
         if h:
-            lib.socket_free(h)  # a double free answers E_BADHANDLE: ignored
+            if self._owned_by_loop:
+                lib.socket_destroy(h, None, None)  # never freed here
+            else:
+                lib.socket_free(h)  # a double free answers E_BADHANDLE: ignored
+            self.closed = self.destroyed = True
         Driver._close_transport(self)
 
     def __del__(self) -> None:
@@ -211,7 +272,13 @@ class TLSSocket(EventEmitter, Driver):
         failure not reported as an 'error' event, raises TLSError."""
         h = self.handle
         self._error_in_call = False
-        rc = fn(h, *args)
+        self._in_call += 1
+        try:
+            rc = fn(h, *args)
+        finally:
+            self._in_call -= 1
+            if self._loop is not None:
+                self._loop._kick()
         err, self._unhandled = self._unhandled, None
         if err is not None:
             raise err
@@ -252,7 +319,34 @@ class TLSSocket(EventEmitter, Driver):
         elif event == _abi.EV_CLOSE:
             self.closed = self.destroyed = True
             self.had_error = payload[:1] == b"\x01"
-            self.emit("close", self.had_error)
+            loop = self._loop
+            if self._owned_by_loop:
+                self._keep_final()
+            try:
+                self.emit("close", self.had_error)
+            finally:
+                if loop is not None:
+                    loop._release(self)
+                if self.server is not None:
+                    self.server._forget(self)
+                if self._owned_by_loop:
+                    # The loop frees an accepted socket once this returns.
+                    self._handle = None
+                    _SOCKETS.pop(self._key, None)
+        elif event == _abi.EV_CONNECT:
+            self.connecting = False
+            self.emit("connect")
+        elif event == _abi.EV_DRAIN:
+            self.emit("drain")
+        elif event == _abi.EV_TIMEOUT:
+            self.emit("timeout")
+        elif event == _abi.EV_LOOKUP:
+            address = payload.decode("utf-8", "replace")
+            self.emit("lookup", None, address, 6 if ":" in address else 4, self._host)
+        elif event == _abi.EV_LOOKUP_REQUEST:
+            self._answer_lookup(payload.decode("utf-8", "replace"))
+        elif event == _abi.EV_OCSP_RESPONSE:
+            self.emit("OCSPResponse", payload)
         elif event == _abi.EV_ERROR:
             self._error_in_call = True
             err = self._destroy_error
@@ -265,6 +359,10 @@ class TLSSocket(EventEmitter, Driver):
                     err.code = payload.decode("utf-8", "replace")
             if self.listener_count("error"):
                 self.emit("error", err)
+            elif self._owned_by_loop and not self.secure:
+                pass  # the server's 'tlsClientError' reports it, as in Node
+            elif self._loop is not None and not self._in_call:
+                raise err  # from the loop: reported as an unhandled 'error'
             elif self._unhandled is None:
                 self._unhandled = err
         elif event == _abi.EV_SESSION:
@@ -274,6 +372,49 @@ class TLSSocket(EventEmitter, Driver):
         elif event == _abi.EV_CHECK_SERVER_IDENTITY:
             self._answer_identity(payload.decode("utf-8", "replace"))
         # unknown events from a newer library are ignored
+
+    def _answer_lookup(self, hostname: str) -> None:
+        done = []
+
+        def callback(err=None, address=None, family=None):
+            if done or not self._handle:
+                return
+            done.append(1)
+            if isinstance(address, (list, tuple)):  # the `all` form
+                address = address[0]["address"] if address and isinstance(address[0], dict) \
+                    else (address[0] if address else None)
+            code = None
+            if err is not None or not address:
+                code = getattr(err, "code", None) or "ENOTFOUND"
+                address = None
+            self._in_call += 1
+            try:
+                lib.socket_lookup_done(self._handle, cstr(address), cstr(code))
+            finally:
+                self._in_call -= 1
+            self._kick()
+
+        try:
+            self._lookup(hostname, {}, callback)
+        except Exception as e:
+            callback(e)
+            raise
+
+    def _keep_final(self) -> None:
+        """What stays readable after the loop frees an accepted socket."""
+        f = self._final
+        for name in ("bytes_read", "bytes_written", "authorized", "authorization_error",
+                     "remote_address", "remote_port", "remote_family", "local_address",
+                     "local_port", "alpn_protocol", "servername"):
+            try:
+                f[name] = getattr(self, name)
+            except TLSError:
+                pass
+        for name in ("get_protocol", "get_cipher", "get_session", "is_session_reused"):
+            try:
+                f[name] = getattr(self, name)()
+            except TLSError:
+                pass
 
     def _answer_identity(self, hostname: str) -> None:
         code = message = None
@@ -327,11 +468,15 @@ class TLSSocket(EventEmitter, Driver):
         return _abi.State(f.value)
 
     def write(self, data: Union[bytes, str], encoding: str = "utf-8") -> bool:
-        """Write cleartext (buffered until the handshake completes)."""
+        """Write cleartext (buffered until the handshake completes). Answers
+        False, as Node, once the buffer reached the high-water mark: 'drain'
+        follows when it is empty (writes are still taken)."""
         self._ensure_started()
         b = data.encode(encoding) if isinstance(data, str) else bytes(data)
         self._pump(lib.socket_write, b, len(b), what="write")
         self._after_local_call()
+        if self._handle:
+            return not self.state() & _abi.STATE_NEED_DRAIN
         return True
 
     def end(self, data: Union[bytes, str, None] = None) -> None:
@@ -356,6 +501,122 @@ class TLSSocket(EventEmitter, Driver):
         self.destroyed = True
         self._after_local_call()
 
+    # ---- streams (pause/resume, timeouts, addresses)
+
+    def pause(self) -> "TLSSocket":
+        """Node's pause(): no 'data' until resume(); nothing is lost."""
+        self._call(lib.socket_pause)
+        self._paused = True
+        self._kick()
+        return self
+
+    def resume(self) -> "TLSSocket":
+        """Node's resume(): what waited is delivered."""
+        self._paused = False
+        self._pump(lib.socket_resume, what="resume")
+        return self
+
+    @property
+    def is_paused(self) -> bool:
+        return self._paused
+
+    def set_timeout(self, ms: float, callback: Optional[Callable[[], Any]] = None) -> "TLSSocket":
+        """Node's setTimeout(ms, cb): 'timeout' after `ms` idle (0: off).
+        The socket stays open. On a loop only."""
+        self._call(lib.socket_set_timeout, max(0, int(ms)), what="setTimeout")
+        if callback is not None:
+            if ms:
+                self.once("timeout", callback)
+            else:
+                self.off("timeout", callback)
+        self._kick()
+        return self
+
+    def set_no_delay(self, no_delay: bool = True) -> "TLSSocket":
+        self._call(lib.socket_set_no_delay, int(bool(no_delay)), what="setNoDelay")
+        return self
+
+    def set_keep_alive(self, enable: bool = False, initial_delay: float = 0) -> "TLSSocket":
+        """Node's setKeepAlive(enable, initialDelay ms)."""
+        self._call(lib.socket_set_keep_alive, int(bool(enable)), max(0, int(initial_delay)),
+                   what="setKeepAlive")
+        return self
+
+    def set_high_water_mark(self, n: int) -> None:
+        self._call(lib.socket_set_high_water_mark, int(n), what="highWaterMark")
+
+    @property
+    def buffer_size(self) -> int:
+        """Node's bufferSize / writableLength."""
+        n = ctypes.c_size_t(0)
+        self._call(lib.socket_buffer_size, ctypes.byref(n))
+        return n.value
+
+    writable_length = buffer_size
+
+    @property
+    def writable_need_drain(self) -> bool:
+        return bool(self._handle and self.state() & _abi.STATE_NEED_DRAIN)
+
+    def _address(self, side: int):
+        h = self.handle
+        port, family = ctypes.c_int(0), ctypes.c_int(0)
+        n = ctypes.c_size_t(0)
+        buf = ctypes.create_string_buffer(256)
+        rc = lib.socket_address(h, side, buf, len(buf), ctypes.byref(n), ctypes.byref(port),
+                                ctypes.byref(family))
+        if rc == _abi.E_UNAVAILABLE:
+            return None
+        check(rc, h, "address")
+        return buf.value.decode("utf-8", "replace"), port.value, family.value
+
+    def _final_or(self, name: str, fn):
+        if not self._handle and name in self._final:
+            return self._final[name]
+        return fn()
+
+    def address(self) -> Optional[Dict[str, Any]]:
+        """Node's address(): {'port', 'family', 'address'} of this end
+        ({} when it is not connected, as Node's)."""
+        a = self._address(_abi.ADDRESS_LOCAL)
+        if a is None:
+            return {}
+        addr, port, fam = a
+        if not fam:
+            return addr  # a Unix socket: its path, as Node
+        return {"port": port, "family": _FAMILIES.get(fam, str(fam)), "address": addr}
+
+    @property
+    def remote_address(self) -> Optional[str]:
+        return self._final_or("remote_address",
+                              lambda: (self._address(_abi.ADDRESS_REMOTE) or (None,))[0])
+
+    @property
+    def remote_port(self) -> Optional[int]:
+        def q():
+            a = self._address(_abi.ADDRESS_REMOTE)
+            return a[1] if a and a[2] else None
+        return self._final_or("remote_port", q)
+
+    @property
+    def remote_family(self) -> Optional[str]:
+        def q():
+            a = self._address(_abi.ADDRESS_REMOTE)
+            return _FAMILIES.get(a[2]) if a else None
+        return self._final_or("remote_family", q)
+
+    @property
+    def local_address(self) -> Optional[str]:
+        return self._final_or("local_address",
+                              lambda: (self._address(_abi.ADDRESS_LOCAL) or (None,))[0])
+
+    @property
+    def local_port(self) -> Optional[int]:
+        def q():
+            a = self._address(_abi.ADDRESS_LOCAL)
+            return a[1] if a and a[2] else None
+        return self._final_or("local_port", q)
+
     # ---- metadata
 
     @property
@@ -366,40 +627,56 @@ class TLSSocket(EventEmitter, Driver):
 
     @property
     def authorized(self) -> bool:
+        if not self._handle and 'authorized' in self._final:
+            return self._final['authorized']
         v = ctypes.c_int(0)
         self._call(lib.socket_authorized, ctypes.byref(v))
         return bool(v.value)
 
     @property
     def authorization_error(self) -> Optional[str]:
+        if not self._handle and 'authorization_error' in self._final:
+            return self._final['authorization_error']
         return get_str(lib.socket_authorization_error, self.handle, handle=self._handle)
 
     @property
     def alpn_protocol(self) -> Optional[str]:
+        if not self._handle and 'alpn_protocol' in self._final:
+            return self._final['alpn_protocol']
         """The protocol ALPN selected; None where Node has false."""
         return get_str(lib.socket_get_alpn_protocol, self.handle, handle=self._handle)
 
     @property
     def servername(self) -> Optional[str]:
+        if not self._handle and 'servername' in self._final:
+            return self._final['servername']
         return get_str(lib.socket_get_servername, self.handle, handle=self._handle)
 
     @property
     def bytes_written(self) -> int:
+        if not self._handle and 'bytes_written' in self._final:
+            return self._final['bytes_written']
         n = ctypes.c_size_t(0)
         self._call(lib.socket_bytes_written, ctypes.byref(n))
         return n.value
 
     @property
     def bytes_read(self) -> int:
+        if not self._handle and 'bytes_read' in self._final:
+            return self._final['bytes_read']
         n = ctypes.c_size_t(0)
         self._call(lib.socket_bytes_read, ctypes.byref(n))
         return n.value
 
     def get_protocol(self) -> Optional[str]:
+        if not self._handle and 'get_protocol' in self._final:
+            return self._final['get_protocol']
         return get_str(lib.socket_get_protocol, self.handle, handle=self._handle)
 
     def get_cipher(self) -> Optional[Dict[str, str]]:
         """{'name', 'standardName', 'version'} as Node's; None before the handshake."""
+        if not self._handle and 'get_cipher' in self._final:
+            return self._final['get_cipher']
         h = self.handle
         out = {}
         for key, field in (("name", _abi.CIPHER_NAME), ("standardName", _abi.CIPHER_STANDARD_NAME),
@@ -435,12 +712,16 @@ class TLSSocket(EventEmitter, Driver):
         return get_bytes(lib.socket_get_peer_finished, self.handle, handle=self._handle)
 
     def get_session(self) -> Optional[bytes]:
+        if not self._handle and 'get_session' in self._final:
+            return self._final['get_session']
         return get_bytes(lib.socket_get_session, self.handle, handle=self._handle, size=4096)
 
     def get_tls_ticket(self) -> Optional[bytes]:
         return get_bytes(lib.socket_get_tls_ticket, self.handle, handle=self._handle, size=4096)
 
     def is_session_reused(self) -> bool:
+        if not self._handle and 'is_session_reused' in self._final:
+            return self._final['is_session_reused']
         v = ctypes.c_int(0)
         self._call(lib.socket_is_session_reused, ctypes.byref(v))
         return bool(v.value)
@@ -455,3 +736,90 @@ class TLSSocket(EventEmitter, Driver):
 
     def disable_renegotiation(self) -> None:
         self._call(lib.socket_disable_renegotiation)
+
+
+_CONNECT_OPTIONS = {"servername", "session", "alpn_protocols", "check_server_identity",
+                    "reject_unauthorized", "min_dh_size", "high_water_mark", "request_ocsp",
+                    "allow_half_open"}
+
+
+def _socket_fd(sock: Any) -> int:
+    """An fd the loop may own: a socket object is detached (the TLSSocket
+    takes it over, as Node's tls.connect({socket})), an int is taken as is."""
+    if isinstance(sock, int):
+        return sock
+    if hasattr(sock, "detach"):
+        return sock.detach()
+    if hasattr(sock, "fileno"):
+        import os
+        return os.dup(sock.fileno())
+    raise TypeError("socket must be a socket object or a file descriptor")
+
+
+def connect(port: Optional[int] = None, host: Optional[str] = None, *,
+            on_secure_connect: Optional[Callable[[], Any]] = None,
+            path: Optional[str] = None, socket: Any = None,
+            secure_context: Optional[SecureContext] = None,
+            timeout: Optional[float] = None,
+            lookup: Optional[Callable[..., Any]] = None,
+            loop: Optional[Loop] = None, **options: Any) -> TLSSocket:
+    """Node's tls.connect(port, host, options, callback) on the thread's
+    loop (run it with tlsplug.run(), or embed it with tlsplug.asyncio).
+
+    Exactly one of port (with host, default 'localhost'), path (a Unix
+    socket) or socket (a connected socket object, taken over, or an fd).
+    options: servername, session, alpn_protocols, check_server_identity
+    (fn(hostname, cert) -> None or an error), reject_unauthorized (True),
+    min_dh_size, high_water_mark, request_ocsp, lookup (fn(hostname,
+    options, cb), cb(err, address, family)), timeout (ms, Node's
+    setTimeout), plus every create_secure_context option (or
+    secure_context). on_secure_connect is added as a 'secureConnect'
+    listener. Errors (ECONNREFUSED, ENOTFOUND, verification) arrive as
+    'error' events."""
+    if isinstance(port, dict):  # connect({'port': ..., 'host': ...})
+        options = dict(port, **options)
+        port = options.pop("port", None)
+        host = options.pop("host", host)
+        path = options.pop("path", path)
+        socket = options.pop("socket", socket)
+    loop = loop or get_loop()
+    ctx_opts = {k: options.pop(k) for k in list(options) if k in _CONTEXT_OPTIONS}
+    unknown = set(options) - _CONNECT_OPTIONS
+    if unknown:
+        raise TypeError("unknown connect options: " + ", ".join(sorted(unknown)))
+    if secure_context is not None and ctx_opts:
+        raise TypeError("context options given with secure_context: " + ", ".join(sorted(ctx_opts)))
+    own = None
+    if secure_context is None:
+        own = secure_context = create_secure_context(**ctx_opts)
+    try:
+        sock = TLSSocket(secure_context=secure_context, lookup=lookup, **options)
+    finally:
+        if own is not None:
+            own.close()
+    if on_secure_connect is not None:
+        sock.once("secureConnect", on_secure_connect)
+    sock._attach(loop)
+    sock.connecting = True
+    try:
+        if socket is not None:
+            fd = _socket_fd(socket)
+            rc = lib.loop_adopt(loop.handle, sock.handle, fd)
+        elif path is not None:
+            rc = lib.loop_connect_path(loop.handle, sock.handle, cstr(path))
+        else:
+            if port is None:
+                raise TypeError("connect() needs a port, a path or a socket")
+            sock._host = host or "localhost"
+            rc = lib.loop_connect(loop.handle, sock.handle, cstr(host), int(port))
+        if rc < 0:
+            err = error_from(sock.handle, rc, "connect")
+            sock.close()
+            raise err
+        if timeout:
+            sock.set_timeout(timeout)
+    except BaseException:
+        loop._release(sock)
+        raise
+    loop._kick()
+    return sock

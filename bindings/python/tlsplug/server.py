@@ -1,0 +1,428 @@
+"""Node's tls.Server on tlsplug's loop: create_server(options, listener).
+
+Events come from C through one module-level trampoline, by userdata key, as
+the TLSSocket's do. Accepted sockets belong to the C loop: their Python
+TLSSocket never frees them, and drops its handle after 'close' (what Node's
+properties answer after close stays readable).
+"""
+from __future__ import annotations
+
+import ctypes
+import itertools
+import struct
+import weakref
+from typing import Any, Callable, Dict, Optional, Union
+
+from . import _abi
+from ._lib import TLSError, check, cstr, error_from, get_bytes, lib
+from .context import SecureContext, create_secure_context
+from .events import EventEmitter
+from .loop import Loop, get_loop, report_exception
+from .tlssocket import _CONTEXT_OPTIONS, TLSSocket, alpn_wire
+
+__all__ = ["Server", "create_server"]
+
+_SERVERS: "weakref.WeakValueDictionary[int, Server]" = weakref.WeakValueDictionary()
+_KEYS = itertools.count(1)
+
+_SERVER_EVENTS = (_abi.EV_LISTENING, _abi.EV_CONNECTION, _abi.EV_SECURE_CONNECTION,
+                  _abi.EV_TLS_CLIENT_ERROR, _abi.EV_SNI_CALLBACK, _abi.EV_NEW_SESSION,
+                  _abi.EV_RESUME_SESSION, _abi.EV_OCSP_REQUEST, _abi.EV_KEYLOG,
+                  _abi.EV_CLOSE, _abi.EV_ERROR)
+_FAMILIES = {4: "IPv4", 6: "IPv6"}
+_SERVER_OPTIONS = {"request_cert", "reject_unauthorized", "handshake_timeout",
+                   "session_timeout", "alpn_protocols", "sni_callback", "ticket_keys",
+                   "secure_context", "allow_half_open", "pause_on_connect"}
+
+
+@_abi.EVENT_CB
+def _server_dispatch(userdata, source, event, subject, data, length):
+    srv = _SERVERS.get(userdata)
+    if srv is None:
+        return
+    payload = ctypes.string_at(data, length) if data and length else b""
+    loop = srv._loop
+    try:
+        srv._on_event(event, subject, payload)
+    except Exception as e:
+        if not report_exception(e, "Server listener", srv):
+            raise  # ctypes reports it through sys.unraisablehook
+    finally:
+        if loop is not None:
+            loop._after_event()
+
+
+def _as_context(v: Union[SecureContext, Dict[str, Any], None]) -> SecureContext:
+    if isinstance(v, SecureContext):
+        return v
+    return create_secure_context(**(v or {}))
+
+
+class Server(EventEmitter):
+    """Node's tls.Server. Made by create_server(); listen() puts it on the
+    thread's loop.
+
+    Events (Node's arguments): 'listening' (), 'connection' (socket, before
+    the handshake), 'secureConnection' (socket), 'tlsClientError' (err,
+    socket), 'newSession' (session_id, session_data, cb()), 'resumeSession'
+    (session_id, cb(err, session_data)), 'OCSPRequest' (cert, issuer,
+    cb(err, response)), 'keylog' (line, socket), 'close' (), 'error' (err).
+    """
+
+    def __init__(self, options: Optional[Dict[str, Any]] = None,
+                 secure_connection_listener: Optional[Callable[[TLSSocket], Any]] = None,
+                 **kw: Any) -> None:
+        super().__init__()
+        self._handle: Optional[int] = None
+        self._key = next(_KEYS)
+        self._loop: Optional[Loop] = None
+        self._sockets: Dict[int, TLSSocket] = {}
+        self._max_connections: Optional[int] = None
+        self.listening = False
+        opts = dict(options or {}, **kw)
+        ctx_opts = {k: opts.pop(k) for k in list(opts) if k in _CONTEXT_OPTIONS}
+        unknown = set(opts) - _SERVER_OPTIONS
+        if unknown:
+            raise TypeError("unknown server options: " + ", ".join(sorted(unknown)))
+        ctx = opts.get("secure_context")
+        own = None
+        if ctx is None:
+            own = ctx = create_secure_context(**ctx_opts)
+        elif ctx_opts:
+            raise TypeError("context options given with secure_context: "
+                            + ", ".join(sorted(ctx_opts)))
+        try:
+            out = ctypes.c_void_p()
+            check(lib.server_new(ctx.handle, ctypes.byref(out)), ctx.handle, "createServer")
+            self._handle = out.value
+        finally:
+            if own is not None:
+                own.close()  # the server keeps its own reference
+        _SERVERS[self._key] = self
+        for ev in _SERVER_EVENTS:
+            self._call(lib.server_on, ev, _server_dispatch, self._key)
+        self._sni_callback = opts.get("sni_callback")
+        if opts.get("request_cert"):
+            self._call(lib.server_set_request_cert, 1)
+        # Node's server default: rejectUnauthorized true (it matters with requestCert).
+        self._call(lib.server_set_reject_unauthorized,
+                   int(bool(opts.get("reject_unauthorized", True))))
+        if opts.get("handshake_timeout") is not None:
+            self._call(lib.server_set_handshake_timeout, int(opts["handshake_timeout"]))
+        if opts.get("session_timeout") is not None:
+            self._call(lib.server_set_session_timeout, int(opts["session_timeout"]))
+        if opts.get("alpn_protocols"):
+            w = alpn_wire(opts["alpn_protocols"])
+            self._call(lib.server_set_alpn_protocols, w, len(w))
+        if self._sni_callback is not None:
+            self._call(lib.server_set_sni_callback, 1)
+        if opts.get("ticket_keys") is not None:
+            self.set_ticket_keys(opts["ticket_keys"])
+        self._allow_half_open = opts.get("allow_half_open")
+        self._pause_on_connect = bool(opts.get("pause_on_connect"))
+        if secure_connection_listener is not None:
+            self.on("secureConnection", secure_connection_listener)
+
+    # ---- plumbing
+
+    @property
+    def handle(self) -> int:
+        if not self._handle:
+            raise TLSError("Server is closed (its handle was freed)", "ERR_TLSPLUG_CLOSED",
+                           _abi.E_BADHANDLE)
+        return self._handle
+
+    def _call(self, fn, *args, what: str = ""):
+        h = self.handle
+        return check(fn(h, *args), h, what)
+
+    def free(self) -> None:
+        """Free the handle (stops listening without events)."""
+        h, self._handle = self._handle, None
+        _SERVERS.pop(self._key, None)
+        if self._loop is not None:
+            self._loop._release(self)
+        if h:
+            lib.server_free(h)
+
+    def __del__(self) -> None:
+        try:
+            self.free()
+        except Exception:
+            pass
+
+    def _listener_added(self, event: str) -> None:
+        if not self._handle:
+            return
+        if event in ("newSession", "resumeSession"):
+            lib.server_set_session_store(self._handle, 1)
+        elif event == "OCSPRequest":
+            lib.server_set_ocsp(self._handle, 1)
+        elif event == "keylog":
+            lib.server_set_keylog(self._handle, 1)
+
+    def _forget(self, sock: TLSSocket) -> None:
+        for h, s in list(self._sockets.items()):
+            if s is sock:
+                del self._sockets[h]
+
+    def _socket(self, subject: Optional[int]) -> Optional[TLSSocket]:
+        return self._sockets.get(subject) if subject else None
+
+    # ---- events from C
+
+    def _on_event(self, event: int, subject: Optional[int], payload: bytes) -> None:
+        if event == _abi.EV_LISTENING:
+            self.listening = True
+            self.emit("listening")
+        elif event == _abi.EV_CONNECTION:
+            sock = TLSSocket(is_server=True, secure_context=_NoContext(), _handle=subject,
+                             _accepted=True)
+            sock.server = self
+            self._sockets[subject] = sock
+            sock._attach(self._loop)
+            if self._allow_half_open is not None:
+                lib.socket_set_allow_half_open(subject, int(bool(self._allow_half_open)))
+            if self._pause_on_connect:
+                sock.pause()
+            self.emit("connection", sock)
+        elif event == _abi.EV_SECURE_CONNECTION:
+            sock = self._socket(subject)
+            if sock is not None:
+                sock.secure = True
+                self.emit("secureConnection", sock)
+        elif event == _abi.EV_TLS_CLIENT_ERROR:
+            sock = self._socket(subject)
+            err = error_from(subject, _abi.E_TLS)
+            if payload:
+                err.code = payload.decode("utf-8", "replace")
+            self.emit("tlsClientError", err, sock)
+        elif event == _abi.EV_SNI_CALLBACK:
+            self._answer_sni(subject, payload.decode("utf-8", "replace"))
+        elif event == _abi.EV_NEW_SESSION:
+            n = payload[0] if payload else 0
+            sid, data = payload[1:1 + n], payload[1 + n:]
+            self._ask(subject, "newSession", (sid, data),
+                      lambda err=None, *_: lib.socket_new_session_done(subject))
+        elif event == _abi.EV_RESUME_SESSION:
+            def answer(err=None, data=None):
+                d = bytes(data) if data and err is None else None
+                lib.socket_resume_session_done(subject, d, len(d) if d else 0)
+            self._ask(subject, "resumeSession", (payload,), answer)
+        elif event == _abi.EV_OCSP_REQUEST:
+            (n,) = struct.unpack(">I", payload[:4]) if len(payload) >= 4 else (0,)
+            cert, issuer = payload[4:4 + n], payload[4 + n:]
+
+            def answer(err=None, response=None):
+                r = bytes(response) if response and err is None else None
+                lib.socket_ocsp_done(subject, r, len(r) if r else 0)
+            self._ask(subject, "OCSPRequest", (cert, issuer), answer)
+        elif event == _abi.EV_KEYLOG:
+            self.emit("keylog", payload, self._socket(subject))
+        elif event == _abi.EV_CLOSE:
+            self.listening = False
+            loop = self._loop
+            try:
+                self.emit("close")
+            finally:
+                if loop is not None:
+                    loop._release(self)
+        elif event == _abi.EV_ERROR:
+            status = ctypes.c_int(0)
+            lib.error_detail(self._handle, ctypes.byref(status), None, None, None)
+            err = error_from(self._handle, status.value or _abi.E_NET)
+            if payload:
+                err.code = payload.decode("utf-8", "replace")
+            self.emit("error", err)
+
+    def _ask(self, subject: int, event: str, args: tuple, answer: Callable[..., Any]) -> None:
+        """A server event with Node's callback: answered once (a listener
+        that never calls back stalls that connection, as in Node); with no
+        listener, answered at once with nothing."""
+        done = []
+        loop = self._loop
+
+        def cb(*a):
+            if done:
+                return
+            done.append(1)
+            answer(*a)
+            if loop is not None:
+                loop._kick()
+
+        if not self.emit(event, *args, cb):
+            cb()
+
+    def _answer_sni(self, subject: int, servername: str) -> None:
+        done = []
+        loop = self._loop
+
+        def cb(err=None, ctx=None):
+            if done:
+                return
+            done.append(1)
+            error = None
+            h = None
+            if err is not None:
+                error = str(err) or "Invalid SNI context"
+            elif ctx is not None:
+                h = _as_context(ctx).handle
+            lib.socket_sni_done(subject, h, cstr(error))
+            if loop is not None:
+                loop._kick()
+
+        try:
+            self._sni_callback(servername, cb)
+        except Exception as e:
+            cb(e)
+            raise
+
+    # ---- Node's API
+
+    def listen(self, port: Optional[int] = 0, host: Optional[str] = None, backlog: int = 0,
+               callback: Optional[Callable[[], Any]] = None, *, path: Optional[str] = None,
+               fd: Any = None, loop: Optional[Loop] = None) -> "Server":
+        """Node's server.listen(port, host, backlog, callback), listen(path=...)
+        or listen(fd=...) (a bound socket object, taken over, or an fd).
+        'listening' follows from the loop. A bind failure (EADDRINUSE, ...)
+        is an 'error' event when there is an 'error' listener, else it
+        raises TLSError."""
+        if isinstance(port, dict):
+            o = dict(port)
+            port, host = o.get("port", 0), o.get("host", host)
+            backlog, path = o.get("backlog", backlog), o.get("path", path)
+            fd = o.get("fd", fd)
+        if callable(host) and callback is None:
+            host, callback = None, host
+        self._loop = loop = loop or self._loop or get_loop()
+        if callback is not None:
+            self.once("listening", callback)
+        for ev in ("newSession", "resumeSession", "OCSPRequest", "keylog"):
+            if self.listener_count(ev):
+                self._listener_added(ev)
+        h = self.handle
+        if fd is not None:
+            from .tlssocket import _socket_fd
+            rc = lib.loop_listen_fd(loop.handle, h, _socket_fd(fd), int(backlog or 0))
+        elif path is not None:
+            rc = lib.loop_listen_path(loop.handle, h, cstr(path), int(backlog or 0))
+        else:
+            rc = lib.loop_listen(loop.handle, h, cstr(host), int(port or 0), int(backlog or 0))
+        if rc < 0:
+            err = error_from(h, rc, "listen")
+            if self.listener_count("error"):
+                loop.set_immediate(self.emit, "error", err)
+                return self
+            raise err
+        loop._hold(self)
+        loop._kick()
+        return self
+
+    def address(self) -> Union[Dict[str, Any], str, None]:
+        """Node's server.address(): {'port', 'family', 'address'}, the path
+        for a Unix socket, None when not listening."""
+        h = self.handle
+        port, family = ctypes.c_int(0), ctypes.c_int(0)
+        n = ctypes.c_size_t(0)
+        buf = ctypes.create_string_buffer(256)
+        rc = lib.server_address(h, buf, len(buf), ctypes.byref(n), ctypes.byref(port),
+                                ctypes.byref(family))
+        if rc == _abi.E_STATE:
+            return None
+        check(rc, h, "address")
+        addr = buf.value.decode("utf-8", "replace")
+        if not family.value:
+            return addr
+        return {"port": port.value, "family": _FAMILIES.get(family.value, str(family.value)),
+                "address": addr}
+
+    def close(self, callback: Optional[Callable[..., Any]] = None) -> "Server":
+        """Node's server.close(cb): stop accepting; 'close' once the last
+        connection closed. cb() then, or cb(err) (ERR_SERVER_NOT_RUNNING)."""
+        h = self.handle
+        rc = lib.server_close(h)
+        if rc == _abi.E_STATE:
+            if callback is not None:
+                err = error_from(h, rc, "close")
+                err.code = "ERR_SERVER_NOT_RUNNING"
+                (self._loop or get_loop()).set_immediate(callback, err)
+            return self
+        check(rc, h, "close")
+        if callback is not None:
+            self.once("close", callback)
+        if self._loop is not None:
+            self._loop._kick()
+        return self
+
+    @property
+    def max_connections(self) -> Optional[int]:
+        return self._max_connections
+
+    @max_connections.setter
+    def max_connections(self, n: Optional[int]) -> None:
+        self._call(lib.server_set_max_connections, -1 if n is None else int(n))
+        self._max_connections = n
+
+    @property
+    def connections(self) -> int:
+        n = ctypes.c_size_t(0)
+        self._call(lib.server_get_connections, ctypes.byref(n))
+        return n.value
+
+    def get_connections(self, callback: Callable[[Optional[BaseException], int], Any]) -> "Server":
+        """Node's getConnections(cb): cb(None, count) from the loop."""
+        (self._loop or get_loop()).set_immediate(callback, None, self.connections)
+        return self
+
+    def add_context(self, hostname: str,
+                    context: Union[SecureContext, Dict[str, Any]]) -> None:
+        """Node's addContext(hostname, context): a SecureContext or a dict of
+        create_secure_context options, for clients whose SNI matches."""
+        ctx = _as_context(context)
+        self._call(lib.server_add_context, cstr(hostname), ctx.handle, what="addContext")
+
+    def set_secure_context(self, options: Union[SecureContext, Dict[str, Any]]) -> None:
+        ctx = _as_context(options)
+        self._call(lib.server_set_secure_context, ctx.handle, what="setSecureContext")
+
+    def get_ticket_keys(self) -> bytes:
+        return get_bytes(lib.server_get_ticket_keys, self.handle, handle=self._handle, size=64)
+
+    def set_ticket_keys(self, keys: bytes) -> None:
+        b = bytes(keys)
+        self._call(lib.server_set_ticket_keys, b, len(b), what="setTicketKeys")
+
+    def ref(self) -> "Server":
+        return self
+
+    def unref(self) -> "Server":
+        return self
+
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.listening:
+            try:
+                self.close()
+            except TLSError:
+                pass
+
+
+class _NoContext(SecureContext):
+    """Stands for the context of a socket made in C (never used)."""
+
+    def __init__(self) -> None:
+        self._handle = None
+
+
+def create_server(options: Optional[Dict[str, Any]] = None,
+                  secure_connection_listener: Optional[Callable[[TLSSocket], Any]] = None,
+                  **kw: Any) -> Server:
+    """Node's tls.createServer(options, secureConnectionListener). Options
+    (a dict, or keywords, snake_case): request_cert, reject_unauthorized
+    (True), handshake_timeout (ms), session_timeout (s), alpn_protocols,
+    sni_callback (fn(servername, cb), cb(err, ctx)), ticket_keys (48 bytes),
+    allow_half_open, pause_on_connect, secure_context, and every
+    create_secure_context option (key, cert, ca, ...)."""
+    return Server(options, secure_connection_listener, **kw)
