@@ -1,5 +1,6 @@
-/* Shared by bench_raw.c and bench_pump.c: byte queues, clocks, PKI files,
- * heap measurement and the one-line JSON result the driver reads. */
+/* Shared by every C benchmark program (bench_tcp.c adds the TCP parts):
+ * byte queues, clocks, PKI files, heap measurement and the one-line JSON
+ * result the driver reads. */
 #ifndef BENCH_UTIL_H
 #define BENCH_UTIL_H
 

@@ -1,0 +1,3 @@
+module tlsplug.dev/bench
+
+go 1.19
