@@ -1,7 +1,9 @@
 /* tlsplug_loop: a libuv loop, how it runs (alone or embedded in a host's
  * loop), its deferred work, and Node's timers. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "handle.h"
 #include "loop.h"
@@ -28,6 +30,29 @@ const char *tp_uv_code(int err)
     if (err == UV_EAI_NONAME || err == UV_EAI_NODATA)
         return "ENOTFOUND";
     return uv_err_name(err);
+}
+
+void tp_sigpipe_hold(tp_sigpipe_guard *g)
+{
+    sigset_t set, pending;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, &g->old);
+    sigpending(&pending);
+    g->was_pending = sigismember(&pending, SIGPIPE) == 1;
+}
+
+void tp_sigpipe_release(tp_sigpipe_guard *g)
+{
+    sigset_t set, pending;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sigpending(&pending);
+    if (!g->was_pending && sigismember(&pending, SIGPIPE) == 1) {
+        struct timespec now = {0, 0};
+        sigtimedwait(&set, NULL, &now); /* ours: take it back */
+    }
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 }
 
 /* ---------------------------------------------------------------- deferred work */
@@ -182,7 +207,10 @@ static int run(tlsplug_loop *h, uv_run_mode mode, size_t timeout_ms, int with_de
     if (with_deadline)
         uv_timer_start(&loop->run_deadline, stop_on_deadline, timeout_ms, 0);
     loop->running = 1;
+    tp_sigpipe_guard g;
+    tp_sigpipe_hold(&g);
     uv_run(&loop->uv, mode);
+    tp_sigpipe_release(&g);
     loop->running = 0;
     if (with_deadline)
         uv_timer_stop(&loop->run_deadline);

@@ -5,6 +5,7 @@
 #ifndef TLSPLUG_LOOP_H
 #define TLSPLUG_LOOP_H
 
+#include <signal.h>
 #include <uv.h>
 
 #include "error.h"
@@ -42,6 +43,7 @@ enum {
     TP_DUE_DRAIN = 2,     /* emit DRAIN */
     TP_DUE_WRITE_ERR = 4, /* a write failed: fail the socket */
     TP_DUE_PUMP = 8,      /* resume(): deliver what waited */
+    TP_DUE_READ_ERR = 16, /* a straight read failed: fail the socket */
 };
 
 struct tp_conn {
@@ -83,6 +85,7 @@ struct tp_conn {
     int ops;        /* handles (and a name lookup) not yet closed */
     int gai_active; /* uv_getaddrinfo in flight */
     int write_err;  /* the failure TP_DUE_WRITE_ERR reports */
+    int read_err;   /* the failure TP_DUE_READ_ERR reports */
     uint64_t timer_due; /* when the timer fires, 0 when stopped */
     int no_delay, keep_alive; /* setNoDelay / setKeepAlive, -1 = not set */
     unsigned keep_alive_delay_s;
@@ -174,6 +177,17 @@ struct tlsplug_loop *tp_loop_enter(const void *h);
 /* Make the idle handle run the due work. */
 void tp_loop_wake(struct tlsplug_loop *loop);
 void tp_loop_due_listener(tp_listener *l, unsigned what);
+/* libuv writes with write(), which raises SIGPIPE on a reset connection
+ * (Node ignores SIGPIPE process-wide; a library must not): SIGPIPE is held
+ * for this thread around libuv's writes, and one it raised meanwhile is
+ * taken back. */
+typedef struct tp_sigpipe_guard {
+    sigset_t old;
+    int was_pending;
+} tp_sigpipe_guard;
+void tp_sigpipe_hold(tp_sigpipe_guard *g);
+void tp_sigpipe_release(tp_sigpipe_guard *g);
+
 /* Node's code for a libuv error: ENOTFOUND for names that do not resolve. */
 const char *tp_uv_code(int err);
 

@@ -5,8 +5,10 @@
  * kernel does not take is handed to uv_write by moving the buffer itself
  * (again no copy). The pump tells us it produced something by calling
  * tp_conn_kick when the outermost entry point on the socket returns. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "handle.h"
 #include "loop.h"
@@ -15,6 +17,31 @@
 /* Stop reading while this much ciphertext waits in the pump (a paused
  * socket, or a host that reads with tlsplug_socket_read and is slow). */
 #define IN_LIMIT (256 * 1024)
+
+/* A non-blocking send that never raises SIGPIPE (libuv's own writes use
+ * write(), which does: tlsplug_loop's run calls hold SIGPIPE for them).
+ * Answers the bytes sent, or a negative libuv error (UV_EAGAIN when the
+ * kernel is full). */
+static int send_iov(tp_conn *c, const uv_buf_t *b, unsigned n)
+{
+    uv_os_fd_t fd;
+    int err = uv_fileno(&c->io.handle, &fd);
+    if (err)
+        return err;
+    struct iovec iov[8];
+    if (n > 8)
+        n = 8;
+    for (unsigned i = 0; i < n; i++)
+        iov[i] = (struct iovec){b[i].base, b[i].len};
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = n};
+    ssize_t w;
+    do
+        w = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (w < 0 && errno == EINTR);
+    if (w >= 0)
+        return (int)(w > INT32_MAX ? INT32_MAX : w);
+    return errno == EWOULDBLOCK ? UV_EAGAIN : uv_translate_sys_error(errno);
+}
 
 
 tp_conn *tp_conn_new(struct tlsplug_loop *loop, struct tlsplug_socket *s, int is_pipe)
@@ -140,7 +167,7 @@ void tp_conn_detach(tp_conn *c)
     struct tlsplug_socket *s = c->sock;
     if (c->connected && !c->writing && !c->closing && !s->hold_output && tp_buf_len(&s->out)) {
         uv_buf_t b = uv_buf_init((char *)tp_buf_peek(&s->out), (unsigned)tp_buf_len(&s->out));
-        uv_try_write(&c->io.stream, &b, 1);
+        send_iov(c, &b, 1);
     }
     /* The socket's memory is going: nothing may reach it any more. */
     c->sock->conn = NULL;
@@ -204,6 +231,14 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     struct tlsplug_socket *s = c->sock;
     if (!s || c->closing)
         return;
+    if (c->read_err) {
+        /* A straight read already met the error (a reset): the fd may now
+         * look like a plain EOF, but the error is what happened. */
+        uv_read_stop(st);
+        c->reading = 0;
+        tp_conn_fail(c, "read", c->read_err, NULL);
+        return;
+    }
     if (nread > 0) {
         c->last_activity = uv_now(&c->loop->uv);
         c->timeout_fired = 0;
@@ -228,7 +263,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 static void update_reading(tp_conn *c)
 {
     struct tlsplug_socket *s = c->sock;
-    int want = c->connected && !c->closing && !c->eof && s && !s->closed &&
+    int want = c->connected && !c->closing && !c->eof && !c->read_err && s && !s->closed &&
                !(s->paused && s->secure) && tp_buf_len(&s->in) < IN_LIMIT;
     if (want && !c->reading) {
         if (uv_read_start(&c->io.stream, on_alloc, on_read) == 0)
@@ -237,6 +272,64 @@ static void update_reading(tp_conn *c)
         uv_read_stop(&c->io.stream);
         c->reading = 0;
     }
+}
+
+/* ---------------------------------------------------------------- straight IO */
+
+
+static void activity(tp_conn *c)
+{
+    c->last_activity = uv_now(&c->loop->uv);
+    c->timeout_fired = 0;
+}
+
+size_t tp_conn_send_now(tp_conn *c, const giovec_t *iov, int iovcnt)
+{
+    struct tlsplug_socket *s = c->sock;
+    if (!s || !c->connected || c->writing || c->closing || s->hold_output || c->write_err ||
+        iovcnt > 8)
+        return 0;
+    uv_buf_t b[8];
+    for (int i = 0; i < iovcnt; i++)
+        b[i] = uv_buf_init(iov[i].iov_base, (unsigned)iov[i].iov_len);
+    int w = send_iov(c, b, (unsigned)iovcnt);
+    if (w > 0) {
+        s->bytes_pulled += (size_t)w;
+        activity(c);
+        return (size_t)w;
+    }
+    if (w < 0 && w != UV_EAGAIN) {
+        c->write_err = w; /* the queued rest will not go either: reported from the loop */
+        tp_conn_due(c, TP_DUE_WRITE_ERR);
+    }
+    return 0;
+}
+
+ssize_t tp_conn_recv_now(tp_conn *c, void *buf, size_t n)
+{
+    /* Only while the loop itself would read: not paused, not at EOF. */
+    if (!c->reading || c->closing || c->eof || c->read_err)
+        return -1;
+    uv_os_fd_t fd;
+    if (uv_fileno(&c->io.handle, &fd) != 0)
+        return -1;
+    ssize_t got;
+    do
+        got = recv(fd, buf, n, MSG_DONTWAIT);
+    while (got < 0 && errno == EINTR);
+    if (got > 0) {
+        activity(c);
+        return got;
+    }
+    if (got == 0) {
+        c->eof = 1; /* the kick stops the reading */
+        return 0;
+    }
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        c->read_err = uv_translate_sys_error(errno);
+        tp_conn_due(c, TP_DUE_READ_ERR);
+    }
+    return -1;
 }
 
 /* ---------------------------------------------------------------- writing */
@@ -301,7 +394,7 @@ static void flush(tp_conn *c)
     if (n == 0)
         return;
     uv_buf_t b = uv_buf_init((char *)tp_buf_peek(&s->out), (unsigned)(n > UINT32_MAX ? UINT32_MAX : n));
-    int w = uv_try_write(&c->io.stream, &b, 1);
+    int w = send_iov(c, &b, 1);
     if (w > 0) {
         tp_buf_consume(&s->out, (size_t)w);
         s->bytes_pulled += (size_t)w;
@@ -325,7 +418,11 @@ static void flush(tp_conn *c)
     memset(&s->out, 0, sizeof s->out);
     uv_buf_t rest = uv_buf_init((char *)tp_buf_peek(&c->inflight), (unsigned)tp_buf_len(&c->inflight));
     c->write_req.data = c;
+    /* uv_write tries the fd at once (with write(): SIGPIPE held). */
+    tp_sigpipe_guard g;
+    tp_sigpipe_hold(&g);
     int err = uv_write(&c->write_req, &c->io.stream, &rest, 1, on_write);
+    tp_sigpipe_release(&g);
     if (err) {
         tp_buf_free(&c->inflight);
         c->write_err = err;
@@ -441,6 +538,8 @@ void tp_conn_run_due(tp_conn *c)
     s->depth++;
     if (due & TP_DUE_WRITE_ERR)
         write_failed(c, c->write_err);
+    if ((due & TP_DUE_READ_ERR) && c->sock && !c->sock->closed)
+        tp_conn_fail(c, "read", c->read_err, NULL);
     if ((due & TP_DUE_DRAIN) && !s->freed)
         tp_socket_maybe_drain(s);
     if ((due & TP_DUE_PUMP) && !s->freed && !s->closed && !s->paused)

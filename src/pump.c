@@ -23,28 +23,36 @@
 
 /* ---------------------------------------------------------------- transport */
 
-static ssize_t push_fn(gnutls_transport_ptr_t p, const void *data, size_t n)
+/* Queue what the fd did not take (all of it without a loop). */
+static ssize_t push_rest(struct tlsplug_socket *s, const giovec_t *iov, int iovcnt, size_t sent)
 {
-    struct tlsplug_socket *s = p;
-    if (tp_buf_append(&s->out, data, n) != 0) {
-        gnutls_transport_set_errno(s->session, ENOMEM);
-        return -1;
-    }
-    return (ssize_t)n;
-}
-
-static ssize_t vec_push_fn(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
-{
-    struct tlsplug_socket *s = p;
     ssize_t total = 0;
     for (int i = 0; i < iovcnt; i++) {
-        if (tp_buf_append(&s->out, iov[i].iov_base, iov[i].iov_len) != 0) {
+        const uint8_t *base = iov[i].iov_base;
+        size_t len = iov[i].iov_len, skip = sent < len ? sent : len;
+        sent -= skip;
+        if (len > skip && tp_buf_append(&s->out, base + skip, len - skip) != 0) {
             gnutls_transport_set_errno(s->session, ENOMEM);
             return -1;
         }
-        total += (ssize_t)iov[i].iov_len;
+        total += (ssize_t)len;
     }
     return total;
+}
+
+/* On a loop, records go straight to the fd when nothing waits before them
+ * (the kernel's copy is the only one); the rest waits in `out`. */
+static ssize_t vec_push_fn(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
+{
+    struct tlsplug_socket *s = p;
+    size_t sent = s->conn && tp_buf_len(&s->out) == 0 ? tp_conn_send_now(s->conn, iov, iovcnt) : 0;
+    return push_rest(s, iov, iovcnt, sent);
+}
+
+static ssize_t push_fn(gnutls_transport_ptr_t p, const void *data, size_t n)
+{
+    giovec_t one = {(void *)data, n};
+    return vec_push_fn(p, &one, 1);
 }
 
 static ssize_t pull_fn(gnutls_transport_ptr_t p, void *data, size_t n)
@@ -53,6 +61,16 @@ static ssize_t pull_fn(gnutls_transport_ptr_t p, void *data, size_t n)
     if (tp_buf_len(&s->in) == 0) {
         if (s->in_eof)
             return 0;
+        /* On a loop, read the fd straight into GnuTLS's buffer. */
+        ssize_t got = s->conn ? tp_conn_recv_now(s->conn, data, n) : -1;
+        if (got > 0) {
+            s->bytes_fed += (size_t)got;
+            return got;
+        }
+        if (got == 0) {
+            s->in_eof = 1;
+            return 0;
+        }
         s->starved = 1;
         gnutls_transport_set_errno(s->session, EAGAIN);
         return -1;

@@ -160,6 +160,13 @@ size_t tp_socket_buffered(const struct tlsplug_socket *s);
  * reaching the high-water mark (stream.c). */
 void tp_socket_maybe_drain(struct tlsplug_socket *s);
 
+/* The loop's side of the pump's transport (loop_conn.c). Send ciphertext
+ * straight to the fd: the bytes the kernel took (0 when it took none or
+ * the fd cannot be written now). Read straight from the fd: the bytes
+ * read, 0 at the peer's FIN, -1 when nothing can be read now. */
+size_t tp_conn_send_now(struct tp_conn *c, const giovec_t *iov, int iovcnt);
+ssize_t tp_conn_recv_now(struct tp_conn *c, void *buf, size_t n);
+
 /* A transport failure (ECONNRESET, ECONNREFUSED, ENOTFOUND, ...): record
  * Node's code and message, emit ERROR and CLOSE; answers TLSPLUG_E_NET. */
 int tp_socket_net_fail(struct tlsplug_socket *s, const char *code, const char *fmt, ...)

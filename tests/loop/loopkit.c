@@ -128,7 +128,10 @@ static void on_client(uintptr_t ud, void *source, int event, void *subject, cons
         if (c->total == 0 && !c->hold)
             CHECK_OK(tlsplug_socket_end(c->sock));
         break;
-    case TLSPLUG_EV_DRAIN: pump_writes(c); break;
+    case TLSPLUG_EV_DRAIN:
+        c->drains++;
+        pump_writes(c);
+        break;
     case TLSPLUG_EV_DATA: {
         CHECKF(c->got + len <= c->total, "echo longer than sent: %zu + %zu > %zu", c->got, len,
                c->total);

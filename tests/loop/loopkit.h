@@ -40,6 +40,7 @@ typedef struct lk_client {
     int paused_once;
     size_t got_at_pause;
     size_t max_buffered; /* the largest bufferSize seen after a write */
+    int drains;          /* `drain` events heard */
     tlsplug_loop *loop;
 } lk_client;
 
