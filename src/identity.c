@@ -241,6 +241,8 @@ static int check_ip(const char *host, int family, const tp_names *nm, tp_buf *wh
         if (e->type == GNUTLS_SAN_IPADDRESS && wn && e->len == wn && memcmp(e->data, want, wn) == 0)
             return 0;
     }
+    if (!why)
+        return -1; /* no reason wanted */
     adds(why, oom, "IP: ");
     adds(why, oom, host);
     adds(why, oom, " is not in the cert's list: ");
@@ -290,6 +292,8 @@ static int check_dns(const char *host, const tp_names *nm, tp_buf *why, int *oom
     free(parts);
     if (valid)
         return 0;
+    if (!why)
+        return -1; /* no reason wanted */
     adds(why, oom, "Host: ");
     adds(why, oom, host);
     if (ndns) {
@@ -307,44 +311,61 @@ static int check_dns(const char *host, const tp_names *nm, tp_buf *why, int *oom
     return -1;
 }
 
+/* check() over the names in `nm`, with Node's reason in `why` on a mismatch
+ * (`why` NULL: no reason wanted); 0 on a match. */
+static int check_names(const char *host, const tp_names *nm, tp_buf *why, int *oom)
+{
+    int family = ip_family(host);
+    int has_cn = nm->ncn > 1 || (nm->ncn == 1 && nm->cn[0].len > 0); /* subject?.CN is truthy */
+    int has_dns = 0;
+    for (unsigned i = 0; i < nm->nsan; i++)
+        has_dns |= nm->san[i].type == GNUTLS_SAN_DNSNAME;
+
+    if (family)
+        return check_ip(host, family, nm, why, oom);
+    if (has_dns || has_cn)
+        return check_dns(host, nm, why, oom);
+    if (why)
+        adds(why, oom, "Cert does not contain a DNS name");
+    return -1;
+}
+
 int tp_check_server_identity(const char *hostname, gnutls_x509_crt_t leaf, char *reason, size_t cap)
 {
     tp_names nm;
     tp_buf why = {0};
     int oom = 0, rc;
-    if (!leaf || tp_names_get(leaf, &nm) < 0) {
-        adds(&why, &oom, leaf ? "out of memory" : "no certificate");
-        rc = set_reason(reason, cap, &why);
-        tp_buf_free(&why);
-        return rc;
-    }
     /* unfqdn(): one trailing dot goes, for the messages too. */
     size_t n = hostname ? strlen(hostname) : 0;
     char *host = malloc(n + 1);
-    if (!host) {
-        tp_names_free(&nm);
+    if (!host)
         return set_reason(reason, cap, &why);
-    }
     if (n)
         memcpy(host, hostname, n);
     if (n && host[n - 1] == '.')
         n--;
     host[n] = 0;
 
-    int family = ip_family(host);
-    int has_cn = nm.ncn > 1 || (nm.ncn == 1 && nm.cn[0].len > 0); /* subject?.CN is truthy */
-    int has_dns = 0;
-    for (unsigned i = 0; i < nm.nsan; i++)
-        has_dns |= nm.san[i].type == GNUTLS_SAN_DNSNAME;
-
-    if (family)
-        rc = check_ip(host, family, &nm, &why, &oom);
-    else if (has_dns || has_cn)
-        rc = check_dns(host, &nm, &why, &oom);
-    else {
-        adds(&why, &oom, "Cert does not contain a DNS name");
-        rc = -1;
+    /* A match, the usual answer, needs only the names it compares; Node's
+     * reason for a mismatch quotes the whole subjectaltname, which only
+     * tp_names_get() builds. */
+    if (leaf && tp_names_get_matchable(leaf, &nm) == 0) {
+        rc = check_names(host, &nm, NULL, &oom);
+        tp_names_free(&nm);
+        if (rc == 0 && !oom) {
+            free(host);
+            return 0;
+        }
+        oom = 0;
     }
+    if (!leaf || tp_names_get(leaf, &nm) < 0) {
+        adds(&why, &oom, leaf ? "out of memory" : "no certificate");
+        rc = set_reason(reason, cap, &why);
+        tp_buf_free(&why);
+        free(host);
+        return rc;
+    }
+    rc = check_names(host, &nm, &why, &oom);
     if (oom) {
         why.head = why.tail = 0;
         adds(&why, &oom, "out of memory");

@@ -19,26 +19,15 @@ static void set_code(struct tlsplug_socket *s, const char *code)
     snprintf(s->auth_code, sizeof s->auth_code, "%s", code);
 }
 
-/* The client's host-name check; answers 0 or fills s->err. */
-static int check_identity(struct tlsplug_socket *s, const gnutls_datum_t *leaf_der)
+/* The client's host-name check against the leaf the chain verification
+ * imported; answers 0 or fills s->err. */
+static int check_identity(struct tlsplug_socket *s, gnutls_x509_crt_t leaf)
 {
-    gnutls_x509_crt_t leaf;
-    if (gnutls_x509_crt_init(&leaf) < 0)
-        return tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
-    int rc = gnutls_x509_crt_import(leaf, leaf_der, GNUTLS_X509_FMT_DER);
-    if (rc < 0) {
-        gnutls_x509_crt_deinit(leaf);
-        return tp_fail(&s->err, TLSPLUG_E_VERIFY, "ERR_TLS_CERT_ALTNAME_INVALID",
-                       "Hostname/IP does not match certificate's altnames: unreadable certificate");
-    }
     const char *host = tp_socket_identity_host(s);
     char *reason = malloc(REASON_MAX);
-    if (!reason) {
-        gnutls_x509_crt_deinit(leaf);
+    if (!reason)
         return tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
-    }
-    rc = tp_check_server_identity(host, leaf, reason, REASON_MAX);
-    gnutls_x509_crt_deinit(leaf);
+    int rc = tp_check_server_identity(host, leaf, reason, REASON_MAX);
     if (rc != 0)
         tp_fail(&s->err, TLSPLUG_E_VERIFY, "ERR_TLS_CERT_ALTNAME_INVALID",
                 "Hostname/IP does not match certificate's altnames: %s", reason);
@@ -85,6 +74,11 @@ int tp_socket_verify_peer(struct tlsplug_socket *s)
     gnutls_x509_trust_list_t tl = tp_context_trust(s->ctx);
     tp_verify_result res = {0, "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
                             "unable to get local issuer certificate"};
+    /* Node skips the identity check on a resumed session, and leaves it to
+     * the host's checkServerIdentity when there is one. */
+    int check_host = s->role == TLSPLUG_ROLE_CLIENT && !gnutls_session_is_resumed(s->session) &&
+                     !s->custom_identity;
+    gnutls_x509_crt_t leaf = NULL;
     /* OpenSSL checks the purpose by role, and Node reports INVALID_PURPOSE. */
     tp_verify_opts opts = {
         .purpose = s->role == TLSPLUG_ROLE_CLIENT ? TP_PURPOSE_SSL_SERVER : TP_PURPOSE_SSL_CLIENT,
@@ -93,17 +87,20 @@ int tp_socket_verify_peer(struct tlsplug_socket *s)
         .ncrls = s->ctx->ncrls,
     };
     if (tl)
-        tp_verify_chain_ex(tl, chain, n, &opts, time(NULL), &res);
+        tp_verify_chain_leaf(tl, chain, n, &opts, time(NULL), &res, check_host ? &leaf : NULL);
 
     if (!res.authorized) {
         tp_fail(&s->err, TLSPLUG_E_VERIFY, res.code, "%s", res.message);
         return tp_socket_unauthorized(s, res.code);
     }
-    /* Node skips the identity check on a resumed session. */
-    if (s->role == TLSPLUG_ROLE_CLIENT && !gnutls_session_is_resumed(s->session)) {
-        if (s->custom_identity)
-            return TP_VERIFY_ASK_HOST;
-        if (check_identity(s, &chain[0]) != 0)
+    if (s->role == TLSPLUG_ROLE_CLIENT && !gnutls_session_is_resumed(s->session) &&
+        s->custom_identity)
+        return TP_VERIFY_ASK_HOST;
+    if (check_host) {
+        int bad = check_identity(s, leaf);
+        if (leaf)
+            gnutls_x509_crt_deinit(leaf);
+        if (bad != 0)
             return tp_socket_unauthorized(s, s->err.code);
     }
     s->authorized = 1;

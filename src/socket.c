@@ -118,8 +118,19 @@ int tp_socket_create(struct tlsplug_context *ctx, int role, struct tlsplug_socke
     if (tp_context_no_tickets(ctx)) /* SSL_OP_NO_TICKET */
         flags |= GNUTLS_NO_TICKETS;
     /* TLS 1.3 has no renegotiation: a server asks for a client certificate
-     * after the handshake with post-handshake authentication instead. */
-    flags |= GNUTLS_POST_HANDSHAKE_AUTH;
+     * after the handshake with post-handshake authentication instead. GnuTLS
+     * needs the flag at init on both sides (the client offers it in its
+     * hello, the server accepts the offer), and with it keeps the whole
+     * handshake transcript for the session's life (~4 KiB), offer or not, so
+     * it is set only where it can be used:
+     * - a client whose context has a certificate: one without would answer a
+     *   request with an empty Certificate, so it does not offer at all and
+     *   renegotiate({requestCert}) reports that (as with OpenSSL's and
+     *   Node's clients, which do not offer by default);
+     * - a server whose context has `ca`, the CAs to verify a client's
+     *   certificate against; a server without them cannot ask later. */
+    if (role == TLSPLUG_ROLE_SERVER ? ctx->have_ca : ctx->nchains > 0 && ctx->nkeys > 0)
+        flags |= GNUTLS_POST_HANDSHAKE_AUTH;
     int err = gnutls_init(&s->session, flags);
     if (err == 0)
         err = gnutls_priority_set(s->session, ctx->priority_cache[role == TLSPLUG_ROLE_SERVER]);

@@ -14,7 +14,9 @@
  *
  * When the replay finds nothing, gnutls_x509_trust_list_verify_crt2() still
  * judges the chain (validity times excepted, they are ours against `now`),
- * so a chain GnuTLS refuses is never authorized.
+ * so a chain GnuTLS refuses is never authorized. It runs first, and the
+ * signatures it found good are not checked again in step 5 (note_verified):
+ * each signature costs one public-key operation, the bulk of the work.
  */
 #include "verify.h"
 
@@ -75,7 +77,8 @@ typedef struct certs {
 static void certs_free(certs *c)
 {
     for (unsigned i = 0; i < c->npeer; i++)
-        gnutls_x509_crt_deinit(c->peer[i]);
+        if (c->peer[i])
+            gnutls_x509_crt_deinit(c->peer[i]);
     for (unsigned i = 0; i < c->ncopies; i++)
         gnutls_x509_crt_deinit(c->copies[i]);
 }
@@ -132,6 +135,15 @@ static int peer_issuer(certs *c, gnutls_x509_crt_t x, time_t now)
     return best;
 }
 
+/* Append x to the path, with what the stages ask about it. */
+static void path_add(tp_vpath *p, gnutls_x509_crt_t x)
+{
+    int named;
+    p->self[p->len] = (unsigned char)tp_v_self_issued_named(x, &named);
+    p->self_named[p->len] = (unsigned char)named;
+    p->crt[p->len++] = x;
+}
+
 /* OpenSSL's build_chain(): grow the path from the leaf, asking the trust
  * list first and the peer's certificates only while no trusted certificate
  * has been added. A self-issued top ends the path; it is trusted only when
@@ -140,16 +152,16 @@ static int peer_issuer(certs *c, gnutls_x509_crt_t x, time_t now)
  * (OpenSSL's default trust accepts no partial chain). */
 static void build_path(gnutls_x509_trust_list_t tl, certs *c, tp_vpath *p)
 {
-    p->crt[0] = c->peer[0];
+    path_add(p, c->peer[0]);
     c->used[0] = 1;
-    p->len = p->num_untrusted = 1;
+    p->num_untrusted = 1;
     while (p->len < TP_VERIFY_MAX_DEPTH) {
         gnutls_x509_crt_t x = p->crt[p->len - 1];
-        if (tp_v_self_issued(x)) {
+        if (p->self[p->len - 1]) {
             if (p->len == p->num_untrusted) {
                 gnutls_x509_crt_t t = trusted_issuer(tl, c, x);
                 if (t && gnutls_x509_crt_equals(x, t)) {
-                    p->crt[p->len - 1] = t;
+                    p->crt[p->len - 1] = t; /* the same certificate: still self-issued */
                     p->num_untrusted--;
                 }
             }
@@ -157,7 +169,7 @@ static void build_path(gnutls_x509_trust_list_t tl, certs *c, tp_vpath *p)
         }
         gnutls_x509_crt_t t = trusted_issuer(tl, c, x);
         if (t) {
-            p->crt[p->len++] = t;
+            path_add(p, t);
             continue;
         }
         if (p->len > p->num_untrusted)
@@ -166,12 +178,11 @@ static void build_path(gnutls_x509_trust_list_t tl, certs *c, tp_vpath *p)
         if (i < 0)
             break;
         c->used[i] = 1;
-        p->crt[p->len++] = c->peer[i];
+        path_add(p, c->peer[i]);
         p->num_untrusted++;
     }
 
-    gnutls_x509_crt_t top = p->crt[p->len - 1];
-    int self = tp_v_self_issued(top);
+    int self = p->self[p->len - 1];
     if (p->len > p->num_untrusted && self)
         return; /* trusted */
     if (self)
@@ -181,17 +192,66 @@ static void build_path(gnutls_x509_trust_list_t tl, certs *c, tp_vpath *p)
                                            : TP_V_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
 }
 
-/* GnuTLS's verdict on a chain the replay accepted, in Node's terms. The
- * bits the replay already covers should never be set here; the rest (name
- * constraints, unknown critical extensions GnuTLS refuses, ...) map to the
- * nearest OpenSSL error. */
-static tp_verr gnutls_verdict(gnutls_x509_trust_list_t tl, certs *c, int crl_fallback)
+/* The path being replayed on this thread, for note_verified():
+ * gnutls_verify_output_function takes no user pointer. */
+static _Thread_local tp_vpath *t_path;
+
+/* GnuTLS calls this for each certificate it judged, with the issuer it
+ * judged it against. A verdict of 0 on a (cert, issuer) pair means GnuTLS
+ * checked cert's signature with issuer's key and found it good (its
+ * verify_crt() sets a bit for anything it could not check), so when the
+ * replay's path holds that very pair, its own signature check would only
+ * repeat the same public-key operation. Two reports are not such proof and
+ * are skipped: CRL checks, and GnuTLS's "this certificate is already
+ * trusted" shortcut, which reports a certificate against a trusted one with
+ * the same name and key without checking any signature. Such a report can
+ * only name a path pair whose certificate's issuer name is its own subject
+ * name (p->self_named), so those pairs are left to the replay's own check. */
+static int note_verified(gnutls_x509_crt_t cert, gnutls_x509_crt_t issuer, gnutls_x509_crl_t crl,
+                         unsigned verification_output)
+{
+    tp_vpath *p = t_path;
+    if (!p || crl || !cert || !issuer || verification_output != 0)
+        return 0;
+    for (unsigned i = 0; i + 1 < p->len; i++) {
+        /* Peer certificates are our own objects; trust-list ones are
+         * copies, compared by content. */
+        if (p->sig_ok[i] || p->self_named[i] || p->crt[i] != cert)
+            continue;
+        gnutls_x509_crt_t up = p->crt[i + 1];
+        if (up == issuer || gnutls_x509_crt_equals(up, issuer))
+            p->sig_ok[i] = 1;
+    }
+    return 0;
+}
+
+/* GnuTLS's own verification of the peer's chain: the judge of what the
+ * replay does not cover (name constraints, unknown critical extensions
+ * GnuTLS refuses, ...), and, through note_verified(), the one check of the
+ * path's signatures when they are good. Answers 0 with GnuTLS's status
+ * bits, or -1 when it could not run. Run before the replay; its verdict
+ * only counts when the replay finds nothing (gnutls_verdict()). */
+static int gnutls_verify(gnutls_x509_trust_list_t tl, certs *c, tp_vpath *p, int crl_fallback,
+                         unsigned *st)
 {
     unsigned flags = GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS;
     if (!crl_fallback)
         flags |= GNUTLS_VERIFY_DISABLE_CRL_CHECKS;
-    unsigned st = 0;
-    if (gnutls_x509_trust_list_verify_crt2(tl, c->peer, c->npeer, NULL, 0, flags, &st, NULL) < 0)
+    *st = 0;
+    t_path = p;
+    int rc = gnutls_x509_trust_list_verify_crt2(tl, c->peer, c->npeer, NULL, 0, flags, st,
+                                                note_verified);
+    t_path = NULL;
+    return rc < 0 ? -1 : 0;
+}
+
+/* GnuTLS's verdict on a chain the replay accepted, in Node's terms. The
+ * bits the replay already covers should never be set here; the rest (name
+ * constraints, unknown critical extensions GnuTLS refuses, ...) map to the
+ * nearest OpenSSL error. */
+static tp_verr gnutls_verdict(certs *c, int rc, unsigned st)
+{
+    if (rc < 0)
         return TP_V_CERT_REJECTED;
     if (st == 0)
         return TP_V_OK;
@@ -218,10 +278,13 @@ static tp_verr gnutls_verdict(gnutls_x509_trust_list_t tl, certs *c, int crl_fal
     return TP_V_CERT_REJECTED;
 }
 
-void tp_verify_chain_ex(gnutls_x509_trust_list_t tl, const gnutls_datum_t *chain, unsigned n,
-                        const tp_verify_opts *opts, time_t now, tp_verify_result *out)
+void tp_verify_chain_leaf(gnutls_x509_trust_list_t tl, const gnutls_datum_t *chain, unsigned n,
+                          const tp_verify_opts *opts, time_t now, tp_verify_result *out,
+                          gnutls_x509_crt_t *leaf)
 {
     static const tp_verify_opts defaults = {TP_PURPOSE_NONE, 0, NULL, 0};
+    if (leaf)
+        *leaf = NULL;
     if (!out)
         return;
     if (!opts)
@@ -245,6 +308,8 @@ void tp_verify_chain_ex(gnutls_x509_trust_list_t tl, const gnutls_datum_t *chain
     int own_crls = opts->crl_check && opts->crls;
 
     build_path(tl, &c, &p);
+    unsigned st;
+    int rc = gnutls_verify(tl, &c, &p, opts->crl_check && !own_crls, &st);
     tp_v_check_extensions(&p, opts->purpose);
     tp_v_check_auth_level(&p);
     if (own_crls)
@@ -252,9 +317,19 @@ void tp_verify_chain_ex(gnutls_x509_trust_list_t tl, const gnutls_datum_t *chain
     tp_v_check_signatures_and_times(&p);
 
     if (p.err == TP_V_OK)
-        p.err = gnutls_verdict(tl, &c, opts->crl_check && !own_crls);
+        p.err = gnutls_verdict(&c, rc, st);
+    if (leaf && p.err == TP_V_OK) {
+        *leaf = c.peer[0];
+        c.peer[0] = NULL;
+    }
     certs_free(&c);
     set_result(out, p.err);
+}
+
+void tp_verify_chain_ex(gnutls_x509_trust_list_t tl, const gnutls_datum_t *chain, unsigned n,
+                        const tp_verify_opts *opts, time_t now, tp_verify_result *out)
+{
+    tp_verify_chain_leaf(tl, chain, n, opts, now, out, NULL);
 }
 
 void tp_verify_chain(gnutls_x509_trust_list_t tl, const gnutls_datum_t *chain, unsigned n,

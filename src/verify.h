@@ -54,4 +54,12 @@ typedef struct tp_verify_opts {
 void tp_verify_chain_ex(gnutls_x509_trust_list_t tl, const gnutls_datum_t *chain, unsigned n,
                         const tp_verify_opts *opts, time_t now, tp_verify_result *out);
 
+/* tp_verify_chain_ex() that, when the chain is authorized and `leaf` is not
+ * NULL, hands over the leaf as imported for the verification (the caller
+ * deinits it), so the host-name check need not import and parse it again.
+ * *leaf is left NULL otherwise. */
+void tp_verify_chain_leaf(gnutls_x509_trust_list_t tl, const gnutls_datum_t *chain, unsigned n,
+                          const tp_verify_opts *opts, time_t now, tp_verify_result *out,
+                          gnutls_x509_crt_t *leaf);
+
 #endif

@@ -290,6 +290,33 @@ void tp_names_free(tp_names *nm)
     memset(nm, 0, sizeof *nm);
 }
 
+/* gnutls_x509_crt_get_subject_alt_name2() reads the names GnuTLS parsed
+ * when it imported the certificate (with the same decoder get_san() uses),
+ * so DNS and IP entries come out byte for byte as there; othernames may be
+ * turned into other types, but never into these two. */
+int tp_names_get_matchable(gnutls_x509_crt_t crt, tp_names *nm)
+{
+    memset(nm, 0, sizeof *nm);
+    unsigned char v[1024];
+    for (unsigned i = 0;; i++) {
+        size_t len = sizeof v;
+        unsigned type = 0;
+        int r = gnutls_x509_crt_get_subject_alt_name2(crt, i, v, &len, &type, NULL);
+        if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+            break;
+        if (r < 0)
+            goto full; /* a long or unusual entry: let tp_names_get() judge */
+        if ((type == GNUTLS_SAN_DNSNAME || type == GNUTLS_SAN_IPADDRESS) &&
+            keep(&nm->san, &nm->nsan, type, v, len) < 0)
+            goto full;
+    }
+    if (get_cn(crt, nm) == 0)
+        return 0;
+full:
+    tp_names_free(nm);
+    return -1;
+}
+
 int tp_names_get(gnutls_x509_crt_t crt, tp_names *nm)
 {
     memset(nm, 0, sizeof *nm);

@@ -28,6 +28,13 @@ typedef struct tp_names {
 
 /* Fill `out` from `crt`; 0, or -1 when out of memory (out is then freed). */
 int tp_names_get(gnutls_x509_crt_t crt, tp_names *out);
+
+/* What a host-name match reads, and only that: the DNS and IP entries (in
+ * certificate order) and the subject CNs; no `text`, and has_san is not
+ * set. Taken from GnuTLS's parse of the certificate, without decoding the
+ * extension again. 0, or -1 when tp_names_get() is needed (out is then
+ * freed). */
+int tp_names_get_matchable(gnutls_x509_crt_t crt, tp_names *out);
 void tp_names_free(tp_names *n);
 
 #endif

@@ -2,15 +2,45 @@
  * replayed over GnuTLS's accessors so that the last error found is the one
  * OpenSSL, and so Node, reports. Each function names the OpenSSL function it
  * follows. */
+#include <gnutls/x509-ext.h>
 #include <string.h>
 
 #include "verify_int.h"
 
-int tp_v_self_issued(gnutls_x509_crt_t x)
+/* 1 when x's subject and issuer names differ as RFC 4514 strings, made
+ * from the certificate's own parse (0 when either cannot be made). */
+static int dn_strings_differ(gnutls_x509_crt_t x)
+{
+    gnutls_datum_t subj = {NULL, 0}, iss = {NULL, 0};
+    int differ = gnutls_x509_crt_get_dn3(x, &subj, 0) >= 0 &&
+                 gnutls_x509_crt_get_issuer_dn3(x, &iss, 0) >= 0 && !tp_v_same_dn(&subj, &iss);
+    gnutls_free(subj.data);
+    gnutls_free(iss.data);
+    return differ;
+}
+
+int tp_v_self_issued_named(gnutls_x509_crt_t x, int *named)
 {
     /* Subject == issuer, and the AKID (if any) names the cert's own key:
-     * OpenSSL's EXFLAG_SS test, which ignores the signature. */
-    return gnutls_x509_crt_check_issuer(x, x) == 1;
+     * OpenSSL's EXFLAG_SS test, which ignores the signature. That is
+     * gnutls_x509_crt_check_issuer(x, x), which, when the two names differ
+     * in their bytes, compares their RFC 4514 strings, decoding each name
+     * again to make them. The same strings come from the certificate's own
+     * parse for less, and when they differ the answer is no; otherwise
+     * GnuTLS answers. */
+    gnutls_datum_t subj = {NULL, 0}, iss = {NULL, 0};
+    int same_bytes = gnutls_x509_crt_get_raw_dn(x, &subj) >= 0 &&
+                     gnutls_x509_crt_get_raw_issuer_dn(x, &iss) >= 0 && tp_v_same_dn(&subj, &iss);
+    gnutls_free(subj.data);
+    gnutls_free(iss.data);
+    *named = same_bytes || !dn_strings_differ(x);
+    return *named && gnutls_x509_crt_check_issuer(x, x) == 1;
+}
+
+int tp_v_self_issued(gnutls_x509_crt_t x)
+{
+    int named;
+    return tp_v_self_issued_named(x, &named);
 }
 
 int tp_v_ku_reject(gnutls_x509_crt_t x, unsigned mask)
@@ -60,31 +90,47 @@ static int check_ca(gnutls_x509_crt_t x)
 }
 
 /* OpenSSL's xku_reject(): an extendedKeyUsage extension that lists none of
- * the wanted purposes (anyExtendedKeyUsage does not count). */
+ * the wanted purposes (anyExtendedKeyUsage does not count). The extension
+ * is decoded once, where gnutls_x509_crt_get_key_purpose_oid() would decode
+ * it again for each purpose; an OID its 128-byte buffer would not hold
+ * counts as seen and matches nothing, as it did with that call. */
 static int xku_reject(gnutls_x509_crt_t x, const char *const *want)
 {
+    gnutls_datum_t der = {NULL, 0};
+    gnutls_x509_key_purposes_t kp = NULL;
     int seen = 0;
+    if (gnutls_x509_crt_get_extension_by_oid2(x, GNUTLS_X509EXT_OID_EXTENDED_KEY_USAGE, 0, &der,
+                                              NULL) < 0)
+        return 0;
+    if (gnutls_x509_key_purpose_init(&kp) < 0 || gnutls_x509_ext_import_key_purposes(&der, kp, 0) < 0)
+        goto done;
     for (unsigned i = 0;; i++) {
-        char oid[128];
-        size_t sz = sizeof oid;
-        int r = gnutls_x509_crt_get_key_purpose_oid(x, i, oid, &sz, NULL);
-        if (r == GNUTLS_E_SHORT_MEMORY_BUFFER) {
-            seen = 1;
-            continue;
-        }
-        if (r < 0)
+        gnutls_datum_t d;
+        if (gnutls_x509_key_purpose_get(kp, i, &d) < 0)
             break;
         seen = 1;
+        char oid[128];
+        if (d.size >= sizeof oid)
+            continue;
+        memcpy(oid, d.data, d.size);
+        oid[d.size] = 0;
         for (const char *const *w = want; *w; w++)
-            if (strcmp(oid, *w) == 0)
-                return 0;
+            if (strcmp(oid, *w) == 0) {
+                seen = 0;
+                goto done;
+            }
     }
+done:
+    if (kp)
+        gnutls_x509_key_purpose_deinit(kp);
+    gnutls_free(der.data);
     return seen;
 }
 
 /* OpenSSL's check_purpose_ssl_server / _ssl_client (Netscape cert types,
- * which GnuTLS does not parse, aside). 1 = acceptable. */
-static int purpose_ok(gnutls_x509_crt_t x, tp_purpose purpose, int require_ca)
+ * which GnuTLS does not parse, aside). 1 = acceptable. `ca` is check_ca(x)
+ * for a CA (require_ca), which the caller has already worked out. */
+static int purpose_ok(gnutls_x509_crt_t x, tp_purpose purpose, int require_ca, int ca)
 {
     static const char *const server_kp[] = {GNUTLS_KP_TLS_WWW_SERVER, "2.16.840.1.113730.4.1",
                                             "1.3.6.1.4.1.311.10.3.3", NULL};
@@ -93,7 +139,7 @@ static int purpose_ok(gnutls_x509_crt_t x, tp_purpose purpose, int require_ca)
     if (xku_reject(x, server ? server_kp : client_kp))
         return 0;
     if (require_ca)
-        return check_ca(x) != 0;
+        return ca != 0;
     unsigned ku = GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_AGREEMENT;
     if (server)
         ku |= GNUTLS_KEY_KEY_ENCIPHERMENT;
@@ -151,16 +197,17 @@ void tp_v_check_extensions(tp_vpath *p, tp_purpose purpose)
         gnutls_x509_crt_t x = p->crt[i];
         if (unhandled_critical(x))
             p->err = TP_V_UNHANDLED_CRITICAL_EXTENSION;
+        int ca = 0;
         if (i > 0) {
             /* An intermediate must say CA:TRUE; the top may be a v1 root. */
-            int ca = check_ca(x);
+            ca = check_ca(x);
             if (ca == 0 || (i + 1 < p->len && ca != 1))
                 p->err = TP_V_INVALID_CA;
         }
         /* Trust-list certificates that are self-issued are trusted for any
          * purpose (OpenSSL's trust_compat); the rest must suit it. */
-        int trusted_self = i >= p->num_untrusted && tp_v_self_issued(x);
-        if (purpose != TP_PURPOSE_NONE && !trusted_self && !purpose_ok(x, purpose, i > 0))
+        int trusted_self = i >= p->num_untrusted && p->self[i];
+        if (purpose != TP_PURPOSE_NONE && !trusted_self && !purpose_ok(x, purpose, i > 0, ca))
             p->err = TP_V_INVALID_PURPOSE;
         int pathlen = -1;
         unsigned ca_flag;
@@ -168,7 +215,7 @@ void tp_v_check_extensions(tp_vpath *p, tp_purpose purpose)
             pathlen = -1;
         if (i > 1 && pathlen >= 0 && plen > pathlen)
             p->err = TP_V_PATH_LENGTH_EXCEEDED;
-        if (i > 0 && !tp_v_self_issued(x))
+        if (i > 0 && !p->self[i])
             plen++;
     }
 }
@@ -206,7 +253,7 @@ void tp_v_check_signatures_and_times(tp_vpath *p)
 {
     int n = (int)p->len - 1;
     gnutls_x509_crt_t xi = p->crt[n], xs = xi;
-    if (!tp_v_self_issued(xi)) {
+    if (!p->self[n]) {
         if (n == 0) {
             p->err = TP_V_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
             check_time(p, xi);
@@ -218,7 +265,8 @@ void tp_v_check_signatures_and_times(tp_vpath *p)
         if (xs != xi) {
             if (tp_v_ku_reject(xi, GNUTLS_KEY_KEY_CERT_SIGN))
                 p->err = TP_V_KEYUSAGE_NO_CERTSIGN;
-            if (!tp_v_signature_ok(xs, xi))
+            /* xs is crt[n], xi crt[n + 1]: GnuTLS may have checked it. */
+            if (!p->sig_ok[n] && !tp_v_signature_ok(xs, xi))
                 p->err = TP_V_CERT_SIGNATURE_FAILURE;
         }
         check_time(p, xs);

@@ -42,6 +42,16 @@ typedef enum tp_verr {
  * came from the peer, the rest from the trust list. */
 typedef struct tp_vpath {
     gnutls_x509_crt_t crt[TP_VERIFY_MAX_DEPTH];
+    /* tp_v_self_issued(crt[i]), worked out once as the path is built: the
+     * stages ask it often, and each answer parses names and key ids. */
+    unsigned char self[TP_VERIFY_MAX_DEPTH];
+    /* crt[i]'s issuer name is its own subject name, as GnuTLS compares
+     * names (self-issued, or not only for want of matching key ids). */
+    unsigned char self_named[TP_VERIFY_MAX_DEPTH];
+    /* crt[i]'s signature by crt[i + 1] is known good: GnuTLS's own
+     * verification checked exactly that pair (verify.c), so the replay
+     * need not check it again. */
+    unsigned char sig_ok[TP_VERIFY_MAX_DEPTH];
     unsigned len;
     unsigned num_untrusted;
     time_t now;
@@ -50,6 +60,9 @@ typedef struct tp_vpath {
 
 /* Helpers over GnuTLS's accessors (verify_checks.c). */
 int tp_v_self_issued(gnutls_x509_crt_t x);
+/* tp_v_self_issued(), also setting *named to 1 when x's issuer name is its
+ * subject name as GnuTLS compares names (or that could not be ruled out). */
+int tp_v_self_issued_named(gnutls_x509_crt_t x, int *named);
 /* 1 when x has a keyUsage extension that allows none of `mask` (GNUTLS_KEY_*). */
 int tp_v_ku_reject(gnutls_x509_crt_t x, unsigned mask);
 /* 1 when `sub`'s signature verifies with `iss`'s key. */
