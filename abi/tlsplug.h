@@ -1476,9 +1476,12 @@ TLSPLUG_API int tlsplug_socket_sni_done(tlsplug_socket *sock, tlsplug_context *c
  * client certificate; `reject_unauthorized` as for the first handshake).
  * TLSPLUG_EV_RENEGOTIATED fires when it completes. TLS 1.3 has no
  * renegotiation: there a server with `request_cert` asks for the client's
- * certificate by post-handshake authentication (the client must offer it,
- * as tlsplug clients do; OpenSSL's and Node's do not by default), and
- * anything else answers TLSPLUG_E_UNSUPPORTED.
+ * certificate by post-handshake authentication, and anything else answers
+ * TLSPLUG_E_UNSUPPORTED. Both ends must have enabled it when the connection
+ * began: a tlsplug client offers it when its context has a certificate
+ * (OpenSSL's and Node's clients do not by default), a tlsplug server
+ * accepts the offer when its context has `ca`. Otherwise the request
+ * answers TLSPLUG_E_UNSUPPORTED.
  *
  * Node: tlsSocket.renegotiate(options, callback).
  *

@@ -419,8 +419,9 @@ TLSPLUG_API int tlsplug_socket_renegotiate(tlsplug_socket *h, int request_cert,
             if (!(gnutls_session_get_flags(s->session) & GNUTLS_SFLAGS_POST_HANDSHAKE_AUTH)) {
                 s->reneg_requested = s->renegotiating = 0;
                 return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_UNSUPPORTED, "ERR_TLS_RENEGOTIATE",
-                                                  "the client does not offer post-handshake "
-                                                  "authentication"));
+                                                  "post-handshake authentication was not "
+                                                  "agreed: the client did not offer it, or "
+                                                  "this server's context has no `ca`"));
             }
             s->reauth = 1;
             return tp_socket_leave(s, tp_pump_handshake_step(s));

@@ -303,7 +303,7 @@ static int print_fields(tlsplug_socket *s, unsigned depth)
 static void print_text_member(const char *name, text_fn fn, tlsplug_socket *s)
 {
     int status;
-    size_t n;
+    size_t n = 0; /* set by get_text; gcc -O2 cannot tell */
     char *t = get_text(fn, s, &status, &n);
     EXPECT(status, TLSPLUG_OK);
     if (strlen(t) != n)

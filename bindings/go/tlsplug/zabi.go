@@ -3105,9 +3105,12 @@ func cSocketSniDone(p_sock *C.tlsplug_socket, p_ctx *C.tlsplug_context, p_error 
 // client certificate; `reject_unauthorized` as for the first handshake).
 // TLSPLUG_EV_RENEGOTIATED fires when it completes. TLS 1.3 has no
 // renegotiation: there a server with `request_cert` asks for the client's
-// certificate by post-handshake authentication (the client must offer it, as
-// tlsplug clients do; OpenSSL's and Node's do not by default), and anything
-// else answers TLSPLUG_E_UNSUPPORTED.
+// certificate by post-handshake authentication, and anything else answers
+// TLSPLUG_E_UNSUPPORTED. Both ends must have enabled it when the connection
+// began: a tlsplug client offers it when its context has a certificate
+// (OpenSSL's and Node's clients do not by default), a tlsplug server accepts
+// the offer when its context has `ca`. Otherwise the request answers
+// TLSPLUG_E_UNSUPPORTED.
 func cSocketRenegotiate(p_sock *C.tlsplug_socket, p_request_cert bool, p_reject_unauthorized bool) (err error) {
 	var e C.tpg_err
 	st := C.tpg_socket_renegotiate(p_sock, cbool(p_request_cert), cbool(p_reject_unauthorized), &e)

@@ -1,0 +1,216 @@
+"""The Ruby binding's generated layer: bindings/ruby/lib/tlsplug/abi.rb.
+
+Loaded by abi/gen.py, which calls outputs(reg, banner). The module it writes
+(Tlsplug::ABI) declares every registry function as a Fiddle::Function with
+its argument and return types, as a method of Tlsplug::ABI::Library with the
+registry's doc as a comment; the enums as flat constants plus name tables;
+the callback's argument types; the ABI version it supports; and the loader
+(ENV['TLSPLUG_LIBRARY'], then libtlsplug.so.1 on the system path) that
+refuses an older library. Standard library only.
+"""
+
+RB_PATH = "bindings/ruby/lib/tlsplug/abi.rb"
+
+# Registry parameter type -> Fiddle type constant.
+FIDDLE = {
+    "int": "Fiddle::TYPE_INT",
+    "bool": "Fiddle::TYPE_INT",
+    "unsigned": "-Fiddle::TYPE_INT",
+    "size": "Fiddle::TYPE_SIZE_T",
+    "uintptr": "Fiddle::TYPE_UINTPTR_T",
+    "bytes_in": "Fiddle::TYPE_VOIDP",
+    "string_in": "Fiddle::TYPE_VOIDP",
+    "buf_out": "Fiddle::TYPE_VOIDP",
+    "string_out": "Fiddle::TYPE_VOIDP",
+    "view_out": "Fiddle::TYPE_VOIDP",
+    "int_out": "Fiddle::TYPE_VOIDP",
+    "unsigned_out": "Fiddle::TYPE_VOIDP",
+    "size_out": "Fiddle::TYPE_VOIDP",
+    "event_cb": "Fiddle::TYPE_VOIDP",
+    "any_handle": "Fiddle::TYPE_VOIDP",
+}
+RETURNS = {"status": "Fiddle::TYPE_INT", "int": "Fiddle::TYPE_INT",
+           "static_string": "Fiddle::TYPE_VOIDP"}
+
+# Calls that may block in the kernel: made without the GVL so that other Ruby
+# threads run meanwhile (callbacks fired inside take the GVL back). Every
+# other call keeps the GVL (cheaper, and it never blocks).
+BLOCKING = {"tlsplug_loop_run", "tlsplug_loop_run_for"}
+
+RUBY_KEYWORDS = {"alias", "and", "begin", "break", "case", "class", "def", "defined?", "do",
+                 "else", "elsif", "end", "ensure", "false", "for", "if", "in", "module", "next",
+                 "nil", "not", "or", "redo", "rescue", "retry", "return", "self", "super",
+                 "then", "true", "undef", "unless", "until", "when", "while", "yield"}
+
+
+def _ftype(reg, t):
+    kind, _ = reg.ptype(t)
+    if kind in ("handle", "handle_out"):
+        return "Fiddle::TYPE_VOIDP"
+    return FIDDLE[t]
+
+
+def _pname(name):
+    return name + "_" if name in RUBY_KEYWORDS else name
+
+
+def _comment(text, indent):
+    import textwrap
+    out = []
+    for para in text.strip().split("\n\n"):
+        para = " ".join(para.split())
+        for line in textwrap.wrap(para, 78 - len(indent)) or [""]:
+            out.append(f"{indent}# {line}".rstrip())
+        out.append(f"{indent}#")
+    return out[:-1]
+
+
+def _rstr(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("#", "\\#") + '"'
+
+
+def gen_abi(reg, banner):
+    lib = reg.lib
+    prefix = lib["prefix"]
+    o = [f"# {banner}",
+         "# GENERATED: do not edit by hand (python3 abi/gen.py rewrites it; its",
+         "# --check, the abi_fresh test, fails when it is stale).",
+         "#",
+         "# tlsplug's low layer for Ruby (Fiddle): every exported function with its",
+         "# argument and return types, the enums as constants, the callback's",
+         "# argument types, and the loader that checks the library's ABI version.",
+         "# The idiomatic API is lib/tlsplug.rb; the contract is docs/ABI.md.",
+         "# frozen_string_literal: true",
+         "",
+         "require 'fiddle'",
+         "",
+         "module Tlsplug",
+         "  module ABI",
+         "    # The ABI version this binding was generated for: the library must",
+         "    # answer at least this from tlsplug_abi_version().",
+         f"    ABI_VERSION = {lib['abi_version']}",
+         f"    VERSION = {_rstr(lib['version'])}",
+         f"    SONAME = {_rstr('lib' + lib['name'] + '.so.' + str(lib['soname_major']))}",
+         ""]
+    for e in reg.enums:
+        o += _comment(f"enum tlsplug_{e['name']}: {e['doc']}", "    ")
+        short = e["prefix"][len("TLSPLUG_"):]
+        for v in e["values"]:
+            extra = f" Node: '{v['node']}'." if v.get("node") else ""
+            o += _comment(v["doc"] + extra, "    ")
+            o.append(f"    {short}{v['name']} = {v['value']}")
+        o.append(f"    # value -> name (without the prefix), for enum tlsplug_{e['name']}.")
+        o.append(f"    {e['name'].upper()}_NAMES = {{")
+        for v in e["values"]:
+            o.append(f"      {v['value']} => {_rstr(v['name'])},")
+        o.append("    }.freeze")
+        if any(v.get("node") for v in e["values"]):
+            o.append(f"    # value -> Node's name, for enum tlsplug_{e['name']}.")
+            o.append(f"    {e['name'].upper()}_NODE_NAMES = {{")
+            for v in e["values"]:
+                if v.get("node"):
+                    o.append(f"      {v['value']} => {_rstr(v['node'])},")
+            o.append("    }.freeze")
+        o.append("")
+    for cb in reg.callbacks:
+        const = cb["name"][len(prefix):].upper()  # tlsplug_event_cb -> EVENT_CB
+        o += _comment(cb["doc"], "    ")
+        o.append(f"    # Parameters: {', '.join(p['name'] for p in cb['params'])}.")
+        o.append(f"    {const}_ARGS = [" + ", ".join(_ftype(reg, p["type"]) for p in cb["params"])
+                 + "].freeze")
+        o.append(f"    {const}_RETURN = Fiddle::TYPE_VOID")
+        o.append("")
+    o.append("    # name => [return type, argument types, parameter names, blocking]")
+    o.append("    FUNCTIONS = {")
+    for fn in reg.functions:
+        args = ", ".join(_ftype(reg, p["type"]) for p in fn["params"])
+        names = ", ".join(_rstr(p["name"]) for p in fn["params"])
+        o.append(f"      {_rstr(fn['name'])} => [{RETURNS[fn.get('returns', 'status')]}, [{args}], "
+                 f"[{names}], {'true' if fn['name'] in BLOCKING else 'false'}],")
+    o.append("    }.freeze")
+    o.append("")
+    o.append("    # The loaded library is older than this binding was generated for.")
+    o.append("    class AbiVersionError < LoadError; end")
+    o.append("")
+    o.append("    # A loaded libtlsplug: one method per registry function, named without")
+    o.append("    # the tlsplug_ prefix, taking the C arguments in order (handles and")
+    o.append("    # pointers as Integer, String or nil) and answering the C result")
+    o.append("    # (an Integer status, or a Fiddle::Pointer for a static string).")
+    o.append("    class Library")
+    o.append("      attr_reader :path, :handle")
+    o.append("")
+    o.append("      def initialize(handle, path)")
+    o.append("        @handle = handle")
+    o.append("        @path = path")
+    o.append("        @functions = {}")
+    o.append("        FUNCTIONS.each do |name, (ret, args, _names, blocking)|")
+    o.append("          begin")
+    o.append("            addr = handle[name]")
+    o.append("          rescue Fiddle::DLError")
+    o.append("            next # only an older library lacks one, and the version check refuses it")
+    o.append("          end")
+    o.append("          @functions[name] = Fiddle::Function.new(addr, args, ret, need_gvl: !blocking)")
+    o.append("        end")
+    for fn in reg.functions:
+        o.append("        @" + fn["name"] + " = @functions[" + _rstr(fn["name"]) + "]")
+    o.append("      end")
+    o.append("")
+    o.append("      # The Fiddle::Function of a registry name (nil when the library lacks it).")
+    o.append("      def function(name)")
+    o.append("        @functions[name.to_s]")
+    o.append("      end")
+    for fn in reg.functions:
+        o.append("")
+        doc = fn["doc"]
+        if fn.get("node"):
+            doc += f"\n\nNode: {fn['node']}."
+        if fn.get("returns", "status") == "status":
+            doc += "\n\nReturns OK or " + (", ".join(fn.get("codes", [])) or "nothing else") + "."
+        o += _comment(doc, "      ")
+        sig = ", ".join(_pname(p["name"]) for p in fn["params"])
+        short = fn["name"][len(prefix):]
+        o.append(f"      def {short}({sig})")
+        o.append(f"        @{fn['name']}.call({sig})")
+        o.append("      end")
+    o.append("    end")
+    o.append('''
+    # Open the library at +path+, check tlsplug_abi_version() against
+    # +expected+ (ABI_VERSION by default) and answer a Library. Raises
+    # Fiddle::DLError when it cannot be opened and AbiVersionError when it
+    # is too old.
+    def self.open(path, expected: ABI_VERSION)
+      handle = Fiddle::Handle.new(path)
+      version = Fiddle::Function.new(handle["tlsplug_abi_version"], [], Fiddle::TYPE_INT).call
+      if version < expected
+        raise AbiVersionError,
+              "libtlsplug at #{path.inspect} has ABI version #{version}, older than the " \\
+              "version #{expected} this binding was generated for; install a newer " \\
+              "libtlsplug or point TLSPLUG_LIBRARY at one"
+      end
+      Library.new(handle, path)
+    end
+
+    # Find and open the library: ENV['TLSPLUG_LIBRARY'] when set, else
+    # libtlsplug.so.1 on the system path (ldconfig, LD_LIBRARY_PATH).
+    def self.load_library(expected: ABI_VERSION)
+      env = ENV["TLSPLUG_LIBRARY"]
+      return open(env, expected: expected) if env && !env.empty?
+      begin
+        open(SONAME, expected: expected)
+      rescue Fiddle::DLError => e
+        raise LoadError, "tlsplug: cannot load #{SONAME} (#{e.message}); install " \\
+                         "libtlsplug, or set TLSPLUG_LIBRARY to the library's path"
+      end
+    end
+
+    # The process's library, loaded (and checked) on first use.
+    def self.lib
+      @lib ||= load_library
+    end
+  end
+end''')
+    return "\n".join(o).rstrip() + "\n"
+
+
+def outputs(reg, banner):
+    return {RB_PATH: gen_abi(reg, banner)}
