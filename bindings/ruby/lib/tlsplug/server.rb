@@ -1,0 +1,278 @@
+# frozen_string_literal: true
+
+module Tlsplug
+  # Node's tls.Server on tlsplug's loop. Made by Tlsplug.create_server;
+  # #listen puts it on the thread's loop.
+  #
+  # Events (Node's names and arguments): 'listening', 'connection' (socket,
+  # before the handshake), 'secureConnection' (socket), 'tlsClientError'
+  # (err, socket), 'newSession' (session_id, session_data, cb), 'resumeSession'
+  # (session_id, cb(err, session_data)), 'keylog' (line, socket), 'close',
+  # 'error' (err). +cb+ is a Proc; a listener that never calls it stalls
+  # that connection, as in Node.
+  class Server
+    include EventEmitter
+
+    SERVER_EVENTS = [ABI::EV_LISTENING, ABI::EV_CONNECTION, ABI::EV_SECURE_CONNECTION,
+                     ABI::EV_TLS_CLIENT_ERROR, ABI::EV_NEW_SESSION, ABI::EV_RESUME_SESSION,
+                     ABI::EV_KEYLOG, ABI::EV_CLOSE, ABI::EV_ERROR].freeze
+    SERVER_OPTIONS = %i[request_cert reject_unauthorized handshake_timeout session_timeout
+                        alpn_protocols ticket_keys secure_context allow_half_open
+                        pause_on_connect].freeze
+
+    attr_reader :max_connections
+
+    def self.finalizer(cell)
+      proc { ABI.lib.server_free(cell[0]) if cell[0] }
+    end
+
+    def initialize(options = {}, &secure_connection_listener)
+      opts = options.transform_keys(&:to_sym)
+      ctx_opts = opts.slice(*CONTEXT_OPTIONS)
+      opts = opts.reject { |k, _| CONTEXT_OPTIONS.include?(k) }
+      unknown = opts.keys - SERVER_OPTIONS
+      raise ArgumentError, "unknown server options: #{unknown.join(', ')}" unless unknown.empty?
+      ctx = opts[:secure_context]
+      raise ArgumentError, "context options given with secure_context" if ctx && !ctx_opts.empty?
+      own = ctx.nil? ? Tlsplug.create_secure_context(**ctx_opts) : nil
+      ctx ||= own
+      begin
+        buf = Util.out
+        Util.check(ABI.lib.server_new(ctx.handle, buf), ctx.handle, "createServer")
+        @handle = Util.out_handle(buf)
+      ensure
+        own&.close # the server keeps its own reference
+      end
+      @cell = [@handle]
+      ObjectSpace.define_finalizer(self, self.class.finalizer(@cell))
+      @key = Dispatch.register(self)
+      @loop = nil
+      @sockets = {}
+      @max_connections = nil
+      @listening = false
+      SERVER_EVENTS.each { |ev| call(:server_on, ev, Dispatch::SERVER_CB_ADDR, @key) }
+      call(:server_set_request_cert, 1) if opts[:request_cert]
+      # Node's server default: rejectUnauthorized true (it matters with requestCert).
+      call(:server_set_reject_unauthorized, opts.fetch(:reject_unauthorized, true) ? 1 : 0)
+      call(:server_set_handshake_timeout, opts[:handshake_timeout].to_i) if opts[:handshake_timeout]
+      call(:server_set_session_timeout, opts[:session_timeout].to_i) if opts[:session_timeout]
+      if opts[:alpn_protocols]
+        w = Tlsplug.alpn_wire(opts[:alpn_protocols])
+        call(:server_set_alpn_protocols, w, w.bytesize)
+      end
+      self.ticket_keys = opts[:ticket_keys] if opts[:ticket_keys]
+      @allow_half_open = opts[:allow_half_open]
+      @pause_on_connect = opts[:pause_on_connect]
+      on("secureConnection", &secure_connection_listener) if secure_connection_listener
+    end
+
+    def handle
+      @handle or raise Error.new("Server is closed (its handle was freed)", "ERR_TLSPLUG_CLOSED",
+                                 ABI::E_BADHANDLE)
+    end
+
+    def listening?
+      @listening
+    end
+
+    def call(fn, *args, what: "")
+      h = handle
+      Util.check(ABI.lib.public_send(fn, h, *args), h, what)
+    end
+    private :call
+
+    def event_loop
+      @loop
+    end
+
+    # Free the handle (stops listening without events).
+    def free
+      h = @handle
+      @handle = nil
+      @cell[0] = nil
+      @loop&.release(self)
+      ABI.lib.server_free(h) if h
+      nil
+    end
+
+    def forget(sock) # :nodoc:
+      @sockets.delete_if { |_h, s| s.equal?(sock) }
+    end
+
+    def listener_added(event)
+      return unless @handle
+      case event
+      when "newSession", "resumeSession" then ABI.lib.server_set_session_store(@handle, 1)
+      when "keylog" then ABI.lib.server_set_keylog(@handle, 1)
+      end
+    end
+    private :listener_added
+
+    def on_c_event(event, subject, payload)
+      case event
+      when ABI::EV_LISTENING
+        @listening = true
+        emit("listening")
+      when ABI::EV_CONNECTION
+        sock = TLSSocket.new(is_server: true, _handle: subject, _accepted: true)
+        sock.server = self
+        @sockets[subject] = sock
+        sock.attach(@loop)
+        ABI.lib.socket_set_allow_half_open(subject, @allow_half_open ? 1 : 0) unless @allow_half_open.nil?
+        sock.pause if @pause_on_connect
+        emit("connection", sock)
+      when ABI::EV_SECURE_CONNECTION
+        sock = @sockets[subject]
+        if sock
+          sock.instance_variable_set(:@secure, true)
+          emit("secureConnection", sock)
+        end
+      when ABI::EV_TLS_CLIENT_ERROR
+        err = Util.error_from(subject, ABI::E_TLS)
+        err.code = payload.dup.force_encoding(Encoding::UTF_8) unless payload.empty?
+        emit("tlsClientError", err, @sockets[subject])
+      when ABI::EV_NEW_SESSION
+        n = payload.getbyte(0) || 0
+        sid = payload.byteslice(1, n) || "".b
+        data = payload.byteslice(1 + n, payload.bytesize) || "".b
+        ask("newSession", [sid, data]) { |*_| ABI.lib.socket_new_session_done(subject) }
+      when ABI::EV_RESUME_SESSION
+        ask("resumeSession", [payload]) do |err = nil, data = nil|
+          d = data && err.nil? ? Util.bytes(data) : nil
+          ABI.lib.socket_resume_session_done(subject, d, d ? d.bytesize : 0)
+        end
+      when ABI::EV_KEYLOG then emit("keylog", payload, @sockets[subject])
+      when ABI::EV_CLOSE
+        @listening = false
+        loop = @loop
+        begin
+          emit("close")
+        ensure
+          loop&.release(self)
+        end
+      when ABI::EV_ERROR
+        st = Util.out(4)
+        ABI.lib.error_detail(@handle, st, nil, nil, nil)
+        status = Util.out_int(st)
+        err = Util.error_from(@handle, status.zero? ? ABI::E_NET : status)
+        err.code = payload.dup.force_encoding(Encoding::UTF_8) unless payload.empty?
+        emit("error", err)
+      end
+    end
+    private :on_c_event
+
+    # A server event with Node's callback: answered once; with no listener,
+    # answered at once with nothing.
+    def ask(event, args, &answer)
+      done = false
+      cb = proc do |*a|
+        next if done
+        done = true
+        answer.call(*a)
+      end
+      cb.call unless emit(event, *args, cb)
+    end
+    private :ask
+
+    # Node's server.listen(port, host, backlog, cb), or listen(path: ...).
+    # 'listening' follows from the loop. A bind failure (EADDRINUSE, ...) is
+    # an 'error' event when there is an 'error' listener, else it raises.
+    def listen(port = 0, host = nil, backlog: 0, path: nil, loop: nil, &on_listening)
+      if port.is_a?(Hash)
+        o = port.transform_keys(&:to_sym)
+        port = o.fetch(:port, 0)
+        host = o.fetch(:host, host)
+        path = o.fetch(:path, path)
+        backlog = o.fetch(:backlog, backlog)
+      end
+      @loop = loop || @loop || Tlsplug.default_loop
+      once("listening", &on_listening) if on_listening
+      %w[newSession resumeSession keylog].each { |ev| listener_added(ev) if listener_count(ev).positive? }
+      h = handle
+      rc = if path
+             ABI.lib.loop_listen_path(@loop.live_handle, h, Util.cstr(path), backlog.to_i)
+           else
+             ABI.lib.loop_listen(@loop.live_handle, h, Util.cstr(host), port.to_i, backlog.to_i)
+           end
+      if rc.negative?
+        err = Util.error_from(h, rc, "listen")
+        raise err unless listener_count("error").positive?
+        @loop.set_timeout(0) { emit("error", err) }
+        return self
+      end
+      @loop.hold(self)
+      self
+    end
+
+    # Node's server.address(): {"port", "family", "address"}, the path for
+    # a Unix socket, nil when not listening.
+    def address
+      h = handle
+      port = Util.out(4)
+      fam = Util.out(4)
+      n = Util.out
+      buf = Util.out(256)
+      rc = ABI.lib.server_address(h, buf, 256, n, port, fam)
+      return nil if rc == ABI::E_STATE
+      Util.check(rc, h, "address")
+      addr = buf.byteslice(0, Util.out_size(n)).force_encoding(Encoding::UTF_8)
+      f = Util.out_int(fam)
+      return addr if f.zero?
+      { "port" => Util.out_int(port), "family" => TLSSocket::FAMILIES.fetch(f, f.to_s), "address" => addr }
+    end
+
+    # Node's server.close(cb): stop accepting; 'close' once the last
+    # connection closed; cb.call then, or cb.call(err)
+    # (ERR_SERVER_NOT_RUNNING) when it was not listening.
+    def close(&cb)
+      h = handle
+      rc = ABI.lib.server_close(h)
+      if rc == ABI::E_STATE
+        if cb
+          err = Util.error_from(h, rc, "close")
+          err.code = "ERR_SERVER_NOT_RUNNING"
+          (@loop || Tlsplug.default_loop).set_timeout(0) { cb.call(err) }
+        end
+        return self
+      end
+      Util.check(rc, h, "close")
+      once("close", &cb) if cb
+      self
+    end
+
+    def max_connections=(n)
+      call(:server_set_max_connections, n.nil? ? -1 : n.to_i)
+      @max_connections = n
+    end
+
+    # The number of open connections.
+    def connections
+      n = Util.out
+      call(:server_get_connections, n)
+      Util.out_size(n)
+    end
+
+    # Node's getConnections(cb): cb.call(nil, count) from the loop.
+    def get_connections(&cb)
+      count = connections
+      (@loop || Tlsplug.default_loop).set_timeout(0) { cb.call(nil, count) }
+      self
+    end
+
+    # Node's addContext(hostname, context): a SecureContext or a Hash of
+    # create_secure_context options.
+    def add_context(hostname, context)
+      ctx = context.is_a?(SecureContext) ? context : Tlsplug.create_secure_context(**context)
+      call(:server_add_context, Util.cstr(hostname), ctx.handle, what: "addContext")
+    end
+
+    def ticket_keys
+      Util.get_bytes(:server_get_ticket_keys, handle, handle: @handle, size: 64)
+    end
+
+    def ticket_keys=(keys)
+      b = Util.bytes(keys)
+      call(:server_set_ticket_keys, b, b.bytesize, what: "setTicketKeys")
+    end
+  end
+end

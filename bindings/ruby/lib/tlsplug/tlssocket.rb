@@ -1,0 +1,667 @@
+# frozen_string_literal: true
+
+require "json"
+require "base64"
+
+module Tlsplug
+  # Node's wire form of an ALPN list: each name after its length byte. A
+  # String is taken as already in wire form, as Node takes a Buffer.
+  def self.alpn_wire(protocols)
+    return protocols.b if protocols.is_a?(String)
+    protocols.map do |p|
+      b = p.to_s.b
+      raise ArgumentError, "ALPN protocol name of #{b.bytesize} bytes" unless b.bytesize.between?(1, 255)
+      b.bytesize.chr.b + b
+    end.join.b
+  end
+
+  # Node's certificate object from the library's JSON: raw and pubkey back
+  # to binary Strings, the "[Circular]" root marker back to a self reference.
+  def self.cert_from_json(text)
+    return nil if text.nil?
+    obj = JSON.parse(text)
+    node = obj
+    while node.is_a?(Hash)
+      %w[raw pubkey].each { |k| node[k] = Base64.decode64(node[k]) if node[k].is_a?(String) }
+      nxt = node["issuerCertificate"]
+      if nxt == "[Circular]"
+        node["issuerCertificate"] = node
+        break
+      end
+      node = nxt
+    end
+    obj
+  end
+
+  # Node's tls.TLSSocket.
+  #
+  # TLSSocket.new(is_server: false, secure_context: ctx, **options) is the
+  # sans-IO pump for hosts that own their IO: #feed ciphertext from the
+  # peer, #pull ciphertext for it, #write / #end / #destroy as in Node;
+  # events fire from inside those calls. Tlsplug.connect and Server make
+  # sockets on the loop.
+  #
+  # Options: reject_unauthorized: (default true), request_cert:,
+  # servername:, alpn_protocols: (Array of names, or wire-form String),
+  # session: (String), check_server_identity: (a Proc (hostname, cert) ->
+  # nil or an error), min_dh_size:, allow_half_open:, high_water_mark:,
+  # request_ocsp:; without secure_context:, the create_secure_context
+  # options make one.
+  #
+  # Events (Node's names and listener arguments): 'secureConnect', 'secure',
+  # 'data' (binary String), 'end', 'close' (had_error), 'error'
+  # (Tlsplug::Error), 'session' (String), 'keylog' (String), 'drain',
+  # 'OCSPResponse' (String); on a loop also 'connect', 'lookup' (err,
+  # address, family, host), 'timeout'. 'data' is held back until a 'data'
+  # listener is added, as a paused Node stream.
+  #
+  # Ownership: a socket made here (or by Tlsplug.connect) is the host's: #close
+  # (or garbage collection) frees its handle. A socket a Server accepted
+  # belongs to the C loop, which frees it right after its 'close' event: its
+  # wrapper never frees it and drops its handle after 'close' (the values of
+  # the queries stay readable).
+  class TLSSocket
+    include EventEmitter
+
+    EVENTS = [ABI::EV_SECURE_CONNECT, ABI::EV_SECURE, ABI::EV_DATA, ABI::EV_END, ABI::EV_CLOSE,
+              ABI::EV_ERROR, ABI::EV_CHECK_SERVER_IDENTITY, ABI::EV_SESSION, ABI::EV_KEYLOG,
+              ABI::EV_OCSP_RESPONSE, ABI::EV_DRAIN].freeze
+    LOOP_EVENTS = [ABI::EV_CONNECT, ABI::EV_TIMEOUT, ABI::EV_LOOKUP].freeze
+    FAMILIES = { 4 => "IPv4", 6 => "IPv6" }.freeze
+    SOCKET_OPTIONS = %i[reject_unauthorized request_cert servername alpn_protocols session
+                        check_server_identity min_dh_size allow_half_open high_water_mark
+                        request_ocsp].freeze
+
+    attr_reader :is_server, :had_error
+    attr_accessor :server, :connecting
+
+    def self.finalizer(cell)
+      # cell: [handle or nil, owned by the loop]
+      proc { ABI.lib.socket_free(cell[0]) if cell[0] && !cell[1] }
+    end
+
+    def initialize(is_server: false, secure_context: nil, _handle: nil, _accepted: false, **options)
+      @is_server = is_server ? true : false
+      ctx_opts = options.slice(*CONTEXT_OPTIONS)
+      options = options.reject { |k, _| CONTEXT_OPTIONS.include?(k) }
+      unknown = options.keys - SOCKET_OPTIONS
+      raise ArgumentError, "unknown TLSSocket options: #{unknown.join(', ')}" unless unknown.empty?
+      if secure_context && !ctx_opts.empty?
+        raise ArgumentError, "context options given with secure_context: #{ctx_opts.keys.join(', ')}"
+      end
+      @check_identity = options[:check_server_identity]
+      if _handle
+        @handle = _handle
+        @started = true
+      else
+        own = secure_context.nil? && _handle.nil? ? Tlsplug.create_secure_context(**ctx_opts) : nil
+        ctx = own || secure_context
+        begin
+          buf = Util.out
+          role = @is_server ? ABI::ROLE_SERVER : ABI::ROLE_CLIENT
+          Util.check(ABI.lib.socket_new(ctx.handle, role, buf), ctx.handle, "TLSSocket")
+          @handle = Util.out_handle(buf)
+        ensure
+          own&.close # the socket holds its own reference
+        end
+        @started = false
+      end
+      @owned_by_loop = _accepted ? true : false
+      @cell = [@handle, @owned_by_loop]
+      ObjectSpace.define_finalizer(self, self.class.finalizer(@cell))
+      @key = Dispatch.register(self)
+      @loop = nil
+      @final = {}
+      @held = []
+      @end_held = false
+      @unhandled = nil
+      @error_in_call = false
+      @in_call = 0
+      @destroy_error = nil
+      @destroyed = @closed = @secure = @had_error = false
+      @paused = false
+      @host = nil
+      EVENTS.each do |ev|
+        next if ev == ABI::EV_CHECK_SERVER_IDENTITY && !@check_identity
+        call(:socket_on, ev, Dispatch::SOCKET_CB_ADDR, @key)
+      end
+      o = options
+      call(:socket_set_reject_unauthorized, o[:reject_unauthorized] ? 1 : 0) if o.key?(:reject_unauthorized)
+      call(:socket_set_request_cert, 1) if o[:request_cert]
+      call(:socket_set_servername, Util.cstr(o[:servername])) if o[:servername]
+      if o[:alpn_protocols]
+        w = Tlsplug.alpn_wire(o[:alpn_protocols])
+        call(:socket_set_alpn_protocols, w, w.bytesize)
+      end
+      if o[:session]
+        s = Util.bytes(o[:session])
+        call(:socket_set_session, s, s.bytesize)
+      end
+      call(:socket_set_min_dh_size, o[:min_dh_size].to_i) if o[:min_dh_size]
+      call(:socket_set_allow_half_open, o[:allow_half_open] ? 1 : 0) unless o[:allow_half_open].nil?
+      call(:socket_set_check_server_identity, 1) if @check_identity
+      call(:socket_set_high_water_mark, o[:high_water_mark].to_i) if o[:high_water_mark]
+      call(:socket_set_request_ocsp, 1) if o[:request_ocsp]
+    end
+
+    def destroyed?
+      @destroyed
+    end
+
+    def closed?
+      @closed
+    end
+
+    def secure?
+      @secure
+    end
+
+    def handle
+      @handle or raise Error.new("TLSSocket is closed (its handle was freed)", "ERR_TLSPLUG_CLOSED",
+                                 ABI::E_BADHANDLE)
+    end
+
+    # ---- plumbing (internal)
+
+    def event_loop
+      @loop
+    end
+
+    def attach(loop) # :nodoc:
+      @loop = loop
+      @started = true # the loop starts the handshake
+      LOOP_EVENTS.each { |ev| call(:socket_on, ev, Dispatch::SOCKET_CB_ADDR, @key) }
+      loop.hold(self)
+    end
+
+    def host=(h) # :nodoc:
+      @host = h
+    end
+
+    def call(fn, *args, what: "")
+      h = handle
+      Util.check(ABI.lib.public_send(fn, h, *args), h, what)
+    end
+    private :call
+
+    # Free the handle (no close_notify; #end first for a clean close). Safe
+    # twice and from a listener. An accepted socket is destroyed, never
+    # freed here: the loop frees it.
+    def close
+      h = @handle
+      @handle = nil
+      @cell[0] = nil
+      @loop&.release(self)
+      if h
+        if @owned_by_loop
+          ABI.lib.socket_destroy(h, nil, nil)
+        else
+          ABI.lib.socket_free(h) # a double free answers E_BADHANDLE: harmless
+        end
+        @closed = @destroyed = true
+      end
+      nil
+    end
+    alias free close
+
+    def ensure_started
+      return if @started
+      @started = true
+      pump(:socket_start)
+    end
+    private :ensure_started
+
+    # Start the handshake now (otherwise the first pump call does).
+    def start
+      ensure_started
+      self
+    end
+
+    # A pump call: events fire inside; an 'error' nobody listens to, or a
+    # failure not reported as an 'error' event, raises Tlsplug::Error.
+    def pump(fn, *args, what: "")
+      h = handle
+      @error_in_call = false
+      @in_call += 1
+      begin
+        rc = ABI.lib.public_send(fn, h, *args)
+      ensure
+        @in_call -= 1
+      end
+      Tlsplug.raise_pending!
+      err = @unhandled
+      @unhandled = nil
+      raise err if err
+      raise Util.error_from(@handle ? h : nil, rc, what) if rc.negative? && rc != ABI::E_AGAIN && !@error_in_call
+      rc
+    end
+    private :pump
+
+    def listener_added(event)
+      if event == "data"
+        held = @held
+        @held = []
+        held.each { |chunk| emit("data", chunk) }
+        if @end_held
+          @end_held = false
+          emit("end")
+        end
+      end
+      ABI.lib.socket_set_keylog(@handle, 1) if event == "keylog" && @handle && !@started
+    end
+    private :listener_added
+
+    def on_c_event(event, _subject, payload)
+      case event
+      when ABI::EV_DATA
+        if listener_count("data").positive?
+          emit("data", payload)
+        else
+          @held << payload
+        end
+      when ABI::EV_SECURE_CONNECT
+        @secure = true
+        emit("secureConnect")
+      when ABI::EV_SECURE
+        @secure = true
+        emit("secure")
+      when ABI::EV_END
+        if @held.empty?
+          emit("end")
+        else
+          @end_held = true
+        end
+      when ABI::EV_CLOSE
+        @closed = @destroyed = true
+        @had_error = payload.getbyte(0) == 1
+        loop = @loop
+        keep_final if @owned_by_loop
+        begin
+          emit("close", @had_error)
+        ensure
+          loop&.release(self)
+          @server&.forget(self)
+          if @owned_by_loop
+            # The loop frees an accepted socket once this returns.
+            @handle = nil
+            @cell[0] = nil
+          end
+        end
+      when ABI::EV_CONNECT
+        @connecting = false
+        emit("connect")
+      when ABI::EV_DRAIN then emit("drain")
+      when ABI::EV_TIMEOUT then emit("timeout")
+      when ABI::EV_LOOKUP
+        address = payload.force_encoding(Encoding::UTF_8)
+        emit("lookup", nil, address, address.include?(":") ? 6 : 4, @host)
+      when ABI::EV_OCSP_RESPONSE then emit("OCSPResponse", payload)
+      when ABI::EV_SESSION then emit("session", payload)
+      when ABI::EV_KEYLOG then emit("keylog", payload)
+      when ABI::EV_CHECK_SERVER_IDENTITY then answer_identity(payload.force_encoding(Encoding::UTF_8))
+      when ABI::EV_ERROR then on_error(payload)
+      end
+      # unknown events from a newer library are ignored
+    end
+    private :on_c_event
+
+    def on_error(payload)
+      @error_in_call = true
+      err = @destroy_error
+      @destroy_error = nil
+      if err.nil?
+        st = Util.out(4)
+        ABI.lib.error_detail(@handle, st, nil, nil, nil)
+        status = Util.out_int(st)
+        err = Util.error_from(@handle, status.zero? ? ABI::E_TLS : status)
+        err.code = payload.dup.force_encoding(Encoding::UTF_8) unless payload.empty?
+      end
+      if listener_count("error").positive?
+        emit("error", err)
+      elsif @owned_by_loop && !@secure
+        nil # the server's 'tlsClientError' reports it, as in Node
+      elsif @loop && @in_call.zero?
+        raise err # from the loop: reported as an unhandled 'error'
+      else
+        @unhandled ||= err
+      end
+    end
+    private :on_error
+
+    def answer_identity(hostname)
+      code = message = nil
+      begin
+        result = @check_identity.call(hostname, get_peer_certificate)
+      rescue StandardError => e
+        result = e
+      end
+      if result
+        code = (result.respond_to?(:code) && result.code) || "ERR_TLS_CERT_ALTNAME_INVALID"
+        message = result.respond_to?(:message) ? result.message : result.to_s
+      end
+      ABI.lib.socket_check_server_identity_done(@handle, Util.cstr(code), Util.cstr(message)) if @handle
+    end
+    private :answer_identity
+
+    FINAL_VALUES = %i[bytes_read bytes_written authorized authorization_error remote_address remote_port
+                      remote_family local_address local_port alpn_protocol servername get_protocol
+                      get_cipher get_session session_reused?].freeze
+
+    def keep_final
+      FINAL_VALUES.each do |name|
+        @final[name] = public_send(name)
+      rescue Error
+        nil
+      end
+    end
+    private :keep_final
+
+    def final_or(name)
+      return @final[name] if @handle.nil? && @final.key?(name)
+      yield
+    end
+    private :final_or
+
+    # ---- the pump
+
+    # Ciphertext received from the peer (any size, any split).
+    def feed(data)
+      ensure_started
+      b = Util.bytes(data)
+      pump(:socket_feed, b, b.bytesize, what: "feed")
+      nil
+    end
+
+    # The transport ended.
+    def feed_eof
+      ensure_started
+      pump(:socket_feed_eof, what: "feed_eof")
+      nil
+    end
+
+    # All pending ciphertext for the peer ("" when none).
+    def pull(max_bytes = 1 << 20)
+      ensure_started
+      out = "".b
+      size = [max_bytes, 65_536].min
+      buf = Util.out(size)
+      n = Util.out
+      while out.bytesize < max_bytes
+        rc = pump(:socket_pull, buf, size, n, what: "pull")
+        len = Util.out_size(n)
+        break if rc == ABI::E_AGAIN || len.zero?
+        out << buf.byteslice(0, len)
+      end
+      out
+    end
+
+    def pending_output
+      n = Util.out
+      call(:socket_pending_output, n)
+      Util.out_size(n)
+    end
+
+    # The TLSPLUG_STATE_* bits.
+    def state
+      f = Util.out(4)
+      call(:socket_state, f)
+      Util.out_uint(f)
+    end
+
+    # Write cleartext (buffered until the handshake completes). Answers
+    # false, as Node, once the buffer reached the high-water mark: 'drain'
+    # follows when it is empty (writes are still taken).
+    def write(data)
+      ensure_started
+      b = Util.bytes(data)
+      pump(:socket_write, b, b.bytesize, what: "write")
+      return true unless @handle
+      (state & ABI::STATE_NEED_DRAIN).zero?
+    end
+
+    # Write +data+ if given, then close_notify.
+    def end(data = nil)
+      write(data) unless data.nil?
+      ensure_started
+      pump(:socket_end, what: "end")
+      self
+    end
+
+    # Close at once without close_notify; with +error+, 'error' fires with
+    # it first, then 'close'. The handle stays valid for queries.
+    def destroy(error = nil)
+      code = message = nil
+      if error
+        @destroy_error = error
+        code = Util.cstr((error.respond_to?(:code) && error.code) || "ERR_TLSPLUG_DESTROYED")
+        message = Util.cstr(error.message)
+      end
+      pump(:socket_destroy, code, message, what: "destroy")
+      @destroy_error = nil
+      @destroyed = true
+      self
+    end
+
+    # ---- streams
+
+    def pause
+      call(:socket_pause)
+      @paused = true
+      self
+    end
+
+    def resume
+      @paused = false
+      pump(:socket_resume, what: "resume")
+      self
+    end
+
+    def paused?
+      @paused
+    end
+
+    # Node's setTimeout(ms, cb): 'timeout' after +ms+ idle (0: off). On a loop only.
+    def set_timeout(ms, &blk)
+      call(:socket_set_timeout, [ms.to_i, 0].max, what: "setTimeout")
+      once("timeout", &blk) if blk && ms.to_i.positive?
+      self
+    end
+
+    def set_no_delay(no_delay = true)
+      call(:socket_set_no_delay, no_delay ? 1 : 0, what: "setNoDelay")
+      self
+    end
+
+    def set_keep_alive(enable = false, initial_delay = 0)
+      call(:socket_set_keep_alive, enable ? 1 : 0, [initial_delay.to_i, 0].max, what: "setKeepAlive")
+      self
+    end
+
+    def high_water_mark=(n)
+      call(:socket_set_high_water_mark, n.to_i)
+    end
+
+    # Node's bufferSize / writableLength.
+    def buffer_size
+      n = Util.out
+      call(:socket_buffer_size, n)
+      Util.out_size(n)
+    end
+
+    def raw_address(side)
+      h = handle
+      port = Util.out(4)
+      fam = Util.out(4)
+      n = Util.out
+      buf = Util.out(256)
+      rc = ABI.lib.socket_address(h, side, buf, 256, n, port, fam)
+      return nil if rc == ABI::E_UNAVAILABLE
+      Util.check(rc, h, "address")
+      [buf.byteslice(0, Util.out_size(n)).force_encoding(Encoding::UTF_8), Util.out_int(port), Util.out_int(fam)]
+    end
+    private :raw_address
+
+    # Node's address(): {"port", "family", "address"} of this end ({} when
+    # not connected; the path for a Unix socket).
+    def address
+      a = raw_address(ABI::ADDRESS_LOCAL)
+      return {} if a.nil?
+      return a[0] if a[2].zero?
+      { "port" => a[1], "family" => FAMILIES.fetch(a[2], a[2].to_s), "address" => a[0] }
+    end
+
+    def remote_address
+      final_or(:remote_address) { raw_address(ABI::ADDRESS_REMOTE)&.first }
+    end
+
+    def remote_port
+      final_or(:remote_port) do
+        a = raw_address(ABI::ADDRESS_REMOTE)
+        a && !a[2].zero? ? a[1] : nil
+      end
+    end
+
+    def remote_family
+      final_or(:remote_family) do
+        a = raw_address(ABI::ADDRESS_REMOTE)
+        a && FAMILIES[a[2]]
+      end
+    end
+
+    def local_address
+      final_or(:local_address) { raw_address(ABI::ADDRESS_LOCAL)&.first }
+    end
+
+    def local_port
+      final_or(:local_port) do
+        a = raw_address(ABI::ADDRESS_LOCAL)
+        a && !a[2].zero? ? a[1] : nil
+      end
+    end
+
+    # ---- metadata
+
+    def encrypted
+      true
+    end
+
+    def authorized
+      final_or(:authorized) do
+        v = Util.out(4)
+        call(:socket_authorized, v)
+        Util.out_int(v) != 0
+      end
+    end
+    alias authorized? authorized
+
+    # Node's code for why the peer was not authorized (nil when it was).
+    def authorization_error
+      final_or(:authorization_error) { Util.get_str(:socket_authorization_error, handle, handle: @handle) }
+    end
+
+    # The protocol ALPN selected; nil where Node has false.
+    def alpn_protocol
+      final_or(:alpn_protocol) { Util.get_str(:socket_get_alpn_protocol, handle, handle: @handle) }
+    end
+
+    def servername
+      final_or(:servername) { Util.get_str(:socket_get_servername, handle, handle: @handle) }
+    end
+
+    def bytes_written
+      final_or(:bytes_written) do
+        n = Util.out
+        call(:socket_bytes_written, n)
+        Util.out_size(n)
+      end
+    end
+
+    def bytes_read
+      final_or(:bytes_read) do
+        n = Util.out
+        call(:socket_bytes_read, n)
+        Util.out_size(n)
+      end
+    end
+
+    # "TLSv1.3", ...; nil before the handshake.
+    def get_protocol
+      final_or(:get_protocol) { Util.get_str(:socket_get_protocol, handle, handle: @handle) }
+    end
+
+    # {"name", "standardName", "version"} as Node's; nil before the handshake.
+    def get_cipher
+      final_or(:get_cipher) do
+        h = handle
+        out = {}
+        { "name" => ABI::CIPHER_NAME, "standardName" => ABI::CIPHER_STANDARD_NAME,
+          "version" => ABI::CIPHER_VERSION }.each do |k, field|
+          v = Util.get_str(:socket_get_cipher, h, field, handle: h)
+          return nil if v.nil?
+          out[k] = v
+        end
+        out
+      end
+    end
+
+    # Node's certificate object as a Hash (string keys as Node's; raw and
+    # pubkey binary Strings); with +detailed+, issuerCertificate along the
+    # chain. {} when the peer sent none; nil before the handshake.
+    def get_peer_certificate(detailed = false)
+      h = handle
+      Tlsplug.cert_from_json(Util.get_str(:socket_get_peer_certificate, h, detailed ? 1 : 0, handle: h, size: 8192))
+    end
+
+    def get_certificate
+      h = handle
+      Tlsplug.cert_from_json(Util.get_str(:socket_get_certificate, h, handle: h, size: 8192))
+    end
+
+    def get_ephemeral_key_info
+      s = Util.get_str(:socket_get_ephemeral_key_info, handle, handle: @handle)
+      s && JSON.parse(s)
+    end
+
+    def get_finished
+      Util.get_bytes(:socket_get_finished, handle, handle: @handle)
+    end
+
+    def get_peer_finished
+      Util.get_bytes(:socket_get_peer_finished, handle, handle: @handle)
+    end
+
+    # The session blob for session: (nil when none).
+    def get_session
+      final_or(:get_session) { Util.get_bytes(:socket_get_session, handle, handle: @handle, size: 4096) }
+    end
+
+    def get_tls_ticket
+      Util.get_bytes(:socket_get_tls_ticket, handle, handle: @handle, size: 4096)
+    end
+
+    def session_reused?
+      final_or(:session_reused?) do
+        v = Util.out(4)
+        call(:socket_is_session_reused, v)
+        Util.out_int(v) != 0
+      end
+    end
+    alias is_session_reused session_reused?
+
+    # false outside 512..16384, as Node.
+    def set_max_send_fragment(size)
+      rc = ABI.lib.socket_set_max_send_fragment(handle, size.to_i)
+      return false if rc == ABI::E_INVAL
+      Util.check(rc, @handle)
+      true
+    end
+
+    def disable_renegotiation
+      call(:socket_disable_renegotiation)
+    end
+
+    def inspect
+      "#<Tlsplug::TLSSocket #{@is_server ? 'server' : 'client'}#{@handle ? '' : ' freed'}#{@secure ? ' secure' : ''}>"
+    end
+  end
+end
