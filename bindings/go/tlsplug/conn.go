@@ -22,6 +22,14 @@ const (
 	chunkSize = 64 << 10
 )
 
+// Transfer buffers are borrowed for one read or one flush, not kept per
+// connection: an idle Conn then holds no buffer (a thousand idle
+// connections would otherwise keep 128 KiB each).
+var (
+	readBufs  = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
+	flushBufs = sync.Pool{New: func() any { b := make([]byte, chunkSize+1024); return &b }}
+)
+
 // Conn is a TLS connection (Node's TLSSocket) over a transport net.Conn. It
 // implements net.Conn. One goroutine may Read while another Writes; Close
 // may be called from any goroutine.
@@ -51,11 +59,9 @@ type Conn struct {
 	hsComplete atomic.Bool
 
 	flushMu  sync.Mutex // orders ciphertext on the wire
-	outBuf   []byte
-	writeErr error // under flushMu
+	writeErr error      // under flushMu
 
 	readMu  sync.Mutex // one reader (and the handshake's input) at a time
-	rbuf    []byte
 	writeMu sync.Mutex
 
 	// srv is the TLSServer that accepted this Conn (nil otherwise): its
@@ -250,25 +256,25 @@ func (c *Conn) flush(blocking bool) error {
 			c.flushMu.Unlock()
 			return err
 		}
-		if c.outBuf == nil {
-			c.outBuf = make([]byte, chunkSize+1024)
-		}
+		bp := flushBufs.Get().(*[]byte)
+		out := *bp
 		for {
 			c.lock()
 			if c.sock == nil {
 				c.unlock()
 				break
 			}
-			n, err := cSocketPull(c.sock, c.outBuf)
+			n, err := cSocketPull(c.sock, out)
 			c.unlock()
 			if err != nil || n == 0 {
 				break
 			}
-			if _, werr := c.conn.Write(c.outBuf[:n]); werr != nil {
+			if _, werr := c.conn.Write(out[:n]); werr != nil {
 				c.writeErr = werr
 				break
 			}
 		}
+		flushBufs.Put(bp)
 		err := c.writeErr
 		c.flushMu.Unlock()
 		if err != nil {
@@ -288,10 +294,10 @@ func (c *Conn) flush(blocking bool) error {
 
 // readInput reads ciphertext from the transport and feeds it.
 func (c *Conn) readInput() error {
-	if c.rbuf == nil {
-		c.rbuf = make([]byte, chunkSize)
-	}
-	n, rerr := c.conn.Read(c.rbuf)
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	rbuf := *bp
+	n, rerr := c.conn.Read(rbuf)
 	c.lock()
 	if c.sock == nil {
 		c.unlock()
@@ -299,7 +305,7 @@ func (c *Conn) readInput() error {
 	}
 	var err error
 	if n > 0 {
-		err = cSocketFeed(c.sock, c.rbuf[:n])
+		err = cSocketFeed(c.sock, rbuf[:n])
 	}
 	if err == nil && rerr == io.EOF {
 		err = cSocketFeedEof(c.sock)
