@@ -58,6 +58,13 @@ static ssize_t push_fn(gnutls_transport_ptr_t p, const void *data, size_t n)
 static ssize_t pull_fn(gnutls_transport_ptr_t p, void *data, size_t n)
 {
     struct tlsplug_socket *s = p;
+    if (s->lent_len) {
+        size_t k = n < s->lent_len ? n : s->lent_len;
+        memcpy(data, s->lent, k);
+        s->lent += k;
+        s->lent_len -= k;
+        return (ssize_t)k;
+    }
     if (tp_buf_len(&s->in) == 0) {
         if (s->in_eof)
             return 0;
@@ -83,7 +90,7 @@ static int pull_timeout_fn(gnutls_transport_ptr_t p, unsigned ms)
 {
     (void)ms;
     struct tlsplug_socket *s = p;
-    return tp_buf_len(&s->in) > 0 || s->in_eof;
+    return tp_in_len(s) > 0 || s->in_eof;
 }
 
 void tp_pump_attach(struct tlsplug_socket *s)
@@ -103,7 +110,7 @@ void tp_pump_attach(struct tlsplug_socket *s)
  * whatever length error GnuTLS reports for it. */
 static int as_truncation(const struct tlsplug_socket *s, int err)
 {
-    if (s->in_eof && tp_buf_len(&s->in) == 0 && err == GNUTLS_E_UNEXPECTED_PACKET_LENGTH)
+    if (s->in_eof && tp_in_len(s) == 0 && err == GNUTLS_E_UNEXPECTED_PACKET_LENGTH)
         return GNUTLS_E_PREMATURE_TERMINATION;
     return err;
 }
@@ -360,7 +367,7 @@ static int recv_outcome(struct tlsplug_socket *s, ssize_t n, size_t in_before)
     case GNUTLS_E_AGAIN:
         /* EAGAIN after a post-handshake message (a TLS 1.3 ticket, a key
          * update) while input is still buffered: go round again. */
-        if (s->starved || tp_buf_len(&s->in) == in_before)
+        if (s->starved || tp_in_len(s) == in_before)
             return TP_RECV_WAIT;
         return TP_RECV_RETRY;
     case GNUTLS_E_INTERRUPTED:
@@ -415,7 +422,7 @@ int tp_pump_recv(struct tlsplug_socket *s, uint8_t *buf, size_t cap, size_t *got
             return rc;
     }
     s->starved = 0;
-    size_t before = tp_buf_len(&s->in);
+    size_t before = tp_in_len(s);
     ssize_t n = gnutls_record_recv(s->session, buf, cap);
     if (n > 0) {
         *got = (size_t)n;
@@ -467,7 +474,7 @@ int tp_pump(struct tlsplug_socket *s)
         if (!s->secure) {
             /* GnuTLS may wait on a partial record even after the transport
              * ended; with nothing left to read, the handshake is over. */
-            if (s->in_eof && tp_buf_len(&s->in) == 0 && !s->awaiting_identity)
+            if (s->in_eof && tp_in_len(s) == 0 && !s->awaiting_identity)
                 return tp_pump_tls_failure(s, GNUTLS_E_PREMATURE_TERMINATION, "handshake");
             return TLSPLUG_OK;
         }

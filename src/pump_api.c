@@ -52,6 +52,18 @@ static int pump_usable(struct tlsplug_socket *s)
     return TLSPLUG_OK;
 }
 
+/* Copy what is left of lent ciphertext into `in` (which is empty while
+ * anything is lent); answers 0 or -1 when out of memory. */
+static int keep_lent(struct tlsplug_socket *s)
+{
+    if (!s->lent_len)
+        return 0;
+    int rc = tp_buf_append(&s->in, s->lent, s->lent_len);
+    s->lent = NULL;
+    s->lent_len = 0;
+    return rc;
+}
+
 TLSPLUG_API int tlsplug_socket_feed(tlsplug_socket *h, const uint8_t *data, size_t len)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
@@ -66,7 +78,21 @@ TLSPLUG_API int tlsplug_socket_feed(tlsplug_socket *h, const uint8_t *data, size
     if (s->in_eof)
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_STREAM_PUSH_AFTER_EOF",
                                           "feed: the transport already ended"));
-    if (tp_buf_append(&s->in, data, len) != 0)
+    /* Once secure, in callback mode, GnuTLS reads records straight from
+     * the host's buffer while this call lasts (one copy fewer); only what
+     * it leaves is kept. */
+    if (s->secure && !s->renegotiating && s->on[TLSPLUG_EV_DATA].cb && !s->paused &&
+        tp_buf_len(&s->in) == 0 && s->lent_len == 0 && !tp_socket_waiting(s) && len) {
+        s->lent = data;
+        s->lent_len = len;
+        rc = tp_pump_input(s, len);
+        if (keep_lent(s) != 0 && rc == TLSPLUG_OK)
+            rc = tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "feed: out of memory");
+        return tp_socket_leave(s, rc);
+    }
+    /* A feed from inside a callback of a feed that lent its bytes: those
+     * come first. */
+    if (keep_lent(s) != 0 || tp_buf_append(&s->in, data, len) != 0)
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY",
                                           "feed: out of memory"));
     return tp_socket_leave(s, tp_pump_input(s, len));

@@ -65,6 +65,11 @@ struct tlsplug_socket {
 
     /* The pump's buffers. */
     tp_buf in;      /* ciphertext fed by the host, not yet read by GnuTLS */
+    /* Ciphertext the host lent for the duration of one feed (read straight
+     * from its buffer; what is left is copied to `in` as the feed returns).
+     * Only while `in` is empty, so the order of bytes is simply lent, in. */
+    const uint8_t *lent;
+    size_t lent_len;
     tp_buf out;     /* ciphertext GnuTLS produced, for the host to pull */
     tp_buf pending; /* cleartext written before the handshake completed */
     int in_eof;       /* the host said the transport ended */
@@ -202,6 +207,12 @@ void tp_pump_maybe_close(struct tlsplug_socket *s);
  * OCSPRequest, each possibly waiting for the host; answers a status, and
  * sets hello_released once GnuTLS may read the hello. */
 int tp_hello_stages(struct tlsplug_socket *s);
+/* Ciphertext waiting for GnuTLS: lent by the current feed, or kept. */
+static inline size_t tp_in_len(const struct tlsplug_socket *s)
+{
+    return tp_buf_len(&s->in) + s->lent_len;
+}
+
 /* Whether the socket waits for the host (input and events are held). */
 static inline int tp_socket_waiting(const struct tlsplug_socket *s)
 {

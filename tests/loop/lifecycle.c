@@ -53,6 +53,61 @@ static void unix_path(void)
     rmdir(dir);
 }
 
+/* IPv6: listen on ::1, connect to it; addresses report family 6. Skipped
+ * (and said so) where the system has no IPv6 loopback. */
+static void ipv6_loopback(void)
+{
+    t_case("IPv6: listen on ::1 and connect");
+    int probe = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    int have = probe >= 0 && bind(probe, (struct sockaddr *)&a6, sizeof a6) == 0;
+    if (probe >= 0)
+        close(probe);
+    if (!have) {
+        printf("  no IPv6 loopback here: IPv6 case skipped\n");
+        return;
+    }
+    tlsplug_loop *loop;
+    CHECK_OK(tlsplug_loop_new(&loop));
+    lk_server s;
+    memset(&s, 0, sizeof s);
+    s.ctx = pt_context(PT_SERVER);
+    CHECK_OK(tlsplug_server_new(s.ctx, &s.srv));
+    lk_server_watch(&s);
+    CHECK_OK(tlsplug_loop_listen(loop, s.srv, "::1", 0, 0));
+    lk_run_until(loop, &s.listening, 5000);
+    char addr[64];
+    size_t n;
+    int family;
+    CHECK_OK(tlsplug_server_address(s.srv, addr, sizeof addr, &n, &s.port, &family));
+    CHECK_STR(addr, "::1");
+    CHECK(family == 6);
+    tlsplug_context *ctx = pt_context(PT_CLIENT);
+    lk_client c = {.hold = 1}; /* stays open until the checks below are done */
+    c.loop = loop;
+    lk_client_begin(&c, ctx, 100000, t_seed());
+    CHECK_OK(tlsplug_context_free(ctx));
+    CHECK_OK(tlsplug_loop_connect(loop, c.sock, "::1", s.port)); /* the cert has IP ::1 */
+    lk_run_until(loop, &c.secure, 10000);
+    int port;
+    CHECK_OK(tlsplug_socket_address(c.sock, TLSPLUG_ADDRESS_REMOTE, addr, sizeof addr, &n, &port, &family));
+    CHECK_STR(addr, "::1");
+    CHECK(family == 6 && port == s.port);
+    for (int waited = 0; c.got < c.total; waited += 20) {
+        CHECK(waited < 30000);
+        int alive;
+        CHECK_OK(tlsplug_loop_run_for(loop, 20, &alive));
+    }
+    CHECK_OK(tlsplug_socket_end(c.sock));
+    lk_run_until(loop, &c.closed, 30000);
+    CHECK(c.authorized && c.got == c.total && !c.had_error);
+    CHECK_OK(tlsplug_server_close(s.srv));
+    lk_run_until(loop, &s.closed, 5000);
+    lk_client_free(&c);
+    lk_server_free(&s);
+    CHECK_OK(tlsplug_loop_free(loop));
+}
+
 static void listen_on_fd(void)
 {
     t_case("server.listen({fd}) on a socket the host bound");
@@ -234,6 +289,7 @@ int main(void)
 {
     t_init("loop_lifecycle", 23);
     unix_path();
+    ipv6_loopback();
     listen_on_fd();
     adopted_fds();
     free_and_destroy_in_callbacks();
