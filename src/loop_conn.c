@@ -1,10 +1,13 @@
 /* A socket on a loop: the bytes between a libuv stream and the pump.
  *
- * Reading fills the pump's input buffer in place (no copy) and pumps it.
- * Writing tries the fd at once from the pump's output buffer; what the
- * kernel does not take is handed to uv_write by moving the buffer itself
- * (again no copy). The pump tells us it produced something by calling
- * tp_conn_kick when the outermost entry point on the socket returns. */
+ * GnuTLS reads the fd straight into its own buffer once the pump's input
+ * is empty (tp_conn_recv_now), and writes straight to it while nothing is
+ * queued (tp_conn_send_now): the kernel's copy is the only one. libuv's
+ * reads fill the pump's input buffer in place and pump it. What the kernel
+ * refuses waits in the pump's output buffer, which is handed to uv_write by
+ * moving the buffer itself (no copy). The pump tells us it produced
+ * something by calling tp_conn_kick when the outermost entry point on the
+ * socket returns. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,10 +2,13 @@
  * in (write) and out (the `data` event or read), one GnuTLS session between.
  *
  * GnuTLS reads and writes through in-memory transport functions: pushes
- * append to `out`; pulls take from `in` and report EAGAIN when it is empty
- * (the `starved` flag tells a real "needs input" from GnuTLS's habit of
- * answering EAGAIN after each post-handshake message, GNUTLS_MAP.md
- * section 12). Nothing here knows about file descriptors.
+ * append to `out`; pulls take from the bytes a feed lends, then from `in`,
+ * and report EAGAIN when there are none (the `starved` flag tells a real
+ * "needs input" from GnuTLS's habit of answering EAGAIN after each
+ * post-handshake message, GNUTLS_MAP.md section 12). Nothing here knows
+ * about file descriptors: on a loop, the connection (loop_conn.c) may take
+ * a push or serve a pull straight from the fd through tp_conn_send_now and
+ * tp_conn_recv_now.
  */
 #include <errno.h>
 #include <stdio.h>
