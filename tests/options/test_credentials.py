@@ -124,7 +124,17 @@ class Credentials(OptionsCase):
                     e = self.tool_options_refused("server", *args)
                     self.assertEqual(e["option"], "--key")
                     self.assertEqual(e["status"], "TLSPLUG_E_CREDENTIALS")
-                    self.assertEqual(e["code"], node["code"])
+                    # A wrong passphrase usually fails the CBC padding check
+                    # (BAD_DECRYPT); about once in 256 keys (the PKI is made
+                    # anew for each build) the garbage happens to end in valid
+                    # padding and the failure comes from decoding it instead,
+                    # which OpenSSL reports as UNSUPPORTED. Which one depends
+                    # on the key's random salt, not on the library.
+                    undecryptable = {"ERR_OSSL_BAD_DECRYPT", "ERR_OSSL_UNSUPPORTED"}
+                    if node["code"] in undecryptable:
+                        self.assertIn(e["code"], undecryptable)
+                    else:
+                        self.assertEqual(e["code"], node["code"])
 
     # ---- PKCS#12
 
