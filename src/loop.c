@@ -34,6 +34,13 @@ const char *tp_uv_code(int err)
 
 void tp_sigpipe_hold(tp_sigpipe_guard *g)
 {
+    /* A host that ignores SIGPIPE (Node, Python, most servers) needs no
+     * guard: one syscall instead of four per run call. */
+    struct sigaction sa;
+    g->active = !(sigaction(SIGPIPE, NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) &&
+                  sa.sa_handler == SIG_IGN);
+    if (!g->active)
+        return;
     sigset_t set, pending;
     sigemptyset(&set);
     sigaddset(&set, SIGPIPE);
@@ -44,6 +51,8 @@ void tp_sigpipe_hold(tp_sigpipe_guard *g)
 
 void tp_sigpipe_release(tp_sigpipe_guard *g)
 {
+    if (!g->active)
+        return;
     sigset_t set, pending;
     sigemptyset(&set);
     sigaddset(&set, SIGPIPE);

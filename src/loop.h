@@ -184,6 +184,7 @@ void tp_loop_due_listener(tp_listener *l, unsigned what);
 typedef struct tp_sigpipe_guard {
     sigset_t old;
     int was_pending;
+    int active; /* SIGPIPE was not ignored: the mask was changed */
 } tp_sigpipe_guard;
 void tp_sigpipe_hold(tp_sigpipe_guard *g);
 void tp_sigpipe_release(tp_sigpipe_guard *g);
