@@ -12,12 +12,13 @@ require_relative "tlsplug/loop"
 require_relative "tlsplug/context"
 require_relative "tlsplug/tlssocket"
 require_relative "tlsplug/server"
+require_relative "tlsplug/module"
 
 module Tlsplug
   ABI.lib # load and check the library now
 
   CONNECT_OPTIONS = %i[servername session alpn_protocols check_server_identity reject_unauthorized
-                       min_dh_size high_water_mark request_ocsp allow_half_open].freeze
+                       min_dh_size high_water_mark request_ocsp allow_half_open lookup].freeze
 
   # This thread's default loop, made on first use (one per thread).
   def self.default_loop
@@ -59,6 +60,7 @@ module Tlsplug
   # its fd is dup'ed and the copy adopted). Options: servername:, session:,
   # alpn_protocols:, check_server_identity:, reject_unauthorized: (true),
   # min_dh_size:, high_water_mark:, request_ocsp:, allow_half_open:,
+  # lookup: (a Proc (hostname, options, callback(err, address, family))),
   # timeout: (ms, Node's setTimeout), secure_context: or any
   # create_secure_context option. The block is a 'secureConnect' listener.
   # Failures (ECONNREFUSED, verification) arrive as 'error' events.
@@ -121,12 +123,6 @@ module Tlsplug
   # secure_context:, and every create_secure_context option.
   def self.create_server(options = {}, &secure_connection_listener)
     Server.new(options, &secure_connection_listener)
-  end
-
-  # Node's tls.getCiphers(): lowercase names.
-  def self.get_ciphers
-    s = Util.get_str(:get_ciphers, size: 8192)
-    s ? s.split(":") : []
   end
 
   def self.version

@@ -14,11 +14,12 @@ module Tlsplug
     include EventEmitter
 
     SERVER_EVENTS = [ABI::EV_LISTENING, ABI::EV_CONNECTION, ABI::EV_SECURE_CONNECTION,
-                     ABI::EV_TLS_CLIENT_ERROR, ABI::EV_NEW_SESSION, ABI::EV_RESUME_SESSION,
-                     ABI::EV_KEYLOG, ABI::EV_CLOSE, ABI::EV_ERROR].freeze
+                     ABI::EV_TLS_CLIENT_ERROR, ABI::EV_SNI_CALLBACK, ABI::EV_NEW_SESSION,
+                     ABI::EV_RESUME_SESSION, ABI::EV_OCSP_REQUEST, ABI::EV_KEYLOG, ABI::EV_CLOSE,
+                     ABI::EV_ERROR].freeze
     SERVER_OPTIONS = %i[request_cert reject_unauthorized handshake_timeout session_timeout
                         alpn_protocols ticket_keys secure_context allow_half_open
-                        pause_on_connect].freeze
+                        pause_on_connect sni_callback].freeze
 
     attr_reader :max_connections
 
@@ -60,6 +61,8 @@ module Tlsplug
         w = Tlsplug.alpn_wire(opts[:alpn_protocols])
         call(:server_set_alpn_protocols, w, w.bytesize)
       end
+      @sni_callback = opts[:sni_callback]
+      call(:server_set_sni_callback, 1) if @sni_callback
       self.ticket_keys = opts[:ticket_keys] if opts[:ticket_keys]
       @allow_half_open = opts[:allow_half_open]
       @pause_on_connect = opts[:pause_on_connect]
@@ -103,6 +106,7 @@ module Tlsplug
       return unless @handle
       case event
       when "newSession", "resumeSession" then ABI.lib.server_set_session_store(@handle, 1)
+      when "OCSPRequest" then ABI.lib.server_set_ocsp(@handle, 1)
       when "keylog" then ABI.lib.server_set_keylog(@handle, 1)
       end
     end
@@ -131,6 +135,7 @@ module Tlsplug
         err = Util.error_from(subject, ABI::E_TLS)
         err.code = payload.dup.force_encoding(Encoding::UTF_8) unless payload.empty?
         emit("tlsClientError", err, @sockets[subject])
+      when ABI::EV_SNI_CALLBACK then answer_sni(subject, payload.dup.force_encoding(Encoding::UTF_8))
       when ABI::EV_NEW_SESSION
         n = payload.getbyte(0) || 0
         sid = payload.byteslice(1, n) || "".b
@@ -140,6 +145,14 @@ module Tlsplug
         ask("resumeSession", [payload]) do |err = nil, data = nil|
           d = data && err.nil? ? Util.bytes(data) : nil
           ABI.lib.socket_resume_session_done(subject, d, d ? d.bytesize : 0)
+        end
+      when ABI::EV_OCSP_REQUEST
+        n = payload.bytesize >= 4 ? payload.unpack1("N") : 0
+        cert = payload.byteslice(4, n) || "".b
+        issuer = payload.byteslice(4 + n, payload.bytesize) || "".b
+        ask("OCSPRequest", [cert, issuer]) do |err = nil, response = nil|
+          r = response && err.nil? && !response.empty? ? Util.bytes(response) : nil
+          ABI.lib.socket_ocsp_done(subject, r, r ? r.bytesize : 0)
         end
       when ABI::EV_KEYLOG then emit("keylog", payload, @sockets[subject])
       when ABI::EV_CLOSE
@@ -174,6 +187,41 @@ module Tlsplug
     end
     private :ask
 
+    # Node's SNICallback(servername, cb): the sni_callback: Proc gets the
+    # name and cb (a Proc taking (err, context)); cb answers once, from the
+    # Proc or later. context: a SecureContext, a Hash of
+    # create_secure_context options, or nil (the server's own); an err fails
+    # the handshake ('tlsClientError'). A raising Proc answers with its error.
+    def answer_sni(subject, servername)
+      done = false
+      cb = proc do |err = nil, ctx = nil|
+        next if done
+        done = true
+        error = nil
+        own = nil
+        h = nil
+        if err
+          error = (err.respond_to?(:message) ? err.message : err.to_s)
+          error = "Invalid SNI context" if error.empty?
+        elsif ctx
+          own = ctx.is_a?(SecureContext) ? nil : Tlsplug.create_secure_context(**ctx.transform_keys(&:to_sym))
+          h = (own || ctx).handle
+        end
+        begin
+          ABI.lib.socket_sni_done(subject, h, Util.cstr(error))
+        ensure
+          own&.close # the socket keeps its own reference
+        end
+      end
+      begin
+        @sni_callback.call(servername, cb)
+      rescue StandardError => e
+        cb.call(e)
+        raise
+      end
+    end
+    private :answer_sni
+
     # Node's server.listen(port, host, backlog, cb), or listen(path: ...).
     # 'listening' follows from the loop. A bind failure (EADDRINUSE, ...) is
     # an 'error' event when there is an 'error' listener, else it raises.
@@ -187,7 +235,7 @@ module Tlsplug
       end
       @loop = loop || @loop || Tlsplug.default_loop
       once("listening", &on_listening) if on_listening
-      %w[newSession resumeSession keylog].each { |ev| listener_added(ev) if listener_count(ev).positive? }
+      %w[newSession resumeSession OCSPRequest keylog].each { |ev| listener_added(ev) if listener_count(ev).positive? }
       h = handle
       rc = if path
              ABI.lib.loop_listen_path(@loop.live_handle, h, Util.cstr(path), backlog.to_i)
@@ -261,9 +309,16 @@ module Tlsplug
 
     # Node's addContext(hostname, context): a SecureContext or a Hash of
     # create_secure_context options.
+    # The server keeps its own reference (a context made here from options
+    # is released at once). Answers self.
     def add_context(hostname, context)
-      ctx = context.is_a?(SecureContext) ? context : Tlsplug.create_secure_context(**context)
-      call(:server_add_context, Util.cstr(hostname), ctx.handle, what: "addContext")
+      own = context.is_a?(SecureContext) ? nil : Tlsplug.create_secure_context(**context.transform_keys(&:to_sym))
+      begin
+        call(:server_add_context, Util.cstr(hostname), (own || context).handle, what: "addContext")
+      ensure
+        own&.close
+      end
+      self
     end
 
     def ticket_keys

@@ -65,12 +65,12 @@ module Tlsplug
 
     EVENTS = [ABI::EV_SECURE_CONNECT, ABI::EV_SECURE, ABI::EV_DATA, ABI::EV_END, ABI::EV_CLOSE,
               ABI::EV_ERROR, ABI::EV_CHECK_SERVER_IDENTITY, ABI::EV_SESSION, ABI::EV_KEYLOG,
-              ABI::EV_OCSP_RESPONSE, ABI::EV_DRAIN].freeze
+              ABI::EV_OCSP_RESPONSE, ABI::EV_DRAIN, ABI::EV_RENEGOTIATED].freeze
     LOOP_EVENTS = [ABI::EV_CONNECT, ABI::EV_TIMEOUT, ABI::EV_LOOKUP].freeze
     FAMILIES = { 4 => "IPv4", 6 => "IPv6" }.freeze
     SOCKET_OPTIONS = %i[reject_unauthorized request_cert servername alpn_protocols session
                         check_server_identity min_dh_size allow_half_open high_water_mark
-                        request_ocsp].freeze
+                        request_ocsp lookup].freeze
 
     attr_reader :is_server, :had_error
     attr_accessor :server, :connecting
@@ -142,6 +142,11 @@ module Tlsplug
       call(:socket_set_check_server_identity, 1) if @check_identity
       call(:socket_set_high_water_mark, o[:high_water_mark].to_i) if o[:high_water_mark]
       call(:socket_set_request_ocsp, 1) if o[:request_ocsp]
+      @lookup = o[:lookup]
+      if @lookup
+        call(:socket_set_lookup, 1)
+        call(:socket_on, ABI::EV_LOOKUP_REQUEST, Dispatch::SOCKET_CB_ADDR, @key)
+      end
     end
 
     def destroyed?
@@ -295,6 +300,11 @@ module Tlsplug
       when ABI::EV_LOOKUP
         address = payload.force_encoding(Encoding::UTF_8)
         emit("lookup", nil, address, address.include?(":") ? 6 : 4, @host)
+      when ABI::EV_LOOKUP_REQUEST then answer_lookup(payload.dup.force_encoding(Encoding::UTF_8))
+      when ABI::EV_RENEGOTIATED
+        cb = @renegotiate_cb
+        @renegotiate_cb = nil
+        cb&.call(nil)
       when ABI::EV_OCSP_RESPONSE then emit("OCSPResponse", payload)
       when ABI::EV_SESSION then emit("session", payload)
       when ABI::EV_KEYLOG then emit("keylog", payload)
@@ -308,6 +318,8 @@ module Tlsplug
     def on_error(payload)
       @error_in_call = true
       err = @destroy_error
+      renegotiate_cb = @renegotiate_cb
+      @renegotiate_cb = nil
       @destroy_error = nil
       if err.nil?
         st = Util.out(4)
@@ -316,6 +328,7 @@ module Tlsplug
         err = Util.error_from(@handle, status.zero? ? ABI::E_TLS : status)
         err.code = payload.dup.force_encoding(Encoding::UTF_8) unless payload.empty?
       end
+      renegotiate_cb&.call(err)
       if listener_count("error").positive?
         emit("error", err)
       elsif @owned_by_loop && !@secure
@@ -327,6 +340,41 @@ module Tlsplug
       end
     end
     private :on_error
+
+    # Node's lookup option: the Proc gets (hostname, options, callback);
+    # callback.call(err, address, family) answers once, from the Proc or
+    # later (address a numeric IP, or Node's `all` form, an Array of
+    # {"address" =>, "family" =>} or of Strings). An err (or no address)
+    # fails the connection with err's code (ENOTFOUND by default).
+    def answer_lookup(hostname)
+      done = false
+      callback = proc do |err = nil, address = nil, _family = nil|
+        next if done || @handle.nil?
+        done = true
+        if address.is_a?(Array)
+          first = address.first
+          address = first.is_a?(Hash) ? (first["address"] || first[:address]) : first
+        end
+        code = nil
+        if err || address.nil? || address.to_s.empty?
+          code = (err.respond_to?(:code) && err.code) || "ENOTFOUND"
+          address = nil
+        end
+        @in_call += 1
+        begin
+          ABI.lib.socket_lookup_done(@handle, Util.cstr(address), Util.cstr(code))
+        ensure
+          @in_call -= 1
+        end
+      end
+      begin
+        @lookup.call(hostname, {}, callback)
+      rescue StandardError => e
+        callback.call(e)
+        raise
+      end
+    end
+    private :answer_lookup
 
     def answer_identity(hostname)
       code = message = nil
@@ -658,6 +706,25 @@ module Tlsplug
 
     def disable_renegotiation
       call(:socket_disable_renegotiation)
+    end
+
+    # Node's renegotiate(options, callback): a new handshake on a TLS 1.2
+    # connection (on TLS 1.3 a server with request_cert: asks for the client's
+    # certificate by post-handshake authentication). The block gets nil when
+    # it completed, or the error. Answers false (the block, from the loop,
+    # gets the error) when the library refuses it at once, as Node.
+    def renegotiate(request_cert: false, reject_unauthorized: true, &cb)
+      ru = reject_unauthorized
+      h = handle
+      @renegotiate_cb = cb
+      rc = ABI.lib.socket_renegotiate(h, request_cert ? 1 : 0, ru ? 1 : 0)
+      return true unless rc.negative?
+      @renegotiate_cb = nil
+      err = Util.error_from(h, rc, "renegotiate")
+      if cb
+        (@loop || Tlsplug.default_loop).set_timeout(0) { cb.call(err) }
+      end
+      false
     end
 
     def inspect
