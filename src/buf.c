@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-uint8_t *tp_buf_reserve(tp_buf *b, size_t n)
+int tp_buf_append(tp_buf *b, const void *p, size_t n)
 {
+    if (n == 0)
+        return 0;
     if (b->cap - b->tail < n) {
         size_t len = tp_buf_len(b);
         if (b->head > 0 && b->cap - len >= n && b->head >= len) {
@@ -16,12 +18,12 @@ uint8_t *tp_buf_reserve(tp_buf *b, size_t n)
             size_t cap = b->cap ? b->cap : 4096;
             while (cap < want) {
                 if (cap > SIZE_MAX / 2)
-                    return NULL;
+                    return -1;
                 cap *= 2;
             }
             uint8_t *d = malloc(cap);
             if (!d)
-                return NULL;
+                return -1;
             if (len)
                 memcpy(d, b->data + b->head, len);
             free(b->data);
@@ -31,17 +33,7 @@ uint8_t *tp_buf_reserve(tp_buf *b, size_t n)
         b->head = 0;
         b->tail = len;
     }
-    return b->data + b->tail;
-}
-
-int tp_buf_append(tp_buf *b, const void *p, size_t n)
-{
-    if (n == 0)
-        return 0;
-    uint8_t *at = tp_buf_reserve(b, n);
-    if (!at)
-        return -1;
-    memcpy(at, p, n);
+    memcpy(b->data + b->tail, p, n);
     b->tail += n;
     return 0;
 }

@@ -22,11 +22,6 @@ static inline const uint8_t *tp_buf_peek(const tp_buf *b)
 
 /* Append n bytes; -1 when out of memory (nothing appended). */
 int tp_buf_append(tp_buf *b, const void *p, size_t n);
-/* Make room for n more bytes at the tail (written in place, then counted
- * with tp_buf_commit, so a reader can fill the buffer without a copy);
- * NULL when out of memory. */
-uint8_t *tp_buf_reserve(tp_buf *b, size_t n);
-static inline void tp_buf_commit(tp_buf *b, size_t n) { b->tail += n; }
 /* Drop n bytes from the head (n <= length). */
 void tp_buf_consume(tp_buf *b, size_t n);
 /* Copy up to n bytes from the head into p and consume them; the count. */

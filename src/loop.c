@@ -24,6 +24,25 @@ struct tlsplug_loop *tp_loop_enter(const void *h)
     return tp_handle_get(h, TP_TAG_LOOP);
 }
 
+int tp_sockaddr_describe(const struct sockaddr *sa, char *text, size_t cap, int *port, int *family)
+{
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+        uv_ip4_name(a, text, cap);
+        *port = ntohs(a->sin_port);
+        *family = 4;
+        return 0;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+        uv_ip6_name(a, text, cap);
+        *port = ntohs(a->sin6_port);
+        *family = 6;
+        return 0;
+    }
+    return -1;
+}
+
 const char *tp_uv_code(int err)
 {
     /* Node reports a name that does not resolve as ENOTFOUND. */

@@ -33,6 +33,7 @@ struct tlsplug_loop {
     tp_timer *timers;
     size_t next_timer_id;
     int running; /* inside uv_run: no nested run, no free */
+    uint8_t read_buf[65536]; /* every connection's libuv reads (loop_conn.c) */
 };
 
 /* ---- connections (loop_conn.c) ---- */
@@ -188,6 +189,10 @@ typedef struct tp_sigpipe_guard {
 } tp_sigpipe_guard;
 void tp_sigpipe_hold(tp_sigpipe_guard *g);
 void tp_sigpipe_release(tp_sigpipe_guard *g);
+
+/* An IPv4 or IPv6 address as Node shows it: text, port, family 4 / 6;
+ * -1 for any other family. */
+int tp_sockaddr_describe(const struct sockaddr *sa, char *text, size_t cap, int *port, int *family);
 
 /* Node's code for a libuv error: ENOTFOUND for names that do not resolve. */
 const char *tp_uv_code(int err);

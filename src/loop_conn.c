@@ -3,7 +3,7 @@
  * GnuTLS reads the fd straight into its own buffer once the pump's input
  * is empty (tp_conn_recv_now), and writes straight to it while nothing is
  * queued (tp_conn_send_now): the kernel's copy is the only one. libuv's
- * reads fill the pump's input buffer in place and pump it. What the kernel
+ * reads land in the loop's scratch buffer, lent to the pump. What the kernel
  * refuses waits in the pump's output buffer, which is handed to uv_write by
  * moving the buffer itself (no copy). The pump tells us it produced
  * something by calling tp_conn_kick when the outermost entry point on the
@@ -16,7 +16,6 @@
 #include "handle.h"
 #include "loop.h"
 
-#define READ_CHUNK 65536
 /* Stop reading while this much ciphertext waits in the pump (a paused
  * socket, or a host that reads with tlsplug_socket_read and is slow). */
 #define IN_LIMIT (256 * 1024)
@@ -219,17 +218,24 @@ void tp_conn_fail(tp_conn *c, const char *what, int err, const char *where)
 
 /* ---------------------------------------------------------------- reading */
 
+static void activity(tp_conn *c)
+{
+    c->last_activity = uv_now(&c->loop->uv);
+    c->timeout_fired = 0;
+}
+
+/* libuv reads into the loop's one scratch buffer (alloc and read come as a
+ * pair, one handle at a time), which is lent to the pump: no allocation
+ * per read, and only what GnuTLS leaves is copied. */
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)suggested;
     tp_conn *c = h->data;
-    uint8_t *at = c->sock ? tp_buf_reserve(&c->sock->in, READ_CHUNK) : NULL;
-    *buf = uv_buf_init((char *)at, at ? READ_CHUNK : 0); /* 0: libuv reports ENOBUFS */
+    *buf = uv_buf_init((char *)c->loop->read_buf, sizeof c->loop->read_buf);
 }
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
-    (void)buf;
     tp_conn *c = st->data;
     struct tlsplug_socket *s = c->sock;
     if (!s || c->closing)
@@ -243,11 +249,9 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
         return;
     }
     if (nread > 0) {
-        c->last_activity = uv_now(&c->loop->uv);
-        c->timeout_fired = 0;
-        tp_buf_commit(&s->in, (size_t)nread);
+        activity(c);
         s->depth++;
-        tp_pump_input(s, (size_t)nread);
+        tp_pump_feed(s, (const uint8_t *)buf->base, (size_t)nread); /* errors become events */
         tp_socket_leave(s, 0);
     } else if (nread == UV_EOF) {
         c->eof = 1;
@@ -259,8 +263,6 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
         c->reading = 0;
         tp_conn_fail(c, "read", (int)nread, NULL);
     }
-    if (c->sock)
-        tp_buf_release_if_empty(&c->sock->in); /* idle sockets keep no buffer */
 }
 
 static void update_reading(tp_conn *c)
@@ -279,12 +281,6 @@ static void update_reading(tp_conn *c)
 
 /* ---------------------------------------------------------------- straight IO */
 
-
-static void activity(tp_conn *c)
-{
-    c->last_activity = uv_now(&c->loop->uv);
-    c->timeout_fired = 0;
-}
 
 size_t tp_conn_send_now(tp_conn *c, const giovec_t *iov, int iovcnt)
 {
@@ -378,8 +374,7 @@ static void on_write(uv_write_t *req, int status)
         write_failed(c, status);
         return;
     }
-    c->last_activity = uv_now(&c->loop->uv);
-    c->timeout_fired = 0;
+    activity(c);
     struct tlsplug_socket *s = c->sock;
     s->depth++;
     tp_socket_maybe_drain(s); /* inside the loop's turn: events may fire */
@@ -402,8 +397,7 @@ static void flush(tp_conn *c)
         tp_buf_consume(&s->out, (size_t)w);
         s->bytes_pulled += (size_t)w;
         n -= (size_t)w;
-        c->last_activity = uv_now(&c->loop->uv);
-        c->timeout_fired = 0;
+        activity(c);
     } else if (w < 0 && w != UV_EAGAIN) {
         c->write_err = w;
         tp_conn_due(c, TP_DUE_WRITE_ERR);
@@ -521,7 +515,7 @@ void tp_conn_kick(tp_conn *c)
 void tp_conn_connected(tp_conn *c)
 {
     c->connected = 1;
-    c->last_activity = uv_now(&c->loop->uv);
+    activity(c);
     tp_conn_apply_tcp(c);
 }
 

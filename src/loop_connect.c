@@ -28,14 +28,6 @@ static void emit(tp_conn *c, int event, const char *text)
 
 static void on_connect(uv_connect_t *req, int status);
 
-static void address_text(const struct sockaddr *sa, char *text, size_t cap)
-{
-    if (sa->sa_family == AF_INET6)
-        uv_ip6_name((const struct sockaddr_in6 *)sa, text, cap);
-    else
-        uv_ip4_name((const struct sockaddr_in *)sa, text, cap);
-}
-
 static void connect_to(tp_conn *c, const struct sockaddr *sa)
 {
     struct sockaddr_storage ss;
@@ -46,8 +38,9 @@ static void connect_to(tp_conn *c, const struct sockaddr *sa)
     else
         ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)c->port);
     char text[INET6_ADDRSTRLEN];
-    address_text((struct sockaddr *)&ss, text, sizeof text);
-    snprintf(c->attempt, sizeof c->attempt, "%s:%d", text, c->port);
+    int port, family;
+    tp_sockaddr_describe((struct sockaddr *)&ss, text, sizeof text, &port, &family);
+    snprintf(c->attempt, sizeof c->attempt, "%s:%d", text, port);
     c->connect_req.data = c;
     c->connecting = 1;
     int err = uv_tcp_connect(&c->connect_req, &c->io.tcp, (struct sockaddr *)&ss, on_connect);
@@ -55,6 +48,17 @@ static void connect_to(tp_conn *c, const struct sockaddr *sa)
         c->connecting = 0;
         tp_conn_fail(c, "connect", err, c->attempt);
     }
+}
+
+/* The next resolved address to try (IPv4 or IPv6), or NULL. */
+static struct addrinfo *next_candidate(tp_conn *c)
+{
+    while (c->next_addr && c->next_addr->ai_family != AF_INET && c->next_addr->ai_family != AF_INET6)
+        c->next_addr = c->next_addr->ai_next;
+    struct addrinfo *a = c->next_addr;
+    if (a)
+        c->next_addr = a->ai_next;
+    return a;
 }
 
 /* The next address, after a failed attempt: on a fresh handle (a socket
@@ -70,14 +74,11 @@ static void on_retry_closed(uv_handle_t *h)
     }
     uv_tcp_init(&c->loop->uv, &c->io.tcp);
     c->io.handle.data = c;
-    for (struct addrinfo *a = c->next_addr; a; a = c->next_addr) {
-        c->next_addr = a->ai_next;
-        if (a->ai_family == AF_INET || a->ai_family == AF_INET6) {
-            connect_to(c, a->ai_addr);
-            return;
-        }
-    }
-    tp_conn_fail(c, "connect", c->last_connect_err, c->attempt);
+    struct addrinfo *a = next_candidate(c);
+    if (a)
+        connect_to(c, a->ai_addr);
+    else
+        tp_conn_fail(c, "connect", c->last_connect_err, c->attempt);
 }
 
 static void on_connect(uv_connect_t *req, int status)
@@ -138,16 +139,13 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         tp_conn_fail(c, "getaddrinfo", status, c->host);
     } else {
         c->addrs = c->next_addr = ipv4_first(res);
-        while (c->next_addr && c->next_addr->ai_family != AF_INET &&
-               c->next_addr->ai_family != AF_INET6)
-            c->next_addr = c->next_addr->ai_next;
-        if (!c->next_addr) {
+        struct addrinfo *a = next_candidate(c);
+        if (!a) {
             tp_conn_fail(c, "getaddrinfo", UV_EAI_NODATA, c->host);
         } else {
-            struct addrinfo *a = c->next_addr;
-            c->next_addr = a->ai_next;
             char text[INET6_ADDRSTRLEN];
-            address_text(a->ai_addr, text, sizeof text);
+            int port, family;
+            tp_sockaddr_describe(a->ai_addr, text, sizeof text, &port, &family);
             emit(c, TLSPLUG_EV_LOOKUP, text);
             if (c->sock && !c->sock->closed && !c->closing)
                 connect_to(c, a->ai_addr);

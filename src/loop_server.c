@@ -283,11 +283,9 @@ static int listen_common(tlsplug_loop *lh, tlsplug_server *sh, const char *host,
         snprintf(where, sizeof where, "%s", path);
     } else {
         char text[INET6_ADDRSTRLEN] = "";
-        if (ss.ss_family == AF_INET6)
-            uv_ip6_name((struct sockaddr_in6 *)&ss, text, sizeof text);
-        else
-            uv_ip4_name((struct sockaddr_in *)&ss, text, sizeof text);
-        snprintf(where, sizeof where, "%s:%d", text, port);
+        int p = port, family;
+        tp_sockaddr_describe((struct sockaddr *)&ss, text, sizeof text, &p, &family);
+        snprintf(where, sizeof where, "%s:%d", text, p);
     }
     int err;
     if (fd >= 0)
@@ -358,15 +356,8 @@ TLSPLUG_API int tlsplug_server_address(tlsplug_server *h, char *buf, size_t cap,
         return tp_fail(&srv->err, TLSPLUG_E_NET, tp_uv_code(err), "address: %s", uv_strerror(err));
     char text[INET6_ADDRSTRLEN];
     int p, fam;
-    if (ss.ss_family == AF_INET6) {
-        uv_ip6_name((struct sockaddr_in6 *)&ss, text, sizeof text);
-        p = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-        fam = 6;
-    } else {
-        uv_ip4_name((struct sockaddr_in *)&ss, text, sizeof text);
-        p = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-        fam = 4;
-    }
+    if (tp_sockaddr_describe((struct sockaddr *)&ss, text, sizeof text, &p, &fam) != 0)
+        return tp_fail(&srv->err, TLSPLUG_E_INTERNAL, "", "address: an unknown address family");
     int rc = tp_copy_string(text, buf, cap, len);
     if (rc == TLSPLUG_OK)
         *port = p, *family = fam;

@@ -78,31 +78,29 @@ TLSPLUG_API int tlsplug_socket_feed(tlsplug_socket *h, const uint8_t *data, size
     if (s->in_eof)
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_STREAM_PUSH_AFTER_EOF",
                                           "feed: the transport already ended"));
+    return tp_socket_leave(s, tp_pump_feed(s, data, len));
+}
+
+int tp_pump_feed(struct tlsplug_socket *s, const uint8_t *data, size_t len)
+{
+    int rc = TLSPLUG_OK;
     /* Once secure, in callback mode, GnuTLS reads records straight from
-     * the host's buffer while this call lasts (one copy fewer); only what
+     * the caller's buffer while this call lasts (one copy fewer); only what
      * it leaves is kept. */
     if (s->secure && !s->renegotiating && s->on[TLSPLUG_EV_DATA].cb && !s->paused &&
         tp_buf_len(&s->in) == 0 && s->lent_len == 0 && !tp_socket_waiting(s) && len) {
         s->lent = data;
         s->lent_len = len;
-        rc = tp_pump_input(s, len);
-        if (keep_lent(s) != 0 && rc == TLSPLUG_OK)
-            rc = tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "feed: out of memory");
-        return tp_socket_leave(s, rc);
+    } else if (keep_lent(s) != 0 || tp_buf_append(&s->in, data, len) != 0) {
+        /* (A feed from inside a callback of a feed that lent its bytes:
+         * those come first.) */
+        return tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "feed: out of memory");
     }
-    /* A feed from inside a callback of a feed that lent its bytes: those
-     * come first. */
-    if (keep_lent(s) != 0 || tp_buf_append(&s->in, data, len) != 0)
-        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY",
-                                          "feed: out of memory"));
-    return tp_socket_leave(s, tp_pump_input(s, len));
-}
-
-int tp_pump_input(struct tlsplug_socket *s, size_t n)
-{
-    s->bytes_fed += n;
+    s->bytes_fed += len;
     s->read_blocked = 0;
-    int rc = tp_pump(s);
+    rc = tp_pump(s);
+    if (keep_lent(s) != 0 && rc == TLSPLUG_OK)
+        rc = tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "feed: out of memory");
     if (!s->freed && s->on[TLSPLUG_EV_DATA].cb && !s->paused)
         tp_buf_release_if_empty(&s->in);
     return rc;

@@ -195,8 +195,10 @@ int tp_socket_sticky(struct tlsplug_socket *s);
 void tp_pump_attach(struct tlsplug_socket *s);
 /* Drive the engine as far as the input allows. */
 int tp_pump(struct tlsplug_socket *s);
-/* n more bytes of ciphertext were appended to s->in: count and pump them. */
-int tp_pump_input(struct tlsplug_socket *s, size_t n);
+/* Ciphertext arrived (tlsplug_socket_feed, or a loop's read): lend it to
+ * GnuTLS when it can be read in place, else keep a copy; count and pump
+ * it. `data` need only live for the call. */
+int tp_pump_feed(struct tlsplug_socket *s, const uint8_t *data, size_t len);
 /* Encrypt and queue cleartext (the handshake must be complete). */
 int tp_pump_send(struct tlsplug_socket *s, const uint8_t *p, size_t n);
 /* Queue close_notify as soon as the handshake allows (Node's end()). */

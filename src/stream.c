@@ -159,26 +159,6 @@ TLSPLUG_API int tlsplug_socket_set_keep_alive(tlsplug_socket *h, int enable, siz
     return tp_socket_leave(s, rc);
 }
 
-/* Write an address as Node shows it: text, port, family 4 / 6. */
-static int describe(const struct sockaddr_storage *ss, char *text, size_t cap, int *port, int *family)
-{
-    if (ss->ss_family == AF_INET) {
-        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-        uv_ip4_name(a, text, cap);
-        *port = ntohs(a->sin_port);
-        *family = 4;
-        return 0;
-    }
-    if (ss->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-        uv_ip6_name(a, text, cap);
-        *port = ntohs(a->sin6_port);
-        *family = 6;
-        return 0;
-    }
-    return -1;
-}
-
 int tp_conn_address(tp_conn *c, int side, char *text, size_t cap, int *port, int *family)
 {
     if (c->is_pipe) {
@@ -198,7 +178,7 @@ int tp_conn_address(tp_conn *c, int side, char *text, size_t cap, int *port, int
     int err = side == TLSPLUG_ADDRESS_LOCAL
                   ? uv_tcp_getsockname(&c->io.tcp, (struct sockaddr *)&ss, &len)
                   : uv_tcp_getpeername(&c->io.tcp, (struct sockaddr *)&ss, &len);
-    return err ? -1 : describe(&ss, text, cap, port, family);
+    return err ? -1 : tp_sockaddr_describe((struct sockaddr *)&ss, text, cap, port, family);
 }
 
 TLSPLUG_API int tlsplug_socket_address(tlsplug_socket *h, int side, char *buf, size_t cap,
