@@ -8,6 +8,7 @@
  *
  * CPU: CLOCK_PROCESS_CPUTIME_ID around each process's own timed section,
  * summed, as bench_raw_tcp.c. */
+#include "bench_contexts.h"
 #include "bench_tcp.h"
 #include "bench_util.h"
 
@@ -46,30 +47,6 @@ static void run_until(const int *flag)
         if (wall_now() > deadline)
             die("timed out", 0);
     }
-}
-
-static void contexts(void)
-{
-    size_t n;
-    uint8_t *pem;
-    chk(tlsplug_context_new(&server_ctx), "context_new");
-    chk(tlsplug_context_new(&client_ctx), "context_new");
-    tlsplug_context *both[2] = {client_ctx, server_ctx};
-    for (int i = 0; i < 2; i++) {
-        chk(tlsplug_context_set_min_version(both[i], "TLSv1.3"), "set_min_version");
-        chk(tlsplug_context_set_max_version(both[i], "TLSv1.3"), "set_max_version");
-        chk(tlsplug_context_set_ciphers(both[i], "TLS_AES_128_GCM_SHA256"), "set_ciphers");
-        chk(tlsplug_context_set_ecdh_curve(both[i], "X25519"), "set_ecdh_curve");
-    }
-    pem = pki_read(wl.rsa ? "server.key" : "server-ec.key", &n);
-    chk(tlsplug_context_add_key(server_ctx, pem, n, NULL), "add_key");
-    free(pem);
-    pem = pki_read(wl.rsa ? "server-chain.pem" : "server-ec-chain.pem", &n);
-    chk(tlsplug_context_add_cert(server_ctx, pem, n), "add_cert");
-    free(pem);
-    pem = pki_read("ca.pem", &n);
-    chk(tlsplug_context_add_ca(client_ctx, pem, n), "add_ca");
-    free(pem);
 }
 
 /* ---- server child ---------------------------------------------------------- */
@@ -308,7 +285,7 @@ int main(int argc, char **argv)
 {
     workload_parse(argc, argv, &wl);
     alarm(BENCH_WATCHDOG_S);
-    contexts();
+    bench_contexts(wl.rsa, &client_ctx, &server_ctx);
     uint16_t port;
     int lfd = tcp_listen(&port);
     server_child sc;

@@ -4,6 +4,7 @@
  * X25519; the client verifies the chain against ca.pem for "localhost"
  * (rejectUnauthorized, the default). Cleartext arrives through the `data`
  * callback, which only counts it. */
+#include "bench_contexts.h"
 #include "bench_util.h"
 
 #include <stdio.h>
@@ -110,30 +111,6 @@ static void pair_free(pair *p)
     tlsplug_socket_free(p->s);
 }
 
-static void setup(const char *chain, const char *key)
-{
-    size_t n;
-    uint8_t *pem;
-    chk(tlsplug_context_new(&server_ctx), "context_new");
-    chk(tlsplug_context_new(&client_ctx), "context_new");
-    tlsplug_context *both[2] = {client_ctx, server_ctx};
-    for (int i = 0; i < 2; i++) {
-        chk(tlsplug_context_set_min_version(both[i], "TLSv1.3"), "set_min_version");
-        chk(tlsplug_context_set_max_version(both[i], "TLSv1.3"), "set_max_version");
-        chk(tlsplug_context_set_ciphers(both[i], "TLS_AES_128_GCM_SHA256"), "set_ciphers");
-        chk(tlsplug_context_set_ecdh_curve(both[i], "X25519"), "set_ecdh_curve");
-    }
-    pem = pki_read(key, &n);
-    chk(tlsplug_context_add_key(server_ctx, pem, n, NULL), "add_key");
-    free(pem);
-    pem = pki_read(chain, &n);
-    chk(tlsplug_context_add_cert(server_ctx, pem, n), "add_cert");
-    free(pem);
-    pem = pki_read("ca.pem", &n);
-    chk(tlsplug_context_add_ca(client_ctx, pem, n), "add_ca");
-    free(pem);
-}
-
 static void bench_bulk(double total)
 {
     double got = 0;
@@ -222,7 +199,7 @@ int main(int argc, char **argv)
         usage(argv[0]);
     const char *w = argv[1];
     int rsa = argc > 3 && strcmp(argv[2], "rsa") == 0;
-    setup(rsa ? "server-chain.pem" : "server-ec-chain.pem", rsa ? "server.key" : "server-ec.key");
+    bench_contexts(rsa, &client_ctx, &server_ctx);
     if (strcmp(w, "bulk") == 0)
         bench_bulk(strtod(argv[2], NULL));
     else if (strcmp(w, "full") == 0 && argc > 3)
