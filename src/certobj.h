@@ -1,7 +1,7 @@
 /* Node's certificate object (tlsSocket.getPeerCertificate(), the
  * "Certificate Object" of the tls docs) built from a GnuTLS certificate,
  * as JSON, field by field as Node 20 / OpenSSL 3.0 make it
- * (src/crypto/crypto_common.cc X509ToObject; GNUTLS_MAP.md section 9).
+ * (src/crypto/crypto_common.cc X509ToObject; docs/GNUTLS.md, "Verification and certificates").
  *
  * Members, in Node's order (a member Node leaves undefined is left out):
  *   subject, issuer      objects in DER order; keys are OpenSSL's short names

@@ -4,7 +4,7 @@
  *
  * GnuTLS enables suites only as a product of key exchanges, ciphers and
  * MACs, so it cannot hold an arbitrary list such as Node's default. The
- * plan (GNUTLS_MAP.md section 8):
+ * plan (docs/GNUTLS.md, "Suites, versions and the fallback signal"):
  *   - the context's priority enables a superset: tp_cipher_policy_tokens();
  *   - a server picks the suite itself from the ClientHello the pump has
  *     parsed, tp_cipher_policy_choose(), and sets tp_suite_priority() for

@@ -3,7 +3,7 @@
  * ciphers.h.
  *
  * The engine evaluates OpenSSL cipher strings itself because GnuTLS has no
- * per-suite lists (GNUTLS_MAP.md section 0 item 5). It works over every
+ * per-suite lists (docs/GNUTLS.md, "Suites, versions and the fallback signal"). It works over every
  * suite OpenSSL 3.0 knows, with OpenSSL's own attributes, so what a string
  * selects, its order and its errors are OpenSSL's; only afterwards is the
  * selection narrowed to what GnuTLS can negotiate.

@@ -251,7 +251,7 @@ int tp_context_groups(struct tlsplug_context *c, char *buf, size_t cap)
 {
     buf[0] = 0;
     /* With custom DH parameters, GnuTLS would replace them by an FFDHE group
-     * (GNUTLS_MAP.md section 11): leave the FFDHE groups out. */
+     * (docs/GNUTLS.md, "Key exchange parameters"): leave the FFDHE groups out. */
     int skip_ffdhe = c->dh != NULL;
     const char *list = c->ecdh_curve && strcmp(c->ecdh_curve, "auto") != 0 ? c->ecdh_curve : NULL;
     if (!list) {

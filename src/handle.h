@@ -6,7 +6,7 @@
  * address: a real pointer passed by mistake, NULL, a handle of another type,
  * or one whose object was freed (the generation moved on) all fail the check
  * without the library ever dereferencing what it was given. That is what lets
- * garbage-collected hosts double-free safely (DESIGN.md, ABI rules).
+ * garbage-collected hosts double-free safely (docs/ABI.md).
  */
 #ifndef TLSPLUG_HANDLE_H
 #define TLSPLUG_HANDLE_H

@@ -1,9 +1,9 @@
 /* A server socket's ClientHello, held before GnuTLS sees it while the
  * host answers Node's asynchronous questions, in Node's order: the SNI
- * context, then resumeSession, then OCSPRequest (GNUTLS_MAP.md section 0:
- * GnuTLS cannot pause inside its own callbacks, so they only read the
- * answers stashed here). Also the newSession side of the session store and
- * the OCSP staple. */
+ * context, then resumeSession, then OCSPRequest (docs/GNUTLS.md, "The
+ * hello hold": GnuTLS cannot pause inside its own callbacks, so they only
+ * read the answers stashed here). Also the newSession side of the session
+ * store and the OCSP staple. */
 #include <stdlib.h>
 #include <string.h>
 

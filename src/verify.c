@@ -1,4 +1,5 @@
-/* Node's `authorized` / `authorizationError` over GnuTLS (GNUTLS_MAP.md §10).
+/* Node's `authorized` / `authorizationError` over GnuTLS (docs/GNUTLS.md,
+ * "Verification and certificates").
  *
  * Node's verify callback accepts everything and reads the error afterwards,
  * so OpenSSL's X509_verify_cert() runs to the end and Node reports the *last*

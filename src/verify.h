@@ -2,7 +2,7 @@
  *
  * GnuTLS's status bits summarise a chain; Node reports the *last* error
  * OpenSSL finds, per certificate. verify.c reproduces Node's
- * `authorized` / `authorizationError` (GNUTLS_MAP.md section 10).
+ * `authorized` / `authorizationError` (docs/GNUTLS.md, "Verification and certificates").
  */
 #ifndef TLSPLUG_VERIFY_H
 #define TLSPLUG_VERIFY_H
@@ -50,7 +50,7 @@ typedef struct tp_verify_opts {
 
 /* tp_verify_chain() with the options above; `opts` NULL means none (no
  * purpose check, no CRL check). The CRLs need not be in `tl`, and should
- * not be verified on adding (GNUTLS_MAP.md §10: no GNUTLS_TL_VERIFY_CRL). */
+ * not be verified on adding (docs/GNUTLS.md: no GNUTLS_TL_VERIFY_CRL). */
 void tp_verify_chain_ex(gnutls_x509_trust_list_t tl, const gnutls_datum_t *chain, unsigned n,
                         const tp_verify_opts *opts, time_t now, tp_verify_result *out);
 

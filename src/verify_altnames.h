@@ -1,5 +1,5 @@
 /* A certificate's subject alternative names and subject CNs, as Node 20
- * shows them in the peer certificate object (GNUTLS_MAP.md §9): the
+ * shows them in the peer certificate object (docs/GNUTLS.md, "Verification and certificates"): the
  * `subjectaltname` string ("DNS:a, IP Address:1.2.3.4, ...", with Node's
  * JSON-style quoting of unsafe names) and `subject.CN`. identity.c checks
  * hostnames against them; the peer-certificate code can reuse them. */

@@ -11,7 +11,7 @@
  * other type; and pointers that are no handle at all (0x1234, a stack
  * variable, a heap block, all bits set). Each must answer
  * TLSPLUG_E_BADHANDLE (a `frees` function given NULL: TLSPLUG_OK) and must
- * leave its out-parameters untouched (DESIGN.md: written only on success).
+ * leave its out-parameters untouched (docs/ABI.md: written only on success).
  * With live handles, NULL for each non-nullable pointer must answer an
  * error. Functions without handles get NULL pointers (TLSPLUG_E_INVAL) and,
  * for int parameters, odd values. One line per call; the last line counts.

@@ -8,7 +8,7 @@
  *
  * Server with requestCert: a good client certificate is authorized; none
  * at all fails the handshake on the server with
- * ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE (GNUTLS_MAP.md section 10), or
+ * ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE (docs/GNUTLS.md, "The pump's transport"), or
  * with rejectUnauthorized false completes it unauthorized
  * (UNABLE_TO_GET_ISSUER_CERT, as Node 20 says).
  */
