@@ -70,6 +70,12 @@ int tp_context_no_renegotiation(const struct tlsplug_context *ctx);
 int tp_context_server_precedence(const struct tlsplug_context *ctx);
 /* The version range after secureOptions; 0 when no version is left. */
 int tp_context_version_range(const struct tlsplug_context *ctx, int *min, int *max);
+/* A GnuTLS version as it is written on the wire (TLS 1.2 is 0x0303):
+ * GnuTLS numbers SSL 3.0 as 1 and each later version one more. */
+static inline unsigned tp_wire_version(int gnutls_version)
+{
+    return 0x0300u + (unsigned)(gnutls_version - GNUTLS_SSL3);
+}
 
 /* Add a key and its chain (taking ownership of both, even on failure). */
 int tp_context_add_pair(struct tlsplug_context *ctx, gnutls_x509_privkey_t key,

@@ -153,6 +153,8 @@ static const char *gnutls_node_code(int err)
         return "ERR_TLS_DH_PARAM_SIZE";
     case GNUTLS_E_MEMORY_ERROR:
         return "ERR_OUT_OF_MEMORY";
+    case GNUTLS_E_INAPPROPRIATE_FALLBACK:
+        return "ERR_SSL_INAPPROPRIATE_FALLBACK";
     default:
         return "ERR_SSL_SSL_HANDSHAKE_FAILURE";
     }

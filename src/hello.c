@@ -1,13 +1,15 @@
-/* ClientHello pre-parser (see hello.h). Every read is bounds-checked; on
+/* ClientHello reader (see hello.h). Every read is bounds-checked; on
  * anything unexpected the bytes are passed to GnuTLS, which owns the
  * protocol's verdicts and alerts. */
 #include "hello.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define REC_HEADER 5
-#define MAX_HELLO (1u << 17) /* a larger ClientHello is GnuTLS's to refuse */
+#define MAX_PLAINTEXT 16384 /* a longer plaintext record is GnuTLS's to refuse */
+#define MSG_HEADER 4        /* handshake type(1) length(3) */
 
 typedef struct reader {
     const uint8_t *p;
@@ -103,8 +105,13 @@ static int parse_body(reader b, tp_hello *h)
     reader suites = sub(&b, u16(&b));
     if (b.bad || suites.n % 2)
         return -1;
-    h->suites_len = (uint16_t)(suites.n < sizeof h->suites ? suites.n : sizeof h->suites);
-    memcpy(h->suites, suites.p, h->suites_len);
+    if (suites.n && !(h->suites = malloc(suites.n)))
+        return -1;
+    memcpy(h->suites, suites.p, suites.n);
+    h->suites_len = suites.n;
+    for (size_t i = 0; i < suites.n; i += 2)
+        if (suites.p[i] == 0x56 && suites.p[i + 1] == 0x00)
+            h->fallback_scsv = 1;
     sub(&b, u8(&b));  /* compression_methods */
     if (b.bad)
         return -1;
@@ -150,68 +157,95 @@ static int parse_body(reader b, tp_hello *h)
     return exts.bad ? -1 : 0;
 }
 
-enum tp_hello_status tp_hello_parse(const uint8_t *p, size_t n, tp_hello *out)
+tp_hello *tp_hello_new(void)
 {
-    memset(out, 0, sizeof *out);
+    return calloc(1, sizeof(tp_hello));
+}
+
+void tp_hello_free(tp_hello *h)
+{
+    if (!h)
+        return;
+    free(h->suites);
+    free(h->joined);
+    free(h);
+}
+
+static size_t msg_length(const uint8_t *hdr)
+{
+    return MSG_HEADER + (((size_t)hdr[1] << 16) | ((size_t)hdr[2] << 8) | hdr[3]);
+}
+
+/* The whole message is here: read its fields, then let go of the join. */
+static enum tp_hello_status finish(tp_hello *h, const uint8_t *msg, size_t len)
+{
+    reader body = {msg + MSG_HEADER, len - MSG_HEADER, 0};
+    int ok = parse_body(body, h) == 0;
+    free(h->joined);
+    h->joined = NULL;
+    if (ok)
+        return TP_HELLO_DONE;
+    /* Not a hello we read: forget what was half read, so that nothing
+     * downstream acts on it; GnuTLS judges the bytes. */
+    free(h->suites);
+    memset(h, 0, offsetof(tp_hello, scanned));
+    return TP_HELLO_PASS;
+}
+
+/* Add one handshake record's fragment to the message. */
+static enum tp_hello_status take(tp_hello *h, const uint8_t *frag, size_t len)
+{
+    /* The common case: the first record holds the whole hello. */
+    if (h->have == 0 && len >= MSG_HEADER && frag[0] == 1 && msg_length(frag) <= len)
+        return finish(h, frag, msg_length(frag));
+    while (len) {
+        if (h->want == 0) {
+            /* The 4-byte header itself may be cut across records. */
+            size_t k = MSG_HEADER - h->have < len ? MSG_HEADER - h->have : len;
+            memcpy(h->head + h->have, frag, k);
+            h->have += k, frag += k, len -= k;
+            if (h->have < MSG_HEADER)
+                return TP_HELLO_MORE;
+            h->want = msg_length(h->head);
+            if (h->head[0] != 1 || h->want > TP_HELLO_MAX_MESSAGE)
+                return TP_HELLO_PASS; /* not a ClientHello, or larger than GnuTLS takes */
+            if (!(h->joined = malloc(h->want)))
+                return TP_HELLO_PASS; /* no memory to look: GnuTLS proceeds alone */
+            memcpy(h->joined, h->head, MSG_HEADER);
+            continue;
+        }
+        size_t k = h->want - h->have < len ? h->want - h->have : len;
+        memcpy(h->joined + h->have, frag, k);
+        h->have += k, frag += k, len -= k;
+        if (h->have == h->want)
+            return finish(h, h->joined, h->want);
+    }
+    return TP_HELLO_MORE;
+}
+
+enum tp_hello_status tp_hello_read(tp_hello *h, const uint8_t *p, size_t n)
+{
     if (n == 0)
         return TP_HELLO_MORE;
     if (p[0] & 0x80)
         return TP_HELLO_PASS; /* SSLv2-compatible hello: GnuTLS handles it */
     if (p[0] != 22)
         return looks_like_http(p, n) ? TP_HELLO_HTTP : (n < 4 ? TP_HELLO_MORE : TP_HELLO_PASS);
-
-    /* Join the fragments of handshake records until the message is whole.
-     * The common case, a ClientHello in one record, is parsed in place. */
-    uint8_t *joined = NULL;
-    const uint8_t *msg = NULL;
-    size_t have = 0, want = 0;
-    enum tp_hello_status st = TP_HELLO_MORE;
-    reader r = {p, n, 0};
-    for (;;) {
-        if (r.n < REC_HEADER)
-            goto out;
-        unsigned type = u8(&r);
-        u16(&r); /* record version: any */
-        unsigned len = u16(&r);
-        if (type != 22 || len == 0 || len > 16384 + 2048) {
-            st = TP_HELLO_PASS;
-            goto out;
-        }
-        if (r.n < len)
-            goto out;
-        if (have == 0 && len >= 4) {
-            want = 4 + (((size_t)r.p[1] << 16) | ((size_t)r.p[2] << 8) | r.p[3]);
-            if (r.p[0] != 1 || want > MAX_HELLO) { /* not a ClientHello, or absurd */
-                st = TP_HELLO_PASS;
-                goto out;
-            }
-            if (len >= want) {
-                msg = r.p;
-                break;
-            }
-        }
-        if (!joined && !(joined = malloc(MAX_HELLO + 16384 + 2048))) {
-            st = TP_HELLO_PASS; /* no memory to look: let GnuTLS proceed alone */
-            goto out;
-        }
-        memcpy(joined + have, r.p, len);
-        have += len;
-        r.p += len, r.n -= len;
-        if (want == 0 && have >= 4) {
-            want = 4 + (((size_t)joined[1] << 16) | ((size_t)joined[2] << 8) | joined[3]);
-            if (joined[0] != 1 || want > MAX_HELLO) {
-                st = TP_HELLO_PASS;
-                goto out;
-            }
-        }
-        if (want && have >= want) {
-            msg = joined;
-            break;
-        }
+    /* Walk only the whole records that arrived since the last call. */
+    while (n - h->scanned >= REC_HEADER) {
+        const uint8_t *rec = p + h->scanned;
+        size_t len = ((size_t)rec[3] << 8) | rec[4];
+        if (rec[0] != 22 || len > MAX_PLAINTEXT)
+            return TP_HELLO_PASS; /* another record type before the hello is whole */
+        if (n - h->scanned - REC_HEADER < len)
+            return TP_HELLO_MORE;
+        h->scanned += REC_HEADER + len;
+        if (len == 0)
+            continue; /* an empty fragment adds nothing; GnuTLS judges it when it reads */
+        enum tp_hello_status st = take(h, rec + REC_HEADER, len);
+        if (st != TP_HELLO_MORE)
+            return st;
     }
-    reader body = {msg + 4, want - 4, 0};
-    st = parse_body(body, out) == 0 ? TP_HELLO_DONE : TP_HELLO_PASS;
-out:
-    free(joined);
-    return st;
+    /* No valid hello needs this much: stop holding; GnuTLS judges it. */
+    return n >= TP_HELLO_MAX_HELD ? TP_HELLO_PASS : TP_HELLO_MORE;
 }

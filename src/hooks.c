@@ -1,7 +1,7 @@
 /* The one handshake hook of a session. GnuTLS keeps a single hook per
- * session (GNUTLS_MAP.md appendix A), so every observer goes through this
- * dispatcher. Hooks only observe: they return 0 unless a handshake must be
- * refused. */
+ * session (docs/GNUTLS.md, "Suites, versions and the fallback signal"), so
+ * every observer goes through this dispatcher. Hooks only observe: they
+ * return 0 unless a handshake must be refused. */
 #include <string.h>
 
 #include "ciphers.h"
@@ -57,7 +57,8 @@ static int dispatch(gnutls_session_t session, unsigned htype, unsigned when, uns
 
 /* Server, once GnuTLS has read the ClientHello (the version is known):
  * pin the suite OpenSSL would choose from `ciphers`, in the client's order
- * or, with honorCipherOrder, the server's (GNUTLS_MAP.md section 8). */
+ * or, with honorCipherOrder, the server's (docs/GNUTLS.md, "Suites,
+ * versions and the fallback signal"). */
 static int post_client_hello(gnutls_session_t session)
 {
     struct tlsplug_socket *s = gnutls_session_get_ptr(session);
@@ -69,6 +70,12 @@ static int post_client_hello(gnutls_session_t session)
     int version = (int)gnutls_protocol_get_version(session), lo, hi;
     if (!tp_context_version_range(c, &lo, &hi) || version < lo || version > hi)
         return 0;
+    /* RFC 7507: a client that fell back below what both sides could do
+     * is being downgraded. GnuTLS checks this only after this callback,
+     * against the pinned priority, which names one version: so check it
+     * here, against the context's highest version. */
+    if (s->hello->fallback_scsv && s->hello->max_version < tp_wire_version(hi))
+        return GNUTLS_E_INAPPROPRIATE_FALLBACK;
     uint8_t id[2];
     if (!tp_cipher_policy_choose(c->policy, s->hello->suites, s->hello->suites_len, version,
                                  tp_context_server_precedence(c), c->key_kinds, id))

@@ -16,10 +16,6 @@
 #include "handle.h"
 #include "loop.h"
 
-/* Stop reading while this much ciphertext waits in the pump (a paused
- * socket, or a host that reads with tlsplug_socket_read and is slow). */
-#define IN_LIMIT (256 * 1024)
-
 /* A non-blocking send that never raises SIGPIPE (libuv's own writes use
  * write(), which does: tlsplug_loop's run calls hold SIGPIPE for them).
  * Answers the bytes sent, or a negative libuv error (UV_EAGAIN when the
@@ -269,7 +265,7 @@ static void update_reading(tp_conn *c)
 {
     struct tlsplug_socket *s = c->sock;
     int want = c->connected && !c->closing && !c->eof && !c->read_err && s && !s->closed &&
-               !(s->paused && s->secure) && tp_buf_len(&s->in) < IN_LIMIT;
+               !(s->paused && s->secure) && tp_buf_len(&s->in) < tp_socket_in_limit(s);
     if (want && !c->reading) {
         if (uv_read_start(&c->io.stream, on_alloc, on_read) == 0)
             c->reading = 1;

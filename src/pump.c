@@ -3,12 +3,13 @@
  *
  * GnuTLS reads and writes through in-memory transport functions: pushes
  * append to `out`; pulls take from the bytes a feed lends, then from `in`,
- * and report EAGAIN when there are none (the `starved` flag tells a real
- * "needs input" from GnuTLS's habit of answering EAGAIN after each
- * post-handshake message, GNUTLS_MAP.md section 12). Nothing here knows
- * about file descriptors: on a loop, the connection (loop_conn.c) may take
- * a push or serve a pull straight from the fd through tp_conn_send_now and
- * tp_conn_recv_now.
+ * and report EAGAIN when there are none. The `starved` flag and the
+ * `pulled` count tell a real "needs input" from GnuTLS's habit of
+ * answering EAGAIN after each partial handshake message and each
+ * post-handshake message (docs/GNUTLS.md, "The pump's transport"). Nothing
+ * here knows about file descriptors: on a loop, the connection
+ * (loop_conn.c) may take a push or serve a pull straight from the fd
+ * through tp_conn_send_now and tp_conn_recv_now.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,9 +59,8 @@ static ssize_t push_fn(gnutls_transport_ptr_t p, const void *data, size_t n)
     return vec_push_fn(p, &one, 1);
 }
 
-static ssize_t pull_fn(gnutls_transport_ptr_t p, void *data, size_t n)
+static ssize_t pull_from(struct tlsplug_socket *s, void *data, size_t n)
 {
-    struct tlsplug_socket *s = p;
     if (s->lent_len) {
         size_t k = n < s->lent_len ? n : s->lent_len;
         memcpy(data, s->lent, k);
@@ -86,6 +86,17 @@ static ssize_t pull_fn(gnutls_transport_ptr_t p, void *data, size_t n)
         return -1;
     }
     return (ssize_t)tp_buf_take(&s->in, data, n);
+}
+
+/* `pulled` counts what GnuTLS took, wherever it came from: an EAGAIN after
+ * GnuTLS took bytes is progress, not a want of input (see progressed()). */
+static ssize_t pull_fn(gnutls_transport_ptr_t p, void *data, size_t n)
+{
+    struct tlsplug_socket *s = p;
+    ssize_t got = pull_from(s, data, n);
+    if (got > 0)
+        s->pulled += (size_t)got;
+    return got;
 }
 
 /* Always installed: GnuTLS's default treats the transport as an fd. */
@@ -267,7 +278,7 @@ int tp_pump_finish_secure(struct tlsplug_socket *s)
 
 static int handshake_done(struct tlsplug_socket *s)
 {
-    free(s->hello); /* the ClientHello has served its purpose */
+    tp_hello_free(s->hello); /* the ClientHello has served its purpose */
     s->hello = NULL;
     if (s->secure) { /* a renegotiation finished */
         s->renegotiating = 0;
@@ -305,21 +316,36 @@ static int handshake_done(struct tlsplug_socket *s)
     return tp_pump_finish_secure(s);
 }
 
+/* GnuTLS answers EAGAIN after each record that carries only part of a
+ * handshake message (a large certificate chain, a hello cut small), even
+ * when the next records are already here. Only an EAGAIN that found the
+ * transport empty wants input; after one that took bytes, GnuTLS must be
+ * called again, or a message spanning records stalls for good. */
+static int progressed(const struct tlsplug_socket *s, size_t pulled_before)
+{
+    return !s->starved && s->pulled != pulled_before;
+}
+
 int tp_pump_handshake_step(struct tlsplug_socket *s)
 {
-    for (int spins = 0; spins < MAX_SPINS; spins++) {
+    /* Bounded by the input: each round without progress counts. */
+    for (int idle = 0; idle < MAX_SPINS;) {
         s->starved = 0;
+        size_t before = s->pulled;
         int err = s->reauth ? gnutls_reauth(s->session, 0) : gnutls_handshake(s->session);
         if (err == 0) {
             s->reauth = 0;
             return handshake_done(s);
         }
+        if (err == GNUTLS_E_AGAIN && progressed(s, before))
+            continue;
         if (err == GNUTLS_E_AGAIN || err == GNUTLS_E_INTERRUPTED ||
             err == GNUTLS_E_GOT_APPLICATION_DATA)
             return TLSPLUG_OK; /* needs input, or the host must read first */
-        if (err == GNUTLS_E_WARNING_ALERT_RECEIVED)
-            continue;
-        return tp_pump_tls_failure(s, err, "handshake");
+        if (err != GNUTLS_E_WARNING_ALERT_RECEIVED)
+            return tp_pump_tls_failure(s, err, "handshake");
+        if (!progressed(s, before))
+            idle++;
     }
     return tp_pump_tls_failure(s, GNUTLS_E_INTERNAL_ERROR, "handshake made no progress");
 }
@@ -329,11 +355,14 @@ int tp_pump_handshake_step(struct tlsplug_socket *s)
 static int release_hello(struct tlsplug_socket *s)
 {
     if (!s->hello_parsed) {
-        if (!s->hello && !(s->hello = malloc(sizeof *s->hello))) {
+        if (!s->hello && !(s->hello = tp_hello_new())) {
             tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
             return tp_socket_fatal(s, TLSPLUG_E_NOMEM);
         }
-        enum tp_hello_status st = tp_hello_parse(tp_buf_peek(&s->in), tp_buf_len(&s->in), s->hello);
+        /* Nothing is taken from `in` while the hello is held, so the
+         * reader sees the client's bytes from the first and goes on where
+         * it stopped. */
+        enum tp_hello_status st = tp_hello_read(s->hello, tp_buf_peek(&s->in), tp_buf_len(&s->in));
         if (st == TP_HELLO_MORE && !s->in_eof)
             return TLSPLUG_OK;
         if (st == TP_HELLO_HTTP) {
@@ -359,7 +388,7 @@ static int release_hello(struct tlsplug_socket *s)
 
 /* What a non-positive answer of gnutls_record_recv means for the pump:
  * TP_RECV_RETRY, TP_RECV_WAIT (needs input), TP_RECV_EOF, or a fatal status. */
-static int recv_outcome(struct tlsplug_socket *s, ssize_t n, size_t in_before)
+static int recv_outcome(struct tlsplug_socket *s, ssize_t n, size_t pulled_before)
 {
     n = as_truncation(s, (int)n);
     if (n == 0) {
@@ -370,7 +399,7 @@ static int recv_outcome(struct tlsplug_socket *s, ssize_t n, size_t in_before)
     case GNUTLS_E_AGAIN:
         /* EAGAIN after a post-handshake message (a TLS 1.3 ticket, a key
          * update) while input is still buffered: go round again. */
-        if (s->starved || tp_in_len(s) == in_before)
+        if (!progressed(s, pulled_before))
             return TP_RECV_WAIT;
         return TP_RECV_RETRY;
     case GNUTLS_E_INTERRUPTED:
@@ -425,7 +454,7 @@ int tp_pump_recv(struct tlsplug_socket *s, uint8_t *buf, size_t cap, size_t *got
             return rc;
     }
     s->starved = 0;
-    size_t before = tp_in_len(s);
+    size_t before = s->pulled;
     ssize_t n = gnutls_record_recv(s->session, buf, cap);
     if (n > 0) {
         *got = (size_t)n;

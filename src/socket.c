@@ -33,7 +33,7 @@ static void socket_destroy(struct tlsplug_socket *s)
     tp_buf_free(&s->out);
     tp_buf_free(&s->pending);
     free(s->servername);
-    free(s->hello);
+    tp_hello_free(s->hello);
     free(s->sni);
     free(s->alpn);
     free(s->ticket);

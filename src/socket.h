@@ -74,6 +74,7 @@ struct tlsplug_socket {
     tp_buf pending; /* cleartext written before the handshake completed */
     int in_eof;       /* the host said the transport ended */
     int starved;      /* GnuTLS asked for input and found none */
+    size_t pulled;    /* ciphertext bytes GnuTLS has taken, ever */
     int read_blocked; /* read() needs more input than is buffered */
 
     /* Where the connection is. */
@@ -209,6 +210,16 @@ void tp_pump_maybe_close(struct tlsplug_socket *s);
  * OCSPRequest, each possibly waiting for the host; answers a status, and
  * sets hello_released once GnuTLS may read the hello. */
 int tp_hello_stages(struct tlsplug_socket *s);
+/* How much ciphertext a driver should let wait in `in` before it stops
+ * reading: while a server holds the ClientHello, as much as the largest
+ * hello can take on the wire (the hold's own cap ends it past that);
+ * otherwise enough for a few records, so a paused or slow reader pushes
+ * back on its peer. */
+#define TP_IN_LIMIT (256u * 1024u)
+static inline size_t tp_socket_in_limit(const struct tlsplug_socket *s)
+{
+    return s->role == TLSPLUG_ROLE_SERVER && !s->hello_parsed ? TP_HELLO_MAX_HELD : TP_IN_LIMIT;
+}
 /* Ciphertext waiting for GnuTLS: lent by the current feed, or kept. */
 static inline size_t tp_in_len(const struct tlsplug_socket *s)
 {
