@@ -114,6 +114,11 @@ def gen_wrapper(reg, fn):
         elif t == "view_out":
             results.append((f"{gn}_v", "*C.uint8_t"))
             results.append((f"{gn}_n", "int"))
+        elif t == "api_out":
+            # tlsplug_get_api's table: a C pointer the Go side only checks.
+            results.append((gn, "*C.tlsplug_api"))
+            pre.append(f"var {gn}_c *C.tlsplug_api")
+            post.append(f"{gn} = {gn}_c")
         elif t in GO_SCALAR_OUT:
             gt, ct, conv = GO_SCALAR_OUT[t]
             results.append((f"{gn}_o", gt))
@@ -168,7 +173,7 @@ def gen_wrapper(reg, fn):
             pre.append(f"var {gn}_vc *C.uint8_t")
             cargs.append(f"&{gn}_vc")
             post.insert(0, f"{gn}_v = {gn}_vc")
-        elif t in GO_SCALAR_OUT:
+        elif t in GO_SCALAR_OUT or t == "api_out":
             cargs.append(f"&{gn}_c")
 
     doc = " ".join(fn.get("doc", "").split())
@@ -363,6 +368,12 @@ def outputs(reg, banner):
         if s:
             o += [s, ""]
     o += ["*/", 'import "C"', "", 'import "unsafe"', "", HELPERS,
+          "// apiTableSize answers the size field of a table from tlsplug_get_api",
+          "// and sizeof(struct tlsplug_api) in this layer's header: the table must",
+          "// be at least that long (it only grows at its end; docs/ABI.md).",
+          "func apiTableSize(t *C.tlsplug_api) (have, want int) {",
+          "\treturn int(t.size), int(C.sizeof_tlsplug_api)",
+          "}", "",
           "// abiVersion is the ABI version this layer was generated for.",
           f"const abiVersion = {abi}", "",
           "// libraryVersion is the registry's library version.",

@@ -24,6 +24,7 @@ CTYPES = {
     "size_out": "ctypes.POINTER(ctypes.c_size_t)",
     "event_cb": "EVENT_CB",
     "any_handle": "ctypes.c_void_p",
+    "api_out": "ctypes.POINTER(ctypes.c_void_p)",
 }
 # In callbacks, pointers arrive as plain addresses (data is read with string_at).
 CB_CTYPES = dict(CTYPES, bytes_in="ctypes.c_void_p")
@@ -115,6 +116,18 @@ def gen_abi(reg, banner):
         o.append(f'        """{_doc(doc, "        ").strip()}"""),')
     o.append("}")
     o.append("")
+    o.append("")
+    o.append("class ApiTable(ctypes.Structure):")
+    o.append('    """struct tlsplug_api, the table tlsplug_get_api() hands out: its size,')
+    o.append("    its ABI version, then one function pointer per slot (append-only;")
+    o.append('    docs/ABI.md). load() only checks it; calls go through FUNCTIONS."""')
+    o.append("    _fields_ = [")
+    o.append('        ("size", ctypes.c_size_t),')
+    o.append('        ("version", ctypes.c_uint),')
+    for fn in reg.table():
+        o.append(f'        ("{reg.member(fn)}", ctypes.c_void_p),  # slot {fn["slot"]}')
+    o.append("    ]")
+    o.append("")
     o.append('''
 
 class AbiVersionError(ImportError):
@@ -144,22 +157,52 @@ class Library:
             setattr(self, name[len("tlsplug_"):], f)
 
 
-def load(path, expected=None):
-    """Open the library at `path` (a file name or path, as ctypes.CDLL takes
-    it), check tlsplug_abi_version() against `expected` (ABI_VERSION by
-    default) and return a Library. Raises OSError when it cannot be opened and
-    AbiVersionError when it is too old."""
-    expected = ABI_VERSION if expected is None else expected
-    cdll = ctypes.CDLL(path)
-    fn = cdll.tlsplug_abi_version
+def _abi_version_of(cdll):
+    """tlsplug_abi_version(), which every libtlsplug has; None without it."""
+    try:
+        fn = cdll.tlsplug_abi_version
+    except AttributeError:
+        return None
     fn.restype = ctypes.c_int
     fn.argtypes = []
-    have = fn()
-    if have < expected:
+    return fn()
+
+
+def load(path, expected=None):
+    """Open the library at `path` (a file name or path, as ctypes.CDLL takes
+    it), ask its tlsplug_get_api() for the table of ABI version `expected`
+    (ABI_VERSION by default), the one entry point every host checks the ABI
+    through, and return a Library. Raises OSError when it cannot be opened
+    and AbiVersionError when it refuses the version (it is older), lacks
+    tlsplug_get_api (older still) or hands out a table shorter than this
+    layer's."""
+    expected = ABI_VERSION if expected is None else expected
+    cdll = ctypes.CDLL(path)
+    advice = "install a newer libtlsplug or point TLSPLUG_LIBRARY at one"
+    try:
+        get_api = cdll.tlsplug_get_api
+    except AttributeError:
+        have = _abi_version_of(cdll)
         raise AbiVersionError(
-            f"libtlsplug at {path!r} has ABI version {have}, older than the "
-            f"version {expected} this binding was generated for; install a "
-            f"newer libtlsplug or point TLSPLUG_LIBRARY at one")
+            f"libtlsplug at {path!r} has no tlsplug_get_api"
+            + (f" (its ABI version is {have})" if have is not None else " (is it libtlsplug?)")
+            + f": older than ABI version {expected}, which this binding was generated for; {advice}")
+    get_api.restype = ctypes.c_int
+    get_api.argtypes = [ctypes.c_uint, ctypes.POINTER(ctypes.c_void_p)]
+    table = ctypes.c_void_p()
+    rc = get_api(expected, ctypes.byref(table))
+    if rc != 0 or not table.value:
+        have = _abi_version_of(cdll)
+        raise AbiVersionError(
+            f"libtlsplug at {path!r} refuses ABI version {expected} (tlsplug_get_api answered "
+            f"{rc}): it implements version {have}, older than the version {expected} this "
+            f"binding was generated for; {advice}")
+    size = ctypes.c_size_t.from_address(table.value).value
+    # The layout here is ABI_VERSION's; an older `expected` has a prefix of it.
+    if expected == ABI_VERSION and size < ctypes.sizeof(ApiTable):
+        raise AbiVersionError(
+            f"libtlsplug at {path!r} hands out a function table of {size} bytes, shorter "
+            f"than the {ctypes.sizeof(ApiTable)} bytes of ABI version {expected}: a broken library")
     return Library(cdll, path)
 ''')
     return "\n".join(o).rstrip() + "\n"

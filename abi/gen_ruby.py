@@ -28,6 +28,7 @@ FIDDLE = {
     "size_out": "Fiddle::TYPE_VOIDP",
     "event_cb": "Fiddle::TYPE_VOIDP",
     "any_handle": "Fiddle::TYPE_VOIDP",
+    "api_out": "Fiddle::TYPE_VOIDP",
 }
 RETURNS = {"status": "Fiddle::TYPE_INT", "int": "Fiddle::TYPE_INT",
            "static_string": "Fiddle::TYPE_VOIDP"}
@@ -91,6 +92,12 @@ def gen_abi(reg, banner):
          f"    ABI_VERSION = {lib['abi_version']}",
          f"    VERSION = {_rstr(lib['version'])}",
          f"    SONAME = {_rstr('lib' + lib['name'] + '.so.' + str(lib['soname_major']))}",
+         "    # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at",
+         "    # this ABI_VERSION: the table's size is its header, aligned, plus these.",
+         f"    TABLE_SLOTS = {len(reg.functions)}",
+         "    TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /",
+         "                   Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP",
+         "    TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP",
          ""]
     for e in reg.enums:
         o += _comment(f"enum tlsplug_{e['name']}: {e['doc']}", "    ")
@@ -174,18 +181,49 @@ def gen_abi(reg, banner):
         o.append("      end")
     o.append("    end")
     o.append('''
-    # Open the library at +path+, check tlsplug_abi_version() against
-    # +expected+ (ABI_VERSION by default) and answer a Library. Raises
-    # Fiddle::DLError when it cannot be opened and AbiVersionError when it
-    # is too old.
+    # tlsplug_abi_version() of an opened library (every libtlsplug has it);
+    # nil without it.
+    def self.abi_version_of(handle)
+      Fiddle::Function.new(handle["tlsplug_abi_version"], [], Fiddle::TYPE_INT).call
+    rescue Fiddle::DLError
+      nil
+    end
+
+    # Open the library at +path+, ask its tlsplug_get_api() (the one
+    # versioned entry point) for the table of ABI version +expected+
+    # (ABI_VERSION by default) and answer a Library. Raises Fiddle::DLError
+    # when it cannot be opened and AbiVersionError when it refuses the
+    # version (it is older), lacks tlsplug_get_api (older still) or hands out
+    # a table shorter than this layer's.
     def self.open(path, expected: ABI_VERSION)
       handle = Fiddle::Handle.new(path)
-      version = Fiddle::Function.new(handle["tlsplug_abi_version"], [], Fiddle::TYPE_INT).call
-      if version < expected
+      advice = "install a newer libtlsplug or point TLSPLUG_LIBRARY at one"
+      begin
+        sym = handle["tlsplug_get_api"]
+      rescue Fiddle::DLError
+        have = abi_version_of(handle)
         raise AbiVersionError,
-              "libtlsplug at #{path.inspect} has ABI version #{version}, older than the " \\
-              "version #{expected} this binding was generated for; install a newer " \\
-              "libtlsplug or point TLSPLUG_LIBRARY at one"
+              "libtlsplug at #{path.inspect} has no tlsplug_get_api " \\
+              "#{have ? "(its ABI version is #{have})" : "(is it libtlsplug?)"}: older than ABI " \\
+              "version #{expected}, which this binding was generated for; #{advice}"
+      end
+      get_api = Fiddle::Function.new(sym, [-Fiddle::TYPE_INT, Fiddle::TYPE_VOIDP], Fiddle::TYPE_INT)
+      out = Fiddle::Pointer.malloc(Fiddle::SIZEOF_VOIDP, Fiddle::RUBY_FREE)
+      out[0, Fiddle::SIZEOF_VOIDP] = "\\0" * Fiddle::SIZEOF_VOIDP
+      rc = get_api.call(expected, out)
+      table = out.ptr
+      if rc != 0 || table.null?
+        raise AbiVersionError,
+              "libtlsplug at #{path.inspect} refuses ABI version #{expected} (tlsplug_get_api " \\
+              "answered #{rc}): it implements version #{abi_version_of(handle).inspect}, older " \\
+              "than the version #{expected} this binding was generated for; #{advice}"
+      end
+      # The layout here is ABI_VERSION's; an older +expected+ has a prefix of it.
+      size = table[0, Fiddle::SIZEOF_SIZE_T].unpack1(Fiddle::SIZEOF_SIZE_T == 8 ? "Q" : "L")
+      if expected == ABI_VERSION && size < TABLE_SIZE
+        raise AbiVersionError,
+              "libtlsplug at #{path.inspect} hands out a function table of #{size} bytes, " \\
+              "shorter than the #{TABLE_SIZE} bytes of ABI version #{expected}: a broken library"
       end
       Library.new(handle, path)
     end

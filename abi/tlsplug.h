@@ -65,6 +65,12 @@ typedef struct tlsplug_server tlsplug_server;
 typedef struct tlsplug_loop tlsplug_loop;
 
 /**
+ * The function table tlsplug_get_api() hands a host that loads the library
+ * at run time; defined at the end of this header.
+ */
+typedef struct tlsplug_api tlsplug_api;
+
+/**
  * What every function answers: TLSPLUG_OK (0) or a negative code. Detail
  * (message, Node's code, the GnuTLS error, the alert) is kept on the handle
  * and read with tlsplug_error_get() and tlsplug_error_detail().
@@ -311,6 +317,26 @@ typedef void (*tlsplug_event_cb)(uintptr_t userdata, void *source, int event, vo
  * it right after loading and refuse versions they do not know.
  */
 TLSPLUG_API int tlsplug_abi_version(void);
+
+/**
+ * The one symbol a host that loads the library with dlopen() needs: the
+ * table of every function of the ABI (struct tlsplug_api), for a host built
+ * against ABI version `abi_version`. Versions 1 to the library's own
+ * (tlsplug_abi_version()) are served, with the same table: its first fields
+ * are exactly the layout of the version asked for (the table only grows at
+ * its end) and its `size` field says how far it goes. A version this
+ * library does not know (0, or newer than the library) answers
+ * TLSPLUG_E_UNSUPPORTED. The table is static: valid while the library is
+ * loaded; it is never written to. See docs/ABI.md, "Loading as a plugin".
+ *
+ * @param abi_version The ABI version the host was built for:
+ * TLSPLUG_ABI_VERSION of its tlsplug.h.
+ *
+ * @param out Receives the table; written only on success.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_UNSUPPORTED.
+ */
+TLSPLUG_API int tlsplug_get_api(unsigned abi_version, const tlsplug_api **out);
 
 /**
  * The library's version, e.g. "0.1.0", with the GnuTLS version it runs on.
@@ -1947,6 +1973,301 @@ TLSPLUG_API int tlsplug_socket_lookup_done(tlsplug_socket *sock, const char *add
  * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET.
  */
 TLSPLUG_API int tlsplug_loop_listen_fd(tlsplug_loop *loop, tlsplug_server *srv, int fd, int backlog);
+
+/* ---- the function table --------------------------------------------------- */
+
+/**
+ * Every function of the ABI, for a host that loads the library with
+ * dlopen() and links nothing: tlsplug_get_api(TLSPLUG_ABI_VERSION, &api) is
+ * the one symbol it looks up; tlsplug_loader.h does it, with readable
+ * errors.
+ *
+ * Append-only: each function keeps its place (its registry `slot`) forever
+ * and new functions are added at the end, so the first fields of a newer
+ * library's table are exactly an older host's struct. A host checks `size
+ * >= sizeof (tlsplug_api)` of its own header, then calls only the members
+ * it knows. Member names are the function names without the tlsplug_
+ * prefix. The table is static and read-only; it is valid while the library
+ * is loaded. See docs/ABI.md, "Loading as a plugin".
+ */
+struct tlsplug_api {
+    /** sizeof(struct tlsplug_api) in the library that made the table: how
+     *  many of the members below it holds. */
+    size_t size;
+    /** The ABI version the table implements (the library's
+     *  TLSPLUG_ABI_VERSION): at least the version asked for. */
+    unsigned version;
+    /* slot 0 */
+    int (*abi_version)(void);
+    /* slot 1 */
+    const char *(*version_string)(void);
+    /* slot 2 */
+    const char *(*status_name)(int status);
+    /* slot 3 */
+    int (*error_get)(const void *handle, int field, char *buf, size_t cap, size_t *len);
+    /* slot 4 */
+    int (*error_detail)(const void *handle, int *status, int *gnutls_error, int *alert, int *alert_direction);
+    /* slot 5 */
+    int (*context_new)(tlsplug_context **out);
+    /* slot 6 */
+    int (*context_free)(tlsplug_context *ctx);
+    /* slot 7 */
+    int (*context_add_key)(tlsplug_context *ctx, const uint8_t *pem, size_t len, const char *passphrase);
+    /* slot 8 */
+    int (*context_add_cert)(tlsplug_context *ctx, const uint8_t *pem, size_t len);
+    /* slot 9 */
+    int (*context_add_ca)(tlsplug_context *ctx, const uint8_t *pem, size_t len);
+    /* slot 10 */
+    int (*context_set_min_version)(tlsplug_context *ctx, const char *version);
+    /* slot 11 */
+    int (*context_set_max_version)(tlsplug_context *ctx, const char *version);
+    /* slot 12 */
+    int (*context_set_ciphers)(tlsplug_context *ctx, const char *ciphers);
+    /* slot 13 */
+    int (*context_set_priority)(tlsplug_context *ctx, const char *priority);
+    /* slot 14 */
+    int (*context_set_honor_cipher_order)(tlsplug_context *ctx, int honor);
+    /* slot 15 */
+    int (*context_add_pfx)(tlsplug_context *ctx, const uint8_t *pfx, size_t len, const char *passphrase);
+    /* slot 16 */
+    int (*context_add_crl)(tlsplug_context *ctx, const uint8_t *pem, size_t len);
+    /* slot 17 */
+    int (*context_set_ecdh_curve)(tlsplug_context *ctx, const char *curves);
+    /* slot 18 */
+    int (*context_set_dhparam)(tlsplug_context *ctx, const uint8_t *pem, size_t len);
+    /* slot 19 */
+    int (*context_set_secure_protocol)(tlsplug_context *ctx, const char *method);
+    /* slot 20 */
+    int (*context_set_secure_options)(tlsplug_context *ctx, unsigned options);
+    /* slot 21 */
+    int (*context_set_session_id_context)(tlsplug_context *ctx, const char *context);
+    /* slot 22 */
+    int (*socket_new)(tlsplug_context *ctx, int role, tlsplug_socket **out);
+    /* slot 23 */
+    int (*socket_free)(tlsplug_socket *sock);
+    /* slot 24 */
+    int (*socket_set_servername)(tlsplug_socket *sock, const char *servername);
+    /* slot 25 */
+    int (*socket_set_reject_unauthorized)(tlsplug_socket *sock, int reject);
+    /* slot 26 */
+    int (*socket_set_request_cert)(tlsplug_socket *sock, int request);
+    /* slot 27 */
+    int (*socket_set_allow_half_open)(tlsplug_socket *sock, int allow);
+    /* slot 28 */
+    int (*socket_on)(tlsplug_socket *sock, int event, tlsplug_event_cb cb, uintptr_t userdata);
+    /* slot 29 */
+    int (*socket_set_event_queue)(tlsplug_socket *sock, int enabled);
+    /* slot 30 */
+    int (*socket_next_event)(tlsplug_socket *sock, int *event, uint8_t *buf, size_t cap, size_t *len);
+    /* slot 31 */
+    int (*socket_start)(tlsplug_socket *sock);
+    /* slot 32 */
+    int (*socket_feed)(tlsplug_socket *sock, const uint8_t *data, size_t len);
+    /* slot 33 */
+    int (*socket_feed_eof)(tlsplug_socket *sock);
+    /* slot 34 */
+    int (*socket_pull)(tlsplug_socket *sock, uint8_t *buf, size_t cap, size_t *len);
+    /* slot 35 */
+    int (*socket_peek_output)(tlsplug_socket *sock, const uint8_t **data, size_t *len);
+    /* slot 36 */
+    int (*socket_consume_output)(tlsplug_socket *sock, size_t n);
+    /* slot 37 */
+    int (*socket_pending_output)(tlsplug_socket *sock, size_t *len);
+    /* slot 38 */
+    int (*socket_write)(tlsplug_socket *sock, const uint8_t *data, size_t len);
+    /* slot 39 */
+    int (*socket_read)(tlsplug_socket *sock, uint8_t *buf, size_t cap, size_t *len);
+    /* slot 40 */
+    int (*socket_end)(tlsplug_socket *sock);
+    /* slot 41 */
+    int (*socket_destroy)(tlsplug_socket *sock, const char *code, const char *message);
+    /* slot 42 */
+    int (*socket_state)(tlsplug_socket *sock, unsigned *flags);
+    /* slot 43 */
+    int (*socket_authorized)(tlsplug_socket *sock, int *authorized);
+    /* slot 44 */
+    int (*socket_authorization_error)(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
+    /* slot 45 */
+    int (*socket_get_protocol)(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
+    /* slot 46 */
+    int (*socket_get_cipher)(tlsplug_socket *sock, int field, char *buf, size_t cap, size_t *len);
+    /* slot 47 */
+    int (*socket_get_servername)(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
+    /* slot 48 */
+    int (*socket_encrypted)(tlsplug_socket *sock, int *encrypted);
+    /* slot 49 */
+    int (*socket_get_peer_certificate)(tlsplug_socket *sock, int detailed, char *buf, size_t cap, size_t *len);
+    /* slot 50 */
+    int (*socket_get_certificate)(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
+    /* slot 51 */
+    int (*socket_peer_cert_field)(tlsplug_socket *sock, unsigned depth, int field, uint8_t *buf, size_t cap, size_t *len);
+    /* slot 52 */
+    int (*cert_to_json)(const uint8_t *der, size_t der_len, char *buf, size_t cap, size_t *len);
+    /* slot 53 */
+    int (*check_server_identity)(const char *hostname, const uint8_t *der, size_t der_len, char *reason, size_t cap, size_t *len);
+    /* slot 54 */
+    int (*get_ciphers)(char *buf, size_t cap, size_t *len);
+    /* slot 55 */
+    int (*get_default)(int which, char *buf, size_t cap, size_t *len);
+    /* slot 56 */
+    int (*set_default)(int which, const char *value);
+    /* slot 57 */
+    int (*socket_get_ephemeral_key_info)(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
+    /* slot 58 */
+    int (*socket_get_finished)(tlsplug_socket *sock, uint8_t *buf, size_t cap, size_t *len);
+    /* slot 59 */
+    int (*socket_get_peer_finished)(tlsplug_socket *sock, uint8_t *buf, size_t cap, size_t *len);
+    /* slot 60 */
+    int (*socket_set_min_dh_size)(tlsplug_socket *sock, unsigned bits);
+    /* slot 61 */
+    int (*socket_set_check_server_identity)(tlsplug_socket *sock, int custom);
+    /* slot 62 */
+    int (*socket_check_server_identity_done)(tlsplug_socket *sock, const char *code, const char *message);
+    /* slot 63 */
+    int (*secure_pair_new)(tlsplug_context *ctx, int is_server, int request_cert, int reject_unauthorized, tlsplug_socket **out);
+    /* slot 64 */
+    int (*socket_bytes_written)(tlsplug_socket *sock, size_t *n);
+    /* slot 65 */
+    int (*socket_bytes_read)(tlsplug_socket *sock, size_t *n);
+    /* slot 66 */
+    int (*socket_set_alpn_protocols)(tlsplug_socket *sock, const uint8_t *protocols, size_t len);
+    /* slot 67 */
+    int (*socket_get_alpn_protocol)(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
+    /* slot 68 */
+    int (*socket_set_npn_protocols)(tlsplug_socket *sock, const uint8_t *protocols, size_t len);
+    /* slot 69 */
+    int (*socket_set_session)(tlsplug_socket *sock, const uint8_t *session, size_t len);
+    /* slot 70 */
+    int (*socket_get_session)(tlsplug_socket *sock, uint8_t *buf, size_t cap, size_t *len);
+    /* slot 71 */
+    int (*socket_get_tls_ticket)(tlsplug_socket *sock, uint8_t *buf, size_t cap, size_t *len);
+    /* slot 72 */
+    int (*socket_is_session_reused)(tlsplug_socket *sock, int *reused);
+    /* slot 73 */
+    int (*socket_set_max_send_fragment)(tlsplug_socket *sock, size_t size);
+    /* slot 74 */
+    int (*socket_disable_renegotiation)(tlsplug_socket *sock);
+    /* slot 75 */
+    int (*socket_set_keylog)(tlsplug_socket *sock, int enabled);
+    /* slot 76 */
+    int (*server_new)(tlsplug_context *ctx, tlsplug_server **out);
+    /* slot 77 */
+    int (*server_free)(tlsplug_server *srv);
+    /* slot 78 */
+    int (*server_set_request_cert)(tlsplug_server *srv, int request);
+    /* slot 79 */
+    int (*server_set_reject_unauthorized)(tlsplug_server *srv, int reject);
+    /* slot 80 */
+    int (*server_set_handshake_timeout)(tlsplug_server *srv, size_t ms);
+    /* slot 81 */
+    int (*server_set_alpn_protocols)(tlsplug_server *srv, const uint8_t *protocols, size_t len);
+    /* slot 82 */
+    int (*server_add_context)(tlsplug_server *srv, const char *hostname, tlsplug_context *ctx);
+    /* slot 83 */
+    int (*server_set_secure_context)(tlsplug_server *srv, tlsplug_context *ctx);
+    /* slot 84 */
+    int (*server_set_sni_callback)(tlsplug_server *srv, int enabled);
+    /* slot 85 */
+    int (*server_get_ticket_keys)(tlsplug_server *srv, uint8_t *buf, size_t cap, size_t *len);
+    /* slot 86 */
+    int (*server_set_ticket_keys)(tlsplug_server *srv, const uint8_t *keys, size_t len);
+    /* slot 87 */
+    int (*server_on)(tlsplug_server *srv, int event, tlsplug_event_cb cb, uintptr_t userdata);
+    /* slot 88 */
+    int (*server_set_event_queue)(tlsplug_server *srv, int enabled);
+    /* slot 89 */
+    int (*server_next_event)(tlsplug_server *srv, int *event, tlsplug_socket **subject, uint8_t *buf, size_t cap, size_t *len);
+    /* slot 90 */
+    int (*server_accept)(tlsplug_server *srv, size_t now_ms, tlsplug_socket **out);
+    /* slot 91 */
+    int (*socket_tick)(tlsplug_socket *sock, size_t now_ms);
+    /* slot 92 */
+    int (*socket_next_timeout)(tlsplug_socket *sock, size_t *at_ms);
+    /* slot 93 */
+    int (*socket_sni_done)(tlsplug_socket *sock, tlsplug_context *ctx, const char *error);
+    /* slot 94 */
+    int (*socket_renegotiate)(tlsplug_socket *sock, int request_cert, int reject_unauthorized);
+    /* slot 95 */
+    int (*server_set_session_timeout)(tlsplug_server *srv, unsigned seconds);
+    /* slot 96 */
+    int (*server_set_session_store)(tlsplug_server *srv, int enabled);
+    /* slot 97 */
+    int (*socket_new_session_done)(tlsplug_socket *sock);
+    /* slot 98 */
+    int (*socket_resume_session_done)(tlsplug_socket *sock, const uint8_t *data, size_t len);
+    /* slot 99 */
+    int (*server_set_ocsp)(tlsplug_server *srv, int enabled);
+    /* slot 100 */
+    int (*socket_ocsp_done)(tlsplug_socket *sock, const uint8_t *response, size_t len);
+    /* slot 101 */
+    int (*socket_set_request_ocsp)(tlsplug_socket *sock, int request);
+    /* slot 102 */
+    int (*server_set_keylog)(tlsplug_server *srv, int enabled);
+    /* slot 103 */
+    int (*loop_new)(tlsplug_loop **out);
+    /* slot 104 */
+    int (*loop_free)(tlsplug_loop *loop);
+    /* slot 105 */
+    int (*loop_run)(tlsplug_loop *loop);
+    /* slot 106 */
+    int (*loop_run_once)(tlsplug_loop *loop, int *alive);
+    /* slot 107 */
+    int (*loop_run_for)(tlsplug_loop *loop, size_t timeout_ms, int *alive);
+    /* slot 108 */
+    int (*loop_stop)(tlsplug_loop *loop);
+    /* slot 109 */
+    int (*loop_backend_fd)(tlsplug_loop *loop, int *fd);
+    /* slot 110 */
+    int (*loop_next_timeout)(tlsplug_loop *loop, int *ms);
+    /* slot 111 */
+    int (*loop_alive)(tlsplug_loop *loop, int *alive);
+    /* slot 112 */
+    int (*loop_set_timer)(tlsplug_loop *loop, size_t delay_ms, size_t repeat_ms, tlsplug_event_cb cb, uintptr_t userdata, size_t *id);
+    /* slot 113 */
+    int (*loop_clear_timer)(tlsplug_loop *loop, size_t id);
+    /* slot 114 */
+    int (*loop_connect)(tlsplug_loop *loop, tlsplug_socket *sock, const char *host, int port);
+    /* slot 115 */
+    int (*loop_connect_path)(tlsplug_loop *loop, tlsplug_socket *sock, const char *path);
+    /* slot 116 */
+    int (*loop_adopt)(tlsplug_loop *loop, tlsplug_socket *sock, int fd);
+    /* slot 117 */
+    int (*loop_listen)(tlsplug_loop *loop, tlsplug_server *srv, const char *host, int port, int backlog);
+    /* slot 118 */
+    int (*loop_listen_path)(tlsplug_loop *loop, tlsplug_server *srv, const char *path, int backlog);
+    /* slot 119 */
+    int (*server_address)(tlsplug_server *srv, char *buf, size_t cap, size_t *len, int *port, int *family);
+    /* slot 120 */
+    int (*server_close)(tlsplug_server *srv);
+    /* slot 121 */
+    int (*server_set_max_connections)(tlsplug_server *srv, int max);
+    /* slot 122 */
+    int (*server_get_connections)(tlsplug_server *srv, size_t *count);
+    /* slot 123 */
+    int (*socket_pause)(tlsplug_socket *sock);
+    /* slot 124 */
+    int (*socket_resume)(tlsplug_socket *sock);
+    /* slot 125 */
+    int (*socket_set_high_water_mark)(tlsplug_socket *sock, size_t bytes);
+    /* slot 126 */
+    int (*socket_buffer_size)(tlsplug_socket *sock, size_t *bytes);
+    /* slot 127 */
+    int (*socket_set_timeout)(tlsplug_socket *sock, size_t ms);
+    /* slot 128 */
+    int (*socket_set_no_delay)(tlsplug_socket *sock, int no_delay);
+    /* slot 129 */
+    int (*socket_set_keep_alive)(tlsplug_socket *sock, int enable, size_t initial_delay_ms);
+    /* slot 130 */
+    int (*socket_address)(tlsplug_socket *sock, int side, char *buf, size_t cap, size_t *len, int *port, int *family);
+    /* slot 131 */
+    int (*socket_set_lookup)(tlsplug_socket *sock, int enabled);
+    /* slot 132 */
+    int (*socket_lookup_done)(tlsplug_socket *sock, const char *address, const char *code);
+    /* slot 133 */
+    int (*loop_listen_fd)(tlsplug_loop *loop, tlsplug_server *srv, int fd, int backlog);
+    /* slot 134 */
+    int (*get_api)(unsigned abi_version, const tlsplug_api **out);
+};
 
 #ifdef __cplusplus
 }

@@ -49,6 +49,7 @@ static const struct { const char *name; int tag; } tlsplug_abi_handles[] = {
 
 static const struct tlsplug_abi_function tlsplug_abi_functions[] = {
     { "tlsplug_abi_version", TLSPLUG_RET_INT, -1, 0, { { 0, 0, 0 } } },
+    { "tlsplug_get_api", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_UNSIGNED, 0, 0 }, { TLSPLUG_ARG_VIEW_OUT, 0, 0 } } },
     { "tlsplug_version_string", TLSPLUG_RET_STRING, -1, 0, { { 0, 0, 0 } } },
     { "tlsplug_status_name", TLSPLUG_RET_STRING, -1, 1, { { TLSPLUG_ARG_INT, 0, 0 } } },
     { "tlsplug_error_get", TLSPLUG_RET_STATUS, -1, 5, { { TLSPLUG_ARG_ANY_HANDLE, 0, 0 }, { TLSPLUG_ARG_INT, 0, 0 }, { TLSPLUG_ARG_BUF_OUT, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 } } },

@@ -10,10 +10,19 @@ import (
 	"strings"
 )
 
+// init checks the ABI through the library's one versioned entry point,
+// tlsplug_get_api, asked for the version this binding was generated for: a
+// library that refuses it is older than the binding. (One that lacks the
+// symbol altogether fails earlier, in the dynamic loader.)
 func init() {
-	if v := cAbiVersion(); v < abiVersion {
-		panic(fmt.Sprintf("tlsplug: libtlsplug ABI version %d is older than %d, the version this binding needs (%s)",
-			v, abiVersion, cVersionString()))
+	t, err := cGetApi(abiVersion)
+	if err != nil || t == nil {
+		panic(fmt.Sprintf("tlsplug: libtlsplug refuses ABI version %d, the version this binding needs "+
+			"(it implements version %d, %s): %v", abiVersion, cAbiVersion(), cVersionString(), err))
+	}
+	if have, want := apiTableSize(t); have < want {
+		panic(fmt.Sprintf("tlsplug: libtlsplug hands out a function table of %d bytes, shorter than the %d bytes "+
+			"of ABI version %d: a broken library (%s)", have, want, abiVersion, cVersionString()))
 	}
 }
 

@@ -135,6 +135,12 @@ _Static_assert(TLSPLUG_DEFAULT_CIPHERS == 4, "TLSPLUG_DEFAULT_CIPHERS");
 _Static_assert(TLSPLUG_DEFAULT_CLIENT_RENEG_LIMIT == 5, "TLSPLUG_DEFAULT_CLIENT_RENEG_LIMIT");
 _Static_assert(TLSPLUG_DEFAULT_CLIENT_RENEG_WINDOW == 6, "TLSPLUG_DEFAULT_CLIENT_RENEG_WINDOW");
 
+static int tpg_get_api(unsigned abi_version, const tlsplug_api ** out, tpg_err *e) {
+    int st = tlsplug_get_api(abi_version, out);
+    if (st < 0) tpg_fill(e, st, NULL);
+    return st;
+}
+
 static int tpg_error_get(const void * handle, int field, char * buf, size_t cap, size_t * len, tpg_err *e) {
     int st = tlsplug_error_get(handle, field, buf, cap, len);
     if (st < 0) tpg_fill(e, st, NULL);
@@ -993,6 +999,13 @@ func itoa(v int) string {
 	return string(b[i:])
 }
 
+// apiTableSize answers the size field of a table from tlsplug_get_api
+// and sizeof(struct tlsplug_api) in this layer's header: the table must
+// be at least that long (it only grows at its end; docs/ABI.md).
+func apiTableSize(t *C.tlsplug_api) (have, want int) {
+	return int(t.size), int(C.sizeof_tlsplug_api)
+}
+
 // abiVersion is the ABI version this layer was generated for.
 const abiVersion = 1
 
@@ -1428,6 +1441,29 @@ func (v Default) String() string {
 // it right after loading and refuse versions they do not know.
 func cAbiVersion() int {
 	return int(C.tlsplug_abi_version())
+}
+
+// cGetApi calls tlsplug_get_api.
+//
+// The one symbol a host that loads the library with dlopen() needs: the
+// table of every function of the ABI (struct tlsplug_api), for a host built
+// against ABI version `abi_version`. Versions 1 to the library's own
+// (tlsplug_abi_version()) are served, with the same table: its first fields
+// are exactly the layout of the version asked for (the table only grows at
+// its end) and its `size` field says how far it goes. A version this library
+// does not know (0, or newer than the library) answers
+// TLSPLUG_E_UNSUPPORTED. The table is static: valid while the library is
+// loaded; it is never written to. See docs/ABI.md, "Loading as a plugin".
+func cGetApi(p_abi_version uint32) (p_out *C.tlsplug_api, err error) {
+	var p_out_c *C.tlsplug_api
+	var e C.tpg_err
+	st := C.tpg_get_api(C.unsigned(p_abi_version), &p_out_c, &e)
+	if st < 0 {
+		err = newError(&e)
+		return
+	}
+	p_out = p_out_c
+	return
 }
 
 // cVersionString calls tlsplug_version_string.

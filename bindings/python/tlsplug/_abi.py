@@ -371,6 +371,22 @@ FUNCTIONS = {
         (),
         """The ABI version of the loaded library (a positive number); bindings
         call it right after loading and refuse versions they do not know."""),
+    'tlsplug_get_api': (
+        ctypes.c_int,
+        [ctypes.c_uint, ctypes.POINTER(ctypes.c_void_p)],
+        ('abi_version', 'out'),
+        """The one symbol a host that loads the library with dlopen() needs:
+        the table of every function of the ABI (struct tlsplug_api), for a
+        host built against ABI version `abi_version`. Versions 1 to the
+        library's own (tlsplug_abi_version()) are served, with the same
+        table: its first fields are exactly the layout of the version asked
+        for (the table only grows at its end) and its `size` field says how
+        far it goes. A version this library does not know (0, or newer than
+        the library) answers TLSPLUG_E_UNSUPPORTED. The table is static:
+        valid while the library is loaded; it is never written to. See
+        docs/ABI.md, "Loading as a plugin".
+
+        Returns OK or E_INVAL, E_UNSUPPORTED."""),
     'tlsplug_version_string': (
         ctypes.c_char_p,
         [],
@@ -1845,6 +1861,151 @@ FUNCTIONS = {
 }
 
 
+class ApiTable(ctypes.Structure):
+    """struct tlsplug_api, the table tlsplug_get_api() hands out: its size,
+    its ABI version, then one function pointer per slot (append-only;
+    docs/ABI.md). load() only checks it; calls go through FUNCTIONS."""
+    _fields_ = [
+        ("size", ctypes.c_size_t),
+        ("version", ctypes.c_uint),
+        ("abi_version", ctypes.c_void_p),  # slot 0
+        ("version_string", ctypes.c_void_p),  # slot 1
+        ("status_name", ctypes.c_void_p),  # slot 2
+        ("error_get", ctypes.c_void_p),  # slot 3
+        ("error_detail", ctypes.c_void_p),  # slot 4
+        ("context_new", ctypes.c_void_p),  # slot 5
+        ("context_free", ctypes.c_void_p),  # slot 6
+        ("context_add_key", ctypes.c_void_p),  # slot 7
+        ("context_add_cert", ctypes.c_void_p),  # slot 8
+        ("context_add_ca", ctypes.c_void_p),  # slot 9
+        ("context_set_min_version", ctypes.c_void_p),  # slot 10
+        ("context_set_max_version", ctypes.c_void_p),  # slot 11
+        ("context_set_ciphers", ctypes.c_void_p),  # slot 12
+        ("context_set_priority", ctypes.c_void_p),  # slot 13
+        ("context_set_honor_cipher_order", ctypes.c_void_p),  # slot 14
+        ("context_add_pfx", ctypes.c_void_p),  # slot 15
+        ("context_add_crl", ctypes.c_void_p),  # slot 16
+        ("context_set_ecdh_curve", ctypes.c_void_p),  # slot 17
+        ("context_set_dhparam", ctypes.c_void_p),  # slot 18
+        ("context_set_secure_protocol", ctypes.c_void_p),  # slot 19
+        ("context_set_secure_options", ctypes.c_void_p),  # slot 20
+        ("context_set_session_id_context", ctypes.c_void_p),  # slot 21
+        ("socket_new", ctypes.c_void_p),  # slot 22
+        ("socket_free", ctypes.c_void_p),  # slot 23
+        ("socket_set_servername", ctypes.c_void_p),  # slot 24
+        ("socket_set_reject_unauthorized", ctypes.c_void_p),  # slot 25
+        ("socket_set_request_cert", ctypes.c_void_p),  # slot 26
+        ("socket_set_allow_half_open", ctypes.c_void_p),  # slot 27
+        ("socket_on", ctypes.c_void_p),  # slot 28
+        ("socket_set_event_queue", ctypes.c_void_p),  # slot 29
+        ("socket_next_event", ctypes.c_void_p),  # slot 30
+        ("socket_start", ctypes.c_void_p),  # slot 31
+        ("socket_feed", ctypes.c_void_p),  # slot 32
+        ("socket_feed_eof", ctypes.c_void_p),  # slot 33
+        ("socket_pull", ctypes.c_void_p),  # slot 34
+        ("socket_peek_output", ctypes.c_void_p),  # slot 35
+        ("socket_consume_output", ctypes.c_void_p),  # slot 36
+        ("socket_pending_output", ctypes.c_void_p),  # slot 37
+        ("socket_write", ctypes.c_void_p),  # slot 38
+        ("socket_read", ctypes.c_void_p),  # slot 39
+        ("socket_end", ctypes.c_void_p),  # slot 40
+        ("socket_destroy", ctypes.c_void_p),  # slot 41
+        ("socket_state", ctypes.c_void_p),  # slot 42
+        ("socket_authorized", ctypes.c_void_p),  # slot 43
+        ("socket_authorization_error", ctypes.c_void_p),  # slot 44
+        ("socket_get_protocol", ctypes.c_void_p),  # slot 45
+        ("socket_get_cipher", ctypes.c_void_p),  # slot 46
+        ("socket_get_servername", ctypes.c_void_p),  # slot 47
+        ("socket_encrypted", ctypes.c_void_p),  # slot 48
+        ("socket_get_peer_certificate", ctypes.c_void_p),  # slot 49
+        ("socket_get_certificate", ctypes.c_void_p),  # slot 50
+        ("socket_peer_cert_field", ctypes.c_void_p),  # slot 51
+        ("cert_to_json", ctypes.c_void_p),  # slot 52
+        ("check_server_identity", ctypes.c_void_p),  # slot 53
+        ("get_ciphers", ctypes.c_void_p),  # slot 54
+        ("get_default", ctypes.c_void_p),  # slot 55
+        ("set_default", ctypes.c_void_p),  # slot 56
+        ("socket_get_ephemeral_key_info", ctypes.c_void_p),  # slot 57
+        ("socket_get_finished", ctypes.c_void_p),  # slot 58
+        ("socket_get_peer_finished", ctypes.c_void_p),  # slot 59
+        ("socket_set_min_dh_size", ctypes.c_void_p),  # slot 60
+        ("socket_set_check_server_identity", ctypes.c_void_p),  # slot 61
+        ("socket_check_server_identity_done", ctypes.c_void_p),  # slot 62
+        ("secure_pair_new", ctypes.c_void_p),  # slot 63
+        ("socket_bytes_written", ctypes.c_void_p),  # slot 64
+        ("socket_bytes_read", ctypes.c_void_p),  # slot 65
+        ("socket_set_alpn_protocols", ctypes.c_void_p),  # slot 66
+        ("socket_get_alpn_protocol", ctypes.c_void_p),  # slot 67
+        ("socket_set_npn_protocols", ctypes.c_void_p),  # slot 68
+        ("socket_set_session", ctypes.c_void_p),  # slot 69
+        ("socket_get_session", ctypes.c_void_p),  # slot 70
+        ("socket_get_tls_ticket", ctypes.c_void_p),  # slot 71
+        ("socket_is_session_reused", ctypes.c_void_p),  # slot 72
+        ("socket_set_max_send_fragment", ctypes.c_void_p),  # slot 73
+        ("socket_disable_renegotiation", ctypes.c_void_p),  # slot 74
+        ("socket_set_keylog", ctypes.c_void_p),  # slot 75
+        ("server_new", ctypes.c_void_p),  # slot 76
+        ("server_free", ctypes.c_void_p),  # slot 77
+        ("server_set_request_cert", ctypes.c_void_p),  # slot 78
+        ("server_set_reject_unauthorized", ctypes.c_void_p),  # slot 79
+        ("server_set_handshake_timeout", ctypes.c_void_p),  # slot 80
+        ("server_set_alpn_protocols", ctypes.c_void_p),  # slot 81
+        ("server_add_context", ctypes.c_void_p),  # slot 82
+        ("server_set_secure_context", ctypes.c_void_p),  # slot 83
+        ("server_set_sni_callback", ctypes.c_void_p),  # slot 84
+        ("server_get_ticket_keys", ctypes.c_void_p),  # slot 85
+        ("server_set_ticket_keys", ctypes.c_void_p),  # slot 86
+        ("server_on", ctypes.c_void_p),  # slot 87
+        ("server_set_event_queue", ctypes.c_void_p),  # slot 88
+        ("server_next_event", ctypes.c_void_p),  # slot 89
+        ("server_accept", ctypes.c_void_p),  # slot 90
+        ("socket_tick", ctypes.c_void_p),  # slot 91
+        ("socket_next_timeout", ctypes.c_void_p),  # slot 92
+        ("socket_sni_done", ctypes.c_void_p),  # slot 93
+        ("socket_renegotiate", ctypes.c_void_p),  # slot 94
+        ("server_set_session_timeout", ctypes.c_void_p),  # slot 95
+        ("server_set_session_store", ctypes.c_void_p),  # slot 96
+        ("socket_new_session_done", ctypes.c_void_p),  # slot 97
+        ("socket_resume_session_done", ctypes.c_void_p),  # slot 98
+        ("server_set_ocsp", ctypes.c_void_p),  # slot 99
+        ("socket_ocsp_done", ctypes.c_void_p),  # slot 100
+        ("socket_set_request_ocsp", ctypes.c_void_p),  # slot 101
+        ("server_set_keylog", ctypes.c_void_p),  # slot 102
+        ("loop_new", ctypes.c_void_p),  # slot 103
+        ("loop_free", ctypes.c_void_p),  # slot 104
+        ("loop_run", ctypes.c_void_p),  # slot 105
+        ("loop_run_once", ctypes.c_void_p),  # slot 106
+        ("loop_run_for", ctypes.c_void_p),  # slot 107
+        ("loop_stop", ctypes.c_void_p),  # slot 108
+        ("loop_backend_fd", ctypes.c_void_p),  # slot 109
+        ("loop_next_timeout", ctypes.c_void_p),  # slot 110
+        ("loop_alive", ctypes.c_void_p),  # slot 111
+        ("loop_set_timer", ctypes.c_void_p),  # slot 112
+        ("loop_clear_timer", ctypes.c_void_p),  # slot 113
+        ("loop_connect", ctypes.c_void_p),  # slot 114
+        ("loop_connect_path", ctypes.c_void_p),  # slot 115
+        ("loop_adopt", ctypes.c_void_p),  # slot 116
+        ("loop_listen", ctypes.c_void_p),  # slot 117
+        ("loop_listen_path", ctypes.c_void_p),  # slot 118
+        ("server_address", ctypes.c_void_p),  # slot 119
+        ("server_close", ctypes.c_void_p),  # slot 120
+        ("server_set_max_connections", ctypes.c_void_p),  # slot 121
+        ("server_get_connections", ctypes.c_void_p),  # slot 122
+        ("socket_pause", ctypes.c_void_p),  # slot 123
+        ("socket_resume", ctypes.c_void_p),  # slot 124
+        ("socket_set_high_water_mark", ctypes.c_void_p),  # slot 125
+        ("socket_buffer_size", ctypes.c_void_p),  # slot 126
+        ("socket_set_timeout", ctypes.c_void_p),  # slot 127
+        ("socket_set_no_delay", ctypes.c_void_p),  # slot 128
+        ("socket_set_keep_alive", ctypes.c_void_p),  # slot 129
+        ("socket_address", ctypes.c_void_p),  # slot 130
+        ("socket_set_lookup", ctypes.c_void_p),  # slot 131
+        ("socket_lookup_done", ctypes.c_void_p),  # slot 132
+        ("loop_listen_fd", ctypes.c_void_p),  # slot 133
+        ("get_api", ctypes.c_void_p),  # slot 134
+    ]
+
+
 
 class AbiVersionError(ImportError):
     """The loaded libtlsplug is older than this binding was generated for."""
@@ -1873,20 +2034,50 @@ class Library:
             setattr(self, name[len("tlsplug_"):], f)
 
 
-def load(path, expected=None):
-    """Open the library at `path` (a file name or path, as ctypes.CDLL takes
-    it), check tlsplug_abi_version() against `expected` (ABI_VERSION by
-    default) and return a Library. Raises OSError when it cannot be opened and
-    AbiVersionError when it is too old."""
-    expected = ABI_VERSION if expected is None else expected
-    cdll = ctypes.CDLL(path)
-    fn = cdll.tlsplug_abi_version
+def _abi_version_of(cdll):
+    """tlsplug_abi_version(), which every libtlsplug has; None without it."""
+    try:
+        fn = cdll.tlsplug_abi_version
+    except AttributeError:
+        return None
     fn.restype = ctypes.c_int
     fn.argtypes = []
-    have = fn()
-    if have < expected:
+    return fn()
+
+
+def load(path, expected=None):
+    """Open the library at `path` (a file name or path, as ctypes.CDLL takes
+    it), ask its tlsplug_get_api() for the table of ABI version `expected`
+    (ABI_VERSION by default), the one entry point every host checks the ABI
+    through, and return a Library. Raises OSError when it cannot be opened
+    and AbiVersionError when it refuses the version (it is older), lacks
+    tlsplug_get_api (older still) or hands out a table shorter than this
+    layer's."""
+    expected = ABI_VERSION if expected is None else expected
+    cdll = ctypes.CDLL(path)
+    advice = "install a newer libtlsplug or point TLSPLUG_LIBRARY at one"
+    try:
+        get_api = cdll.tlsplug_get_api
+    except AttributeError:
+        have = _abi_version_of(cdll)
         raise AbiVersionError(
-            f"libtlsplug at {path!r} has ABI version {have}, older than the "
-            f"version {expected} this binding was generated for; install a "
-            f"newer libtlsplug or point TLSPLUG_LIBRARY at one")
+            f"libtlsplug at {path!r} has no tlsplug_get_api"
+            + (f" (its ABI version is {have})" if have is not None else " (is it libtlsplug?)")
+            + f": older than ABI version {expected}, which this binding was generated for; {advice}")
+    get_api.restype = ctypes.c_int
+    get_api.argtypes = [ctypes.c_uint, ctypes.POINTER(ctypes.c_void_p)]
+    table = ctypes.c_void_p()
+    rc = get_api(expected, ctypes.byref(table))
+    if rc != 0 or not table.value:
+        have = _abi_version_of(cdll)
+        raise AbiVersionError(
+            f"libtlsplug at {path!r} refuses ABI version {expected} (tlsplug_get_api answered "
+            f"{rc}): it implements version {have}, older than the version {expected} this "
+            f"binding was generated for; {advice}")
+    size = ctypes.c_size_t.from_address(table.value).value
+    # The layout here is ABI_VERSION's; an older `expected` has a prefix of it.
+    if expected == ABI_VERSION and size < ctypes.sizeof(ApiTable):
+        raise AbiVersionError(
+            f"libtlsplug at {path!r} hands out a function table of {size} bytes, shorter "
+            f"than the {ctypes.sizeof(ApiTable)} bytes of ABI version {expected}: a broken library")
     return Library(cdll, path)

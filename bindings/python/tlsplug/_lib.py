@@ -2,8 +2,11 @@
 
 The library is looked up, in order, at $TLSPLUG_LIBRARY, next to this
 package (tlsplug/libtlsplug.so.1), then on the system path (ldconfig,
-LD_LIBRARY_PATH). A library whose tlsplug_abi_version() is lower than the
-version the generated layer was made for is refused with AbiVersionError.
+LD_LIBRARY_PATH). The ABI version is checked through the library's one
+versioned entry point, tlsplug_get_api(), asked for the version the
+generated layer was made for (_abi.load): a library that refuses it (an
+older one), lacks it, or hands out a short table is refused with
+AbiVersionError at import.
 """
 from __future__ import annotations
 

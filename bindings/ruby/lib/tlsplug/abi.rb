@@ -17,6 +17,12 @@ module Tlsplug
     ABI_VERSION = 1
     VERSION = "0.1.0"
     SONAME = "libtlsplug.so.1"
+    # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at
+    # this ABI_VERSION: the table's size is its header, aligned, plus these.
+    TABLE_SLOTS = 135
+    TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /
+                   Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP
+    TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP
 
     # enum tlsplug_status: What every function answers: TLSPLUG_OK (0) or a
     # negative code. Detail (message, Node's code, the GnuTLS error, the alert)
@@ -443,6 +449,7 @@ module Tlsplug
     # name => [return type, argument types, parameter names, blocking]
     FUNCTIONS = {
       "tlsplug_abi_version" => [Fiddle::TYPE_INT, [], [], false],
+      "tlsplug_get_api" => [Fiddle::TYPE_INT, [-Fiddle::TYPE_INT, Fiddle::TYPE_VOIDP], ["abi_version", "out"], false],
       "tlsplug_version_string" => [Fiddle::TYPE_VOIDP, [], [], false],
       "tlsplug_status_name" => [Fiddle::TYPE_VOIDP, [Fiddle::TYPE_INT], ["status"], false],
       "tlsplug_error_get" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["handle", "field", "buf", "cap", "len"], false],
@@ -601,6 +608,7 @@ module Tlsplug
           @functions[name] = Fiddle::Function.new(addr, args, ret, need_gvl: !blocking)
         end
         @tlsplug_abi_version = @functions["tlsplug_abi_version"]
+        @tlsplug_get_api = @functions["tlsplug_get_api"]
         @tlsplug_version_string = @functions["tlsplug_version_string"]
         @tlsplug_status_name = @functions["tlsplug_status_name"]
         @tlsplug_error_get = @functions["tlsplug_error_get"]
@@ -745,6 +753,21 @@ module Tlsplug
       # it right after loading and refuse versions they do not know.
       def abi_version()
         @tlsplug_abi_version.call()
+      end
+
+      # The one symbol a host that loads the library with dlopen() needs: the
+      # table of every function of the ABI (struct tlsplug_api), for a host
+      # built against ABI version `abi_version`. Versions 1 to the library's own
+      # (tlsplug_abi_version()) are served, with the same table: its first
+      # fields are exactly the layout of the version asked for (the table only
+      # grows at its end) and its `size` field says how far it goes. A version
+      # this library does not know (0, or newer than the library) answers
+      # TLSPLUG_E_UNSUPPORTED. The table is static: valid while the library is
+      # loaded; it is never written to. See docs/ABI.md, "Loading as a plugin".
+      #
+      # Returns OK or E_INVAL, E_UNSUPPORTED.
+      def get_api(abi_version, out)
+        @tlsplug_get_api.call(abi_version, out)
       end
 
       # The library's version, e.g. "0.1.0", with the GnuTLS version it runs on.
@@ -2196,18 +2219,49 @@ module Tlsplug
       end
     end
 
-    # Open the library at +path+, check tlsplug_abi_version() against
-    # +expected+ (ABI_VERSION by default) and answer a Library. Raises
-    # Fiddle::DLError when it cannot be opened and AbiVersionError when it
-    # is too old.
+    # tlsplug_abi_version() of an opened library (every libtlsplug has it);
+    # nil without it.
+    def self.abi_version_of(handle)
+      Fiddle::Function.new(handle["tlsplug_abi_version"], [], Fiddle::TYPE_INT).call
+    rescue Fiddle::DLError
+      nil
+    end
+
+    # Open the library at +path+, ask its tlsplug_get_api() (the one
+    # versioned entry point) for the table of ABI version +expected+
+    # (ABI_VERSION by default) and answer a Library. Raises Fiddle::DLError
+    # when it cannot be opened and AbiVersionError when it refuses the
+    # version (it is older), lacks tlsplug_get_api (older still) or hands out
+    # a table shorter than this layer's.
     def self.open(path, expected: ABI_VERSION)
       handle = Fiddle::Handle.new(path)
-      version = Fiddle::Function.new(handle["tlsplug_abi_version"], [], Fiddle::TYPE_INT).call
-      if version < expected
+      advice = "install a newer libtlsplug or point TLSPLUG_LIBRARY at one"
+      begin
+        sym = handle["tlsplug_get_api"]
+      rescue Fiddle::DLError
+        have = abi_version_of(handle)
         raise AbiVersionError,
-              "libtlsplug at #{path.inspect} has ABI version #{version}, older than the " \
-              "version #{expected} this binding was generated for; install a newer " \
-              "libtlsplug or point TLSPLUG_LIBRARY at one"
+              "libtlsplug at #{path.inspect} has no tlsplug_get_api " \
+              "#{have ? "(its ABI version is #{have})" : "(is it libtlsplug?)"}: older than ABI " \
+              "version #{expected}, which this binding was generated for; #{advice}"
+      end
+      get_api = Fiddle::Function.new(sym, [-Fiddle::TYPE_INT, Fiddle::TYPE_VOIDP], Fiddle::TYPE_INT)
+      out = Fiddle::Pointer.malloc(Fiddle::SIZEOF_VOIDP, Fiddle::RUBY_FREE)
+      out[0, Fiddle::SIZEOF_VOIDP] = "\0" * Fiddle::SIZEOF_VOIDP
+      rc = get_api.call(expected, out)
+      table = out.ptr
+      if rc != 0 || table.null?
+        raise AbiVersionError,
+              "libtlsplug at #{path.inspect} refuses ABI version #{expected} (tlsplug_get_api " \
+              "answered #{rc}): it implements version #{abi_version_of(handle).inspect}, older " \
+              "than the version #{expected} this binding was generated for; #{advice}"
+      end
+      # The layout here is ABI_VERSION's; an older +expected+ has a prefix of it.
+      size = table[0, Fiddle::SIZEOF_SIZE_T].unpack1(Fiddle::SIZEOF_SIZE_T == 8 ? "Q" : "L")
+      if expected == ABI_VERSION && size < TABLE_SIZE
+        raise AbiVersionError,
+              "libtlsplug at #{path.inspect} hands out a function table of #{size} bytes, " \
+              "shorter than the #{TABLE_SIZE} bytes of ABI version #{expected}: a broken library"
       end
       Library.new(handle, path)
     end
