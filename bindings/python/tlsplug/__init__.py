@@ -18,7 +18,7 @@ $TLSPLUG_LIBRARY, next to this package, or on the system path.
 from __future__ import annotations
 
 from . import _abi
-from ._lib import AbiVersionError, TLSError, lib, load_library
+from ._lib import AbiVersionError, TLSError, WrongThreadError, lib, load_library
 from .certificate import cert_from_json
 from .context import SecureContext, create_secure_context
 from .events import EventEmitter
@@ -39,7 +39,8 @@ CLIENT_RENEG_LIMIT: int = get_default("CLIENT_RENEG_LIMIT")
 CLIENT_RENEG_WINDOW: int = get_default("CLIENT_RENEG_WINDOW")
 
 __all__ = [
-    "AbiVersionError", "TLSError", "SecureContext", "create_secure_context", "EventEmitter",
+    "AbiVersionError", "TLSError", "WrongThreadError", "SecureContext", "create_secure_context",
+    "EventEmitter",
     "TLSSocket", "SecurePair", "create_secure_pair", "check_server_identity", "get_ciphers",
     "get_default", "set_default", "alpn_wire", "cert_from_json", "load_library",
     "DEFAULT_ECDH_CURVE", "DEFAULT_MIN_VERSION", "DEFAULT_MAX_VERSION", "DEFAULT_CIPHERS",

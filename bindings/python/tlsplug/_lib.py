@@ -17,7 +17,7 @@ from typing import Optional
 from . import _abi
 from ._abi import AbiVersionError
 
-__all__ = ["lib", "load_library", "TLSError", "AbiVersionError"]
+__all__ = ["lib", "load_library", "TLSError", "WrongThreadError", "AbiVersionError"]
 
 
 def load_library(expected: Optional[int] = None) -> _abi.Library:
@@ -53,6 +53,21 @@ class TLSError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} [{self.code}]" if self.code else self.message
+
+
+class WrongThreadError(TLSError, RuntimeError):
+    """A call on a loop, or on a socket or server bound to a loop, from a
+    thread other than the loop's: libtlsplug's rule is that a socket, server
+    or loop is used by one thread at a time, and libuv is not thread-safe.
+    code ERR_TLSPLUG_WRONG_THREAD. Nothing was done."""
+
+    CODE = "ERR_TLSPLUG_WRONG_THREAD"
+
+    def __init__(self, what: str):
+        super().__init__(
+            f"{what} belongs to the tlsplug loop of another thread: a loop and the "
+            "sockets and servers on it are used only from the thread that owns the "
+            "loop (libuv is not thread-safe)", self.CODE, 0)
 
 
 def status_name(status: int) -> str:

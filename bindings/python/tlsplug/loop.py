@@ -14,6 +14,15 @@ Python through module-level ctypes trampolines that live as long as the
 module, and find their object by a userdata key in a registry: an object
 that is gone is simply not found.
 
+Threads: libuv is not thread-safe, so a loop belongs to the thread that
+made it (get_loop() makes one per thread), and so do the sockets and
+servers on it. A call on any of them from another thread raises
+WrongThreadError (a RuntimeError, code ERR_TLSPLUG_WRONG_THREAD) before it
+reaches C: one comparison of threading.get_ident() per call. There is no
+thread-safe wakeup in libtlsplug to hand work to the loop's thread; a
+program that wants one uses its own (a queue polled from a set_interval
+timer, or asyncio's call_soon_threadsafe when the loop is embedded).
+
 A listener that raises is reported through sys.unraisablehook (or the
 running asyncio loop's exception handler when the loop is embedded) and
 the loop goes on.
@@ -27,7 +36,7 @@ import time
 from typing import Any, Callable, Dict, Optional, Set
 
 from . import _abi
-from ._lib import TLSError, check, lib
+from ._lib import TLSError, WrongThreadError, check, lib
 
 __all__ = ["Loop", "Timer", "get_loop", "run", "set_timeout", "clear_timeout",
            "set_interval", "clear_interval", "set_immediate", "report_exception"]
@@ -62,6 +71,7 @@ class Timer:
         return self.key in _TIMERS
 
     def cancel(self) -> None:
+        self.loop._check_thread("a timer")
         if _TIMERS.pop(self.key, None) is not None and self.loop._handle:
             lib.loop_clear_timer(self.loop._handle, self.id)
 
@@ -100,7 +110,12 @@ class Loop:
         out = ctypes.c_void_p()
         check(lib.loop_new(ctypes.byref(out)), None, "loop")
         self._handle: Optional[int] = out.value
+        # The owner: the one thread that may call into this loop and what is
+        # on it (see the module doc).
         self._thread = threading.get_ident()
+        # Handles dropped by the garbage collector on another thread: freed
+        # by the owner before its next turn (see _defer_free).
+        self._orphans: list = []
         # Strong references to what is active on the loop (see the module doc).
         self._active: Set[Any] = set()
         self._running = 0
@@ -110,12 +125,32 @@ class Loop:
 
     @property
     def handle(self) -> int:
+        if self._thread != threading.get_ident():
+            raise WrongThreadError("this loop")
         if not self._handle:
             raise TLSError("the loop is closed", "ERR_TLSPLUG_CLOSED", _abi.E_BADHANDLE)
         return self._handle
 
+    def _check_thread(self, what: str = "this object") -> None:
+        if self._thread != threading.get_ident():
+            raise WrongThreadError(what)
+
+    def _defer_free(self, fn: Callable[[int], Any], handle: int) -> None:
+        """A socket or server of this loop collected on another thread: its
+        handle is freed by the owner thread, before the loop's next turn
+        (list.append is atomic under the GIL; no C call happens here)."""
+        self._orphans.append((fn, handle))
+
+    def _free_orphans(self) -> None:
+        while self._orphans:
+            fn, h = self._orphans.pop()
+            fn(h)
+
     def close(self) -> None:
         """Free the loop: servers stop, sockets are destroyed without events."""
+        if self._handle:
+            self._check_thread("this loop")
+            self._free_orphans()
         h, self._handle = self._handle, None
         if h:
             if self._integration is not None:
@@ -132,8 +167,11 @@ class Loop:
             _local.loop = None
 
     def __del__(self) -> None:
+        # Nothing else refers to the loop, so nothing runs it: freeing it
+        # here is safe from whichever thread the collector runs on.
         try:
             if self._handle:
+                self._free_orphans()
                 lib.loop_free(self._handle)
                 self._handle = None
         except Exception:
@@ -181,6 +219,8 @@ class Loop:
         self._stopped = False
         try:
             while True:
+                if self._orphans:
+                    self._free_orphans()
                 if until is not None and until():
                     return bool(self.alive)
                 if deadline is None:
@@ -202,6 +242,8 @@ class Loop:
     def run_once(self) -> bool:
         """Do the work that is ready now without blocking; answers alive."""
         h = self.handle
+        if self._orphans:
+            self._free_orphans()
         alive = ctypes.c_int(0)
         self._running += 1
         try:

@@ -4,6 +4,10 @@ Events come from C through one module-level trampoline, by userdata key, as
 the TLSSocket's do. Accepted sockets belong to the C loop: their Python
 TLSSocket never frees them, and drops its handle after 'close' (what Node's
 properties answer after close stays readable).
+
+Threads: once listen() put it on a loop, a server is used from the loop's
+thread only (WrongThreadError otherwise, as its sockets); before that it is
+configured from one thread at a time, as a context is.
 """
 from __future__ import annotations
 
@@ -11,10 +15,11 @@ import ctypes
 import itertools
 import struct
 import weakref
+from threading import get_ident
 from typing import Any, Callable, Dict, Optional, Union
 
 from . import _abi
-from ._lib import TLSError, check, cstr, error_from, get_bytes, lib
+from ._lib import TLSError, WrongThreadError, check, cstr, error_from, get_bytes, lib
 from .context import SecureContext, create_secure_context
 from .events import EventEmitter
 from .loop import Loop, get_loop, report_exception
@@ -76,6 +81,7 @@ class Server(EventEmitter):
         self._handle: Optional[int] = None
         self._key = next(_KEYS)
         self._loop: Optional[Loop] = None
+        self._owner: Optional[int] = None  # the loop's thread, from listen() on
         self._sockets: Dict[int, TLSSocket] = {}
         self._max_connections: Optional[int] = None
         self.listening = False
@@ -127,6 +133,9 @@ class Server(EventEmitter):
 
     @property
     def handle(self) -> int:
+        owner = self._owner
+        if owner is not None and owner != get_ident():
+            raise WrongThreadError("this Server")
         if not self._handle:
             raise TLSError("Server is closed (its handle was freed)", "ERR_TLSPLUG_CLOSED",
                            _abi.E_BADHANDLE)
@@ -138,6 +147,18 @@ class Server(EventEmitter):
 
     def free(self) -> None:
         """Free the handle (stops listening without events)."""
+        self._free(False)
+
+    def _free(self, collected: bool) -> None:
+        if self._handle and self._owner is not None and self._owner != get_ident():
+            if not collected:
+                raise WrongThreadError("this Server")
+            # The collector runs on any thread: the loop's thread frees it.
+            h, self._handle = self._handle, None
+            _SERVERS.pop(self._key, None)
+            if self._loop is not None and self._loop._handle:
+                self._loop._defer_free(lib.server_free, h)
+            return
         h, self._handle = self._handle, None
         _SERVERS.pop(self._key, None)
         if self._loop is not None:
@@ -147,13 +168,17 @@ class Server(EventEmitter):
 
     def __del__(self) -> None:
         try:
-            self.free()
+            self._free(True)
         except Exception:
             pass
 
     def _listener_added(self, event: str) -> None:
-        if not self._handle:
+        if not self._handle or event not in ("newSession", "resumeSession", "OCSPRequest",
+                                             "keylog"):
             return
+        if self._owner is not None and self._owner != get_ident():
+            self.off(event, self._listeners[event][-1])
+            raise WrongThreadError("this Server")
         if event in ("newSession", "resumeSession"):
             lib.server_set_session_store(self._handle, 1)
         elif event == "OCSPRequest":
@@ -245,6 +270,8 @@ class Server(EventEmitter):
         def cb(*a):
             if done:
                 return
+            if loop is not None:
+                loop._check_thread("this Server")
             done.append(1)
             answer(*a)
             if loop is not None:
@@ -260,6 +287,8 @@ class Server(EventEmitter):
         def cb(err=None, ctx=None):
             if done:
                 return
+            if loop is not None:
+                loop._check_thread("this Server")
             done.append(1)
             error = None
             h = None
@@ -294,7 +323,12 @@ class Server(EventEmitter):
             fd = o.get("fd", fd)
         if callable(host) and callback is None:
             host, callback = None, host
-        self._loop = loop = loop or self._loop or get_loop()
+        loop = loop or self._loop or get_loop()
+        loop._check_thread("this loop")
+        if self._owner is not None and self._owner != loop._thread:
+            raise WrongThreadError("this Server")
+        self._loop = loop
+        self._owner = loop._thread  # from now on, the loop's thread only
         if callback is not None:
             self.once("listening", callback)
         for ev in ("newSession", "resumeSession", "OCSPRequest", "keylog"):

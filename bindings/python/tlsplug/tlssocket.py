@@ -7,15 +7,18 @@ pump over it; see driver.py.
 """
 from __future__ import annotations
 
+import collections
 import ctypes
 import itertools
 import json
 import socket
+import threading
 import weakref
+from threading import get_ident
 from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 from . import _abi
-from ._lib import TLSError, check, cstr, error_from, get_bytes, get_str, lib
+from ._lib import TLSError, WrongThreadError, check, cstr, error_from, get_bytes, lib
 from .certificate import cert_from_json
 from .context import SecureContext, create_secure_context
 from .driver import Driver
@@ -43,6 +46,10 @@ _EVENTS = (_abi.EV_SECURE_CONNECT, _abi.EV_SECURE, _abi.EV_DATA, _abi.EV_END,
 _LOOP_EVENTS = (_abi.EV_CONNECT, _abi.EV_TIMEOUT, _abi.EV_LOOKUP)
 
 _FAMILIES = {4: "IPv4", 6: "IPv6"}
+
+# Node's readableHighWaterMark for a socket: with nobody consuming, this much
+# cleartext is buffered before the socket stops reading from the peer.
+READABLE_HIGH_WATER_MARK = 16 * 1024
 
 
 @_abi.EVENT_CB
@@ -99,9 +106,23 @@ class TLSSocket(EventEmitter, Driver):
     Events, with Node's listener arguments: 'secureConnect' (), 'secure' (),
     'data' (bytes), 'end' (), 'close' (had_error: bool), 'error' (TLSError),
     'session' (bytes), 'keylog' (bytes: one NSS key log line), 'drain' (),
-    'OCSPResponse' (bytes); on a loop also 'connect' (), 'lookup' (err,
-    address, family, host), 'timeout' (). 'data' is held back until a
-    'data' listener is added, as a paused Node stream.
+    'OCSPResponse' (bytes), 'readable' (); on a loop also 'connect' (),
+    'lookup' (err, address, family, host), 'timeout' ().
+
+    Reading, as a Node stream: with a 'data' listener (and not pause()d)
+    the socket flows. Without one, cleartext is buffered as in a paused
+    Node stream: read() takes it ('readable' says when some arrived), and
+    once readable_high_water_mark (16 KiB) is buffered the C socket is
+    paused, so a loop stops reading the TCP socket and the peer is held
+    back by TCP; reading below the mark, or adding a 'data' listener,
+    resumes it. 'end' comes after the buffered data was consumed.
+
+    Threads: a socket on a loop (connect(), or accepted by a Server) is
+    used only from the loop's thread; a call from another thread raises
+    WrongThreadError (a RuntimeError, code ERR_TLSPLUG_WRONG_THREAD). A
+    pump-mode socket may move between threads: its calls are serialised by
+    a lock (one thread at a time, as the C ABI requires; events fire on the
+    calling thread with the lock held).
 
     In pump mode the handshake starts with the first pump call (pull, feed,
     write, end, run_until) or start(). close() frees the handle (also done
@@ -112,6 +133,11 @@ class TLSSocket(EventEmitter, Driver):
                  secure_context: Optional[SecureContext] = None, **options: Any) -> None:
         EventEmitter.__init__(self)
         self._handle: Optional[int] = None
+        # Thread rule (class doc): on a loop, _owner is the loop's thread
+        # and _lock is None; in pump mode, _owner is None and every C call
+        # holds _lock (reentrant: listeners call back into the socket).
+        self._owner: Optional[int] = None
+        self._lock: Optional[threading.RLock] = threading.RLock()
         self._key = next(_KEYS)
         self.is_server = bool(is_server)
         ctx_opts = {k: options.pop(k) for k in list(options) if k in _CONTEXT_OPTIONS}
@@ -188,7 +214,13 @@ class TLSSocket(EventEmitter, Driver):
         Driver.__init__(self, transport)
 
     def _state_init(self) -> None:
-        self._held: List[bytes] = []
+        # Cleartext nobody consumed yet (no 'data' listener, or paused), in
+        # order, and its size; _c_paused: whether we told C to pause (the
+        # host's pause(), or _held reached the high-water mark).
+        self._held: "collections.deque[bytes]" = collections.deque()
+        self._held_bytes = 0
+        self._c_paused = False
+        self.readable_high_water_mark = READABLE_HIGH_WATER_MARK
         self._end_held = False
         self._unhandled: Optional[BaseException] = None
         self._error_in_call = False
@@ -203,16 +235,47 @@ class TLSSocket(EventEmitter, Driver):
 
     @property
     def handle(self) -> int:
+        """The C handle; every C call on the socket gets it here, so this is
+        where the loop's thread is checked (one comparison)."""
+        owner = self._owner
+        if owner is not None and owner != get_ident():
+            raise WrongThreadError("this TLSSocket")
         if not self._handle:
             raise TLSError("TLSSocket is closed (its handle was freed)",
                            "ERR_TLSPLUG_CLOSED", _abi.E_BADHANDLE)
         return self._handle
 
+    def _c(self, fn, *args):
+        """Call fn(handle, *args) under the thread rule: on a loop, from the
+        loop's thread only (checked by `handle`); in pump mode, holding the
+        socket's lock."""
+        h = self.handle
+        lock = self._lock
+        if lock is None:
+            return fn(h, *args)
+        with lock:
+            return fn(h, *args)
+
+    def _get_bytes(self, fn, *args, size: int = 256) -> Optional[bytes]:
+        h = self.handle
+        lock = self._lock
+        if lock is None:
+            return get_bytes(fn, h, *args, handle=h, size=size)
+        with lock:
+            return get_bytes(fn, h, *args, handle=h, size=size)
+
+    def _get_str(self, fn, *args, size: int = 256) -> Optional[str]:
+        b = self._get_bytes(fn, *args, size=size)
+        return None if b is None else b.decode("utf-8", "replace")
+
     # ---- on a loop
 
     def _attach(self, loop: Loop) -> None:
         """Hand the socket to `loop` (events register before the attach)."""
+        loop._check_thread("this loop")
         self._loop = loop
+        self._owner = loop._thread  # from now on, the loop's thread only
+        self._lock = None
         self._started = True  # the loop starts the handshake
         h = self.handle
         for ev in _LOOP_EVENTS:
@@ -225,27 +288,48 @@ class TLSSocket(EventEmitter, Driver):
 
     def _call(self, fn, *args, what: str = ""):
         h = self.handle
-        return check(fn(h, *args), h, what)
+        return check(self._c(fn, *args), h, what)
 
     def close(self) -> None:
         """Free the handle (no close_notify; end() first for a clean close).
         Safe to call twice and from a listener. A socket a server accepted
         belongs to the loop: close() destroys it and the loop frees it."""
-        h, self._handle = self._handle, None
-        _SOCKETS.pop(self._key, None)
-        if self._loop is not None:
-            self._loop._release(self)
-        if h:
-            if self._owned_by_loop:
-                lib.socket_destroy(h, None, None)  # never freed here
-            else:
-                lib.socket_free(h)  # a double free answers E_BADHANDLE: ignored
-            self.closed = self.destroyed = True
+        self._close(False)
+
+    def _close(self, collected: bool) -> None:
+        if self._handle and self._owner is not None and self._owner != get_ident():
+            if not collected:
+                raise WrongThreadError("this TLSSocket")
+            # The collector runs on any thread: the loop's thread frees it.
+            h, self._handle = self._handle, None
+            _SOCKETS.pop(self._key, None)
+            if self._loop is not None and self._loop._handle:
+                self._loop._defer_free(self._free_handle_fn(), h)
+            return
+        lock = self._lock
+        if lock is not None:
+            lock.acquire()
+        try:
+            h, self._handle = self._handle, None
+            _SOCKETS.pop(self._key, None)
+            if self._loop is not None:
+                self._loop._release(self)
+            if h:
+                self._free_handle_fn()(h)
+                self.closed = self.destroyed = True
+        finally:
+            if lock is not None:
+                lock.release()
         Driver._close_transport(self)
+
+    def _free_handle_fn(self):
+        if self._owned_by_loop:
+            return lambda h: lib.socket_destroy(h, None, None)  # the loop frees it
+        return lib.socket_free  # a double free answers E_BADHANDLE: ignored
 
     def __del__(self) -> None:
         try:
-            self.close()
+            self._close(True)
         except Exception:
             pass
 
@@ -257,9 +341,8 @@ class TLSSocket(EventEmitter, Driver):
 
     def _ensure_started(self) -> None:
         if not self._started:
-            h = self.handle
             if self.listener_count("keylog"):
-                check(lib.socket_set_keylog(h, 1), h, "keylog")
+                self._call(lib.socket_set_keylog, 1, what="keylog")
             self._started = True
             self._pump(lib.socket_start)
 
@@ -270,6 +353,13 @@ class TLSSocket(EventEmitter, Driver):
     def _pump(self, fn, *args, what: str = "") -> int:
         """A pump call: events fire inside; an 'error' with no listener, or a
         failure not reported as an 'error' event, raises TLSError."""
+        lock = self._lock
+        if lock is None:
+            return self._pump_now(fn, args, what)
+        with lock:
+            return self._pump_now(fn, args, what)
+
+    def _pump_now(self, fn, args, what: str) -> int:
         h = self.handle
         self._error_in_call = False
         self._in_call += 1
@@ -289,22 +379,102 @@ class TLSSocket(EventEmitter, Driver):
     # ---- events from C
 
     def _listener_added(self, event: str) -> None:
-        if event == "data" and self._held:
-            held, self._held = self._held, []
-            for chunk in held:
-                self.emit("data", chunk)
-        if event == "data" and self._end_held:
+        if event == "data" and (self._held or self._end_held or self._c_paused):
+            # A 'data' listener starts the flow (unless pause()d), as in Node.
+            if self._owner is not None and self._owner != get_ident():
+                self.off("data", self._listeners["data"][-1])
+                raise WrongThreadError("this TLSSocket")
+            self._flow()
+        if event == "keylog" and self._handle and not self._started:
+            self._c(lib.socket_set_keylog, 1)
+
+    # ---- reading: Node's paused/flowing stream over the C socket's pause
+
+    def _flow(self) -> None:
+        """Hand what was buffered to the 'data' listeners (when flowing),
+        then 'end' if it waited for that, then pause or resume C to match."""
+        while self._held and not self._paused and self.listener_count("data"):
+            chunk = self._held.popleft()
+            self._held_bytes -= len(chunk)
+            self.emit("data", chunk)
+        self._end_if_consumed()
+        self._sync_c_pause()
+
+    def _end_if_consumed(self) -> None:
+        if self._end_held and not self._held:
             self._end_held = False
             self.emit("end")
-        if event == "keylog" and self._handle and not self._started:
-            lib.socket_set_keylog(self._handle, 1)
+
+    def _sync_c_pause(self) -> None:
+        """C stays paused while the host pause()d, or while nobody consumes
+        and the buffer reached the high-water mark (the loop then stops
+        reading the fd: TCP holds the peer back)."""
+        if not self._handle or self.closed:
+            return
+        want = self._paused or (self._held_bytes >= self.readable_high_water_mark
+                                and not self.listener_count("data"))
+        if want == self._c_paused:
+            return
+        self._c_paused = want
+        if want:
+            self._call(lib.socket_pause)
+            self._kick()
+        else:
+            self._pump(lib.socket_resume, what="resume")
+
+    @property
+    def readable_length(self) -> int:
+        """Node's readableLength: cleartext buffered, not yet consumed."""
+        return self._held_bytes
+
+    def read(self, size: Optional[int] = None) -> Optional[bytes]:
+        """Node's readable.read([size]): the buffered cleartext (all of it,
+        or exactly `size` bytes; less only once the peer ended), or None
+        when there is not that much. Reading below the high-water mark
+        resumes a socket that stopped reading; 'end' follows the read that
+        took the last byte (from the loop, as Node's nextTick; at once in
+        pump mode)."""
+        # The thread rule only: what arrived before 'close' stays readable.
+        if self._owner is not None and self._owner != get_ident():
+            raise WrongThreadError("this TLSSocket")
+        if not self._held:
+            return None
+        if size is None or size >= self._held_bytes:
+            if size is not None and size > self._held_bytes and not self._end_held:
+                return None
+            data = b"".join(self._held)
+            self._held.clear()
+        else:
+            parts, need = [], int(size)
+            while need:
+                chunk = self._held.popleft()
+                if len(chunk) > need:
+                    self._held.appendleft(chunk[need:])
+                    chunk = chunk[:need]
+                parts.append(chunk)
+                need -= len(chunk)
+            data = b"".join(parts)
+        self._held_bytes -= len(data)
+        if self._end_held and not self._held:
+            if self._loop is not None and self._loop._handle:
+                self._loop.set_immediate(self._end_if_consumed)
+            else:
+                self._end_if_consumed()
+        self._sync_c_pause()
+        return data
 
     def _on_event(self, event: int, payload: bytes) -> None:
         if event == _abi.EV_DATA:
-            if self.listener_count("data"):
+            if not self._held and not self._paused and self.listener_count("data"):
                 self.emit("data", payload)
             else:
+                was_empty = not self._held
                 self._held.append(payload)
+                self._held_bytes += len(payload)
+                if self._held_bytes >= self.readable_high_water_mark and not self._c_paused:
+                    self._sync_c_pause()  # stop reading: the peer waits in TCP
+                if was_empty:
+                    self.emit("readable")
         elif event == _abi.EV_SECURE_CONNECT:
             self.secure = True
             self.emit("secureConnect")
@@ -389,7 +559,7 @@ class TLSSocket(EventEmitter, Driver):
                 address = None
             self._in_call += 1
             try:
-                lib.socket_lookup_done(self._handle, cstr(address), cstr(code))
+                self._c(lib.socket_lookup_done, cstr(address), cstr(code))
             finally:
                 self._in_call -= 1
             self._kick()
@@ -427,7 +597,7 @@ class TLSSocket(EventEmitter, Driver):
             code = getattr(result, "code", None) or "ERR_TLS_CERT_ALTNAME_INVALID"
             message = str(getattr(result, "message", None) or result)
         if self._handle:
-            lib.socket_check_server_identity_done(self._handle, cstr(code), cstr(message))
+            self._c(lib.socket_check_server_identity_done, cstr(code), cstr(message))
 
     # ---- the pump
 
@@ -505,15 +675,17 @@ class TLSSocket(EventEmitter, Driver):
 
     def pause(self) -> "TLSSocket":
         """Node's pause(): no 'data' until resume(); nothing is lost."""
-        self._call(lib.socket_pause)
+        self.handle  # the thread rule, and a closed socket raises
         self._paused = True
-        self._kick()
+        self._sync_c_pause()
         return self
 
     def resume(self) -> "TLSSocket":
-        """Node's resume(): what waited is delivered."""
+        """Node's resume(): what waited is delivered (to the 'data'
+        listeners; without one it stays buffered for read())."""
+        self.handle
         self._paused = False
-        self._pump(lib.socket_resume, what="resume")
+        self._flow()
         return self
 
     @property
@@ -563,8 +735,8 @@ class TLSSocket(EventEmitter, Driver):
         port, family = ctypes.c_int(0), ctypes.c_int(0)
         n = ctypes.c_size_t(0)
         buf = ctypes.create_string_buffer(256)
-        rc = lib.socket_address(h, side, buf, len(buf), ctypes.byref(n), ctypes.byref(port),
-                                ctypes.byref(family))
+        rc = self._c(lib.socket_address, side, buf, len(buf), ctypes.byref(n),
+                     ctypes.byref(port), ctypes.byref(family))
         if rc == _abi.E_UNAVAILABLE:
             return None
         check(rc, h, "address")
@@ -637,20 +809,20 @@ class TLSSocket(EventEmitter, Driver):
     def authorization_error(self) -> Optional[str]:
         if not self._handle and 'authorization_error' in self._final:
             return self._final['authorization_error']
-        return get_str(lib.socket_authorization_error, self.handle, handle=self._handle)
+        return self._get_str(lib.socket_authorization_error)
 
     @property
     def alpn_protocol(self) -> Optional[str]:
         if not self._handle and 'alpn_protocol' in self._final:
             return self._final['alpn_protocol']
         """The protocol ALPN selected; None where Node has false."""
-        return get_str(lib.socket_get_alpn_protocol, self.handle, handle=self._handle)
+        return self._get_str(lib.socket_get_alpn_protocol)
 
     @property
     def servername(self) -> Optional[str]:
         if not self._handle and 'servername' in self._final:
             return self._final['servername']
-        return get_str(lib.socket_get_servername, self.handle, handle=self._handle)
+        return self._get_str(lib.socket_get_servername)
 
     @property
     def bytes_written(self) -> int:
@@ -671,17 +843,16 @@ class TLSSocket(EventEmitter, Driver):
     def get_protocol(self) -> Optional[str]:
         if not self._handle and 'get_protocol' in self._final:
             return self._final['get_protocol']
-        return get_str(lib.socket_get_protocol, self.handle, handle=self._handle)
+        return self._get_str(lib.socket_get_protocol)
 
     def get_cipher(self) -> Optional[Dict[str, str]]:
         """{'name', 'standardName', 'version'} as Node's; None before the handshake."""
         if not self._handle and 'get_cipher' in self._final:
             return self._final['get_cipher']
-        h = self.handle
         out = {}
         for key, field in (("name", _abi.CIPHER_NAME), ("standardName", _abi.CIPHER_STANDARD_NAME),
                            ("version", _abi.CIPHER_VERSION)):
-            v = get_str(lib.socket_get_cipher, h, field, handle=h)
+            v = self._get_str(lib.socket_get_cipher, field)
             if v is None:
                 return None
             out[key] = v
@@ -691,33 +862,30 @@ class TLSSocket(EventEmitter, Driver):
         """Node's certificate object as a dict (raw and pubkey as bytes); with
         `detailed`, issuerCertificate along the chain, the root's pointing
         at itself. {} when the peer sent none; None before the handshake."""
-        h = self.handle
-        return cert_from_json(get_str(lib.socket_get_peer_certificate, h, int(bool(detailed)),
-                                      handle=h, size=8192))
+        return cert_from_json(self._get_str(lib.socket_get_peer_certificate, int(bool(detailed)),
+                                            size=8192))
 
     def get_certificate(self) -> Optional[Dict[str, Any]]:
-        h = self.handle
-        return cert_from_json(get_str(lib.socket_get_certificate, h, handle=h, size=8192))
+        return cert_from_json(self._get_str(lib.socket_get_certificate, size=8192))
 
     def get_ephemeral_key_info(self) -> Optional[Dict[str, Any]]:
         """A dict ({} when not ephemeral); None on a server, as Node's null."""
-        h = self.handle
-        s = get_str(lib.socket_get_ephemeral_key_info, h, handle=h)
+        s = self._get_str(lib.socket_get_ephemeral_key_info)
         return None if s is None else json.loads(s)
 
     def get_finished(self) -> Optional[bytes]:
-        return get_bytes(lib.socket_get_finished, self.handle, handle=self._handle)
+        return self._get_bytes(lib.socket_get_finished)
 
     def get_peer_finished(self) -> Optional[bytes]:
-        return get_bytes(lib.socket_get_peer_finished, self.handle, handle=self._handle)
+        return self._get_bytes(lib.socket_get_peer_finished)
 
     def get_session(self) -> Optional[bytes]:
         if not self._handle and 'get_session' in self._final:
             return self._final['get_session']
-        return get_bytes(lib.socket_get_session, self.handle, handle=self._handle, size=4096)
+        return self._get_bytes(lib.socket_get_session, size=4096)
 
     def get_tls_ticket(self) -> Optional[bytes]:
-        return get_bytes(lib.socket_get_tls_ticket, self.handle, handle=self._handle, size=4096)
+        return self._get_bytes(lib.socket_get_tls_ticket, size=4096)
 
     def is_session_reused(self) -> bool:
         if not self._handle and 'is_session_reused' in self._final:
@@ -728,7 +896,7 @@ class TLSSocket(EventEmitter, Driver):
 
     def set_max_send_fragment(self, size: int) -> bool:
         """False outside 512..16384, as Node."""
-        rc = lib.socket_set_max_send_fragment(self.handle, int(size))
+        rc = self._c(lib.socket_set_max_send_fragment, int(size))
         if rc == _abi.E_INVAL:
             return False
         check(rc, self._handle)

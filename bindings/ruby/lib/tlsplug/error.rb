@@ -20,6 +20,27 @@ module Tlsplug
     end
   end
 
+  # A call on a loop, or on a socket or server bound to a loop, from a
+  # thread other than the loop's: libtlsplug's rule is that a socket, server
+  # or loop is used by one thread at a time, and libuv is not thread-safe.
+  # Nothing was done. #code is ERR_TLSPLUG_WRONG_THREAD.
+  class WrongThreadError < ThreadError
+    CODE = "ERR_TLSPLUG_WRONG_THREAD"
+    attr_reader :code, :status
+
+    def initialize(what = "this object")
+      super("#{what} belongs to the tlsplug loop of another thread: a loop and the sockets " \
+            "and servers on it are used only from the thread that owns the loop (libuv is " \
+            "not thread-safe)")
+      @code = CODE
+      @status = 0
+    end
+
+    def to_s
+      "#{super} [#{code}]"
+    end
+  end
+
   # Helpers over the generated layer (internal).
   module Util
     module_function

@@ -138,6 +138,7 @@ module Tlsplug
     end
 
     def cancel
+      @loop.check_thread!("a timer")
       return unless Dispatch::TIMERS.delete(@key)
       ABI.lib.loop_clear_timer(@loop.handle, @id) if @loop.handle
     end
@@ -146,18 +147,34 @@ module Tlsplug
 
   # A tlsplug_loop: tlsplug's libuv loop, driven in the calling thread. Use
   # Tlsplug.default_loop (one per thread, made on first use).
+  #
+  # Threads: libuv is not thread-safe, so a loop belongs to the thread that
+  # made it, and so do the sockets and servers on it. A call on any of them
+  # from another thread raises WrongThreadError (a ThreadError, code
+  # ERR_TLSPLUG_WRONG_THREAD) before it reaches C. libtlsplug has no
+  # thread-safe wakeup; a program that wants to hand work to the loop's
+  # thread uses its own (a Queue polled from a set_interval timer).
   class Loop
-    attr_reader :handle
+    attr_reader :handle, :thread
 
     def self.finalizer(cell)
-      proc { ABI.lib.loop_free(cell[0]) if cell[0] }
+      # Nothing refers to the loop any more, so nothing runs it: any thread may free it.
+      proc do
+        cell[1].each { |fn, h| ABI.lib.public_send(fn, h) }
+        ABI.lib.loop_free(cell[0]) if cell[0]
+      end
     end
 
     def initialize
       buf = Util.out
       Util.check(ABI.lib.loop_new(buf), nil, "loop")
       @handle = Util.out_handle(buf)
-      @cell = [@handle]
+      # The owner: the one thread that may call into this loop and what is
+      # on it. Handles whose Ruby object was collected on another thread
+      # wait in @orphans for the owner (Array#<< is atomic under the GVL).
+      @thread = Thread.current
+      @orphans = []
+      @cell = [@handle, @orphans]
       ObjectSpace.define_finalizer(self, self.class.finalizer(@cell))
       @active = {}
       @running = 0
@@ -169,7 +186,8 @@ module Tlsplug
     def close
       h = @handle
       return unless h
-      Dispatch::TIMERS.delete_if { |_k, t| t.loop.equal?(self) }
+      check_thread!("this loop")
+      free_orphans      Dispatch::TIMERS.delete_if { |_k, t| t.loop.equal?(self) }
       rc = ABI.lib.loop_free(h)
       raise Error.new("a loop cannot be closed from its own callback", "ERR_TLSPLUG_STATE", rc) if rc == ABI::E_STATE
       @handle = nil
@@ -179,7 +197,25 @@ module Tlsplug
     end
 
     def live_handle
+      raise WrongThreadError, "this loop" unless Thread.current.equal?(@thread)
       @handle or raise Error.new("the loop is closed", "ERR_TLSPLUG_CLOSED", ABI::E_BADHANDLE)
+    end
+
+    def check_thread!(what = "this object") # :nodoc:
+      raise WrongThreadError, what unless Thread.current.equal?(@thread)
+    end
+
+    # A socket or server of this loop whose finalizer ran on another thread:
+    # the owner frees the handle before its next turn (:nodoc:).
+    def defer_free(fn, handle)
+      @orphans << [fn, handle]
+    end
+
+    def free_orphans # :nodoc:
+      until @orphans.empty?
+        fn, h = @orphans.pop
+        ABI.lib.public_send(fn, h)
+      end
     end
 
     # Strong references to what is active on the loop (as Node's loop).
@@ -205,7 +241,12 @@ module Tlsplug
       @stopped = true
       ABI.lib.loop_stop(@handle) if @handle
     end
-    alias stop stop_soon
+
+    # Make the current run return soon (from the loop's thread).
+    def stop
+      check_thread!("this loop")
+      stop_soon
+    end
 
     # Run until nothing is left to do, the block answers true (checked
     # before the first turn and after every event), or +timeout+ seconds
@@ -219,6 +260,7 @@ module Tlsplug
       @running += 1
       begin
         loop do
+          free_orphans unless @orphans.empty?
           return alive? if until_blk&.call
           slice = 500
           if deadline
@@ -241,10 +283,12 @@ module Tlsplug
 
     # Do what is ready now without blocking; answers alive.
     def run_once
+      h = live_handle
+      free_orphans unless @orphans.empty?
       alive = Util.out(4)
       @running += 1
       begin
-        rc = ABI.lib.loop_run_once(live_handle, alive)
+        rc = ABI.lib.loop_run_once(h, alive)
       ensure
         @running -= 1
       end

@@ -10,6 +10,10 @@ module Tlsplug
   # (session_id, cb(err, session_data)), 'keylog' (line, socket), 'close',
   # 'error' (err). +cb+ is a Proc; a listener that never calls it stalls
   # that connection, as in Node.
+  #
+  # Threads: once #listen put it on a loop, a server is used from the loop's
+  # thread only (WrongThreadError otherwise, as its sockets); before that it
+  # is configured from one thread at a time, as a context is.
   class Server
     include EventEmitter
 
@@ -24,7 +28,18 @@ module Tlsplug
     attr_reader :max_connections
 
     def self.finalizer(cell)
-      proc { ABI.lib.server_free(cell[0]) if cell[0] }
+      # cell: [handle or nil, the loop it listens on]. A finalizer runs on
+      # any thread: a handle on another thread's loop is freed by that thread.
+      proc do
+        h, loop = cell
+        if h
+          if loop&.handle && !Thread.current.equal?(loop.thread)
+            loop.defer_free(:server_free, h)
+          else
+            ABI.lib.server_free(h)
+          end
+        end
+      end
     end
 
     def initialize(options = {}, &secure_connection_listener)
@@ -48,6 +63,7 @@ module Tlsplug
       ObjectSpace.define_finalizer(self, self.class.finalizer(@cell))
       @key = Dispatch.register(self)
       @loop = nil
+      @owner = nil # the loop's thread, from #listen on
       @sockets = {}
       @max_connections = nil
       @listening = false
@@ -70,6 +86,7 @@ module Tlsplug
     end
 
     def handle
+      raise WrongThreadError, "this Server" if @owner && !Thread.current.equal?(@owner)
       @handle or raise Error.new("Server is closed (its handle was freed)", "ERR_TLSPLUG_CLOSED",
                                  ABI::E_BADHANDLE)
     end
@@ -90,6 +107,7 @@ module Tlsplug
 
     # Free the handle (stops listening without events).
     def free
+      raise WrongThreadError, "this Server" if @handle && @owner && !Thread.current.equal?(@owner)
       h = @handle
       @handle = nil
       @cell[0] = nil
@@ -103,7 +121,11 @@ module Tlsplug
     end
 
     def listener_added(event)
-      return unless @handle
+      return unless @handle && %w[newSession resumeSession OCSPRequest keylog].include?(event)
+      if @owner && !Thread.current.equal?(@owner)
+        listeners_table[event].pop
+        raise WrongThreadError, "this Server"
+      end
       case event
       when "newSession", "resumeSession" then ABI.lib.server_set_session_store(@handle, 1)
       when "OCSPRequest" then ABI.lib.server_set_ocsp(@handle, 1)
@@ -178,8 +200,10 @@ module Tlsplug
     # answered at once with nothing.
     def ask(event, args, &answer)
       done = false
+      loop = @loop
       cb = proc do |*a|
         next if done
+        loop&.check_thread!("this Server")
         done = true
         answer.call(*a)
       end
@@ -194,8 +218,10 @@ module Tlsplug
     # the handshake ('tlsClientError'). A raising Proc answers with its error.
     def answer_sni(subject, servername)
       done = false
+      loop = @loop
       cb = proc do |err = nil, ctx = nil|
         next if done
+        loop&.check_thread!("this Server")
         done = true
         error = nil
         own = nil
@@ -233,7 +259,12 @@ module Tlsplug
         path = o.fetch(:path, path)
         backlog = o.fetch(:backlog, backlog)
       end
-      @loop = loop || @loop || Tlsplug.default_loop
+      loop ||= @loop || Tlsplug.default_loop
+      loop.check_thread!("this loop")
+      raise WrongThreadError, "this Server" if @owner && !@owner.equal?(loop.thread)
+      @loop = loop
+      @owner = loop.thread # from now on, the loop's thread only
+      @cell[1] = loop
       once("listening", &on_listening) if on_listening
       %w[newSession resumeSession OCSPRequest keylog].each { |ev| listener_added(ev) if listener_count(ev).positive? }
       h = handle

@@ -2,6 +2,7 @@
 
 require "json"
 require "base64"
+require "monitor"
 
 module Tlsplug
   # Node's wire form of an ALPN list: each name after its length byte. A
@@ -51,9 +52,23 @@ module Tlsplug
   # Events (Node's names and listener arguments): 'secureConnect', 'secure',
   # 'data' (binary String), 'end', 'close' (had_error), 'error'
   # (Tlsplug::Error), 'session' (String), 'keylog' (String), 'drain',
-  # 'OCSPResponse' (String); on a loop also 'connect', 'lookup' (err,
-  # address, family, host), 'timeout'. 'data' is held back until a 'data'
-  # listener is added, as a paused Node stream.
+  # 'OCSPResponse' (String), 'readable'; on a loop also 'connect', 'lookup'
+  # (err, address, family, host), 'timeout'.
+  #
+  # Reading, as a Node stream: with a 'data' listener (and not #pause'd) the
+  # socket flows. Without one, cleartext is buffered as in a paused Node
+  # stream: #read takes it ('readable' says when some arrived), and once
+  # #readable_high_water_mark (16 KiB) is buffered the C socket is paused,
+  # so a loop stops reading the TCP socket and the peer is held back by
+  # TCP; reading below the mark, or adding a 'data' listener, resumes it.
+  # 'end' comes after the buffered data was consumed.
+  #
+  # Threads: a socket on a loop (Tlsplug.connect, or accepted by a Server)
+  # is used only from the loop's thread; a call from another thread raises
+  # WrongThreadError (a ThreadError, code ERR_TLSPLUG_WRONG_THREAD). A
+  # pump-mode socket may move between threads: its calls are serialised by
+  # a Monitor (one thread at a time, as the C ABI requires; events fire on
+  # the calling thread with the monitor held).
   #
   # Ownership: a socket made here (or by Tlsplug.connect) is the host's: #close
   # (or garbage collection) frees its handle. A socket a Server accepted
@@ -68,19 +83,39 @@ module Tlsplug
               ABI::EV_OCSP_RESPONSE, ABI::EV_DRAIN, ABI::EV_RENEGOTIATED].freeze
     LOOP_EVENTS = [ABI::EV_CONNECT, ABI::EV_TIMEOUT, ABI::EV_LOOKUP].freeze
     FAMILIES = { 4 => "IPv4", 6 => "IPv6" }.freeze
+    # Node's readableHighWaterMark for a socket: with nobody consuming, this
+    # much cleartext is buffered before the socket stops reading the peer.
+    READABLE_HIGH_WATER_MARK = 16 * 1024
     SOCKET_OPTIONS = %i[reject_unauthorized request_cert servername alpn_protocols session
                         check_server_identity min_dh_size allow_half_open high_water_mark
                         request_ocsp lookup].freeze
 
     attr_reader :is_server, :had_error
+    attr_accessor :readable_high_water_mark
     attr_accessor :server, :connecting
 
     def self.finalizer(cell)
-      # cell: [handle or nil, owned by the loop]
-      proc { ABI.lib.socket_free(cell[0]) if cell[0] && !cell[1] }
+      # cell: [handle or nil, owned by the loop, the loop it is on]. A
+      # finalizer runs on any thread: a handle on another thread's loop is
+      # freed by that thread, before the loop's next turn.
+      proc do
+        h, owned, loop = cell
+        if h && !owned
+          if loop&.handle && !Thread.current.equal?(loop.thread)
+            loop.defer_free(:socket_free, h)
+          else
+            ABI.lib.socket_free(h)
+          end
+        end
+      end
     end
 
     def initialize(is_server: false, secure_context: nil, _handle: nil, _accepted: false, **options)
+      # Thread rule (class doc): on a loop, @owner is the loop's thread and
+      # @lock nil; in pump mode, @owner is nil and every C call holds @lock
+      # (reentrant: listeners call back into the socket).
+      @owner = nil
+      @lock = Monitor.new
       @is_server = is_server ? true : false
       ctx_opts = options.slice(*CONTEXT_OPTIONS)
       options = options.reject { |k, _| CONTEXT_OPTIONS.include?(k) }
@@ -112,7 +147,13 @@ module Tlsplug
       @key = Dispatch.register(self)
       @loop = nil
       @final = {}
+      # Cleartext nobody consumed yet (no 'data' listener, or paused), in
+      # order, and its size; @c_paused: whether C was told to pause (the
+      # host's #pause, or @held reached the high-water mark).
       @held = []
+      @held_bytes = 0
+      @c_paused = false
+      @readable_high_water_mark = READABLE_HIGH_WATER_MARK
       @end_held = false
       @unhandled = nil
       @error_in_call = false
@@ -161,7 +202,10 @@ module Tlsplug
       @secure
     end
 
+    # The C handle; every C call on the socket gets it here, so this is where
+    # the loop's thread is checked (one comparison).
     def handle
+      raise WrongThreadError, "this TLSSocket" if @owner && !Thread.current.equal?(@owner)
       @handle or raise Error.new("TLSSocket is closed (its handle was freed)", "ERR_TLSPLUG_CLOSED",
                                  ABI::E_BADHANDLE)
     end
@@ -173,7 +217,11 @@ module Tlsplug
     end
 
     def attach(loop) # :nodoc:
+      loop.check_thread!("this loop")
       @loop = loop
+      @owner = loop.thread # from now on, the loop's thread only
+      @lock = nil
+      @cell[2] = loop
       @started = true # the loop starts the handshake
       LOOP_EVENTS.each { |ev| call(:socket_on, ev, Dispatch::SOCKET_CB_ADDR, @key) }
       loop.hold(self)
@@ -185,25 +233,46 @@ module Tlsplug
 
     def call(fn, *args, what: "")
       h = handle
-      Util.check(ABI.lib.public_send(fn, h, *args), h, what)
+      Util.check(locked { ABI.lib.public_send(fn, h, *args) }, h, what)
     end
     private :call
+
+    # Run the block under the thread rule's lock (pump mode only).
+    def locked(&blk)
+      lock = @lock
+      lock ? lock.synchronize(&blk) : blk.call
+    end
+    private :locked
+
+    def q_bytes(fn, *args, size: 256)
+      h = handle
+      locked { Util.get_bytes(fn, h, *args, handle: h, size: size) }
+    end
+    private :q_bytes
+
+    def q_str(fn, *args, size: 256)
+      q_bytes(fn, *args, size: size)&.force_encoding(Encoding::UTF_8)&.scrub
+    end
+    private :q_str
 
     # Free the handle (no close_notify; #end first for a clean close). Safe
     # twice and from a listener. An accepted socket is destroyed, never
     # freed here: the loop frees it.
     def close
-      h = @handle
-      @handle = nil
-      @cell[0] = nil
-      @loop&.release(self)
-      if h
-        if @owned_by_loop
-          ABI.lib.socket_destroy(h, nil, nil)
-        else
-          ABI.lib.socket_free(h) # a double free answers E_BADHANDLE: harmless
+      raise WrongThreadError, "this TLSSocket" if @handle && @owner && !Thread.current.equal?(@owner)
+      locked do
+        h = @handle
+        @handle = nil
+        @cell[0] = nil
+        @loop&.release(self)
+        if h
+          if @owned_by_loop
+            ABI.lib.socket_destroy(h, nil, nil)
+          else
+            ABI.lib.socket_free(h) # a double free answers E_BADHANDLE: harmless
+          end
+          @closed = @destroyed = true
         end
-        @closed = @destroyed = true
       end
       nil
     end
@@ -225,6 +294,11 @@ module Tlsplug
     # A pump call: events fire inside; an 'error' nobody listens to, or a
     # failure not reported as an 'error' event, raises Tlsplug::Error.
     def pump(fn, *args, what: "")
+      locked { pump_now(fn, args, what) }
+    end
+    private :pump
+
+    def pump_now(fn, args, what)
       h = handle
       @error_in_call = false
       @in_call += 1
@@ -240,29 +314,113 @@ module Tlsplug
       raise Util.error_from(@handle ? h : nil, rc, what) if rc.negative? && rc != ABI::E_AGAIN && !@error_in_call
       rc
     end
-    private :pump
+    private :pump_now
 
     def listener_added(event)
-      if event == "data"
-        held = @held
-        @held = []
-        held.each { |chunk| emit("data", chunk) }
-        if @end_held
-          @end_held = false
-          emit("end")
+      if event == "data" && (!@held.empty? || @end_held || @c_paused)
+        # A 'data' listener starts the flow (unless paused), as in Node.
+        if @owner && !Thread.current.equal?(@owner)
+          listeners_table["data"].pop
+          raise WrongThreadError, "this TLSSocket"
         end
+        flow
       end
-      ABI.lib.socket_set_keylog(@handle, 1) if event == "keylog" && @handle && !@started
+      call(:socket_set_keylog, 1) if event == "keylog" && @handle && !@started
     end
     private :listener_added
+
+    # ---- reading: Node's paused/flowing stream over the C socket's pause
+
+    # Hand what was buffered to the 'data' listeners (when flowing), then
+    # 'end' if it waited for that, then pause or resume C to match.
+    def flow
+      while !@held.empty? && !@paused && listener_count("data").positive?
+        chunk = @held.shift
+        @held_bytes -= chunk.bytesize
+        emit("data", chunk)
+      end
+      end_if_consumed
+      sync_c_pause
+    end
+    private :flow
+
+    def end_if_consumed
+      return unless @end_held && @held.empty?
+      @end_held = false
+      emit("end")
+    end
+    private :end_if_consumed
+
+    # C stays paused while the host paused, or while nobody consumes and
+    # the buffer reached the high-water mark (the loop then stops reading
+    # the fd: TCP holds the peer back).
+    def sync_c_pause
+      return if @handle.nil? || @closed
+      want = @paused || (@held_bytes >= @readable_high_water_mark && listener_count("data").zero?)
+      return if want == @c_paused
+      @c_paused = want
+      if want
+        call(:socket_pause)
+      else
+        pump(:socket_resume, what: "resume")
+      end
+    end
+    private :sync_c_pause
+
+    # Node's readableLength: cleartext buffered, not yet consumed.
+    def readable_length
+      @held_bytes
+    end
+
+    # Node's readable.read([size]): the buffered cleartext (all of it, or
+    # exactly +size+ bytes; less only once the peer ended), or nil when there
+    # is not that much. Reading below the high-water mark resumes a socket
+    # that stopped reading; 'end' follows the read that took the last byte
+    # (from the loop, as Node's nextTick; at once in pump mode).
+    def read(size = nil)
+      raise WrongThreadError, "this TLSSocket" if @owner && !Thread.current.equal?(@owner)
+      return nil if @held.empty?
+      if size.nil? || size >= @held_bytes
+        return nil if size && size > @held_bytes && !@end_held
+        data = @held.join.b
+        @held.clear
+      else
+        data = "".b
+        need = size.to_i
+        while need.positive?
+          chunk = @held.shift
+          if chunk.bytesize > need
+            @held.unshift(chunk.byteslice(need..))
+            chunk = chunk.byteslice(0, need)
+          end
+          data << chunk
+          need -= chunk.bytesize
+        end
+      end
+      @held_bytes -= data.bytesize
+      if @end_held && @held.empty?
+        if @loop&.handle
+          @loop.set_timeout(0) { end_if_consumed }
+        else
+          end_if_consumed
+        end
+      end
+      sync_c_pause
+      data
+    end
 
     def on_c_event(event, _subject, payload)
       case event
       when ABI::EV_DATA
-        if listener_count("data").positive?
+        if @held.empty? && !@paused && listener_count("data").positive?
           emit("data", payload)
         else
+          was_empty = @held.empty?
           @held << payload
+          @held_bytes += payload.bytesize
+          # Stop reading: the peer waits in TCP.
+          sync_c_pause if @held_bytes >= @readable_high_water_mark && !@c_paused
+          emit("readable") if was_empty
         end
       when ABI::EV_SECURE_CONNECT
         @secure = true
@@ -362,7 +520,7 @@ module Tlsplug
         end
         @in_call += 1
         begin
-          ABI.lib.socket_lookup_done(@handle, Util.cstr(address), Util.cstr(code))
+          call(:socket_lookup_done, Util.cstr(address), Util.cstr(code))
         ensure
           @in_call -= 1
         end
@@ -387,7 +545,7 @@ module Tlsplug
         code = (result.respond_to?(:code) && result.code) || "ERR_TLS_CERT_ALTNAME_INVALID"
         message = result.respond_to?(:message) ? result.message : result.to_s
       end
-      ABI.lib.socket_check_server_identity_done(@handle, Util.cstr(code), Util.cstr(message)) if @handle
+      call(:socket_check_server_identity_done, Util.cstr(code), Util.cstr(message)) if @handle
     end
     private :answer_identity
 
@@ -492,15 +650,20 @@ module Tlsplug
 
     # ---- streams
 
+    # Node's pause(): no 'data' until #resume; nothing is lost.
     def pause
-      call(:socket_pause)
+      handle # the thread rule, and a closed socket raises
       @paused = true
+      sync_c_pause
       self
     end
 
+    # Node's resume(): what waited is delivered (to the 'data' listeners;
+    # without one it stays buffered for #read).
     def resume
+      handle
       @paused = false
-      pump(:socket_resume, what: "resume")
+      flow
       self
     end
 
@@ -542,7 +705,7 @@ module Tlsplug
       fam = Util.out(4)
       n = Util.out
       buf = Util.out(256)
-      rc = ABI.lib.socket_address(h, side, buf, 256, n, port, fam)
+      rc = locked { ABI.lib.socket_address(h, side, buf, 256, n, port, fam) }
       return nil if rc == ABI::E_UNAVAILABLE
       Util.check(rc, h, "address")
       [buf.byteslice(0, Util.out_size(n)).force_encoding(Encoding::UTF_8), Util.out_int(port), Util.out_int(fam)]
@@ -604,16 +767,16 @@ module Tlsplug
 
     # Node's code for why the peer was not authorized (nil when it was).
     def authorization_error
-      final_or(:authorization_error) { Util.get_str(:socket_authorization_error, handle, handle: @handle) }
+      final_or(:authorization_error) { q_str(:socket_authorization_error) }
     end
 
     # The protocol ALPN selected; nil where Node has false.
     def alpn_protocol
-      final_or(:alpn_protocol) { Util.get_str(:socket_get_alpn_protocol, handle, handle: @handle) }
+      final_or(:alpn_protocol) { q_str(:socket_get_alpn_protocol) }
     end
 
     def servername
-      final_or(:servername) { Util.get_str(:socket_get_servername, handle, handle: @handle) }
+      final_or(:servername) { q_str(:socket_get_servername) }
     end
 
     def bytes_written
@@ -634,17 +797,16 @@ module Tlsplug
 
     # "TLSv1.3", ...; nil before the handshake.
     def get_protocol
-      final_or(:get_protocol) { Util.get_str(:socket_get_protocol, handle, handle: @handle) }
+      final_or(:get_protocol) { q_str(:socket_get_protocol) }
     end
 
     # {"name", "standardName", "version"} as Node's; nil before the handshake.
     def get_cipher
       final_or(:get_cipher) do
-        h = handle
         out = {}
         { "name" => ABI::CIPHER_NAME, "standardName" => ABI::CIPHER_STANDARD_NAME,
           "version" => ABI::CIPHER_VERSION }.each do |k, field|
-          v = Util.get_str(:socket_get_cipher, h, field, handle: h)
+          v = q_str(:socket_get_cipher, field)
           return nil if v.nil?
           out[k] = v
         end
@@ -656,35 +818,33 @@ module Tlsplug
     # pubkey binary Strings); with +detailed+, issuerCertificate along the
     # chain. {} when the peer sent none; nil before the handshake.
     def get_peer_certificate(detailed = false)
-      h = handle
-      Tlsplug.cert_from_json(Util.get_str(:socket_get_peer_certificate, h, detailed ? 1 : 0, handle: h, size: 8192))
+      Tlsplug.cert_from_json(q_str(:socket_get_peer_certificate, detailed ? 1 : 0, size: 8192))
     end
 
     def get_certificate
-      h = handle
-      Tlsplug.cert_from_json(Util.get_str(:socket_get_certificate, h, handle: h, size: 8192))
+      Tlsplug.cert_from_json(q_str(:socket_get_certificate, size: 8192))
     end
 
     def get_ephemeral_key_info
-      s = Util.get_str(:socket_get_ephemeral_key_info, handle, handle: @handle)
+      s = q_str(:socket_get_ephemeral_key_info)
       s && JSON.parse(s)
     end
 
     def get_finished
-      Util.get_bytes(:socket_get_finished, handle, handle: @handle)
+      q_bytes(:socket_get_finished)
     end
 
     def get_peer_finished
-      Util.get_bytes(:socket_get_peer_finished, handle, handle: @handle)
+      q_bytes(:socket_get_peer_finished)
     end
 
     # The session blob for session: (nil when none).
     def get_session
-      final_or(:get_session) { Util.get_bytes(:socket_get_session, handle, handle: @handle, size: 4096) }
+      final_or(:get_session) { q_bytes(:socket_get_session, size: 4096) }
     end
 
     def get_tls_ticket
-      Util.get_bytes(:socket_get_tls_ticket, handle, handle: @handle, size: 4096)
+      q_bytes(:socket_get_tls_ticket, size: 4096)
     end
 
     def session_reused?
@@ -698,7 +858,8 @@ module Tlsplug
 
     # false outside 512..16384, as Node.
     def set_max_send_fragment(size)
-      rc = ABI.lib.socket_set_max_send_fragment(handle, size.to_i)
+      h = handle
+      rc = locked { ABI.lib.socket_set_max_send_fragment(h, size.to_i) }
       return false if rc == ABI::E_INVAL
       Util.check(rc, @handle)
       true
@@ -717,7 +878,7 @@ module Tlsplug
       ru = reject_unauthorized
       h = handle
       @renegotiate_cb = cb
-      rc = ABI.lib.socket_renegotiate(h, request_cert ? 1 : 0, ru ? 1 : 0)
+      rc = locked { ABI.lib.socket_renegotiate(h, request_cert ? 1 : 0, ru ? 1 : 0) }
       return true unless rc.negative?
       @renegotiate_cb = nil
       err = Util.error_from(h, rc, "renegotiate")
