@@ -36,4 +36,18 @@ void *tp_handle_get_any(const void *h);
 /* Retire `h`: later lookups fail. Answers 0, or -1 when `h` was not live. */
 int tp_handle_retire(const void *h, enum tp_tag tag);
 
+#ifdef TLSPLUG_TESTING
+#include <stdatomic.h>
+
+/* Test-only (tests/unit/test_handle_wrap.c): the largest generation, and a
+ * way to move a free slot's generation to `gen` without reusing it that
+ * many times. -1 when `retired`'s slot is not free. */
+uint32_t tp_handle_testing_gen_max(void);
+int tp_handle_testing_age(const void *retired, uint32_t gen);
+/* Called inside every lookup, between reading the slot's stamp and its
+ * object, when set: widens the window a racing free + reuse must hit. */
+typedef void (*tp_handle_testing_fn)(void);
+extern _Atomic(tp_handle_testing_fn) tp_handle_testing_pause;
+#endif
+
 #endif

@@ -85,25 +85,65 @@ void tp_sigpipe_release(tp_sigpipe_guard *g)
 
 /* ---------------------------------------------------------------- deferred work */
 
+/* The due lists are doubly linked through a pointer to the link that
+ * points at the item, so an item is unlinked in O(1) from whichever list
+ * holds it: the queue, or the batch being run (see struct tlsplug_loop). */
+#define DUE_PUSH(head, item)                                                   \
+    do {                                                                       \
+        (item)->due_next = *(head);                                            \
+        if (*(head))                                                           \
+            (*(head))->due_pprev = &(item)->due_next;                          \
+        *(head) = (item);                                                      \
+        (item)->due_pprev = (head);                                            \
+    } while (0)
+
+#define DUE_UNLINK(item)                                                       \
+    do {                                                                       \
+        if ((item)->due_pprev) {                                               \
+            *(item)->due_pprev = (item)->due_next;                             \
+            if ((item)->due_next)                                              \
+                (item)->due_next->due_pprev = (item)->due_pprev;               \
+            (item)->due_next = NULL;                                           \
+            (item)->due_pprev = NULL;                                          \
+        }                                                                      \
+    } while (0)
+
+/* Move the whole queue to the batch (the batch is empty between turns). */
+#define DUE_TAKE(batch, queue)                                                 \
+    do {                                                                       \
+        *(batch) = *(queue);                                                   \
+        *(queue) = NULL;                                                       \
+        if (*(batch))                                                          \
+            (*(batch))->due_pprev = (batch);                                   \
+    } while (0)
+
+void tp_conn_undue(tp_conn *c)
+{
+    DUE_UNLINK(c);
+}
+
+void tp_listener_undue(tp_listener *l)
+{
+    DUE_UNLINK(l);
+}
+
 static void run_due(uv_idle_t *idle)
 {
     struct tlsplug_loop *loop = idle->data;
-    /* Each item is taken off before it runs: its work may queue more, which
-     * the next turn runs (so a callback cannot starve the loop). */
-    tp_conn *conns = loop->due_conns;
-    tp_listener *listeners = loop->due_listeners;
-    loop->due_conns = NULL;
-    loop->due_listeners = NULL;
-    while (listeners) {
-        tp_listener *l = listeners;
-        listeners = l->due_next;
-        l->queued = 0;
+    /* This turn runs what was queued before it: work queued meanwhile waits
+     * for the next turn (so a callback cannot starve the loop). Each item
+     * leaves the batch before it runs; one freed by another's callback has
+     * left it already (its free unlinks it). */
+    DUE_TAKE(&loop->batch_listeners, &loop->due_listeners);
+    DUE_TAKE(&loop->batch_conns, &loop->due_conns);
+    tp_listener *l;
+    while ((l = loop->batch_listeners)) {
+        DUE_UNLINK(l);
         tp_listener_run_due(l);
     }
-    while (conns) {
-        tp_conn *c = conns;
-        conns = c->due_next;
-        c->queued = 0;
+    tp_conn *c;
+    while ((c = loop->batch_conns)) {
+        DUE_UNLINK(c);
         tp_conn_run_due(c);
     }
     if (!loop->due_conns && !loop->due_listeners)
@@ -119,22 +159,16 @@ void tp_loop_wake(struct tlsplug_loop *loop)
 void tp_conn_due(tp_conn *c, unsigned what)
 {
     c->due |= what;
-    if (!c->queued) {
-        c->queued = 1;
-        c->due_next = c->loop->due_conns;
-        c->loop->due_conns = c;
-    }
+    if (!c->due_pprev)
+        DUE_PUSH(&c->loop->due_conns, c);
     tp_loop_wake(c->loop);
 }
 
 void tp_loop_due_listener(tp_listener *l, unsigned what)
 {
     l->due |= what;
-    if (!l->queued) {
-        l->queued = 1;
-        l->due_next = l->loop->due_listeners;
-        l->loop->due_listeners = l;
-    }
+    if (!l->due_pprev)
+        DUE_PUSH(&l->loop->due_listeners, l);
     tp_loop_wake(l->loop);
 }
 
@@ -202,9 +236,27 @@ TLSPLUG_API int tlsplug_loop_free(tlsplug_loop *h)
     loop->timers = NULL;
     uv_close((uv_handle_t *)&loop->idle, NULL);
     uv_close((uv_handle_t *)&loop->run_deadline, NULL);
-    /* Closing handles finish in one turn; cancelled requests may need a few. */
-    for (int i = 0; i < 1000 && uv_loop_close(&loop->uv) == UV_EBUSY; i++)
-        uv_run(&loop->uv, UV_RUN_NOWAIT);
+    /* From here nothing on the loop can reach the host: no socket, server
+     * or timer is left on it and the idle handle that runs deferred work is
+     * closed. What remains are close callbacks (one turn), cancelled
+     * requests (their callbacks come in the next turns) and name lookups
+     * that a worker thread was already running when tp_conn_close tried to
+     * cancel them. Those cannot be stopped, and the worker writes into
+     * this loop when getaddrinfo returns: wait for them. UV_RUN_ONCE sleeps
+     * until the worker's wake-up; the wait is as long as the lookup, which
+     * the system resolver's own timeouts bound. */
+    int spins = 0;
+    while (uv_loop_close(&loop->uv) == UV_EBUSY) {
+        if (loop->lookups > 0) {
+            uv_run(&loop->uv, UV_RUN_ONCE);
+        } else if (spins++ < 1000) {
+            uv_run(&loop->uv, UV_RUN_NOWAIT);
+        } else {
+            /* A handle that never closes would be a bug here; libuv may
+             * still use the memory, so it is kept rather than freed. */
+            return TLSPLUG_OK;
+        }
+    }
     tp_error_clear(&loop->err);
     free(loop);
     return TLSPLUG_OK;

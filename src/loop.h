@@ -23,16 +23,25 @@ struct tlsplug_loop {
     /* Work that must not run inside the call that caused it (events the
      * host must hear from the loop, not from its own call): a list of
      * connections and listeners, run from an idle handle, which also tells
-     * an embedding host (next timeout 0) that the loop has work now. */
+     * an embedding host (next timeout 0) that the loop has work now.
+     * An item is on at most one list: queued for the next turn (due_*),
+     * or in the batch this turn is working through (batch_*). Any callback
+     * run from the batch may free other items; freeing one unlinks it
+     * from whichever list holds it (tp_conn_undue, tp_listener_undue), so
+     * the walk, which takes the batch's head each time, never meets it. */
     uv_idle_t idle;
-    tp_conn *due_conns;
-    tp_listener *due_listeners;
+    tp_conn *due_conns, *batch_conns;
+    tp_listener *due_listeners, *batch_listeners;
     uv_timer_t run_deadline; /* tlsplug_loop_run_for */
     tp_conn *conns;          /* every connection, for tlsplug_loop_free */
     tp_listener *listeners;
     tp_timer *timers;
     size_t next_timer_id;
     int running; /* inside uv_run: no nested run, no free */
+    /* Name lookups handed to libuv's thread pool whose callback has not
+     * run: the worker writes into `uv` when getaddrinfo returns, so the
+     * loop's memory must outlive them (tlsplug_loop_free waits). */
+    int lookups;
     uint8_t read_buf[65536]; /* every connection's libuv reads (loop_conn.c) */
 };
 
@@ -96,8 +105,9 @@ struct tp_conn {
     int timer_on;
 
     unsigned due;
-    int queued; /* on loop->due_conns */
-    tp_conn *due_next;
+    /* On loop->due_conns or ->batch_conns: the link that points here, or
+     * NULL when on neither. */
+    tp_conn *due_next, **due_pprev;
     tp_conn *prev, *next; /* loop->conns */
 };
 
@@ -122,6 +132,8 @@ void tp_conn_kick(tp_conn *c);
 void tp_conn_detach(tp_conn *c);
 /* Queue deferred work (TP_DUE_*) for the loop's next turn. */
 void tp_conn_due(tp_conn *c, unsigned what);
+/* Take `c` off the deferred work (before its memory goes). */
+void tp_conn_undue(tp_conn *c);
 /* Run a connection's deferred work (from the loop's idle handle). */
 void tp_conn_run_due(tp_conn *c);
 /* The loop is being freed: close the transport at once, silently. */
@@ -160,9 +172,8 @@ struct tp_listener {
     int closing;      /* close() was asked: no more accepts */
     int handle_closed;
     unsigned due;
-    int queued;
-    tp_listener *due_next;
-    tp_listener *prev, *next; /* loop->listeners */
+    tp_listener *due_next, **due_pprev; /* as tp_conn's */
+    tp_listener *prev, *next;           /* loop->listeners */
 };
 
 /* The server handle is being freed: stop listening, without events. */
@@ -178,6 +189,8 @@ struct tlsplug_loop *tp_loop_enter(const void *h);
 /* Make the idle handle run the due work. */
 void tp_loop_wake(struct tlsplug_loop *loop);
 void tp_loop_due_listener(tp_listener *l, unsigned what);
+/* Take `l` off the deferred work (before its memory goes). */
+void tp_listener_undue(tp_listener *l);
 /* libuv writes with write(), which raises SIGPIPE on a reset connection
  * (Node ignores SIGPIPE process-wide; a library must not): SIGPIPE is held
  * for this thread around libuv's writes, and one it raised meanwhile is

@@ -71,18 +71,6 @@ tp_conn *tp_conn_new(struct tlsplug_loop *loop, struct tlsplug_socket *s, int is
 
 /* ---------------------------------------------------------------- freeing */
 
-static void unlink_due(tp_conn *c)
-{
-    if (!c->queued)
-        return;
-    for (tp_conn **p = &c->loop->due_conns; *p; p = &(*p)->due_next)
-        if (*p == c) {
-            *p = c->due_next;
-            break;
-        }
-    c->queued = 0;
-}
-
 static void unlink_conn(tp_conn *c)
 {
     if (c->prev)
@@ -99,7 +87,7 @@ void tp_conn_release(tp_conn *c)
 {
     if (--c->ops > 0)
         return;
-    unlink_due(c);
+    tp_conn_undue(c);
     if (!c->abandoned)
         unlink_conn(c);
     tp_buf_free(&c->inflight);
@@ -188,7 +176,7 @@ void tp_conn_abandon(tp_conn *c)
     /* Unlink now so tlsplug_loop_free's walk advances; the memory goes
      * when libuv has closed the handles. */
     unlink_conn(c);
-    unlink_due(c);
+    tp_conn_undue(c);
     c->abandoned = 1;
     tp_conn_close(c);
 }

@@ -129,6 +129,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
     tp_conn *c = req->data;
     c->gai_active = 0;
+    c->loop->lookups--;
     if (c->closing || !c->sock) {
         if (res)
             uv_freeaddrinfo(res);
@@ -192,7 +193,8 @@ void tp_conn_start_connect(tp_conn *c)
         return;
     }
     c->gai_active = 1;
-    c->ops++; /* on_resolved releases it */
+    c->loop->lookups++; /* tlsplug_loop_free waits for it */
+    c->ops++;           /* on_resolved releases it */
 }
 
 void tp_conn_lookup_answer(tp_conn *c, const char *address, const char *code)

@@ -19,14 +19,7 @@ static void unlink_listener(tp_listener *l)
     if (l->next)
         l->next->prev = l->prev;
     l->prev = l->next = NULL;
-    if (l->queued) {
-        for (tp_listener **p = &l->loop->due_listeners; *p; p = &(*p)->due_next)
-            if (*p == l) {
-                *p = l->due_next;
-                break;
-            }
-        l->queued = 0;
-    }
+    tp_listener_undue(l); /* off the queue, or off the batch being run */
 }
 
 static void free_listener(tp_listener *l)
@@ -211,6 +204,8 @@ static int resolve_bind_address(const char *host, int port, struct sockaddr_stor
     hints.ai_socktype = SOCK_STREAM;
     if (uv_loop_init(&tmp) != 0)
         return UV_ENOMEM;
+    /* Without a callback libuv resolves on this thread: no worker ever
+     * holds `tmp`, which has no handle and closes at once. */
     int err = uv_getaddrinfo(&tmp, &req, NULL, host, NULL, &hints);
     uv_loop_close(&tmp);
     if (err)
