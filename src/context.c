@@ -16,6 +16,7 @@
 #include "handle.h"
 #include "ciphers.h"
 #include "pem.h"
+#include "session_mac.h"
 #include "tlsplug.h"
 
 /* What every Node-option priority string ends with. */
@@ -476,6 +477,8 @@ static int build(struct tlsplug_context *c)
     if (err < 0 || tp_context_derive_stek(c) < 0)
         return tp_fail_gnutls(&c->err, TLSPLUG_E_INTERNAL, err < 0 ? err : GNUTLS_E_INTERNAL_ERROR,
                               -1, 0, "ticket keys");
+    if (tp_context_trust_digest(c, c->trust_digest) < 0)
+        return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "trust digest");
     if (c->dh)
         gnutls_certificate_set_dh_params(c->cred, c->dh);
     /* Staples come from the host's OCSPRequest answers (server_hello.c). */

@@ -56,6 +56,7 @@ struct tlsplug_context {
     unsigned nsuite_prio;
     uint8_t ticket_keys[48]; /* Node's 48-byte ticketKeys */
     uint8_t stek[64];        /* GnuTLS's 64-byte key, derived from ticket_keys */
+    uint8_t trust_digest[32]; /* what decides verdicts, bound into client sessions (session_mac.c) */
     gnutls_x509_trust_list_t trust; /* built on first verification */
     int trust_failed;
 };

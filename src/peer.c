@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "identity.h"
+#include "session_mac.h"
 #include "socket.h"
 #include "verify.h"
 
@@ -55,10 +56,13 @@ int tp_socket_verify_peer(struct tlsplug_socket *s)
     if (s->role == TLSPLUG_ROLE_SERVER && !s->request_cert)
         return TLSPLUG_OK; /* Node: authorized false, no error, nothing to check */
 
-    if (s->role == TLSPLUG_ROLE_CLIENT && s->has_resumed_verdict &&
-        gnutls_session_is_resumed(s->session)) {
+    if (s->role == TLSPLUG_ROLE_CLIENT && gnutls_session_is_resumed(s->session) &&
+        tp_session_verdict_applies(s)) {
         /* Node keeps the verify result with the session and trusts it on
-         * resumption (OpenSSL's SSL_SESSION does): no chain walk again. */
+         * resumption (OpenSSL's SSL_SESSION does): no chain walk again.
+         * Only for a verdict this process made under the same trust and for
+         * the same name (session_mac.h); any other resumed session is
+         * verified below like a fresh connection, host name included. */
         if (s->resumed_authorized) {
             s->authorized = 1;
             return TLSPLUG_OK;
@@ -74,10 +78,8 @@ int tp_socket_verify_peer(struct tlsplug_socket *s)
     gnutls_x509_trust_list_t tl = tp_context_trust(s->ctx);
     tp_verify_result res = {0, "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
                             "unable to get local issuer certificate"};
-    /* Node skips the identity check on a resumed session, and leaves it to
-     * the host's checkServerIdentity when there is one. */
-    int check_host = s->role == TLSPLUG_ROLE_CLIENT && !gnutls_session_is_resumed(s->session) &&
-                     !s->custom_identity;
+    /* The host name too, unless the host's checkServerIdentity does it. */
+    int check_host = s->role == TLSPLUG_ROLE_CLIENT && !s->custom_identity;
     gnutls_x509_crt_t leaf = NULL;
     /* OpenSSL checks the purpose by role, and Node reports INVALID_PURPOSE. */
     tp_verify_opts opts = {
@@ -93,8 +95,7 @@ int tp_socket_verify_peer(struct tlsplug_socket *s)
         tp_fail(&s->err, TLSPLUG_E_VERIFY, res.code, "%s", res.message);
         return tp_socket_unauthorized(s, res.code);
     }
-    if (s->role == TLSPLUG_ROLE_CLIENT && !gnutls_session_is_resumed(s->session) &&
-        s->custom_identity)
+    if (s->role == TLSPLUG_ROLE_CLIENT && s->custom_identity)
         return TP_VERIFY_ASK_HOST;
     if (check_host) {
         int bad = check_identity(s, leaf);

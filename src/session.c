@@ -5,10 +5,53 @@
 #include <string.h>
 
 #include "server.h"
+#include "session_mac.h"
 #include "socket.h"
 
-/* The start of tlsplug's session blobs (see session_data). */
-static const uint8_t BLOB_MAGIC[4] = {'t', 'p', 'S', '1'};
+/* tlsplug's session blobs (made by session_data):
+ *   "tpS2" | binding (32) | authorized (1) | code length (1) | code |
+ *   GnuTLS's session data | tag (32)
+ * The verdict (authorized, code) is Node's: OpenSSL keeps the verify
+ * result in its sessions and Node trusts it on resumption. Node trusts it
+ * from anyone, for any name and any trust, which turns a shared or
+ * tampered session cache into an authentication bypass. Here the tag
+ * (HMAC-SHA256 under a per-process key, session_mac.c) covers everything
+ * before it, and the binding says what the verdict was computed against.
+ * So a blob this process did not make (another process's, an earlier
+ * run's, a tampered one) is simply not resumed: a full handshake, verified
+ * as usual, and no error. An authentic blob resumes; its verdict is used
+ * only under the same binding, else peer.c verifies the session's chain
+ * (authentic too) against this context and name, as for a fresh one. */
+static const uint8_t BLOB_MAGIC[4] = {'t', 'p', 'S', '2'};
+/* The first layout, with no tag: recognised, never resumed. */
+static const uint8_t BLOB_MAGIC_V1[4] = {'t', 'p', 'S', '1'};
+#define BLOB_HEAD (sizeof BLOB_MAGIC + TP_SESSION_BINDING_LEN + 2) /* before the code */
+
+/* Take a blob for resumption: TLSPLUG_OK (resumed or, when it cannot be
+ * authenticated, quietly not), or TLSPLUG_E_INVAL for what is no blob of
+ * ours or no session GnuTLS can resume. */
+static int take_blob(struct tlsplug_socket *s, const uint8_t *b, size_t len)
+{
+    if (len >= sizeof BLOB_MAGIC_V1 && memcmp(b, BLOB_MAGIC_V1, sizeof BLOB_MAGIC_V1) == 0)
+        return TLSPLUG_OK;
+    if (len <= BLOB_HEAD + TP_SESSION_TAG_LEN || memcmp(b, BLOB_MAGIC, sizeof BLOB_MAGIC) != 0)
+        return TLSPLUG_E_INVAL;
+    const uint8_t *binding = b + sizeof BLOB_MAGIC;
+    size_t clen = b[BLOB_HEAD - 1], head = BLOB_HEAD + clen;
+    if (clen >= sizeof s->resumed_code || head + TP_SESSION_TAG_LEN >= len)
+        return TLSPLUG_E_INVAL;
+    size_t sealed = len - TP_SESSION_TAG_LEN;
+    if (!tp_session_mac_ok(b, sealed, b + sealed))
+        return TLSPLUG_OK; /* not ours, or altered: a full handshake */
+    if (gnutls_session_set_data(s->session, b + head, sealed - head) < 0)
+        return TLSPLUG_E_INVAL;
+    memcpy(s->resumed_binding, binding, TP_SESSION_BINDING_LEN);
+    s->resumed_authorized = b[BLOB_HEAD - 2] != 0;
+    memcpy(s->resumed_code, b + BLOB_HEAD, clen);
+    s->resumed_code[clen] = 0;
+    s->has_resumed_verdict = 1;
+    return TLSPLUG_OK;
+}
 
 TLSPLUG_API int tlsplug_socket_set_session(tlsplug_socket *h, const uint8_t *session, size_t len)
 {
@@ -21,25 +64,8 @@ TLSPLUG_API int tlsplug_socket_set_session(tlsplug_socket *h, const uint8_t *ses
                      "session: the handshake has already started");
     else if (!session || !len || s->role != TLSPLUG_ROLE_CLIENT)
         rc = TLSPLUG_E_INVAL;
-    else {
-        /* Our blobs carry the verification outcome first (see
-         * session_blob); a bare GnuTLS session blob is accepted too. */
-        size_t head = 0;
-        if (len > sizeof BLOB_MAGIC + 1 && memcmp(session, BLOB_MAGIC, sizeof BLOB_MAGIC) == 0) {
-            size_t clen = session[sizeof BLOB_MAGIC + 1];
-            head = sizeof BLOB_MAGIC + 2 + clen;
-            if (head >= len || clen >= sizeof s->resumed_code)
-                head = 0, rc = TLSPLUG_E_INVAL;
-            else {
-                s->resumed_authorized = session[sizeof BLOB_MAGIC];
-                memcpy(s->resumed_code, session + sizeof BLOB_MAGIC + 2, clen);
-                s->resumed_code[clen] = 0;
-                s->has_resumed_verdict = 1;
-            }
-        }
-        if (rc == TLSPLUG_OK && gnutls_session_set_data(s->session, session + head, len - head) < 0)
-            rc = TLSPLUG_E_INVAL;
-    }
+    else
+        rc = take_blob(s, session, len);
     if (rc == TLSPLUG_E_INVAL)
         tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
                 "session: not a session this library can resume (client sockets only)");
@@ -48,10 +74,7 @@ TLSPLUG_API int tlsplug_socket_set_session(tlsplug_socket *h, const uint8_t *ses
 
 /* A resumable session blob (gnutls_free it), or -1 (in TLS 1.3 there is
  * none until the server's first ticket: GnuTLS would hand out a useless
- * placeholder). As OpenSSL keeps the verify result in its sessions, and
- * Node trusts it on resumption, the blob starts with this side's verdict:
- * BLOB_MAGIC, authorized (1 byte), the code's length (1 byte), the code,
- * then GnuTLS's session data. */
+ * placeholder). The layout is above take_blob. */
 static int session_data(struct tlsplug_socket *s, gnutls_datum_t *out)
 {
     if (!s->secure)
@@ -62,19 +85,24 @@ static int session_data(struct tlsplug_socket *s, gnutls_datum_t *out)
     gnutls_datum_t raw;
     if (gnutls_session_get_data2(s->session, &raw) < 0)
         return -1;
-    size_t clen = strlen(s->auth_code), head = sizeof BLOB_MAGIC + 2 + clen;
-    out->data = gnutls_malloc(head + raw.size);
-    if (!out->data) {
-        gnutls_free(raw.data);
+    size_t clen = strlen(s->auth_code), head = BLOB_HEAD + clen;
+    size_t sealed = head + raw.size;
+    uint8_t *b = gnutls_malloc(sealed + TP_SESSION_TAG_LEN);
+    if (b) {
+        memcpy(b, BLOB_MAGIC, sizeof BLOB_MAGIC);
+        b[BLOB_HEAD - 2] = (uint8_t)s->authorized;
+        b[BLOB_HEAD - 1] = (uint8_t)clen;
+        memcpy(b + BLOB_HEAD, s->auth_code, clen);
+        memcpy(b + head, raw.data, raw.size);
+    }
+    gnutls_free(raw.data);
+    if (!b || tp_session_binding(s, b + sizeof BLOB_MAGIC) != 0 ||
+        tp_session_mac(b, sealed, b + sealed) != 0) {
+        gnutls_free(b);
         return -1;
     }
-    memcpy(out->data, BLOB_MAGIC, sizeof BLOB_MAGIC);
-    out->data[sizeof BLOB_MAGIC] = (uint8_t)s->authorized;
-    out->data[sizeof BLOB_MAGIC + 1] = (uint8_t)clen;
-    memcpy(out->data + sizeof BLOB_MAGIC + 2, s->auth_code, clen);
-    memcpy(out->data + head, raw.data, raw.size);
-    out->size = (unsigned)(head + raw.size);
-    gnutls_free(raw.data);
+    out->data = b;
+    out->size = (unsigned)(sealed + TP_SESSION_TAG_LEN);
     return 0;
 }
 

@@ -109,6 +109,7 @@ struct tlsplug_socket {
     int has_resumed_verdict;
     int resumed_authorized;
     char resumed_code[64];
+    uint8_t resumed_binding[32]; /* what that verdict was computed against (session_mac.h) */
 
     /* Ciphertext counted in and out (Node's bytesRead / bytesWritten). */
     size_t bytes_fed, bytes_pulled;
