@@ -124,6 +124,17 @@ void tp_context_release(struct tlsplug_context *c)
         destroy(c);
 }
 
+static void hold(void *obj)
+{
+    struct tlsplug_context *c = obj;
+    atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+}
+
+struct tlsplug_context *tp_context_get_held(tlsplug_context *h)
+{
+    return tp_handle_get_held(h, TP_TAG_CONTEXT, hold);
+}
+
 TLSPLUG_API int tlsplug_context_free(tlsplug_context *h)
 {
     if (!h)

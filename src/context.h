@@ -116,6 +116,11 @@ int tp_context_set_string(struct tlsplug_context *ctx, char **field, const char 
 /* Freeze the context for use by a socket (idempotent, thread-safe) and take
  * a reference; answers a status with the detail on ctx->err. */
 int tp_context_acquire(struct tlsplug_context *ctx);
+/* The context behind a handle with a reference taken inside the lookup,
+ * so that another thread's tlsplug_context_free cannot destroy it before
+ * the caller is done (drop it with tp_context_release); NULL when the
+ * handle is not a live context. */
+struct tlsplug_context *tp_context_get_held(tlsplug_context *h);
 /* Drop a reference taken by tp_context_acquire or held by the caller. */
 void tp_context_release(struct tlsplug_context *ctx);
 /* The trust list for verifying peers (the `ca` option or system roots),

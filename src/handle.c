@@ -171,6 +171,16 @@ void *tp_handle_get(const void *h, enum tp_tag tag)
     return obj && t == tag ? obj : NULL;
 }
 
+void *tp_handle_get_held(const void *h, enum tp_tag tag, void (*hold)(void *obj))
+{
+    pthread_mutex_lock(&lock);
+    void *obj = tp_handle_get(h, tag);
+    if (obj)
+        hold(obj);
+    pthread_mutex_unlock(&lock);
+    return obj;
+}
+
 enum tp_tag tp_handle_tag(const void *h)
 {
     uint64_t want;

@@ -27,6 +27,13 @@ uintptr_t tp_handle_new(enum tp_tag tag, void *obj);
 /* The object behind `h` if it is live and of type `tag`, else NULL. */
 void *tp_handle_get(const void *h, enum tp_tag tag);
 
+/* The object behind `h` with `hold(obj)` already called, if it is live and
+ * of type `tag`, else NULL. The hold is taken under the table's lock, which
+ * tp_handle_retire also takes: an owner that retires the handle and then
+ * drops its reference cannot free the object between this lookup and the
+ * hold (a plain tp_handle_get then a reference count could). */
+void *tp_handle_get_held(const void *h, enum tp_tag tag, void (*hold)(void *obj));
+
 /* The tag of a live handle of any type, or 0. */
 enum tp_tag tp_handle_tag(const void *h);
 

@@ -15,13 +15,20 @@ static struct tlsplug_server *get(const void *h)
     return tp_handle_get(h, TP_TAG_SERVER);
 }
 
+static int server_new(struct tlsplug_context *ctx, tlsplug_server **out);
+
 TLSPLUG_API int tlsplug_server_new(tlsplug_context *ctx_h, tlsplug_server **out)
 {
-    struct tlsplug_context *ctx = tp_handle_get(ctx_h, TP_TAG_CONTEXT);
+    struct tlsplug_context *ctx = tp_context_get_held(ctx_h);
     if (!ctx)
         return TLSPLUG_E_BADHANDLE;
-    if (!out)
-        return TLSPLUG_E_INVAL;
+    int rc = out ? server_new(ctx, out) : TLSPLUG_E_INVAL;
+    tp_context_release(ctx); /* the server holds its own reference */
+    return rc;
+}
+
+static int server_new(struct tlsplug_context *ctx, tlsplug_server **out)
+{
     int rc = tp_context_acquire(ctx); /* a server's context must be usable now */
     if (rc)
         return rc;
@@ -158,12 +165,13 @@ TLSPLUG_API int tlsplug_server_set_alpn_protocols(tlsplug_server *h, const uint8
 static struct tlsplug_context *usable_context(struct tlsplug_server *srv, tlsplug_context *h,
                                               int *rc)
 {
-    struct tlsplug_context *ctx = tp_handle_get(h, TP_TAG_CONTEXT);
+    struct tlsplug_context *ctx = tp_context_get_held(h);
     if (!ctx) {
         *rc = TLSPLUG_E_BADHANDLE;
         return NULL;
     }
     *rc = tp_context_acquire(ctx);
+    tp_context_release(ctx); /* acquire took the server's reference */
     if (*rc) {
         tp_fail(&srv->err, *rc, "ERR_TLS_INVALID_CONTEXT", "the context cannot be used: %s",
                 tp_error_message(&ctx->err));

@@ -139,11 +139,21 @@ static int copy_answer(struct tlsplug_socket *s, const uint8_t *data, size_t len
     return TLSPLUG_OK;
 }
 
+static int sni_done(tlsplug_socket *h, struct tlsplug_context *ctx, const char *error);
+
 TLSPLUG_API int tlsplug_socket_sni_done(tlsplug_socket *h, tlsplug_context *ctx_h, const char *error)
 {
     struct tlsplug_context *ctx = NULL;
-    if (ctx_h && !(ctx = tp_handle_get(ctx_h, TP_TAG_CONTEXT)))
+    if (ctx_h && !(ctx = tp_context_get_held(ctx_h)))
         return TLSPLUG_E_BADHANDLE; /* a context that is no context */
+    int rc = sni_done(h, ctx, error);
+    if (ctx)
+        tp_context_release(ctx); /* the socket took its own reference if it switched */
+    return rc;
+}
+
+static int sni_done(tlsplug_socket *h, struct tlsplug_context *ctx, const char *error)
+{
     int rc;
     struct tlsplug_socket *s = answering(h, TLSPLUG_EV_SNI_CALLBACK, "sni_done", &rc);
     if (!s)

@@ -74,14 +74,19 @@ static int context_fail(struct tlsplug_context *ctx, int status, int gnutls_err,
 
 TLSPLUG_API int tlsplug_socket_new(tlsplug_context *ctx_h, int role, tlsplug_socket **out)
 {
-    struct tlsplug_context *ctx = tp_handle_get(ctx_h, TP_TAG_CONTEXT);
+    struct tlsplug_context *ctx = tp_context_get_held(ctx_h);
     if (!ctx)
         return TLSPLUG_E_BADHANDLE;
-    if (!out || (role != TLSPLUG_ROLE_CLIENT && role != TLSPLUG_ROLE_SERVER))
-        return context_fail(ctx, TLSPLUG_E_INVAL, 0,
-                            "socket_new: role must be TLSPLUG_ROLE_CLIENT or TLSPLUG_ROLE_SERVER");
-    struct tlsplug_socket *s;
-    return tp_socket_create(ctx, role, &s, out);
+    int rc;
+    if (!out || (role != TLSPLUG_ROLE_CLIENT && role != TLSPLUG_ROLE_SERVER)) {
+        rc = context_fail(ctx, TLSPLUG_E_INVAL, 0,
+                          "socket_new: role must be TLSPLUG_ROLE_CLIENT or TLSPLUG_ROLE_SERVER");
+    } else {
+        struct tlsplug_socket *s;
+        rc = tp_socket_create(ctx, role, &s, out);
+    }
+    tp_context_release(ctx); /* the socket holds its own reference */
+    return rc;
 }
 
 int tp_socket_create(struct tlsplug_context *ctx, int role, struct tlsplug_socket **out_s,
