@@ -2,7 +2,8 @@
 # Build and test tlsplug the way CI does, in three passes:
 #   1. gcc, RelWithDebInfo, build/        -> full ctest
 #   2. gcc + ASan/UBSan, build-asan/      -> full ctest, leaks checked
-#   3. clang -Werror, build-clang/        -> build only (proves it compiles)
+#   3. clang -Werror, build-clang/        -> the libFuzzer targets' bounded
+#      runs only (ctest -L fuzz, each at most 30 s of fuzzing)
 # Every pass runs even if an earlier one failed; a summary follows and the
 # exit status is non-zero if any pass failed.
 # TLSPLUG_TEST_QUICK=1 runs pass 1 only, for local iteration.
@@ -30,18 +31,20 @@ count_tests() {
   tests_failed=$((tests_failed + bad))
 }
 
-# run_pass NAME BUILD_DIR TEST(yes|no) [CMAKE_ARGS...]; CC and the
-# sanitizer options come from the caller's environment.
+# run_pass NAME BUILD_DIR TEST(yes|no|fuzz) [CMAKE_ARGS...]; fuzz runs only
+# the tests labelled fuzz. CC and the sanitizer options come from the
+# caller's environment.
 run_pass() {
   local name=$1 dir=$2 test=$3; shift 3
-  local start=$SECONDS result
+  local start=$SECONDS result label=()
+  [[ "$test" == fuzz ]] && label=(-L fuzz)
   echo
   echo "=== $name: build in $dir ==="
   if ! bash scripts/build.sh "$dir" "$@"; then
     result="FAIL (build)"
-  elif [[ "$test" == yes ]]; then
-    echo "=== $name: ctest ==="
-    if ctest --test-dir "$dir" "${ctest_args[@]}" 2>&1 | tee "$dir/ctest.log"; then
+  elif [[ "$test" != no ]]; then
+    echo "=== $name: ctest ${label[*]} ==="
+    if ctest --test-dir "$dir" "${ctest_args[@]}" "${label[@]}" 2>&1 | tee "$dir/ctest.log"; then
       result="PASS"
     else
       result="FAIL (tests)"
@@ -64,7 +67,7 @@ else
   CC=gcc ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_pass asan "$root/build-asan" yes -DTLSPLUG_SANITIZE=ON
-  CC=clang run_pass clang "$root/build-clang" no -DTLSPLUG_WERROR=ON
+  CC=clang run_pass clang "$root/build-clang" fuzz -DTLSPLUG_WERROR=ON
 fi
 
 echo
