@@ -6,7 +6,7 @@ Writes, relative to the repository root:
   abi/tlsplug.map            the linker version script (exports tlsplug_* only)
   docs/API.md                the API reference
   tests/abi/abi_table.h      the table the ABI sweep walks
-  src/api_table.c            struct tlsplug_api's instance and tlsplug_get_api()
+  src/library/api_table.c    struct tlsplug_api's instance and tlsplug_get_api()
   abi/tlsplug_loader.h       the header-only dlopen loader for hosts
 
   python3 abi/gen.py                 regenerate in place
@@ -770,7 +770,7 @@ def outputs(reg):
         "abi/tlsplug.map": gen_map(reg),
         "docs/API.md": gen_api_md(reg),
         "tests/abi/abi_table.h": gen_abi_table(reg),
-        "src/api_table.c": gen_api_table_c(reg),
+        "src/library/api_table.c": gen_api_table_c(reg),
         "abi/tlsplug_loader.h": gen_loader(reg),
     }
     # Each binding's low layer comes from its own module, abi/gen_<lang>.py,

@@ -1,5 +1,5 @@
-"""Write src/ciphers_table.c: the table tlsplug's OpenSSL cipher-string
-evaluator (src/ciphers_eval.c) works on. Run through tools/gen_suites.py.
+"""Write src/policy/ciphers_table.c: the table tlsplug's OpenSSL cipher-string
+evaluator (src/policy/ciphers_eval.c) works on. Run through tools/gen_suites.py.
 
 Node's `ciphers` option is an OpenSSL cipher string. GnuTLS has nothing like
 it, so tlsplug evaluates the string itself, the way OpenSSL 3.0 does, over
@@ -30,7 +30,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "src", "ciphers_table.c")
+OUT = os.path.join(ROOT, "src", "policy", "ciphers_table.c")
 
 TLS13 = ("TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:"
          "TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256")
@@ -51,7 +51,7 @@ TLS_DH_anon_WITH_SEED_CBC_SHA TLS_RSA_WITH_IDEA_CBC_SHA""".split()
 # Every alias OpenSSL 3.0's rule language has and this OpenSSL enables (the
 # GOST, RC4, RC2, IDEA, SEED ones are disabled without their providers and
 # behave as unknown names). Used here only to learn the default order;
-# src/ciphers_eval.c has the same list with the aliases' meanings, and the
+# src/policy/ciphers_eval.c has the same list with the aliases' meanings, and the
 # tests check each one against `openssl ciphers`.
 ALIASES = """ALL COMPLEMENTOFALL COMPLEMENTOFDEFAULT kRSA kEDH kDHE DH kEECDH kECDHE ECDH
 kPSK kRSAPSK kECDHEPSK kDHEPSK kSRP aRSA aDSS DSS aNULL aECDSA ECDSA aPSK aSRP

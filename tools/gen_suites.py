@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Generate src/suites_table.h and src/ciphers_table.c from GnuTLS and OpenSSL.
+"""Generate src/policy/suites_table.h and src/policy/ciphers_table.c from GnuTLS and OpenSSL.
 
-src/suites_table.h holds the cipher suites both GnuTLS and OpenSSL know;
-src/ciphers_table.c (written by gen_ciphers_table.py, next to this file)
+src/policy/suites_table.h holds the cipher suites both GnuTLS and OpenSSL know;
+src/policy/ciphers_table.c (written by gen_ciphers_table.py, next to this file)
 holds every suite OpenSSL knows with the attributes the cipher-string
 evaluator needs. This file does the first and drives both.
 
@@ -18,7 +18,7 @@ development-time tool joins, by id:
 
 Suites OpenSSL does not know (GOST, SRP, some PSK and CAMELLIA-GCM ones) are
 left out rather than given invented names: tp_suite_by_id() answers NULL for
-them, as src/suites.h documents. For TLS 1.3 suites the `openssl` field is
+them, as src/policy/suites.h documents. For TLS 1.3 suites the `openssl` field is
 the IANA name, which is what OpenSSL (and so Node) reports.
 
   python3 tools/gen_suites.py           write both files
@@ -38,7 +38,7 @@ import textwrap
 from collections import namedtuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "src", "suites_table.h")
+OUT = os.path.join(ROOT, "src", "policy", "suites_table.h")
 
 TLS13 = ("TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:"
          "TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256")

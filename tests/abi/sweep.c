@@ -35,7 +35,7 @@
 #define NFUNCS (sizeof tlsplug_abi_functions / sizeof tlsplug_abi_functions[0])
 #define NHANDLES (sizeof tlsplug_abi_handles / sizeof tlsplug_abi_handles[0])
 #define MAXP 8    /* params[] size in abi_table.h */
-#define MAXTAG 16 /* handle tags are 4 bits (src/handle.h) */
+#define MAXTAG 16 /* handle tags are 4 bits (src/base/handle.h) */
 #define SCRATCH 256
 
 static int passed, failed;

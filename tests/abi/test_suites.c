@@ -1,4 +1,4 @@
-/* Unit test of the cipher suite table (src/suites_table.h) and src/suites.c.
+/* Unit test of the cipher suite table (src/policy/suites_table.h) and src/policy/suites.c.
  *
  * Checks known ids, the table's order and lookups, that every OpenSSL name
  * in it is one `openssl ciphers` accepts for that id (one openssl run for

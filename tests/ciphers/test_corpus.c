@@ -11,7 +11,7 @@
  *      the same ids in the same order -- every suite OpenSSL knows, not only
  *      GnuTLS's -- or fail with the same error;
  *   2. the same, narrowed to the suites GnuTLS can negotiate (the suites
- *      table, src/suites_table.h, a separate path);
+ *      table, src/policy/suites_table.h, a separate path);
  *   3. with `-s -psk -srp` (what this security level lets a handshake use)
  *      the oracle must agree with the policy's negotiable list: that checks
  *      the security-level rules, at the string's @SECLEVEL or Node's 1.

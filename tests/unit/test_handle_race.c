@@ -11,7 +11,7 @@
  *
  * The window between a lookup's reads is a few instructions wide, so the
  * first half of the run widens it: the table is this test's own build of
- * src/handle.c (TLSPLUG_TESTING), which calls a pause hook between reading
+ * src/base/handle.c (TLSPLUG_TESTING), which calls a pause hook between reading
  * a slot's stamp and its object. The second half runs without the hook.
  * Bounded by time (TLSPLUG_RACE_MS, default 2000 ms) and by iterations. */
 #include <pthread.h>

@@ -1,7 +1,7 @@
 /* A freed handle never becomes valid again (docs/ABI.md), even when its
  * slot is reused until the generation counter would wrap.
  *
- * Built against its own copy of src/handle.c with TLSPLUG_TESTING, which
+ * Built against its own copy of src/base/handle.c with TLSPLUG_TESTING, which
  * lets the test move a free slot's generation close to the limit instead of
  * reusing it 2^32 times; built a second time with TLSPLUG_HANDLE_NARROW,
  * the 32-bit word's layout (7-bit generation), where the whole range is
