@@ -3,10 +3,8 @@
 #include <pthread.h>
 #include <stdio.h>
 
-#include "context.h"
 #include "handle.h"
-#include "server.h"
-#include "socket.h"
+#include "object.h"
 #include "tlsplug.h"
 
 TLSPLUG_API int tlsplug_abi_version(void)
@@ -50,38 +48,20 @@ TLSPLUG_API const char *tlsplug_status_name(int status)
     }
 }
 
-/* Copy the error record of any live handle (the caller clears the copy).
- * A context may be shared across threads, so its record is read under its
- * lock. */
+/* Copy the error record of any live handle (the caller clears the copy):
+ * every handle's object starts with its error (object.h). A context may be
+ * shared across threads, so its record is read under its lock. */
 static int error_of(const void *h, tp_error *out)
 {
-    switch (tp_handle_tag(h)) {
-    case TP_TAG_CONTEXT: {
-        struct tlsplug_context *c = tp_handle_get(h, TP_TAG_CONTEXT);
-        if (!c)
-            return TLSPLUG_E_BADHANDLE;
-        pthread_mutex_lock(&c->lock);
-        tp_error_copy(out, &c->err);
-        pthread_mutex_unlock(&c->lock);
-        return TLSPLUG_OK;
-    }
-    case TP_TAG_SOCKET: {
-        struct tlsplug_socket *s = tp_handle_get(h, TP_TAG_SOCKET);
-        if (!s)
-            return TLSPLUG_E_BADHANDLE;
-        tp_error_copy(out, &s->err);
-        return TLSPLUG_OK;
-    }
-    case TP_TAG_SERVER: {
-        struct tlsplug_server *srv = tp_handle_get(h, TP_TAG_SERVER);
-        if (!srv)
-            return TLSPLUG_E_BADHANDLE;
-        tp_error_copy(out, &srv->err);
-        return TLSPLUG_OK;
-    }
-    default:
+    tp_object *o = tp_handle_get_any(h);
+    if (!o)
         return TLSPLUG_E_BADHANDLE;
-    }
+    if (o->err_lock)
+        pthread_mutex_lock(o->err_lock);
+    tp_error_copy(out, &o->err);
+    if (o->err_lock)
+        pthread_mutex_unlock(o->err_lock);
+    return TLSPLUG_OK;
 }
 
 TLSPLUG_API int tlsplug_error_get(const void *handle, int field, char *buf, size_t cap,

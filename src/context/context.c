@@ -16,7 +16,6 @@
 #include "handle.h"
 #include "ciphers.h"
 #include "pem.h"
-#include "session_mac.h"
 #include "tlsplug.h"
 
 /* What every Node-option priority string ends with. */
@@ -69,6 +68,7 @@ TLSPLUG_API int tlsplug_context_new(tlsplug_context **out)
     c->ecdh_curve = d.ecdh_curve; /* ownership moves to the context */
     c->ciphers = d.ciphers;
     pthread_mutex_init(&c->lock, NULL);
+    c->err_lock = &c->lock;
     c->handle = tp_handle_new(TP_TAG_CONTEXT, c);
     if (!c->handle) {
         pthread_mutex_destroy(&c->lock);
@@ -448,6 +448,20 @@ gnutls_priority_t tp_context_suite_priority(struct tlsplug_context *c, const uin
     return found;
 }
 
+static _Atomic(tp_staple_fn) staple_hook;
+
+void tp_context_set_staple_hook(tp_staple_fn fn)
+{
+    atomic_store(&staple_hook, fn);
+}
+
+static int staple(gnutls_session_t session, void *ptr, gnutls_datum_t *response)
+{
+    (void)ptr;
+    tp_staple_fn fn = atomic_load(&staple_hook);
+    return fn ? fn(session, response) : GNUTLS_E_NO_CERTIFICATE_STATUS;
+}
+
 /* Assemble the GnuTLS objects; under c->lock, before `frozen` is set. */
 static int build(struct tlsplug_context *c)
 {
@@ -492,8 +506,8 @@ static int build(struct tlsplug_context *c)
         return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "trust digest");
     if (c->dh)
         gnutls_certificate_set_dh_params(c->cred, c->dh);
-    /* Staples come from the host's OCSPRequest answers (server_hello.c). */
-    gnutls_certificate_set_ocsp_status_request_function(c->cred, tp_ocsp_staple, NULL);
+    /* Staples come from the host's OCSPRequest answers (the staple hook). */
+    gnutls_certificate_set_ocsp_status_request_function(c->cred, staple, NULL);
     if (!c->priority) {
         /* Node adjusts the versions to the cipher lists (no TLS 1.2 names:
          * TLS 1.3 only). */

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "object.h"
 
 typedef struct tp_chain {
     gnutls_x509_crt_t *certs; /* leaf first */
@@ -16,10 +17,10 @@ typedef struct tp_chain {
 } tp_chain;
 
 struct tlsplug_context {
+    TP_OBJECT_HEAD; /* err_lock is &lock: contexts are shared across threads */
     uintptr_t handle;
     atomic_int refs; /* the caller's reference plus one per socket */
-    tp_error err;
-    pthread_mutex_t lock; /* freeze and the lazily built trust list */
+    pthread_mutex_t lock; /* freeze, err and the lazily built trust list */
     int frozen;
 
     /* Configuration, fixed once frozen. */
@@ -61,6 +62,8 @@ struct tlsplug_context {
     int trust_failed;
 };
 
+TP_OBJECT_CHECK(struct tlsplug_context);
+
 /* context_options.c: GnuTLS priority tokens for `ecdhCurve` (and whether
  * custom DH parameters exclude the FFDHE groups); 0 or a status. */
 int tp_context_groups(struct tlsplug_context *ctx, char *buf, size_t cap);
@@ -93,8 +96,13 @@ gnutls_priority_t tp_context_suite_priority(struct tlsplug_context *ctx, const u
 int tp_derive_stek(const uint8_t keys[48], const char *session_id_context, uint8_t out[64]);
 int tp_context_derive_stek(struct tlsplug_context *ctx);
 
-/* The OCSP staple callback of every context's credentials (server_hello.c). */
-int tp_ocsp_staple(gnutls_session_t session, void *ptr, gnutls_datum_t *response);
+/* The OCSP staple of a server's handshake, asked for by every context's
+ * credentials: installed by the layer that keeps the host's OCSPRequest
+ * answers (the server, which alone raises OCSPRequest); until then, no
+ * staple. The answer is GnuTLS's: 0 with a gnutls_malloc'd response, or
+ * GNUTLS_E_NO_CERTIFICATE_STATUS. */
+typedef int (*tp_staple_fn)(gnutls_session_t session, gnutls_datum_t *response);
+void tp_context_set_staple_hook(tp_staple_fn fn);
 
 /* A Node version name ("TLSv1.2") as a gnutls_protocol_t, 0 when unknown. */
 int tp_version_from_name(const char *name);
@@ -121,6 +129,10 @@ int tp_context_acquire(struct tlsplug_context *ctx);
  * the caller is done (drop it with tp_context_release); NULL when the
  * handle is not a live context. */
 struct tlsplug_context *tp_context_get_held(tlsplug_context *h);
+/* SHA-256 of everything in a context that decides a verification verdict
+ * (the CAs, or the system's trust, and the CRLs); made when it freezes
+ * (trust_digest.c). Answers 0 or -1. */
+int tp_context_trust_digest(const struct tlsplug_context *ctx, uint8_t out[32]);
 /* Drop a reference taken by tp_context_acquire or held by the caller. */
 void tp_context_release(struct tlsplug_context *ctx);
 /* The trust list for verifying peers (the `ca` option or system roots),

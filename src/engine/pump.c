@@ -7,9 +7,9 @@
  * `pulled` count tell a real "needs input" from GnuTLS's habit of
  * answering EAGAIN after each partial handshake message and each
  * post-handshake message (docs/GNUTLS.md, "The pump's transport"). Nothing
- * here knows about file descriptors: on a loop, the connection
- * (loop_conn.c) may take a push or serve a pull straight from the fd
- * through tp_conn_send_now and tp_conn_recv_now.
+ * here knows about file descriptors: a driver's transport (the loop's
+ * connection) may take a push or serve a pull straight from the fd
+ * through its send_now and recv_now (socket.h, "seams").
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,7 +18,6 @@
 
 #include <gnutls/ocsp.h>
 
-#include "server.h"
 #include "socket.h"
 
 /* Bounds on loops that GnuTLS could, through a bug or a hostile peer, keep
@@ -49,7 +48,9 @@ static ssize_t push_rest(struct tlsplug_socket *s, const giovec_t *iov, int iovc
 static ssize_t vec_push_fn(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
 {
     struct tlsplug_socket *s = p;
-    size_t sent = s->conn && tp_buf_len(&s->out) == 0 ? tp_conn_send_now(s->conn, iov, iovcnt) : 0;
+    size_t sent = s->transport && tp_buf_len(&s->out) == 0
+                      ? s->transport->send_now(s->transport_ctx, iov, iovcnt)
+                      : 0;
     return push_rest(s, iov, iovcnt, sent);
 }
 
@@ -72,7 +73,7 @@ static ssize_t pull_from(struct tlsplug_socket *s, void *data, size_t n)
         if (s->in_eof)
             return 0;
         /* On a loop, read the fd straight into GnuTLS's buffer. */
-        ssize_t got = s->conn ? tp_conn_recv_now(s->conn, data, n) : -1;
+        ssize_t got = s->transport ? s->transport->recv_now(s->transport_ctx, data, n) : -1;
         if (got > 0) {
             s->bytes_fed += (size_t)got;
             return got;
@@ -266,8 +267,7 @@ int tp_pump_finish_secure(struct tlsplug_socket *s)
         tp_emit(s, ev, NULL, 0);
         if (s->freed || s->closed)
             return TLSPLUG_OK;
-        if (s->server)
-            tp_server_emit(s->server, TLSPLUG_EV_SECURE_CONNECTION, s, NULL, 0);
+        tp_socket_owner_emit(s, TLSPLUG_EV_SECURE_CONNECTION, NULL, 0);
         if (s->freed || s->closed)
             return TLSPLUG_OK;
     }
@@ -381,7 +381,10 @@ static int release_hello(struct tlsplug_socket *s)
             return tp_socket_fatal(s, TLSPLUG_E_NOMEM);
         }
     }
-    return tp_hello_stages(s);
+    if (s->owner)
+        return s->owner->hello_stages(s);
+    s->hello_released = 1; /* a plain server socket: nothing to ask the host */
+    return TLSPLUG_OK;
 }
 
 /* ---------------------------------------------------------------- reading */

@@ -6,7 +6,6 @@
 #include "handle.h"
 
 #include "identity.h"
-#include "server.h"
 #include "socket.h"
 
 #define MAX_SPINS 100000 /* as in pump.c: a bound on loops that consume nothing */

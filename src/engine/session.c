@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server.h"
 #include "session_mac.h"
 #include "socket.h"
 
@@ -215,8 +214,8 @@ static int keylog_fn(gnutls_session_t session, const char *label, const gnutls_d
         w += sprintf(w, "%02x", secret->data[i]);
     *w++ = '\n';
     tp_emit(s, TLSPLUG_EV_KEYLOG, line, (size_t)(w - line));
-    if (s->server && s->server->keylog && !s->freed) /* Node's server 'keylog' */
-        tp_server_emit(s->server, TLSPLUG_EV_KEYLOG, s, line, (size_t)(w - line));
+    if (s->owner && !s->freed && s->owner->listens(s->server, TLSPLUG_EV_KEYLOG))
+        tp_socket_owner_emit(s, TLSPLUG_EV_KEYLOG, line, (size_t)(w - line)); /* the server's */
     free(line);
     return 0;
 }

@@ -1,11 +1,12 @@
 /* Authenticating session verdicts (see session_mac.h): the per-process key,
- * the MAC, the context's trust digest and a socket's binding. */
+ * the MAC and a socket's binding (over its context's trust digest). */
 #include "session_mac.h"
 
 #include <gnutls/crypto.h>
 #include <pthread.h>
 #include <string.h>
 
+#include "digest.h"
 #include "socket.h"
 
 /* One key per process, never stored or exported: only this process can
@@ -44,47 +45,6 @@ int tp_session_mac_ok(const uint8_t *data, size_t len, const uint8_t tag[TP_SESS
     return diff == 0;
 }
 
-/* Hash a number as 8 bytes, big-endian. */
-static int hash_number(gnutls_hash_hd_t h, uint64_t n)
-{
-    uint8_t be[8];
-    for (int i = 0; i < 8; i++)
-        be[i] = (uint8_t)(n >> (56 - 8 * i));
-    return gnutls_hash(h, be, sizeof be);
-}
-
-/* Hash the length, then the bytes, so that no two different sequences of
- * fields hash the same input. */
-static int hash_field(gnutls_hash_hd_t h, const void *p, size_t n)
-{
-    if (hash_number(h, n) < 0)
-        return -1;
-    return n ? gnutls_hash(h, p, n) : 0;
-}
-
-int tp_context_trust_digest(const struct tlsplug_context *c, uint8_t out[32])
-{
-    gnutls_hash_hd_t h;
-    if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
-        return -1;
-    /* The CAs as given, or "the system's trust"; then the CRLs (Node's
-     * `crl` turns on CRL checking, so having any changes verdicts). */
-    const char *kind = c->have_ca ? "ca" : "system";
-    int bad = hash_field(h, kind, strlen(kind)) < 0 ||
-              (c->have_ca && hash_field(h, tp_buf_peek(&c->ca_pem), tp_buf_len(&c->ca_pem)) < 0) ||
-              hash_number(h, c->ncrls) < 0;
-    for (unsigned i = 0; !bad && i < c->ncrls; i++) {
-        gnutls_datum_t der;
-        bad = gnutls_x509_crl_export2(c->crls[i], GNUTLS_X509_FMT_DER, &der) < 0;
-        if (!bad) {
-            bad = hash_field(h, der.data, der.size) < 0;
-            gnutls_free(der.data);
-        }
-    }
-    gnutls_hash_deinit(h, out);
-    return bad ? -1 : 0;
-}
-
 int tp_session_binding(const struct tlsplug_socket *s, uint8_t out[TP_SESSION_BINDING_LEN])
 {
     gnutls_hash_hd_t h;
@@ -92,8 +52,8 @@ int tp_session_binding(const struct tlsplug_socket *s, uint8_t out[TP_SESSION_BI
         return -1;
     const char *host = tp_socket_identity_host(s);
     uint8_t checker = s->custom_identity ? 1 : 0; /* the host's checkServerIdentity */
-    int bad = hash_field(h, s->ctx->trust_digest, sizeof s->ctx->trust_digest) < 0 ||
-              hash_field(h, &checker, 1) < 0 || hash_field(h, host, strlen(host)) < 0;
+    int bad = tp_hash_field(h, s->ctx->trust_digest, sizeof s->ctx->trust_digest) < 0 ||
+              tp_hash_field(h, &checker, 1) < 0 || tp_hash_field(h, host, strlen(host)) < 0;
     gnutls_hash_deinit(h, out);
     return bad ? -1 : 0;
 }

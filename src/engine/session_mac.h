@@ -30,10 +30,6 @@ int tp_session_mac(const uint8_t *data, size_t len, uint8_t tag[TP_SESSION_TAG_L
  * time), else 0. */
 int tp_session_mac_ok(const uint8_t *data, size_t len, const uint8_t tag[TP_SESSION_TAG_LEN]);
 
-/* SHA-256 of everything in a context that decides a verification verdict
- * (the CAs, or the system's trust, and the CRLs); made when it freezes. */
-int tp_context_trust_digest(const struct tlsplug_context *ctx, uint8_t out[32]);
-
 /* What a client socket's verdict is computed against: its context's trust
  * digest, who checks the host name (tlsplug or the host's
  * checkServerIdentity) and that name. Answers 0 or -1. */

@@ -7,8 +7,6 @@
 
 #include "defaults.h"
 #include "handle.h"
-#include "loop.h"
-#include "server.h"
 
 struct tlsplug_socket *tp_socket_enter(const void *h)
 {
@@ -20,8 +18,8 @@ struct tlsplug_socket *tp_socket_enter(const void *h)
 
 static void socket_destroy(struct tlsplug_socket *s)
 {
-    if (s->conn)
-        tp_conn_detach(s->conn); /* closes the transport; the loop forgets s */
+    if (s->transport)
+        s->transport->detach(s->transport_ctx); /* closes it; the driver forgets s */
     while (s->qhead) {
         tp_event *e = s->qhead;
         s->qhead = e->next;
@@ -41,8 +39,8 @@ static void socket_destroy(struct tlsplug_socket *s)
     free(s->ocsp_data);
     tp_error_clear(&s->err);
     tp_error_clear(&s->fatal_err);
-    if (s->server)
-        tp_server_release(s->server);
+    if (s->owner)
+        s->owner->release(s->server);
     tp_context_release(s->ctx);
     free(s);
 }
@@ -52,8 +50,8 @@ int tp_socket_leave(struct tlsplug_socket *s, int rc)
     if (--s->depth == 0) {
         if (s->freed)
             socket_destroy(s);
-        else if (s->conn)
-            tp_conn_kick(s->conn); /* on a loop: send what the call produced */
+        else if (s->transport)
+            s->transport->after_call(s->transport_ctx); /* send what the call produced */
     }
     return rc;
 }
@@ -375,6 +373,12 @@ void tp_emit(struct tlsplug_socket *s, int event, const void *data, size_t len)
     s->qtail = e;
 }
 
+void tp_socket_set_transport(struct tlsplug_socket *s, const tp_transport *t, void *ctx)
+{
+    s->transport = t;
+    s->transport_ctx = t ? ctx : NULL;
+}
+
 void tp_socket_close(struct tlsplug_socket *s)
 {
     if (s->closed)
@@ -383,7 +387,7 @@ void tp_socket_close(struct tlsplug_socket *s)
     tp_buf_free(&s->pending);
     /* On a loop, Node's `close` means the transport is closed too: the
      * connection emits it once its fd is (tp_conn_kick closes it). */
-    if (!s->conn)
+    if (!s->transport)
         tp_socket_emit_close(s);
 }
 
@@ -412,9 +416,9 @@ int tp_socket_fatal(struct tlsplug_socket *s, int status)
     tp_emit(s, TLSPLUG_EV_ERROR, s->err.code, strlen(s->err.code));
     /* A connection that fails before it was secure is the server's
      * tlsClientError (Node's clientError). */
-    if (s->server && s->started != 2 && !s->freed)
-        tp_server_emit(s->server, TLSPLUG_EV_TLS_CLIENT_ERROR, s, s->fatal_err.code,
-                       strlen(s->fatal_err.code));
+    if (s->started != 2 && !s->freed)
+        tp_socket_owner_emit(s, TLSPLUG_EV_TLS_CLIENT_ERROR, s->fatal_err.code,
+                             strlen(s->fatal_err.code));
     tp_socket_close(s);
     return status;
 }

@@ -8,10 +8,52 @@
 #include "buf.h"
 #include "context.h"
 #include "error.h"
+#include "object.h"
 #include "hello.h"
 #include "tlsplug.h"
 
 #define TP_EV_COUNT 26 /* one past the highest TLSPLUG_EV_* */
+
+/* ---- seams ----
+ * The engine never names the layers above it. They install tables of
+ * functions on a socket instead, and the engine calls up only through
+ * those (the shape of s2n's send/recv callbacks and BearSSL's
+ * low_read/low_write).
+ *
+ * A driver that owns the socket's transport (the loop) installs a
+ * tp_transport: */
+typedef struct tp_transport {
+    /* Send ciphertext now: the bytes the transport took (0: none, or it
+     * cannot be written now; the engine keeps the rest). */
+    size_t (*send_now)(void *ctx, const giovec_t *iov, int iovcnt);
+    /* Read ciphertext now: the bytes read, 0 at the peer's end, -1 when
+     * nothing can be read now. */
+    ssize_t (*recv_now)(void *ctx, void *buf, size_t n);
+    /* The outermost entry point on the socket returned: send what it
+     * produced, close the transport when the socket closed, re-arm. */
+    void (*after_call)(void *ctx);
+    /* The socket is being destroyed: close the transport, forget it. */
+    void (*detach)(void *ctx);
+    /* resume(): deliver what waits from the driver's next turn, as Node
+     * does, rather than inside the host's call. */
+    void (*defer_pump)(void *ctx);
+    /* Ciphertext handed to the transport and not yet written out. */
+    size_t (*inflight)(void *ctx);
+} tp_transport;
+
+/* A tls.Server that accepted the socket installs a tp_owner: */
+typedef struct tp_owner {
+    /* One of the server's events about this socket. */
+    void (*emit)(struct tlsplug_server *srv, int event, struct tlsplug_socket *s,
+                 const void *data, size_t len);
+    /* Whether the server wants `event` at all (saves building a payload). */
+    int (*listens)(struct tlsplug_server *srv, int event);
+    /* The ClientHello was read: run the server's stages (SNICallback,
+     * resumeSession, OCSPRequest); set hello_released once GnuTLS may read. */
+    int (*hello_stages)(struct tlsplug_socket *s);
+    /* The socket is being destroyed: drop its reference to the server. */
+    void (*release)(struct tlsplug_server *srv);
+} tp_owner;
 
 typedef struct tp_event {
     struct tp_event *next;
@@ -21,8 +63,8 @@ typedef struct tp_event {
 } tp_event;
 
 struct tlsplug_socket {
+    TP_OBJECT_HEAD;
     uintptr_t handle;
-    tp_error err;       /* the last error */
     tp_error fatal_err; /* the fatal error, restored whenever it is answered again */
     int fatal;          /* the status every later pump call answers, 0 while healthy */
     struct tlsplug_context *ctx;
@@ -42,7 +84,8 @@ struct tlsplug_socket {
     size_t max_fragment;   /* setMaxSendFragment; 0 = GnuTLS's maximum */
     int no_renegotiation;  /* disableRenegotiation() */
     int keylog;            /* produce `keylog` events */
-    struct tlsplug_server *server; /* the server that accepted it, or NULL */
+    struct tlsplug_server *server; /* the server that accepted it, or NULL (opaque here) */
+    const tp_owner *owner;         /* installed by that server */
     size_t deadline_ms;    /* handshake deadline on the host's clock; 0 = none */
     int awaiting_sni;      /* waiting for tlsplug_socket_sni_done() */
     int hello_parsed;      /* server: the ClientHello was read (hello / sni set) */
@@ -119,9 +162,10 @@ struct tlsplug_socket {
     int need_drain;    /* the buffered amount reached hwm: DRAIN once empty */
     size_t hwm;        /* Node's writableHighWaterMark */
     int host_lookup;   /* the `lookup` option: the host resolves names */
-    /* The loop connection driving this socket (loop_conn.c), or NULL when
-     * the host drives the pump itself. */
-    struct tp_conn *conn;
+    /* The transport driving this socket (the loop's connection), or NULL
+     * when the host drives the pump itself. */
+    const tp_transport *transport;
+    void *transport_ctx;
 
     /* Events. */
     struct {
@@ -137,6 +181,7 @@ struct tlsplug_socket {
     int depth;
     int freed;
 };
+TP_OBJECT_CHECK(struct tlsplug_socket);
 
 /* Create a socket on a context object (whose handle the host may already
  * have freed: a server keeps its own reference). Errors go on the context. */
@@ -167,12 +212,18 @@ size_t tp_socket_buffered(const struct tlsplug_socket *s);
  * reaching the high-water mark (stream.c). */
 void tp_socket_maybe_drain(struct tlsplug_socket *s);
 
-/* The loop's side of the pump's transport (loop_conn.c). Send ciphertext
- * straight to the fd: the bytes the kernel took (0 when it took none or
- * the fd cannot be written now). Read straight from the fd: the bytes
- * read, 0 at the peer's FIN, -1 when nothing can be read now. */
-size_t tp_conn_send_now(struct tp_conn *c, const giovec_t *iov, int iovcnt);
-ssize_t tp_conn_recv_now(struct tp_conn *c, void *buf, size_t n);
+/* Serve `ctx` on a server socket that has not started its handshake in
+ * GnuTLS yet (SNI): credentials, priority and the context reference. */
+int tp_socket_switch_context(struct tlsplug_socket *s, struct tlsplug_context *ctx);
+/* Install or remove (NULL) the driver's transport. */
+void tp_socket_set_transport(struct tlsplug_socket *s, const tp_transport *t, void *ctx);
+/* A server event about this socket, through its owner (none: nothing). */
+static inline void tp_socket_owner_emit(struct tlsplug_socket *s, int event, const void *data,
+                                        size_t len)
+{
+    if (s->owner)
+        s->owner->emit(s->server, event, s, data, len);
+}
 
 /* A transport failure (ECONNRESET, ECONNREFUSED, ENOTFOUND, ...): record
  * Node's code and message, emit ERROR and CLOSE; answers TLSPLUG_E_NET. */
@@ -207,10 +258,6 @@ int tp_pump_send(struct tlsplug_socket *s, const uint8_t *p, size_t n);
 int tp_pump_end(struct tlsplug_socket *s);
 /* Close once both sides ended. */
 void tp_pump_maybe_close(struct tlsplug_socket *s);
-/* The server's ClientHello stages (server_hello.c): SNI, resumeSession,
- * OCSPRequest, each possibly waiting for the host; answers a status, and
- * sets hello_released once GnuTLS may read the hello. */
-int tp_hello_stages(struct tlsplug_socket *s);
 /* How much ciphertext a driver should let wait in `in` before it stops
  * reading: while a server holds the ClientHello, as much as the largest
  * hello can take on the wire (the hold's own cap ends it past that);

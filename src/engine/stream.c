@@ -1,21 +1,13 @@
-/* Node's stream behaviour of a TLSSocket: pause/resume, the write buffer's
- * high-water mark and `drain`, and the options of the transport under it
- * (timeout, noDelay, keepAlive, addresses, the `lookup` option), which need
- * the socket to be on a loop. */
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/socket.h>
-
-#include "handle.h"
-#include "loop.h"
+/* Node's stream behaviour of a TLSSocket: pause/resume, and the write
+ * buffer's high-water mark and `drain`. (The options of the transport under
+ * it, which need a loop, are the loop's: loop/loop_stream.c.) */
 #include "socket.h"
 
 size_t tp_socket_buffered(const struct tlsplug_socket *s)
 {
     size_t n = tp_buf_len(&s->pending) + tp_buf_len(&s->out);
-    if (s->conn)
-        n += tp_buf_len(&s->conn->inflight);
+    if (s->transport)
+        n += s->transport->inflight(s->transport_ctx);
     return n;
 }
 
@@ -44,8 +36,8 @@ TLSPLUG_API int tlsplug_socket_resume(tlsplug_socket *h)
     int rc = TLSPLUG_OK;
     if (s->paused) {
         s->paused = 0;
-        if (s->conn)
-            tp_conn_due(s->conn, TP_DUE_PUMP); /* delivered from the loop, as Node does */
+        if (s->transport)
+            s->transport->defer_pump(s->transport_ctx); /* delivered from the loop, as Node does */
         else if (s->depth == 1)
             rc = tp_pump(s); /* (nested in a callback, the running drain goes on) */
     }
@@ -75,157 +67,3 @@ TLSPLUG_API int tlsplug_socket_buffer_size(tlsplug_socket *h, size_t *bytes)
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-/* The transport options need a loop's connection. */
-static int on_loop(struct tlsplug_socket *s, const char *what)
-{
-    if (!s->conn)
-        return tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_SOCKET_NOT_ON_LOOP",
-                       "%s: the socket is not on a loop (tlsplug_loop_connect or _adopt); a "
-                       "host that drives the pump keeps its own transport",
-                       what);
-    return TLSPLUG_OK;
-}
-
-TLSPLUG_API int tlsplug_socket_set_timeout(tlsplug_socket *h, size_t ms)
-{
-    struct tlsplug_socket *s = tp_socket_enter(h);
-    if (!s)
-        return TLSPLUG_E_BADHANDLE;
-    int rc = on_loop(s, "setTimeout");
-    if (rc == TLSPLUG_OK) {
-        tp_conn *c = s->conn;
-        c->timeout_ms = ms;
-        c->timeout_fired = 0;
-        c->last_activity = uv_now(&c->loop->uv);
-    }
-    return tp_socket_leave(s, rc); /* the kick arms the timer */
-}
-
-static int apply_tcp(tp_conn *c, struct tlsplug_socket *s)
-{
-    if (!c->connected || c->is_pipe || c->closing)
-        return TLSPLUG_OK; /* applied when it connects (tp_conn_connected) */
-    int err = 0;
-    if (c->no_delay >= 0)
-        err = uv_tcp_nodelay(&c->io.tcp, c->no_delay);
-    if (err == 0 && c->keep_alive >= 0) {
-        if (c->keep_alive && c->keep_alive_delay_s == 0) {
-            /* Node: an initialDelay of 0 keeps the system's idle time. */
-            uv_os_fd_t fd;
-            int on = 1;
-            err = uv_fileno(&c->io.handle, &fd);
-            if (err == 0 && setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) != 0)
-                err = uv_translate_sys_error(errno);
-        } else {
-            err = uv_tcp_keepalive(&c->io.tcp, c->keep_alive, c->keep_alive_delay_s);
-        }
-    }
-    if (err)
-        return tp_fail(&s->err, TLSPLUG_E_NET, tp_uv_code(err), "setsockopt: %s", uv_strerror(err));
-    return TLSPLUG_OK;
-}
-
-int tp_conn_apply_tcp(tp_conn *c)
-{
-    return c->sock ? apply_tcp(c, c->sock) : TLSPLUG_OK;
-}
-
-TLSPLUG_API int tlsplug_socket_set_no_delay(tlsplug_socket *h, int no_delay)
-{
-    struct tlsplug_socket *s = tp_socket_enter(h);
-    if (!s)
-        return TLSPLUG_E_BADHANDLE;
-    int rc = on_loop(s, "setNoDelay");
-    if (rc == TLSPLUG_OK) {
-        s->conn->no_delay = no_delay != 0;
-        rc = apply_tcp(s->conn, s);
-    }
-    return tp_socket_leave(s, rc);
-}
-
-TLSPLUG_API int tlsplug_socket_set_keep_alive(tlsplug_socket *h, int enable, size_t initial_delay_ms)
-{
-    struct tlsplug_socket *s = tp_socket_enter(h);
-    if (!s)
-        return TLSPLUG_E_BADHANDLE;
-    int rc = on_loop(s, "setKeepAlive");
-    if (rc == TLSPLUG_OK) {
-        s->conn->keep_alive = enable != 0;
-        /* TCP counts whole seconds: round a positive delay up to one. */
-        size_t secs = (initial_delay_ms + 999) / 1000;
-        s->conn->keep_alive_delay_s = secs > 32767 ? 32767 : (unsigned)secs;
-        rc = apply_tcp(s->conn, s);
-    }
-    return tp_socket_leave(s, rc);
-}
-
-int tp_conn_address(tp_conn *c, int side, char *text, size_t cap, int *port, int *family)
-{
-    if (c->is_pipe) {
-        size_t n = cap;
-        int err = side == TLSPLUG_ADDRESS_LOCAL ? uv_pipe_getsockname(&c->io.pipe, text, &n)
-                                                : uv_pipe_getpeername(&c->io.pipe, text, &n);
-        if (err)
-            text[0] = '\0'; /* an unnamed end: Node shows "" */
-        else
-            text[n < cap ? n : cap - 1] = '\0';
-        *port = 0;
-        *family = 0;
-        return 0;
-    }
-    struct sockaddr_storage ss;
-    int len = sizeof ss;
-    int err = side == TLSPLUG_ADDRESS_LOCAL
-                  ? uv_tcp_getsockname(&c->io.tcp, (struct sockaddr *)&ss, &len)
-                  : uv_tcp_getpeername(&c->io.tcp, (struct sockaddr *)&ss, &len);
-    return err ? -1 : tp_sockaddr_describe((struct sockaddr *)&ss, text, cap, port, family);
-}
-
-TLSPLUG_API int tlsplug_socket_address(tlsplug_socket *h, int side, char *buf, size_t cap,
-                                       size_t *len, int *port, int *family)
-{
-    struct tlsplug_socket *s = tp_socket_enter(h);
-    if (!s)
-        return TLSPLUG_E_BADHANDLE;
-    if (!len || !port || !family || (cap && !buf) ||
-        (side != TLSPLUG_ADDRESS_LOCAL && side != TLSPLUG_ADDRESS_REMOTE))
-        return tp_socket_leave(s, TLSPLUG_E_INVAL);
-    tp_conn *c = s->conn;
-    char text[256];
-    int p = 0, fam = 0;
-    if (!c || !c->connected || c->closing || tp_conn_address(c, side, text, sizeof text, &p, &fam))
-        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_UNAVAILABLE, "",
-                                          "the socket has no connected transport"));
-    int rc = tp_copy_string(text, buf, cap, len);
-    if (rc == TLSPLUG_OK) {
-        *port = p;
-        *family = fam;
-    }
-    return tp_socket_leave(s, rc);
-}
-
-TLSPLUG_API int tlsplug_socket_set_lookup(tlsplug_socket *h, int enabled)
-{
-    struct tlsplug_socket *s = tp_socket_enter(h);
-    if (!s)
-        return TLSPLUG_E_BADHANDLE;
-    if (s->conn || s->started)
-        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
-                                          "lookup: set it before tlsplug_loop_connect"));
-    s->host_lookup = enabled != 0;
-    return tp_socket_leave(s, TLSPLUG_OK);
-}
-
-TLSPLUG_API int tlsplug_socket_lookup_done(tlsplug_socket *h, const char *address, const char *code)
-{
-    struct tlsplug_socket *s = tp_socket_enter(h);
-    if (!s)
-        return TLSPLUG_E_BADHANDLE;
-    tp_conn *c = s->conn;
-    if (!c || !c->awaiting_lookup)
-        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
-                                          "lookup_done: no lookup is pending"));
-    c->awaiting_lookup = 0;
-    tp_conn_lookup_answer(c, address, code);
-    return tp_socket_leave(s, TLSPLUG_OK);
-}

@@ -1,7 +1,8 @@
 /* The IO layer's internals: a libuv loop (loop.c) that drives sockets over
- * real file descriptors (loop_conn.c, loop_connect.c) and servers that
- * listen (loop_server.c). The pump knows nothing of it beyond two hooks:
- * tp_conn_kick after every entry point, tp_conn_detach when a socket dies. */
+ * real file descriptors (loop_conn.c, loop_connect.c, loop_stream.c) and
+ * servers that listen (loop_server.c). The engine knows nothing of it: a
+ * connection installs its transport table on the socket (tp_conn_transport),
+ * and a listener its detach hook on the server. */
 #ifndef TLSPLUG_LOOP_H
 #define TLSPLUG_LOOP_H
 
@@ -9,6 +10,7 @@
 #include <uv.h>
 
 #include "error.h"
+#include "object.h"
 #include "server.h"
 #include "socket.h"
 
@@ -17,8 +19,8 @@ typedef struct tp_conn tp_conn;
 typedef struct tp_listener tp_listener;
 
 struct tlsplug_loop {
+    TP_OBJECT_HEAD;
     uintptr_t handle;
-    tp_error err;
     uv_loop_t uv;
     /* Work that must not run inside the call that caused it (events the
      * host must hear from the loop, not from its own call): a list of
@@ -44,6 +46,7 @@ struct tlsplug_loop {
     int lookups;
     uint8_t read_buf[65536]; /* every connection's libuv reads (loop_conn.c) */
 };
+TP_OBJECT_CHECK(struct tlsplug_loop);
 
 /* ---- connections (loop_conn.c) ---- */
 
@@ -138,6 +141,15 @@ void tp_conn_undue(tp_conn *c);
 void tp_conn_run_due(tp_conn *c);
 /* The loop is being freed: close the transport at once, silently. */
 void tp_conn_abandon(tp_conn *c);
+/* Send ciphertext straight to the fd: the bytes the kernel took (0 when it
+ * took none or the fd cannot be written now). Read straight from the fd:
+ * the bytes read, 0 at the peer's FIN, -1 when nothing can be read now. */
+size_t tp_conn_send_now(tp_conn *c, const giovec_t *iov, int iovcnt);
+ssize_t tp_conn_recv_now(tp_conn *c, void *buf, size_t n);
+/* The table a connection installs on its socket (the engine's transport
+ * seam), and the connection behind a socket (NULL: not on a loop). */
+extern const tp_transport tp_conn_transport;
+tp_conn *tp_conn_of(const struct tlsplug_socket *s);
 /* One end of the transport as Node shows it (stream.c); -1 when unknown. */
 int tp_conn_address(tp_conn *c, int side, char *text, size_t cap, int *port, int *family);
 /* Apply setNoDelay / setKeepAlive once connected (stream.c). */

@@ -65,7 +65,7 @@ tp_conn *tp_conn_new(struct tlsplug_loop *loop, struct tlsplug_socket *s, int is
     if (loop->conns)
         loop->conns->prev = c;
     loop->conns = c;
-    s->conn = c;
+    tp_socket_set_transport(s, &tp_conn_transport, c);
     return c;
 }
 
@@ -108,7 +108,7 @@ void tp_conn_io_closed(tp_conn *c)
     struct tlsplug_socket *s = c->sock;
     if (s) {
         c->sock = NULL;
-        s->conn = NULL;
+        tp_socket_set_transport(s, NULL, NULL);
         s->depth++;
         tp_socket_emit_close(s);
         tp_socket_leave(s, 0);
@@ -156,7 +156,7 @@ void tp_conn_detach(tp_conn *c)
         send_iov(c, &b, 1);
     }
     /* The socket's memory is going: nothing may reach it any more. */
-    c->sock->conn = NULL;
+    tp_socket_set_transport(c->sock, NULL, NULL);
     c->sock = NULL;
     c->owned = 0;
     tp_conn_close(c);
@@ -167,7 +167,7 @@ void tp_conn_abandon(tp_conn *c)
     struct tlsplug_socket *s = c->sock;
     if (s) {
         c->sock = NULL;
-        s->conn = NULL;
+        tp_socket_set_transport(s, NULL, NULL);
         s->closed = 1; /* no transport any more; silently, as the loop is freed */
         if (c->owned)
             tlsplug_socket_free((tlsplug_socket *)c->sock_handle);
@@ -265,6 +265,11 @@ static void update_reading(tp_conn *c)
 
 /* ---------------------------------------------------------------- straight IO */
 
+
+static size_t send_now(void *ctx, const giovec_t *iov, int iovcnt)
+{
+    return tp_conn_send_now(ctx, iov, iovcnt);
+}
 
 size_t tp_conn_send_now(tp_conn *c, const giovec_t *iov, int iovcnt)
 {
@@ -526,4 +531,47 @@ void tp_conn_run_due(tp_conn *c)
     if ((due & TP_DUE_PUMP) && !s->freed && !s->closed && !s->paused)
         tp_pump(s);
     tp_socket_leave(s, 0);
+}
+
+/* ---------------------------------------------------------------- the seam */
+
+static ssize_t recv_now(void *ctx, void *buf, size_t n)
+{
+    return tp_conn_recv_now(ctx, buf, n);
+}
+
+static void after_call(void *ctx)
+{
+    tp_conn_kick(ctx);
+}
+
+static void detach(void *ctx)
+{
+    tp_conn_detach(ctx);
+}
+
+static void defer_pump(void *ctx)
+{
+    tp_conn_due(ctx, TP_DUE_PUMP);
+}
+
+static size_t inflight(void *ctx)
+{
+    tp_conn *c = ctx;
+    return tp_buf_len(&c->inflight);
+}
+
+/* What the engine may ask of a socket's connection (socket.h, "seams"). */
+const tp_transport tp_conn_transport = {
+    .send_now = send_now,
+    .recv_now = recv_now,
+    .after_call = after_call,
+    .detach = detach,
+    .defer_pump = defer_pump,
+    .inflight = inflight,
+};
+
+tp_conn *tp_conn_of(const struct tlsplug_socket *s)
+{
+    return s->transport == &tp_conn_transport ? s->transport_ctx : NULL;
 }

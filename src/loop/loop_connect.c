@@ -224,7 +224,7 @@ static int attachable(struct tlsplug_loop *loop, struct tlsplug_socket *s, int c
     if (client_only && s->role != TLSPLUG_ROLE_CLIENT)
         return tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
                        "connect: the socket is not a client");
-    if (s->conn || s->started || s->closed)
+    if (s->transport || s->started || s->closed)
         return tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
                        "connect: the socket is already started or on a loop");
     return TLSPLUG_OK;
@@ -296,7 +296,7 @@ TLSPLUG_API int tlsplug_loop_adopt(tlsplug_loop *lh, tlsplug_socket *sh, int fd)
     int err = is_pipe ? uv_pipe_open(&c->io.pipe, fd) : uv_tcp_open(&c->io.tcp, fd);
     if (err) {
         /* The fd stays the host's: close the handle without it. */
-        s->conn = NULL;
+        tp_socket_set_transport(s, NULL, NULL);
         c->sock = NULL;
         tp_conn_close(c);
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_NET, tp_uv_code(err),

@@ -293,6 +293,7 @@ static int listen_common(tlsplug_loop *lh, tlsplug_server *sh, const char *host,
         return listen_fail(srv, l, err, where);
     tp_server_acquire(srv);
     srv->listener = l;
+    srv->listener_detach = tp_listener_detach;
     l->next = loop->listeners;
     if (loop->listeners)
         loop->listeners->prev = l;

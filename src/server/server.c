@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "handle.h"
-#include "loop.h"
 
 static struct tlsplug_server *get(const void *h)
 {
@@ -29,6 +28,7 @@ TLSPLUG_API int tlsplug_server_new(tlsplug_context *ctx_h, tlsplug_server **out)
 
 static int server_new(struct tlsplug_context *ctx, tlsplug_server **out)
 {
+    tp_context_set_staple_hook(tp_ocsp_staple); /* only servers raise OCSPRequest */
     int rc = tp_context_acquire(ctx); /* a server's context must be usable now */
     if (rc)
         return rc;
@@ -92,7 +92,7 @@ TLSPLUG_API int tlsplug_server_free(tlsplug_server *h)
     srv->freed = 1;
     drop_queue(srv);
     if (srv->listener)
-        tp_listener_detach(srv->listener); /* stops listening, without events */
+        srv->listener_detach(srv->listener); /* stops listening, without events */
     tp_server_release(srv);
     return TLSPLUG_OK;
 }
@@ -352,6 +352,20 @@ void tp_server_emit(struct tlsplug_server *srv, int event, struct tlsplug_socket
 
 /* ---------------------------------------------------------------- accept */
 
+static int listens(struct tlsplug_server *srv, int event)
+{
+    return event != TLSPLUG_EV_KEYLOG || srv->keylog;
+}
+
+/* What the engine may ask of the server that accepted a socket (socket.h,
+ * "seams"). */
+static const tp_owner server_owner = {
+    .emit = tp_server_emit,
+    .listens = listens,
+    .hello_stages = tp_hello_stages,
+    .release = tp_server_release,
+};
+
 TLSPLUG_API int tlsplug_server_accept(tlsplug_server *h, size_t now_ms, tlsplug_socket **out)
 {
     struct tlsplug_server *srv = get(h);
@@ -380,6 +394,7 @@ TLSPLUG_API int tlsplug_server_accept(tlsplug_server *h, size_t now_ms, tlsplug_
     }
     if (rc == TLSPLUG_OK) {
         s->server = srv;
+        s->owner = &server_owner;
         atomic_fetch_add_explicit(&srv->refs, 1, memory_order_relaxed);
         rc = tlsplug_socket_start(sh);
     }

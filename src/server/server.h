@@ -6,6 +6,7 @@
 
 #include "context.h"
 #include "error.h"
+#include "object.h"
 #include "socket.h"
 
 typedef struct tp_sni_entry {
@@ -22,10 +23,10 @@ typedef struct tp_server_event {
 } tp_server_event;
 
 struct tlsplug_server {
+    TP_OBJECT_HEAD;
     uintptr_t handle;
     atomic_int refs; /* the handle's, plus one per socket it accepted */
     int freed;       /* the handle is gone: no more events */
-    tp_error err;
     struct tlsplug_context *ctx; /* the server's own context */
     int request_cert;
     int reject_unauthorized;
@@ -49,9 +50,11 @@ struct tlsplug_server {
 
     /* On a loop (loop_server.c). */
     struct tp_listener *listener; /* while listening (and closing), else NULL */
+    void (*listener_detach)(struct tp_listener *l); /* installed with it by the loop */
     size_t connections;           /* open connections the loop accepted */
     int max_connections;          /* negative: no limit */
 };
+TP_OBJECT_CHECK(struct tlsplug_server);
 
 static inline void tp_server_acquire(struct tlsplug_server *srv)
 {
@@ -72,8 +75,13 @@ struct tlsplug_context *tp_server_match(struct tlsplug_server *srv, const char *
 /* Route GnuTLS's session cache of a server socket to the host's store. */
 void tp_session_store_attach(struct tlsplug_socket *s);
 
-/* Serve `ctx` on a server socket that has not started its handshake in
- * GnuTLS yet (SNI): credentials, priority and the context reference. */
-int tp_socket_switch_context(struct tlsplug_socket *s, struct tlsplug_context *ctx);
+/* The staple of the host's OCSPRequest answer, if any (the context's
+ * staple hook, installed when the first server is made). */
+int tp_ocsp_staple(gnutls_session_t session, gnutls_datum_t *response);
+
+/* The server's ClientHello stages (server_hello.c): SNI, resumeSession,
+ * OCSPRequest, each possibly waiting for the host; answers a status, and
+ * sets hello_released once GnuTLS may read the hello. */
+int tp_hello_stages(struct tlsplug_socket *s);
 
 #endif

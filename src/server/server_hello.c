@@ -267,9 +267,8 @@ void tp_session_store_attach(struct tlsplug_socket *s)
 
 /* Installed on every context's credentials; only server sockets whose host
  * answered OCSPRequest with a response staple one. */
-int tp_ocsp_staple(gnutls_session_t session, void *ptr, gnutls_datum_t *response)
+int tp_ocsp_staple(gnutls_session_t session, gnutls_datum_t *response)
 {
-    (void)ptr;
     struct tlsplug_socket *s = gnutls_session_get_ptr(session);
     if (!s || !s->ocsp_data)
         return GNUTLS_E_NO_CERTIFICATE_STATUS;
