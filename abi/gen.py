@@ -7,6 +7,9 @@ Writes, relative to the repository root:
   docs/API.md                the API reference
   tests/abi/abi_table.h      the table the ABI sweep walks
   src/library/api_table.c    struct tlsplug_api's instance and tlsplug_get_api()
+  src/base/abi_tables.{h,c}  the library's internal tables: handle tags, the event
+                             count, which handle raises which event, status
+                             names
   abi/tlsplug_loader.h       the header-only dlopen loader for hosts
 
   python3 abi/gen.py                 regenerate in place
@@ -130,11 +133,22 @@ class Registry:
                 for ref in ("len", "cap", "len_out"):
                     if ref in p and p[ref] not in pnames:
                         raise SystemExit(f"registry: {n}.{p['name']}: {ref} names no parameter")
+            obj = fn.get("object")
+            if obj is not None and obj != "library" and obj not in self.handle_names:
+                raise SystemExit(f"registry: {n}: object {obj!r} is neither a handle nor library")
             status = {v["name"] for v in self.enum("status")["values"]}
             for code in fn.get("codes", []):
                 if code not in status:
                     raise SystemExit(f"registry: {n}: unknown code {code}")
         self.validate_slots()
+        for v in self.enum("event")["values"]:
+            where = f"registry: event {v['name']}"
+            if v.get("payload") not in EVENT_PAYLOADS:
+                raise SystemExit(f"{where}: payload {v.get('payload')!r} is not one of {EVENT_PAYLOADS}")
+            if not v.get("source") or any(src not in self.handle_names for src in v["source"]):
+                raise SystemExit(f"{where}: source must list handle types, not {v.get('source')!r}")
+            if v.get("subject") not in (None, *self.handle_names):
+                raise SystemExit(f"{where}: subject {v['subject']!r} is no handle type")
         for e in self.enums:
             seen = set()
             for v in e["values"]:
@@ -169,6 +183,32 @@ class Registry:
     def table(self):
         """The functions in table (slot) order."""
         return sorted(self.functions, key=lambda fn: fn["slot"])
+
+    def object_of(self, fn):
+        """The object a function belongs to in the header and the docs: its
+        registry `object`, else the handle its name starts with
+        (tlsplug_socket_... -> socket), else the library itself."""
+        if fn.get("object"):
+            return fn["object"]
+        rest = fn["name"][len(self.lib["prefix"]):]
+        for h in self.handles:
+            if rest.startswith(h["name"] + "_"):
+                return h["name"]
+        return "library"
+
+    def by_object(self):
+        """The functions for reading: [(object, [(group, [fn, ...]), ...])],
+        the library first, then each handle in registry order; inside an
+        object, its groups in order of first appearance, and the functions in
+        registry order. The registry itself is ordered by history (functions
+        are appended), so this is what keeps a reader's view by object;
+        slots, names and the map do not depend on it."""
+        objects = {"library": {}}
+        for h in self.handles:
+            objects[h["name"]] = {}
+        for fn in self.functions:
+            objects[self.object_of(fn)].setdefault(fn.get("group", ""), []).append(fn)
+        return [(obj, list(groups.items())) for obj, groups in objects.items() if groups]
 
     def enum(self, name):
         for e in self.enums:
@@ -266,15 +306,17 @@ def gen_header(reg):
                            for p in cb["params"])
         o.append(f"typedef void (*{cb['name']})({params});")
         o.append("")
-    group = None
-    for fn in reg.functions:
-        if fn.get("group") != group:
-            group = fn.get("group")
-            o.append(f"/* ---- {group} " + "-" * (68 - len(group)) + " */")
-            o.append("")
-        o.append(comment(fn_doc(reg, fn)))
-        o.append(f"TLSPLUG_API {signature(reg, fn)};")
+    for obj, groups in reg.by_object():
+        o.append(f"/* ==== {obj} " + "=" * (68 - len(obj)) + " */")
         o.append("")
+        for group, fns in groups:
+            label = group if group == obj else f"{obj}: {group}"
+            o.append(f"/* ---- {label} " + "-" * (68 - len(label)) + " */")
+            o.append("")
+            for fn in fns:
+                o.append(comment(fn_doc(reg, fn)))
+                o.append(f"TLSPLUG_API {signature(reg, fn)};")
+                o.append("")
     o += gen_table_struct(reg)
     o += ["#ifdef __cplusplus", "}", "#endif", "", "#endif /* TLSPLUG_H */", ""]
     return "\n".join(o)
@@ -358,6 +400,59 @@ def gen_api_table_c(reg):
           "    return TLSPLUG_OK;",
           "}",
           ""]
+    return "\n".join(o)
+
+
+def gen_loop_off_c(reg):
+    """The loop's functions for a library built without it (TLSPLUG_LOOP=OFF):
+    each checks its handles as every entry point does, then answers
+    TLSPLUG_E_UNSUPPORTED and says why on the handle it was given."""
+    o = [f"/* {BANNER} */",
+         "/* A tlsplug built without the loop (cmake -DTLSPLUG_LOOP=OFF), for hosts",
+         " * that drive the pump themselves: the ABI is the same, and each function",
+         " * that needs the loop (`needs_loop` in the registry) answers",
+         " * TLSPLUG_E_UNSUPPORTED, with ERR_TLSPLUG_NO_LOOP on the handle it was",
+         ' * given (docs/ABI.md, "Building without the loop"). */',
+         '#include "handle.h"',
+         '#include "object.h"',
+         '#include "tlsplug.h"',
+         "",
+         "/* A live handle gets the detail; NULL, a dead or a foreign one is",
+         " * BADHANDLE, as anywhere (no loop handle can be live here). */",
+         "static int no_loop(const void *handle, const char *fn)",
+         "{",
+         "    tp_object *o = tp_handle_get_any(handle);",
+         "    if (o == NULL)",
+         "        return TLSPLUG_E_BADHANDLE;",
+         "    if (o->err_lock)",
+         "        pthread_mutex_lock(o->err_lock);",
+         '    tp_fail(&o->err, TLSPLUG_E_UNSUPPORTED, "ERR_TLSPLUG_NO_LOOP",',
+         '            "%s: this tlsplug was built without the loop (TLSPLUG_LOOP=OFF)", fn);',
+         "    if (o->err_lock)",
+         "        pthread_mutex_unlock(o->err_lock);",
+         "    return TLSPLUG_E_UNSUPPORTED;",
+         "}",
+         ""]
+    for fn in reg.functions:
+        if not fn.get("needs_loop"):
+            continue
+        if fn.get("returns", "status") != "status":
+            raise SystemExit(f"registry: {fn['name']}: needs_loop needs a status return")
+        o.append(f"TLSPLUG_API {signature(reg, fn)}")
+        o.append("{")
+        handles = [p for p in fn["params"] if reg.ptype(p["type"])[0] == "handle"]
+        for p in fn["params"]:
+            if p not in handles[:1]:
+                o.append(f"    (void){p['name']};")
+        if handles:
+            h = handles[0]
+            if fn.get("frees") and h.get("nullable"):
+                o.append(f"    if ({h['name']} == NULL)")
+                o.append("        return TLSPLUG_OK; /* freeing NULL does nothing */")
+            o.append(f'    return no_loop({h["name"]}, "{fn["name"]}");')
+        else:
+            o.append("    return TLSPLUG_E_UNSUPPORTED; /* no handle to say it on */")
+        o += ["}", ""]
     return "\n".join(o)
 
 
@@ -655,55 +750,146 @@ def gen_api_md(reg):
         o.append("")
     o += gen_table_md(reg)
     o.append("## Functions")
-    group = None
-    for fn in reg.functions:
-        if fn.get("group") != group:
-            group = fn.get("group")
+    o.append("")
+    o.append("By object: the library, then each handle type. Inside each, by topic.")
+    for obj, groups in reg.by_object():
+        o.append("")
+        o.append(f"### {obj.capitalize()}")
+        for group, fns in groups:
             o.append("")
-            o.append(f"### {group.capitalize()}")
+            o.append(f"#### {obj.capitalize()}: {group}" if group != obj else f"#### {obj.capitalize()}")
+            for fn in fns:
+                o += api_md_function(reg, fn)
+    return "\n".join(o)
+
+
+def api_md_function(reg, fn):
+    """One function's section of docs/API.md."""
+    o = []
+    o.append("")
+    o.append(f"##### `{fn['name']}`")
+    o.append("")
+    o.append(f"```c\n{signature(reg, fn)};\n```")
+    o.append("")
+    if fn.get("node"):
+        o.append(f"Node: `{fn['node']}`")
         o.append("")
-        o.append(f"#### `{fn['name']}`")
+    o.append(md_escape(fn["doc"]))
+    o.append("")
+    if fn["params"]:
+        o.append("| Parameter | C type | Notes |")
+        o.append("|---|---|---|")
+        for p in fn["params"]:
+            notes = []
+            kind, _ = reg.ptype(p["type"])
+            if kind == "handle_out":
+                notes.append("out; the caller owns the new handle")
+            elif kind == "handle":
+                notes.append("borrowed for the call")
+            if "len" in p:
+                notes.append(f"length in `{p['len']}`")
+            if "cap" in p:
+                notes.append(f"capacity in `{p['cap']}`, length out in `{p['len_out']}`")
+            elif "len_out" in p:
+                notes.append(f"length out in `{p['len_out']}`")
+            if p["type"] == "view_out":
+                notes.append("borrowed view, valid until the next call on the socket")
+            if p.get("nullable"):
+                notes.append("may be NULL")
+            if p.get("doc"):
+                notes.append(md_escape(p["doc"]))
+            o.append(f"| `{p['name']}` | `{reg.c_type(p['type']).strip()}` | {'; '.join(notes)} |")
         o.append("")
-        o.append(f"```c\n{signature(reg, fn)};\n```")
+    if fn.get("returns", "status") == "status":
+        codes = ["TLSPLUG_OK"] + ["TLSPLUG_" + c for c in fn.get("codes", [])]
+        o.append("Returns: " + ", ".join(f"`{c}`" for c in codes) + ".")
+    else:
+        o.append(f"Returns: `{RETURNS[fn['returns']]}`.")
+    if fn.get("frees"):
         o.append("")
-        if fn.get("node"):
-            o.append(f"Node: `{fn['node']}`")
-            o.append("")
-        o.append(md_escape(fn["doc"]))
-        o.append("")
-        if fn["params"]:
-            o.append("| Parameter | C type | Notes |")
-            o.append("|---|---|---|")
-            for p in fn["params"]:
-                notes = []
-                kind, _ = reg.ptype(p["type"])
-                if kind == "handle_out":
-                    notes.append("out; the caller owns the new handle")
-                elif kind == "handle":
-                    notes.append("borrowed for the call")
-                if "len" in p:
-                    notes.append(f"length in `{p['len']}`")
-                if "cap" in p:
-                    notes.append(f"capacity in `{p['cap']}`, length out in `{p['len_out']}`")
-                elif "len_out" in p:
-                    notes.append(f"length out in `{p['len_out']}`")
-                if p["type"] == "view_out":
-                    notes.append("borrowed view, valid until the next call on the socket")
-                if p.get("nullable"):
-                    notes.append("may be NULL")
-                if p.get("doc"):
-                    notes.append(md_escape(p["doc"]))
-                o.append(f"| `{p['name']}` | `{reg.c_type(p['type']).strip()}` | {'; '.join(notes)} |")
-            o.append("")
-        if fn.get("returns", "status") == "status":
-            codes = ["TLSPLUG_OK"] + ["TLSPLUG_" + c for c in fn.get("codes", [])]
-            o.append("Returns: " + ", ".join(f"`{c}`" for c in codes) + ".")
-        else:
-            o.append(f"Returns: `{RETURNS[fn['returns']]}`.")
-        if fn.get("frees"):
-            o.append("")
-            o.append(f"Releases `{fn['frees']}`: NULL does nothing; a second call answers `TLSPLUG_E_BADHANDLE`.")
-        o.append("")
+        o.append(f"Releases `{fn['frees']}`: NULL does nothing; a second call answers `TLSPLUG_E_BADHANDLE`.")
+    o.append("")
+    return o
+
+
+EVENT_PAYLOADS = ("none", "bytes", "string", "flag", "u64", "session_record", "ocsp_request")
+
+
+def gen_internal_h(reg):
+    """src/base/abi_tables.h: the registry's facts the library's own code
+    needs (handle tags, the event count, which handle raises which event,
+    status names), so that no C file keeps a hand copy that can drift from
+    the header. (Reading any handle's error needs no table: every handle's
+    object starts with TP_OBJECT_HEAD, src/base/object.h.)"""
+    events = reg.enum("event")["values"]
+    count = max(v["value"] for v in events) + 1
+    o = [f"/* {BANNER} */",
+         "/* The registry's tables for the library's own code (not installed).",
+         " * Handles, events and statuses are appended to the registry; each C",
+         " * place that needs to know all of them reads this file, so a new one",
+         " * cannot be forgotten there. */",
+         "#ifndef TLSPLUG_ABI_TABLES_H",
+         "#define TLSPLUG_ABI_TABLES_H",
+         "",
+         "/* Self-contained (no tlsplug.h): handle.h includes it, and the handle",
+         " * table's unit tests build handle.c alone. */",
+         "",
+         "/* Handle type tags, as the registry numbers them (encoded in every",
+         " * handle; the ABI sweep passes them too). */",
+         "enum tp_tag {"]
+    for h in reg.handles:
+        o.append(f"    TP_TAG_{h['name'].upper()} = {h['tag']},")
+    o += ["    TP_TAG_MAX = 15 /* the handle word holds 4 bits of tag */",
+          "};",
+          "",
+          "/* One past the highest TLSPLUG_EV_*: the size of per-event tables. */",
+          f"#define TP_EV_COUNT {count}",
+          "",
+          "/* Nonzero when a handle of type `tag` raises `event` (the registry's",
+          " * `source` of each event); 0 for any other event number. */",
+          "int tp_event_raised_by(int event, enum tp_tag tag);",
+          "",
+          "/* The name of a status (\"TLSPLUG_E_NET\"), or \"TLSPLUG_E_UNKNOWN\". */",
+          "const char *tp_status_name(int status);",
+          "",
+          ]
+    o += ["#endif", ""]
+    return "\n".join(o)
+
+
+def gen_internal_c(reg):
+    events = reg.enum("event")["values"]
+    tags = {h["name"]: h["tag"] for h in reg.handles}
+    o = [f"/* {BANNER} */",
+         "/* The registry's tables for the library's own code: see abi_tables.h. */",
+         '#include "abi_tables.h"',
+         "",
+         '#include "tlsplug.h"',
+         "",
+         "int tp_event_raised_by(int event, enum tp_tag tag)",
+         "{",
+         "    /* Bit `tag` of each entry: the handle types that raise the event. */",
+         "    static const unsigned short sources[TP_EV_COUNT] = {"]
+    for v in events:
+        bits = " | ".join(f"1u << TP_TAG_{src.upper()}" for src in v["source"])
+        o.append(f"        [TLSPLUG_EV_{v['name']}] = {bits},")
+    o += ["    };",
+          "    int t = (int)tag;",
+          "    if (event <= 0 || event >= TP_EV_COUNT || t <= 0 || t > TP_TAG_MAX)",
+          "        return 0;",
+          "    return (sources[event] >> t) & 1u;",
+          "}",
+          "",
+          "const char *tp_status_name(int status)",
+          "{",
+          "    switch (status) {"]
+    st = reg.enum("status")
+    for v in st["values"]:
+        o.append(f'    case {st["prefix"]}{v["name"]}: return "{st["prefix"]}{v["name"]}";')
+    o += ['    default: return "TLSPLUG_E_UNKNOWN";',
+          "    }",
+          "}",
+          ""]
     return "\n".join(o)
 
 
@@ -744,6 +930,13 @@ def gen_abi_table(reg):
         o.append(f'    {{ "{h["name"]}", {h["tag"]} }},')
     o += ["};",
           "",
+          "/* Every status of the registry, for the name test (status_names.c). */",
+          "static const struct { const char *name; int value; } tlsplug_abi_statuses[] = {"]
+    st = reg.enum("status")
+    for v in st["values"]:
+        o.append(f'    {{ "{st["prefix"]}{v["name"]}", {v["value"]} }},')
+    o += ["};",
+          "",
           "static const struct tlsplug_abi_function tlsplug_abi_functions[] = {"]
     for fn in reg.functions:
         if len(fn["params"]) > 8:
@@ -771,6 +964,9 @@ def outputs(reg):
         "docs/API.md": gen_api_md(reg),
         "tests/abi/abi_table.h": gen_abi_table(reg),
         "src/library/api_table.c": gen_api_table_c(reg),
+        "src/base/abi_tables.h": gen_internal_h(reg),
+        "src/base/abi_tables.c": gen_internal_c(reg),
+        "src/loop_off/loop_off.c": gen_loop_off_c(reg),
         "abi/tlsplug_loader.h": gen_loader(reg),
     }
     # Each binding's low layer comes from its own module, abi/gen_<lang>.py,

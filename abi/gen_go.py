@@ -2,11 +2,17 @@
 
 Loaded by abi/gen.py, which calls outputs(reg, banner). For every registry
 function it writes a static C shim in the cgo preamble and a Go wrapper that
-makes exactly one cgo call to it. A shim that fails with a handle among its
-arguments copies the error detail (status, Node code, message, GnuTLS name
-and code, alert) into a caller-provided struct inside the same C call: cgo may
-run two calls on two OS threads, and no other call may come between the
-failure and the read of its detail.
+makes exactly one cgo call to it. A shim answers a tpg_ret by value: the
+status and, for a real failure with a handle among the arguments, the error
+detail (Node code, message, GnuTLS name and code, alert) read inside the same
+C call (cgo may run two calls on two OS threads, and no other call may come
+between the failure and the read of its detail). Statuses that are answers
+rather than failures (E_AGAIN, E_BUFSIZE, E_UNAVAILABLE) fetch nothing, and
+nothing is allocated unless an error is returned.
+
+Only what varies with the registry is generated: the C and Go runtime the
+wrappers call (tpg_result, newError, cstr, ...) is hand-written in
+bindings/go/tlsplug/runtime.{h,c,go}.
 """
 import textwrap
 
@@ -29,27 +35,29 @@ def go_string_lit(s):
 
 
 def gen_shim(reg, fn):
-    """The C shim: same parameters plus `tpg_err *e` for status functions."""
+    """The C shim of a status function: the same parameters, answering
+    tpg_result(status, handle) (runtime.c), which reads the detail of a real
+    failure before the shim returns."""
     ret = fn.get("returns", "status")
-    cparams = [f"{reg.c_type(p['type'])} {p['name']}" for p in fn["params"]]
-    args = ", ".join(p["name"] for p in fn["params"])
     if ret != "status":
         return None
+    cparams = [f"{reg.c_type(p['type'])} {p['name']}" for p in fn["params"]]
+    args = ", ".join(p["name"] for p in fn["params"])
     handle = None
     for p in fn["params"]:
         kind, _ = reg.ptype(p["type"])
         if kind in ("handle", "any_handle"):
             handle = p["name"]
             break
-    sig = ", ".join(cparams + ["tpg_err *e"])
-    lines = [f"static int tpg_{fn['name'][len(reg.lib['prefix']):]}({sig}) {{",
-             f"    int st = {fn['name']}({args});"]
-    if handle and fn["name"] not in NO_DETAIL and not fn.get("frees"):
-        lines.append(f"    if (st < 0) tpg_fill(e, st, (const void *){handle});")
+    # A freed handle has no detail left; the error functions read it themselves.
+    if not handle or fn["name"] in NO_DETAIL or fn.get("frees"):
+        h = "NULL"
     else:
-        lines.append("    if (st < 0) tpg_fill(e, st, NULL);")
-    lines += ["    return st;", "}"]
-    return "\n".join(lines)
+        h = f"(const void *){handle}"
+    sig = ", ".join(cparams) or "void"
+    return "\n".join([f"static tpg_ret tpg_{fn['name'][len(reg.lib['prefix']):]}({sig}) {{",
+                      f"    return tpg_result({fn['name']}({args}), {h});",
+                      "}"])
 
 
 GO_SCALAR_IN = {
@@ -196,23 +204,23 @@ def gen_wrapper(reg, fn):
     out.append(f"func {gname}({', '.join(gparams)}) ({res}) {{")
     for line in pre:
         out.append("\t" + line)
-    out.append("\tvar e C.tpg_err")
-    call = f"C.tpg_{short}({', '.join(cargs + ['&e'])})"
+    call = f"C.tpg_{short}({', '.join(cargs)})"
     if string_out:
         lo = string_out["len_out"]
         out.append("\tsbuf := make([]byte, 256)")
         out.append("\tfor {")
         out.append(f"\t\t{lo}_len = 0")
-        out.append(f"\t\tst := {call}")
-        out.append(f"\t\tif (st == C.TLSPLUG_E_BUFSIZE || int({lo}_len) >= len(sbuf)) && int({lo}_len)+1 > len(sbuf) {{")
+        out.append(f"\t\tr := {call}")
+        out.append(f"\t\tif (r.st == C.TLSPLUG_E_BUFSIZE || int({lo}_len) >= len(sbuf)) && int({lo}_len)+1 > len(sbuf) {{")
+        out.append("\t\t\tdropDetail(r)")
         out.append(f"\t\t\tsbuf = make([]byte, int({lo}_len)+1)")
         out.append("\t\t\tcontinue")
         out.append("\t\t}")
         out.append(f"\t\tif n := int({lo}_len); n <= len(sbuf) {{")
         out.append(f"\t\t\tp_{string_out['name']}_s = string(sbuf[:n])")
         out.append("\t\t}")
-        out.append("\t\tif st < 0 {")
-        out.append("\t\t\terr = newError(&e)")
+        out.append("\t\tif r.st < 0 {")
+        out.append("\t\t\terr = newError(r)")
         out.append("\t\t\treturn")
         out.append("\t\t}")
         out.append("\t\tbreak")
@@ -220,11 +228,11 @@ def gen_wrapper(reg, fn):
     else:
         early = [l for l in post if l.split(" = ")[0].endswith("_n") and any(q["type"] == "buf_out" and l.startswith("p_" + q["name"] + "_n") for q in params)]
         post = [l for l in post if l not in early]
-        out.append(f"\tst := {call}")
+        out.append(f"\tr := {call}")
         for line in early:
             out.append("\t" + line + " // also the length needed, on TLSPLUG_E_BUFSIZE")
-        out.append("\tif st < 0 {")
-        out.append("\t\terr = newError(&e)")
+        out.append("\tif r.st < 0 {")
+        out.append("\t\terr = newError(r)")
         out.append("\t\treturn")
         out.append("\t}")
     for line in post:
@@ -234,75 +242,6 @@ def gen_wrapper(reg, fn):
     return "\n".join(out)
 
 
-HELPERS = """// newError turns the detail a shim recorded into an *Error.
-func newError(e *C.tpg_err) error {
-	st := Status(e.status)
-	err := &Error{Status: st, Code: C.GoString(&e.code[0]), Message: C.GoString(&e.message[0]),
-		GnuTLS: C.GoString(&e.gnutls[0]), GnuTLSCode: int(e.gnutls_error), Alert: int(e.alert),
-		AlertDirection: AlertDirection(e.alert_direction)}
-	if e.has_detail == 0 {
-		err.Alert = -1
-	}
-	if err.Message == "" {
-		err.Message = C.GoString(C.tlsplug_status_name(e.status))
-	}
-	return err
-}
-
-// cstr copies s into C memory; a nullable empty string becomes NULL.
-func cstr(s string, nullable bool) *C.char {
-	if nullable && s == "" {
-		return nil
-	}
-	return C.CString(s)
-}
-
-func freeCStr(p *C.char) {
-	if p != nil {
-		C.free(unsafe.Pointer(p))
-	}
-}
-
-// bytesPtr is the address of b's first byte, nil for an empty slice. C only
-// borrows it for the duration of one call.
-func bytesPtr(b []byte) unsafe.Pointer {
-	if len(b) == 0 {
-		return nil
-	}
-	return unsafe.Pointer(&b[0])
-}
-
-func cbool(b bool) C.int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func itoa(v int) string {
-	if v == 0 {
-		return "0"
-	}
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	var b [24]byte
-	i := len(b)
-	for v > 0 {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
-}
-"""
-
-
 def outputs(reg, banner):
     abi = reg.lib["abi_version"]
     o = [f"// Code generated by abi/gen.py (abi/gen_go.py) from abi/tlsplug.toml. DO NOT EDIT.",
@@ -310,52 +249,8 @@ def outputs(reg, banner):
          "package tlsplug", "",
          "/*",
          "#cgo pkg-config: tlsplug",
-         "#include <stdlib.h>",
-         "#include <string.h>",
          "#include <tlsplug.h>",
-         "",
-         "typedef struct {",
-         "    int status;",
-         "    int has_detail;",
-         "    int gnutls_error;",
-         "    int alert;",
-         "    int alert_direction;",
-         "    char code[128];",
-         "    char message[1024];",
-         "    char gnutls[128];",
-         "} tpg_err;",
-         "",
-         "static void tpg_text(const void *h, int field, char *buf, size_t cap) {",
-         "    size_t len = 0;",
-         "    buf[0] = 0;",
-         "    int st = tlsplug_error_get(h, field, buf, cap, &len);",
-         "    if (st == TLSPLUG_E_BUFSIZE) {",
-         "        char *big = malloc(len + 1);",
-         "        if (big && tlsplug_error_get(h, field, big, len + 1, &len) == TLSPLUG_OK) {",
-         "            memcpy(buf, big, cap - 1);",
-         "            buf[cap - 1] = 0;",
-         "        }",
-         "        free(big);",
-         "    } else if (st != TLSPLUG_OK) {",
-         "        buf[0] = 0;",
-         "    }",
-         "}",
-         "",
-         "static void tpg_fill(tpg_err *e, int st, const void *h) {",
-         "    e->status = st;",
-         "    e->has_detail = 0;",
-         "    e->gnutls_error = 0;",
-         "    e->alert = -1;",
-         "    e->alert_direction = 0;",
-         "    e->code[0] = e->message[0] = e->gnutls[0] = 0;",
-         "    if (h == NULL || st == TLSPLUG_E_BADHANDLE) return;",
-         "    int dst = 0;",
-         "    if (tlsplug_error_detail(h, &dst, &e->gnutls_error, &e->alert, &e->alert_direction) != TLSPLUG_OK) return;",
-         "    e->has_detail = 1;",
-         "    tpg_text(h, TLSPLUG_ERROR_CODE, e->code, sizeof e->code);",
-         "    tpg_text(h, TLSPLUG_ERROR_MESSAGE, e->message, sizeof e->message);",
-         "    tpg_text(h, TLSPLUG_ERROR_GNUTLS, e->gnutls, sizeof e->gnutls);",
-         "}",
+         "#include \"runtime.h\"",
          ""]
     o.append("// The header and this file come from one registry; the compiler checks it.")
     for e in reg.enums:
@@ -367,13 +262,7 @@ def outputs(reg, banner):
         s = gen_shim(reg, fn)
         if s:
             o += [s, ""]
-    o += ["*/", 'import "C"', "", 'import "unsafe"', "", HELPERS,
-          "// apiTableSize answers the size field of a table from tlsplug_get_api",
-          "// and sizeof(struct tlsplug_api) in this layer's header: the table must",
-          "// be at least that long (it only grows at its end; docs/ABI.md).",
-          "func apiTableSize(t *C.tlsplug_api) (have, want int) {",
-          "\treturn int(t.size), int(C.sizeof_tlsplug_api)",
-          "}", "",
+    o += ["*/", 'import "C"', "", 'import "unsafe"', "",
           "// abiVersion is the ABI version this layer was generated for.",
           f"const abiVersion = {abi}", "",
           "// libraryVersion is the registry's library version.",

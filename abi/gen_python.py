@@ -2,8 +2,10 @@
 
 Loaded by abi/gen.py, which calls outputs(reg, banner). The module it writes
 declares every function's argtypes/restype with ctypes, the enums as IntEnum
-classes plus flat constants, the callback type, and a loader that checks the
-library's ABI version. Standard library only.
+classes plus flat constants, the callback type, the function table's layout
+and each event's description (EVENTS). The loader and the payload decoding
+are hand-written in bindings/python/tlsplug/_runtime.py, which the generated
+module re-exports. Standard library only.
 """
 import textwrap
 
@@ -128,84 +130,34 @@ def gen_abi(reg, banner):
         o.append(f'        ("{reg.member(fn)}", ctypes.c_void_p),  # slot {fn["slot"]}')
     o.append("    ]")
     o.append("")
-    o.append('''
-
-class AbiVersionError(ImportError):
-    """The loaded libtlsplug is older than this binding was generated for."""
-
-
-class Library:
-    """A loaded libtlsplug: each registry function as a method-like attribute
-    (the ctypes function, argtypes/restype set, __doc__ from the registry)."""
-
-    def __init__(self, cdll, path):
-        self._cdll = cdll
-        self.path = path
-        for name, (restype, argtypes, _names, doc) in FUNCTIONS.items():
-            try:
-                f = getattr(cdll, name)
-            except AttributeError:
-                # A symbol this binding knows but the library lacks: only an
-                # older library can miss one, and the version check refuses it.
-                continue
-            f.restype = restype
-            f.argtypes = argtypes
-            try:
-                f.__doc__ = doc
-            except (AttributeError, TypeError):
-                pass
-            setattr(self, name[len("tlsplug_"):], f)
-
-
-def _abi_version_of(cdll):
-    """tlsplug_abi_version(), which every libtlsplug has; None without it."""
-    try:
-        fn = cdll.tlsplug_abi_version
-    except AttributeError:
-        return None
-    fn.restype = ctypes.c_int
-    fn.argtypes = []
-    return fn()
-
-
-def load(path, expected=None):
-    """Open the library at `path` (a file name or path, as ctypes.CDLL takes
-    it), ask its tlsplug_get_api() for the table of ABI version `expected`
-    (ABI_VERSION by default), the one entry point every host checks the ABI
-    through, and return a Library. Raises OSError when it cannot be opened
-    and AbiVersionError when it refuses the version (it is older), lacks
-    tlsplug_get_api (older still) or hands out a table shorter than this
-    layer's."""
-    expected = ABI_VERSION if expected is None else expected
-    cdll = ctypes.CDLL(path)
-    advice = "install a newer libtlsplug or point TLSPLUG_LIBRARY at one"
-    try:
-        get_api = cdll.tlsplug_get_api
-    except AttributeError:
-        have = _abi_version_of(cdll)
-        raise AbiVersionError(
-            f"libtlsplug at {path!r} has no tlsplug_get_api"
-            + (f" (its ABI version is {have})" if have is not None else " (is it libtlsplug?)")
-            + f": older than ABI version {expected}, which this binding was generated for; {advice}")
-    get_api.restype = ctypes.c_int
-    get_api.argtypes = [ctypes.c_uint, ctypes.POINTER(ctypes.c_void_p)]
-    table = ctypes.c_void_p()
-    rc = get_api(expected, ctypes.byref(table))
-    if rc != 0 or not table.value:
-        have = _abi_version_of(cdll)
-        raise AbiVersionError(
-            f"libtlsplug at {path!r} refuses ABI version {expected} (tlsplug_get_api answered "
-            f"{rc}): it implements version {have}, older than the version {expected} this "
-            f"binding was generated for; {advice}")
-    size = ctypes.c_size_t.from_address(table.value).value
-    # The layout here is ABI_VERSION's; an older `expected` has a prefix of it.
-    if expected == ABI_VERSION and size < ctypes.sizeof(ApiTable):
-        raise AbiVersionError(
-            f"libtlsplug at {path!r} hands out a function table of {size} bytes, shorter "
-            f"than the {ctypes.sizeof(ApiTable)} bytes of ABI version {expected}: a broken library")
-    return Library(cdll, path)
-''')
+    o.append("")
+    o += gen_events(reg)
+    o.append("")
+    o.append("# The loader is hand-written (it does not vary with the registry).")
+    o.append("from ._runtime import AbiVersionError, Library, load  # noqa: E402,F401")
     return "\n".join(o).rstrip() + "\n"
+
+
+def _listener(node):
+    """Node's listener name when the registry's `node` is one (an
+    identifier: 'secureConnect'); None for a callback or option
+    ('SNICallback(servername, cb)'), which a binding answers by hand."""
+    return node if node and node.isidentifier() else None
+
+
+def gen_events(reg):
+    """EVENTS: each event's Node listener name, payload layout (decoded by
+    _runtime.decode_payload), subject and sources, from the registry."""
+    o = ["# event value -> (Node's listener name or None, payload kind, subject",
+         "# handle type or None, handle types that raise it). Payload kinds are",
+         "# the registry's (abi/tlsplug.toml, the event enum); _runtime.decode_payload",
+         "# turns a payload into the listener's arguments.",
+         "EVENTS = {"]
+    for v in reg.enum("event")["values"]:
+        o.append(f"    EV_{v['name']}: ({_listener(v.get('node'))!r}, {v['payload']!r}, "
+                 f"{v.get('subject')!r}, {tuple(v['source'])!r}),")
+    o.append("}")
+    return o
 
 
 def outputs(reg, banner):

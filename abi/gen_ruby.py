@@ -4,9 +4,11 @@ Loaded by abi/gen.py, which calls outputs(reg, banner). The module it writes
 (Tlsplug::ABI) declares every registry function as a Fiddle::Function with
 its argument and return types, as a method of Tlsplug::ABI::Library with the
 registry's doc as a comment; the enums as flat constants plus name tables;
-the callback's argument types; the ABI version it supports; and the loader
-(ENV['TLSPLUG_LIBRARY'], then libtlsplug.so.1 on the system path) that
-refuses an older library. Standard library only.
+the callback's argument types; the ABI version it supports; and each event's
+description (EVENTS). The loader (ENV['TLSPLUG_LIBRARY'], then
+libtlsplug.so.1 on the system path, refusing an older library) and the
+payload decoding are hand-written in bindings/ruby/lib/tlsplug/runtime.rb.
+Standard library only.
 """
 
 RB_PATH = "bindings/ruby/lib/tlsplug/abi.rb"
@@ -180,74 +182,37 @@ def gen_abi(reg, banner):
         o.append(f"        @{fn['name']}.call({sig})")
         o.append("      end")
     o.append("    end")
-    o.append('''
-    # tlsplug_abi_version() of an opened library (every libtlsplug has it);
-    # nil without it.
-    def self.abi_version_of(handle)
-      Fiddle::Function.new(handle["tlsplug_abi_version"], [], Fiddle::TYPE_INT).call
-    rescue Fiddle::DLError
-      nil
-    end
-
-    # Open the library at +path+, ask its tlsplug_get_api() (the one
-    # versioned entry point) for the table of ABI version +expected+
-    # (ABI_VERSION by default) and answer a Library. Raises Fiddle::DLError
-    # when it cannot be opened and AbiVersionError when it refuses the
-    # version (it is older), lacks tlsplug_get_api (older still) or hands out
-    # a table shorter than this layer's.
-    def self.open(path, expected: ABI_VERSION)
-      handle = Fiddle::Handle.new(path)
-      advice = "install a newer libtlsplug or point TLSPLUG_LIBRARY at one"
-      begin
-        sym = handle["tlsplug_get_api"]
-      rescue Fiddle::DLError
-        have = abi_version_of(handle)
-        raise AbiVersionError,
-              "libtlsplug at #{path.inspect} has no tlsplug_get_api " \\
-              "#{have ? "(its ABI version is #{have})" : "(is it libtlsplug?)"}: older than ABI " \\
-              "version #{expected}, which this binding was generated for; #{advice}"
-      end
-      get_api = Fiddle::Function.new(sym, [-Fiddle::TYPE_INT, Fiddle::TYPE_VOIDP], Fiddle::TYPE_INT)
-      out = Fiddle::Pointer.malloc(Fiddle::SIZEOF_VOIDP, Fiddle::RUBY_FREE)
-      out[0, Fiddle::SIZEOF_VOIDP] = "\\0" * Fiddle::SIZEOF_VOIDP
-      rc = get_api.call(expected, out)
-      table = out.ptr
-      if rc != 0 || table.null?
-        raise AbiVersionError,
-              "libtlsplug at #{path.inspect} refuses ABI version #{expected} (tlsplug_get_api " \\
-              "answered #{rc}): it implements version #{abi_version_of(handle).inspect}, older " \\
-              "than the version #{expected} this binding was generated for; #{advice}"
-      end
-      # The layout here is ABI_VERSION's; an older +expected+ has a prefix of it.
-      size = table[0, Fiddle::SIZEOF_SIZE_T].unpack1(Fiddle::SIZEOF_SIZE_T == 8 ? "Q" : "L")
-      if expected == ABI_VERSION && size < TABLE_SIZE
-        raise AbiVersionError,
-              "libtlsplug at #{path.inspect} hands out a function table of #{size} bytes, " \\
-              "shorter than the #{TABLE_SIZE} bytes of ABI version #{expected}: a broken library"
-      end
-      Library.new(handle, path)
-    end
-
-    # Find and open the library: ENV['TLSPLUG_LIBRARY'] when set, else
-    # libtlsplug.so.1 on the system path (ldconfig, LD_LIBRARY_PATH).
-    def self.load_library(expected: ABI_VERSION)
-      env = ENV["TLSPLUG_LIBRARY"]
-      return open(env, expected: expected) if env && !env.empty?
-      begin
-        open(SONAME, expected: expected)
-      rescue Fiddle::DLError => e
-        raise LoadError, "tlsplug: cannot load #{SONAME} (#{e.message}); install " \\
-                         "libtlsplug, or set TLSPLUG_LIBRARY to the library's path"
-      end
-    end
-
-    # The process's library, loaded (and checked) on first use.
-    def self.lib
-      @lib ||= load_library
-    end
-  end
-end''')
+    o.append("")
+    o += gen_events(reg)
+    o.append("  end")
+    o.append("end")
+    o.append("")
+    o.append("# The loader (ABI.open, ABI.lib) and the payload decoding are hand-written.")
+    o.append('require_relative "runtime"')
     return "\n".join(o).rstrip() + "\n"
+
+
+def _listener(node):
+    """Node's listener name when the registry's `node` is one (an identifier);
+    nil for a callback or option, which the binding answers by hand."""
+    return node if node and node.isidentifier() else None
+
+
+def gen_events(reg):
+    """EVENTS, the same description the Python layer gets (_abi.EVENTS)."""
+    o = ["    # event value => [Node's listener name or nil, payload kind, subject",
+         "    # handle type or nil, handle types that raise it]. Payload kinds are",
+         "    # the registry's (abi/tlsplug.toml, the event enum);",
+         "    # Tlsplug::Runtime.decode_payload turns a payload into the listener's",
+         "    # arguments.",
+         "    EVENTS = {"]
+    for v in reg.enum("event")["values"]:
+        lis = _listener(v.get("node"))
+        subj = v.get("subject")
+        o.append(f"      EV_{v['name']} => [{_rstr(lis) if lis else 'nil'}, {_rstr(v['payload'])}, "
+                 f"{_rstr(subj) if subj else 'nil'}, [{', '.join(_rstr(x) for x in v['source'])}].freeze].freeze,")
+    o.append("    }.freeze")
+    return o
 
 
 def outputs(reg, banner):

@@ -310,6 +310,8 @@ enum tlsplug_default {
  */
 typedef void (*tlsplug_event_cb)(uintptr_t userdata, void *source, int event, void *subject, const uint8_t *data, size_t len);
 
+/* ==== library ============================================================= */
+
 /* ---- library ------------------------------------------------------------- */
 
 /**
@@ -352,7 +354,7 @@ TLSPLUG_API const char * tlsplug_version_string(void);
  */
 TLSPLUG_API const char * tlsplug_status_name(int status);
 
-/* ---- errors -------------------------------------------------------------- */
+/* ---- library: errors ----------------------------------------------------- */
 
 /**
  * One text of the last error recorded on a handle of any type. Answers
@@ -386,6 +388,76 @@ TLSPLUG_API int tlsplug_error_get(const void *handle, int field, char *buf, size
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_UNAVAILABLE.
  */
 TLSPLUG_API int tlsplug_error_detail(const void *handle, int *status, int *gnutls_error, int *alert, int *alert_direction);
+
+/* ---- library: certificates ----------------------------------------------- */
+
+/**
+ * Node's certificate object (without issuerCertificate) for a DER
+ * certificate, in JSON. TLSPLUG_E_CREDENTIALS when the bytes are not a
+ * certificate.
+ *
+ * Node: the Certificate Object.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_BUFSIZE,
+ * TLSPLUG_E_CREDENTIALS, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_cert_to_json(const uint8_t *der, size_t der_len, char *buf, size_t cap, size_t *len);
+
+/**
+ * Node's check of a host name against a DER certificate: DNS and IP subject
+ * alternative names, wildcards only in the left-most label, the subject's
+ * CN only when there is no DNS name. Answers TLSPLUG_OK on a match;
+ * TLSPLUG_E_VERIFY when it does not match (Node's
+ * ERR_TLS_CERT_ALTNAME_INVALID), with Node's `reason` text (e.g. "Host: x.
+ * is not in the cert's altnames: DNS:a.example") copied into `reason` as
+ * far as it fits (NUL-terminated) and its full length in `len`;
+ * TLSPLUG_E_CREDENTIALS for bytes that are not a certificate.
+ *
+ * Node: tls.checkServerIdentity(hostname, cert).
+ *
+ * @param reason May be NULL when cap is 0. May be NULL.
+ *
+ * @param len The reason's full length; 0 on a match.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_VERIFY,
+ * TLSPLUG_E_CREDENTIALS, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_check_server_identity(const char *hostname, const uint8_t *der, size_t der_len, char *reason, size_t cap, size_t *len);
+
+/* ---- library: module ----------------------------------------------------- */
+
+/**
+ * The names of the cipher suites tlsplug can negotiate, in Node's form
+ * (lowercase OpenSSL names, TLS 1.3 suites by their IANA names), sorted,
+ * joined by ':'. Every name is accepted by tlsplug_context_set_ciphers().
+ *
+ * Node: tls.getCiphers().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_BUFSIZE.
+ */
+TLSPLUG_API int tlsplug_get_ciphers(char *buf, size_t cap, size_t *len);
+
+/**
+ * One of Node's module values (a TLSPLUG_DEFAULT_* value), as text.
+ *
+ * Node: tls.DEFAULT_* and tls.CLIENT_RENEG_*.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_BUFSIZE.
+ */
+TLSPLUG_API int tlsplug_get_default(int which, char *buf, size_t cap, size_t *len);
+
+/**
+ * Set one of Node's module values for contexts and sockets created
+ * afterwards. The value is checked as the matching option would be (a
+ * version name, a curve list, a cipher list, a positive number).
+ *
+ * Node: tls.DEFAULT_* = value.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_set_default(int which, const char *value);
+
+/* ==== context ============================================================= */
 
 /* ---- context ------------------------------------------------------------- */
 
@@ -613,6 +685,8 @@ TLSPLUG_API int tlsplug_context_set_secure_options(tlsplug_context *ctx, unsigne
  */
 TLSPLUG_API int tlsplug_context_set_session_id_context(tlsplug_context *ctx, const char *context);
 
+/* ==== socket ============================================================== */
+
 /* ---- socket -------------------------------------------------------------- */
 
 /**
@@ -741,7 +815,63 @@ TLSPLUG_API int tlsplug_socket_next_event(tlsplug_socket *sock, int *event, uint
  */
 TLSPLUG_API int tlsplug_socket_start(tlsplug_socket *sock);
 
-/* ---- pump ---------------------------------------------------------------- */
+/**
+ * Client: the smallest DH prime accepted, in bits (default 1024). As in
+ * Node, the handshake completes and a smaller server prime then destroys
+ * the socket with ERR_TLS_DH_PARAM_SIZE. 0 is refused. Before start only.
+ *
+ * Node: minDHSize.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_socket_set_min_dh_size(tlsplug_socket *sock, unsigned bits);
+
+/**
+ * Client: replace Node's host-name check with the host's own. Once the
+ * chain verified, the socket emits TLSPLUG_EV_CHECK_SERVER_IDENTITY and
+ * waits for tlsplug_socket_check_server_identity_done(). Before start only.
+ *
+ * Node: checkServerIdentity option.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_socket_set_check_server_identity(tlsplug_socket *sock, int custom);
+
+/**
+ * Answer TLSPLUG_EV_CHECK_SERVER_IDENTITY: NULL code and message accept the
+ * name (Node's undefined); otherwise the check failed and `code` (or, when
+ * NULL, the message) becomes authorizationError, and with
+ * rejectUnauthorized the socket is destroyed with that error, as Node does.
+ * Answering when no check is pending, or twice, answers TLSPLUG_E_STATE.
+ *
+ * Node: the checkServerIdentity return value.
+ *
+ * @param code May be NULL.
+ *
+ * @param message May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
+ * TLSPLUG_E_VERIFY, TLSPLUG_E_TLS.
+ */
+TLSPLUG_API int tlsplug_socket_check_server_identity_done(tlsplug_socket *sock, const char *code, const char *message);
+
+/**
+ * The deprecated SecurePair as a thin layer over the pump: a started socket
+ * whose `encrypted` side is feed/pull and whose `cleartext` side is
+ * write/read (or `data`). Both roles emit TLSPLUG_EV_SECURE (the pair's
+ * 'secure' event) when the handshake completes. Register callbacks right
+ * after: a client's ClientHello is already waiting to be pulled.
+ *
+ * Node: tls.createSecurePair(context, isServer, requestCert,
+ * rejectUnauthorized).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_NOMEM, TLSPLUG_E_CREDENTIALS, TLSPLUG_E_TLS.
+ */
+TLSPLUG_API int tlsplug_secure_pair_new(tlsplug_context *ctx, int is_server, int request_cert, int reject_unauthorized, tlsplug_socket **out);
+
+/* ---- socket: pump -------------------------------------------------------- */
 
 /**
  * Hand the socket ciphertext received from the peer, in pieces of any size.
@@ -859,7 +989,7 @@ TLSPLUG_API int tlsplug_socket_destroy(tlsplug_socket *sock, const char *code, c
  */
 TLSPLUG_API int tlsplug_socket_state(tlsplug_socket *sock, unsigned *flags);
 
-/* ---- metadata ------------------------------------------------------------ */
+/* ---- socket: metadata ---------------------------------------------------- */
 
 /**
  * 1 if the peer's certificate was verified (and, on a client, matched the
@@ -929,7 +1059,61 @@ TLSPLUG_API int tlsplug_socket_get_servername(tlsplug_socket *sock, char *buf, s
  */
 TLSPLUG_API int tlsplug_socket_encrypted(tlsplug_socket *sock, int *encrypted);
 
-/* ---- certificates -------------------------------------------------------- */
+/**
+ * Client: the ephemeral key exchange as Node's object in JSON, e.g.
+ * {"type":"ECDH","name":"X25519","size":253} or {"type":"DH","size":2048};
+ * "{}" when the key exchange was not ephemeral. TLSPLUG_E_UNAVAILABLE on a
+ * server (Node's null) and before the handshake completes.
+ *
+ * Node: tlsSocket.getEphemeralKeyInfo().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
+ */
+TLSPLUG_API int tlsplug_socket_get_ephemeral_key_info(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
+
+/**
+ * The Finished message this side sent in the latest handshake (its
+ * verify_data). TLSPLUG_E_UNAVAILABLE before one was sent.
+ *
+ * Node: tlsSocket.getFinished().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
+ */
+TLSPLUG_API int tlsplug_socket_get_finished(tlsplug_socket *sock, uint8_t *buf, size_t cap, size_t *len);
+
+/**
+ * The Finished message received from the peer in the latest handshake.
+ * TLSPLUG_E_UNAVAILABLE before one arrived.
+ *
+ * Node: tlsSocket.getPeerFinished().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
+ */
+TLSPLUG_API int tlsplug_socket_get_peer_finished(tlsplug_socket *sock, uint8_t *buf, size_t cap, size_t *len);
+
+/**
+ * How many bytes of ciphertext (TLS overhead included) the host has pulled
+ * or consumed from this socket.
+ *
+ * Node: cryptoStream.bytesWritten / tlsSocket.bytesWritten.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_socket_bytes_written(tlsplug_socket *sock, size_t *n);
+
+/**
+ * How many bytes of ciphertext the host has fed to this socket.
+ *
+ * Node: tlsSocket.bytesRead.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_socket_bytes_read(tlsplug_socket *sock, size_t *n);
+
+/* ---- socket: certificates ------------------------------------------------ */
 
 /**
  * The peer's certificate as Node's certificate object, in JSON: subject,
@@ -977,189 +1161,7 @@ TLSPLUG_API int tlsplug_socket_get_certificate(tlsplug_socket *sock, char *buf, 
  */
 TLSPLUG_API int tlsplug_socket_peer_cert_field(tlsplug_socket *sock, unsigned depth, int field, uint8_t *buf, size_t cap, size_t *len);
 
-/**
- * Node's certificate object (without issuerCertificate) for a DER
- * certificate, in JSON. TLSPLUG_E_CREDENTIALS when the bytes are not a
- * certificate.
- *
- * Node: the Certificate Object.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_BUFSIZE,
- * TLSPLUG_E_CREDENTIALS, TLSPLUG_E_NOMEM.
- */
-TLSPLUG_API int tlsplug_cert_to_json(const uint8_t *der, size_t der_len, char *buf, size_t cap, size_t *len);
-
-/**
- * Node's check of a host name against a DER certificate: DNS and IP subject
- * alternative names, wildcards only in the left-most label, the subject's
- * CN only when there is no DNS name. Answers TLSPLUG_OK on a match;
- * TLSPLUG_E_VERIFY when it does not match (Node's
- * ERR_TLS_CERT_ALTNAME_INVALID), with Node's `reason` text (e.g. "Host: x.
- * is not in the cert's altnames: DNS:a.example") copied into `reason` as
- * far as it fits (NUL-terminated) and its full length in `len`;
- * TLSPLUG_E_CREDENTIALS for bytes that are not a certificate.
- *
- * Node: tls.checkServerIdentity(hostname, cert).
- *
- * @param reason May be NULL when cap is 0. May be NULL.
- *
- * @param len The reason's full length; 0 on a match.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_VERIFY,
- * TLSPLUG_E_CREDENTIALS, TLSPLUG_E_NOMEM.
- */
-TLSPLUG_API int tlsplug_check_server_identity(const char *hostname, const uint8_t *der, size_t der_len, char *reason, size_t cap, size_t *len);
-
-/* ---- module -------------------------------------------------------------- */
-
-/**
- * The names of the cipher suites tlsplug can negotiate, in Node's form
- * (lowercase OpenSSL names, TLS 1.3 suites by their IANA names), sorted,
- * joined by ':'. Every name is accepted by tlsplug_context_set_ciphers().
- *
- * Node: tls.getCiphers().
- *
- * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_BUFSIZE.
- */
-TLSPLUG_API int tlsplug_get_ciphers(char *buf, size_t cap, size_t *len);
-
-/**
- * One of Node's module values (a TLSPLUG_DEFAULT_* value), as text.
- *
- * Node: tls.DEFAULT_* and tls.CLIENT_RENEG_*.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_BUFSIZE.
- */
-TLSPLUG_API int tlsplug_get_default(int which, char *buf, size_t cap, size_t *len);
-
-/**
- * Set one of Node's module values for contexts and sockets created
- * afterwards. The value is checked as the matching option would be (a
- * version name, a curve list, a cipher list, a positive number).
- *
- * Node: tls.DEFAULT_* = value.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_NOMEM.
- */
-TLSPLUG_API int tlsplug_set_default(int which, const char *value);
-
-/* ---- metadata ------------------------------------------------------------ */
-
-/**
- * Client: the ephemeral key exchange as Node's object in JSON, e.g.
- * {"type":"ECDH","name":"X25519","size":253} or {"type":"DH","size":2048};
- * "{}" when the key exchange was not ephemeral. TLSPLUG_E_UNAVAILABLE on a
- * server (Node's null) and before the handshake completes.
- *
- * Node: tlsSocket.getEphemeralKeyInfo().
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
- */
-TLSPLUG_API int tlsplug_socket_get_ephemeral_key_info(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
-
-/**
- * The Finished message this side sent in the latest handshake (its
- * verify_data). TLSPLUG_E_UNAVAILABLE before one was sent.
- *
- * Node: tlsSocket.getFinished().
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
- */
-TLSPLUG_API int tlsplug_socket_get_finished(tlsplug_socket *sock, uint8_t *buf, size_t cap, size_t *len);
-
-/**
- * The Finished message received from the peer in the latest handshake.
- * TLSPLUG_E_UNAVAILABLE before one arrived.
- *
- * Node: tlsSocket.getPeerFinished().
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
- */
-TLSPLUG_API int tlsplug_socket_get_peer_finished(tlsplug_socket *sock, uint8_t *buf, size_t cap, size_t *len);
-
-/* ---- socket -------------------------------------------------------------- */
-
-/**
- * Client: the smallest DH prime accepted, in bits (default 1024). As in
- * Node, the handshake completes and a smaller server prime then destroys
- * the socket with ERR_TLS_DH_PARAM_SIZE. 0 is refused. Before start only.
- *
- * Node: minDHSize.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_STATE.
- */
-TLSPLUG_API int tlsplug_socket_set_min_dh_size(tlsplug_socket *sock, unsigned bits);
-
-/**
- * Client: replace Node's host-name check with the host's own. Once the
- * chain verified, the socket emits TLSPLUG_EV_CHECK_SERVER_IDENTITY and
- * waits for tlsplug_socket_check_server_identity_done(). Before start only.
- *
- * Node: checkServerIdentity option.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
- */
-TLSPLUG_API int tlsplug_socket_set_check_server_identity(tlsplug_socket *sock, int custom);
-
-/**
- * Answer TLSPLUG_EV_CHECK_SERVER_IDENTITY: NULL code and message accept the
- * name (Node's undefined); otherwise the check failed and `code` (or, when
- * NULL, the message) becomes authorizationError, and with
- * rejectUnauthorized the socket is destroyed with that error, as Node does.
- * Answering when no check is pending, or twice, answers TLSPLUG_E_STATE.
- *
- * Node: the checkServerIdentity return value.
- *
- * @param code May be NULL.
- *
- * @param message May be NULL.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
- * TLSPLUG_E_VERIFY, TLSPLUG_E_TLS.
- */
-TLSPLUG_API int tlsplug_socket_check_server_identity_done(tlsplug_socket *sock, const char *code, const char *message);
-
-/**
- * The deprecated SecurePair as a thin layer over the pump: a started socket
- * whose `encrypted` side is feed/pull and whose `cleartext` side is
- * write/read (or `data`). Both roles emit TLSPLUG_EV_SECURE (the pair's
- * 'secure' event) when the handshake completes. Register callbacks right
- * after: a client's ClientHello is already waiting to be pulled.
- *
- * Node: tls.createSecurePair(context, isServer, requestCert,
- * rejectUnauthorized).
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_NOMEM, TLSPLUG_E_CREDENTIALS, TLSPLUG_E_TLS.
- */
-TLSPLUG_API int tlsplug_secure_pair_new(tlsplug_context *ctx, int is_server, int request_cert, int reject_unauthorized, tlsplug_socket **out);
-
-/* ---- metadata ------------------------------------------------------------ */
-
-/**
- * How many bytes of ciphertext (TLS overhead included) the host has pulled
- * or consumed from this socket.
- *
- * Node: cryptoStream.bytesWritten / tlsSocket.bytesWritten.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
- */
-TLSPLUG_API int tlsplug_socket_bytes_written(tlsplug_socket *sock, size_t *n);
-
-/**
- * How many bytes of ciphertext the host has fed to this socket.
- *
- * Node: tlsSocket.bytesRead.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
- */
-TLSPLUG_API int tlsplug_socket_bytes_read(tlsplug_socket *sock, size_t *n);
-
-/* ---- alpn ---------------------------------------------------------------- */
+/* ---- socket: alpn -------------------------------------------------------- */
 
 /**
  * The ALPN protocols, in Node's wire form: each name preceded by its length
@@ -1198,7 +1200,7 @@ TLSPLUG_API int tlsplug_socket_get_alpn_protocol(tlsplug_socket *sock, char *buf
  */
 TLSPLUG_API int tlsplug_socket_set_npn_protocols(tlsplug_socket *sock, const uint8_t *protocols, size_t len);
 
-/* ---- sessions ------------------------------------------------------------ */
+/* ---- socket: sessions ---------------------------------------------------- */
 
 /**
  * Client: resume this session (a blob from the `session` event or
@@ -1245,7 +1247,7 @@ TLSPLUG_API int tlsplug_socket_get_tls_ticket(tlsplug_socket *sock, uint8_t *buf
  */
 TLSPLUG_API int tlsplug_socket_is_session_reused(tlsplug_socket *sock, int *reused);
 
-/* ---- records ------------------------------------------------------------- */
+/* ---- socket: records ----------------------------------------------------- */
 
 /**
  * The largest record this side sends, in bytes: 512 to 16384 (Node's
@@ -1278,6 +1280,244 @@ TLSPLUG_API int tlsplug_socket_disable_renegotiation(tlsplug_socket *sock);
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
  */
 TLSPLUG_API int tlsplug_socket_set_keylog(tlsplug_socket *sock, int enabled);
+
+/**
+ * Start a new handshake on a secure TLS 1.2 connection: a client sends a
+ * ClientHello, a server a HelloRequest (with `request_cert`, asking for a
+ * client certificate; `reject_unauthorized` as for the first handshake).
+ * TLSPLUG_EV_RENEGOTIATED fires when it completes. TLS 1.3 has no
+ * renegotiation: there a server with `request_cert` asks for the client's
+ * certificate by post-handshake authentication, and anything else answers
+ * TLSPLUG_E_UNSUPPORTED. Both ends must have enabled it when the connection
+ * began: a tlsplug client offers it when its context has a certificate
+ * (OpenSSL's and Node's clients do not by default), a tlsplug server
+ * accepts the offer when its context has `ca`. Otherwise the request
+ * answers TLSPLUG_E_UNSUPPORTED.
+ *
+ * Node: tlsSocket.renegotiate(options, callback).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
+ * TLSPLUG_E_UNSUPPORTED, TLSPLUG_E_TLS.
+ */
+TLSPLUG_API int tlsplug_socket_renegotiate(tlsplug_socket *sock, int request_cert, int reject_unauthorized);
+
+/* ---- socket: server ------------------------------------------------------ */
+
+/**
+ * Tell the socket the time (the host's monotonic clock, in ms, as given to
+ * tlsplug_server_accept). Past its handshake deadline it fails with Node's
+ * ERR_TLS_HANDSHAKE_TIMEOUT ("TLS handshake timeout") and TLSPLUG_E_TLS.
+ *
+ * Node: handshakeTimeout's timer.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_TLS.
+ */
+TLSPLUG_API int tlsplug_socket_tick(tlsplug_socket *sock, size_t now_ms);
+
+/**
+ * When the socket next needs tlsplug_socket_tick() (its handshake deadline,
+ * on the host's clock); TLSPLUG_E_UNAVAILABLE when nothing is pending.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_UNAVAILABLE.
+ */
+TLSPLUG_API int tlsplug_socket_next_timeout(tlsplug_socket *sock, size_t *at_ms);
+
+/**
+ * Answer TLSPLUG_EV_SNI_CALLBACK: serve `ctx` (NULL: the server's own
+ * context), or, with an error message, fail the connection with it (Node's
+ * tlsClientError). Answering when no SNI answer is pending, or twice,
+ * answers TLSPLUG_E_STATE.
+ *
+ * Node: SNICallback's cb(err, ctx).
+ *
+ * @param ctx May be NULL.
+ *
+ * @param error May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
+ * TLSPLUG_E_CREDENTIALS, TLSPLUG_E_TLS.
+ */
+TLSPLUG_API int tlsplug_socket_sni_done(tlsplug_socket *sock, tlsplug_context *ctx, const char *error);
+
+/**
+ * The host stored the session of TLSPLUG_EV_NEW_SESSION: the connection's
+ * held output goes out. Answering when nothing is pending answers
+ * TLSPLUG_E_STATE.
+ *
+ * Node: newSession's cb().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_socket_new_session_done(tlsplug_socket *sock);
+
+/**
+ * Answer TLSPLUG_EV_RESUME_SESSION with the stored session data, or NULL
+ * when it is unknown (a full handshake follows). Answering when nothing is
+ * pending answers TLSPLUG_E_STATE.
+ *
+ * Node: resumeSession's cb(err, sessionData).
+ *
+ * @param data May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
+ * TLSPLUG_E_NOMEM, TLSPLUG_E_TLS.
+ */
+TLSPLUG_API int tlsplug_socket_resume_session_done(tlsplug_socket *sock, const uint8_t *data, size_t len);
+
+/**
+ * Answer TLSPLUG_EV_OCSP_REQUEST with a DER OCSP response to staple, or
+ * NULL for none. Answering when nothing is pending answers TLSPLUG_E_STATE.
+ *
+ * Node: OCSPRequest's cb(err, response).
+ *
+ * @param response May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
+ * TLSPLUG_E_NOMEM, TLSPLUG_E_TLS.
+ */
+TLSPLUG_API int tlsplug_socket_ocsp_done(tlsplug_socket *sock, const uint8_t *response, size_t len);
+
+/**
+ * Client: emit TLSPLUG_EV_OCSP_RESPONSE with the server's stapled response.
+ * (GnuTLS clients always ask for one, whatever this says; only the event
+ * depends on it.) Before start only.
+ *
+ * Node: requestOCSP.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_socket_set_request_ocsp(tlsplug_socket *sock, int request);
+
+/* ---- socket: stream ------------------------------------------------------ */
+
+/**
+ * Stop `data` events: decrypted records wait (and a loop stops reading the
+ * transport) until tlsplug_socket_resume(). Nothing is lost.
+ *
+ * Node: socket.pause().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_socket_pause(tlsplug_socket *sock);
+
+/**
+ * Restart `data` events after tlsplug_socket_pause(); what waited is
+ * delivered from inside this call (or, on a loop, from the loop).
+ *
+ * Node: socket.resume().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_TLS, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_socket_resume(tlsplug_socket *sock);
+
+/**
+ * The buffered amount at which TLSPLUG_STATE_NEED_DRAIN is set: 16384 bytes
+ * by default, as in Node. 0 answers TLSPLUG_E_INVAL.
+ *
+ * Node: writableHighWaterMark.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_socket_set_high_water_mark(tlsplug_socket *sock, size_t bytes);
+
+/**
+ * What was written and not yet handed to the transport: cleartext waiting
+ * for the handshake plus ciphertext waiting to be pulled (or, on a loop, to
+ * be written to the fd).
+ *
+ * Node: socket.bufferSize / writableLength.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_socket_buffer_size(tlsplug_socket *sock, size_t *bytes);
+
+/**
+ * Raise TLSPLUG_EV_TIMEOUT after `ms` without activity (0 turns it off), as
+ * Node; the socket stays open. Only for a socket on a loop (after
+ * tlsplug_loop_connect/_adopt, or accepted by a listening server): a host
+ * that drives the pump itself keeps its own timers, and gets
+ * TLSPLUG_E_STATE.
+ *
+ * Node: socket.setTimeout(timeout).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
+ * TLSPLUG_E_UNSUPPORTED.
+ */
+TLSPLUG_API int tlsplug_socket_set_timeout(tlsplug_socket *sock, size_t ms);
+
+/**
+ * Turn Nagle's algorithm off (1) or on (0) for a TCP socket on a loop;
+ * applied when it connects if called before. TLSPLUG_E_STATE when the
+ * socket is not on a loop.
+ *
+ * Node: socket.setNoDelay(noDelay).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE, TLSPLUG_E_NET,
+ * TLSPLUG_E_UNSUPPORTED.
+ */
+TLSPLUG_API int tlsplug_socket_set_no_delay(tlsplug_socket *sock, int no_delay);
+
+/**
+ * TCP keep-alive for a socket on a loop, with the first probe after
+ * `initial_delay_ms` of idleness (0: the system's default; whole seconds).
+ * Applied when it connects if called before. TLSPLUG_E_STATE when the
+ * socket is not on a loop.
+ *
+ * Node: socket.setKeepAlive(enable, initialDelay).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE, TLSPLUG_E_NET,
+ * TLSPLUG_E_UNSUPPORTED.
+ */
+TLSPLUG_API int tlsplug_socket_set_keep_alive(tlsplug_socket *sock, int enable, size_t initial_delay_ms);
+
+/**
+ * One end of a loop socket's transport: the address as text, the port and
+ * the family (4 or 6; 0 with the path, or "", for a Unix socket).
+ * TLSPLUG_E_UNAVAILABLE before it connected or when it is not on a loop
+ * (Node's undefined).
+ *
+ * Node: address(), remoteAddress, remotePort, remoteFamily, localAddress,
+ * localPort.
+ *
+ * @param side TLSPLUG_ADDRESS_LOCAL or TLSPLUG_ADDRESS_REMOTE.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE, TLSPLUG_E_UNSUPPORTED.
+ */
+TLSPLUG_API int tlsplug_socket_address(tlsplug_socket *sock, int side, char *buf, size_t cap, size_t *len, int *port, int *family);
+
+/**
+ * Resolve host names through the host instead of libuv: the socket raises
+ * TLSPLUG_EV_LOOKUP_REQUEST with the name, and waits for
+ * tlsplug_socket_lookup_done(). Before tlsplug_loop_connect() only.
+ *
+ * Node: the `lookup` option of tls.connect.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
+ * TLSPLUG_E_UNSUPPORTED.
+ */
+TLSPLUG_API int tlsplug_socket_set_lookup(tlsplug_socket *sock, int enabled);
+
+/**
+ * Answer TLSPLUG_EV_LOOKUP_REQUEST: connect to `address` (numeric IPv4 or
+ * IPv6), or, with `address` NULL, fail the connection with `code` (NULL:
+ * ENOTFOUND). An address that is not numeric fails it with
+ * ERR_INVALID_IP_ADDRESS. Answering when no lookup is pending answers
+ * TLSPLUG_E_STATE.
+ *
+ * Node: lookup's callback(err, address, family).
+ *
+ * @param address May be NULL.
+ *
+ * @param code May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
+ * TLSPLUG_E_INVAL, TLSPLUG_E_UNSUPPORTED.
+ */
+TLSPLUG_API int tlsplug_socket_lookup_done(tlsplug_socket *sock, const char *address, const char *code);
+
+/* ==== server ============================================================== */
 
 /* ---- server -------------------------------------------------------------- */
 
@@ -1458,67 +1698,6 @@ TLSPLUG_API int tlsplug_server_next_event(tlsplug_server *srv, int *event, tlspl
 TLSPLUG_API int tlsplug_server_accept(tlsplug_server *srv, size_t now_ms, tlsplug_socket **out);
 
 /**
- * Tell the socket the time (the host's monotonic clock, in ms, as given to
- * tlsplug_server_accept). Past its handshake deadline it fails with Node's
- * ERR_TLS_HANDSHAKE_TIMEOUT ("TLS handshake timeout") and TLSPLUG_E_TLS.
- *
- * Node: handshakeTimeout's timer.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_TLS.
- */
-TLSPLUG_API int tlsplug_socket_tick(tlsplug_socket *sock, size_t now_ms);
-
-/**
- * When the socket next needs tlsplug_socket_tick() (its handshake deadline,
- * on the host's clock); TLSPLUG_E_UNAVAILABLE when nothing is pending.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_UNAVAILABLE.
- */
-TLSPLUG_API int tlsplug_socket_next_timeout(tlsplug_socket *sock, size_t *at_ms);
-
-/**
- * Answer TLSPLUG_EV_SNI_CALLBACK: serve `ctx` (NULL: the server's own
- * context), or, with an error message, fail the connection with it (Node's
- * tlsClientError). Answering when no SNI answer is pending, or twice,
- * answers TLSPLUG_E_STATE.
- *
- * Node: SNICallback's cb(err, ctx).
- *
- * @param ctx May be NULL.
- *
- * @param error May be NULL.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
- * TLSPLUG_E_CREDENTIALS, TLSPLUG_E_TLS.
- */
-TLSPLUG_API int tlsplug_socket_sni_done(tlsplug_socket *sock, tlsplug_context *ctx, const char *error);
-
-/* ---- records ------------------------------------------------------------- */
-
-/**
- * Start a new handshake on a secure TLS 1.2 connection: a client sends a
- * ClientHello, a server a HelloRequest (with `request_cert`, asking for a
- * client certificate; `reject_unauthorized` as for the first handshake).
- * TLSPLUG_EV_RENEGOTIATED fires when it completes. TLS 1.3 has no
- * renegotiation: there a server with `request_cert` asks for the client's
- * certificate by post-handshake authentication, and anything else answers
- * TLSPLUG_E_UNSUPPORTED. Both ends must have enabled it when the connection
- * began: a tlsplug client offers it when its context has a certificate
- * (OpenSSL's and Node's clients do not by default), a tlsplug server
- * accepts the offer when its context has `ca`. Otherwise the request
- * answers TLSPLUG_E_UNSUPPORTED.
- *
- * Node: tlsSocket.renegotiate(options, callback).
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
- * TLSPLUG_E_UNSUPPORTED, TLSPLUG_E_TLS.
- */
-TLSPLUG_API int tlsplug_socket_renegotiate(tlsplug_socket *sock, int request_cert, int reject_unauthorized);
-
-/* ---- server -------------------------------------------------------------- */
-
-/**
  * Seconds a session (id or ticket) stays resumable: default 300, at most
  * 604800; for connections accepted afterwards.
  *
@@ -1540,31 +1719,6 @@ TLSPLUG_API int tlsplug_server_set_session_timeout(tlsplug_server *srv, unsigned
 TLSPLUG_API int tlsplug_server_set_session_store(tlsplug_server *srv, int enabled);
 
 /**
- * The host stored the session of TLSPLUG_EV_NEW_SESSION: the connection's
- * held output goes out. Answering when nothing is pending answers
- * TLSPLUG_E_STATE.
- *
- * Node: newSession's cb().
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
- */
-TLSPLUG_API int tlsplug_socket_new_session_done(tlsplug_socket *sock);
-
-/**
- * Answer TLSPLUG_EV_RESUME_SESSION with the stored session data, or NULL
- * when it is unknown (a full handshake follows). Answering when nothing is
- * pending answers TLSPLUG_E_STATE.
- *
- * Node: resumeSession's cb(err, sessionData).
- *
- * @param data May be NULL.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
- * TLSPLUG_E_NOMEM, TLSPLUG_E_TLS.
- */
-TLSPLUG_API int tlsplug_socket_resume_session_done(tlsplug_socket *sock, const uint8_t *data, size_t len);
-
-/**
  * Staple OCSP responses: clients that ask for one raise
  * TLSPLUG_EV_OCSP_REQUEST.
  *
@@ -1573,30 +1727,6 @@ TLSPLUG_API int tlsplug_socket_resume_session_done(tlsplug_socket *sock, const u
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
  */
 TLSPLUG_API int tlsplug_server_set_ocsp(tlsplug_server *srv, int enabled);
-
-/**
- * Answer TLSPLUG_EV_OCSP_REQUEST with a DER OCSP response to staple, or
- * NULL for none. Answering when nothing is pending answers TLSPLUG_E_STATE.
- *
- * Node: OCSPRequest's cb(err, response).
- *
- * @param response May be NULL.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
- * TLSPLUG_E_NOMEM, TLSPLUG_E_TLS.
- */
-TLSPLUG_API int tlsplug_socket_ocsp_done(tlsplug_socket *sock, const uint8_t *response, size_t len);
-
-/**
- * Client: emit TLSPLUG_EV_OCSP_RESPONSE with the server's stapled response.
- * (GnuTLS clients always ask for one, whatever this says; only the event
- * depends on it.) Before start only.
- *
- * Node: requestOCSP.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
- */
-TLSPLUG_API int tlsplug_socket_set_request_ocsp(tlsplug_socket *sock, int request);
 
 /**
  * Raise TLSPLUG_EV_KEYLOG on the server (the subject is the socket) for the
@@ -1609,13 +1739,63 @@ TLSPLUG_API int tlsplug_socket_set_request_ocsp(tlsplug_socket *sock, int reques
  */
 TLSPLUG_API int tlsplug_server_set_keylog(tlsplug_server *srv, int enabled);
 
+/* ---- server: loop -------------------------------------------------------- */
+
+/**
+ * Where a listening server is bound: the address as text (or the Unix
+ * socket's path), the port (0 for a path) and the family (4, 6, or 0 for a
+ * path). TLSPLUG_E_STATE when it is not listening.
+ *
+ * Node: server.address().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_STATE, TLSPLUG_E_UNSUPPORTED.
+ */
+TLSPLUG_API int tlsplug_server_address(tlsplug_server *srv, char *buf, size_t cap, size_t *len, int *port, int *family);
+
+/**
+ * Stop accepting connections. TLSPLUG_EV_CLOSE fires on the server once the
+ * last of its open connections has closed (at once from the loop when none
+ * is open). TLSPLUG_E_STATE when it is not listening, with Node's
+ * ERR_SERVER_NOT_RUNNING.
+ *
+ * Node: server.close().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
+ * TLSPLUG_E_UNSUPPORTED.
+ */
+TLSPLUG_API int tlsplug_server_close(tlsplug_server *srv);
+
+/**
+ * Refuse (close at once) connections accepted while `max` are open; a
+ * negative value means no limit, the default.
+ *
+ * Node: server.maxConnections.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_UNSUPPORTED.
+ */
+TLSPLUG_API int tlsplug_server_set_max_connections(tlsplug_server *srv, int max);
+
+/**
+ * How many connections the server has open on its loop.
+ *
+ * Node: server.getConnections() / server.connections.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_UNSUPPORTED.
+ */
+TLSPLUG_API int tlsplug_server_get_connections(tlsplug_server *srv, size_t *count);
+
+/* ==== loop ================================================================ */
+
 /* ---- loop ---------------------------------------------------------------- */
 
 /**
  * A new event loop (libuv) for this thread. Nothing runs until one of the
  * run calls. The caller owns the loop.
  *
- * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_NOMEM, TLSPLUG_E_INTERNAL.
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_NOMEM, TLSPLUG_E_INTERNAL,
+ * TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_loop_new(tlsplug_loop **out);
 
@@ -1628,7 +1808,8 @@ TLSPLUG_API int tlsplug_loop_new(tlsplug_loop **out);
  *
  * @param loop May be NULL.
  *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
+ * TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_loop_free(tlsplug_loop *loop);
 
@@ -1637,7 +1818,8 @@ TLSPLUG_API int tlsplug_loop_free(tlsplug_loop *loop);
  * tlsplug_loop_stop(). Callbacks fire inside. Answers TLSPLUG_E_STATE when
  * called from inside one of the loop's callbacks.
  *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
+ * TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_loop_run(tlsplug_loop *loop);
 
@@ -1647,7 +1829,7 @@ TLSPLUG_API int tlsplug_loop_run(tlsplug_loop *loop);
  * `alive` is 1 while anything is left to do.
  *
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_STATE.
+ * TLSPLUG_E_STATE, TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_loop_run_once(tlsplug_loop *loop, int *alive);
 
@@ -1656,7 +1838,7 @@ TLSPLUG_API int tlsplug_loop_run_once(tlsplug_loop *loop, int *alive);
  * passed, whichever is first. `alive` is 1 while anything is left to do.
  *
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_STATE.
+ * TLSPLUG_E_STATE, TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_loop_run_for(tlsplug_loop *loop, size_t timeout_ms, int *alive);
 
@@ -1664,7 +1846,7 @@ TLSPLUG_API int tlsplug_loop_run_for(tlsplug_loop *loop, size_t timeout_ms, int 
  * Make the current (or next) run call return as soon as possible; nothing
  * is closed.
  *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_loop_stop(tlsplug_loop *loop);
 
@@ -1674,7 +1856,8 @@ TLSPLUG_API int tlsplug_loop_stop(tlsplug_loop *loop);
  * and calls tlsplug_loop_run_once() when it is readable. The fd stays the
  * loop's.
  *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_loop_backend_fd(tlsplug_loop *loop, int *fd);
 
@@ -1683,7 +1866,8 @@ TLSPLUG_API int tlsplug_loop_backend_fd(tlsplug_loop *loop, int *fd);
  * tlsplug_loop_run_once(): milliseconds, 0 when work is ready now, -1 when
  * only IO can wake the loop.
  *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_loop_next_timeout(tlsplug_loop *loop, int *ms);
 
@@ -1692,7 +1876,8 @@ TLSPLUG_API int tlsplug_loop_next_timeout(tlsplug_loop *loop, int *ms);
  * connects, reads or writes, or a timer is pending. As in Node, a paused
  * socket with nothing to write does not keep the loop alive on its own.
  *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_loop_alive(tlsplug_loop *loop, int *alive);
 
@@ -1705,7 +1890,7 @@ TLSPLUG_API int tlsplug_loop_alive(tlsplug_loop *loop, int *alive);
  * Node: setTimeout(fn, ms) / setInterval(fn, ms).
  *
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_NOMEM.
+ * TLSPLUG_E_NOMEM, TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_loop_set_timer(tlsplug_loop *loop, size_t delay_ms, size_t repeat_ms, tlsplug_event_cb cb, uintptr_t userdata, size_t *id);
 
@@ -1715,7 +1900,7 @@ TLSPLUG_API int tlsplug_loop_set_timer(tlsplug_loop *loop, size_t delay_ms, size
  *
  * Node: clearTimeout(t) / clearInterval(t).
  *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_loop_clear_timer(tlsplug_loop *loop, size_t id);
 
@@ -1735,7 +1920,7 @@ TLSPLUG_API int tlsplug_loop_clear_timer(tlsplug_loop *loop, size_t id);
  * @param host May be NULL.
  *
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET.
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET, TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_loop_connect(tlsplug_loop *loop, tlsplug_socket *sock, const char *host, int port);
 
@@ -1746,7 +1931,7 @@ TLSPLUG_API int tlsplug_loop_connect(tlsplug_loop *loop, tlsplug_socket *sock, c
  * Node: tls.connect({path}).
  *
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET.
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET, TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_loop_connect_path(tlsplug_loop *loop, tlsplug_socket *sock, const char *path);
 
@@ -1759,7 +1944,7 @@ TLSPLUG_API int tlsplug_loop_connect_path(tlsplug_loop *loop, tlsplug_socket *so
  * Node: tls.connect({socket}) / new tls.TLSSocket(socket).
  *
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET.
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET, TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_loop_adopt(tlsplug_loop *loop, tlsplug_socket *sock, int fd);
 
@@ -1778,7 +1963,7 @@ TLSPLUG_API int tlsplug_loop_adopt(tlsplug_loop *loop, tlsplug_socket *sock, int
  * @param host May be NULL.
  *
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET.
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET, TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_loop_listen(tlsplug_loop *loop, tlsplug_server *srv, const char *host, int port, int backlog);
 
@@ -1789,178 +1974,9 @@ TLSPLUG_API int tlsplug_loop_listen(tlsplug_loop *loop, tlsplug_server *srv, con
  * Node: server.listen(path, backlog).
  *
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET.
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET, TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_loop_listen_path(tlsplug_loop *loop, tlsplug_server *srv, const char *path, int backlog);
-
-/**
- * Where a listening server is bound: the address as text (or the Unix
- * socket's path), the port (0 for a path) and the family (4, 6, or 0 for a
- * path). TLSPLUG_E_STATE when it is not listening.
- *
- * Node: server.address().
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_BUFSIZE, TLSPLUG_E_STATE.
- */
-TLSPLUG_API int tlsplug_server_address(tlsplug_server *srv, char *buf, size_t cap, size_t *len, int *port, int *family);
-
-/**
- * Stop accepting connections. TLSPLUG_EV_CLOSE fires on the server once the
- * last of its open connections has closed (at once from the loop when none
- * is open). TLSPLUG_E_STATE when it is not listening, with Node's
- * ERR_SERVER_NOT_RUNNING.
- *
- * Node: server.close().
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
- */
-TLSPLUG_API int tlsplug_server_close(tlsplug_server *srv);
-
-/**
- * Refuse (close at once) connections accepted while `max` are open; a
- * negative value means no limit, the default.
- *
- * Node: server.maxConnections.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
- */
-TLSPLUG_API int tlsplug_server_set_max_connections(tlsplug_server *srv, int max);
-
-/**
- * How many connections the server has open on its loop.
- *
- * Node: server.getConnections() / server.connections.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
- */
-TLSPLUG_API int tlsplug_server_get_connections(tlsplug_server *srv, size_t *count);
-
-/* ---- stream -------------------------------------------------------------- */
-
-/**
- * Stop `data` events: decrypted records wait (and a loop stops reading the
- * transport) until tlsplug_socket_resume(). Nothing is lost.
- *
- * Node: socket.pause().
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
- */
-TLSPLUG_API int tlsplug_socket_pause(tlsplug_socket *sock);
-
-/**
- * Restart `data` events after tlsplug_socket_pause(); what waited is
- * delivered from inside this call (or, on a loop, from the loop).
- *
- * Node: socket.resume().
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_TLS, TLSPLUG_E_NOMEM.
- */
-TLSPLUG_API int tlsplug_socket_resume(tlsplug_socket *sock);
-
-/**
- * The buffered amount at which TLSPLUG_STATE_NEED_DRAIN is set: 16384 bytes
- * by default, as in Node. 0 answers TLSPLUG_E_INVAL.
- *
- * Node: writableHighWaterMark.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
- */
-TLSPLUG_API int tlsplug_socket_set_high_water_mark(tlsplug_socket *sock, size_t bytes);
-
-/**
- * What was written and not yet handed to the transport: cleartext waiting
- * for the handshake plus ciphertext waiting to be pulled (or, on a loop, to
- * be written to the fd).
- *
- * Node: socket.bufferSize / writableLength.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
- */
-TLSPLUG_API int tlsplug_socket_buffer_size(tlsplug_socket *sock, size_t *bytes);
-
-/**
- * Raise TLSPLUG_EV_TIMEOUT after `ms` without activity (0 turns it off), as
- * Node; the socket stays open. Only for a socket on a loop (after
- * tlsplug_loop_connect/_adopt, or accepted by a listening server): a host
- * that drives the pump itself keeps its own timers, and gets
- * TLSPLUG_E_STATE.
- *
- * Node: socket.setTimeout(timeout).
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
- */
-TLSPLUG_API int tlsplug_socket_set_timeout(tlsplug_socket *sock, size_t ms);
-
-/**
- * Turn Nagle's algorithm off (1) or on (0) for a TCP socket on a loop;
- * applied when it connects if called before. TLSPLUG_E_STATE when the
- * socket is not on a loop.
- *
- * Node: socket.setNoDelay(noDelay).
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE, TLSPLUG_E_NET.
- */
-TLSPLUG_API int tlsplug_socket_set_no_delay(tlsplug_socket *sock, int no_delay);
-
-/**
- * TCP keep-alive for a socket on a loop, with the first probe after
- * `initial_delay_ms` of idleness (0: the system's default; whole seconds).
- * Applied when it connects if called before. TLSPLUG_E_STATE when the
- * socket is not on a loop.
- *
- * Node: socket.setKeepAlive(enable, initialDelay).
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE, TLSPLUG_E_NET.
- */
-TLSPLUG_API int tlsplug_socket_set_keep_alive(tlsplug_socket *sock, int enable, size_t initial_delay_ms);
-
-/**
- * One end of a loop socket's transport: the address as text, the port and
- * the family (4 or 6; 0 with the path, or "", for a Unix socket).
- * TLSPLUG_E_UNAVAILABLE before it connected or when it is not on a loop
- * (Node's undefined).
- *
- * Node: address(), remoteAddress, remotePort, remoteFamily, localAddress,
- * localPort.
- *
- * @param side TLSPLUG_ADDRESS_LOCAL or TLSPLUG_ADDRESS_REMOTE.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
- */
-TLSPLUG_API int tlsplug_socket_address(tlsplug_socket *sock, int side, char *buf, size_t cap, size_t *len, int *port, int *family);
-
-/**
- * Resolve host names through the host instead of libuv: the socket raises
- * TLSPLUG_EV_LOOKUP_REQUEST with the name, and waits for
- * tlsplug_socket_lookup_done(). Before tlsplug_loop_connect() only.
- *
- * Node: the `lookup` option of tls.connect.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
- */
-TLSPLUG_API int tlsplug_socket_set_lookup(tlsplug_socket *sock, int enabled);
-
-/**
- * Answer TLSPLUG_EV_LOOKUP_REQUEST: connect to `address` (numeric IPv4 or
- * IPv6), or, with `address` NULL, fail the connection with `code` (NULL:
- * ENOTFOUND). An address that is not numeric fails it with
- * ERR_INVALID_IP_ADDRESS. Answering when no lookup is pending answers
- * TLSPLUG_E_STATE.
- *
- * Node: lookup's callback(err, address, family).
- *
- * @param address May be NULL.
- *
- * @param code May be NULL.
- *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE,
- * TLSPLUG_E_INVAL.
- */
-TLSPLUG_API int tlsplug_socket_lookup_done(tlsplug_socket *sock, const char *address, const char *code);
-
-/* ---- loop ---------------------------------------------------------------- */
 
 /**
  * As tlsplug_loop_listen(), on `fd`, a TCP or Unix stream socket the host
@@ -1970,7 +1986,7 @@ TLSPLUG_API int tlsplug_socket_lookup_done(tlsplug_socket *sock, const char *add
  * Node: server.listen({fd}) / server.listen(handle).
  *
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
- * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET.
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM, TLSPLUG_E_NET, TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_loop_listen_fd(tlsplug_loop *loop, tlsplug_server *srv, int fd, int backlog);
 

@@ -13,13 +13,7 @@
 
 #include <stdint.h>
 
-enum tp_tag {
-    TP_TAG_CONTEXT = 1, /* matches the registry's handle tags */
-    TP_TAG_SOCKET = 2,
-    TP_TAG_SERVER = 3,
-    TP_TAG_LOOP = 4,
-    TP_TAG_MAX = 15
-};
+#include "abi_tables.h" /* enum tp_tag: the registry's handle types and tags */
 
 /* Register `obj` under a new handle of type `tag`; 0 when out of memory. */
 uintptr_t tp_handle_new(enum tp_tag tag, void *obj);

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include "abi_tables.h"
 #include "handle.h"
 #include "object.h"
 #include "tlsplug.h"
@@ -27,25 +28,10 @@ TLSPLUG_API const char *tlsplug_version_string(void)
     return version;
 }
 
+/* The names come from the registry (abi_tables.c), so every status has one. */
 TLSPLUG_API const char *tlsplug_status_name(int status)
 {
-    switch (status) {
-    case TLSPLUG_OK: return "TLSPLUG_OK";
-    case TLSPLUG_E_BADHANDLE: return "TLSPLUG_E_BADHANDLE";
-    case TLSPLUG_E_INVAL: return "TLSPLUG_E_INVAL";
-    case TLSPLUG_E_NOMEM: return "TLSPLUG_E_NOMEM";
-    case TLSPLUG_E_BUFSIZE: return "TLSPLUG_E_BUFSIZE";
-    case TLSPLUG_E_STATE: return "TLSPLUG_E_STATE";
-    case TLSPLUG_E_AGAIN: return "TLSPLUG_E_AGAIN";
-    case TLSPLUG_E_TLS: return "TLSPLUG_E_TLS";
-    case TLSPLUG_E_CLOSED: return "TLSPLUG_E_CLOSED";
-    case TLSPLUG_E_UNAVAILABLE: return "TLSPLUG_E_UNAVAILABLE";
-    case TLSPLUG_E_UNSUPPORTED: return "TLSPLUG_E_UNSUPPORTED";
-    case TLSPLUG_E_VERIFY: return "TLSPLUG_E_VERIFY";
-    case TLSPLUG_E_CREDENTIALS: return "TLSPLUG_E_CREDENTIALS";
-    case TLSPLUG_E_INTERNAL: return "TLSPLUG_E_INTERNAL";
-    default: return "TLSPLUG_E_UNKNOWN";
-    }
+    return tp_status_name(status);
 }
 
 /* Copy the error record of any live handle (the caller clears the copy):

@@ -12,7 +12,7 @@
 #include "hello.h"
 #include "tlsplug.h"
 
-#define TP_EV_COUNT 26 /* one past the highest TLSPLUG_EV_* */
+#include "abi_tables.h" /* TP_EV_COUNT, from the registry's events */
 
 /* ---- seams ----
  * The engine never names the layers above it. They install tables of

@@ -275,11 +275,8 @@ TLSPLUG_API int tlsplug_server_on(tlsplug_server *h, int event, tlsplug_event_cb
     struct tlsplug_server *srv = get(h);
     if (!srv)
         return TLSPLUG_E_BADHANDLE;
-    if (event != TLSPLUG_EV_SECURE_CONNECTION && event != TLSPLUG_EV_TLS_CLIENT_ERROR &&
-        event != TLSPLUG_EV_SNI_CALLBACK && event != TLSPLUG_EV_NEW_SESSION &&
-        event != TLSPLUG_EV_RESUME_SESSION && event != TLSPLUG_EV_OCSP_REQUEST &&
-        event != TLSPLUG_EV_KEYLOG && event != TLSPLUG_EV_LISTENING &&
-        event != TLSPLUG_EV_CONNECTION && event != TLSPLUG_EV_CLOSE && event != TLSPLUG_EV_ERROR)
+    /* The server's events are the registry's (`source` lists "server"). */
+    if (!tp_event_raised_by(event, TP_TAG_SERVER))
         return tp_fail(&srv->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
                        "server_on: %d is not a server event", event);
     srv->on[event].cb = cb;

@@ -47,6 +47,25 @@ static const struct { const char *name; int tag; } tlsplug_abi_handles[] = {
     { "loop", 4 },
 };
 
+/* Every status of the registry, for the name test (status_names.c). */
+static const struct { const char *name; int value; } tlsplug_abi_statuses[] = {
+    { "TLSPLUG_OK", 0 },
+    { "TLSPLUG_E_BADHANDLE", -1 },
+    { "TLSPLUG_E_INVAL", -2 },
+    { "TLSPLUG_E_NOMEM", -3 },
+    { "TLSPLUG_E_BUFSIZE", -4 },
+    { "TLSPLUG_E_STATE", -5 },
+    { "TLSPLUG_E_AGAIN", -6 },
+    { "TLSPLUG_E_TLS", -7 },
+    { "TLSPLUG_E_CLOSED", -8 },
+    { "TLSPLUG_E_UNAVAILABLE", -9 },
+    { "TLSPLUG_E_UNSUPPORTED", -10 },
+    { "TLSPLUG_E_VERIFY", -11 },
+    { "TLSPLUG_E_CREDENTIALS", -12 },
+    { "TLSPLUG_E_INTERNAL", -13 },
+    { "TLSPLUG_E_NET", -14 },
+};
+
 static const struct tlsplug_abi_function tlsplug_abi_functions[] = {
     { "tlsplug_abi_version", TLSPLUG_RET_INT, -1, 0, { { 0, 0, 0 } } },
     { "tlsplug_get_api", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_UNSIGNED, 0, 0 }, { TLSPLUG_ARG_VIEW_OUT, 0, 0 } } },

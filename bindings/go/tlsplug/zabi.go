@@ -5,52 +5,8 @@ package tlsplug
 
 /*
 #cgo pkg-config: tlsplug
-#include <stdlib.h>
-#include <string.h>
 #include <tlsplug.h>
-
-typedef struct {
-    int status;
-    int has_detail;
-    int gnutls_error;
-    int alert;
-    int alert_direction;
-    char code[128];
-    char message[1024];
-    char gnutls[128];
-} tpg_err;
-
-static void tpg_text(const void *h, int field, char *buf, size_t cap) {
-    size_t len = 0;
-    buf[0] = 0;
-    int st = tlsplug_error_get(h, field, buf, cap, &len);
-    if (st == TLSPLUG_E_BUFSIZE) {
-        char *big = malloc(len + 1);
-        if (big && tlsplug_error_get(h, field, big, len + 1, &len) == TLSPLUG_OK) {
-            memcpy(buf, big, cap - 1);
-            buf[cap - 1] = 0;
-        }
-        free(big);
-    } else if (st != TLSPLUG_OK) {
-        buf[0] = 0;
-    }
-}
-
-static void tpg_fill(tpg_err *e, int st, const void *h) {
-    e->status = st;
-    e->has_detail = 0;
-    e->gnutls_error = 0;
-    e->alert = -1;
-    e->alert_direction = 0;
-    e->code[0] = e->message[0] = e->gnutls[0] = 0;
-    if (h == NULL || st == TLSPLUG_E_BADHANDLE) return;
-    int dst = 0;
-    if (tlsplug_error_detail(h, &dst, &e->gnutls_error, &e->alert, &e->alert_direction) != TLSPLUG_OK) return;
-    e->has_detail = 1;
-    tpg_text(h, TLSPLUG_ERROR_CODE, e->code, sizeof e->code);
-    tpg_text(h, TLSPLUG_ERROR_MESSAGE, e->message, sizeof e->message);
-    tpg_text(h, TLSPLUG_ERROR_GNUTLS, e->gnutls, sizeof e->gnutls);
-}
+#include "runtime.h"
 
 // The header and this file come from one registry; the compiler checks it.
 _Static_assert(TLSPLUG_OK == 0, "TLSPLUG_OK");
@@ -135,876 +91,538 @@ _Static_assert(TLSPLUG_DEFAULT_CIPHERS == 4, "TLSPLUG_DEFAULT_CIPHERS");
 _Static_assert(TLSPLUG_DEFAULT_CLIENT_RENEG_LIMIT == 5, "TLSPLUG_DEFAULT_CLIENT_RENEG_LIMIT");
 _Static_assert(TLSPLUG_DEFAULT_CLIENT_RENEG_WINDOW == 6, "TLSPLUG_DEFAULT_CLIENT_RENEG_WINDOW");
 
-static int tpg_get_api(unsigned abi_version, const tlsplug_api ** out, tpg_err *e) {
-    int st = tlsplug_get_api(abi_version, out);
-    if (st < 0) tpg_fill(e, st, NULL);
-    return st;
+static tpg_ret tpg_get_api(unsigned abi_version, const tlsplug_api ** out) {
+    return tpg_result(tlsplug_get_api(abi_version, out), NULL);
 }
 
-static int tpg_error_get(const void * handle, int field, char * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_error_get(handle, field, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, NULL);
-    return st;
+static tpg_ret tpg_error_get(const void * handle, int field, char * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_error_get(handle, field, buf, cap, len), NULL);
 }
 
-static int tpg_error_detail(const void * handle, int * status, int * gnutls_error, int * alert, int * alert_direction, tpg_err *e) {
-    int st = tlsplug_error_detail(handle, status, gnutls_error, alert, alert_direction);
-    if (st < 0) tpg_fill(e, st, NULL);
-    return st;
+static tpg_ret tpg_error_detail(const void * handle, int * status, int * gnutls_error, int * alert, int * alert_direction) {
+    return tpg_result(tlsplug_error_detail(handle, status, gnutls_error, alert, alert_direction), NULL);
 }
 
-static int tpg_context_new(tlsplug_context ** out, tpg_err *e) {
-    int st = tlsplug_context_new(out);
-    if (st < 0) tpg_fill(e, st, NULL);
-    return st;
+static tpg_ret tpg_context_new(tlsplug_context ** out) {
+    return tpg_result(tlsplug_context_new(out), NULL);
 }
 
-static int tpg_context_free(tlsplug_context * ctx, tpg_err *e) {
-    int st = tlsplug_context_free(ctx);
-    if (st < 0) tpg_fill(e, st, NULL);
-    return st;
+static tpg_ret tpg_context_free(tlsplug_context * ctx) {
+    return tpg_result(tlsplug_context_free(ctx), NULL);
 }
 
-static int tpg_context_add_key(tlsplug_context * ctx, const uint8_t * pem, size_t len, const char * passphrase, tpg_err *e) {
-    int st = tlsplug_context_add_key(ctx, pem, len, passphrase);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_context_add_key(tlsplug_context * ctx, const uint8_t * pem, size_t len, const char * passphrase) {
+    return tpg_result(tlsplug_context_add_key(ctx, pem, len, passphrase), (const void *)ctx);
 }
 
-static int tpg_context_add_cert(tlsplug_context * ctx, const uint8_t * pem, size_t len, tpg_err *e) {
-    int st = tlsplug_context_add_cert(ctx, pem, len);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_context_add_cert(tlsplug_context * ctx, const uint8_t * pem, size_t len) {
+    return tpg_result(tlsplug_context_add_cert(ctx, pem, len), (const void *)ctx);
 }
 
-static int tpg_context_add_ca(tlsplug_context * ctx, const uint8_t * pem, size_t len, tpg_err *e) {
-    int st = tlsplug_context_add_ca(ctx, pem, len);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_context_add_ca(tlsplug_context * ctx, const uint8_t * pem, size_t len) {
+    return tpg_result(tlsplug_context_add_ca(ctx, pem, len), (const void *)ctx);
 }
 
-static int tpg_context_set_min_version(tlsplug_context * ctx, const char * version, tpg_err *e) {
-    int st = tlsplug_context_set_min_version(ctx, version);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_context_set_min_version(tlsplug_context * ctx, const char * version) {
+    return tpg_result(tlsplug_context_set_min_version(ctx, version), (const void *)ctx);
 }
 
-static int tpg_context_set_max_version(tlsplug_context * ctx, const char * version, tpg_err *e) {
-    int st = tlsplug_context_set_max_version(ctx, version);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_context_set_max_version(tlsplug_context * ctx, const char * version) {
+    return tpg_result(tlsplug_context_set_max_version(ctx, version), (const void *)ctx);
 }
 
-static int tpg_context_set_ciphers(tlsplug_context * ctx, const char * ciphers, tpg_err *e) {
-    int st = tlsplug_context_set_ciphers(ctx, ciphers);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_context_set_ciphers(tlsplug_context * ctx, const char * ciphers) {
+    return tpg_result(tlsplug_context_set_ciphers(ctx, ciphers), (const void *)ctx);
 }
 
-static int tpg_context_set_priority(tlsplug_context * ctx, const char * priority, tpg_err *e) {
-    int st = tlsplug_context_set_priority(ctx, priority);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_context_set_priority(tlsplug_context * ctx, const char * priority) {
+    return tpg_result(tlsplug_context_set_priority(ctx, priority), (const void *)ctx);
 }
 
-static int tpg_context_set_honor_cipher_order(tlsplug_context * ctx, int honor, tpg_err *e) {
-    int st = tlsplug_context_set_honor_cipher_order(ctx, honor);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_context_set_honor_cipher_order(tlsplug_context * ctx, int honor) {
+    return tpg_result(tlsplug_context_set_honor_cipher_order(ctx, honor), (const void *)ctx);
 }
 
-static int tpg_context_add_pfx(tlsplug_context * ctx, const uint8_t * pfx, size_t len, const char * passphrase, tpg_err *e) {
-    int st = tlsplug_context_add_pfx(ctx, pfx, len, passphrase);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_context_add_pfx(tlsplug_context * ctx, const uint8_t * pfx, size_t len, const char * passphrase) {
+    return tpg_result(tlsplug_context_add_pfx(ctx, pfx, len, passphrase), (const void *)ctx);
 }
 
-static int tpg_context_add_crl(tlsplug_context * ctx, const uint8_t * pem, size_t len, tpg_err *e) {
-    int st = tlsplug_context_add_crl(ctx, pem, len);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_context_add_crl(tlsplug_context * ctx, const uint8_t * pem, size_t len) {
+    return tpg_result(tlsplug_context_add_crl(ctx, pem, len), (const void *)ctx);
 }
 
-static int tpg_context_set_ecdh_curve(tlsplug_context * ctx, const char * curves, tpg_err *e) {
-    int st = tlsplug_context_set_ecdh_curve(ctx, curves);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_context_set_ecdh_curve(tlsplug_context * ctx, const char * curves) {
+    return tpg_result(tlsplug_context_set_ecdh_curve(ctx, curves), (const void *)ctx);
 }
 
-static int tpg_context_set_dhparam(tlsplug_context * ctx, const uint8_t * pem, size_t len, tpg_err *e) {
-    int st = tlsplug_context_set_dhparam(ctx, pem, len);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_context_set_dhparam(tlsplug_context * ctx, const uint8_t * pem, size_t len) {
+    return tpg_result(tlsplug_context_set_dhparam(ctx, pem, len), (const void *)ctx);
 }
 
-static int tpg_context_set_secure_protocol(tlsplug_context * ctx, const char * method, tpg_err *e) {
-    int st = tlsplug_context_set_secure_protocol(ctx, method);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_context_set_secure_protocol(tlsplug_context * ctx, const char * method) {
+    return tpg_result(tlsplug_context_set_secure_protocol(ctx, method), (const void *)ctx);
 }
 
-static int tpg_context_set_secure_options(tlsplug_context * ctx, unsigned options, tpg_err *e) {
-    int st = tlsplug_context_set_secure_options(ctx, options);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_context_set_secure_options(tlsplug_context * ctx, unsigned options) {
+    return tpg_result(tlsplug_context_set_secure_options(ctx, options), (const void *)ctx);
 }
 
-static int tpg_context_set_session_id_context(tlsplug_context * ctx, const char * context, tpg_err *e) {
-    int st = tlsplug_context_set_session_id_context(ctx, context);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_context_set_session_id_context(tlsplug_context * ctx, const char * context) {
+    return tpg_result(tlsplug_context_set_session_id_context(ctx, context), (const void *)ctx);
 }
 
-static int tpg_socket_new(tlsplug_context * ctx, int role, tlsplug_socket ** out, tpg_err *e) {
-    int st = tlsplug_socket_new(ctx, role, out);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_socket_new(tlsplug_context * ctx, int role, tlsplug_socket ** out) {
+    return tpg_result(tlsplug_socket_new(ctx, role, out), (const void *)ctx);
 }
 
-static int tpg_socket_free(tlsplug_socket * sock, tpg_err *e) {
-    int st = tlsplug_socket_free(sock);
-    if (st < 0) tpg_fill(e, st, NULL);
-    return st;
+static tpg_ret tpg_socket_free(tlsplug_socket * sock) {
+    return tpg_result(tlsplug_socket_free(sock), NULL);
 }
 
-static int tpg_socket_set_servername(tlsplug_socket * sock, const char * servername, tpg_err *e) {
-    int st = tlsplug_socket_set_servername(sock, servername);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_servername(tlsplug_socket * sock, const char * servername) {
+    return tpg_result(tlsplug_socket_set_servername(sock, servername), (const void *)sock);
 }
 
-static int tpg_socket_set_reject_unauthorized(tlsplug_socket * sock, int reject, tpg_err *e) {
-    int st = tlsplug_socket_set_reject_unauthorized(sock, reject);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_reject_unauthorized(tlsplug_socket * sock, int reject) {
+    return tpg_result(tlsplug_socket_set_reject_unauthorized(sock, reject), (const void *)sock);
 }
 
-static int tpg_socket_set_request_cert(tlsplug_socket * sock, int request, tpg_err *e) {
-    int st = tlsplug_socket_set_request_cert(sock, request);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_request_cert(tlsplug_socket * sock, int request) {
+    return tpg_result(tlsplug_socket_set_request_cert(sock, request), (const void *)sock);
 }
 
-static int tpg_socket_set_allow_half_open(tlsplug_socket * sock, int allow, tpg_err *e) {
-    int st = tlsplug_socket_set_allow_half_open(sock, allow);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_allow_half_open(tlsplug_socket * sock, int allow) {
+    return tpg_result(tlsplug_socket_set_allow_half_open(sock, allow), (const void *)sock);
 }
 
-static int tpg_socket_on(tlsplug_socket * sock, int event, tlsplug_event_cb cb, uintptr_t userdata, tpg_err *e) {
-    int st = tlsplug_socket_on(sock, event, cb, userdata);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_on(tlsplug_socket * sock, int event, tlsplug_event_cb cb, uintptr_t userdata) {
+    return tpg_result(tlsplug_socket_on(sock, event, cb, userdata), (const void *)sock);
 }
 
-static int tpg_socket_set_event_queue(tlsplug_socket * sock, int enabled, tpg_err *e) {
-    int st = tlsplug_socket_set_event_queue(sock, enabled);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_event_queue(tlsplug_socket * sock, int enabled) {
+    return tpg_result(tlsplug_socket_set_event_queue(sock, enabled), (const void *)sock);
 }
 
-static int tpg_socket_next_event(tlsplug_socket * sock, int * event, uint8_t * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_next_event(sock, event, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_next_event(tlsplug_socket * sock, int * event, uint8_t * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_next_event(sock, event, buf, cap, len), (const void *)sock);
 }
 
-static int tpg_socket_start(tlsplug_socket * sock, tpg_err *e) {
-    int st = tlsplug_socket_start(sock);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_start(tlsplug_socket * sock) {
+    return tpg_result(tlsplug_socket_start(sock), (const void *)sock);
 }
 
-static int tpg_socket_feed(tlsplug_socket * sock, const uint8_t * data, size_t len, tpg_err *e) {
-    int st = tlsplug_socket_feed(sock, data, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_feed(tlsplug_socket * sock, const uint8_t * data, size_t len) {
+    return tpg_result(tlsplug_socket_feed(sock, data, len), (const void *)sock);
 }
 
-static int tpg_socket_feed_eof(tlsplug_socket * sock, tpg_err *e) {
-    int st = tlsplug_socket_feed_eof(sock);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_feed_eof(tlsplug_socket * sock) {
+    return tpg_result(tlsplug_socket_feed_eof(sock), (const void *)sock);
 }
 
-static int tpg_socket_pull(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_pull(sock, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_pull(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_pull(sock, buf, cap, len), (const void *)sock);
 }
 
-static int tpg_socket_peek_output(tlsplug_socket * sock, const uint8_t ** data, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_peek_output(sock, data, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_peek_output(tlsplug_socket * sock, const uint8_t ** data, size_t * len) {
+    return tpg_result(tlsplug_socket_peek_output(sock, data, len), (const void *)sock);
 }
 
-static int tpg_socket_consume_output(tlsplug_socket * sock, size_t n, tpg_err *e) {
-    int st = tlsplug_socket_consume_output(sock, n);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_consume_output(tlsplug_socket * sock, size_t n) {
+    return tpg_result(tlsplug_socket_consume_output(sock, n), (const void *)sock);
 }
 
-static int tpg_socket_pending_output(tlsplug_socket * sock, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_pending_output(sock, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_pending_output(tlsplug_socket * sock, size_t * len) {
+    return tpg_result(tlsplug_socket_pending_output(sock, len), (const void *)sock);
 }
 
-static int tpg_socket_write(tlsplug_socket * sock, const uint8_t * data, size_t len, tpg_err *e) {
-    int st = tlsplug_socket_write(sock, data, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_write(tlsplug_socket * sock, const uint8_t * data, size_t len) {
+    return tpg_result(tlsplug_socket_write(sock, data, len), (const void *)sock);
 }
 
-static int tpg_socket_read(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_read(sock, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_read(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_read(sock, buf, cap, len), (const void *)sock);
 }
 
-static int tpg_socket_end(tlsplug_socket * sock, tpg_err *e) {
-    int st = tlsplug_socket_end(sock);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_end(tlsplug_socket * sock) {
+    return tpg_result(tlsplug_socket_end(sock), (const void *)sock);
 }
 
-static int tpg_socket_destroy(tlsplug_socket * sock, const char * code, const char * message, tpg_err *e) {
-    int st = tlsplug_socket_destroy(sock, code, message);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_destroy(tlsplug_socket * sock, const char * code, const char * message) {
+    return tpg_result(tlsplug_socket_destroy(sock, code, message), (const void *)sock);
 }
 
-static int tpg_socket_state(tlsplug_socket * sock, unsigned * flags, tpg_err *e) {
-    int st = tlsplug_socket_state(sock, flags);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_state(tlsplug_socket * sock, unsigned * flags) {
+    return tpg_result(tlsplug_socket_state(sock, flags), (const void *)sock);
 }
 
-static int tpg_socket_authorized(tlsplug_socket * sock, int * authorized, tpg_err *e) {
-    int st = tlsplug_socket_authorized(sock, authorized);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_authorized(tlsplug_socket * sock, int * authorized) {
+    return tpg_result(tlsplug_socket_authorized(sock, authorized), (const void *)sock);
 }
 
-static int tpg_socket_authorization_error(tlsplug_socket * sock, char * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_authorization_error(sock, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_authorization_error(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_authorization_error(sock, buf, cap, len), (const void *)sock);
 }
 
-static int tpg_socket_get_protocol(tlsplug_socket * sock, char * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_get_protocol(sock, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_get_protocol(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_get_protocol(sock, buf, cap, len), (const void *)sock);
 }
 
-static int tpg_socket_get_cipher(tlsplug_socket * sock, int field, char * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_get_cipher(sock, field, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_get_cipher(tlsplug_socket * sock, int field, char * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_get_cipher(sock, field, buf, cap, len), (const void *)sock);
 }
 
-static int tpg_socket_get_servername(tlsplug_socket * sock, char * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_get_servername(sock, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_get_servername(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_get_servername(sock, buf, cap, len), (const void *)sock);
 }
 
-static int tpg_socket_encrypted(tlsplug_socket * sock, int * encrypted, tpg_err *e) {
-    int st = tlsplug_socket_encrypted(sock, encrypted);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_encrypted(tlsplug_socket * sock, int * encrypted) {
+    return tpg_result(tlsplug_socket_encrypted(sock, encrypted), (const void *)sock);
 }
 
-static int tpg_socket_get_peer_certificate(tlsplug_socket * sock, int detailed, char * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_get_peer_certificate(sock, detailed, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_get_peer_certificate(tlsplug_socket * sock, int detailed, char * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_get_peer_certificate(sock, detailed, buf, cap, len), (const void *)sock);
 }
 
-static int tpg_socket_get_certificate(tlsplug_socket * sock, char * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_get_certificate(sock, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_get_certificate(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_get_certificate(sock, buf, cap, len), (const void *)sock);
 }
 
-static int tpg_socket_peer_cert_field(tlsplug_socket * sock, unsigned depth, int field, uint8_t * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_peer_cert_field(sock, depth, field, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_peer_cert_field(tlsplug_socket * sock, unsigned depth, int field, uint8_t * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_peer_cert_field(sock, depth, field, buf, cap, len), (const void *)sock);
 }
 
-static int tpg_cert_to_json(const uint8_t * der, size_t der_len, char * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_cert_to_json(der, der_len, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, NULL);
-    return st;
+static tpg_ret tpg_cert_to_json(const uint8_t * der, size_t der_len, char * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_cert_to_json(der, der_len, buf, cap, len), NULL);
 }
 
-static int tpg_check_server_identity(const char * hostname, const uint8_t * der, size_t der_len, char * reason, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_check_server_identity(hostname, der, der_len, reason, cap, len);
-    if (st < 0) tpg_fill(e, st, NULL);
-    return st;
+static tpg_ret tpg_check_server_identity(const char * hostname, const uint8_t * der, size_t der_len, char * reason, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_check_server_identity(hostname, der, der_len, reason, cap, len), NULL);
 }
 
-static int tpg_get_ciphers(char * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_get_ciphers(buf, cap, len);
-    if (st < 0) tpg_fill(e, st, NULL);
-    return st;
+static tpg_ret tpg_get_ciphers(char * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_get_ciphers(buf, cap, len), NULL);
 }
 
-static int tpg_get_default(int which, char * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_get_default(which, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, NULL);
-    return st;
+static tpg_ret tpg_get_default(int which, char * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_get_default(which, buf, cap, len), NULL);
 }
 
-static int tpg_set_default(int which, const char * value, tpg_err *e) {
-    int st = tlsplug_set_default(which, value);
-    if (st < 0) tpg_fill(e, st, NULL);
-    return st;
+static tpg_ret tpg_set_default(int which, const char * value) {
+    return tpg_result(tlsplug_set_default(which, value), NULL);
 }
 
-static int tpg_socket_get_ephemeral_key_info(tlsplug_socket * sock, char * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_get_ephemeral_key_info(sock, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_get_ephemeral_key_info(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_get_ephemeral_key_info(sock, buf, cap, len), (const void *)sock);
 }
 
-static int tpg_socket_get_finished(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_get_finished(sock, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_get_finished(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_get_finished(sock, buf, cap, len), (const void *)sock);
 }
 
-static int tpg_socket_get_peer_finished(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_get_peer_finished(sock, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_get_peer_finished(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_get_peer_finished(sock, buf, cap, len), (const void *)sock);
 }
 
-static int tpg_socket_set_min_dh_size(tlsplug_socket * sock, unsigned bits, tpg_err *e) {
-    int st = tlsplug_socket_set_min_dh_size(sock, bits);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_min_dh_size(tlsplug_socket * sock, unsigned bits) {
+    return tpg_result(tlsplug_socket_set_min_dh_size(sock, bits), (const void *)sock);
 }
 
-static int tpg_socket_set_check_server_identity(tlsplug_socket * sock, int custom, tpg_err *e) {
-    int st = tlsplug_socket_set_check_server_identity(sock, custom);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_check_server_identity(tlsplug_socket * sock, int custom) {
+    return tpg_result(tlsplug_socket_set_check_server_identity(sock, custom), (const void *)sock);
 }
 
-static int tpg_socket_check_server_identity_done(tlsplug_socket * sock, const char * code, const char * message, tpg_err *e) {
-    int st = tlsplug_socket_check_server_identity_done(sock, code, message);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_check_server_identity_done(tlsplug_socket * sock, const char * code, const char * message) {
+    return tpg_result(tlsplug_socket_check_server_identity_done(sock, code, message), (const void *)sock);
 }
 
-static int tpg_secure_pair_new(tlsplug_context * ctx, int is_server, int request_cert, int reject_unauthorized, tlsplug_socket ** out, tpg_err *e) {
-    int st = tlsplug_secure_pair_new(ctx, is_server, request_cert, reject_unauthorized, out);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_secure_pair_new(tlsplug_context * ctx, int is_server, int request_cert, int reject_unauthorized, tlsplug_socket ** out) {
+    return tpg_result(tlsplug_secure_pair_new(ctx, is_server, request_cert, reject_unauthorized, out), (const void *)ctx);
 }
 
-static int tpg_socket_bytes_written(tlsplug_socket * sock, size_t * n, tpg_err *e) {
-    int st = tlsplug_socket_bytes_written(sock, n);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_bytes_written(tlsplug_socket * sock, size_t * n) {
+    return tpg_result(tlsplug_socket_bytes_written(sock, n), (const void *)sock);
 }
 
-static int tpg_socket_bytes_read(tlsplug_socket * sock, size_t * n, tpg_err *e) {
-    int st = tlsplug_socket_bytes_read(sock, n);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_bytes_read(tlsplug_socket * sock, size_t * n) {
+    return tpg_result(tlsplug_socket_bytes_read(sock, n), (const void *)sock);
 }
 
-static int tpg_socket_set_alpn_protocols(tlsplug_socket * sock, const uint8_t * protocols, size_t len, tpg_err *e) {
-    int st = tlsplug_socket_set_alpn_protocols(sock, protocols, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_alpn_protocols(tlsplug_socket * sock, const uint8_t * protocols, size_t len) {
+    return tpg_result(tlsplug_socket_set_alpn_protocols(sock, protocols, len), (const void *)sock);
 }
 
-static int tpg_socket_get_alpn_protocol(tlsplug_socket * sock, char * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_get_alpn_protocol(sock, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_get_alpn_protocol(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_get_alpn_protocol(sock, buf, cap, len), (const void *)sock);
 }
 
-static int tpg_socket_set_npn_protocols(tlsplug_socket * sock, const uint8_t * protocols, size_t len, tpg_err *e) {
-    int st = tlsplug_socket_set_npn_protocols(sock, protocols, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_npn_protocols(tlsplug_socket * sock, const uint8_t * protocols, size_t len) {
+    return tpg_result(tlsplug_socket_set_npn_protocols(sock, protocols, len), (const void *)sock);
 }
 
-static int tpg_socket_set_session(tlsplug_socket * sock, const uint8_t * session, size_t len, tpg_err *e) {
-    int st = tlsplug_socket_set_session(sock, session, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_session(tlsplug_socket * sock, const uint8_t * session, size_t len) {
+    return tpg_result(tlsplug_socket_set_session(sock, session, len), (const void *)sock);
 }
 
-static int tpg_socket_get_session(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_get_session(sock, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_get_session(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_get_session(sock, buf, cap, len), (const void *)sock);
 }
 
-static int tpg_socket_get_tls_ticket(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_socket_get_tls_ticket(sock, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_get_tls_ticket(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_get_tls_ticket(sock, buf, cap, len), (const void *)sock);
 }
 
-static int tpg_socket_is_session_reused(tlsplug_socket * sock, int * reused, tpg_err *e) {
-    int st = tlsplug_socket_is_session_reused(sock, reused);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_is_session_reused(tlsplug_socket * sock, int * reused) {
+    return tpg_result(tlsplug_socket_is_session_reused(sock, reused), (const void *)sock);
 }
 
-static int tpg_socket_set_max_send_fragment(tlsplug_socket * sock, size_t size, tpg_err *e) {
-    int st = tlsplug_socket_set_max_send_fragment(sock, size);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_max_send_fragment(tlsplug_socket * sock, size_t size) {
+    return tpg_result(tlsplug_socket_set_max_send_fragment(sock, size), (const void *)sock);
 }
 
-static int tpg_socket_disable_renegotiation(tlsplug_socket * sock, tpg_err *e) {
-    int st = tlsplug_socket_disable_renegotiation(sock);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_disable_renegotiation(tlsplug_socket * sock) {
+    return tpg_result(tlsplug_socket_disable_renegotiation(sock), (const void *)sock);
 }
 
-static int tpg_socket_set_keylog(tlsplug_socket * sock, int enabled, tpg_err *e) {
-    int st = tlsplug_socket_set_keylog(sock, enabled);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_keylog(tlsplug_socket * sock, int enabled) {
+    return tpg_result(tlsplug_socket_set_keylog(sock, enabled), (const void *)sock);
 }
 
-static int tpg_server_new(tlsplug_context * ctx, tlsplug_server ** out, tpg_err *e) {
-    int st = tlsplug_server_new(ctx, out);
-    if (st < 0) tpg_fill(e, st, (const void *)ctx);
-    return st;
+static tpg_ret tpg_server_new(tlsplug_context * ctx, tlsplug_server ** out) {
+    return tpg_result(tlsplug_server_new(ctx, out), (const void *)ctx);
 }
 
-static int tpg_server_free(tlsplug_server * srv, tpg_err *e) {
-    int st = tlsplug_server_free(srv);
-    if (st < 0) tpg_fill(e, st, NULL);
-    return st;
+static tpg_ret tpg_server_free(tlsplug_server * srv) {
+    return tpg_result(tlsplug_server_free(srv), NULL);
 }
 
-static int tpg_server_set_request_cert(tlsplug_server * srv, int request, tpg_err *e) {
-    int st = tlsplug_server_set_request_cert(srv, request);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_set_request_cert(tlsplug_server * srv, int request) {
+    return tpg_result(tlsplug_server_set_request_cert(srv, request), (const void *)srv);
 }
 
-static int tpg_server_set_reject_unauthorized(tlsplug_server * srv, int reject, tpg_err *e) {
-    int st = tlsplug_server_set_reject_unauthorized(srv, reject);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_set_reject_unauthorized(tlsplug_server * srv, int reject) {
+    return tpg_result(tlsplug_server_set_reject_unauthorized(srv, reject), (const void *)srv);
 }
 
-static int tpg_server_set_handshake_timeout(tlsplug_server * srv, size_t ms, tpg_err *e) {
-    int st = tlsplug_server_set_handshake_timeout(srv, ms);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_set_handshake_timeout(tlsplug_server * srv, size_t ms) {
+    return tpg_result(tlsplug_server_set_handshake_timeout(srv, ms), (const void *)srv);
 }
 
-static int tpg_server_set_alpn_protocols(tlsplug_server * srv, const uint8_t * protocols, size_t len, tpg_err *e) {
-    int st = tlsplug_server_set_alpn_protocols(srv, protocols, len);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_set_alpn_protocols(tlsplug_server * srv, const uint8_t * protocols, size_t len) {
+    return tpg_result(tlsplug_server_set_alpn_protocols(srv, protocols, len), (const void *)srv);
 }
 
-static int tpg_server_add_context(tlsplug_server * srv, const char * hostname, tlsplug_context * ctx, tpg_err *e) {
-    int st = tlsplug_server_add_context(srv, hostname, ctx);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_add_context(tlsplug_server * srv, const char * hostname, tlsplug_context * ctx) {
+    return tpg_result(tlsplug_server_add_context(srv, hostname, ctx), (const void *)srv);
 }
 
-static int tpg_server_set_secure_context(tlsplug_server * srv, tlsplug_context * ctx, tpg_err *e) {
-    int st = tlsplug_server_set_secure_context(srv, ctx);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_set_secure_context(tlsplug_server * srv, tlsplug_context * ctx) {
+    return tpg_result(tlsplug_server_set_secure_context(srv, ctx), (const void *)srv);
 }
 
-static int tpg_server_set_sni_callback(tlsplug_server * srv, int enabled, tpg_err *e) {
-    int st = tlsplug_server_set_sni_callback(srv, enabled);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_set_sni_callback(tlsplug_server * srv, int enabled) {
+    return tpg_result(tlsplug_server_set_sni_callback(srv, enabled), (const void *)srv);
 }
 
-static int tpg_server_get_ticket_keys(tlsplug_server * srv, uint8_t * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_server_get_ticket_keys(srv, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_get_ticket_keys(tlsplug_server * srv, uint8_t * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_server_get_ticket_keys(srv, buf, cap, len), (const void *)srv);
 }
 
-static int tpg_server_set_ticket_keys(tlsplug_server * srv, const uint8_t * keys, size_t len, tpg_err *e) {
-    int st = tlsplug_server_set_ticket_keys(srv, keys, len);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_set_ticket_keys(tlsplug_server * srv, const uint8_t * keys, size_t len) {
+    return tpg_result(tlsplug_server_set_ticket_keys(srv, keys, len), (const void *)srv);
 }
 
-static int tpg_server_on(tlsplug_server * srv, int event, tlsplug_event_cb cb, uintptr_t userdata, tpg_err *e) {
-    int st = tlsplug_server_on(srv, event, cb, userdata);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_on(tlsplug_server * srv, int event, tlsplug_event_cb cb, uintptr_t userdata) {
+    return tpg_result(tlsplug_server_on(srv, event, cb, userdata), (const void *)srv);
 }
 
-static int tpg_server_set_event_queue(tlsplug_server * srv, int enabled, tpg_err *e) {
-    int st = tlsplug_server_set_event_queue(srv, enabled);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_set_event_queue(tlsplug_server * srv, int enabled) {
+    return tpg_result(tlsplug_server_set_event_queue(srv, enabled), (const void *)srv);
 }
 
-static int tpg_server_next_event(tlsplug_server * srv, int * event, tlsplug_socket ** subject, uint8_t * buf, size_t cap, size_t * len, tpg_err *e) {
-    int st = tlsplug_server_next_event(srv, event, subject, buf, cap, len);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_next_event(tlsplug_server * srv, int * event, tlsplug_socket ** subject, uint8_t * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_server_next_event(srv, event, subject, buf, cap, len), (const void *)srv);
 }
 
-static int tpg_server_accept(tlsplug_server * srv, size_t now_ms, tlsplug_socket ** out, tpg_err *e) {
-    int st = tlsplug_server_accept(srv, now_ms, out);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_accept(tlsplug_server * srv, size_t now_ms, tlsplug_socket ** out) {
+    return tpg_result(tlsplug_server_accept(srv, now_ms, out), (const void *)srv);
 }
 
-static int tpg_socket_tick(tlsplug_socket * sock, size_t now_ms, tpg_err *e) {
-    int st = tlsplug_socket_tick(sock, now_ms);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_tick(tlsplug_socket * sock, size_t now_ms) {
+    return tpg_result(tlsplug_socket_tick(sock, now_ms), (const void *)sock);
 }
 
-static int tpg_socket_next_timeout(tlsplug_socket * sock, size_t * at_ms, tpg_err *e) {
-    int st = tlsplug_socket_next_timeout(sock, at_ms);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_next_timeout(tlsplug_socket * sock, size_t * at_ms) {
+    return tpg_result(tlsplug_socket_next_timeout(sock, at_ms), (const void *)sock);
 }
 
-static int tpg_socket_sni_done(tlsplug_socket * sock, tlsplug_context * ctx, const char * error, tpg_err *e) {
-    int st = tlsplug_socket_sni_done(sock, ctx, error);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_sni_done(tlsplug_socket * sock, tlsplug_context * ctx, const char * error) {
+    return tpg_result(tlsplug_socket_sni_done(sock, ctx, error), (const void *)sock);
 }
 
-static int tpg_socket_renegotiate(tlsplug_socket * sock, int request_cert, int reject_unauthorized, tpg_err *e) {
-    int st = tlsplug_socket_renegotiate(sock, request_cert, reject_unauthorized);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_renegotiate(tlsplug_socket * sock, int request_cert, int reject_unauthorized) {
+    return tpg_result(tlsplug_socket_renegotiate(sock, request_cert, reject_unauthorized), (const void *)sock);
 }
 
-static int tpg_server_set_session_timeout(tlsplug_server * srv, unsigned seconds, tpg_err *e) {
-    int st = tlsplug_server_set_session_timeout(srv, seconds);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_set_session_timeout(tlsplug_server * srv, unsigned seconds) {
+    return tpg_result(tlsplug_server_set_session_timeout(srv, seconds), (const void *)srv);
 }
 
-static int tpg_server_set_session_store(tlsplug_server * srv, int enabled, tpg_err *e) {
-    int st = tlsplug_server_set_session_store(srv, enabled);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_set_session_store(tlsplug_server * srv, int enabled) {
+    return tpg_result(tlsplug_server_set_session_store(srv, enabled), (const void *)srv);
 }
 
-static int tpg_socket_new_session_done(tlsplug_socket * sock, tpg_err *e) {
-    int st = tlsplug_socket_new_session_done(sock);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_new_session_done(tlsplug_socket * sock) {
+    return tpg_result(tlsplug_socket_new_session_done(sock), (const void *)sock);
 }
 
-static int tpg_socket_resume_session_done(tlsplug_socket * sock, const uint8_t * data, size_t len, tpg_err *e) {
-    int st = tlsplug_socket_resume_session_done(sock, data, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_resume_session_done(tlsplug_socket * sock, const uint8_t * data, size_t len) {
+    return tpg_result(tlsplug_socket_resume_session_done(sock, data, len), (const void *)sock);
 }
 
-static int tpg_server_set_ocsp(tlsplug_server * srv, int enabled, tpg_err *e) {
-    int st = tlsplug_server_set_ocsp(srv, enabled);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_set_ocsp(tlsplug_server * srv, int enabled) {
+    return tpg_result(tlsplug_server_set_ocsp(srv, enabled), (const void *)srv);
 }
 
-static int tpg_socket_ocsp_done(tlsplug_socket * sock, const uint8_t * response, size_t len, tpg_err *e) {
-    int st = tlsplug_socket_ocsp_done(sock, response, len);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_ocsp_done(tlsplug_socket * sock, const uint8_t * response, size_t len) {
+    return tpg_result(tlsplug_socket_ocsp_done(sock, response, len), (const void *)sock);
 }
 
-static int tpg_socket_set_request_ocsp(tlsplug_socket * sock, int request, tpg_err *e) {
-    int st = tlsplug_socket_set_request_ocsp(sock, request);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_request_ocsp(tlsplug_socket * sock, int request) {
+    return tpg_result(tlsplug_socket_set_request_ocsp(sock, request), (const void *)sock);
 }
 
-static int tpg_server_set_keylog(tlsplug_server * srv, int enabled, tpg_err *e) {
-    int st = tlsplug_server_set_keylog(srv, enabled);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_set_keylog(tlsplug_server * srv, int enabled) {
+    return tpg_result(tlsplug_server_set_keylog(srv, enabled), (const void *)srv);
 }
 
-static int tpg_loop_new(tlsplug_loop ** out, tpg_err *e) {
-    int st = tlsplug_loop_new(out);
-    if (st < 0) tpg_fill(e, st, NULL);
-    return st;
+static tpg_ret tpg_loop_new(tlsplug_loop ** out) {
+    return tpg_result(tlsplug_loop_new(out), NULL);
 }
 
-static int tpg_loop_free(tlsplug_loop * loop, tpg_err *e) {
-    int st = tlsplug_loop_free(loop);
-    if (st < 0) tpg_fill(e, st, NULL);
-    return st;
+static tpg_ret tpg_loop_free(tlsplug_loop * loop) {
+    return tpg_result(tlsplug_loop_free(loop), NULL);
 }
 
-static int tpg_loop_run(tlsplug_loop * loop, tpg_err *e) {
-    int st = tlsplug_loop_run(loop);
-    if (st < 0) tpg_fill(e, st, (const void *)loop);
-    return st;
+static tpg_ret tpg_loop_run(tlsplug_loop * loop) {
+    return tpg_result(tlsplug_loop_run(loop), (const void *)loop);
 }
 
-static int tpg_loop_run_once(tlsplug_loop * loop, int * alive, tpg_err *e) {
-    int st = tlsplug_loop_run_once(loop, alive);
-    if (st < 0) tpg_fill(e, st, (const void *)loop);
-    return st;
+static tpg_ret tpg_loop_run_once(tlsplug_loop * loop, int * alive) {
+    return tpg_result(tlsplug_loop_run_once(loop, alive), (const void *)loop);
 }
 
-static int tpg_loop_run_for(tlsplug_loop * loop, size_t timeout_ms, int * alive, tpg_err *e) {
-    int st = tlsplug_loop_run_for(loop, timeout_ms, alive);
-    if (st < 0) tpg_fill(e, st, (const void *)loop);
-    return st;
+static tpg_ret tpg_loop_run_for(tlsplug_loop * loop, size_t timeout_ms, int * alive) {
+    return tpg_result(tlsplug_loop_run_for(loop, timeout_ms, alive), (const void *)loop);
 }
 
-static int tpg_loop_stop(tlsplug_loop * loop, tpg_err *e) {
-    int st = tlsplug_loop_stop(loop);
-    if (st < 0) tpg_fill(e, st, (const void *)loop);
-    return st;
+static tpg_ret tpg_loop_stop(tlsplug_loop * loop) {
+    return tpg_result(tlsplug_loop_stop(loop), (const void *)loop);
 }
 
-static int tpg_loop_backend_fd(tlsplug_loop * loop, int * fd, tpg_err *e) {
-    int st = tlsplug_loop_backend_fd(loop, fd);
-    if (st < 0) tpg_fill(e, st, (const void *)loop);
-    return st;
+static tpg_ret tpg_loop_backend_fd(tlsplug_loop * loop, int * fd) {
+    return tpg_result(tlsplug_loop_backend_fd(loop, fd), (const void *)loop);
 }
 
-static int tpg_loop_next_timeout(tlsplug_loop * loop, int * ms, tpg_err *e) {
-    int st = tlsplug_loop_next_timeout(loop, ms);
-    if (st < 0) tpg_fill(e, st, (const void *)loop);
-    return st;
+static tpg_ret tpg_loop_next_timeout(tlsplug_loop * loop, int * ms) {
+    return tpg_result(tlsplug_loop_next_timeout(loop, ms), (const void *)loop);
 }
 
-static int tpg_loop_alive(tlsplug_loop * loop, int * alive, tpg_err *e) {
-    int st = tlsplug_loop_alive(loop, alive);
-    if (st < 0) tpg_fill(e, st, (const void *)loop);
-    return st;
+static tpg_ret tpg_loop_alive(tlsplug_loop * loop, int * alive) {
+    return tpg_result(tlsplug_loop_alive(loop, alive), (const void *)loop);
 }
 
-static int tpg_loop_set_timer(tlsplug_loop * loop, size_t delay_ms, size_t repeat_ms, tlsplug_event_cb cb, uintptr_t userdata, size_t * id, tpg_err *e) {
-    int st = tlsplug_loop_set_timer(loop, delay_ms, repeat_ms, cb, userdata, id);
-    if (st < 0) tpg_fill(e, st, (const void *)loop);
-    return st;
+static tpg_ret tpg_loop_set_timer(tlsplug_loop * loop, size_t delay_ms, size_t repeat_ms, tlsplug_event_cb cb, uintptr_t userdata, size_t * id) {
+    return tpg_result(tlsplug_loop_set_timer(loop, delay_ms, repeat_ms, cb, userdata, id), (const void *)loop);
 }
 
-static int tpg_loop_clear_timer(tlsplug_loop * loop, size_t id, tpg_err *e) {
-    int st = tlsplug_loop_clear_timer(loop, id);
-    if (st < 0) tpg_fill(e, st, (const void *)loop);
-    return st;
+static tpg_ret tpg_loop_clear_timer(tlsplug_loop * loop, size_t id) {
+    return tpg_result(tlsplug_loop_clear_timer(loop, id), (const void *)loop);
 }
 
-static int tpg_loop_connect(tlsplug_loop * loop, tlsplug_socket * sock, const char * host, int port, tpg_err *e) {
-    int st = tlsplug_loop_connect(loop, sock, host, port);
-    if (st < 0) tpg_fill(e, st, (const void *)loop);
-    return st;
+static tpg_ret tpg_loop_connect(tlsplug_loop * loop, tlsplug_socket * sock, const char * host, int port) {
+    return tpg_result(tlsplug_loop_connect(loop, sock, host, port), (const void *)loop);
 }
 
-static int tpg_loop_connect_path(tlsplug_loop * loop, tlsplug_socket * sock, const char * path, tpg_err *e) {
-    int st = tlsplug_loop_connect_path(loop, sock, path);
-    if (st < 0) tpg_fill(e, st, (const void *)loop);
-    return st;
+static tpg_ret tpg_loop_connect_path(tlsplug_loop * loop, tlsplug_socket * sock, const char * path) {
+    return tpg_result(tlsplug_loop_connect_path(loop, sock, path), (const void *)loop);
 }
 
-static int tpg_loop_adopt(tlsplug_loop * loop, tlsplug_socket * sock, int fd, tpg_err *e) {
-    int st = tlsplug_loop_adopt(loop, sock, fd);
-    if (st < 0) tpg_fill(e, st, (const void *)loop);
-    return st;
+static tpg_ret tpg_loop_adopt(tlsplug_loop * loop, tlsplug_socket * sock, int fd) {
+    return tpg_result(tlsplug_loop_adopt(loop, sock, fd), (const void *)loop);
 }
 
-static int tpg_loop_listen(tlsplug_loop * loop, tlsplug_server * srv, const char * host, int port, int backlog, tpg_err *e) {
-    int st = tlsplug_loop_listen(loop, srv, host, port, backlog);
-    if (st < 0) tpg_fill(e, st, (const void *)loop);
-    return st;
+static tpg_ret tpg_loop_listen(tlsplug_loop * loop, tlsplug_server * srv, const char * host, int port, int backlog) {
+    return tpg_result(tlsplug_loop_listen(loop, srv, host, port, backlog), (const void *)loop);
 }
 
-static int tpg_loop_listen_path(tlsplug_loop * loop, tlsplug_server * srv, const char * path, int backlog, tpg_err *e) {
-    int st = tlsplug_loop_listen_path(loop, srv, path, backlog);
-    if (st < 0) tpg_fill(e, st, (const void *)loop);
-    return st;
+static tpg_ret tpg_loop_listen_path(tlsplug_loop * loop, tlsplug_server * srv, const char * path, int backlog) {
+    return tpg_result(tlsplug_loop_listen_path(loop, srv, path, backlog), (const void *)loop);
 }
 
-static int tpg_server_address(tlsplug_server * srv, char * buf, size_t cap, size_t * len, int * port, int * family, tpg_err *e) {
-    int st = tlsplug_server_address(srv, buf, cap, len, port, family);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_address(tlsplug_server * srv, char * buf, size_t cap, size_t * len, int * port, int * family) {
+    return tpg_result(tlsplug_server_address(srv, buf, cap, len, port, family), (const void *)srv);
 }
 
-static int tpg_server_close(tlsplug_server * srv, tpg_err *e) {
-    int st = tlsplug_server_close(srv);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_close(tlsplug_server * srv) {
+    return tpg_result(tlsplug_server_close(srv), (const void *)srv);
 }
 
-static int tpg_server_set_max_connections(tlsplug_server * srv, int max, tpg_err *e) {
-    int st = tlsplug_server_set_max_connections(srv, max);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_set_max_connections(tlsplug_server * srv, int max) {
+    return tpg_result(tlsplug_server_set_max_connections(srv, max), (const void *)srv);
 }
 
-static int tpg_server_get_connections(tlsplug_server * srv, size_t * count, tpg_err *e) {
-    int st = tlsplug_server_get_connections(srv, count);
-    if (st < 0) tpg_fill(e, st, (const void *)srv);
-    return st;
+static tpg_ret tpg_server_get_connections(tlsplug_server * srv, size_t * count) {
+    return tpg_result(tlsplug_server_get_connections(srv, count), (const void *)srv);
 }
 
-static int tpg_socket_pause(tlsplug_socket * sock, tpg_err *e) {
-    int st = tlsplug_socket_pause(sock);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_pause(tlsplug_socket * sock) {
+    return tpg_result(tlsplug_socket_pause(sock), (const void *)sock);
 }
 
-static int tpg_socket_resume(tlsplug_socket * sock, tpg_err *e) {
-    int st = tlsplug_socket_resume(sock);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_resume(tlsplug_socket * sock) {
+    return tpg_result(tlsplug_socket_resume(sock), (const void *)sock);
 }
 
-static int tpg_socket_set_high_water_mark(tlsplug_socket * sock, size_t bytes, tpg_err *e) {
-    int st = tlsplug_socket_set_high_water_mark(sock, bytes);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_high_water_mark(tlsplug_socket * sock, size_t bytes) {
+    return tpg_result(tlsplug_socket_set_high_water_mark(sock, bytes), (const void *)sock);
 }
 
-static int tpg_socket_buffer_size(tlsplug_socket * sock, size_t * bytes, tpg_err *e) {
-    int st = tlsplug_socket_buffer_size(sock, bytes);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_buffer_size(tlsplug_socket * sock, size_t * bytes) {
+    return tpg_result(tlsplug_socket_buffer_size(sock, bytes), (const void *)sock);
 }
 
-static int tpg_socket_set_timeout(tlsplug_socket * sock, size_t ms, tpg_err *e) {
-    int st = tlsplug_socket_set_timeout(sock, ms);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_timeout(tlsplug_socket * sock, size_t ms) {
+    return tpg_result(tlsplug_socket_set_timeout(sock, ms), (const void *)sock);
 }
 
-static int tpg_socket_set_no_delay(tlsplug_socket * sock, int no_delay, tpg_err *e) {
-    int st = tlsplug_socket_set_no_delay(sock, no_delay);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_no_delay(tlsplug_socket * sock, int no_delay) {
+    return tpg_result(tlsplug_socket_set_no_delay(sock, no_delay), (const void *)sock);
 }
 
-static int tpg_socket_set_keep_alive(tlsplug_socket * sock, int enable, size_t initial_delay_ms, tpg_err *e) {
-    int st = tlsplug_socket_set_keep_alive(sock, enable, initial_delay_ms);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_keep_alive(tlsplug_socket * sock, int enable, size_t initial_delay_ms) {
+    return tpg_result(tlsplug_socket_set_keep_alive(sock, enable, initial_delay_ms), (const void *)sock);
 }
 
-static int tpg_socket_address(tlsplug_socket * sock, int side, char * buf, size_t cap, size_t * len, int * port, int * family, tpg_err *e) {
-    int st = tlsplug_socket_address(sock, side, buf, cap, len, port, family);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_address(tlsplug_socket * sock, int side, char * buf, size_t cap, size_t * len, int * port, int * family) {
+    return tpg_result(tlsplug_socket_address(sock, side, buf, cap, len, port, family), (const void *)sock);
 }
 
-static int tpg_socket_set_lookup(tlsplug_socket * sock, int enabled, tpg_err *e) {
-    int st = tlsplug_socket_set_lookup(sock, enabled);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_set_lookup(tlsplug_socket * sock, int enabled) {
+    return tpg_result(tlsplug_socket_set_lookup(sock, enabled), (const void *)sock);
 }
 
-static int tpg_socket_lookup_done(tlsplug_socket * sock, const char * address, const char * code, tpg_err *e) {
-    int st = tlsplug_socket_lookup_done(sock, address, code);
-    if (st < 0) tpg_fill(e, st, (const void *)sock);
-    return st;
+static tpg_ret tpg_socket_lookup_done(tlsplug_socket * sock, const char * address, const char * code) {
+    return tpg_result(tlsplug_socket_lookup_done(sock, address, code), (const void *)sock);
 }
 
-static int tpg_loop_listen_fd(tlsplug_loop * loop, tlsplug_server * srv, int fd, int backlog, tpg_err *e) {
-    int st = tlsplug_loop_listen_fd(loop, srv, fd, backlog);
-    if (st < 0) tpg_fill(e, st, (const void *)loop);
-    return st;
+static tpg_ret tpg_loop_listen_fd(tlsplug_loop * loop, tlsplug_server * srv, int fd, int backlog) {
+    return tpg_result(tlsplug_loop_listen_fd(loop, srv, fd, backlog), (const void *)loop);
 }
 
 */
 import "C"
 
 import "unsafe"
-
-// newError turns the detail a shim recorded into an *Error.
-func newError(e *C.tpg_err) error {
-	st := Status(e.status)
-	err := &Error{Status: st, Code: C.GoString(&e.code[0]), Message: C.GoString(&e.message[0]),
-		GnuTLS: C.GoString(&e.gnutls[0]), GnuTLSCode: int(e.gnutls_error), Alert: int(e.alert),
-		AlertDirection: AlertDirection(e.alert_direction)}
-	if e.has_detail == 0 {
-		err.Alert = -1
-	}
-	if err.Message == "" {
-		err.Message = C.GoString(C.tlsplug_status_name(e.status))
-	}
-	return err
-}
-
-// cstr copies s into C memory; a nullable empty string becomes NULL.
-func cstr(s string, nullable bool) *C.char {
-	if nullable && s == "" {
-		return nil
-	}
-	return C.CString(s)
-}
-
-func freeCStr(p *C.char) {
-	if p != nil {
-		C.free(unsafe.Pointer(p))
-	}
-}
-
-// bytesPtr is the address of b's first byte, nil for an empty slice. C only
-// borrows it for the duration of one call.
-func bytesPtr(b []byte) unsafe.Pointer {
-	if len(b) == 0 {
-		return nil
-	}
-	return unsafe.Pointer(&b[0])
-}
-
-func cbool(b bool) C.int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func itoa(v int) string {
-	if v == 0 {
-		return "0"
-	}
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	var b [24]byte
-	i := len(b)
-	for v > 0 {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
-}
-
-// apiTableSize answers the size field of a table from tlsplug_get_api
-// and sizeof(struct tlsplug_api) in this layer's header: the table must
-// be at least that long (it only grows at its end; docs/ABI.md).
-func apiTableSize(t *C.tlsplug_api) (have, want int) {
-	return int(t.size), int(C.sizeof_tlsplug_api)
-}
 
 // abiVersion is the ABI version this layer was generated for.
 const abiVersion = 1
@@ -1456,10 +1074,9 @@ func cAbiVersion() int {
 // loaded; it is never written to. See docs/ABI.md, "Loading as a plugin".
 func cGetApi(p_abi_version uint32) (p_out *C.tlsplug_api, err error) {
 	var p_out_c *C.tlsplug_api
-	var e C.tpg_err
-	st := C.tpg_get_api(C.unsigned(p_abi_version), &p_out_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_get_api(C.unsigned(p_abi_version), &p_out_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_out = p_out_c
@@ -1489,20 +1106,20 @@ func cStatusName(p_status int) string {
 // such text. A fatal socket error stays recorded (it is sticky).
 func cErrorGet(p_handle unsafe.Pointer, p_field int) (p_buf_s string, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		st := C.tpg_error_get(p_handle, C.int(p_field), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &e)
-		if (st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+		r := C.tpg_error_get(p_handle, C.int(p_field), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
 			continue
 		}
 		if n := int(len_len); n <= len(sbuf) {
 			p_buf_s = string(sbuf[:n])
 		}
-		if st < 0 {
-			err = newError(&e)
+		if r.st < 0 {
+			err = newError(r)
 			return
 		}
 		break
@@ -1519,10 +1136,9 @@ func cErrorDetail(p_handle unsafe.Pointer) (p_status_o int, p_gnutls_error_o int
 	var p_gnutls_error_c C.int
 	var p_alert_c C.int
 	var p_alert_direction_c C.int
-	var e C.tpg_err
-	st := C.tpg_error_detail(p_handle, &p_status_c, &p_gnutls_error_c, &p_alert_c, &p_alert_direction_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_error_detail(p_handle, &p_status_c, &p_gnutls_error_c, &p_alert_c, &p_alert_direction_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_status_o = int(p_status_c)
@@ -1539,10 +1155,9 @@ func cErrorDetail(p_handle unsafe.Pointer) (p_status_o int, p_gnutls_error_o int
 // given.
 func cContextNew() (p_out *C.tlsplug_context, err error) {
 	var p_out_c *C.tlsplug_context
-	var e C.tpg_err
-	st := C.tpg_context_new(&p_out_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_context_new(&p_out_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_out = p_out_c
@@ -1555,10 +1170,9 @@ func cContextNew() (p_out *C.tlsplug_context, err error) {
 // until they are freed. NULL is accepted and does nothing; a handle freed
 // twice answers TLSPLUG_E_BADHANDLE.
 func cContextFree(p_ctx *C.tlsplug_context) (err error) {
-	var e C.tpg_err
-	st := C.tpg_context_free(p_ctx, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_context_free(p_ctx)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1572,10 +1186,9 @@ func cContextFree(p_ctx *C.tlsplug_context) (err error) {
 func cContextAddKey(p_ctx *C.tlsplug_context, p_pem []byte, p_passphrase string) (err error) {
 	p_passphrase_c := cstr(p_passphrase, true)
 	defer freeCStr(p_passphrase_c)
-	var e C.tpg_err
-	st := C.tpg_context_add_key(p_ctx, (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)), p_passphrase_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_context_add_key(p_ctx, (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)), p_passphrase_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1586,10 +1199,9 @@ func cContextAddKey(p_ctx *C.tlsplug_context, p_pem []byte, p_passphrase string)
 // Add a certificate chain in PEM: the leaf first, then the intermediates.
 // Node's `cert` option: call once per chain.
 func cContextAddCert(p_ctx *C.tlsplug_context, p_pem []byte) (err error) {
-	var e C.tpg_err
-	st := C.tpg_context_add_cert(p_ctx, (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_context_add_cert(p_ctx, (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1600,10 +1212,9 @@ func cContextAddCert(p_ctx *C.tlsplug_context, p_pem []byte) (err error) {
 // Add trusted certificates in PEM (one or several in the buffer). Node's
 // `ca` option: once any is added, the system's roots are no longer trusted.
 func cContextAddCa(p_ctx *C.tlsplug_context, p_pem []byte) (err error) {
-	var e C.tpg_err
-	st := C.tpg_context_add_ca(p_ctx, (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_context_add_ca(p_ctx, (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1617,10 +1228,9 @@ func cContextAddCa(p_ctx *C.tlsplug_context, p_pem []byte) (err error) {
 func cContextSetMinVersion(p_ctx *C.tlsplug_context, p_version string) (err error) {
 	p_version_c := cstr(p_version, false)
 	defer freeCStr(p_version_c)
-	var e C.tpg_err
-	st := C.tpg_context_set_min_version(p_ctx, p_version_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_context_set_min_version(p_ctx, p_version_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1635,10 +1245,9 @@ func cContextSetMinVersion(p_ctx *C.tlsplug_context, p_version string) (err erro
 func cContextSetMaxVersion(p_ctx *C.tlsplug_context, p_version string) (err error) {
 	p_version_c := cstr(p_version, false)
 	defer freeCStr(p_version_c)
-	var e C.tpg_err
-	st := C.tpg_context_set_max_version(p_ctx, p_version_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_context_set_max_version(p_ctx, p_version_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1657,10 +1266,9 @@ func cContextSetMaxVersion(p_ctx *C.tlsplug_context, p_version string) (err erro
 func cContextSetCiphers(p_ctx *C.tlsplug_context, p_ciphers string) (err error) {
 	p_ciphers_c := cstr(p_ciphers, false)
 	defer freeCStr(p_ciphers_c)
-	var e C.tpg_err
-	st := C.tpg_context_set_ciphers(p_ctx, p_ciphers_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_context_set_ciphers(p_ctx, p_ciphers_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1675,10 +1283,9 @@ func cContextSetCiphers(p_ctx *C.tlsplug_context, p_ciphers string) (err error) 
 func cContextSetPriority(p_ctx *C.tlsplug_context, p_priority string) (err error) {
 	p_priority_c := cstr(p_priority, true)
 	defer freeCStr(p_priority_c)
-	var e C.tpg_err
-	st := C.tpg_context_set_priority(p_ctx, p_priority_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_context_set_priority(p_ctx, p_priority_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1689,10 +1296,9 @@ func cContextSetPriority(p_ctx *C.tlsplug_context, p_priority string) (err error
 // A server picks the suite by its own `ciphers` order rather than the
 // client's. Default false (Node's tls.createServer() sets it true).
 func cContextSetHonorCipherOrder(p_ctx *C.tlsplug_context, p_honor bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_context_set_honor_cipher_order(p_ctx, cbool(p_honor), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_context_set_honor_cipher_order(p_ctx, cbool(p_honor))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1706,10 +1312,9 @@ func cContextSetHonorCipherOrder(p_ctx *C.tlsplug_context, p_honor bool) (err er
 func cContextAddPfx(p_ctx *C.tlsplug_context, p_pfx []byte, p_passphrase string) (err error) {
 	p_passphrase_c := cstr(p_passphrase, true)
 	defer freeCStr(p_passphrase_c)
-	var e C.tpg_err
-	st := C.tpg_context_add_pfx(p_ctx, (*C.uint8_t)(bytesPtr(p_pfx)), C.size_t(len(p_pfx)), p_passphrase_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_context_add_pfx(p_ctx, (*C.uint8_t)(bytesPtr(p_pfx)), C.size_t(len(p_pfx)), p_passphrase_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1723,10 +1328,9 @@ func cContextAddPfx(p_ctx *C.tlsplug_context, p_pfx []byte, p_passphrase string)
 // sets it): otherwise UNABLE_TO_GET_CRL; a listed certificate gives
 // CERT_REVOKED.
 func cContextAddCrl(p_ctx *C.tlsplug_context, p_pem []byte) (err error) {
-	var e C.tpg_err
-	st := C.tpg_context_add_crl(p_ctx, (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_context_add_crl(p_ctx, (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1742,10 +1346,9 @@ func cContextAddCrl(p_ctx *C.tlsplug_context, p_pem []byte) (err error) {
 func cContextSetEcdhCurve(p_ctx *C.tlsplug_context, p_curves string) (err error) {
 	p_curves_c := cstr(p_curves, false)
 	defer freeCStr(p_curves_c)
-	var e C.tpg_err
-	st := C.tpg_context_set_ecdh_curve(p_ctx, p_curves_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_context_set_ecdh_curve(p_ctx, p_curves_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1757,10 +1360,9 @@ func cContextSetEcdhCurve(p_ctx *C.tlsplug_context, p_curves string) (err error)
 // they enable the DHE suites, which are off without them, as in Node. Under
 // 1024 bits answers TLSPLUG_E_INVAL ("DH parameter is less than 1024 bits").
 func cContextSetDhparam(p_ctx *C.tlsplug_context, p_pem []byte) (err error) {
-	var e C.tpg_err
-	st := C.tpg_context_set_dhparam(p_ctx, (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_context_set_dhparam(p_ctx, (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1776,10 +1378,9 @@ func cContextSetDhparam(p_ctx *C.tlsplug_context, p_pem []byte) (err error) {
 func cContextSetSecureProtocol(p_ctx *C.tlsplug_context, p_method string) (err error) {
 	p_method_c := cstr(p_method, false)
 	defer freeCStr(p_method_c)
-	var e C.tpg_err
-	st := C.tpg_context_set_secure_protocol(p_ctx, p_method_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_context_set_secure_protocol(p_ctx, p_method_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1794,10 +1395,9 @@ func cContextSetSecureProtocol(p_ctx *C.tlsplug_context, p_method string) (err e
 // _NO_COMPRESSION). Any other bit answers TLSPLUG_E_UNSUPPORTED naming it,
 // rather than being silently ignored.
 func cContextSetSecureOptions(p_ctx *C.tlsplug_context, p_options uint32) (err error) {
-	var e C.tpg_err
-	st := C.tpg_context_set_secure_options(p_ctx, C.unsigned(p_options), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_context_set_secure_options(p_ctx, C.unsigned(p_options))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1811,10 +1411,9 @@ func cContextSetSecureOptions(p_ctx *C.tlsplug_context, p_options uint32) (err e
 func cContextSetSessionIdContext(p_ctx *C.tlsplug_context, p_context string) (err error) {
 	p_context_c := cstr(p_context, false)
 	defer freeCStr(p_context_c)
-	var e C.tpg_err
-	st := C.tpg_context_set_session_id_context(p_ctx, p_context_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_context_set_session_id_context(p_ctx, p_context_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1828,10 +1427,9 @@ func cContextSetSessionIdContext(p_ctx *C.tlsplug_context, p_context string) (er
 // tlsplug_socket_start().
 func cSocketNew(p_ctx *C.tlsplug_context, p_role int) (p_out *C.tlsplug_socket, err error) {
 	var p_out_c *C.tlsplug_socket
-	var e C.tpg_err
-	st := C.tpg_socket_new(p_ctx, C.int(p_role), &p_out_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_new(p_ctx, C.int(p_role), &p_out_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_out = p_out_c
@@ -1846,10 +1444,9 @@ func cSocketNew(p_ctx *C.tlsplug_context, p_role int) (p_out *C.tlsplug_socket, 
 // is accepted and does nothing; a handle freed twice answers
 // TLSPLUG_E_BADHANDLE.
 func cSocketFree(p_sock *C.tlsplug_socket) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_free(p_sock, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_free(p_sock)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1864,10 +1461,9 @@ func cSocketFree(p_sock *C.tlsplug_socket) (err error) {
 func cSocketSetServername(p_sock *C.tlsplug_socket, p_servername string) (err error) {
 	p_servername_c := cstr(p_servername, true)
 	defer freeCStr(p_servername_c)
-	var e C.tpg_err
-	st := C.tpg_socket_set_servername(p_sock, p_servername_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_servername(p_sock, p_servername_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1879,10 +1475,9 @@ func cSocketSetServername(p_sock *C.tlsplug_socket, p_servername string) (err er
 // `error` (TLSPLUG_E_VERIFY, Node's code) and closes. Default true, as in
 // Node. On a server it matters only with requestCert. Before start only.
 func cSocketSetRejectUnauthorized(p_sock *C.tlsplug_socket, p_reject bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_set_reject_unauthorized(p_sock, cbool(p_reject), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_reject_unauthorized(p_sock, cbool(p_reject))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1893,10 +1488,9 @@ func cSocketSetRejectUnauthorized(p_sock *C.tlsplug_socket, p_reject bool) (err 
 // Server: ask the client for a certificate and verify it against the
 // context's `ca`. Default false. Before start only.
 func cSocketSetRequestCert(p_sock *C.tlsplug_socket, p_request bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_set_request_cert(p_sock, cbool(p_request), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_request_cert(p_sock, cbool(p_request))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1908,10 +1502,9 @@ func cSocketSetRequestCert(p_sock *C.tlsplug_socket, p_request bool) (err error)
 // as the peer ends. When true, it stays writable until the host calls
 // tlsplug_socket_end().
 func cSocketSetAllowHalfOpen(p_sock *C.tlsplug_socket, p_allow bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_set_allow_half_open(p_sock, cbool(p_allow), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_allow_half_open(p_sock, cbool(p_allow))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1922,10 +1515,9 @@ func cSocketSetAllowHalfOpen(p_sock *C.tlsplug_socket, p_allow bool) (err error)
 // Register the callback for one event, replacing any earlier one; a NULL
 // callback removes it.
 func cSocketOn(p_sock *C.tlsplug_socket, p_event int, p_cb C.tlsplug_event_cb, p_userdata uintptr) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_on(p_sock, C.int(p_event), p_cb, C.uintptr_t(p_userdata), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_on(p_sock, C.int(p_event), p_cb, C.uintptr_t(p_userdata))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1938,10 +1530,9 @@ func cSocketOn(p_sock *C.tlsplug_socket, p_event int, p_cb C.tlsplug_event_cb, p
 // tlsplug_socket_next_event(), for hosts that poll rather than take
 // callbacks. Turning it off drops what is queued.
 func cSocketSetEventQueue(p_sock *C.tlsplug_socket, p_enabled bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_set_event_queue(p_sock, cbool(p_enabled), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_event_queue(p_sock, cbool(p_enabled))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1955,11 +1546,10 @@ func cSocketSetEventQueue(p_sock *C.tlsplug_socket, p_enabled bool) (err error) 
 func cSocketNextEvent(p_sock *C.tlsplug_socket, p_buf []byte) (p_event_o int, p_buf_n int, err error) {
 	var p_event_c C.int
 	var len_len C.size_t
-	var e C.tpg_err
-	st := C.tpg_socket_next_event(p_sock, &p_event_c, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len, &e)
+	r := C.tpg_socket_next_event(p_sock, &p_event_c, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
-	if st < 0 {
-		err = newError(&e)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_event_o = int(p_event_c)
@@ -1971,10 +1561,9 @@ func cSocketNextEvent(p_sock *C.tlsplug_socket, p_buf []byte) (p_event_o int, p_
 // Start the handshake. A client queues its ClientHello for
 // tlsplug_socket_pull(); a server waits for the ClientHello to be fed.
 func cSocketStart(p_sock *C.tlsplug_socket) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_start(p_sock, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_start(p_sock)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -1988,10 +1577,9 @@ func cSocketStart(p_sock *C.tlsplug_socket) (err error) {
 // fatal error answers its status, emits `error` and `close`, and stays
 // sticky.
 func cSocketFeed(p_sock *C.tlsplug_socket, p_data []byte) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_feed(p_sock, (*C.uint8_t)(bytesPtr(p_data)), C.size_t(len(p_data)), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_feed(p_sock, (*C.uint8_t)(bytesPtr(p_data)), C.size_t(len(p_data)))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2003,10 +1591,9 @@ func cSocketFeed(p_sock *C.tlsplug_socket, p_data []byte) (err error) {
 // close_notify this is the normal close; without one it is a truncation,
 // reported as `error` with Node's ECONNRESET.
 func cSocketFeedEof(p_sock *C.tlsplug_socket) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_feed_eof(p_sock, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_feed_eof(p_sock)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2019,11 +1606,10 @@ func cSocketFeedEof(p_sock *C.tlsplug_socket) (err error) {
 // after an error or close, so the final alert or close_notify can be sent.
 func cSocketPull(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
-	st := C.tpg_socket_pull(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len, &e)
+	r := C.tpg_socket_pull(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
-	if st < 0 {
-		err = newError(&e)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2037,10 +1623,9 @@ func cSocketPull(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error
 func cSocketPeekOutput(p_sock *C.tlsplug_socket) (p_data_v *C.uint8_t, p_data_n int, err error) {
 	var p_data_vc *C.uint8_t
 	var len_len C.size_t
-	var e C.tpg_err
-	st := C.tpg_socket_peek_output(p_sock, &p_data_vc, &len_len, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_peek_output(p_sock, &p_data_vc, &len_len)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_data_v = p_data_vc
@@ -2053,10 +1638,9 @@ func cSocketPeekOutput(p_sock *C.tlsplug_socket) (p_data_v *C.uint8_t, p_data_n 
 // Drop the first `n` bytes of pending ciphertext (they were sent). `n`
 // larger than what is pending answers TLSPLUG_E_INVAL.
 func cSocketConsumeOutput(p_sock *C.tlsplug_socket, p_n int) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_consume_output(p_sock, C.size_t(p_n), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_consume_output(p_sock, C.size_t(p_n))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2067,10 +1651,9 @@ func cSocketConsumeOutput(p_sock *C.tlsplug_socket, p_n int) (err error) {
 // How many bytes of ciphertext wait to be pulled.
 func cSocketPendingOutput(p_sock *C.tlsplug_socket) (p_len_o int, err error) {
 	var p_len_c C.size_t
-	var e C.tpg_err
-	st := C.tpg_socket_pending_output(p_sock, &p_len_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_pending_output(p_sock, &p_len_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_len_o = int(p_len_c)
@@ -2083,10 +1666,9 @@ func cSocketPendingOutput(p_sock *C.tlsplug_socket) (p_len_o int, err error) {
 // is buffered, then encrypted into output for tlsplug_socket_pull(). Answers
 // TLSPLUG_E_CLOSED after end or destroy, or the sticky fatal error.
 func cSocketWrite(p_sock *C.tlsplug_socket, p_data []byte) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_write(p_sock, (*C.uint8_t)(bytesPtr(p_data)), C.size_t(len(p_data)), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_write(p_sock, (*C.uint8_t)(bytesPtr(p_data)), C.size_t(len(p_data)))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2100,11 +1682,10 @@ func cSocketWrite(p_sock *C.tlsplug_socket, p_data []byte) (err error) {
 // sticky fatal error. Events (`end`, `error`, `close`) may fire from inside.
 func cSocketRead(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
-	st := C.tpg_socket_read(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len, &e)
+	r := C.tpg_socket_read(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
-	if st < 0 {
-		err = newError(&e)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2116,10 +1697,9 @@ func cSocketRead(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error
 // may still send (half-close); `close` fires once both sides ended. Calling
 // it again does nothing.
 func cSocketEnd(p_sock *C.tlsplug_socket) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_end(p_sock, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_end(p_sock)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2135,10 +1715,9 @@ func cSocketDestroy(p_sock *C.tlsplug_socket, p_code string, p_message string) (
 	defer freeCStr(p_code_c)
 	p_message_c := cstr(p_message, true)
 	defer freeCStr(p_message_c)
-	var e C.tpg_err
-	st := C.tpg_socket_destroy(p_sock, p_code_c, p_message_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_destroy(p_sock, p_code_c, p_message_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2149,10 +1728,9 @@ func cSocketDestroy(p_sock *C.tlsplug_socket, p_code string, p_message string) (
 // What the host may do next: a mask of TLSPLUG_STATE_* bits.
 func cSocketState(p_sock *C.tlsplug_socket) (p_flags_o uint32, err error) {
 	var p_flags_c C.unsigned
-	var e C.tpg_err
-	st := C.tpg_socket_state(p_sock, &p_flags_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_state(p_sock, &p_flags_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_flags_o = uint32(p_flags_c)
@@ -2165,10 +1743,9 @@ func cSocketState(p_sock *C.tlsplug_socket) (p_flags_o uint32, err error) {
 // servername), else 0.
 func cSocketAuthorized(p_sock *C.tlsplug_socket) (p_authorized_o int, err error) {
 	var p_authorized_c C.int
-	var e C.tpg_err
-	st := C.tpg_socket_authorized(p_sock, &p_authorized_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_authorized(p_sock, &p_authorized_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_authorized_o = int(p_authorized_c)
@@ -2183,20 +1760,20 @@ func cSocketAuthorized(p_sock *C.tlsplug_socket) (p_authorized_o int, err error)
 // authorized or the handshake has not completed.
 func cSocketAuthorizationError(p_sock *C.tlsplug_socket) (p_buf_s string, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		st := C.tpg_socket_authorization_error(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &e)
-		if (st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+		r := C.tpg_socket_authorization_error(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
 			continue
 		}
 		if n := int(len_len); n <= len(sbuf) {
 			p_buf_s = string(sbuf[:n])
 		}
-		if st < 0 {
-			err = newError(&e)
+		if r.st < 0 {
+			err = newError(r)
 			return
 		}
 		break
@@ -2210,20 +1787,20 @@ func cSocketAuthorizationError(p_sock *C.tlsplug_socket) (p_buf_s string, err er
 // "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake completes.
 func cSocketGetProtocol(p_sock *C.tlsplug_socket) (p_buf_s string, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		st := C.tpg_socket_get_protocol(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &e)
-		if (st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+		r := C.tpg_socket_get_protocol(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
 			continue
 		}
 		if n := int(len_len); n <= len(sbuf) {
 			p_buf_s = string(sbuf[:n])
 		}
-		if st < 0 {
-			err = newError(&e)
+		if r.st < 0 {
+			err = newError(r)
 			return
 		}
 		break
@@ -2237,20 +1814,20 @@ func cSocketGetProtocol(p_sock *C.tlsplug_socket) (p_buf_s string, err error) {
 // handshake completes.
 func cSocketGetCipher(p_sock *C.tlsplug_socket, p_field int) (p_buf_s string, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		st := C.tpg_socket_get_cipher(p_sock, C.int(p_field), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &e)
-		if (st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+		r := C.tpg_socket_get_cipher(p_sock, C.int(p_field), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
 			continue
 		}
 		if n := int(len_len); n <= len(sbuf) {
 			p_buf_s = string(sbuf[:n])
 		}
-		if st < 0 {
-			err = newError(&e)
+		if r.st < 0 {
+			err = newError(r)
 			return
 		}
 		break
@@ -2264,20 +1841,20 @@ func cSocketGetCipher(p_sock *C.tlsplug_socket, p_field int) (p_buf_s string, er
 // set. TLSPLUG_E_UNAVAILABLE when there is none (Node's false).
 func cSocketGetServername(p_sock *C.tlsplug_socket) (p_buf_s string, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		st := C.tpg_socket_get_servername(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &e)
-		if (st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+		r := C.tpg_socket_get_servername(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
 			continue
 		}
 		if n := int(len_len); n <= len(sbuf) {
 			p_buf_s = string(sbuf[:n])
 		}
-		if st < 0 {
-			err = newError(&e)
+		if r.st < 0 {
+			err = newError(r)
 			return
 		}
 		break
@@ -2291,10 +1868,9 @@ func cSocketGetServername(p_sock *C.tlsplug_socket) (p_buf_s string, err error) 
 // sockets from plain ones through one interface.
 func cSocketEncrypted(p_sock *C.tlsplug_socket) (p_encrypted_o int, err error) {
 	var p_encrypted_c C.int
-	var e C.tpg_err
-	st := C.tpg_socket_encrypted(p_sock, &p_encrypted_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_encrypted(p_sock, &p_encrypted_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_encrypted_o = int(p_encrypted_c)
@@ -2314,20 +1890,20 @@ func cSocketEncrypted(p_sock *C.tlsplug_socket) (p_encrypted_o int, err error) {
 // no certificate; TLSPLUG_E_UNAVAILABLE before the handshake completes.
 func cSocketGetPeerCertificate(p_sock *C.tlsplug_socket, p_detailed bool) (p_buf_s string, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		st := C.tpg_socket_get_peer_certificate(p_sock, cbool(p_detailed), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &e)
-		if (st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+		r := C.tpg_socket_get_peer_certificate(p_sock, cbool(p_detailed), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
 			continue
 		}
 		if n := int(len_len); n <= len(sbuf) {
 			p_buf_s = string(sbuf[:n])
 		}
-		if st < 0 {
-			err = newError(&e)
+		if r.st < 0 {
+			err = newError(r)
 			return
 		}
 		break
@@ -2342,20 +1918,20 @@ func cSocketGetPeerCertificate(p_sock *C.tlsplug_socket, p_detailed bool) (p_buf
 // TLSPLUG_E_UNAVAILABLE before the handshake completes.
 func cSocketGetCertificate(p_sock *C.tlsplug_socket) (p_buf_s string, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		st := C.tpg_socket_get_certificate(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &e)
-		if (st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+		r := C.tpg_socket_get_certificate(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
 			continue
 		}
 		if n := int(len_len); n <= len(sbuf) {
 			p_buf_s = string(sbuf[:n])
 		}
-		if st < 0 {
-			err = newError(&e)
+		if r.st < 0 {
+			err = newError(r)
 			return
 		}
 		break
@@ -2372,11 +1948,10 @@ func cSocketGetCertificate(p_sock *C.tlsplug_socket) (p_buf_s string, err error)
 // the certificate lacks the field.
 func cSocketPeerCertField(p_sock *C.tlsplug_socket, p_depth uint32, p_field int, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
-	st := C.tpg_socket_peer_cert_field(p_sock, C.unsigned(p_depth), C.int(p_field), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len, &e)
+	r := C.tpg_socket_peer_cert_field(p_sock, C.unsigned(p_depth), C.int(p_field), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
-	if st < 0 {
-		err = newError(&e)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2389,20 +1964,20 @@ func cSocketPeerCertField(p_sock *C.tlsplug_socket, p_depth uint32, p_field int,
 // certificate.
 func cCertToJson(p_der []byte) (p_buf_s string, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		st := C.tpg_cert_to_json((*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &e)
-		if (st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+		r := C.tpg_cert_to_json((*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
 			continue
 		}
 		if n := int(len_len); n <= len(sbuf) {
 			p_buf_s = string(sbuf[:n])
 		}
-		if st < 0 {
-			err = newError(&e)
+		if r.st < 0 {
+			err = newError(r)
 			return
 		}
 		break
@@ -2424,20 +1999,20 @@ func cCheckServerIdentity(p_hostname string, p_der []byte) (p_reason_s string, e
 	p_hostname_c := cstr(p_hostname, false)
 	defer freeCStr(p_hostname_c)
 	var len_len C.size_t
-	var e C.tpg_err
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		st := C.tpg_check_server_identity(p_hostname_c, (*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &e)
-		if (st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+		r := C.tpg_check_server_identity(p_hostname_c, (*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
 			continue
 		}
 		if n := int(len_len); n <= len(sbuf) {
 			p_reason_s = string(sbuf[:n])
 		}
-		if st < 0 {
-			err = newError(&e)
+		if r.st < 0 {
+			err = newError(r)
 			return
 		}
 		break
@@ -2452,20 +2027,20 @@ func cCheckServerIdentity(p_hostname string, p_der []byte) (p_reason_s string, e
 // joined by ':'. Every name is accepted by tlsplug_context_set_ciphers().
 func cGetCiphers() (p_buf_s string, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		st := C.tpg_get_ciphers((*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &e)
-		if (st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+		r := C.tpg_get_ciphers((*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
 			continue
 		}
 		if n := int(len_len); n <= len(sbuf) {
 			p_buf_s = string(sbuf[:n])
 		}
-		if st < 0 {
-			err = newError(&e)
+		if r.st < 0 {
+			err = newError(r)
 			return
 		}
 		break
@@ -2478,20 +2053,20 @@ func cGetCiphers() (p_buf_s string, err error) {
 // One of Node's module values (a TLSPLUG_DEFAULT_* value), as text.
 func cGetDefault(p_which int) (p_buf_s string, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		st := C.tpg_get_default(C.int(p_which), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &e)
-		if (st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+		r := C.tpg_get_default(C.int(p_which), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
 			continue
 		}
 		if n := int(len_len); n <= len(sbuf) {
 			p_buf_s = string(sbuf[:n])
 		}
-		if st < 0 {
-			err = newError(&e)
+		if r.st < 0 {
+			err = newError(r)
 			return
 		}
 		break
@@ -2507,10 +2082,9 @@ func cGetDefault(p_which int) (p_buf_s string, err error) {
 func cSetDefault(p_which int, p_value string) (err error) {
 	p_value_c := cstr(p_value, false)
 	defer freeCStr(p_value_c)
-	var e C.tpg_err
-	st := C.tpg_set_default(C.int(p_which), p_value_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_set_default(C.int(p_which), p_value_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2524,20 +2098,20 @@ func cSetDefault(p_which int, p_value string) (err error) {
 // server (Node's null) and before the handshake completes.
 func cSocketGetEphemeralKeyInfo(p_sock *C.tlsplug_socket) (p_buf_s string, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		st := C.tpg_socket_get_ephemeral_key_info(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &e)
-		if (st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+		r := C.tpg_socket_get_ephemeral_key_info(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
 			continue
 		}
 		if n := int(len_len); n <= len(sbuf) {
 			p_buf_s = string(sbuf[:n])
 		}
-		if st < 0 {
-			err = newError(&e)
+		if r.st < 0 {
+			err = newError(r)
 			return
 		}
 		break
@@ -2551,11 +2125,10 @@ func cSocketGetEphemeralKeyInfo(p_sock *C.tlsplug_socket) (p_buf_s string, err e
 // verify_data). TLSPLUG_E_UNAVAILABLE before one was sent.
 func cSocketGetFinished(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
-	st := C.tpg_socket_get_finished(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len, &e)
+	r := C.tpg_socket_get_finished(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
-	if st < 0 {
-		err = newError(&e)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2567,11 +2140,10 @@ func cSocketGetFinished(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, er
 // TLSPLUG_E_UNAVAILABLE before one arrived.
 func cSocketGetPeerFinished(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
-	st := C.tpg_socket_get_peer_finished(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len, &e)
+	r := C.tpg_socket_get_peer_finished(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
-	if st < 0 {
-		err = newError(&e)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2583,10 +2155,9 @@ func cSocketGetPeerFinished(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int
 // Node, the handshake completes and a smaller server prime then destroys the
 // socket with ERR_TLS_DH_PARAM_SIZE. 0 is refused. Before start only.
 func cSocketSetMinDhSize(p_sock *C.tlsplug_socket, p_bits uint32) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_set_min_dh_size(p_sock, C.unsigned(p_bits), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_min_dh_size(p_sock, C.unsigned(p_bits))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2598,10 +2169,9 @@ func cSocketSetMinDhSize(p_sock *C.tlsplug_socket, p_bits uint32) (err error) {
 // verified, the socket emits TLSPLUG_EV_CHECK_SERVER_IDENTITY and waits for
 // tlsplug_socket_check_server_identity_done(). Before start only.
 func cSocketSetCheckServerIdentity(p_sock *C.tlsplug_socket, p_custom bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_set_check_server_identity(p_sock, cbool(p_custom), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_check_server_identity(p_sock, cbool(p_custom))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2619,10 +2189,9 @@ func cSocketCheckServerIdentityDone(p_sock *C.tlsplug_socket, p_code string, p_m
 	defer freeCStr(p_code_c)
 	p_message_c := cstr(p_message, true)
 	defer freeCStr(p_message_c)
-	var e C.tpg_err
-	st := C.tpg_socket_check_server_identity_done(p_sock, p_code_c, p_message_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_check_server_identity_done(p_sock, p_code_c, p_message_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2637,10 +2206,9 @@ func cSocketCheckServerIdentityDone(p_sock *C.tlsplug_socket, p_code string, p_m
 // after: a client's ClientHello is already waiting to be pulled.
 func cSecurePairNew(p_ctx *C.tlsplug_context, p_is_server bool, p_request_cert bool, p_reject_unauthorized bool) (p_out *C.tlsplug_socket, err error) {
 	var p_out_c *C.tlsplug_socket
-	var e C.tpg_err
-	st := C.tpg_secure_pair_new(p_ctx, cbool(p_is_server), cbool(p_request_cert), cbool(p_reject_unauthorized), &p_out_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_secure_pair_new(p_ctx, cbool(p_is_server), cbool(p_request_cert), cbool(p_reject_unauthorized), &p_out_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_out = p_out_c
@@ -2653,10 +2221,9 @@ func cSecurePairNew(p_ctx *C.tlsplug_context, p_is_server bool, p_request_cert b
 // or consumed from this socket.
 func cSocketBytesWritten(p_sock *C.tlsplug_socket) (p_n_o int, err error) {
 	var p_n_c C.size_t
-	var e C.tpg_err
-	st := C.tpg_socket_bytes_written(p_sock, &p_n_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_bytes_written(p_sock, &p_n_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_n_o = int(p_n_c)
@@ -2668,10 +2235,9 @@ func cSocketBytesWritten(p_sock *C.tlsplug_socket) (p_n_o int, err error) {
 // How many bytes of ciphertext the host has fed to this socket.
 func cSocketBytesRead(p_sock *C.tlsplug_socket) (p_n_o int, err error) {
 	var p_n_c C.size_t
-	var e C.tpg_err
-	st := C.tpg_socket_bytes_read(p_sock, &p_n_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_bytes_read(p_sock, &p_n_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_n_o = int(p_n_c)
@@ -2685,10 +2251,9 @@ func cSocketBytesRead(p_sock *C.tlsplug_socket) (p_n_o int, err error) {
 // own order and refuses a client whose list shares none (the client gets the
 // no_application_protocol alert), as Node 20 does. Before start only.
 func cSocketSetAlpnProtocols(p_sock *C.tlsplug_socket, p_protocols []byte) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_set_alpn_protocols(p_sock, (*C.uint8_t)(bytesPtr(p_protocols)), C.size_t(len(p_protocols)), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_alpn_protocols(p_sock, (*C.uint8_t)(bytesPtr(p_protocols)), C.size_t(len(p_protocols)))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2700,20 +2265,20 @@ func cSocketSetAlpnProtocols(p_sock *C.tlsplug_socket, p_protocols []byte) (err 
 // false).
 func cSocketGetAlpnProtocol(p_sock *C.tlsplug_socket) (p_buf_s string, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		st := C.tpg_socket_get_alpn_protocol(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &e)
-		if (st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+		r := C.tpg_socket_get_alpn_protocol(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
 			continue
 		}
 		if n := int(len_len); n <= len(sbuf) {
 			p_buf_s = string(sbuf[:n])
 		}
-		if st < 0 {
-			err = newError(&e)
+		if r.st < 0 {
+			err = newError(r)
 			return
 		}
 		break
@@ -2727,10 +2292,9 @@ func cSocketGetAlpnProtocol(p_sock *C.tlsplug_socket) (p_buf_s string, err error
 // encrypted NextProtocol message, and Node itself removed NPN. Always
 // answers TLSPLUG_E_UNSUPPORTED with a message pointing to ALPN.
 func cSocketSetNpnProtocols(p_sock *C.tlsplug_socket, p_protocols []byte) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_set_npn_protocols(p_sock, (*C.uint8_t)(bytesPtr(p_protocols)), C.size_t(len(p_protocols)), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_npn_protocols(p_sock, (*C.uint8_t)(bytesPtr(p_protocols)), C.size_t(len(p_protocols)))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2743,10 +2307,9 @@ func cSocketSetNpnProtocols(p_sock *C.tlsplug_socket, p_protocols []byte) (err e
 // TLSPLUG_E_INVAL; a session the server no longer knows gives a full
 // handshake. Before start only.
 func cSocketSetSession(p_sock *C.tlsplug_socket, p_session []byte) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_set_session(p_sock, (*C.uint8_t)(bytesPtr(p_session)), C.size_t(len(p_session)), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_session(p_sock, (*C.uint8_t)(bytesPtr(p_session)), C.size_t(len(p_session)))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2759,11 +2322,10 @@ func cSocketSetSession(p_sock *C.tlsplug_socket, p_session []byte) (err error) {
 // before the server's first ticket arrived.
 func cSocketGetSession(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
-	st := C.tpg_socket_get_session(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len, &e)
+	r := C.tpg_socket_get_session(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
-	if st < 0 {
-		err = newError(&e)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2775,11 +2337,10 @@ func cSocketGetSession(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err
 // bytes). TLSPLUG_E_UNAVAILABLE when none arrived.
 func cSocketGetTlsTicket(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
-	st := C.tpg_socket_get_tls_ticket(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len, &e)
+	r := C.tpg_socket_get_tls_ticket(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
-	if st < 0 {
-		err = newError(&e)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2790,10 +2351,9 @@ func cSocketGetTlsTicket(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, e
 // 1 when the handshake resumed a session (by ticket or by id), else 0.
 func cSocketIsSessionReused(p_sock *C.tlsplug_socket) (p_reused_o int, err error) {
 	var p_reused_c C.int
-	var e C.tpg_err
-	st := C.tpg_socket_is_session_reused(p_sock, &p_reused_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_is_session_reused(p_sock, &p_reused_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_reused_o = int(p_reused_c)
@@ -2806,10 +2366,9 @@ func cSocketIsSessionReused(p_sock *C.tlsplug_socket) (p_reused_o int, err error
 // outside them TLSPLUG_E_INVAL, Node's false). It changes only what this
 // side sends, at any time.
 func cSocketSetMaxSendFragment(p_sock *C.tlsplug_socket, p_size int) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_set_max_send_fragment(p_sock, C.size_t(p_size), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_max_send_fragment(p_sock, C.size_t(p_size))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2820,10 +2379,9 @@ func cSocketSetMaxSendFragment(p_sock *C.tlsplug_socket, p_size int) (err error)
 // Refuse renegotiation: a peer that asks for one gets the socket destroyed
 // with ERR_TLS_RENEGOTIATION_DISABLED, as in Node.
 func cSocketDisableRenegotiation(p_sock *C.tlsplug_socket) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_disable_renegotiation(p_sock, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_disable_renegotiation(p_sock)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2835,10 +2393,9 @@ func cSocketDisableRenegotiation(p_sock *C.tlsplug_socket) (err error) {
 // socket's handshakes. Off by default: formatting key lines costs, and key
 // material should not flow unless asked for. Before start only.
 func cSocketSetKeylog(p_sock *C.tlsplug_socket, p_enabled bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_set_keylog(p_sock, cbool(p_enabled), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_keylog(p_sock, cbool(p_enabled))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2852,10 +2409,9 @@ func cSocketSetKeylog(p_sock *C.tlsplug_socket, p_enabled bool) (err error) {
 // ticket keys.
 func cServerNew(p_ctx *C.tlsplug_context) (p_out *C.tlsplug_server, err error) {
 	var p_out_c *C.tlsplug_server
-	var e C.tpg_err
-	st := C.tpg_server_new(p_ctx, &p_out_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_new(p_ctx, &p_out_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_out = p_out_c
@@ -2868,10 +2424,9 @@ func cServerNew(p_ctx *C.tlsplug_context) (p_out *C.tlsplug_server, err error) {
 // free) but raise no more server events. NULL does nothing; a second free
 // answers TLSPLUG_E_BADHANDLE.
 func cServerFree(p_srv *C.tlsplug_server) (err error) {
-	var e C.tpg_err
-	st := C.tpg_server_free(p_srv, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_free(p_srv)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2882,10 +2437,9 @@ func cServerFree(p_srv *C.tlsplug_server) (err error) {
 // Ask clients for a certificate (default false); for connections accepted
 // afterwards.
 func cServerSetRequestCert(p_srv *C.tlsplug_server, p_request bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_server_set_request_cert(p_srv, cbool(p_request), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_set_request_cert(p_srv, cbool(p_request))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2896,10 +2450,9 @@ func cServerSetRequestCert(p_srv *C.tlsplug_server, p_request bool) (err error) 
 // With requestCert, refuse clients whose certificate fails verification
 // (default true, as Node).
 func cServerSetRejectUnauthorized(p_srv *C.tlsplug_server, p_reject bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_server_set_reject_unauthorized(p_srv, cbool(p_reject), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_set_reject_unauthorized(p_srv, cbool(p_reject))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2912,10 +2465,9 @@ func cServerSetRejectUnauthorized(p_srv *C.tlsplug_server, p_reject bool) (err e
 // the socket fails with ERR_TLS_HANDSHAKE_TIMEOUT and the server raises
 // tlsClientError.
 func cServerSetHandshakeTimeout(p_srv *C.tlsplug_server, p_ms int) (err error) {
-	var e C.tpg_err
-	st := C.tpg_server_set_handshake_timeout(p_srv, C.size_t(p_ms), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_set_handshake_timeout(p_srv, C.size_t(p_ms))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2926,10 +2478,9 @@ func cServerSetHandshakeTimeout(p_srv *C.tlsplug_server, p_ms int) (err error) {
 // The server's ALPN protocols in Node's wire form (see
 // tlsplug_socket_set_alpn_protocols); for connections accepted afterwards.
 func cServerSetAlpnProtocols(p_srv *C.tlsplug_server, p_protocols []byte) (err error) {
-	var e C.tpg_err
-	st := C.tpg_server_set_alpn_protocols(p_srv, (*C.uint8_t)(bytesPtr(p_protocols)), C.size_t(len(p_protocols)), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_set_alpn_protocols(p_srv, (*C.uint8_t)(bytesPtr(p_protocols)), C.size_t(len(p_protocols)))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2944,10 +2495,9 @@ func cServerSetAlpnProtocols(p_srv *C.tlsplug_server, p_protocols []byte) (err e
 func cServerAddContext(p_srv *C.tlsplug_server, p_hostname string, p_ctx *C.tlsplug_context) (err error) {
 	p_hostname_c := cstr(p_hostname, false)
 	defer freeCStr(p_hostname_c)
-	var e C.tpg_err
-	st := C.tpg_server_add_context(p_srv, p_hostname_c, p_ctx, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_add_context(p_srv, p_hostname_c, p_ctx)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2958,10 +2508,9 @@ func cServerAddContext(p_srv *C.tlsplug_server, p_hostname string, p_ctx *C.tlsp
 // Replace the server's own context for connections accepted afterwards;
 // existing connections keep theirs.
 func cServerSetSecureContext(p_srv *C.tlsplug_server, p_ctx *C.tlsplug_context) (err error) {
-	var e C.tpg_err
-	st := C.tpg_server_set_secure_context(p_srv, p_ctx, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_set_secure_context(p_srv, p_ctx)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2974,10 +2523,9 @@ func cServerSetSecureContext(p_srv *C.tlsplug_server, p_ctx *C.tlsplug_context) 
 // tlsplug_socket_sni_done() (addContext's contexts are then not consulted,
 // as in Node).
 func cServerSetSniCallback(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_server_set_sni_callback(p_srv, cbool(p_enabled), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_set_sni_callback(p_srv, cbool(p_enabled))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -2988,11 +2536,10 @@ func cServerSetSniCallback(p_srv *C.tlsplug_server, p_enabled bool) (err error) 
 // The 48 bytes of session ticket keys (Node's layout and size).
 func cServerGetTicketKeys(p_srv *C.tlsplug_server, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
-	var e C.tpg_err
-	st := C.tpg_server_get_ticket_keys(p_srv, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len, &e)
+	r := C.tpg_server_get_ticket_keys(p_srv, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
-	if st < 0 {
-		err = newError(&e)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3005,10 +2552,9 @@ func cServerGetTicketKeys(p_srv *C.tlsplug_server, p_buf []byte) (p_buf_n int, e
 // sessionTimeout and the same sessionIdContext resume each other's tickets.
 // Any other length answers TLSPLUG_E_INVAL.
 func cServerSetTicketKeys(p_srv *C.tlsplug_server, p_keys []byte) (err error) {
-	var e C.tpg_err
-	st := C.tpg_server_set_ticket_keys(p_srv, (*C.uint8_t)(bytesPtr(p_keys)), C.size_t(len(p_keys)), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_set_ticket_keys(p_srv, (*C.uint8_t)(bytesPtr(p_keys)), C.size_t(len(p_keys)))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3022,10 +2568,9 @@ func cServerSetTicketKeys(p_srv *C.tlsplug_server, p_keys []byte) (err error) {
 // any earlier one; NULL removes it. The callback's `subject` is the socket
 // concerned (NULL for LISTENING, CLOSE and ERROR).
 func cServerOn(p_srv *C.tlsplug_server, p_event int, p_cb C.tlsplug_event_cb, p_userdata uintptr) (err error) {
-	var e C.tpg_err
-	st := C.tpg_server_on(p_srv, C.int(p_event), p_cb, C.uintptr_t(p_userdata), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_on(p_srv, C.int(p_event), p_cb, C.uintptr_t(p_userdata))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3036,10 +2581,9 @@ func cServerOn(p_srv *C.tlsplug_server, p_event int, p_cb C.tlsplug_event_cb, p_
 // Queue server events that have no callback, for
 // tlsplug_server_next_event(); turning it off drops what is queued.
 func cServerSetEventQueue(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_server_set_event_queue(p_srv, cbool(p_enabled), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_set_event_queue(p_srv, cbool(p_enabled))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3055,11 +2599,10 @@ func cServerNextEvent(p_srv *C.tlsplug_server, p_buf []byte) (p_event_o int, p_s
 	var p_event_c C.int
 	var p_subject_c *C.tlsplug_socket
 	var len_len C.size_t
-	var e C.tpg_err
-	st := C.tpg_server_next_event(p_srv, &p_event_c, &p_subject_c, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len, &e)
+	r := C.tpg_server_next_event(p_srv, &p_event_c, &p_subject_c, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
-	if st < 0 {
-		err = newError(&e)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_event_o = int(p_event_c)
@@ -3075,10 +2618,9 @@ func cServerNextEvent(p_srv *C.tlsplug_server, p_buf []byte) (p_event_o int, p_s
 // tlsplug_socket_tick). The caller owns the socket.
 func cServerAccept(p_srv *C.tlsplug_server, p_now_ms int) (p_out *C.tlsplug_socket, err error) {
 	var p_out_c *C.tlsplug_socket
-	var e C.tpg_err
-	st := C.tpg_server_accept(p_srv, C.size_t(p_now_ms), &p_out_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_accept(p_srv, C.size_t(p_now_ms), &p_out_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_out = p_out_c
@@ -3091,10 +2633,9 @@ func cServerAccept(p_srv *C.tlsplug_server, p_now_ms int) (p_out *C.tlsplug_sock
 // tlsplug_server_accept). Past its handshake deadline it fails with Node's
 // ERR_TLS_HANDSHAKE_TIMEOUT ("TLS handshake timeout") and TLSPLUG_E_TLS.
 func cSocketTick(p_sock *C.tlsplug_socket, p_now_ms int) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_tick(p_sock, C.size_t(p_now_ms), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_tick(p_sock, C.size_t(p_now_ms))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3106,10 +2647,9 @@ func cSocketTick(p_sock *C.tlsplug_socket, p_now_ms int) (err error) {
 // on the host's clock); TLSPLUG_E_UNAVAILABLE when nothing is pending.
 func cSocketNextTimeout(p_sock *C.tlsplug_socket) (p_at_ms_o int, err error) {
 	var p_at_ms_c C.size_t
-	var e C.tpg_err
-	st := C.tpg_socket_next_timeout(p_sock, &p_at_ms_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_next_timeout(p_sock, &p_at_ms_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_at_ms_o = int(p_at_ms_c)
@@ -3125,10 +2665,9 @@ func cSocketNextTimeout(p_sock *C.tlsplug_socket) (p_at_ms_o int, err error) {
 func cSocketSniDone(p_sock *C.tlsplug_socket, p_ctx *C.tlsplug_context, p_error string) (err error) {
 	p_error_c := cstr(p_error, true)
 	defer freeCStr(p_error_c)
-	var e C.tpg_err
-	st := C.tpg_socket_sni_done(p_sock, p_ctx, p_error_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_sni_done(p_sock, p_ctx, p_error_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3148,10 +2687,9 @@ func cSocketSniDone(p_sock *C.tlsplug_socket, p_ctx *C.tlsplug_context, p_error 
 // the offer when its context has `ca`. Otherwise the request answers
 // TLSPLUG_E_UNSUPPORTED.
 func cSocketRenegotiate(p_sock *C.tlsplug_socket, p_request_cert bool, p_reject_unauthorized bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_renegotiate(p_sock, cbool(p_request_cert), cbool(p_reject_unauthorized), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_renegotiate(p_sock, cbool(p_request_cert), cbool(p_reject_unauthorized))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3162,10 +2700,9 @@ func cSocketRenegotiate(p_sock *C.tlsplug_socket, p_request_cert bool, p_reject_
 // Seconds a session (id or ticket) stays resumable: default 300, at most
 // 604800; for connections accepted afterwards.
 func cServerSetSessionTimeout(p_srv *C.tlsplug_server, p_seconds uint32) (err error) {
-	var e C.tpg_err
-	st := C.tpg_server_set_session_timeout(p_srv, C.unsigned(p_seconds), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_set_session_timeout(p_srv, C.unsigned(p_seconds))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3177,10 +2714,9 @@ func cServerSetSessionTimeout(p_srv *C.tlsplug_server, p_seconds uint32) (err er
 // session over and RESUME_SESSION asks for one by id (Node raises these only
 // when listened to). Clients that use tickets do not need the store.
 func cServerSetSessionStore(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_server_set_session_store(p_srv, cbool(p_enabled), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_set_session_store(p_srv, cbool(p_enabled))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3192,10 +2728,9 @@ func cServerSetSessionStore(p_srv *C.tlsplug_server, p_enabled bool) (err error)
 // held output goes out. Answering when nothing is pending answers
 // TLSPLUG_E_STATE.
 func cSocketNewSessionDone(p_sock *C.tlsplug_socket) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_new_session_done(p_sock, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_new_session_done(p_sock)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3207,10 +2742,9 @@ func cSocketNewSessionDone(p_sock *C.tlsplug_socket) (err error) {
 // when it is unknown (a full handshake follows). Answering when nothing is
 // pending answers TLSPLUG_E_STATE.
 func cSocketResumeSessionDone(p_sock *C.tlsplug_socket, p_data []byte) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_resume_session_done(p_sock, (*C.uint8_t)(bytesPtr(p_data)), C.size_t(len(p_data)), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_resume_session_done(p_sock, (*C.uint8_t)(bytesPtr(p_data)), C.size_t(len(p_data)))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3221,10 +2755,9 @@ func cSocketResumeSessionDone(p_sock *C.tlsplug_socket, p_data []byte) (err erro
 // Staple OCSP responses: clients that ask for one raise
 // TLSPLUG_EV_OCSP_REQUEST.
 func cServerSetOcsp(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_server_set_ocsp(p_srv, cbool(p_enabled), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_set_ocsp(p_srv, cbool(p_enabled))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3235,10 +2768,9 @@ func cServerSetOcsp(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
 // Answer TLSPLUG_EV_OCSP_REQUEST with a DER OCSP response to staple, or NULL
 // for none. Answering when nothing is pending answers TLSPLUG_E_STATE.
 func cSocketOcspDone(p_sock *C.tlsplug_socket, p_response []byte) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_ocsp_done(p_sock, (*C.uint8_t)(bytesPtr(p_response)), C.size_t(len(p_response)), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_ocsp_done(p_sock, (*C.uint8_t)(bytesPtr(p_response)), C.size_t(len(p_response)))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3250,10 +2782,9 @@ func cSocketOcspDone(p_sock *C.tlsplug_socket, p_response []byte) (err error) {
 // (GnuTLS clients always ask for one, whatever this says; only the event
 // depends on it.) Before start only.
 func cSocketSetRequestOcsp(p_sock *C.tlsplug_socket, p_request bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_set_request_ocsp(p_sock, cbool(p_request), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_request_ocsp(p_sock, cbool(p_request))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3265,10 +2796,9 @@ func cSocketSetRequestOcsp(p_sock *C.tlsplug_socket, p_request bool) (err error)
 // key material of connections accepted afterwards, as Node's server 'keylog'
 // event. Off by default.
 func cServerSetKeylog(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_server_set_keylog(p_srv, cbool(p_enabled), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_set_keylog(p_srv, cbool(p_enabled))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3280,10 +2810,9 @@ func cServerSetKeylog(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
 // run calls. The caller owns the loop.
 func cLoopNew() (p_out *C.tlsplug_loop, err error) {
 	var p_out_c *C.tlsplug_loop
-	var e C.tpg_err
-	st := C.tpg_loop_new(&p_out_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_loop_new(&p_out_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_out = p_out_c
@@ -3298,10 +2827,9 @@ func cLoopNew() (p_out *C.tlsplug_loop, err error) {
 // TLSPLUG_E_STATE from inside one of its own callbacks. NULL is a no-op; a
 // loop freed twice answers TLSPLUG_E_BADHANDLE.
 func cLoopFree(p_loop *C.tlsplug_loop) (err error) {
-	var e C.tpg_err
-	st := C.tpg_loop_free(p_loop, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_loop_free(p_loop)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3313,10 +2841,9 @@ func cLoopFree(p_loop *C.tlsplug_loop) (err error) {
 // tlsplug_loop_stop(). Callbacks fire inside. Answers TLSPLUG_E_STATE when
 // called from inside one of the loop's callbacks.
 func cLoopRun(p_loop *C.tlsplug_loop) (err error) {
-	var e C.tpg_err
-	st := C.tpg_loop_run(p_loop, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_loop_run(p_loop)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3329,10 +2856,9 @@ func cLoopRun(p_loop *C.tlsplug_loop) (err error) {
 // `alive` is 1 while anything is left to do.
 func cLoopRunOnce(p_loop *C.tlsplug_loop) (p_alive_o int, err error) {
 	var p_alive_c C.int
-	var e C.tpg_err
-	st := C.tpg_loop_run_once(p_loop, &p_alive_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_loop_run_once(p_loop, &p_alive_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_alive_o = int(p_alive_c)
@@ -3345,10 +2871,9 @@ func cLoopRunOnce(p_loop *C.tlsplug_loop) (p_alive_o int, err error) {
 // passed, whichever is first. `alive` is 1 while anything is left to do.
 func cLoopRunFor(p_loop *C.tlsplug_loop, p_timeout_ms int) (p_alive_o int, err error) {
 	var p_alive_c C.int
-	var e C.tpg_err
-	st := C.tpg_loop_run_for(p_loop, C.size_t(p_timeout_ms), &p_alive_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_loop_run_for(p_loop, C.size_t(p_timeout_ms), &p_alive_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_alive_o = int(p_alive_c)
@@ -3360,10 +2885,9 @@ func cLoopRunFor(p_loop *C.tlsplug_loop, p_timeout_ms int) (p_alive_o int, err e
 // Make the current (or next) run call return as soon as possible; nothing is
 // closed.
 func cLoopStop(p_loop *C.tlsplug_loop) (err error) {
-	var e C.tpg_err
-	st := C.tpg_loop_stop(p_loop, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_loop_stop(p_loop)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3376,10 +2900,9 @@ func cLoopStop(p_loop *C.tlsplug_loop) (err error) {
 // tlsplug_loop_run_once() when it is readable. The fd stays the loop's.
 func cLoopBackendFd(p_loop *C.tlsplug_loop) (p_fd_o int, err error) {
 	var p_fd_c C.int
-	var e C.tpg_err
-	st := C.tpg_loop_backend_fd(p_loop, &p_fd_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_loop_backend_fd(p_loop, &p_fd_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_fd_o = int(p_fd_c)
@@ -3393,10 +2916,9 @@ func cLoopBackendFd(p_loop *C.tlsplug_loop) (p_fd_o int, err error) {
 // only IO can wake the loop.
 func cLoopNextTimeout(p_loop *C.tlsplug_loop) (p_ms_o int, err error) {
 	var p_ms_c C.int
-	var e C.tpg_err
-	st := C.tpg_loop_next_timeout(p_loop, &p_ms_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_loop_next_timeout(p_loop, &p_ms_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_ms_o = int(p_ms_c)
@@ -3410,10 +2932,9 @@ func cLoopNextTimeout(p_loop *C.tlsplug_loop) (p_ms_o int, err error) {
 // socket with nothing to write does not keep the loop alive on its own.
 func cLoopAlive(p_loop *C.tlsplug_loop) (p_alive_o int, err error) {
 	var p_alive_c C.int
-	var e C.tpg_err
-	st := C.tpg_loop_alive(p_loop, &p_alive_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_loop_alive(p_loop, &p_alive_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_alive_o = int(p_alive_c)
@@ -3428,10 +2949,9 @@ func cLoopAlive(p_loop *C.tlsplug_loop) (p_alive_o int, err error) {
 // timer is cleared once it fired.
 func cLoopSetTimer(p_loop *C.tlsplug_loop, p_delay_ms int, p_repeat_ms int, p_cb C.tlsplug_event_cb, p_userdata uintptr) (p_id_o int, err error) {
 	var p_id_c C.size_t
-	var e C.tpg_err
-	st := C.tpg_loop_set_timer(p_loop, C.size_t(p_delay_ms), C.size_t(p_repeat_ms), p_cb, C.uintptr_t(p_userdata), &p_id_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_loop_set_timer(p_loop, C.size_t(p_delay_ms), C.size_t(p_repeat_ms), p_cb, C.uintptr_t(p_userdata), &p_id_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_id_o = int(p_id_c)
@@ -3443,10 +2963,9 @@ func cLoopSetTimer(p_loop *C.tlsplug_loop, p_delay_ms int, p_repeat_ms int, p_cb
 // Cancel a timer. An id that is unknown, already fired (one-shot) or already
 // cleared is ignored, as in Node.
 func cLoopClearTimer(p_loop *C.tlsplug_loop, p_id int) (err error) {
-	var e C.tpg_err
-	st := C.tpg_loop_clear_timer(p_loop, C.size_t(p_id), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_loop_clear_timer(p_loop, C.size_t(p_id))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3466,10 +2985,9 @@ func cLoopClearTimer(p_loop *C.tlsplug_loop, p_id int) (err error) {
 func cLoopConnect(p_loop *C.tlsplug_loop, p_sock *C.tlsplug_socket, p_host string, p_port int) (err error) {
 	p_host_c := cstr(p_host, true)
 	defer freeCStr(p_host_c)
-	var e C.tpg_err
-	st := C.tpg_loop_connect(p_loop, p_sock, p_host_c, C.int(p_port), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_loop_connect(p_loop, p_sock, p_host_c, C.int(p_port))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3482,10 +3000,9 @@ func cLoopConnect(p_loop *C.tlsplug_loop, p_sock *C.tlsplug_socket, p_host strin
 func cLoopConnectPath(p_loop *C.tlsplug_loop, p_sock *C.tlsplug_socket, p_path string) (err error) {
 	p_path_c := cstr(p_path, false)
 	defer freeCStr(p_path_c)
-	var e C.tpg_err
-	st := C.tpg_loop_connect_path(p_loop, p_sock, p_path_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_loop_connect_path(p_loop, p_sock, p_path_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3498,10 +3015,9 @@ func cLoopConnectPath(p_loop *C.tlsplug_loop, p_sock *C.tlsplug_socket, p_path s
 // it with the socket. A client starts its handshake at once; a server waits
 // for the ClientHello.
 func cLoopAdopt(p_loop *C.tlsplug_loop, p_sock *C.tlsplug_socket, p_fd int) (err error) {
-	var e C.tpg_err
-	st := C.tpg_loop_adopt(p_loop, p_sock, C.int(p_fd), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_loop_adopt(p_loop, p_sock, C.int(p_fd))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3520,10 +3036,9 @@ func cLoopAdopt(p_loop *C.tlsplug_loop, p_sock *C.tlsplug_socket, p_fd int) (err
 func cLoopListen(p_loop *C.tlsplug_loop, p_srv *C.tlsplug_server, p_host string, p_port int, p_backlog int) (err error) {
 	p_host_c := cstr(p_host, true)
 	defer freeCStr(p_host_c)
-	var e C.tpg_err
-	st := C.tpg_loop_listen(p_loop, p_srv, p_host_c, C.int(p_port), C.int(p_backlog), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_loop_listen(p_loop, p_srv, p_host_c, C.int(p_port), C.int(p_backlog))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3536,10 +3051,9 @@ func cLoopListen(p_loop *C.tlsplug_loop, p_srv *C.tlsplug_server, p_host string,
 func cLoopListenPath(p_loop *C.tlsplug_loop, p_srv *C.tlsplug_server, p_path string, p_backlog int) (err error) {
 	p_path_c := cstr(p_path, false)
 	defer freeCStr(p_path_c)
-	var e C.tpg_err
-	st := C.tpg_loop_listen_path(p_loop, p_srv, p_path_c, C.int(p_backlog), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_loop_listen_path(p_loop, p_srv, p_path_c, C.int(p_backlog))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3554,20 +3068,20 @@ func cServerAddress(p_srv *C.tlsplug_server) (p_buf_s string, p_port_o int, p_fa
 	var p_port_c C.int
 	var p_family_c C.int
 	var len_len C.size_t
-	var e C.tpg_err
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		st := C.tpg_server_address(p_srv, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &p_port_c, &p_family_c, &e)
-		if (st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+		r := C.tpg_server_address(p_srv, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &p_port_c, &p_family_c)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
 			continue
 		}
 		if n := int(len_len); n <= len(sbuf) {
 			p_buf_s = string(sbuf[:n])
 		}
-		if st < 0 {
-			err = newError(&e)
+		if r.st < 0 {
+			err = newError(r)
 			return
 		}
 		break
@@ -3584,10 +3098,9 @@ func cServerAddress(p_srv *C.tlsplug_server) (p_buf_s string, p_port_o int, p_fa
 // is open). TLSPLUG_E_STATE when it is not listening, with Node's
 // ERR_SERVER_NOT_RUNNING.
 func cServerClose(p_srv *C.tlsplug_server) (err error) {
-	var e C.tpg_err
-	st := C.tpg_server_close(p_srv, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_close(p_srv)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3598,10 +3111,9 @@ func cServerClose(p_srv *C.tlsplug_server) (err error) {
 // Refuse (close at once) connections accepted while `max` are open; a
 // negative value means no limit, the default.
 func cServerSetMaxConnections(p_srv *C.tlsplug_server, p_max int) (err error) {
-	var e C.tpg_err
-	st := C.tpg_server_set_max_connections(p_srv, C.int(p_max), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_set_max_connections(p_srv, C.int(p_max))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3612,10 +3124,9 @@ func cServerSetMaxConnections(p_srv *C.tlsplug_server, p_max int) (err error) {
 // How many connections the server has open on its loop.
 func cServerGetConnections(p_srv *C.tlsplug_server) (p_count_o int, err error) {
 	var p_count_c C.size_t
-	var e C.tpg_err
-	st := C.tpg_server_get_connections(p_srv, &p_count_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_server_get_connections(p_srv, &p_count_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_count_o = int(p_count_c)
@@ -3627,10 +3138,9 @@ func cServerGetConnections(p_srv *C.tlsplug_server) (p_count_o int, err error) {
 // Stop `data` events: decrypted records wait (and a loop stops reading the
 // transport) until tlsplug_socket_resume(). Nothing is lost.
 func cSocketPause(p_sock *C.tlsplug_socket) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_pause(p_sock, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_pause(p_sock)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3641,10 +3151,9 @@ func cSocketPause(p_sock *C.tlsplug_socket) (err error) {
 // Restart `data` events after tlsplug_socket_pause(); what waited is
 // delivered from inside this call (or, on a loop, from the loop).
 func cSocketResume(p_sock *C.tlsplug_socket) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_resume(p_sock, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_resume(p_sock)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3655,10 +3164,9 @@ func cSocketResume(p_sock *C.tlsplug_socket) (err error) {
 // The buffered amount at which TLSPLUG_STATE_NEED_DRAIN is set: 16384 bytes
 // by default, as in Node. 0 answers TLSPLUG_E_INVAL.
 func cSocketSetHighWaterMark(p_sock *C.tlsplug_socket, p_bytes int) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_set_high_water_mark(p_sock, C.size_t(p_bytes), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_high_water_mark(p_sock, C.size_t(p_bytes))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3671,10 +3179,9 @@ func cSocketSetHighWaterMark(p_sock *C.tlsplug_socket, p_bytes int) (err error) 
 // be written to the fd).
 func cSocketBufferSize(p_sock *C.tlsplug_socket) (p_bytes_o int, err error) {
 	var p_bytes_c C.size_t
-	var e C.tpg_err
-	st := C.tpg_socket_buffer_size(p_sock, &p_bytes_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_buffer_size(p_sock, &p_bytes_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	p_bytes_o = int(p_bytes_c)
@@ -3689,10 +3196,9 @@ func cSocketBufferSize(p_sock *C.tlsplug_socket) (p_bytes_o int, err error) {
 // that drives the pump itself keeps its own timers, and gets
 // TLSPLUG_E_STATE.
 func cSocketSetTimeout(p_sock *C.tlsplug_socket, p_ms int) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_set_timeout(p_sock, C.size_t(p_ms), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_timeout(p_sock, C.size_t(p_ms))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3704,10 +3210,9 @@ func cSocketSetTimeout(p_sock *C.tlsplug_socket, p_ms int) (err error) {
 // applied when it connects if called before. TLSPLUG_E_STATE when the socket
 // is not on a loop.
 func cSocketSetNoDelay(p_sock *C.tlsplug_socket, p_no_delay bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_set_no_delay(p_sock, cbool(p_no_delay), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_no_delay(p_sock, cbool(p_no_delay))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3720,10 +3225,9 @@ func cSocketSetNoDelay(p_sock *C.tlsplug_socket, p_no_delay bool) (err error) {
 // Applied when it connects if called before. TLSPLUG_E_STATE when the socket
 // is not on a loop.
 func cSocketSetKeepAlive(p_sock *C.tlsplug_socket, p_enable bool, p_initial_delay_ms int) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_set_keep_alive(p_sock, cbool(p_enable), C.size_t(p_initial_delay_ms), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_keep_alive(p_sock, cbool(p_enable), C.size_t(p_initial_delay_ms))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3739,20 +3243,20 @@ func cSocketAddress(p_sock *C.tlsplug_socket, p_side int) (p_buf_s string, p_por
 	var p_port_c C.int
 	var p_family_c C.int
 	var len_len C.size_t
-	var e C.tpg_err
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		st := C.tpg_socket_address(p_sock, C.int(p_side), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &p_port_c, &p_family_c, &e)
-		if (st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+		r := C.tpg_socket_address(p_sock, C.int(p_side), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &p_port_c, &p_family_c)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
 			continue
 		}
 		if n := int(len_len); n <= len(sbuf) {
 			p_buf_s = string(sbuf[:n])
 		}
-		if st < 0 {
-			err = newError(&e)
+		if r.st < 0 {
+			err = newError(r)
 			return
 		}
 		break
@@ -3768,10 +3272,9 @@ func cSocketAddress(p_sock *C.tlsplug_socket, p_side int) (p_buf_s string, p_por
 // TLSPLUG_EV_LOOKUP_REQUEST with the name, and waits for
 // tlsplug_socket_lookup_done(). Before tlsplug_loop_connect() only.
 func cSocketSetLookup(p_sock *C.tlsplug_socket, p_enabled bool) (err error) {
-	var e C.tpg_err
-	st := C.tpg_socket_set_lookup(p_sock, cbool(p_enabled), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_set_lookup(p_sock, cbool(p_enabled))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3789,10 +3292,9 @@ func cSocketLookupDone(p_sock *C.tlsplug_socket, p_address string, p_code string
 	defer freeCStr(p_address_c)
 	p_code_c := cstr(p_code, true)
 	defer freeCStr(p_code_c)
-	var e C.tpg_err
-	st := C.tpg_socket_lookup_done(p_sock, p_address_c, p_code_c, &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_socket_lookup_done(p_sock, p_address_c, p_code_c)
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return
@@ -3804,10 +3306,9 @@ func cSocketLookupDone(p_sock *C.tlsplug_socket, p_address string, p_code string
 // has already bound (and possibly put in listening state). The loop takes
 // the fd and closes it when the server stops listening.
 func cLoopListenFd(p_loop *C.tlsplug_loop, p_srv *C.tlsplug_server, p_fd int, p_backlog int) (err error) {
-	var e C.tpg_err
-	st := C.tpg_loop_listen_fd(p_loop, p_srv, C.int(p_fd), C.int(p_backlog), &e)
-	if st < 0 {
-		err = newError(&e)
+	r := C.tpg_loop_listen_fd(p_loop, p_srv, C.int(p_fd), C.int(p_backlog))
+	if r.st < 0 {
+		err = newError(r)
 		return
 	}
 	return

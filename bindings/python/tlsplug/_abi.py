@@ -1525,7 +1525,7 @@ FUNCTIONS = {
         """A new event loop (libuv) for this thread. Nothing runs until one of
         the run calls. The caller owns the loop.
 
-        Returns OK or E_INVAL, E_NOMEM, E_INTERNAL."""),
+        Returns OK or E_INVAL, E_NOMEM, E_INTERNAL, E_UNSUPPORTED."""),
     'tlsplug_loop_free': (
         ctypes.c_int,
         [ctypes.c_void_p],
@@ -1537,7 +1537,7 @@ FUNCTIONS = {
         callbacks. NULL is a no-op; a loop freed twice answers
         TLSPLUG_E_BADHANDLE.
 
-        Returns OK or E_BADHANDLE, E_STATE."""),
+        Returns OK or E_BADHANDLE, E_STATE, E_UNSUPPORTED."""),
     'tlsplug_loop_run': (
         ctypes.c_int,
         [ctypes.c_void_p],
@@ -1546,7 +1546,7 @@ FUNCTIONS = {
         tlsplug_loop_stop(). Callbacks fire inside. Answers TLSPLUG_E_STATE
         when called from inside one of the loop's callbacks.
 
-        Returns OK or E_BADHANDLE, E_STATE."""),
+        Returns OK or E_BADHANDLE, E_STATE, E_UNSUPPORTED."""),
     'tlsplug_loop_run_once': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)],
@@ -1555,7 +1555,7 @@ FUNCTIONS = {
         host calls when the backend fd is readable or the next timeout has
         passed. `alive` is 1 while anything is left to do.
 
-        Returns OK or E_BADHANDLE, E_INVAL, E_STATE."""),
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_UNSUPPORTED."""),
     'tlsplug_loop_run_for': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int)],
@@ -1564,7 +1564,7 @@ FUNCTIONS = {
         `timeout_ms` has passed, whichever is first. `alive` is 1 while
         anything is left to do.
 
-        Returns OK or E_BADHANDLE, E_INVAL, E_STATE."""),
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_UNSUPPORTED."""),
     'tlsplug_loop_stop': (
         ctypes.c_int,
         [ctypes.c_void_p],
@@ -1572,7 +1572,7 @@ FUNCTIONS = {
         """Make the current (or next) run call return as soon as possible;
         nothing is closed.
 
-        Returns OK or E_BADHANDLE."""),
+        Returns OK or E_BADHANDLE, E_UNSUPPORTED."""),
     'tlsplug_loop_backend_fd': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)],
@@ -1582,7 +1582,7 @@ FUNCTIONS = {
         tlsplug_loop_next_timeout()) and calls tlsplug_loop_run_once() when
         it is readable. The fd stays the loop's.
 
-        Returns OK or E_BADHANDLE, E_INVAL."""),
+        Returns OK or E_BADHANDLE, E_INVAL, E_UNSUPPORTED."""),
     'tlsplug_loop_next_timeout': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)],
@@ -1591,7 +1591,7 @@ FUNCTIONS = {
         tlsplug_loop_run_once(): milliseconds, 0 when work is ready now, -1
         when only IO can wake the loop.
 
-        Returns OK or E_BADHANDLE, E_INVAL."""),
+        Returns OK or E_BADHANDLE, E_INVAL, E_UNSUPPORTED."""),
     'tlsplug_loop_alive': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)],
@@ -1601,7 +1601,7 @@ FUNCTIONS = {
         paused socket with nothing to write does not keep the loop alive on
         its own.
 
-        Returns OK or E_BADHANDLE, E_INVAL."""),
+        Returns OK or E_BADHANDLE, E_INVAL, E_UNSUPPORTED."""),
     'tlsplug_loop_set_timer': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, EVENT_CB, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)],
@@ -1614,7 +1614,7 @@ FUNCTIONS = {
 
         Node: setTimeout(fn, ms) / setInterval(fn, ms).
 
-        Returns OK or E_BADHANDLE, E_INVAL, E_NOMEM."""),
+        Returns OK or E_BADHANDLE, E_INVAL, E_NOMEM, E_UNSUPPORTED."""),
     'tlsplug_loop_clear_timer': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_size_t],
@@ -1624,7 +1624,7 @@ FUNCTIONS = {
 
         Node: clearTimeout(t) / clearInterval(t).
 
-        Returns OK or E_BADHANDLE."""),
+        Returns OK or E_BADHANDLE, E_UNSUPPORTED."""),
     'tlsplug_loop_connect': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int],
@@ -1642,7 +1642,8 @@ FUNCTIONS = {
 
         Node: tls.connect(port, host, options).
 
-        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET."""),
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET,
+        E_UNSUPPORTED."""),
     'tlsplug_loop_connect_path': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p],
@@ -1652,7 +1653,8 @@ FUNCTIONS = {
 
         Node: tls.connect({path}).
 
-        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET."""),
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET,
+        E_UNSUPPORTED."""),
     'tlsplug_loop_adopt': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int],
@@ -1664,7 +1666,8 @@ FUNCTIONS = {
 
         Node: tls.connect({socket}) / new tls.TLSSocket(socket).
 
-        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET."""),
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET,
+        E_UNSUPPORTED."""),
     'tlsplug_loop_listen': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int],
@@ -1680,7 +1683,8 @@ FUNCTIONS = {
 
         Node: server.listen(port, host, backlog).
 
-        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET."""),
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET,
+        E_UNSUPPORTED."""),
     'tlsplug_loop_listen_path': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int],
@@ -1690,7 +1694,8 @@ FUNCTIONS = {
 
         Node: server.listen(path, backlog).
 
-        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET."""),
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET,
+        E_UNSUPPORTED."""),
     'tlsplug_server_address': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int)],
@@ -1701,7 +1706,8 @@ FUNCTIONS = {
 
         Node: server.address().
 
-        Returns OK or E_BADHANDLE, E_INVAL, E_BUFSIZE, E_STATE."""),
+        Returns OK or E_BADHANDLE, E_INVAL, E_BUFSIZE, E_STATE,
+        E_UNSUPPORTED."""),
     'tlsplug_server_close': (
         ctypes.c_int,
         [ctypes.c_void_p],
@@ -1713,7 +1719,7 @@ FUNCTIONS = {
 
         Node: server.close().
 
-        Returns OK or E_BADHANDLE, E_STATE."""),
+        Returns OK or E_BADHANDLE, E_STATE, E_UNSUPPORTED."""),
     'tlsplug_server_set_max_connections': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_int],
@@ -1723,7 +1729,7 @@ FUNCTIONS = {
 
         Node: server.maxConnections.
 
-        Returns OK or E_BADHANDLE."""),
+        Returns OK or E_BADHANDLE, E_UNSUPPORTED."""),
     'tlsplug_server_get_connections': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t)],
@@ -1732,7 +1738,7 @@ FUNCTIONS = {
 
         Node: server.getConnections() / server.connections.
 
-        Returns OK or E_BADHANDLE, E_INVAL."""),
+        Returns OK or E_BADHANDLE, E_INVAL, E_UNSUPPORTED."""),
     'tlsplug_socket_pause': (
         ctypes.c_int,
         [ctypes.c_void_p],
@@ -1786,7 +1792,7 @@ FUNCTIONS = {
 
         Node: socket.setTimeout(timeout).
 
-        Returns OK or E_BADHANDLE, E_STATE."""),
+        Returns OK or E_BADHANDLE, E_STATE, E_UNSUPPORTED."""),
     'tlsplug_socket_set_no_delay': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_int],
@@ -1797,7 +1803,7 @@ FUNCTIONS = {
 
         Node: socket.setNoDelay(noDelay).
 
-        Returns OK or E_BADHANDLE, E_STATE, E_NET."""),
+        Returns OK or E_BADHANDLE, E_STATE, E_NET, E_UNSUPPORTED."""),
     'tlsplug_socket_set_keep_alive': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t],
@@ -1809,7 +1815,7 @@ FUNCTIONS = {
 
         Node: socket.setKeepAlive(enable, initialDelay).
 
-        Returns OK or E_BADHANDLE, E_STATE, E_NET."""),
+        Returns OK or E_BADHANDLE, E_STATE, E_NET, E_UNSUPPORTED."""),
     'tlsplug_socket_address': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int)],
@@ -1822,7 +1828,8 @@ FUNCTIONS = {
         Node: address(), remoteAddress, remotePort, remoteFamily,
         localAddress, localPort.
 
-        Returns OK or E_BADHANDLE, E_INVAL, E_BUFSIZE, E_UNAVAILABLE."""),
+        Returns OK or E_BADHANDLE, E_INVAL, E_BUFSIZE, E_UNAVAILABLE,
+        E_UNSUPPORTED."""),
     'tlsplug_socket_set_lookup': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_int],
@@ -1833,7 +1840,7 @@ FUNCTIONS = {
 
         Node: the `lookup` option of tls.connect.
 
-        Returns OK or E_BADHANDLE, E_STATE."""),
+        Returns OK or E_BADHANDLE, E_STATE, E_UNSUPPORTED."""),
     'tlsplug_socket_lookup_done': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p],
@@ -1846,7 +1853,7 @@ FUNCTIONS = {
 
         Node: lookup's callback(err, address, family).
 
-        Returns OK or E_BADHANDLE, E_STATE, E_INVAL."""),
+        Returns OK or E_BADHANDLE, E_STATE, E_INVAL, E_UNSUPPORTED."""),
     'tlsplug_loop_listen_fd': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int],
@@ -1857,7 +1864,8 @@ FUNCTIONS = {
 
         Node: server.listen({fd}) / server.listen(handle).
 
-        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET."""),
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET,
+        E_UNSUPPORTED."""),
 }
 
 
@@ -2006,78 +2014,37 @@ class ApiTable(ctypes.Structure):
     ]
 
 
+# event value -> (Node's listener name or None, payload kind, subject
+# handle type or None, handle types that raise it). Payload kinds are
+# the registry's (abi/tlsplug.toml, the event enum); _runtime.decode_payload
+# turns a payload into the listener's arguments.
+EVENTS = {
+    EV_SECURE_CONNECT: ('secureConnect', 'none', None, ('socket',)),
+    EV_SECURE: ('secure', 'none', None, ('socket',)),
+    EV_DATA: ('data', 'bytes', None, ('socket',)),
+    EV_END: ('end', 'none', None, ('socket',)),
+    EV_CLOSE: ('close', 'flag', None, ('socket', 'server')),
+    EV_ERROR: ('error', 'string', None, ('socket', 'server')),
+    EV_CHECK_SERVER_IDENTITY: (None, 'string', None, ('socket',)),
+    EV_SESSION: ('session', 'bytes', None, ('socket',)),
+    EV_KEYLOG: ('keylog', 'bytes', 'socket', ('socket', 'server')),
+    EV_SECURE_CONNECTION: ('secureConnection', 'none', 'socket', ('server',)),
+    EV_TLS_CLIENT_ERROR: ('tlsClientError', 'string', 'socket', ('server',)),
+    EV_SNI_CALLBACK: (None, 'string', 'socket', ('server',)),
+    EV_RENEGOTIATED: (None, 'none', None, ('socket',)),
+    EV_NEW_SESSION: (None, 'session_record', 'socket', ('server',)),
+    EV_RESUME_SESSION: (None, 'bytes', 'socket', ('server',)),
+    EV_OCSP_REQUEST: (None, 'ocsp_request', 'socket', ('server',)),
+    EV_OCSP_RESPONSE: ('OCSPResponse', 'bytes', None, ('socket',)),
+    EV_CONNECT: ('connect', 'none', None, ('socket',)),
+    EV_DRAIN: ('drain', 'none', None, ('socket',)),
+    EV_TIMEOUT: ('timeout', 'none', None, ('socket',)),
+    EV_LOOKUP: ('lookup', 'string', None, ('socket',)),
+    EV_LOOKUP_REQUEST: (None, 'string', None, ('socket',)),
+    EV_LISTENING: ('listening', 'none', None, ('server',)),
+    EV_CONNECTION: ('connection', 'none', 'socket', ('server',)),
+    EV_TIMER: (None, 'u64', None, ('loop',)),
+}
 
-class AbiVersionError(ImportError):
-    """The loaded libtlsplug is older than this binding was generated for."""
-
-
-class Library:
-    """A loaded libtlsplug: each registry function as a method-like attribute
-    (the ctypes function, argtypes/restype set, __doc__ from the registry)."""
-
-    def __init__(self, cdll, path):
-        self._cdll = cdll
-        self.path = path
-        for name, (restype, argtypes, _names, doc) in FUNCTIONS.items():
-            try:
-                f = getattr(cdll, name)
-            except AttributeError:
-                # A symbol this binding knows but the library lacks: only an
-                # older library can miss one, and the version check refuses it.
-                continue
-            f.restype = restype
-            f.argtypes = argtypes
-            try:
-                f.__doc__ = doc
-            except (AttributeError, TypeError):
-                pass
-            setattr(self, name[len("tlsplug_"):], f)
-
-
-def _abi_version_of(cdll):
-    """tlsplug_abi_version(), which every libtlsplug has; None without it."""
-    try:
-        fn = cdll.tlsplug_abi_version
-    except AttributeError:
-        return None
-    fn.restype = ctypes.c_int
-    fn.argtypes = []
-    return fn()
-
-
-def load(path, expected=None):
-    """Open the library at `path` (a file name or path, as ctypes.CDLL takes
-    it), ask its tlsplug_get_api() for the table of ABI version `expected`
-    (ABI_VERSION by default), the one entry point every host checks the ABI
-    through, and return a Library. Raises OSError when it cannot be opened
-    and AbiVersionError when it refuses the version (it is older), lacks
-    tlsplug_get_api (older still) or hands out a table shorter than this
-    layer's."""
-    expected = ABI_VERSION if expected is None else expected
-    cdll = ctypes.CDLL(path)
-    advice = "install a newer libtlsplug or point TLSPLUG_LIBRARY at one"
-    try:
-        get_api = cdll.tlsplug_get_api
-    except AttributeError:
-        have = _abi_version_of(cdll)
-        raise AbiVersionError(
-            f"libtlsplug at {path!r} has no tlsplug_get_api"
-            + (f" (its ABI version is {have})" if have is not None else " (is it libtlsplug?)")
-            + f": older than ABI version {expected}, which this binding was generated for; {advice}")
-    get_api.restype = ctypes.c_int
-    get_api.argtypes = [ctypes.c_uint, ctypes.POINTER(ctypes.c_void_p)]
-    table = ctypes.c_void_p()
-    rc = get_api(expected, ctypes.byref(table))
-    if rc != 0 or not table.value:
-        have = _abi_version_of(cdll)
-        raise AbiVersionError(
-            f"libtlsplug at {path!r} refuses ABI version {expected} (tlsplug_get_api answered "
-            f"{rc}): it implements version {have}, older than the version {expected} this "
-            f"binding was generated for; {advice}")
-    size = ctypes.c_size_t.from_address(table.value).value
-    # The layout here is ABI_VERSION's; an older `expected` has a prefix of it.
-    if expected == ABI_VERSION and size < ctypes.sizeof(ApiTable):
-        raise AbiVersionError(
-            f"libtlsplug at {path!r} hands out a function table of {size} bytes, shorter "
-            f"than the {ctypes.sizeof(ApiTable)} bytes of ABI version {expected}: a broken library")
-    return Library(cdll, path)
+# The loader is hand-written (it does not vary with the registry).
+from ._runtime import AbiVersionError, Library, load  # noqa: E402,F401

@@ -1,6 +1,8 @@
 """A small blocking driver for a TLSSocket over a connected socket.socket.
 
-It is the whole IO story of the Python binding until the C libuv loop lands:
+For a host that owns a connected socket and wants no event loop; sockets
+made by tlsplug.connect() or accepted by a Server run on the libuv loop
+instead (loop.py), and asyncio hosts use tlsplug.asyncio. Here,
 run_until(predicate, timeout) sends what the pump has to send, waits (with
 selectors) for the transport to be readable, feeds what arrives (feed_eof at
 EOF), and returns once predicate() is true or the TLS socket closed. Every

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import ctypes
 import itertools
-import struct
 import weakref
 from threading import get_ident
 from typing import Any, Callable, Dict, Optional, Union
 
 from . import _abi
 from ._lib import TLSError, WrongThreadError, check, cstr, error_from, get_bytes, lib
+from ._runtime import decode_payload
 from .context import SecureContext, create_secure_context
 from .events import EventEmitter
 from .loop import Loop, get_loop, report_exception
@@ -30,10 +30,8 @@ __all__ = ["Server", "create_server"]
 _SERVERS: "weakref.WeakValueDictionary[int, Server]" = weakref.WeakValueDictionary()
 _KEYS = itertools.count(1)
 
-_SERVER_EVENTS = (_abi.EV_LISTENING, _abi.EV_CONNECTION, _abi.EV_SECURE_CONNECTION,
-                  _abi.EV_TLS_CLIENT_ERROR, _abi.EV_SNI_CALLBACK, _abi.EV_NEW_SESSION,
-                  _abi.EV_RESUME_SESSION, _abi.EV_OCSP_REQUEST, _abi.EV_KEYLOG,
-                  _abi.EV_CLOSE, _abi.EV_ERROR)
+# Every event a server raises (the registry's `source`), all registered.
+_SERVER_EVENTS = tuple(ev for ev, info in _abi.EVENTS.items() if "server" in info[3])
 _FAMILIES = {4: "IPv4", 6: "IPv6"}
 _SERVER_OPTIONS = {"request_cert", "reject_unauthorized", "handshake_timeout",
                    "session_timeout", "alpn_protocols", "sni_callback", "ticket_keys",
@@ -197,6 +195,12 @@ class Server(EventEmitter):
     # ---- events from C
 
     def _on_event(self, event: int, subject: Optional[int], payload: bytes) -> None:
+        """One server event from C; its payload decoded by the registry's
+        description (_abi.EVENTS), so only the behaviour is written here."""
+        info = _abi.EVENTS.get(event)
+        if info is None:
+            return  # an event from a newer library
+        args = decode_payload(info[1], payload)
         if event == _abi.EV_LISTENING:
             self.listening = True
             self.emit("listening")
@@ -219,31 +223,27 @@ class Server(EventEmitter):
         elif event == _abi.EV_TLS_CLIENT_ERROR:
             sock = self._socket(subject)
             err = error_from(subject, _abi.E_TLS)
-            if payload:
-                err.code = payload.decode("utf-8", "replace")
+            (code,) = args
+            if code:
+                err.code = code
             self.emit("tlsClientError", err, sock)
         elif event == _abi.EV_SNI_CALLBACK:
-            self._answer_sni(subject, payload.decode("utf-8", "replace"))
+            self._answer_sni(subject, *args)
         elif event == _abi.EV_NEW_SESSION:
-            n = payload[0] if payload else 0
-            sid, data = payload[1:1 + n], payload[1 + n:]
-            self._ask(subject, "newSession", (sid, data),
+            self._ask(subject, "newSession", args,
                       lambda err=None, *_: lib.socket_new_session_done(subject))
         elif event == _abi.EV_RESUME_SESSION:
             def answer(err=None, data=None):
                 d = bytes(data) if data and err is None else None
                 lib.socket_resume_session_done(subject, d, len(d) if d else 0)
-            self._ask(subject, "resumeSession", (payload,), answer)
+            self._ask(subject, "resumeSession", args, answer)
         elif event == _abi.EV_OCSP_REQUEST:
-            (n,) = struct.unpack(">I", payload[:4]) if len(payload) >= 4 else (0,)
-            cert, issuer = payload[4:4 + n], payload[4 + n:]
-
             def answer(err=None, response=None):
                 r = bytes(response) if response and err is None else None
                 lib.socket_ocsp_done(subject, r, len(r) if r else 0)
-            self._ask(subject, "OCSPRequest", (cert, issuer), answer)
+            self._ask(subject, "OCSPRequest", args, answer)
         elif event == _abi.EV_KEYLOG:
-            self.emit("keylog", payload, self._socket(subject))
+            self.emit("keylog", *args, self._socket(subject))
         elif event == _abi.EV_CLOSE:
             self.listening = False
             loop = self._loop
@@ -256,8 +256,9 @@ class Server(EventEmitter):
             status = ctypes.c_int(0)
             lib.error_detail(self._handle, ctypes.byref(status), None, None, None)
             err = error_from(self._handle, status.value or _abi.E_NET)
-            if payload:
-                err.code = payload.decode("utf-8", "replace")
+            (code,) = args
+            if code:
+                err.code = code
             self.emit("error", err)
 
     def _ask(self, subject: int, event: str, args: tuple, answer: Callable[..., Any]) -> None:

@@ -19,6 +19,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 from . import _abi
 from ._lib import TLSError, WrongThreadError, check, cstr, error_from, get_bytes, lib
+from ._runtime import decode_payload
 from .certificate import cert_from_json
 from .context import SecureContext, create_secure_context
 from .driver import Driver
@@ -464,84 +465,93 @@ class TLSSocket(EventEmitter, Driver):
         return data
 
     def _on_event(self, event: int, payload: bytes) -> None:
-        if event == _abi.EV_DATA:
-            if not self._held and not self._paused and self.listener_count("data"):
-                self.emit("data", payload)
-            else:
-                was_empty = not self._held
-                self._held.append(payload)
-                self._held_bytes += len(payload)
-                if self._held_bytes >= self.readable_high_water_mark and not self._c_paused:
-                    self._sync_c_pause()  # stop reading: the peer waits in TCP
-                if was_empty:
-                    self.emit("readable")
-        elif event == _abi.EV_SECURE_CONNECT:
-            self.secure = True
-            self.emit("secureConnect")
-        elif event == _abi.EV_SECURE:
-            self.secure = True
-            self.emit("secure")
-        elif event == _abi.EV_END:
-            if self._held:
-                self._end_held = True
-            else:
-                self.emit("end")
-        elif event == _abi.EV_CLOSE:
-            self.closed = self.destroyed = True
-            self.had_error = payload[:1] == b"\x01"
-            loop = self._loop
+        """One event from C. What the registry says of it (_abi.EVENTS: Node's
+        listener, the payload's layout) is generated; only the behaviour
+        beyond emitting the listener with the decoded payload is written here,
+        in _EVENT_HANDLERS (Ruby's TLSSocket#on_c_event reads the same
+        description)."""
+        info = _abi.EVENTS.get(event)
+        if info is None:
+            return  # an event from a newer library
+        listener, kind, _subject, _sources = info
+        args = decode_payload(kind, payload)
+        handler = _EVENT_HANDLERS.get(event)
+        if handler is not None:
+            handler(self, listener, *args)
+        elif listener is not None:
+            self.emit(listener, *args)
+
+    def _ev_data(self, listener: str, data: bytes) -> None:
+        if not self._held and not self._paused and self.listener_count(listener):
+            self.emit(listener, data)
+        else:
+            was_empty = not self._held
+            self._held.append(data)
+            self._held_bytes += len(data)
+            if self._held_bytes >= self.readable_high_water_mark and not self._c_paused:
+                self._sync_c_pause()  # stop reading: the peer waits in TCP
+            if was_empty:
+                self.emit("readable")
+
+    def _ev_secure(self, listener: str) -> None:
+        self.secure = True
+        self.emit(listener)
+
+    def _ev_end(self, listener: str) -> None:
+        if self._held:
+            self._end_held = True
+        else:
+            self.emit(listener)
+
+    def _ev_close(self, listener: str, had_error: bool) -> None:
+        self.closed = self.destroyed = True
+        self.had_error = had_error
+        loop = self._loop
+        if self._owned_by_loop:
+            self._keep_final()
+        try:
+            self.emit(listener, self.had_error)
+        finally:
+            if loop is not None:
+                loop._release(self)
+            if self.server is not None:
+                self.server._forget(self)
             if self._owned_by_loop:
-                self._keep_final()
-            try:
-                self.emit("close", self.had_error)
-            finally:
-                if loop is not None:
-                    loop._release(self)
-                if self.server is not None:
-                    self.server._forget(self)
-                if self._owned_by_loop:
-                    # The loop frees an accepted socket once this returns.
-                    self._handle = None
-                    _SOCKETS.pop(self._key, None)
-        elif event == _abi.EV_CONNECT:
-            self.connecting = False
-            self.emit("connect")
-        elif event == _abi.EV_DRAIN:
-            self.emit("drain")
-        elif event == _abi.EV_TIMEOUT:
-            self.emit("timeout")
-        elif event == _abi.EV_LOOKUP:
-            address = payload.decode("utf-8", "replace")
-            self.emit("lookup", None, address, 6 if ":" in address else 4, self._host)
-        elif event == _abi.EV_LOOKUP_REQUEST:
-            self._answer_lookup(payload.decode("utf-8", "replace"))
-        elif event == _abi.EV_OCSP_RESPONSE:
-            self.emit("OCSPResponse", payload)
-        elif event == _abi.EV_ERROR:
-            self._error_in_call = True
-            err = self._destroy_error
-            self._destroy_error = None
-            if err is None:
-                status = ctypes.c_int(0)
-                lib.error_detail(self._handle, ctypes.byref(status), None, None, None)
-                err = error_from(self._handle, status.value or _abi.E_TLS)
-                if payload:
-                    err.code = payload.decode("utf-8", "replace")
-            if self.listener_count("error"):
-                self.emit("error", err)
-            elif self._owned_by_loop and not self.secure:
-                pass  # the server's 'tlsClientError' reports it, as in Node
-            elif self._loop is not None and not self._in_call:
-                raise err  # from the loop: reported as an unhandled 'error'
-            elif self._unhandled is None:
-                self._unhandled = err
-        elif event == _abi.EV_SESSION:
-            self.emit("session", payload)
-        elif event == _abi.EV_KEYLOG:
-            self.emit("keylog", payload)
-        elif event == _abi.EV_CHECK_SERVER_IDENTITY:
-            self._answer_identity(payload.decode("utf-8", "replace"))
-        # unknown events from a newer library are ignored
+                # The loop frees an accepted socket once this returns.
+                self._handle = None
+                _SOCKETS.pop(self._key, None)
+
+    def _ev_connect(self, listener: str) -> None:
+        self.connecting = False
+        self.emit(listener)
+
+    def _ev_lookup(self, listener: str, address: str) -> None:
+        self.emit(listener, None, address, 6 if ":" in address else 4, self._host)
+
+    def _ev_lookup_request(self, _listener: Optional[str], hostname: str) -> None:
+        self._answer_lookup(hostname)
+
+    def _ev_check_server_identity(self, _listener: Optional[str], hostname: str) -> None:
+        self._answer_identity(hostname)
+
+    def _ev_error(self, listener: str, code: str) -> None:
+        self._error_in_call = True
+        err = self._destroy_error
+        self._destroy_error = None
+        if err is None:
+            status = ctypes.c_int(0)
+            lib.error_detail(self._handle, ctypes.byref(status), None, None, None)
+            err = error_from(self._handle, status.value or _abi.E_TLS)
+            if code:
+                err.code = code
+        if self.listener_count(listener):
+            self.emit(listener, err)
+        elif self._owned_by_loop and not self.secure:
+            pass  # the server's 'tlsClientError' reports it, as in Node
+        elif self._loop is not None and not self._in_call:
+            raise err  # from the loop: reported as an unhandled 'error'
+        elif self._unhandled is None:
+            self._unhandled = err
 
     def _answer_lookup(self, hostname: str) -> None:
         done = []
@@ -905,6 +915,22 @@ class TLSSocket(EventEmitter, Driver):
     def disable_renegotiation(self) -> None:
         self._call(lib.socket_disable_renegotiation)
 
+
+# The events whose handling is more than emitting Node's listener with the
+# decoded payload (drain, timeout, session, keylog, OCSPResponse are just
+# that). Each handler gets the listener's name and the decoded arguments.
+_EVENT_HANDLERS: Dict[int, Callable[..., None]] = {
+    _abi.EV_DATA: TLSSocket._ev_data,
+    _abi.EV_SECURE_CONNECT: TLSSocket._ev_secure,
+    _abi.EV_SECURE: TLSSocket._ev_secure,
+    _abi.EV_END: TLSSocket._ev_end,
+    _abi.EV_CLOSE: TLSSocket._ev_close,
+    _abi.EV_CONNECT: TLSSocket._ev_connect,
+    _abi.EV_LOOKUP: TLSSocket._ev_lookup,
+    _abi.EV_LOOKUP_REQUEST: TLSSocket._ev_lookup_request,
+    _abi.EV_CHECK_SERVER_IDENTITY: TLSSocket._ev_check_server_identity,
+    _abi.EV_ERROR: TLSSocket._ev_error,
+}
 
 _CONNECT_OPTIONS = {"servername", "session", "alpn_protocols", "check_server_identity",
                     "reject_unauthorized", "min_dh_size", "high_water_mark", "request_ocsp",

@@ -1885,7 +1885,7 @@ module Tlsplug
       # A new event loop (libuv) for this thread. Nothing runs until one of the
       # run calls. The caller owns the loop.
       #
-      # Returns OK or E_INVAL, E_NOMEM, E_INTERNAL.
+      # Returns OK or E_INVAL, E_NOMEM, E_INTERNAL, E_UNSUPPORTED.
       def loop_new(out)
         @tlsplug_loop_new.call(out)
       end
@@ -1896,7 +1896,7 @@ module Tlsplug
       # TLSPLUG_E_STATE from inside one of its own callbacks. NULL is a no-op; a
       # loop freed twice answers TLSPLUG_E_BADHANDLE.
       #
-      # Returns OK or E_BADHANDLE, E_STATE.
+      # Returns OK or E_BADHANDLE, E_STATE, E_UNSUPPORTED.
       def loop_free(loop)
         @tlsplug_loop_free.call(loop)
       end
@@ -1905,7 +1905,7 @@ module Tlsplug
       # tlsplug_loop_stop(). Callbacks fire inside. Answers TLSPLUG_E_STATE when
       # called from inside one of the loop's callbacks.
       #
-      # Returns OK or E_BADHANDLE, E_STATE.
+      # Returns OK or E_BADHANDLE, E_STATE, E_UNSUPPORTED.
       def loop_run(loop)
         @tlsplug_loop_run.call(loop)
       end
@@ -1914,7 +1914,7 @@ module Tlsplug
       # calls when the backend fd is readable or the next timeout has passed.
       # `alive` is 1 while anything is left to do.
       #
-      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE.
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_UNSUPPORTED.
       def loop_run_once(loop, alive)
         @tlsplug_loop_run_once.call(loop, alive)
       end
@@ -1923,7 +1923,7 @@ module Tlsplug
       # has passed, whichever is first. `alive` is 1 while anything is left to
       # do.
       #
-      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE.
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_UNSUPPORTED.
       def loop_run_for(loop, timeout_ms, alive)
         @tlsplug_loop_run_for.call(loop, timeout_ms, alive)
       end
@@ -1931,7 +1931,7 @@ module Tlsplug
       # Make the current (or next) run call return as soon as possible; nothing
       # is closed.
       #
-      # Returns OK or E_BADHANDLE.
+      # Returns OK or E_BADHANDLE, E_UNSUPPORTED.
       def loop_stop(loop)
         @tlsplug_loop_stop.call(loop)
       end
@@ -1941,7 +1941,7 @@ module Tlsplug
       # and calls tlsplug_loop_run_once() when it is readable. The fd stays the
       # loop's.
       #
-      # Returns OK or E_BADHANDLE, E_INVAL.
+      # Returns OK or E_BADHANDLE, E_INVAL, E_UNSUPPORTED.
       def loop_backend_fd(loop, fd)
         @tlsplug_loop_backend_fd.call(loop, fd)
       end
@@ -1950,7 +1950,7 @@ module Tlsplug
       # tlsplug_loop_run_once(): milliseconds, 0 when work is ready now, -1 when
       # only IO can wake the loop.
       #
-      # Returns OK or E_BADHANDLE, E_INVAL.
+      # Returns OK or E_BADHANDLE, E_INVAL, E_UNSUPPORTED.
       def loop_next_timeout(loop, ms)
         @tlsplug_loop_next_timeout.call(loop, ms)
       end
@@ -1959,7 +1959,7 @@ module Tlsplug
       # connects, reads or writes, or a timer is pending. As in Node, a paused
       # socket with nothing to write does not keep the loop alive on its own.
       #
-      # Returns OK or E_BADHANDLE, E_INVAL.
+      # Returns OK or E_BADHANDLE, E_INVAL, E_UNSUPPORTED.
       def loop_alive(loop, alive)
         @tlsplug_loop_alive.call(loop, alive)
       end
@@ -1971,7 +1971,7 @@ module Tlsplug
       #
       # Node: setTimeout(fn, ms) / setInterval(fn, ms).
       #
-      # Returns OK or E_BADHANDLE, E_INVAL, E_NOMEM.
+      # Returns OK or E_BADHANDLE, E_INVAL, E_NOMEM, E_UNSUPPORTED.
       def loop_set_timer(loop, delay_ms, repeat_ms, cb, userdata, id)
         @tlsplug_loop_set_timer.call(loop, delay_ms, repeat_ms, cb, userdata, id)
       end
@@ -1981,7 +1981,7 @@ module Tlsplug
       #
       # Node: clearTimeout(t) / clearInterval(t).
       #
-      # Returns OK or E_BADHANDLE.
+      # Returns OK or E_BADHANDLE, E_UNSUPPORTED.
       def loop_clear_timer(loop, id)
         @tlsplug_loop_clear_timer.call(loop, id)
       end
@@ -1998,7 +1998,8 @@ module Tlsplug
       #
       # Node: tls.connect(port, host, options).
       #
-      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET.
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET,
+      # E_UNSUPPORTED.
       def loop_connect(loop, sock, host, port)
         @tlsplug_loop_connect.call(loop, sock, host, port)
       end
@@ -2008,7 +2009,8 @@ module Tlsplug
       #
       # Node: tls.connect({path}).
       #
-      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET.
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET,
+      # E_UNSUPPORTED.
       def loop_connect_path(loop, sock, path)
         @tlsplug_loop_connect_path.call(loop, sock, path)
       end
@@ -2020,7 +2022,8 @@ module Tlsplug
       #
       # Node: tls.connect({socket}) / new tls.TLSSocket(socket).
       #
-      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET.
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET,
+      # E_UNSUPPORTED.
       def loop_adopt(loop, sock, fd)
         @tlsplug_loop_adopt.call(loop, sock, fd)
       end
@@ -2036,7 +2039,8 @@ module Tlsplug
       #
       # Node: server.listen(port, host, backlog).
       #
-      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET.
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET,
+      # E_UNSUPPORTED.
       def loop_listen(loop, srv, host, port, backlog)
         @tlsplug_loop_listen.call(loop, srv, host, port, backlog)
       end
@@ -2046,7 +2050,8 @@ module Tlsplug
       #
       # Node: server.listen(path, backlog).
       #
-      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET.
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET,
+      # E_UNSUPPORTED.
       def loop_listen_path(loop, srv, path, backlog)
         @tlsplug_loop_listen_path.call(loop, srv, path, backlog)
       end
@@ -2057,7 +2062,7 @@ module Tlsplug
       #
       # Node: server.address().
       #
-      # Returns OK or E_BADHANDLE, E_INVAL, E_BUFSIZE, E_STATE.
+      # Returns OK or E_BADHANDLE, E_INVAL, E_BUFSIZE, E_STATE, E_UNSUPPORTED.
       def server_address(srv, buf, cap, len, port, family)
         @tlsplug_server_address.call(srv, buf, cap, len, port, family)
       end
@@ -2069,7 +2074,7 @@ module Tlsplug
       #
       # Node: server.close().
       #
-      # Returns OK or E_BADHANDLE, E_STATE.
+      # Returns OK or E_BADHANDLE, E_STATE, E_UNSUPPORTED.
       def server_close(srv)
         @tlsplug_server_close.call(srv)
       end
@@ -2079,7 +2084,7 @@ module Tlsplug
       #
       # Node: server.maxConnections.
       #
-      # Returns OK or E_BADHANDLE.
+      # Returns OK or E_BADHANDLE, E_UNSUPPORTED.
       def server_set_max_connections(srv, max)
         @tlsplug_server_set_max_connections.call(srv, max)
       end
@@ -2088,7 +2093,7 @@ module Tlsplug
       #
       # Node: server.getConnections() / server.connections.
       #
-      # Returns OK or E_BADHANDLE, E_INVAL.
+      # Returns OK or E_BADHANDLE, E_INVAL, E_UNSUPPORTED.
       def server_get_connections(srv, count)
         @tlsplug_server_get_connections.call(srv, count)
       end
@@ -2142,7 +2147,7 @@ module Tlsplug
       #
       # Node: socket.setTimeout(timeout).
       #
-      # Returns OK or E_BADHANDLE, E_STATE.
+      # Returns OK or E_BADHANDLE, E_STATE, E_UNSUPPORTED.
       def socket_set_timeout(sock, ms)
         @tlsplug_socket_set_timeout.call(sock, ms)
       end
@@ -2153,7 +2158,7 @@ module Tlsplug
       #
       # Node: socket.setNoDelay(noDelay).
       #
-      # Returns OK or E_BADHANDLE, E_STATE, E_NET.
+      # Returns OK or E_BADHANDLE, E_STATE, E_NET, E_UNSUPPORTED.
       def socket_set_no_delay(sock, no_delay)
         @tlsplug_socket_set_no_delay.call(sock, no_delay)
       end
@@ -2165,7 +2170,7 @@ module Tlsplug
       #
       # Node: socket.setKeepAlive(enable, initialDelay).
       #
-      # Returns OK or E_BADHANDLE, E_STATE, E_NET.
+      # Returns OK or E_BADHANDLE, E_STATE, E_NET, E_UNSUPPORTED.
       def socket_set_keep_alive(sock, enable, initial_delay_ms)
         @tlsplug_socket_set_keep_alive.call(sock, enable, initial_delay_ms)
       end
@@ -2178,7 +2183,8 @@ module Tlsplug
       # Node: address(), remoteAddress, remotePort, remoteFamily, localAddress,
       # localPort.
       #
-      # Returns OK or E_BADHANDLE, E_INVAL, E_BUFSIZE, E_UNAVAILABLE.
+      # Returns OK or E_BADHANDLE, E_INVAL, E_BUFSIZE, E_UNAVAILABLE,
+      # E_UNSUPPORTED.
       def socket_address(sock, side, buf, cap, len, port, family)
         @tlsplug_socket_address.call(sock, side, buf, cap, len, port, family)
       end
@@ -2189,7 +2195,7 @@ module Tlsplug
       #
       # Node: the `lookup` option of tls.connect.
       #
-      # Returns OK or E_BADHANDLE, E_STATE.
+      # Returns OK or E_BADHANDLE, E_STATE, E_UNSUPPORTED.
       def socket_set_lookup(sock, enabled)
         @tlsplug_socket_set_lookup.call(sock, enabled)
       end
@@ -2202,7 +2208,7 @@ module Tlsplug
       #
       # Node: lookup's callback(err, address, family).
       #
-      # Returns OK or E_BADHANDLE, E_STATE, E_INVAL.
+      # Returns OK or E_BADHANDLE, E_STATE, E_INVAL, E_UNSUPPORTED.
       def socket_lookup_done(sock, address, code)
         @tlsplug_socket_lookup_done.call(sock, address, code)
       end
@@ -2213,75 +2219,47 @@ module Tlsplug
       #
       # Node: server.listen({fd}) / server.listen(handle).
       #
-      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET.
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET,
+      # E_UNSUPPORTED.
       def loop_listen_fd(loop, srv, fd, backlog)
         @tlsplug_loop_listen_fd.call(loop, srv, fd, backlog)
       end
     end
 
-    # tlsplug_abi_version() of an opened library (every libtlsplug has it);
-    # nil without it.
-    def self.abi_version_of(handle)
-      Fiddle::Function.new(handle["tlsplug_abi_version"], [], Fiddle::TYPE_INT).call
-    rescue Fiddle::DLError
-      nil
-    end
-
-    # Open the library at +path+, ask its tlsplug_get_api() (the one
-    # versioned entry point) for the table of ABI version +expected+
-    # (ABI_VERSION by default) and answer a Library. Raises Fiddle::DLError
-    # when it cannot be opened and AbiVersionError when it refuses the
-    # version (it is older), lacks tlsplug_get_api (older still) or hands out
-    # a table shorter than this layer's.
-    def self.open(path, expected: ABI_VERSION)
-      handle = Fiddle::Handle.new(path)
-      advice = "install a newer libtlsplug or point TLSPLUG_LIBRARY at one"
-      begin
-        sym = handle["tlsplug_get_api"]
-      rescue Fiddle::DLError
-        have = abi_version_of(handle)
-        raise AbiVersionError,
-              "libtlsplug at #{path.inspect} has no tlsplug_get_api " \
-              "#{have ? "(its ABI version is #{have})" : "(is it libtlsplug?)"}: older than ABI " \
-              "version #{expected}, which this binding was generated for; #{advice}"
-      end
-      get_api = Fiddle::Function.new(sym, [-Fiddle::TYPE_INT, Fiddle::TYPE_VOIDP], Fiddle::TYPE_INT)
-      out = Fiddle::Pointer.malloc(Fiddle::SIZEOF_VOIDP, Fiddle::RUBY_FREE)
-      out[0, Fiddle::SIZEOF_VOIDP] = "\0" * Fiddle::SIZEOF_VOIDP
-      rc = get_api.call(expected, out)
-      table = out.ptr
-      if rc != 0 || table.null?
-        raise AbiVersionError,
-              "libtlsplug at #{path.inspect} refuses ABI version #{expected} (tlsplug_get_api " \
-              "answered #{rc}): it implements version #{abi_version_of(handle).inspect}, older " \
-              "than the version #{expected} this binding was generated for; #{advice}"
-      end
-      # The layout here is ABI_VERSION's; an older +expected+ has a prefix of it.
-      size = table[0, Fiddle::SIZEOF_SIZE_T].unpack1(Fiddle::SIZEOF_SIZE_T == 8 ? "Q" : "L")
-      if expected == ABI_VERSION && size < TABLE_SIZE
-        raise AbiVersionError,
-              "libtlsplug at #{path.inspect} hands out a function table of #{size} bytes, " \
-              "shorter than the #{TABLE_SIZE} bytes of ABI version #{expected}: a broken library"
-      end
-      Library.new(handle, path)
-    end
-
-    # Find and open the library: ENV['TLSPLUG_LIBRARY'] when set, else
-    # libtlsplug.so.1 on the system path (ldconfig, LD_LIBRARY_PATH).
-    def self.load_library(expected: ABI_VERSION)
-      env = ENV["TLSPLUG_LIBRARY"]
-      return open(env, expected: expected) if env && !env.empty?
-      begin
-        open(SONAME, expected: expected)
-      rescue Fiddle::DLError => e
-        raise LoadError, "tlsplug: cannot load #{SONAME} (#{e.message}); install " \
-                         "libtlsplug, or set TLSPLUG_LIBRARY to the library's path"
-      end
-    end
-
-    # The process's library, loaded (and checked) on first use.
-    def self.lib
-      @lib ||= load_library
-    end
+    # event value => [Node's listener name or nil, payload kind, subject
+    # handle type or nil, handle types that raise it]. Payload kinds are
+    # the registry's (abi/tlsplug.toml, the event enum);
+    # Tlsplug::Runtime.decode_payload turns a payload into the listener's
+    # arguments.
+    EVENTS = {
+      EV_SECURE_CONNECT => ["secureConnect", "none", nil, ["socket"].freeze].freeze,
+      EV_SECURE => ["secure", "none", nil, ["socket"].freeze].freeze,
+      EV_DATA => ["data", "bytes", nil, ["socket"].freeze].freeze,
+      EV_END => ["end", "none", nil, ["socket"].freeze].freeze,
+      EV_CLOSE => ["close", "flag", nil, ["socket", "server"].freeze].freeze,
+      EV_ERROR => ["error", "string", nil, ["socket", "server"].freeze].freeze,
+      EV_CHECK_SERVER_IDENTITY => [nil, "string", nil, ["socket"].freeze].freeze,
+      EV_SESSION => ["session", "bytes", nil, ["socket"].freeze].freeze,
+      EV_KEYLOG => ["keylog", "bytes", "socket", ["socket", "server"].freeze].freeze,
+      EV_SECURE_CONNECTION => ["secureConnection", "none", "socket", ["server"].freeze].freeze,
+      EV_TLS_CLIENT_ERROR => ["tlsClientError", "string", "socket", ["server"].freeze].freeze,
+      EV_SNI_CALLBACK => [nil, "string", "socket", ["server"].freeze].freeze,
+      EV_RENEGOTIATED => [nil, "none", nil, ["socket"].freeze].freeze,
+      EV_NEW_SESSION => [nil, "session_record", "socket", ["server"].freeze].freeze,
+      EV_RESUME_SESSION => [nil, "bytes", "socket", ["server"].freeze].freeze,
+      EV_OCSP_REQUEST => [nil, "ocsp_request", "socket", ["server"].freeze].freeze,
+      EV_OCSP_RESPONSE => ["OCSPResponse", "bytes", nil, ["socket"].freeze].freeze,
+      EV_CONNECT => ["connect", "none", nil, ["socket"].freeze].freeze,
+      EV_DRAIN => ["drain", "none", nil, ["socket"].freeze].freeze,
+      EV_TIMEOUT => ["timeout", "none", nil, ["socket"].freeze].freeze,
+      EV_LOOKUP => ["lookup", "string", nil, ["socket"].freeze].freeze,
+      EV_LOOKUP_REQUEST => [nil, "string", nil, ["socket"].freeze].freeze,
+      EV_LISTENING => ["listening", "none", nil, ["server"].freeze].freeze,
+      EV_CONNECTION => ["connection", "none", "socket", ["server"].freeze].freeze,
+      EV_TIMER => [nil, "u64", nil, ["loop"].freeze].freeze,
+    }.freeze
   end
 end
+
+# The loader (ABI.open, ABI.lib) and the payload decoding are hand-written.
+require_relative "runtime"

@@ -17,10 +17,8 @@ module Tlsplug
   class Server
     include EventEmitter
 
-    SERVER_EVENTS = [ABI::EV_LISTENING, ABI::EV_CONNECTION, ABI::EV_SECURE_CONNECTION,
-                     ABI::EV_TLS_CLIENT_ERROR, ABI::EV_SNI_CALLBACK, ABI::EV_NEW_SESSION,
-                     ABI::EV_RESUME_SESSION, ABI::EV_OCSP_REQUEST, ABI::EV_KEYLOG, ABI::EV_CLOSE,
-                     ABI::EV_ERROR].freeze
+    # Every event a server raises (the registry's `source`), all registered.
+    SERVER_EVENTS = ABI::EVENTS.select { |_ev, info| info[3].include?("server") }.keys.freeze
     SERVER_OPTIONS = %i[request_cert reject_unauthorized handshake_timeout session_timeout
                         alpn_protocols ticket_keys secure_context allow_half_open
                         pause_on_connect sni_callback].freeze
@@ -134,7 +132,13 @@ module Tlsplug
     end
     private :listener_added
 
+    # One server event from C; its payload decoded by the registry's
+    # description (ABI::EVENTS), so only the behaviour is written here.
     def on_c_event(event, subject, payload)
+      info = ABI::EVENTS[event]
+      return if info.nil? # an event from a newer library
+
+      args = Runtime.decode_payload(info[1], payload)
       case event
       when ABI::EV_LISTENING
         @listening = true
@@ -155,28 +159,22 @@ module Tlsplug
         end
       when ABI::EV_TLS_CLIENT_ERROR
         err = Util.error_from(subject, ABI::E_TLS)
-        err.code = payload.dup.force_encoding(Encoding::UTF_8) unless payload.empty?
+        err.code = args[0] unless args[0].empty?
         emit("tlsClientError", err, @sockets[subject])
-      when ABI::EV_SNI_CALLBACK then answer_sni(subject, payload.dup.force_encoding(Encoding::UTF_8))
+      when ABI::EV_SNI_CALLBACK then answer_sni(subject, *args)
       when ABI::EV_NEW_SESSION
-        n = payload.getbyte(0) || 0
-        sid = payload.byteslice(1, n) || "".b
-        data = payload.byteslice(1 + n, payload.bytesize) || "".b
-        ask("newSession", [sid, data]) { |*_| ABI.lib.socket_new_session_done(subject) }
+        ask("newSession", args) { |*_| ABI.lib.socket_new_session_done(subject) }
       when ABI::EV_RESUME_SESSION
-        ask("resumeSession", [payload]) do |err = nil, data = nil|
+        ask("resumeSession", args) do |err = nil, data = nil|
           d = data && err.nil? ? Util.bytes(data) : nil
           ABI.lib.socket_resume_session_done(subject, d, d ? d.bytesize : 0)
         end
       when ABI::EV_OCSP_REQUEST
-        n = payload.bytesize >= 4 ? payload.unpack1("N") : 0
-        cert = payload.byteslice(4, n) || "".b
-        issuer = payload.byteslice(4 + n, payload.bytesize) || "".b
-        ask("OCSPRequest", [cert, issuer]) do |err = nil, response = nil|
+        ask("OCSPRequest", args) do |err = nil, response = nil|
           r = response && err.nil? && !response.empty? ? Util.bytes(response) : nil
           ABI.lib.socket_ocsp_done(subject, r, r ? r.bytesize : 0)
         end
-      when ABI::EV_KEYLOG then emit("keylog", payload, @sockets[subject])
+      when ABI::EV_KEYLOG then emit("keylog", *args, @sockets[subject])
       when ABI::EV_CLOSE
         @listening = false
         loop = @loop
@@ -190,7 +188,7 @@ module Tlsplug
         ABI.lib.error_detail(@handle, st, nil, nil, nil)
         status = Util.out_int(st)
         err = Util.error_from(@handle, status.zero? ? ABI::E_NET : status)
-        err.code = payload.dup.force_encoding(Encoding::UTF_8) unless payload.empty?
+        err.code = args[0] unless args[0].empty?
         emit("error", err)
       end
     end

@@ -409,71 +409,117 @@ module Tlsplug
       data
     end
 
+    # One event from C. What the registry says of it (ABI::EVENTS: Node's
+    # listener, the payload's layout) is generated; only the behaviour beyond
+    # emitting the listener with the decoded payload is written here, in
+    # EVENT_HANDLERS (Python's TLSSocket._on_event reads the same description).
     def on_c_event(event, _subject, payload)
-      case event
-      when ABI::EV_DATA
-        if @held.empty? && !@paused && listener_count("data").positive?
-          emit("data", payload)
-        else
-          was_empty = @held.empty?
-          @held << payload
-          @held_bytes += payload.bytesize
-          # Stop reading: the peer waits in TCP.
-          sync_c_pause if @held_bytes >= @readable_high_water_mark && !@c_paused
-          emit("readable") if was_empty
-        end
-      when ABI::EV_SECURE_CONNECT
-        @secure = true
-        emit("secureConnect")
-      when ABI::EV_SECURE
-        @secure = true
-        emit("secure")
-      when ABI::EV_END
-        if @held.empty?
-          emit("end")
-        else
-          @end_held = true
-        end
-      when ABI::EV_CLOSE
-        @closed = @destroyed = true
-        @had_error = payload.getbyte(0) == 1
-        loop = @loop
-        keep_final if @owned_by_loop
-        begin
-          emit("close", @had_error)
-        ensure
-          loop&.release(self)
-          @server&.forget(self)
-          if @owned_by_loop
-            # The loop frees an accepted socket once this returns.
-            @handle = nil
-            @cell[0] = nil
-          end
-        end
-      when ABI::EV_CONNECT
-        @connecting = false
-        emit("connect")
-      when ABI::EV_DRAIN then emit("drain")
-      when ABI::EV_TIMEOUT then emit("timeout")
-      when ABI::EV_LOOKUP
-        address = payload.force_encoding(Encoding::UTF_8)
-        emit("lookup", nil, address, address.include?(":") ? 6 : 4, @host)
-      when ABI::EV_LOOKUP_REQUEST then answer_lookup(payload.dup.force_encoding(Encoding::UTF_8))
-      when ABI::EV_RENEGOTIATED
-        cb = @renegotiate_cb
-        @renegotiate_cb = nil
-        cb&.call(nil)
-      when ABI::EV_OCSP_RESPONSE then emit("OCSPResponse", payload)
-      when ABI::EV_SESSION then emit("session", payload)
-      when ABI::EV_KEYLOG then emit("keylog", payload)
-      when ABI::EV_CHECK_SERVER_IDENTITY then answer_identity(payload.force_encoding(Encoding::UTF_8))
-      when ABI::EV_ERROR then on_error(payload)
+      info = ABI::EVENTS[event]
+      return if info.nil? # an event from a newer library
+
+      listener, kind, = info
+      args = Runtime.decode_payload(kind, payload)
+      handler = EVENT_HANDLERS[event]
+      if handler
+        send(handler, listener, *args)
+      elsif listener
+        emit(listener, *args)
       end
-      # unknown events from a newer library are ignored
     end
     private :on_c_event
 
-    def on_error(payload)
+    # The events whose handling is more than emitting Node's listener with
+    # the decoded payload (drain, timeout, session, keylog, OCSPResponse are
+    # just that). Each handler gets the listener's name and the arguments.
+    EVENT_HANDLERS = {
+      ABI::EV_DATA => :ev_data,
+      ABI::EV_SECURE_CONNECT => :ev_secure,
+      ABI::EV_SECURE => :ev_secure,
+      ABI::EV_END => :ev_end,
+      ABI::EV_CLOSE => :ev_close,
+      ABI::EV_CONNECT => :ev_connect,
+      ABI::EV_LOOKUP => :ev_lookup,
+      ABI::EV_LOOKUP_REQUEST => :ev_lookup_request,
+      ABI::EV_RENEGOTIATED => :ev_renegotiated,
+      ABI::EV_CHECK_SERVER_IDENTITY => :ev_check_server_identity,
+      ABI::EV_ERROR => :ev_error
+    }.freeze
+    private_constant :EVENT_HANDLERS
+
+    def ev_data(listener, data)
+      if @held.empty? && !@paused && listener_count(listener).positive?
+        emit(listener, data)
+      else
+        was_empty = @held.empty?
+        @held << data
+        @held_bytes += data.bytesize
+        # Stop reading: the peer waits in TCP.
+        sync_c_pause if @held_bytes >= @readable_high_water_mark && !@c_paused
+        emit("readable") if was_empty
+      end
+    end
+
+    def ev_secure(listener)
+      @secure = true
+      emit(listener)
+    end
+
+    def ev_end(listener)
+      if @held.empty?
+        emit(listener)
+      else
+        @end_held = true
+      end
+    end
+
+    def ev_close(listener, had_error)
+      @closed = @destroyed = true
+      @had_error = had_error
+      loop = @loop
+      keep_final if @owned_by_loop
+      begin
+        emit(listener, @had_error)
+      ensure
+        loop&.release(self)
+        @server&.forget(self)
+        if @owned_by_loop
+          # The loop frees an accepted socket once this returns.
+          @handle = nil
+          @cell[0] = nil
+        end
+      end
+    end
+
+    def ev_connect(listener)
+      @connecting = false
+      emit(listener)
+    end
+
+    def ev_lookup(listener, address)
+      emit(listener, nil, address, address.include?(":") ? 6 : 4, @host)
+    end
+
+    def ev_lookup_request(_listener, hostname)
+      answer_lookup(hostname)
+    end
+
+    def ev_renegotiated(_listener)
+      cb = @renegotiate_cb
+      @renegotiate_cb = nil
+      cb&.call(nil)
+    end
+
+    def ev_check_server_identity(_listener, hostname)
+      answer_identity(hostname)
+    end
+
+    def ev_error(_listener, code)
+      on_error(code)
+    end
+    private :ev_data, :ev_secure, :ev_end, :ev_close, :ev_connect, :ev_lookup,
+            :ev_lookup_request, :ev_renegotiated, :ev_check_server_identity, :ev_error
+
+    def on_error(code)
       @error_in_call = true
       err = @destroy_error
       renegotiate_cb = @renegotiate_cb
@@ -484,7 +530,7 @@ module Tlsplug
         ABI.lib.error_detail(@handle, st, nil, nil, nil)
         status = Util.out_int(st)
         err = Util.error_from(@handle, status.zero? ? ABI::E_TLS : status)
-        err.code = payload.dup.force_encoding(Encoding::UTF_8) unless payload.empty?
+        err.code = code unless code.empty?
       end
       renegotiate_cb&.call(err)
       if listener_count("error").positive?
