@@ -4,6 +4,8 @@
 #   2. gcc + ASan/UBSan, build-asan/      -> full ctest, leaks checked
 #   3. clang -Werror, build-clang/        -> the libFuzzer targets' bounded
 #      runs only (ctest -L fuzz, each at most 30 s of fuzzing)
+#   4. gcc, -DTLSPLUG_LOOP=OFF, build-noloop/ -> the pump-only library
+#      without libuv: its own ctest (pump, unit, layers, the loop's refusals)
 # Every pass runs even if an earlier one failed; a summary follows and the
 # exit status is non-zero if any pass failed.
 # TLSPLUG_TEST_QUICK=1 runs pass 1 only, for local iteration.
@@ -68,6 +70,7 @@ else
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_pass asan "$root/build-asan" yes -DTLSPLUG_SANITIZE=ON
   CC=clang run_pass clang "$root/build-clang" fuzz -DTLSPLUG_WERROR=ON
+  CC=gcc run_pass noloop "$root/build-noloop" yes -DTLSPLUG_LOOP=OFF
 fi
 
 echo

@@ -21,6 +21,7 @@
 static _Atomic(tlsplug_context *) current;
 static atomic_int stop;
 static _Atomic unsigned long made, used, refused, bad;
+static _Atomic int first_bad_rc; /* what the first wrong answer was */
 
 static double now(void)
 {
@@ -58,8 +59,12 @@ static void *user(void *arg)
             atomic_fetch_add(&used, 1);
             /* The socket's context must still work after its handle died. */
             if (i & 1) {
-                if (tlsplug_socket_start(s) != TLSPLUG_OK)
+                int st = tlsplug_socket_start(s);
+                if (st != TLSPLUG_OK) {
+                    int zero = 0;
+                    atomic_compare_exchange_strong(&first_bad_rc, &zero, st);
                     atomic_fetch_add(&bad, 1);
+                }
                 tlsplug_socket_free(s);
             } else {
                 tlsplug_server_free(srv);
@@ -67,6 +72,8 @@ static void *user(void *arg)
         } else if (rc == TLSPLUG_E_BADHANDLE) {
             atomic_fetch_add(&refused, 1);
         } else {
+            int zero = 0;
+            atomic_compare_exchange_strong(&first_bad_rc, &zero, rc);
             atomic_fetch_add(&bad, 1);
         }
     }
@@ -91,8 +98,10 @@ int main(void)
     pthread_join(a, NULL);
     pthread_join(b, NULL);
     tlsplug_context_free(first);
-    printf("contexts made %lu; sockets/servers made %lu; refused (freed) %lu; wrong answers %lu\n",
-           atomic_load(&made), atomic_load(&used), atomic_load(&refused), atomic_load(&bad));
+    printf("contexts made %lu; sockets/servers made %lu; refused (freed) %lu; wrong answers %lu "
+           "(first: %s)\n",
+           atomic_load(&made), atomic_load(&used), atomic_load(&refused), atomic_load(&bad),
+           atomic_load(&bad) ? tlsplug_status_name(atomic_load(&first_bad_rc)) : "none");
     if (atomic_load(&bad) || !atomic_load(&used) || !atomic_load(&refused)) {
         printf("FAIL: every call must answer OK or BADHANDLE, and both must happen\n");
         return 1;
