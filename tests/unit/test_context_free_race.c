@@ -9,6 +9,7 @@
  * TLSPLUG_E_BADHANDLE (the context was already gone). Bounded by time
  * (about 1.5 s) and iterations. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +31,21 @@ static double now(void)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/* Each round publishes a context, lets the user thread start an attempt
+ * on it, frees it while that attempt may still be between its lookup and
+ * its reference, then lets the user try the dead handle before the next
+ * round: both outcomes happen whatever the threads' speeds. */
+static _Atomic unsigned long attempts;
+
+/* Wait (bounded) until the user thread has started `n` more attempts. */
+static void await_attempts(unsigned long n)
+{
+    unsigned long from = atomic_load(&attempts);
+    for (long spin = 0; spin < 1000000 && atomic_load(&attempts) - from < n && !atomic_load(&stop);
+         spin++)
+        sched_yield();
+}
+
 static void *freer(void *arg)
 {
     (void)arg;
@@ -41,7 +57,9 @@ static void *freer(void *arg)
         }
         atomic_store(&current, c);
         atomic_fetch_add(&made, 1);
+        await_attempts(1);
         tlsplug_context_free(c); /* while the other thread may be using it */
+        await_attempts(2);       /* at least one attempt sees it freed */
     }
     return NULL;
 }
@@ -51,6 +69,7 @@ static void *user(void *arg)
     (void)arg;
     for (int i = 0; i < MAX_ITER && !atomic_load(&stop); i++) {
         tlsplug_context *c = atomic_load(&current);
+        atomic_fetch_add(&attempts, 1);
         tlsplug_socket *s;
         tlsplug_server *srv;
         int rc = i & 1 ? tlsplug_socket_new(c, TLSPLUG_ROLE_CLIENT, &s)
