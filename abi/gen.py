@@ -7,6 +7,10 @@ Writes, relative to the repository root:
   docs/API.md                the API reference
   tests/abi/abi_table.h      the table the ABI sweep walks
   src/library/api_table.c    struct tlsplug_api's instance and tlsplug_get_api()
+  src/library/door{,_loop}.c the exported functions: each tlsplug_X wraps tp_api_X
+                             in the error door (src/base/door.h); the loop's apart
+  src/base/api_impl.h        the prototypes of every tp_api_X
+  src/loop_off/loop_off.c    the loop's tp_api_X for a build without libuv
   src/base/abi_tables.{h,c}  the library's internal tables: handle tags, the event
                              count, which handle raises which event, status
                              names
@@ -229,12 +233,102 @@ def comment(text, indent="", width=76):
     return "\n".join(out)
 
 
-def signature(reg, fn, name_width=0):
+def signature(reg, fn, name_width=0, name=None):
     ret = RETURNS[fn.get("returns", "status")]
     params = ", ".join(
         f"{reg.c_type(p['type'])}{'' if reg.c_type(p['type']).endswith('*') else ' '}{p['name']}"
         for p in fn["params"]) or "void"
-    return f"{ret} {fn['name']}({params})"
+    return f"{ret} {name or fn['name']}({params})"
+
+
+# tlsplug_get_api is defined by the generated table itself (api_table.c): no
+# implementation behind a door.
+GET_API = "tlsplug_get_api"
+
+
+def impl_name(reg, fn):
+    """The library's implementation of a public function: tlsplug_X -> tp_api_X."""
+    return "tp_api_" + reg.member(fn)
+
+
+def implemented(reg):
+    """The public functions the library implements as tp_api_X, registry order."""
+    return [fn for fn in reg.functions if fn["name"] != GET_API]
+
+
+def gen_api_impl_h(reg):
+    o = [f"/* {BANNER} */",
+         "/* The library's implementations of its public functions: tlsplug_X is",
+         " * exported by the door (src/library/door.c, generated), which wraps",
+         " * tp_api_X, declared here. Each file implementing one includes this, and",
+         " * so does library code that calls one: inside the library a public",
+         " * function is called by this name, never through the door (an internal",
+         " * call is no public call: it must not clear or complete the handle's",
+         " * error detail; src/base/door.h).",
+         " *",
+         " * Every layer sees all of them, but a layer calls only its own or a lower",
+         " * layer's (src/CMakeLists.txt): the include path cannot tell here, the",
+         " * link does. The core without the loop (tlsplug_core, which the pump",
+         " * tests link) has no tp_api_loop_*, so a call from the core up into the",
+         " * loop fails that link. */",
+         "#ifndef TLSPLUG_API_IMPL_H",
+         "#define TLSPLUG_API_IMPL_H",
+         "",
+         '#include "tlsplug.h"',
+         ""]
+    for fn in implemented(reg):
+        o.append(signature(reg, fn, name=impl_name(reg, fn)) + ";")
+    o += ["", "#endif", ""]
+    return "\n".join(o)
+
+
+def door_handle(reg, fn):
+    """The parameter whose handle keeps `fn`'s error detail: its first handle."""
+    for p in fn["params"]:
+        if reg.ptype(p["type"])[0] == "handle":
+            return p
+    return None
+
+
+def gen_door_c(reg, loop):
+    """The doors of the core's functions, or (loop) of the loop's: two files
+    so that a program linking the static core without the loop (the pump
+    tests) pulls in only the first."""
+    o = [f"/* {BANNER} */",
+         "/* The exported functions: each tlsplug_X wraps the library's tp_api_X",
+         " * (api_impl.h) in the door (src/base/door.h), which ties the error detail",
+         " * of the function's first handle to this call: cleared when the call",
+         " * begins, completed and named (TLSPLUG_ERROR_CALL) when it fails.",
+         " * Functions without a handle have no detail and are called straight",
+         " * through; so are the ones that read it (`reads_error` in the registry),",
+         " * which must not clear it.",
+         " *",
+         " * door.c holds the core's functions, door_loop.c the loop's (`needs_loop`),",
+         " * so that a program linking the static core alone (tlsplug_core, the",
+         " * pump tests) needs only door.c's object. */",
+         '#include "api_impl.h"',
+         '#include "door.h"',
+         '#include "tlsplug.h"',
+         ""]
+    for fn in implemented(reg):
+        if bool(fn.get("needs_loop")) != loop:
+            continue
+        args = ", ".join(p["name"] for p in fn["params"])
+        call = f"{impl_name(reg, fn)}({args})"
+        h = door_handle(reg, fn)
+        o.append(f"TLSPLUG_API {signature(reg, fn)}")
+        o.append("{")
+        if h is None or fn.get("reads_error"):
+            o.append(f"    return {call};")
+        else:
+            if fn.get("returns", "status") != "status":
+                raise SystemExit(f"registry: {fn['name']}: a door needs a status return")
+            tag = "TP_TAG_" + reg.ptype(h["type"])[1].upper()
+            o += ["    tp_door d;",
+                  f"    tp_door_enter(&d, {h['name']}, {tag});",
+                  f'    return tp_door_leave(&d, {call}, "{fn["name"]}");']
+        o += ["}", ""]
+    return "\n".join(o)
 
 
 def fn_doc(reg, fn):
@@ -413,6 +507,7 @@ def gen_loop_off_c(reg):
          " * that needs the loop (`needs_loop` in the registry) answers",
          " * TLSPLUG_E_UNSUPPORTED, with ERR_TLSPLUG_NO_LOOP on the handle it was",
          ' * given (docs/ABI.md, "Building without the loop"). */',
+         '#include "api_impl.h"',
          '#include "handle.h"',
          '#include "object.h"',
          '#include "tlsplug.h"',
@@ -438,7 +533,7 @@ def gen_loop_off_c(reg):
             continue
         if fn.get("returns", "status") != "status":
             raise SystemExit(f"registry: {fn['name']}: needs_loop needs a status return")
-        o.append(f"TLSPLUG_API {signature(reg, fn)}")
+        o.append(signature(reg, fn, name=impl_name(reg, fn)))
         o.append("{")
         handles = [p for p in fn["params"] if reg.ptype(p["type"])[0] == "handle"]
         for p in fn["params"]:
@@ -967,6 +1062,9 @@ def outputs(reg):
         "src/base/abi_tables.h": gen_internal_h(reg),
         "src/base/abi_tables.c": gen_internal_c(reg),
         "src/loop_off/loop_off.c": gen_loop_off_c(reg),
+        "src/base/api_impl.h": gen_api_impl_h(reg),
+        "src/library/door.c": gen_door_c(reg, loop=False),
+        "src/library/door_loop.c": gen_door_c(reg, loop=True),
         "abi/tlsplug_loader.h": gen_loader(reg),
     }
     # Each binding's low layer comes from its own module, abi/gen_<lang>.py,

@@ -216,6 +216,8 @@ enum tlsplug_error_field {
     TLSPLUG_ERROR_CODE = 2,
     /** The GnuTLS error name (GNUTLS_E_...), when GnuTLS reported it. */
     TLSPLUG_ERROR_GNUTLS = 3,
+    /** The public function whose failure this is ("tlsplug_socket_pull"); every failing call records it, a socket's later calls show its fatal error with the call that met it. */
+    TLSPLUG_ERROR_CALL = 4,
 };
 
 /**

@@ -22,6 +22,9 @@ typedef struct tp_error {
     int alert_dir; /* TLSPLUG_ALERT_* */
     char code[64]; /* Node's error code, "" when none */
     char *message; /* human text (owned); NULL when none */
+    const char *call; /* the public function that failed ("tlsplug_socket_pull"),
+                         set by the door (door.c); a static string, never owned,
+                         so recording it costs no allocation. NULL when none */
 } tp_error;
 
 /* Forget the error (frees the message). Also the destructor. */

@@ -7,8 +7,9 @@
 #include "handle.h"
 #include "object.h"
 #include "tlsplug.h"
+#include "api_impl.h"
 
-TLSPLUG_API int tlsplug_abi_version(void)
+int tp_api_abi_version(void)
 {
     return TLSPLUG_ABI_VERSION;
 }
@@ -22,14 +23,14 @@ static void fill_version(void)
              gnutls_check_version(NULL));
 }
 
-TLSPLUG_API const char *tlsplug_version_string(void)
+const char *tp_api_version_string(void)
 {
     pthread_once(&version_once, fill_version);
     return version;
 }
 
 /* The names come from the registry (abi_tables.c), so every status has one. */
-TLSPLUG_API const char *tlsplug_status_name(int status)
+const char *tp_api_status_name(int status)
 {
     return tp_status_name(status);
 }
@@ -50,8 +51,8 @@ static int error_of(const void *h, tp_error *out)
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_error_get(const void *handle, int field, char *buf, size_t cap,
-                                  size_t *len)
+int tp_api_error_get(const void *handle, int field, char *buf, size_t cap,
+                     size_t *len)
 {
     tp_error e = {0};
     int rc = error_of(handle, &e);
@@ -66,6 +67,8 @@ TLSPLUG_API int tlsplug_error_get(const void *handle, int field, char *buf, size
         text = e.code;
     else if (field == TLSPLUG_ERROR_GNUTLS)
         text = e.gnutls ? gnutls_strerror_name(e.gnutls) : NULL;
+    else if (field == TLSPLUG_ERROR_CALL)
+        text = e.call;
     else
         rc = TLSPLUG_E_INVAL;
     if (rc == TLSPLUG_OK)
@@ -75,8 +78,8 @@ TLSPLUG_API int tlsplug_error_get(const void *handle, int field, char *buf, size
     return rc;
 }
 
-TLSPLUG_API int tlsplug_error_detail(const void *handle, int *status, int *gnutls_error,
-                                     int *alert, int *alert_direction)
+int tp_api_error_detail(const void *handle, int *status, int *gnutls_error,
+                        int *alert, int *alert_direction)
 {
     tp_error e = {0};
     int rc = error_of(handle, &e);

@@ -17,6 +17,7 @@
 #include "ciphers.h"
 #include "pem.h"
 #include "tlsplug.h"
+#include "api_impl.h"
 
 /* What every Node-option priority string ends with. */
 #define TP_PRIORITY_TAIL "+COMP-NULL:+SIGN-ALL:+CTYPE-X509"
@@ -47,7 +48,7 @@ static struct tlsplug_context *get(tlsplug_context *h)
     return tp_handle_get(h, TP_TAG_CONTEXT);
 }
 
-TLSPLUG_API int tlsplug_context_new(tlsplug_context **out)
+int tp_api_context_new(tlsplug_context **out)
 {
     if (!out)
         return TLSPLUG_E_INVAL;
@@ -135,7 +136,7 @@ struct tlsplug_context *tp_context_get_held(tlsplug_context *h)
     return tp_handle_get_held(h, TP_TAG_CONTEXT, hold);
 }
 
-TLSPLUG_API int tlsplug_context_free(tlsplug_context *h)
+int tp_api_context_free(tlsplug_context *h)
 {
     if (!h)
         return TLSPLUG_OK;
@@ -180,8 +181,8 @@ struct tlsplug_context *tp_context_for_setter(tlsplug_context *h, const char *wh
     return *rc ? NULL : c;
 }
 
-TLSPLUG_API int tlsplug_context_add_key(tlsplug_context *h, const uint8_t *pem, size_t len,
-                                        const char *passphrase)
+int tp_api_context_add_key(tlsplug_context *h, const uint8_t *pem, size_t len,
+                           const char *passphrase)
 {
     int rc;
     struct tlsplug_context *c = tp_context_for_setter(h, "key", pem, len, &rc);
@@ -227,7 +228,7 @@ static int import_certs(struct tlsplug_context *c, const uint8_t *pem, size_t le
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_context_add_cert(tlsplug_context *h, const uint8_t *pem, size_t len)
+int tp_api_context_add_cert(tlsplug_context *h, const uint8_t *pem, size_t len)
 {
     int rc;
     struct tlsplug_context *c = tp_context_for_setter(h, "cert", pem, len, &rc);
@@ -269,7 +270,7 @@ int tp_context_add_pair(struct tlsplug_context *c, gnutls_x509_privkey_t key, gn
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_context_add_ca(tlsplug_context *h, const uint8_t *pem, size_t len)
+int tp_api_context_add_ca(tlsplug_context *h, const uint8_t *pem, size_t len)
 {
     int rc;
     struct tlsplug_context *c = tp_context_for_setter(h, "ca", pem, len, &rc);
@@ -317,12 +318,12 @@ static int set_version(tlsplug_context *h, const char *name, int is_max)
                    "'%s' is not a valid TLS protocol version", name ? name : "(null)");
 }
 
-TLSPLUG_API int tlsplug_context_set_min_version(tlsplug_context *h, const char *version)
+int tp_api_context_set_min_version(tlsplug_context *h, const char *version)
 {
     return set_version(h, version, 0);
 }
 
-TLSPLUG_API int tlsplug_context_set_max_version(tlsplug_context *h, const char *version)
+int tp_api_context_set_max_version(tlsplug_context *h, const char *version)
 {
     return set_version(h, version, 1);
 }

@@ -13,6 +13,7 @@
 #include "ciphers.h"
 #include "context.h"
 #include "tlsplug.h"
+#include "api_impl.h"
 
 /* ---------------------------------------------------------------- secureProtocol */
 
@@ -25,7 +26,7 @@ static const struct {
     {"TLSv1_2", GNUTLS_TLS1_2, GNUTLS_TLS1_2},
 };
 
-TLSPLUG_API int tlsplug_context_set_secure_protocol(tlsplug_context *h, const char *method)
+int tp_api_context_set_secure_protocol(tlsplug_context *h, const char *method)
 {
     int rc;
     struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);
@@ -75,7 +76,7 @@ TLSPLUG_API int tlsplug_context_set_secure_protocol(tlsplug_context *h, const ch
     (OP_NO_TICKET | OP_NO_COMPRESSION | OP_CIPHER_SERVER_PREFERENCE | OP_NO_SSLv3 |        \
      OP_NO_TLSv1 | OP_NO_TLSv1_1 | OP_NO_TLSv1_2 | OP_NO_TLSv1_3 | OP_NO_RENEGOTIATION)
 
-TLSPLUG_API int tlsplug_context_set_secure_options(tlsplug_context *h, unsigned options)
+int tp_api_context_set_secure_options(tlsplug_context *h, unsigned options)
 {
     int rc;
     struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);
@@ -135,7 +136,7 @@ int tp_context_server_precedence(const struct tlsplug_context *c)
 
 /* ---------------------------------------------------------------- ciphers */
 
-TLSPLUG_API int tlsplug_context_set_ciphers(tlsplug_context *h, const char *ciphers)
+int tp_api_context_set_ciphers(tlsplug_context *h, const char *ciphers)
 {
     int rc;
     struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);
@@ -153,7 +154,7 @@ TLSPLUG_API int tlsplug_context_set_ciphers(tlsplug_context *h, const char *ciph
     return tp_context_set_string(c, &c->ciphers, ciphers);
 }
 
-TLSPLUG_API int tlsplug_context_set_priority(tlsplug_context *h, const char *priority)
+int tp_api_context_set_priority(tlsplug_context *h, const char *priority)
 {
     int rc;
     struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);
@@ -172,7 +173,7 @@ TLSPLUG_API int tlsplug_context_set_priority(tlsplug_context *h, const char *pri
     return tp_context_set_string(c, &c->priority, priority);
 }
 
-TLSPLUG_API int tlsplug_context_set_honor_cipher_order(tlsplug_context *h, int honor)
+int tp_api_context_set_honor_cipher_order(tlsplug_context *h, int honor)
 {
     int rc;
     struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);
@@ -233,7 +234,7 @@ static int append_groups(const char *list, int skip_ffdhe, char *buf, size_t cap
     return count;
 }
 
-TLSPLUG_API int tlsplug_context_set_ecdh_curve(tlsplug_context *h, const char *curves)
+int tp_api_context_set_ecdh_curve(tlsplug_context *h, const char *curves)
 {
     int rc;
     struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);
@@ -281,7 +282,7 @@ static unsigned prime_bits(const gnutls_datum_t *p)
     return bits;
 }
 
-TLSPLUG_API int tlsplug_context_set_dhparam(tlsplug_context *h, const uint8_t *pem, size_t len)
+int tp_api_context_set_dhparam(tlsplug_context *h, const uint8_t *pem, size_t len)
 {
     int rc;
     struct tlsplug_context *c = tp_context_for_setter(h, "dhparam", pem, len, &rc);
@@ -323,8 +324,8 @@ TLSPLUG_API int tlsplug_context_set_dhparam(tlsplug_context *h, const uint8_t *p
 
 /* ---------------------------------------------------------------- pfx */
 
-TLSPLUG_API int tlsplug_context_add_pfx(tlsplug_context *h, const uint8_t *pfx, size_t len,
-                                        const char *passphrase)
+int tp_api_context_add_pfx(tlsplug_context *h, const uint8_t *pfx, size_t len,
+                           const char *passphrase)
 {
     int rc;
     struct tlsplug_context *c = tp_context_for_setter(h, "pfx", pfx, len, &rc);
@@ -373,7 +374,7 @@ TLSPLUG_API int tlsplug_context_add_pfx(tlsplug_context *h, const uint8_t *pfx, 
 
 /* ---------------------------------------------------------------- crl */
 
-TLSPLUG_API int tlsplug_context_add_crl(tlsplug_context *h, const uint8_t *pem, size_t len)
+int tp_api_context_add_crl(tlsplug_context *h, const uint8_t *pem, size_t len)
 {
     int rc;
     struct tlsplug_context *c = tp_context_for_setter(h, "crl", pem, len, &rc);
@@ -402,7 +403,7 @@ TLSPLUG_API int tlsplug_context_add_crl(tlsplug_context *h, const uint8_t *pem, 
 
 /* ---------------------------------------------------------------- sessionIdContext */
 
-TLSPLUG_API int tlsplug_context_set_session_id_context(tlsplug_context *h, const char *value)
+int tp_api_context_set_session_id_context(tlsplug_context *h, const char *value)
 {
     int rc;
     struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);

@@ -10,6 +10,7 @@
 
 #include "context.h"
 #include "tlsplug.h"
+#include "api_impl.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int min_version = GNUTLS_TLS1_2;
@@ -54,7 +55,7 @@ void tp_defaults_free(tp_defaults *d)
     d->ecdh_curve = d->ciphers = NULL;
 }
 
-TLSPLUG_API int tlsplug_get_default(int which, char *buf, size_t cap, size_t *len)
+int tp_api_get_default(int which, char *buf, size_t cap, size_t *len)
 {
     if (!len || (cap && !buf))
         return TLSPLUG_E_INVAL;
@@ -100,11 +101,11 @@ static int parse_count(const char *s, unsigned *out)
 static int check_option(int which, const char *value)
 {
     tlsplug_context *ctx;
-    if (tlsplug_context_new(&ctx) != TLSPLUG_OK)
+    if (tp_api_context_new(&ctx) != TLSPLUG_OK)
         return -1;
-    int rc = which == TLSPLUG_DEFAULT_ECDH_CURVE ? tlsplug_context_set_ecdh_curve(ctx, value)
-                                                 : tlsplug_context_set_ciphers(ctx, value);
-    tlsplug_context_free(ctx);
+    int rc = which == TLSPLUG_DEFAULT_ECDH_CURVE ? tp_api_context_set_ecdh_curve(ctx, value)
+                                                 : tp_api_context_set_ciphers(ctx, value);
+    tp_api_context_free(ctx);
     return rc;
 }
 
@@ -120,7 +121,7 @@ static int replace(char **field, const char *value)
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_set_default(int which, const char *value)
+int tp_api_set_default(int which, const char *value)
 {
     if (!value)
         return TLSPLUG_E_INVAL;

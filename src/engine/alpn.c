@@ -3,30 +3,29 @@
 #include <string.h>
 
 #include "socket.h"
+#include "api_impl.h"
 
-/* Node's wire form: names preceded by their length byte, none empty. */
-static int valid_wire(const uint8_t *p, size_t n, unsigned *count)
+int tp_alpn_valid(const uint8_t *p, size_t n)
 {
-    unsigned k = 0;
-    for (size_t i = 0; i < n; i += 1 + p[i], k++)
+    if (!p || n == 0 || n > 0xFFFF)
+        return 0;
+    for (size_t i = 0; i < n; i += 1 + p[i])
         if (p[i] == 0 || i + 1 + p[i] > n)
             return 0;
-    *count = k;
-    return n > 0;
+    return 1;
 }
 
-TLSPLUG_API int tlsplug_socket_set_alpn_protocols(tlsplug_socket *h, const uint8_t *protocols,
-                                                  size_t len)
+int tp_api_socket_set_alpn_protocols(tlsplug_socket *h, const uint8_t *protocols,
+                                     size_t len)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
         return TLSPLUG_E_BADHANDLE;
-    unsigned count = 0;
     int rc = TLSPLUG_OK;
     if (s->started)
         rc = tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
                      "ALPNProtocols: the handshake has already started");
-    else if (!protocols || len > 0xFFFF || !valid_wire(protocols, len, &count))
+    else if (!tp_alpn_valid(protocols, len))
         rc = tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
                      "ALPNProtocols: expected length-prefixed, non-empty names");
     if (rc == TLSPLUG_OK) {
@@ -47,8 +46,9 @@ int tp_alpn_apply(struct tlsplug_socket *s)
 {
     if (!s->alpn)
         return 0;
-    unsigned count = 0;
-    valid_wire(s->alpn, s->alpn_len, &count); /* checked when set */
+    unsigned count = 0; /* the list was checked when it was set */
+    for (size_t i = 0; i < s->alpn_len; i += 1 + s->alpn[i])
+        count++;
     gnutls_datum_t *names = calloc(count, sizeof *names);
     if (!names)
         return GNUTLS_E_MEMORY_ERROR;
@@ -64,8 +64,8 @@ int tp_alpn_apply(struct tlsplug_socket *s)
     return err;
 }
 
-TLSPLUG_API int tlsplug_socket_get_alpn_protocol(tlsplug_socket *h, char *buf, size_t cap,
-                                                 size_t *len)
+int tp_api_socket_get_alpn_protocol(tlsplug_socket *h, char *buf, size_t cap,
+                                    size_t *len)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -86,8 +86,8 @@ TLSPLUG_API int tlsplug_socket_get_alpn_protocol(tlsplug_socket *h, char *buf, s
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_socket_set_npn_protocols(tlsplug_socket *h, const uint8_t *protocols,
-                                                 size_t len)
+int tp_api_socket_set_npn_protocols(tlsplug_socket *h, const uint8_t *protocols,
+                                    size_t len)
 {
     (void)protocols;
     (void)len;

@@ -20,9 +20,6 @@
 
 #include "socket.h"
 
-/* Bounds on loops that GnuTLS could, through a bug or a hostile peer, keep
- * busy without consuming input. */
-#define MAX_SPINS 100000
 
 /* ---------------------------------------------------------------- transport */
 

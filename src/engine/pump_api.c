@@ -7,11 +7,11 @@
 
 #include "identity.h"
 #include "socket.h"
+#include "api_impl.h"
 
-#define MAX_SPINS 100000 /* as in pump.c: a bound on loops that consume nothing */
 
 
-TLSPLUG_API int tlsplug_socket_start(tlsplug_socket *h)
+int tp_api_socket_start(tlsplug_socket *h)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -63,7 +63,7 @@ static int keep_lent(struct tlsplug_socket *s)
     return rc;
 }
 
-TLSPLUG_API int tlsplug_socket_feed(tlsplug_socket *h, const uint8_t *data, size_t len)
+int tp_api_socket_feed(tlsplug_socket *h, const uint8_t *data, size_t len)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -105,7 +105,7 @@ int tp_pump_feed(struct tlsplug_socket *s, const uint8_t *data, size_t len)
     return rc;
 }
 
-TLSPLUG_API int tlsplug_socket_feed_eof(tlsplug_socket *h)
+int tp_api_socket_feed_eof(tlsplug_socket *h)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -130,7 +130,7 @@ TLSPLUG_API int tlsplug_socket_feed_eof(tlsplug_socket *h)
     return tp_socket_leave(s, rc);
 }
 
-TLSPLUG_API int tlsplug_socket_pull(tlsplug_socket *h, uint8_t *buf, size_t cap, size_t *len)
+int tp_api_socket_pull(tlsplug_socket *h, uint8_t *buf, size_t cap, size_t *len)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -146,7 +146,7 @@ TLSPLUG_API int tlsplug_socket_pull(tlsplug_socket *h, uint8_t *buf, size_t cap,
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_socket_peek_output(tlsplug_socket *h, const uint8_t **data, size_t *len)
+int tp_api_socket_peek_output(tlsplug_socket *h, const uint8_t **data, size_t *len)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -160,7 +160,7 @@ TLSPLUG_API int tlsplug_socket_peek_output(tlsplug_socket *h, const uint8_t **da
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_socket_consume_output(tlsplug_socket *h, size_t n)
+int tp_api_socket_consume_output(tlsplug_socket *h, size_t n)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -176,7 +176,7 @@ TLSPLUG_API int tlsplug_socket_consume_output(tlsplug_socket *h, size_t n)
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_socket_pending_output(tlsplug_socket *h, size_t *len)
+int tp_api_socket_pending_output(tlsplug_socket *h, size_t *len)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -187,7 +187,7 @@ TLSPLUG_API int tlsplug_socket_pending_output(tlsplug_socket *h, size_t *len)
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_socket_write(tlsplug_socket *h, const uint8_t *data, size_t len)
+int tp_api_socket_write(tlsplug_socket *h, const uint8_t *data, size_t len)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -215,7 +215,7 @@ TLSPLUG_API int tlsplug_socket_write(tlsplug_socket *h, const uint8_t *data, siz
     return tp_socket_leave(s, rc);
 }
 
-TLSPLUG_API int tlsplug_socket_read(tlsplug_socket *h, uint8_t *buf, size_t cap, size_t *len)
+int tp_api_socket_read(tlsplug_socket *h, uint8_t *buf, size_t cap, size_t *len)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -262,7 +262,7 @@ TLSPLUG_API int tlsplug_socket_read(tlsplug_socket *h, uint8_t *buf, size_t cap,
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_socket_end(tlsplug_socket *h)
+int tp_api_socket_end(tlsplug_socket *h)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -274,7 +274,7 @@ TLSPLUG_API int tlsplug_socket_end(tlsplug_socket *h)
     return tp_socket_leave(s, tp_pump_end(s));
 }
 
-TLSPLUG_API int tlsplug_socket_destroy(tlsplug_socket *h, const char *code, const char *message)
+int tp_api_socket_destroy(tlsplug_socket *h, const char *code, const char *message)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -291,7 +291,7 @@ TLSPLUG_API int tlsplug_socket_destroy(tlsplug_socket *h, const char *code, cons
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_socket_state(tlsplug_socket *h, unsigned *flags)
+int tp_api_socket_state(tlsplug_socket *h, unsigned *flags)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -331,8 +331,8 @@ TLSPLUG_API int tlsplug_socket_state(tlsplug_socket *h, unsigned *flags)
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_socket_check_server_identity_done(tlsplug_socket *h, const char *code,
-                                                          const char *message)
+int tp_api_socket_check_server_identity_done(tlsplug_socket *h, const char *code,
+                                             const char *message)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -357,7 +357,7 @@ TLSPLUG_API int tlsplug_socket_check_server_identity_done(tlsplug_socket *h, con
     return tp_socket_leave(s, rc);
 }
 
-TLSPLUG_API int tlsplug_socket_set_max_send_fragment(tlsplug_socket *h, size_t size)
+int tp_api_socket_set_max_send_fragment(tlsplug_socket *h, size_t size)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -369,7 +369,7 @@ TLSPLUG_API int tlsplug_socket_set_max_send_fragment(tlsplug_socket *h, size_t s
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_socket_disable_renegotiation(tlsplug_socket *h)
+int tp_api_socket_disable_renegotiation(tlsplug_socket *h)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -378,7 +378,7 @@ TLSPLUG_API int tlsplug_socket_disable_renegotiation(tlsplug_socket *h)
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_socket_tick(tlsplug_socket *h, size_t now_ms)
+int tp_api_socket_tick(tlsplug_socket *h, size_t now_ms)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -394,7 +394,7 @@ TLSPLUG_API int tlsplug_socket_tick(tlsplug_socket *h, size_t now_ms)
     return tp_socket_leave(s, rc);
 }
 
-TLSPLUG_API int tlsplug_socket_next_timeout(tlsplug_socket *h, size_t *at_ms)
+int tp_api_socket_next_timeout(tlsplug_socket *h, size_t *at_ms)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -408,8 +408,8 @@ TLSPLUG_API int tlsplug_socket_next_timeout(tlsplug_socket *h, size_t *at_ms)
 }
 
 
-TLSPLUG_API int tlsplug_socket_renegotiate(tlsplug_socket *h, int request_cert,
-                                           int reject_unauthorized)
+int tp_api_socket_renegotiate(tlsplug_socket *h, int request_cert,
+                              int reject_unauthorized)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -457,14 +457,3 @@ TLSPLUG_API int tlsplug_socket_renegotiate(tlsplug_socket *h, int request_cert,
     return tp_socket_leave(s, tp_pump_handshake_step(s));
 }
 
-TLSPLUG_API int tlsplug_socket_set_request_ocsp(tlsplug_socket *h, int request)
-{
-    struct tlsplug_socket *s = tp_socket_enter(h);
-    if (!s)
-        return TLSPLUG_E_BADHANDLE;
-    if (s->started)
-        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
-                                          "requestOCSP: the handshake has already started"));
-    s->request_ocsp = request != 0;
-    return tp_socket_leave(s, TLSPLUG_OK);
-}

@@ -6,6 +6,7 @@
 
 #include "session_mac.h"
 #include "socket.h"
+#include "api_impl.h"
 
 /* tlsplug's session blobs (made by session_data):
  *   "tpS2" | binding (32) | authorized (1) | code length (1) | code |
@@ -52,7 +53,7 @@ static int take_blob(struct tlsplug_socket *s, const uint8_t *b, size_t len)
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_socket_set_session(tlsplug_socket *h, const uint8_t *session, size_t len)
+int tp_api_socket_set_session(tlsplug_socket *h, const uint8_t *session, size_t len)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -105,7 +106,7 @@ static int session_data(struct tlsplug_socket *s, gnutls_datum_t *out)
     return 0;
 }
 
-TLSPLUG_API int tlsplug_socket_get_session(tlsplug_socket *h, uint8_t *buf, size_t cap, size_t *len)
+int tp_api_socket_get_session(tlsplug_socket *h, uint8_t *buf, size_t cap, size_t *len)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -120,8 +121,8 @@ TLSPLUG_API int tlsplug_socket_get_session(tlsplug_socket *h, uint8_t *buf, size
     return tp_socket_leave(s, rc);
 }
 
-TLSPLUG_API int tlsplug_socket_get_tls_ticket(tlsplug_socket *h, uint8_t *buf, size_t cap,
-                                              size_t *len)
+int tp_api_socket_get_tls_ticket(tlsplug_socket *h, uint8_t *buf, size_t cap,
+                                 size_t *len)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -133,7 +134,7 @@ TLSPLUG_API int tlsplug_socket_get_tls_ticket(tlsplug_socket *h, uint8_t *buf, s
     return tp_socket_leave(s, tp_copy_bytes(s->ticket, s->ticket_len, buf, cap, len));
 }
 
-TLSPLUG_API int tlsplug_socket_is_session_reused(tlsplug_socket *h, int *reused)
+int tp_api_socket_is_session_reused(tlsplug_socket *h, int *reused)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)

@@ -7,6 +7,7 @@
 
 #include "defaults.h"
 #include "handle.h"
+#include "api_impl.h"
 
 struct tlsplug_socket *tp_socket_enter(const void *h)
 {
@@ -20,11 +21,7 @@ static void socket_destroy(struct tlsplug_socket *s)
 {
     if (s->transport)
         s->transport->detach(s->transport_ctx); /* closes it; the driver forgets s */
-    while (s->qhead) {
-        tp_event *e = s->qhead;
-        s->qhead = e->next;
-        free(e);
-    }
+    tp_queue_clear(&s->queue);
     if (s->session)
         gnutls_deinit(s->session);
     tp_buf_free(&s->in);
@@ -70,7 +67,7 @@ static int context_fail(struct tlsplug_context *ctx, int status, int gnutls_err,
     return status;
 }
 
-TLSPLUG_API int tlsplug_socket_new(tlsplug_context *ctx_h, int role, tlsplug_socket **out)
+int tp_api_socket_new(tlsplug_context *ctx_h, int role, tlsplug_socket **out)
 {
     struct tlsplug_context *ctx = tp_context_get_held(ctx_h);
     if (!ctx)
@@ -100,6 +97,7 @@ int tp_socket_create(struct tlsplug_context *ctx, int role, struct tlsplug_socke
     }
     tp_error_clear(&s->err);
     tp_error_clear(&s->fatal_err);
+    s->sticky = &s->fatal_err; /* every call shows the fatal error again (door.c) */
     s->ctx = ctx;
     s->role = role;
     s->reject_unauthorized = 1;
@@ -161,7 +159,7 @@ int tp_socket_create(struct tlsplug_context *ctx, int role, struct tlsplug_socke
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_socket_free(tlsplug_socket *h)
+int tp_api_socket_free(tlsplug_socket *h)
 {
     if (!h)
         return TLSPLUG_OK;
@@ -183,7 +181,7 @@ static int before_start(struct tlsplug_socket *s, const char *what)
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_socket_set_servername(tlsplug_socket *h, const char *name)
+int tp_api_socket_set_servername(tlsplug_socket *h, const char *name)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -207,36 +205,38 @@ TLSPLUG_API int tlsplug_socket_set_servername(tlsplug_socket *h, const char *nam
     return tp_socket_leave(s, rc);
 }
 
-/* The boolean options share one shape. */
-static int set_flag(tlsplug_socket *h, int *(*field)(struct tlsplug_socket *), int value,
-                    const char *pre_start_only)
+/* The boolean options share one shape (as the server's do): the int field
+ * at `offset` takes 0 or 1; an option that only matters before the
+ * handshake names itself in `pre_start_only`. */
+static int set_flag(tlsplug_socket *h, size_t offset, int value, const char *pre_start_only)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
         return TLSPLUG_E_BADHANDLE;
     int rc = pre_start_only ? before_start(s, pre_start_only) : TLSPLUG_OK;
     if (rc == TLSPLUG_OK)
-        *field(s) = value != 0;
+        *(int *)((char *)s + offset) = value != 0;
     return tp_socket_leave(s, rc);
 }
 
-static int *f_reject(struct tlsplug_socket *s) { return &s->reject_unauthorized; }
-static int *f_request(struct tlsplug_socket *s) { return &s->request_cert; }
-static int *f_half_open(struct tlsplug_socket *s) { return &s->allow_half_open; }
-static int *f_custom_identity(struct tlsplug_socket *s) { return &s->custom_identity; }
-static int *f_keylog(struct tlsplug_socket *s) { return &s->keylog; }
+#define FLAG(field) offsetof(struct tlsplug_socket, field)
 
-TLSPLUG_API int tlsplug_socket_set_keylog(tlsplug_socket *h, int enabled)
+int tp_api_socket_set_keylog(tlsplug_socket *h, int enabled)
 {
-    return set_flag(h, f_keylog, enabled, "keylog");
+    return set_flag(h, FLAG(keylog), enabled, "keylog");
 }
 
-TLSPLUG_API int tlsplug_socket_set_check_server_identity(tlsplug_socket *h, int custom)
+int tp_api_socket_set_check_server_identity(tlsplug_socket *h, int custom)
 {
-    return set_flag(h, f_custom_identity, custom, "checkServerIdentity");
+    return set_flag(h, FLAG(custom_identity), custom, "checkServerIdentity");
 }
 
-TLSPLUG_API int tlsplug_socket_set_min_dh_size(tlsplug_socket *h, unsigned bits)
+int tp_api_socket_set_request_ocsp(tlsplug_socket *h, int request)
+{
+    return set_flag(h, FLAG(request_ocsp), request, "requestOCSP");
+}
+
+int tp_api_socket_set_min_dh_size(tlsplug_socket *h, unsigned bits)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -250,45 +250,45 @@ TLSPLUG_API int tlsplug_socket_set_min_dh_size(tlsplug_socket *h, unsigned bits)
     return tp_socket_leave(s, rc);
 }
 
-TLSPLUG_API int tlsplug_secure_pair_new(tlsplug_context *ctx, int is_server, int request_cert,
-                                        int reject_unauthorized, tlsplug_socket **out)
+int tp_api_secure_pair_new(tlsplug_context *ctx, int is_server, int request_cert,
+                           int reject_unauthorized, tlsplug_socket **out)
 {
     if (!out)
         return tp_handle_get(ctx, TP_TAG_CONTEXT) ? TLSPLUG_E_INVAL : TLSPLUG_E_BADHANDLE;
     tlsplug_socket *h;
-    int rc = tlsplug_socket_new(ctx, is_server ? TLSPLUG_ROLE_SERVER : TLSPLUG_ROLE_CLIENT, &h);
+    int rc = tp_api_socket_new(ctx, is_server ? TLSPLUG_ROLE_SERVER : TLSPLUG_ROLE_CLIENT, &h);
     if (rc)
         return rc;
     struct tlsplug_socket *s = tp_handle_get(h, TP_TAG_SOCKET);
     s->pair = 1;
     s->request_cert = request_cert != 0;
     s->reject_unauthorized = reject_unauthorized != 0;
-    rc = tlsplug_socket_start(h);
+    rc = tp_api_socket_start(h);
     if (rc) {
-        tlsplug_socket_free(h);
+        tp_api_socket_free(h);
         return rc;
     }
     *out = h;
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_socket_set_reject_unauthorized(tlsplug_socket *h, int reject)
+int tp_api_socket_set_reject_unauthorized(tlsplug_socket *h, int reject)
 {
-    return set_flag(h, f_reject, reject, "rejectUnauthorized");
+    return set_flag(h, FLAG(reject_unauthorized), reject, "rejectUnauthorized");
 }
 
-TLSPLUG_API int tlsplug_socket_set_request_cert(tlsplug_socket *h, int request)
+int tp_api_socket_set_request_cert(tlsplug_socket *h, int request)
 {
-    return set_flag(h, f_request, request, "requestCert");
+    return set_flag(h, FLAG(request_cert), request, "requestCert");
 }
 
-TLSPLUG_API int tlsplug_socket_set_allow_half_open(tlsplug_socket *h, int allow)
+int tp_api_socket_set_allow_half_open(tlsplug_socket *h, int allow)
 {
-    return set_flag(h, f_half_open, allow, NULL);
+    return set_flag(h, FLAG(allow_half_open), allow, NULL);
 }
 
-TLSPLUG_API int tlsplug_socket_on(tlsplug_socket *h, int event, tlsplug_event_cb cb,
-                                  uintptr_t userdata)
+int tp_api_socket_on(tlsplug_socket *h, int event, tlsplug_event_cb cb,
+                     uintptr_t userdata)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -301,51 +301,24 @@ TLSPLUG_API int tlsplug_socket_on(tlsplug_socket *h, int event, tlsplug_event_cb
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-static void drop_queue(struct tlsplug_socket *s)
-{
-    while (s->qhead) {
-        tp_event *e = s->qhead;
-        s->qhead = e->next;
-        free(e);
-    }
-    s->qtail = NULL;
-}
-
-TLSPLUG_API int tlsplug_socket_set_event_queue(tlsplug_socket *h, int enabled)
+int tp_api_socket_set_event_queue(tlsplug_socket *h, int enabled)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
         return TLSPLUG_E_BADHANDLE;
-    s->queue_on = enabled != 0;
-    if (!s->queue_on)
-        drop_queue(s);
+    tp_queue_enable(&s->queue, enabled);
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_socket_next_event(tlsplug_socket *h, int *event, uint8_t *buf,
-                                          size_t cap, size_t *len)
+int tp_api_socket_next_event(tlsplug_socket *h, int *event, uint8_t *buf,
+                             size_t cap, size_t *len)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
         return TLSPLUG_E_BADHANDLE;
     if (!event || !len || (cap && !buf))
         return tp_socket_leave(s, TLSPLUG_E_INVAL);
-    tp_event *e = s->qhead;
-    if (!e)
-        return tp_socket_leave(s, TLSPLUG_E_AGAIN);
-    if (e->len > cap) {
-        *len = e->len;
-        return tp_socket_leave(s, TLSPLUG_E_BUFSIZE);
-    }
-    if (e->len)
-        memcpy(buf, e->data, e->len);
-    *event = e->event;
-    *len = e->len;
-    s->qhead = e->next;
-    if (!s->qhead)
-        s->qtail = NULL;
-    free(e);
-    return tp_socket_leave(s, TLSPLUG_OK);
+    return tp_socket_leave(s, tp_queue_pop(&s->queue, event, NULL, buf, cap, len));
 }
 
 void tp_emit(struct tlsplug_socket *s, int event, const void *data, size_t len)
@@ -356,21 +329,8 @@ void tp_emit(struct tlsplug_socket *s, int event, const void *data, size_t len)
         s->on[event].cb(s->on[event].userdata, (void *)s->handle, event, NULL, data, len);
         return;
     }
-    if (!s->queue_on || event == TLSPLUG_EV_DATA)
-        return;
-    tp_event *e = malloc(sizeof *e + len);
-    if (!e)
-        return; /* the state query still tells the host where things stand */
-    e->next = NULL;
-    e->event = event;
-    e->len = len;
-    if (len)
-        memcpy(e->data, data, len);
-    if (s->qtail)
-        s->qtail->next = e;
-    else
-        s->qhead = e;
-    s->qtail = e;
+    if (event != TLSPLUG_EV_DATA) /* cleartext is read(), not queued */
+        tp_queue_push(&s->queue, event, 0, data, len);
 }
 
 void tp_socket_set_transport(struct tlsplug_socket *s, const tp_transport *t, void *ctx)

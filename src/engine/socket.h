@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "context.h"
 #include "error.h"
+#include "event_queue.h"
 #include "object.h"
 #include "hello.h"
 #include "tlsplug.h"
@@ -18,7 +19,8 @@
  * The engine never names the layers above it. They install tables of
  * functions on a socket instead, and the engine calls up only through
  * those (the shape of s2n's send/recv callbacks and BearSSL's
- * low_read/low_write).
+ * low_read/low_write). The other way, a driver calls the engine only
+ * through the driver API (driver.h), never touching the fields below.
  *
  * A driver that owns the socket's transport (the loop) installs a
  * tp_transport: */
@@ -55,12 +57,6 @@ typedef struct tp_owner {
     void (*release)(struct tlsplug_server *srv);
 } tp_owner;
 
-typedef struct tp_event {
-    struct tp_event *next;
-    int event;
-    size_t len;
-    uint8_t data[];
-} tp_event;
 
 struct tlsplug_socket {
     TP_OBJECT_HEAD;
@@ -172,12 +168,12 @@ struct tlsplug_socket {
         tlsplug_event_cb cb;
         uintptr_t userdata;
     } on[TP_EV_COUNT];
-    int queue_on;
-    tp_event *qhead, *qtail;
+    tp_event_queue queue; /* for hosts that poll (tlsplug_socket_next_event) */
 
-    /* Re-entrancy: how many entry points are on the stack for this socket,
-     * and whether it was freed from inside one of them (then the memory
-     * goes when the outermost call returns). */
+    /* Re-entrancy: how many entry points are on the stack for this socket
+     * (a driver's callbacks count too: tp_driver_enter), and whether it was
+     * freed from inside one of them (then the memory goes when the
+     * outermost call returns). */
     int depth;
     int freed;
 };
@@ -280,6 +276,14 @@ static inline int tp_socket_waiting(const struct tlsplug_socket *s)
     return s->awaiting_identity || s->awaiting_sni || s->awaiting_resume || s->awaiting_ocsp ||
            s->hold_output;
 }
+
+/* Node's ALPNProtocols in wire form: at most 64 KiB of names, each after
+ * its length byte, none empty (alpn.c). */
+int tp_alpn_valid(const uint8_t *p, size_t n);
+
+/* The bound on any loop that GnuTLS could, through a bug or a hostile peer,
+ * keep busy without consuming input. */
+#define MAX_SPINS 100000
 
 /* Run gnutls_handshake as far as the input allows. */
 int tp_pump_handshake_step(struct tlsplug_socket *s);

@@ -9,6 +9,7 @@
 #include "certobj.h"
 #include "identity.h"
 #include "socket.h"
+#include "api_impl.h"
 
 /* getPeerCertificate(true) follows at most this many issuers; a trust
  * store whose cross-signed roots name each other stops here. */
@@ -187,8 +188,8 @@ static int fail(struct tlsplug_socket *s, int rc, const char *what)
     return rc;
 }
 
-TLSPLUG_API int tlsplug_socket_get_peer_certificate(tlsplug_socket *h, int detailed, char *buf,
-                                                    size_t cap, size_t *len)
+int tp_api_socket_get_peer_certificate(tlsplug_socket *h, int detailed, char *buf,
+                                       size_t cap, size_t *len)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -213,8 +214,8 @@ TLSPLUG_API int tlsplug_socket_get_peer_certificate(tlsplug_socket *h, int detai
     return tp_socket_leave(s, rc);
 }
 
-TLSPLUG_API int tlsplug_socket_get_certificate(tlsplug_socket *h, char *buf, size_t cap,
-                                               size_t *len)
+int tp_api_socket_get_certificate(tlsplug_socket *h, char *buf, size_t cap,
+                                  size_t *len)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -240,8 +241,8 @@ TLSPLUG_API int tlsplug_socket_get_certificate(tlsplug_socket *h, char *buf, siz
     return tp_socket_leave(s, rc);
 }
 
-TLSPLUG_API int tlsplug_socket_peer_cert_field(tlsplug_socket *h, unsigned depth, int field,
-                                               uint8_t *buf, size_t cap, size_t *len)
+int tp_api_socket_peer_cert_field(tlsplug_socket *h, unsigned depth, int field,
+                                  uint8_t *buf, size_t cap, size_t *len)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -287,8 +288,8 @@ static gnutls_x509_crt_t import_bytes(const uint8_t *der, size_t der_len)
     return import_der(&d);
 }
 
-TLSPLUG_API int tlsplug_cert_to_json(const uint8_t *der, size_t der_len, char *buf, size_t cap,
-                                     size_t *len)
+int tp_api_cert_to_json(const uint8_t *der, size_t der_len, char *buf, size_t cap,
+                        size_t *len)
 {
     if (!der || !len || (cap && !buf))
         return TLSPLUG_E_INVAL;
@@ -306,8 +307,8 @@ TLSPLUG_API int tlsplug_cert_to_json(const uint8_t *der, size_t der_len, char *b
     return rc;
 }
 
-TLSPLUG_API int tlsplug_check_server_identity(const char *hostname, const uint8_t *der,
-                                              size_t der_len, char *reason, size_t cap, size_t *len)
+int tp_api_check_server_identity(const char *hostname, const uint8_t *der,
+                                 size_t der_len, char *reason, size_t cap, size_t *len)
 {
     if (!hostname || !der || !len || (cap && !reason))
         return TLSPLUG_E_INVAL;

@@ -4,6 +4,7 @@
 
 #include "socket.h"
 #include "suites.h"
+#include "api_impl.h"
 
 /* Every getter starts the same way; `out` is the pointer it must write. */
 #define GETTER_ENTER(h, s, out)                                                  \
@@ -21,15 +22,15 @@ static int string_or_unavailable(struct tlsplug_socket *s, const char *v, char *
     return tp_socket_leave(s, tp_copy_string(v, buf, cap, len));
 }
 
-TLSPLUG_API int tlsplug_socket_authorized(tlsplug_socket *h, int *authorized)
+int tp_api_socket_authorized(tlsplug_socket *h, int *authorized)
 {
     GETTER_ENTER(h, s, authorized);
     *authorized = s->authorized;
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_socket_authorization_error(tlsplug_socket *h, char *buf, size_t cap,
-                                                   size_t *len)
+int tp_api_socket_authorization_error(tlsplug_socket *h, char *buf, size_t cap,
+                                      size_t *len)
 {
     GETTER_ENTER(h, s, len);
     return string_or_unavailable(s, s->auth_code, buf, cap, len);
@@ -47,15 +48,15 @@ static const char *node_protocol(gnutls_protocol_t v)
     }
 }
 
-TLSPLUG_API int tlsplug_socket_get_protocol(tlsplug_socket *h, char *buf, size_t cap, size_t *len)
+int tp_api_socket_get_protocol(tlsplug_socket *h, char *buf, size_t cap, size_t *len)
 {
     GETTER_ENTER(h, s, len);
     const char *p = s->secure ? node_protocol(gnutls_protocol_get_version(s->session)) : NULL;
     return string_or_unavailable(s, p, buf, cap, len);
 }
 
-TLSPLUG_API int tlsplug_socket_get_cipher(tlsplug_socket *h, int field, char *buf, size_t cap,
-                                          size_t *len)
+int tp_api_socket_get_cipher(tlsplug_socket *h, int field, char *buf, size_t cap,
+                             size_t *len)
 {
     GETTER_ENTER(h, s, len);
     const char *v = NULL;
@@ -77,15 +78,15 @@ TLSPLUG_API int tlsplug_socket_get_cipher(tlsplug_socket *h, int field, char *bu
     return string_or_unavailable(s, v, buf, cap, len);
 }
 
-TLSPLUG_API int tlsplug_socket_get_servername(tlsplug_socket *h, char *buf, size_t cap,
-                                              size_t *len)
+int tp_api_socket_get_servername(tlsplug_socket *h, char *buf, size_t cap,
+                                 size_t *len)
 {
     GETTER_ENTER(h, s, len);
     const char *v = s->role == TLSPLUG_ROLE_CLIENT ? s->servername : s->sni;
     return string_or_unavailable(s, v, buf, cap, len);
 }
 
-TLSPLUG_API int tlsplug_socket_encrypted(tlsplug_socket *h, int *encrypted)
+int tp_api_socket_encrypted(tlsplug_socket *h, int *encrypted)
 {
     GETTER_ENTER(h, s, encrypted);
     *encrypted = 1;
@@ -141,8 +142,8 @@ int tp_socket_ephemeral(struct tlsplug_socket *s, const char **type, const char 
     return 0;
 }
 
-TLSPLUG_API int tlsplug_socket_get_ephemeral_key_info(tlsplug_socket *h, char *buf, size_t cap,
-                                                      size_t *len)
+int tp_api_socket_get_ephemeral_key_info(tlsplug_socket *h, char *buf, size_t cap,
+                                         size_t *len)
 {
     GETTER_ENTER(h, s, len);
     /* Node returns null on a server. */
@@ -169,25 +170,25 @@ static int finished_copy(tlsplug_socket *h, int peer, uint8_t *buf, size_t cap, 
     return tp_socket_leave(s, tp_copy_bytes(peer ? s->peer_finished : s->finished, n, buf, cap, len));
 }
 
-TLSPLUG_API int tlsplug_socket_get_finished(tlsplug_socket *h, uint8_t *buf, size_t cap, size_t *len)
+int tp_api_socket_get_finished(tlsplug_socket *h, uint8_t *buf, size_t cap, size_t *len)
 {
     return finished_copy(h, 0, buf, cap, len);
 }
 
-TLSPLUG_API int tlsplug_socket_get_peer_finished(tlsplug_socket *h, uint8_t *buf, size_t cap,
-                                                 size_t *len)
+int tp_api_socket_get_peer_finished(tlsplug_socket *h, uint8_t *buf, size_t cap,
+                                    size_t *len)
 {
     return finished_copy(h, 1, buf, cap, len);
 }
 
-TLSPLUG_API int tlsplug_socket_bytes_written(tlsplug_socket *h, size_t *n)
+int tp_api_socket_bytes_written(tlsplug_socket *h, size_t *n)
 {
     GETTER_ENTER(h, s, n);
     *n = s->bytes_pulled;
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_socket_bytes_read(tlsplug_socket *h, size_t *n)
+int tp_api_socket_bytes_read(tlsplug_socket *h, size_t *n)
 {
     GETTER_ENTER(h, s, n);
     *n = s->bytes_fed;

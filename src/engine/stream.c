@@ -2,6 +2,7 @@
  * buffer's high-water mark and `drain`. (The options of the transport under
  * it, which need a loop, are the loop's: loop/loop_stream.c.) */
 #include "socket.h"
+#include "api_impl.h"
 
 size_t tp_socket_buffered(const struct tlsplug_socket *s)
 {
@@ -19,7 +20,7 @@ void tp_socket_maybe_drain(struct tlsplug_socket *s)
     tp_emit(s, TLSPLUG_EV_DRAIN, NULL, 0);
 }
 
-TLSPLUG_API int tlsplug_socket_pause(tlsplug_socket *h)
+int tp_api_socket_pause(tlsplug_socket *h)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -28,7 +29,7 @@ TLSPLUG_API int tlsplug_socket_pause(tlsplug_socket *h)
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_socket_resume(tlsplug_socket *h)
+int tp_api_socket_resume(tlsplug_socket *h)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -44,7 +45,7 @@ TLSPLUG_API int tlsplug_socket_resume(tlsplug_socket *h)
     return tp_socket_leave(s, rc);
 }
 
-TLSPLUG_API int tlsplug_socket_set_high_water_mark(tlsplug_socket *h, size_t bytes)
+int tp_api_socket_set_high_water_mark(tlsplug_socket *h, size_t bytes)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -56,7 +57,7 @@ TLSPLUG_API int tlsplug_socket_set_high_water_mark(tlsplug_socket *h, size_t byt
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_socket_buffer_size(tlsplug_socket *h, size_t *bytes)
+int tp_api_socket_buffer_size(tlsplug_socket *h, size_t *bytes)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)

@@ -7,6 +7,7 @@
 
 #include "handle.h"
 #include "loop.h"
+#include "api_impl.h"
 
 struct tp_timer {
     uv_timer_t uv;
@@ -174,7 +175,7 @@ void tp_loop_due_listener(tp_listener *l, unsigned what)
 
 /* ---------------------------------------------------------------- lifecycle */
 
-TLSPLUG_API int tlsplug_loop_new(tlsplug_loop **out)
+int tp_api_loop_new(tlsplug_loop **out)
 {
     if (!out)
         return TLSPLUG_E_INVAL;
@@ -210,7 +211,7 @@ static void free_timer(uv_handle_t *h)
     free(h->data);
 }
 
-TLSPLUG_API int tlsplug_loop_free(tlsplug_loop *h)
+int tp_api_loop_free(tlsplug_loop *h)
 {
     if (!h)
         return TLSPLUG_OK;
@@ -299,26 +300,26 @@ static int run(tlsplug_loop *h, uv_run_mode mode, size_t timeout_ms, int with_de
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_loop_run(tlsplug_loop *h)
+int tp_api_loop_run(tlsplug_loop *h)
 {
     return run(h, UV_RUN_DEFAULT, 0, 0, NULL);
 }
 
-TLSPLUG_API int tlsplug_loop_run_once(tlsplug_loop *h, int *alive_out)
+int tp_api_loop_run_once(tlsplug_loop *h, int *alive_out)
 {
     if (!alive_out)
         return tp_loop_enter(h) ? TLSPLUG_E_INVAL : TLSPLUG_E_BADHANDLE;
     return run(h, UV_RUN_NOWAIT, 0, 0, alive_out);
 }
 
-TLSPLUG_API int tlsplug_loop_run_for(tlsplug_loop *h, size_t timeout_ms, int *alive_out)
+int tp_api_loop_run_for(tlsplug_loop *h, size_t timeout_ms, int *alive_out)
 {
     if (!alive_out)
         return tp_loop_enter(h) ? TLSPLUG_E_INVAL : TLSPLUG_E_BADHANDLE;
     return run(h, UV_RUN_DEFAULT, timeout_ms, 1, alive_out);
 }
 
-TLSPLUG_API int tlsplug_loop_stop(tlsplug_loop *h)
+int tp_api_loop_stop(tlsplug_loop *h)
 {
     struct tlsplug_loop *loop = tp_loop_enter(h);
     if (!loop)
@@ -327,7 +328,7 @@ TLSPLUG_API int tlsplug_loop_stop(tlsplug_loop *h)
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_loop_backend_fd(tlsplug_loop *h, int *fd)
+int tp_api_loop_backend_fd(tlsplug_loop *h, int *fd)
 {
     struct tlsplug_loop *loop = tp_loop_enter(h);
     if (!loop)
@@ -338,7 +339,7 @@ TLSPLUG_API int tlsplug_loop_backend_fd(tlsplug_loop *h, int *fd)
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_loop_next_timeout(tlsplug_loop *h, int *ms)
+int tp_api_loop_next_timeout(tlsplug_loop *h, int *ms)
 {
     struct tlsplug_loop *loop = tp_loop_enter(h);
     if (!loop)
@@ -351,7 +352,7 @@ TLSPLUG_API int tlsplug_loop_next_timeout(tlsplug_loop *h, int *ms)
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_loop_alive(tlsplug_loop *h, int *alive_out)
+int tp_api_loop_alive(tlsplug_loop *h, int *alive_out)
 {
     struct tlsplug_loop *loop = tp_loop_enter(h);
     if (!loop)
@@ -395,8 +396,8 @@ static void on_timer(uv_timer_t *u)
         clear_timer(t);
 }
 
-TLSPLUG_API int tlsplug_loop_set_timer(tlsplug_loop *h, size_t delay_ms, size_t repeat_ms,
-                                       tlsplug_event_cb cb, uintptr_t userdata, size_t *id)
+int tp_api_loop_set_timer(tlsplug_loop *h, size_t delay_ms, size_t repeat_ms,
+                          tlsplug_event_cb cb, uintptr_t userdata, size_t *id)
 {
     struct tlsplug_loop *loop = tp_loop_enter(h);
     if (!loop)
@@ -421,7 +422,7 @@ TLSPLUG_API int tlsplug_loop_set_timer(tlsplug_loop *h, size_t delay_ms, size_t 
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_loop_clear_timer(tlsplug_loop *h, size_t id)
+int tp_api_loop_clear_timer(tlsplug_loop *h, size_t id)
 {
     struct tlsplug_loop *loop = tp_loop_enter(h);
     if (!loop)

@@ -12,7 +12,7 @@
 #include "error.h"
 #include "object.h"
 #include "server.h"
-#include "socket.h"
+#include "driver.h" /* the socket, through the driver API only */
 
 typedef struct tp_timer tp_timer;
 typedef struct tp_conn tp_conn;
@@ -77,7 +77,7 @@ struct tp_conn {
     uv_getaddrinfo_t gai_req;
     uv_write_t write_req;
     uv_shutdown_t shutdown_req;
-    tp_buf inflight; /* ciphertext handed to uv_write (taken from sock->out) */
+    tp_buf inflight; /* ciphertext handed to uv_write (tp_driver_take_output) */
 
     /* Connecting. */
     char *host;          /* the name to resolve, or the path */

@@ -15,6 +15,7 @@
 
 #include "handle.h"
 #include "loop.h"
+#include "api_impl.h"
 
 /* A non-blocking send that never raises SIGPIPE (libuv's own writes use
  * write(), which does: tlsplug_loop's run calls hold SIGPIPE for them).
@@ -49,7 +50,7 @@ tp_conn *tp_conn_new(struct tlsplug_loop *loop, struct tlsplug_socket *s, int is
         return NULL;
     c->loop = loop;
     c->sock = s;
-    c->sock_handle = s->handle;
+    c->sock_handle = tp_driver_handle(s);
     c->no_delay = c->keep_alive = -1;
     c->is_pipe = is_pipe;
     if (is_pipe)
@@ -65,7 +66,7 @@ tp_conn *tp_conn_new(struct tlsplug_loop *loop, struct tlsplug_socket *s, int is
     if (loop->conns)
         loop->conns->prev = c;
     loop->conns = c;
-    tp_socket_set_transport(s, &tp_conn_transport, c);
+    tp_driver_attach(s, &tp_conn_transport, c);
     return c;
 }
 
@@ -108,12 +109,12 @@ void tp_conn_io_closed(tp_conn *c)
     struct tlsplug_socket *s = c->sock;
     if (s) {
         c->sock = NULL;
-        tp_socket_set_transport(s, NULL, NULL);
-        s->depth++;
-        tp_socket_emit_close(s);
-        tp_socket_leave(s, 0);
+        tp_driver_detach(s);
+        tp_driver_enter(s);
+        tp_driver_emit_close(s);
+        tp_driver_leave(s);
         if (c->owned)
-            tlsplug_socket_free((tlsplug_socket *)c->sock_handle); /* BADHANDLE if the host did */
+            tp_api_socket_free((tlsplug_socket *)c->sock_handle); /* BADHANDLE if the host did */
     }
     if (c->srv) {
         struct tlsplug_server *srv = c->srv;
@@ -151,12 +152,14 @@ void tp_conn_detach(tp_conn *c)
      * the kernel takes it now, as it would have had the pump written
      * straight to the fd. */
     struct tlsplug_socket *s = c->sock;
-    if (c->connected && !c->writing && !c->closing && !s->hold_output && tp_buf_len(&s->out)) {
-        uv_buf_t b = uv_buf_init((char *)tp_buf_peek(&s->out), (unsigned)tp_buf_len(&s->out));
+    const uint8_t *out;
+    size_t n = tp_driver_output(s, &out);
+    if (c->connected && !c->writing && !c->closing && !tp_driver_holds_output(s) && n) {
+        uv_buf_t b = uv_buf_init((char *)out, (unsigned)n);
         send_iov(c, &b, 1);
     }
     /* The socket's memory is going: nothing may reach it any more. */
-    tp_socket_set_transport(c->sock, NULL, NULL);
+    tp_driver_detach(s);
     c->sock = NULL;
     c->owned = 0;
     tp_conn_close(c);
@@ -167,10 +170,10 @@ void tp_conn_abandon(tp_conn *c)
     struct tlsplug_socket *s = c->sock;
     if (s) {
         c->sock = NULL;
-        tp_socket_set_transport(s, NULL, NULL);
-        s->closed = 1; /* no transport any more; silently, as the loop is freed */
+        tp_driver_detach(s);
+        tp_driver_close_quietly(s); /* no transport any more; silently, as the loop is freed */
         if (c->owned)
-            tlsplug_socket_free((tlsplug_socket *)c->sock_handle);
+            tp_api_socket_free((tlsplug_socket *)c->sock_handle);
     }
     c->owned = 0;
     /* Unlink now so tlsplug_loop_free's walk advances; the memory goes
@@ -188,16 +191,16 @@ void tp_conn_fail(tp_conn *c, const char *what, int err, const char *where)
     struct tlsplug_socket *s = c->sock;
     if (!s)
         return;
-    if (s->closed) {
+    if (tp_driver_closed(s)) {
         tp_conn_close(c); /* the session was over: just let the transport go */
         return;
     }
-    s->depth++;
+    tp_driver_enter(s);
     if (where && *where)
-        tp_socket_net_fail(s, tp_uv_code(err), "%s %s %s", what, tp_uv_code(err), where);
+        tp_driver_fail(s, tp_uv_code(err), "%s %s %s", what, tp_uv_code(err), where);
     else
-        tp_socket_net_fail(s, tp_uv_code(err), "%s %s", what, tp_uv_code(err));
-    tp_socket_leave(s, 0); /* the kick closes the transport */
+        tp_driver_fail(s, tp_uv_code(err), "%s %s", what, tp_uv_code(err));
+    tp_driver_leave(s); /* the kick closes the transport */
 }
 
 /* ---------------------------------------------------------------- reading */
@@ -234,14 +237,14 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     }
     if (nread > 0) {
         activity(c);
-        s->depth++;
-        tp_pump_feed(s, (const uint8_t *)buf->base, (size_t)nread); /* errors become events */
-        tp_socket_leave(s, 0);
+        tp_driver_enter(s);
+        tp_driver_feed(s, (const uint8_t *)buf->base, (size_t)nread); /* errors become events */
+        tp_driver_leave(s);
     } else if (nread == UV_EOF) {
         c->eof = 1;
         uv_read_stop(st);
         c->reading = 0;
-        tlsplug_socket_feed_eof((tlsplug_socket *)c->sock_handle);
+        tp_api_socket_feed_eof((tlsplug_socket *)c->sock_handle);
     } else if (nread < 0) {
         uv_read_stop(st);
         c->reading = 0;
@@ -252,8 +255,8 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 static void update_reading(tp_conn *c)
 {
     struct tlsplug_socket *s = c->sock;
-    int want = c->connected && !c->closing && !c->eof && !c->read_err && s && !s->closed &&
-               !(s->paused && s->secure) && tp_buf_len(&s->in) < tp_socket_in_limit(s);
+    int want = c->connected && !c->closing && !c->eof && !c->read_err && s &&
+               tp_driver_wants_read(s);
     if (want && !c->reading) {
         if (uv_read_start(&c->io.stream, on_alloc, on_read) == 0)
             c->reading = 1;
@@ -274,15 +277,15 @@ static size_t send_now(void *ctx, const giovec_t *iov, int iovcnt)
 size_t tp_conn_send_now(tp_conn *c, const giovec_t *iov, int iovcnt)
 {
     struct tlsplug_socket *s = c->sock;
-    if (!s || !c->connected || c->writing || c->closing || s->hold_output || c->write_err ||
-        iovcnt > 8)
+    if (!s || !c->connected || c->writing || c->closing || tp_driver_holds_output(s) ||
+        c->write_err || iovcnt > 8)
         return 0;
     uv_buf_t b[8];
     for (int i = 0; i < iovcnt; i++)
         b[i] = uv_buf_init(iov[i].iov_base, (unsigned)iov[i].iov_len);
     int w = send_iov(c, b, (unsigned)iovcnt);
     if (w > 0) {
-        s->bytes_pulled += (size_t)w;
+        tp_driver_sent(s, (size_t)w);
         activity(c);
         return (size_t)w;
     }
@@ -337,15 +340,9 @@ static void write_failed(tp_conn *c, int err)
         return;
     if (err == UV_EPIPE)
         err = UV_ECONNRESET;
-    s->depth++;
-    if (!s->closed) {
-        tp_socket_net_fail(s, tp_uv_code(err), "write %s", tp_uv_code(err));
-    } else if (!s->had_error) {
-        tp_fail(&s->err, TLSPLUG_E_NET, tp_uv_code(err), "write %s", tp_uv_code(err));
-        s->had_error = 1;
-        tp_emit(s, TLSPLUG_EV_ERROR, s->err.code, strlen(s->err.code));
-    }
-    tp_socket_leave(s, 0);
+    tp_driver_enter(s);
+    tp_driver_lost_output(s, tp_uv_code(err), "write %s", tp_uv_code(err));
+    tp_driver_leave(s);
     if (c->sock)
         tp_conn_close(c); /* nothing more can be sent */
 }
@@ -355,7 +352,7 @@ static void on_write(uv_write_t *req, int status)
     tp_conn *c = req->data;
     c->writing = 0;
     if (c->sock)
-        c->sock->bytes_pulled += tp_buf_len(&c->inflight);
+        tp_driver_sent(c->sock, tp_buf_len(&c->inflight));
     tp_buf_free(&c->inflight);
     if (status == UV_ECANCELED || !c->sock || c->closing)
         return;
@@ -365,9 +362,9 @@ static void on_write(uv_write_t *req, int status)
     }
     activity(c);
     struct tlsplug_socket *s = c->sock;
-    s->depth++;
-    tp_socket_maybe_drain(s); /* inside the loop's turn: events may fire */
-    tp_socket_leave(s, 0);    /* and the kick writes what came meanwhile */
+    tp_driver_enter(s);
+    tp_driver_drain(s); /* inside the loop's turn: events may fire */
+    tp_driver_leave(s); /* and the kick writes what came meanwhile */
 }
 
 /* Send what the pump produced: straight to the fd when the kernel takes
@@ -375,16 +372,16 @@ static void on_write(uv_write_t *req, int status)
 static void flush(tp_conn *c)
 {
     struct tlsplug_socket *s = c->sock;
-    if (!c->connected || c->writing || c->closing || s->hold_output)
+    if (!c->connected || c->writing || c->closing || tp_driver_holds_output(s))
         return;
-    size_t n = tp_buf_len(&s->out);
+    const uint8_t *out;
+    size_t n = tp_driver_output(s, &out);
     if (n == 0)
         return;
-    uv_buf_t b = uv_buf_init((char *)tp_buf_peek(&s->out), (unsigned)(n > UINT32_MAX ? UINT32_MAX : n));
+    uv_buf_t b = uv_buf_init((char *)out, (unsigned)(n > UINT32_MAX ? UINT32_MAX : n));
     int w = send_iov(c, &b, 1);
     if (w > 0) {
-        tp_buf_consume(&s->out, (size_t)w);
-        s->bytes_pulled += (size_t)w;
+        tp_driver_output_sent(s, (size_t)w);
         n -= (size_t)w;
         activity(c);
     } else if (w < 0 && w != UV_EAGAIN) {
@@ -393,15 +390,13 @@ static void flush(tp_conn *c)
         return;
     }
     if (n == 0) {
-        tp_buf_release_if_empty(&s->out);
-        if (s->need_drain && tp_socket_buffered(s) == 0)
+        if (tp_driver_output_emptied(s))
             tp_conn_due(c, TP_DUE_DRAIN);
         return;
     }
     /* The kernel is full: the rest goes by uv_write. The buffer moves to
      * the request; the pump starts a fresh one. */
-    c->inflight = s->out;
-    memset(&s->out, 0, sizeof s->out);
+    tp_driver_take_output(s, &c->inflight);
     uv_buf_t rest = uv_buf_init((char *)tp_buf_peek(&c->inflight), (unsigned)tp_buf_len(&c->inflight));
     c->write_req.data = c;
     /* uv_write tries the fd at once (with write(): SIGPIPE held). */
@@ -432,9 +427,9 @@ static void arm_timer(tp_conn *c)
 {
     struct tlsplug_socket *s = c->sock;
     uint64_t now = uv_now(&c->loop->uv);
-    uint64_t due = UINT64_MAX;
-    if (s->deadline_ms && !s->secure)
-        due = s->deadline_ms;
+    uint64_t due = tp_driver_deadline(s);
+    if (due == 0)
+        due = UINT64_MAX; /* no handshake deadline */
     if (c->timeout_ms && c->connected && !c->timeout_fired &&
         c->last_activity + c->timeout_ms < due)
         due = c->last_activity + c->timeout_ms;
@@ -460,15 +455,16 @@ static void on_timer(uv_timer_t *t)
     if (!s || c->closing)
         return;
     uint64_t now = uv_now(&c->loop->uv);
-    s->depth++;
-    if (s->deadline_ms && !s->secure && now >= s->deadline_ms)
-        tlsplug_socket_tick((tlsplug_socket *)c->sock_handle, (size_t)now);
-    if (c->sock && !s->closed && c->timeout_ms && !c->timeout_fired &&
+    tp_driver_enter(s);
+    uint64_t deadline = tp_driver_deadline(s);
+    if (deadline && now >= deadline)
+        tp_api_socket_tick((tlsplug_socket *)c->sock_handle, (size_t)now);
+    if (c->sock && !tp_driver_closed(s) && c->timeout_ms && !c->timeout_fired &&
         now >= c->last_activity + c->timeout_ms) {
         c->timeout_fired = 1;
-        tp_emit(s, TLSPLUG_EV_TIMEOUT, NULL, 0);
+        tp_driver_emit(s, TLSPLUG_EV_TIMEOUT, NULL, 0);
     }
-    tp_socket_leave(s, 0); /* re-arms through the kick */
+    tp_driver_leave(s); /* re-arms through the kick */
 }
 
 /* ---------------------------------------------------------------- the kick */
@@ -479,20 +475,19 @@ void tp_conn_kick(tp_conn *c)
     if (!s || c->closing)
         return;
     if (!c->connected) {
-        if (s->closed)
+        if (tp_driver_closed(s))
             tp_conn_close(c); /* destroyed or failed while connecting */
         return;
     }
     flush(c);
-    if (s->closed) {
+    if (tp_driver_closed(s)) {
         /* An orderly end (both close_notify) sends everything first;
          * destroy or an error sends what the kernel takes now (an alert). */
-        int orderly = s->ended && s->peer_ended && !s->had_error;
-        if (!orderly || (!c->writing && tp_buf_len(&s->out) == 0))
+        if (!tp_driver_ended_orderly(s) || (!c->writing && tp_driver_output_len(s) == 0))
             tp_conn_close(c);
         return;
     }
-    if (s->ended && !c->shut && !c->writing && tp_buf_len(&s->out) == 0) {
+    if (tp_driver_ended(s) && !c->shut && !c->writing && tp_driver_output_len(s) == 0) {
         c->shut = 1; /* close_notify is out: the FIN follows, as Node's end() */
         c->shutdown_req.data = c;
         uv_shutdown(&c->shutdown_req, &c->io.stream, on_shutdown); /* failure: nothing to add */
@@ -521,16 +516,16 @@ void tp_conn_run_due(tp_conn *c)
         tp_conn_start_connect(c);
         return; /* nothing else can be due before the connection */
     }
-    s->depth++;
+    tp_driver_enter(s);
     if (due & TP_DUE_WRITE_ERR)
         write_failed(c, c->write_err);
-    if ((due & TP_DUE_READ_ERR) && c->sock && !c->sock->closed)
+    if ((due & TP_DUE_READ_ERR) && c->sock && !tp_driver_closed(c->sock))
         tp_conn_fail(c, "read", c->read_err, NULL);
-    if ((due & TP_DUE_DRAIN) && !s->freed)
-        tp_socket_maybe_drain(s);
-    if ((due & TP_DUE_PUMP) && !s->freed && !s->closed && !s->paused)
-        tp_pump(s);
-    tp_socket_leave(s, 0);
+    if (due & TP_DUE_DRAIN)
+        tp_driver_drain(s);
+    if (due & TP_DUE_PUMP)
+        tp_driver_pump_deferred(s);
+    tp_driver_leave(s);
 }
 
 /* ---------------------------------------------------------------- the seam */
@@ -573,5 +568,5 @@ const tp_transport tp_conn_transport = {
 
 tp_conn *tp_conn_of(const struct tlsplug_socket *s)
 {
-    return s->transport == &tp_conn_transport ? s->transport_ctx : NULL;
+    return tp_driver_transport_of(s, &tp_conn_transport);
 }

@@ -9,6 +9,7 @@
 #include "handle.h"
 #include "identity.h"
 #include "loop.h"
+#include "api_impl.h"
 
 void tp_conn_free_addrs(tp_conn *c)
 {
@@ -21,9 +22,9 @@ void tp_conn_free_addrs(tp_conn *c)
 static void emit(tp_conn *c, int event, const char *text)
 {
     struct tlsplug_socket *s = c->sock;
-    s->depth++;
-    tp_emit(s, event, text, text ? strlen(text) : 0);
-    tp_socket_leave(s, 0);
+    tp_driver_enter(s);
+    tp_driver_emit(s, event, text, text ? strlen(text) : 0);
+    tp_driver_leave(s);
 }
 
 static void on_connect(uv_connect_t *req, int status);
@@ -100,8 +101,8 @@ static void on_connect(uv_connect_t *req, int status)
     tp_conn_free_addrs(c);
     tp_conn_connected(c);
     emit(c, TLSPLUG_EV_CONNECT, NULL);
-    if (c->sock && !c->sock->closed && !c->sock->started)
-        tlsplug_socket_start((tlsplug_socket *)c->sock_handle); /* its kick starts reading */
+    if (c->sock && !tp_driver_closed(c->sock) && !tp_driver_started(c->sock))
+        tp_api_socket_start((tlsplug_socket *)c->sock_handle); /* its kick starts reading */
 }
 
 /* Node's default lookup order before v17 (and its `family: 0` result):
@@ -148,7 +149,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
             int port, family;
             tp_sockaddr_describe(a->ai_addr, text, sizeof text, &port, &family);
             emit(c, TLSPLUG_EV_LOOKUP, text);
-            if (c->sock && !c->sock->closed && !c->closing)
+            if (c->sock && !tp_driver_closed(c->sock) && !c->closing)
                 connect_to(c, a->ai_addr);
         }
     }
@@ -176,7 +177,7 @@ void tp_conn_start_connect(tp_conn *c)
         connect_to(c, (struct sockaddr *)&ss); /* an address needs no lookup (nor event) */
         return;
     }
-    if (c->sock->host_lookup) {
+    if (tp_driver_host_lookup(c->sock)) {
         c->awaiting_lookup = 1;
         emit(c, TLSPLUG_EV_LOOKUP_REQUEST, c->host);
         return;
@@ -201,17 +202,17 @@ void tp_conn_lookup_answer(tp_conn *c, const char *address, const char *code)
 {
     struct tlsplug_socket *s = c->sock;
     if (!address) {
-        tp_socket_net_fail(s, code && *code ? code : "ENOTFOUND", "getaddrinfo %s %s",
-                           code && *code ? code : "ENOTFOUND", c->host);
+        tp_driver_fail(s, code && *code ? code : "ENOTFOUND", "getaddrinfo %s %s",
+                       code && *code ? code : "ENOTFOUND", c->host);
         return;
     }
     struct sockaddr_storage ss;
     if (parse_ip(address, c->port, &ss) != 0) {
-        tp_socket_net_fail(s, "ERR_INVALID_IP_ADDRESS", "Invalid IP address: %s", address);
+        tp_driver_fail(s, "ERR_INVALID_IP_ADDRESS", "Invalid IP address: %s", address);
         return;
     }
-    tp_emit(s, TLSPLUG_EV_LOOKUP, address, strlen(address));
-    if (!s->freed && !s->closed)
+    tp_driver_emit(s, TLSPLUG_EV_LOOKUP, address, strlen(address));
+    if (!tp_driver_freed(s) && !tp_driver_closed(s))
         connect_to(c, (struct sockaddr *)&ss);
 }
 
@@ -221,12 +222,12 @@ void tp_conn_lookup_answer(tp_conn *c, const char *address, const char *code)
 static int attachable(struct tlsplug_loop *loop, struct tlsplug_socket *s, int client_only)
 {
     (void)loop;
-    if (client_only && s->role != TLSPLUG_ROLE_CLIENT)
-        return tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
-                       "connect: the socket is not a client");
-    if (s->transport || s->started || s->closed)
-        return tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
-                       "connect: the socket is already started or on a loop");
+    if (client_only && !tp_driver_is_client(s))
+        return tp_driver_refuse(s, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
+                                "connect: the socket is not a client");
+    if (tp_driver_has_transport(s) || tp_driver_started(s) || tp_driver_closed(s))
+        return tp_driver_refuse(s, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
+                                "connect: the socket is already started or on a loop");
     return TLSPLUG_OK;
 }
 
@@ -241,16 +242,17 @@ static int connect_common(tlsplug_loop *lh, tlsplug_socket *sh, const char *host
     if (rc)
         return tp_socket_leave(s, rc);
     if (is_pipe && (!host || !*host))
-        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE",
-                                          "connect: the path must be a non-empty string"));
+        return tp_socket_leave(s, tp_driver_refuse(s, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE",
+                                                   "connect: the path must be a non-empty string"));
     if (!is_pipe && (port < 0 || port > 65535))
-        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_SOCKET_BAD_PORT",
-                                          "Port should be >= 0 and < 65536. Received %d.", port));
+        return tp_socket_leave(s, tp_driver_refuse(s, TLSPLUG_E_INVAL, "ERR_SOCKET_BAD_PORT",
+                                                   "Port should be >= 0 and < 65536. Received %d.",
+                                                   port));
     if (!host)
         host = "localhost";
     /* Node checks the certificate against servername, else the host (an
      * address included; SNI itself is sent only for names). */
-    if (!is_pipe && !s->servername && !(s->servername = strdup(host)))
+    if (!is_pipe && tp_driver_default_servername(s, host) != TLSPLUG_OK)
         return tp_socket_leave(s, TLSPLUG_E_NOMEM);
     char *copy = strdup(host);
     tp_conn *c = copy ? tp_conn_new(loop, s, is_pipe) : NULL;
@@ -264,18 +266,18 @@ static int connect_common(tlsplug_loop *lh, tlsplug_socket *sh, const char *host
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_loop_connect(tlsplug_loop *loop, tlsplug_socket *sock, const char *host,
-                                     int port)
+int tp_api_loop_connect(tlsplug_loop *loop, tlsplug_socket *sock, const char *host,
+                        int port)
 {
     return connect_common(loop, sock, host, port, 0);
 }
 
-TLSPLUG_API int tlsplug_loop_connect_path(tlsplug_loop *loop, tlsplug_socket *sock, const char *path)
+int tp_api_loop_connect_path(tlsplug_loop *loop, tlsplug_socket *sock, const char *path)
 {
     return connect_common(loop, sock, path, 0, 1);
 }
 
-TLSPLUG_API int tlsplug_loop_adopt(tlsplug_loop *lh, tlsplug_socket *sh, int fd)
+int tp_api_loop_adopt(tlsplug_loop *lh, tlsplug_socket *sh, int fd)
 {
     struct tlsplug_loop *loop = tp_loop_enter(lh);
     struct tlsplug_socket *s = loop ? tp_socket_enter(sh) : NULL;
@@ -287,8 +289,8 @@ TLSPLUG_API int tlsplug_loop_adopt(tlsplug_loop *lh, tlsplug_socket *sh, int fd)
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
     if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
-        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "EBADF",
-                                          "adopt: %d is not a socket", fd));
+        return tp_socket_leave(s, tp_driver_refuse(s, TLSPLUG_E_INVAL, "EBADF",
+                                                   "adopt: %d is not a socket", fd));
     int is_pipe = ss.ss_family == AF_UNIX;
     tp_conn *c = tp_conn_new(loop, s, is_pipe);
     if (!c)
@@ -296,13 +298,13 @@ TLSPLUG_API int tlsplug_loop_adopt(tlsplug_loop *lh, tlsplug_socket *sh, int fd)
     int err = is_pipe ? uv_pipe_open(&c->io.pipe, fd) : uv_tcp_open(&c->io.tcp, fd);
     if (err) {
         /* The fd stays the host's: close the handle without it. */
-        tp_socket_set_transport(s, NULL, NULL);
+        tp_driver_detach(s);
         c->sock = NULL;
         tp_conn_close(c);
-        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_NET, tp_uv_code(err),
-                                          "adopt: %s", uv_strerror(err)));
+        return tp_socket_leave(s, tp_driver_refuse(s, TLSPLUG_E_NET, tp_uv_code(err),
+                                                   "adopt: %s", uv_strerror(err)));
     }
     tp_conn_connected(c);
-    rc = tlsplug_socket_start(sh); /* nested: the kick comes as we leave */
+    rc = tp_api_socket_start(sh); /* nested: the kick comes as we leave */
     return tp_socket_leave(s, rc);
 }

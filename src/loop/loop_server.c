@@ -9,6 +9,7 @@
 
 #include "handle.h"
 #include "loop.h"
+#include "api_impl.h"
 
 static void unlink_listener(tp_listener *l)
 {
@@ -140,7 +141,7 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     }
     tlsplug_socket *sh;
-    if (tlsplug_server_accept((tlsplug_server *)srv->handle, (size_t)uv_now(&l->loop->uv), &sh) != 0) {
+    if (tp_api_server_accept((tlsplug_server *)srv->handle, (size_t)uv_now(&l->loop->uv), &sh) != 0) {
         refuse(l); /* the detail is on the server */
         return;
     }
@@ -148,13 +149,13 @@ static void on_connection(uv_stream_t *server, int status)
     tp_conn *c = tp_conn_new(l->loop, s, l->is_pipe);
     if (!c) {
         tp_socket_leave(s, 0);
-        tlsplug_socket_free(sh);
+        tp_api_socket_free(sh);
         refuse(l);
         return;
     }
     c->owned = 1;
     if (uv_accept(&l->io.stream, &c->io.stream) != 0) {
-        s->closed = 1; /* nothing was connected: no events */
+        tp_driver_close_quietly(s); /* nothing was connected: no events */
         tp_conn_close(c);
         tp_socket_leave(s, 0);
         return;
@@ -302,13 +303,13 @@ static int listen_common(tlsplug_loop *lh, tlsplug_server *sh, const char *host,
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_loop_listen(tlsplug_loop *loop, tlsplug_server *srv, const char *host,
-                                    int port, int backlog)
+int tp_api_loop_listen(tlsplug_loop *loop, tlsplug_server *srv, const char *host,
+                       int port, int backlog)
 {
     return listen_common(loop, srv, host, port, NULL, -1, backlog);
 }
 
-TLSPLUG_API int tlsplug_loop_listen_fd(tlsplug_loop *loop, tlsplug_server *srv, int fd, int backlog)
+int tp_api_loop_listen_fd(tlsplug_loop *loop, tlsplug_server *srv, int fd, int backlog)
 {
     if (fd < 0)
         return tp_loop_enter(loop) && tp_handle_get(srv, TP_TAG_SERVER) ? TLSPLUG_E_INVAL
@@ -316,8 +317,8 @@ TLSPLUG_API int tlsplug_loop_listen_fd(tlsplug_loop *loop, tlsplug_server *srv, 
     return listen_common(loop, srv, NULL, 0, NULL, fd, backlog);
 }
 
-TLSPLUG_API int tlsplug_loop_listen_path(tlsplug_loop *loop, tlsplug_server *srv, const char *path,
-                                         int backlog)
+int tp_api_loop_listen_path(tlsplug_loop *loop, tlsplug_server *srv, const char *path,
+                            int backlog)
 {
     if (!path)
         return tp_loop_enter(loop) && tp_handle_get(srv, TP_TAG_SERVER) ? TLSPLUG_E_INVAL
@@ -327,8 +328,8 @@ TLSPLUG_API int tlsplug_loop_listen_path(tlsplug_loop *loop, tlsplug_server *srv
 
 /* ---------------------------------------------------------------- the server's side */
 
-TLSPLUG_API int tlsplug_server_address(tlsplug_server *h, char *buf, size_t cap, size_t *len,
-                                       int *port, int *family)
+int tp_api_server_address(tlsplug_server *h, char *buf, size_t cap, size_t *len,
+                          int *port, int *family)
 {
     struct tlsplug_server *srv = tp_handle_get(h, TP_TAG_SERVER);
     if (!srv)
@@ -360,7 +361,7 @@ TLSPLUG_API int tlsplug_server_address(tlsplug_server *h, char *buf, size_t cap,
     return rc;
 }
 
-TLSPLUG_API int tlsplug_server_close(tlsplug_server *h)
+int tp_api_server_close(tlsplug_server *h)
 {
     struct tlsplug_server *srv = tp_handle_get(h, TP_TAG_SERVER);
     if (!srv)
@@ -374,7 +375,7 @@ TLSPLUG_API int tlsplug_server_close(tlsplug_server *h)
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_server_set_max_connections(tlsplug_server *h, int max)
+int tp_api_server_set_max_connections(tlsplug_server *h, int max)
 {
     struct tlsplug_server *srv = tp_handle_get(h, TP_TAG_SERVER);
     if (!srv)
@@ -383,7 +384,7 @@ TLSPLUG_API int tlsplug_server_set_max_connections(tlsplug_server *h, int max)
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_server_get_connections(tlsplug_server *h, size_t *count)
+int tp_api_server_get_connections(tlsplug_server *h, size_t *count)
 {
     struct tlsplug_server *srv = tp_handle_get(h, TP_TAG_SERVER);
     if (!srv)

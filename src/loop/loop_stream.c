@@ -8,19 +8,20 @@
 
 #include "handle.h"
 #include "loop.h"
+#include "api_impl.h"
 
 /* The transport options need a loop's connection. */
 static int on_loop(struct tlsplug_socket *s, const char *what)
 {
     if (!tp_conn_of(s))
-        return tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_SOCKET_NOT_ON_LOOP",
-                       "%s: the socket is not on a loop (tlsplug_loop_connect or _adopt); a "
-                       "host that drives the pump keeps its own transport",
-                       what);
+        return tp_driver_refuse(s, TLSPLUG_E_STATE, "ERR_SOCKET_NOT_ON_LOOP",
+                                "%s: the socket is not on a loop (tlsplug_loop_connect or "
+                                "_adopt); a host that drives the pump keeps its own transport",
+                                what);
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_socket_set_timeout(tlsplug_socket *h, size_t ms)
+int tp_api_socket_set_timeout(tlsplug_socket *h, size_t ms)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -55,7 +56,8 @@ static int apply_tcp(tp_conn *c, struct tlsplug_socket *s)
         }
     }
     if (err)
-        return tp_fail(&s->err, TLSPLUG_E_NET, tp_uv_code(err), "setsockopt: %s", uv_strerror(err));
+        return tp_driver_refuse(s, TLSPLUG_E_NET, tp_uv_code(err), "setsockopt: %s",
+                                uv_strerror(err));
     return TLSPLUG_OK;
 }
 
@@ -64,7 +66,7 @@ int tp_conn_apply_tcp(tp_conn *c)
     return c->sock ? apply_tcp(c, c->sock) : TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_socket_set_no_delay(tlsplug_socket *h, int no_delay)
+int tp_api_socket_set_no_delay(tlsplug_socket *h, int no_delay)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -78,7 +80,7 @@ TLSPLUG_API int tlsplug_socket_set_no_delay(tlsplug_socket *h, int no_delay)
     return tp_socket_leave(s, rc);
 }
 
-TLSPLUG_API int tlsplug_socket_set_keep_alive(tlsplug_socket *h, int enable, size_t initial_delay_ms)
+int tp_api_socket_set_keep_alive(tlsplug_socket *h, int enable, size_t initial_delay_ms)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -117,8 +119,8 @@ int tp_conn_address(tp_conn *c, int side, char *text, size_t cap, int *port, int
     return err ? -1 : tp_sockaddr_describe((struct sockaddr *)&ss, text, cap, port, family);
 }
 
-TLSPLUG_API int tlsplug_socket_address(tlsplug_socket *h, int side, char *buf, size_t cap,
-                                       size_t *len, int *port, int *family)
+int tp_api_socket_address(tlsplug_socket *h, int side, char *buf, size_t cap,
+                          size_t *len, int *port, int *family)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
@@ -130,8 +132,8 @@ TLSPLUG_API int tlsplug_socket_address(tlsplug_socket *h, int side, char *buf, s
     char text[256];
     int p = 0, fam = 0;
     if (!c || !c->connected || c->closing || tp_conn_address(c, side, text, sizeof text, &p, &fam))
-        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_UNAVAILABLE, "",
-                                          "the socket has no connected transport"));
+        return tp_socket_leave(s, tp_driver_refuse(s, TLSPLUG_E_UNAVAILABLE, "",
+                                                   "the socket has no connected transport"));
     int rc = tp_copy_string(text, buf, cap, len);
     if (rc == TLSPLUG_OK) {
         *port = p;
@@ -140,27 +142,27 @@ TLSPLUG_API int tlsplug_socket_address(tlsplug_socket *h, int side, char *buf, s
     return tp_socket_leave(s, rc);
 }
 
-TLSPLUG_API int tlsplug_socket_set_lookup(tlsplug_socket *h, int enabled)
+int tp_api_socket_set_lookup(tlsplug_socket *h, int enabled)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
         return TLSPLUG_E_BADHANDLE;
-    if (s->transport || s->started)
-        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
-                                          "lookup: set it before tlsplug_loop_connect"));
-    s->host_lookup = enabled != 0;
+    if (tp_driver_has_transport(s) || tp_driver_started(s))
+        return tp_socket_leave(s, tp_driver_refuse(s, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
+                                                   "lookup: set it before tlsplug_loop_connect"));
+    tp_driver_set_host_lookup(s, enabled);
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-TLSPLUG_API int tlsplug_socket_lookup_done(tlsplug_socket *h, const char *address, const char *code)
+int tp_api_socket_lookup_done(tlsplug_socket *h, const char *address, const char *code)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
         return TLSPLUG_E_BADHANDLE;
     tp_conn *c = tp_conn_of(s);
     if (!c || !c->awaiting_lookup)
-        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
-                                          "lookup_done: no lookup is pending"));
+        return tp_socket_leave(s, tp_driver_refuse(s, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
+                                                   "lookup_done: no lookup is pending"));
     c->awaiting_lookup = 0;
     tp_conn_lookup_answer(c, address, code);
     return tp_socket_leave(s, TLSPLUG_OK);

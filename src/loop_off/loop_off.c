@@ -4,6 +4,7 @@
  * that needs the loop (`needs_loop` in the registry) answers
  * TLSPLUG_E_UNSUPPORTED, with ERR_TLSPLUG_NO_LOOP on the handle it was
  * given (docs/ABI.md, "Building without the loop"). */
+#include "api_impl.h"
 #include "handle.h"
 #include "object.h"
 #include "tlsplug.h"
@@ -24,61 +25,61 @@ static int no_loop(const void *handle, const char *fn)
     return TLSPLUG_E_UNSUPPORTED;
 }
 
-TLSPLUG_API int tlsplug_loop_new(tlsplug_loop **out)
+int tp_api_loop_new(tlsplug_loop **out)
 {
     (void)out;
     return TLSPLUG_E_UNSUPPORTED; /* no handle to say it on */
 }
 
-TLSPLUG_API int tlsplug_loop_free(tlsplug_loop *loop)
+int tp_api_loop_free(tlsplug_loop *loop)
 {
     if (loop == NULL)
         return TLSPLUG_OK; /* freeing NULL does nothing */
     return no_loop(loop, "tlsplug_loop_free");
 }
 
-TLSPLUG_API int tlsplug_loop_run(tlsplug_loop *loop)
+int tp_api_loop_run(tlsplug_loop *loop)
 {
     return no_loop(loop, "tlsplug_loop_run");
 }
 
-TLSPLUG_API int tlsplug_loop_run_once(tlsplug_loop *loop, int *alive)
+int tp_api_loop_run_once(tlsplug_loop *loop, int *alive)
 {
     (void)alive;
     return no_loop(loop, "tlsplug_loop_run_once");
 }
 
-TLSPLUG_API int tlsplug_loop_run_for(tlsplug_loop *loop, size_t timeout_ms, int *alive)
+int tp_api_loop_run_for(tlsplug_loop *loop, size_t timeout_ms, int *alive)
 {
     (void)timeout_ms;
     (void)alive;
     return no_loop(loop, "tlsplug_loop_run_for");
 }
 
-TLSPLUG_API int tlsplug_loop_stop(tlsplug_loop *loop)
+int tp_api_loop_stop(tlsplug_loop *loop)
 {
     return no_loop(loop, "tlsplug_loop_stop");
 }
 
-TLSPLUG_API int tlsplug_loop_backend_fd(tlsplug_loop *loop, int *fd)
+int tp_api_loop_backend_fd(tlsplug_loop *loop, int *fd)
 {
     (void)fd;
     return no_loop(loop, "tlsplug_loop_backend_fd");
 }
 
-TLSPLUG_API int tlsplug_loop_next_timeout(tlsplug_loop *loop, int *ms)
+int tp_api_loop_next_timeout(tlsplug_loop *loop, int *ms)
 {
     (void)ms;
     return no_loop(loop, "tlsplug_loop_next_timeout");
 }
 
-TLSPLUG_API int tlsplug_loop_alive(tlsplug_loop *loop, int *alive)
+int tp_api_loop_alive(tlsplug_loop *loop, int *alive)
 {
     (void)alive;
     return no_loop(loop, "tlsplug_loop_alive");
 }
 
-TLSPLUG_API int tlsplug_loop_set_timer(tlsplug_loop *loop, size_t delay_ms, size_t repeat_ms, tlsplug_event_cb cb, uintptr_t userdata, size_t *id)
+int tp_api_loop_set_timer(tlsplug_loop *loop, size_t delay_ms, size_t repeat_ms, tlsplug_event_cb cb, uintptr_t userdata, size_t *id)
 {
     (void)delay_ms;
     (void)repeat_ms;
@@ -88,13 +89,13 @@ TLSPLUG_API int tlsplug_loop_set_timer(tlsplug_loop *loop, size_t delay_ms, size
     return no_loop(loop, "tlsplug_loop_set_timer");
 }
 
-TLSPLUG_API int tlsplug_loop_clear_timer(tlsplug_loop *loop, size_t id)
+int tp_api_loop_clear_timer(tlsplug_loop *loop, size_t id)
 {
     (void)id;
     return no_loop(loop, "tlsplug_loop_clear_timer");
 }
 
-TLSPLUG_API int tlsplug_loop_connect(tlsplug_loop *loop, tlsplug_socket *sock, const char *host, int port)
+int tp_api_loop_connect(tlsplug_loop *loop, tlsplug_socket *sock, const char *host, int port)
 {
     (void)sock;
     (void)host;
@@ -102,21 +103,21 @@ TLSPLUG_API int tlsplug_loop_connect(tlsplug_loop *loop, tlsplug_socket *sock, c
     return no_loop(loop, "tlsplug_loop_connect");
 }
 
-TLSPLUG_API int tlsplug_loop_connect_path(tlsplug_loop *loop, tlsplug_socket *sock, const char *path)
+int tp_api_loop_connect_path(tlsplug_loop *loop, tlsplug_socket *sock, const char *path)
 {
     (void)sock;
     (void)path;
     return no_loop(loop, "tlsplug_loop_connect_path");
 }
 
-TLSPLUG_API int tlsplug_loop_adopt(tlsplug_loop *loop, tlsplug_socket *sock, int fd)
+int tp_api_loop_adopt(tlsplug_loop *loop, tlsplug_socket *sock, int fd)
 {
     (void)sock;
     (void)fd;
     return no_loop(loop, "tlsplug_loop_adopt");
 }
 
-TLSPLUG_API int tlsplug_loop_listen(tlsplug_loop *loop, tlsplug_server *srv, const char *host, int port, int backlog)
+int tp_api_loop_listen(tlsplug_loop *loop, tlsplug_server *srv, const char *host, int port, int backlog)
 {
     (void)srv;
     (void)host;
@@ -125,7 +126,7 @@ TLSPLUG_API int tlsplug_loop_listen(tlsplug_loop *loop, tlsplug_server *srv, con
     return no_loop(loop, "tlsplug_loop_listen");
 }
 
-TLSPLUG_API int tlsplug_loop_listen_path(tlsplug_loop *loop, tlsplug_server *srv, const char *path, int backlog)
+int tp_api_loop_listen_path(tlsplug_loop *loop, tlsplug_server *srv, const char *path, int backlog)
 {
     (void)srv;
     (void)path;
@@ -133,7 +134,7 @@ TLSPLUG_API int tlsplug_loop_listen_path(tlsplug_loop *loop, tlsplug_server *srv
     return no_loop(loop, "tlsplug_loop_listen_path");
 }
 
-TLSPLUG_API int tlsplug_server_address(tlsplug_server *srv, char *buf, size_t cap, size_t *len, int *port, int *family)
+int tp_api_server_address(tlsplug_server *srv, char *buf, size_t cap, size_t *len, int *port, int *family)
 {
     (void)buf;
     (void)cap;
@@ -143,43 +144,43 @@ TLSPLUG_API int tlsplug_server_address(tlsplug_server *srv, char *buf, size_t ca
     return no_loop(srv, "tlsplug_server_address");
 }
 
-TLSPLUG_API int tlsplug_server_close(tlsplug_server *srv)
+int tp_api_server_close(tlsplug_server *srv)
 {
     return no_loop(srv, "tlsplug_server_close");
 }
 
-TLSPLUG_API int tlsplug_server_set_max_connections(tlsplug_server *srv, int max)
+int tp_api_server_set_max_connections(tlsplug_server *srv, int max)
 {
     (void)max;
     return no_loop(srv, "tlsplug_server_set_max_connections");
 }
 
-TLSPLUG_API int tlsplug_server_get_connections(tlsplug_server *srv, size_t *count)
+int tp_api_server_get_connections(tlsplug_server *srv, size_t *count)
 {
     (void)count;
     return no_loop(srv, "tlsplug_server_get_connections");
 }
 
-TLSPLUG_API int tlsplug_socket_set_timeout(tlsplug_socket *sock, size_t ms)
+int tp_api_socket_set_timeout(tlsplug_socket *sock, size_t ms)
 {
     (void)ms;
     return no_loop(sock, "tlsplug_socket_set_timeout");
 }
 
-TLSPLUG_API int tlsplug_socket_set_no_delay(tlsplug_socket *sock, int no_delay)
+int tp_api_socket_set_no_delay(tlsplug_socket *sock, int no_delay)
 {
     (void)no_delay;
     return no_loop(sock, "tlsplug_socket_set_no_delay");
 }
 
-TLSPLUG_API int tlsplug_socket_set_keep_alive(tlsplug_socket *sock, int enable, size_t initial_delay_ms)
+int tp_api_socket_set_keep_alive(tlsplug_socket *sock, int enable, size_t initial_delay_ms)
 {
     (void)enable;
     (void)initial_delay_ms;
     return no_loop(sock, "tlsplug_socket_set_keep_alive");
 }
 
-TLSPLUG_API int tlsplug_socket_address(tlsplug_socket *sock, int side, char *buf, size_t cap, size_t *len, int *port, int *family)
+int tp_api_socket_address(tlsplug_socket *sock, int side, char *buf, size_t cap, size_t *len, int *port, int *family)
 {
     (void)side;
     (void)buf;
@@ -190,20 +191,20 @@ TLSPLUG_API int tlsplug_socket_address(tlsplug_socket *sock, int side, char *buf
     return no_loop(sock, "tlsplug_socket_address");
 }
 
-TLSPLUG_API int tlsplug_socket_set_lookup(tlsplug_socket *sock, int enabled)
+int tp_api_socket_set_lookup(tlsplug_socket *sock, int enabled)
 {
     (void)enabled;
     return no_loop(sock, "tlsplug_socket_set_lookup");
 }
 
-TLSPLUG_API int tlsplug_socket_lookup_done(tlsplug_socket *sock, const char *address, const char *code)
+int tp_api_socket_lookup_done(tlsplug_socket *sock, const char *address, const char *code)
 {
     (void)address;
     (void)code;
     return no_loop(sock, "tlsplug_socket_lookup_done");
 }
 
-TLSPLUG_API int tlsplug_loop_listen_fd(tlsplug_loop *loop, tlsplug_server *srv, int fd, int backlog)
+int tp_api_loop_listen_fd(tlsplug_loop *loop, tlsplug_server *srv, int fd, int backlog)
 {
     (void)srv;
     (void)fd;

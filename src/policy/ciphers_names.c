@@ -12,6 +12,7 @@
 #include "ciphers_int.h"
 #include "error.h"
 #include "tlsplug.h"
+#include "api_impl.h"
 
 /* Room for a name and its NUL; longer than any in the table. */
 #define NAME_MAX_LEN 48
@@ -21,7 +22,7 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-TLSPLUG_API int tlsplug_get_ciphers(char *buf, size_t cap, size_t *len)
+int tp_api_get_ciphers(char *buf, size_t cap, size_t *len)
 {
     if (!len || (cap && !buf))
         return TLSPLUG_E_INVAL;

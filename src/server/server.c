@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "handle.h"
+#include "api_impl.h"
 
 static struct tlsplug_server *get(const void *h)
 {
@@ -16,7 +17,7 @@ static struct tlsplug_server *get(const void *h)
 
 static int server_new(struct tlsplug_context *ctx, tlsplug_server **out);
 
-TLSPLUG_API int tlsplug_server_new(tlsplug_context *ctx_h, tlsplug_server **out)
+int tp_api_server_new(tlsplug_context *ctx_h, tlsplug_server **out)
 {
     struct tlsplug_context *ctx = tp_context_get_held(ctx_h);
     if (!ctx)
@@ -55,21 +56,11 @@ static int server_new(struct tlsplug_context *ctx, tlsplug_server **out)
     return TLSPLUG_OK;
 }
 
-static void drop_queue(struct tlsplug_server *srv)
-{
-    while (srv->qhead) {
-        tp_server_event *e = srv->qhead;
-        srv->qhead = e->next;
-        free(e);
-    }
-    srv->qtail = NULL;
-}
-
 void tp_server_release(struct tlsplug_server *srv)
 {
     if (atomic_fetch_sub_explicit(&srv->refs, 1, memory_order_acq_rel) != 1)
         return;
-    drop_queue(srv);
+    tp_queue_clear(&srv->queue);
     for (size_t i = 0; i < srv->nsni; i++) {
         free(srv->sni[i].pattern);
         tp_context_release(srv->sni[i].ctx);
@@ -82,7 +73,7 @@ void tp_server_release(struct tlsplug_server *srv)
     free(srv);
 }
 
-TLSPLUG_API int tlsplug_server_free(tlsplug_server *h)
+int tp_api_server_free(tlsplug_server *h)
 {
     if (!h)
         return TLSPLUG_OK;
@@ -90,7 +81,7 @@ TLSPLUG_API int tlsplug_server_free(tlsplug_server *h)
     if (!srv || tp_handle_retire(h, TP_TAG_SERVER) != 0)
         return TLSPLUG_E_BADHANDLE;
     srv->freed = 1;
-    drop_queue(srv);
+    tp_queue_clear(&srv->queue);
     if (srv->listener)
         srv->listener_detach(srv->listener); /* stops listening, without events */
     tp_server_release(srv);
@@ -99,24 +90,50 @@ TLSPLUG_API int tlsplug_server_free(tlsplug_server *h)
 
 /* ---------------------------------------------------------------- options */
 
-#define SERVER_FLAG(fn, field)                                                  \
-    TLSPLUG_API int fn(tlsplug_server *h, int value)                           \
-    {                                                                          \
-        struct tlsplug_server *srv = get(h);                                   \
-        if (!srv)                                                              \
-            return TLSPLUG_E_BADHANDLE;                                        \
-        srv->field = value != 0;                                               \
-        return TLSPLUG_OK;                                                     \
-    }
+/* The boolean options share one shape (as the socket's do): the int field
+ * at `offset` takes 0 or 1, for the sockets accepted from now on. */
+static int set_flag(tlsplug_server *h, size_t offset, int value)
+{
+    struct tlsplug_server *srv = get(h);
+    if (!srv)
+        return TLSPLUG_E_BADHANDLE;
+    *(int *)((char *)srv + offset) = value != 0;
+    return TLSPLUG_OK;
+}
 
-SERVER_FLAG(tlsplug_server_set_request_cert, request_cert)
-SERVER_FLAG(tlsplug_server_set_reject_unauthorized, reject_unauthorized)
-SERVER_FLAG(tlsplug_server_set_sni_callback, sni_callback)
-SERVER_FLAG(tlsplug_server_set_session_store, session_store)
-SERVER_FLAG(tlsplug_server_set_ocsp, ocsp)
-SERVER_FLAG(tlsplug_server_set_keylog, keylog)
+#define FLAG(field) offsetof(struct tlsplug_server, field)
 
-TLSPLUG_API int tlsplug_server_set_session_timeout(tlsplug_server *h, unsigned seconds)
+int tp_api_server_set_request_cert(tlsplug_server *h, int value)
+{
+    return set_flag(h, FLAG(request_cert), value);
+}
+
+int tp_api_server_set_reject_unauthorized(tlsplug_server *h, int value)
+{
+    return set_flag(h, FLAG(reject_unauthorized), value);
+}
+
+int tp_api_server_set_sni_callback(tlsplug_server *h, int value)
+{
+    return set_flag(h, FLAG(sni_callback), value);
+}
+
+int tp_api_server_set_session_store(tlsplug_server *h, int value)
+{
+    return set_flag(h, FLAG(session_store), value);
+}
+
+int tp_api_server_set_ocsp(tlsplug_server *h, int value)
+{
+    return set_flag(h, FLAG(ocsp), value);
+}
+
+int tp_api_server_set_keylog(tlsplug_server *h, int value)
+{
+    return set_flag(h, FLAG(keylog), value);
+}
+
+int tp_api_server_set_session_timeout(tlsplug_server *h, unsigned seconds)
 {
     struct tlsplug_server *srv = get(h);
     if (!srv)
@@ -128,7 +145,7 @@ TLSPLUG_API int tlsplug_server_set_session_timeout(tlsplug_server *h, unsigned s
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_server_set_handshake_timeout(tlsplug_server *h, size_t ms)
+int tp_api_server_set_handshake_timeout(tlsplug_server *h, size_t ms)
 {
     struct tlsplug_server *srv = get(h);
     if (!srv)
@@ -137,17 +154,14 @@ TLSPLUG_API int tlsplug_server_set_handshake_timeout(tlsplug_server *h, size_t m
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_server_set_alpn_protocols(tlsplug_server *h, const uint8_t *protocols,
-                                                  size_t len)
+int tp_api_server_set_alpn_protocols(tlsplug_server *h, const uint8_t *protocols,
+                                     size_t len)
 {
     struct tlsplug_server *srv = get(h);
     if (!srv)
         return TLSPLUG_E_BADHANDLE;
-    /* Checked as a socket would check it, on the real thing at accept. */
-    int ok = protocols && len > 0 && len <= 0xFFFF;
-    for (size_t i = 0; ok && i < len; i += 1 + protocols[i])
-        ok = protocols[i] != 0 && i + 1 + protocols[i] <= len;
-    if (!ok)
+    /* Checked now, as each accepted socket will check it. */
+    if (!tp_alpn_valid(protocols, len))
         return tp_fail(&srv->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
                        "ALPNProtocols: expected length-prefixed, non-empty names");
     uint8_t *copy = malloc(len);
@@ -180,8 +194,8 @@ static struct tlsplug_context *usable_context(struct tlsplug_server *srv, tlsplu
     return ctx;
 }
 
-TLSPLUG_API int tlsplug_server_add_context(tlsplug_server *h, const char *hostname,
-                                           tlsplug_context *ctx_h)
+int tp_api_server_add_context(tlsplug_server *h, const char *hostname,
+                              tlsplug_context *ctx_h)
 {
     struct tlsplug_server *srv = get(h);
     if (!srv)
@@ -206,7 +220,7 @@ TLSPLUG_API int tlsplug_server_add_context(tlsplug_server *h, const char *hostna
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_server_set_secure_context(tlsplug_server *h, tlsplug_context *ctx_h)
+int tp_api_server_set_secure_context(tlsplug_server *h, tlsplug_context *ctx_h)
 {
     struct tlsplug_server *srv = get(h);
     if (!srv)
@@ -246,8 +260,8 @@ struct tlsplug_context *tp_server_match(struct tlsplug_server *srv, const char *
 
 /* ---------------------------------------------------------------- ticket keys */
 
-TLSPLUG_API int tlsplug_server_get_ticket_keys(tlsplug_server *h, uint8_t *buf, size_t cap,
-                                               size_t *len)
+int tp_api_server_get_ticket_keys(tlsplug_server *h, uint8_t *buf, size_t cap,
+                                  size_t *len)
 {
     struct tlsplug_server *srv = get(h);
     if (!srv)
@@ -255,7 +269,7 @@ TLSPLUG_API int tlsplug_server_get_ticket_keys(tlsplug_server *h, uint8_t *buf, 
     return tp_copy_bytes(srv->ticket_keys, sizeof srv->ticket_keys, buf, cap, len);
 }
 
-TLSPLUG_API int tlsplug_server_set_ticket_keys(tlsplug_server *h, const uint8_t *keys, size_t len)
+int tp_api_server_set_ticket_keys(tlsplug_server *h, const uint8_t *keys, size_t len)
 {
     struct tlsplug_server *srv = get(h);
     if (!srv)
@@ -269,8 +283,8 @@ TLSPLUG_API int tlsplug_server_set_ticket_keys(tlsplug_server *h, const uint8_t 
 
 /* ---------------------------------------------------------------- events */
 
-TLSPLUG_API int tlsplug_server_on(tlsplug_server *h, int event, tlsplug_event_cb cb,
-                                  uintptr_t userdata)
+int tp_api_server_on(tlsplug_server *h, int event, tlsplug_event_cb cb,
+                     uintptr_t userdata)
 {
     struct tlsplug_server *srv = get(h);
     if (!srv)
@@ -284,42 +298,28 @@ TLSPLUG_API int tlsplug_server_on(tlsplug_server *h, int event, tlsplug_event_cb
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_server_set_event_queue(tlsplug_server *h, int enabled)
+int tp_api_server_set_event_queue(tlsplug_server *h, int enabled)
 {
     struct tlsplug_server *srv = get(h);
     if (!srv)
         return TLSPLUG_E_BADHANDLE;
-    srv->queue_on = enabled != 0;
-    if (!srv->queue_on)
-        drop_queue(srv);
+    tp_queue_enable(&srv->queue, enabled);
     return TLSPLUG_OK;
 }
 
-TLSPLUG_API int tlsplug_server_next_event(tlsplug_server *h, int *event, tlsplug_socket **subject,
-                                          uint8_t *buf, size_t cap, size_t *len)
+int tp_api_server_next_event(tlsplug_server *h, int *event, tlsplug_socket **subject,
+                             uint8_t *buf, size_t cap, size_t *len)
 {
     struct tlsplug_server *srv = get(h);
     if (!srv)
         return TLSPLUG_E_BADHANDLE;
     if (!event || !subject || !len || (cap && !buf))
         return TLSPLUG_E_INVAL;
-    tp_server_event *e = srv->qhead;
-    if (!e)
-        return TLSPLUG_E_AGAIN;
-    if (e->len > cap) {
-        *len = e->len;
-        return TLSPLUG_E_BUFSIZE;
-    }
-    if (e->len)
-        memcpy(buf, e->data, e->len);
-    *event = e->event;
-    *subject = (tlsplug_socket *)e->subject;
-    *len = e->len;
-    srv->qhead = e->next;
-    if (!srv->qhead)
-        srv->qtail = NULL;
-    free(e);
-    return TLSPLUG_OK;
+    uintptr_t who = 0;
+    int rc = tp_queue_pop(&srv->queue, event, &who, buf, cap, len);
+    if (rc == TLSPLUG_OK)
+        *subject = (tlsplug_socket *)who;
+    return rc;
 }
 
 void tp_server_emit(struct tlsplug_server *srv, int event, struct tlsplug_socket *s,
@@ -332,19 +332,7 @@ void tp_server_emit(struct tlsplug_server *srv, int event, struct tlsplug_socket
                           s ? (void *)s->handle : NULL, data, len);
         return;
     }
-    if (!srv->queue_on)
-        return;
-    tp_server_event *e = malloc(sizeof *e + len);
-    if (!e)
-        return;
-    *e = (tp_server_event){NULL, event, s ? s->handle : 0, len};
-    if (len)
-        memcpy(e->data, data, len);
-    if (srv->qtail)
-        srv->qtail->next = e;
-    else
-        srv->qhead = e;
-    srv->qtail = e;
+    tp_queue_push(&srv->queue, event, s ? s->handle : 0, data, len);
 }
 
 /* ---------------------------------------------------------------- accept */
@@ -363,7 +351,7 @@ static const tp_owner server_owner = {
     .release = tp_server_release,
 };
 
-TLSPLUG_API int tlsplug_server_accept(tlsplug_server *h, size_t now_ms, tlsplug_socket **out)
+int tp_api_server_accept(tlsplug_server *h, size_t now_ms, tlsplug_socket **out)
 {
     struct tlsplug_server *srv = get(h);
     if (!srv)
@@ -380,7 +368,7 @@ TLSPLUG_API int tlsplug_server_accept(tlsplug_server *h, size_t now_ms, tlsplug_
     s->reject_unauthorized = srv->reject_unauthorized;
     if (srv->handshake_timeout_ms)
         s->deadline_ms = now_ms + srv->handshake_timeout_ms;
-    rc = srv->alpn ? tlsplug_socket_set_alpn_protocols(sh, srv->alpn, srv->alpn_len) : TLSPLUG_OK;
+    rc = srv->alpn ? tp_api_socket_set_alpn_protocols(sh, srv->alpn, srv->alpn_len) : TLSPLUG_OK;
     if (rc == TLSPLUG_OK)
         rc = tp_socket_use_ticket_keys(s, srv->ticket_keys);
     if (rc == TLSPLUG_OK) {
@@ -393,11 +381,11 @@ TLSPLUG_API int tlsplug_server_accept(tlsplug_server *h, size_t now_ms, tlsplug_
         s->server = srv;
         s->owner = &server_owner;
         atomic_fetch_add_explicit(&srv->refs, 1, memory_order_relaxed);
-        rc = tlsplug_socket_start(sh);
+        rc = tp_api_socket_start(sh);
     }
     if (rc) {
         tp_error_copy(&srv->err, &s->err);
-        tlsplug_socket_free(sh);
+        tp_api_socket_free(sh);
         return rc;
     }
     *out = sh;

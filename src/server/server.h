@@ -14,13 +14,6 @@ typedef struct tp_sni_entry {
     struct tlsplug_context *ctx;
 } tp_sni_entry;
 
-typedef struct tp_server_event {
-    struct tp_server_event *next;
-    int event;
-    uintptr_t subject; /* the socket's handle */
-    size_t len;
-    uint8_t data[];
-} tp_server_event;
 
 struct tlsplug_server {
     TP_OBJECT_HEAD;
@@ -45,8 +38,7 @@ struct tlsplug_server {
         tlsplug_event_cb cb;
         uintptr_t userdata;
     } on[TP_EV_COUNT];
-    int queue_on;
-    tp_server_event *qhead, *qtail;
+    tp_event_queue queue; /* for hosts that poll (tlsplug_server_next_event) */
 
     /* On a loop (loop_server.c). */
     struct tp_listener *listener; /* while listening (and closing), else NULL */

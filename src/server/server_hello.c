@@ -9,6 +9,7 @@
 
 #include "handle.h"
 #include "server.h"
+#include "api_impl.h"
 
 /* ---------------------------------------------------------------- stages */
 
@@ -141,7 +142,7 @@ static int copy_answer(struct tlsplug_socket *s, const uint8_t *data, size_t len
 
 static int sni_done(tlsplug_socket *h, struct tlsplug_context *ctx, const char *error);
 
-TLSPLUG_API int tlsplug_socket_sni_done(tlsplug_socket *h, tlsplug_context *ctx_h, const char *error)
+int tp_api_socket_sni_done(tlsplug_socket *h, tlsplug_context *ctx_h, const char *error)
 {
     struct tlsplug_context *ctx = NULL;
     if (ctx_h && !(ctx = tp_context_get_held(ctx_h)))
@@ -169,7 +170,7 @@ static int sni_done(tlsplug_socket *h, struct tlsplug_context *ctx, const char *
     return resume_after_answer(s);
 }
 
-TLSPLUG_API int tlsplug_socket_resume_session_done(tlsplug_socket *h, const uint8_t *data, size_t len)
+int tp_api_socket_resume_session_done(tlsplug_socket *h, const uint8_t *data, size_t len)
 {
     int rc;
     struct tlsplug_socket *s = answering(h, TLSPLUG_EV_RESUME_SESSION, "resume_session_done", &rc);
@@ -179,7 +180,7 @@ TLSPLUG_API int tlsplug_socket_resume_session_done(tlsplug_socket *h, const uint
     return rc ? tp_socket_leave(s, rc) : resume_after_answer(s);
 }
 
-TLSPLUG_API int tlsplug_socket_ocsp_done(tlsplug_socket *h, const uint8_t *response, size_t len)
+int tp_api_socket_ocsp_done(tlsplug_socket *h, const uint8_t *response, size_t len)
 {
     int rc;
     struct tlsplug_socket *s = answering(h, TLSPLUG_EV_OCSP_REQUEST, "ocsp_done", &rc);
@@ -189,7 +190,7 @@ TLSPLUG_API int tlsplug_socket_ocsp_done(tlsplug_socket *h, const uint8_t *respo
     return rc ? tp_socket_leave(s, rc) : resume_after_answer(s);
 }
 
-TLSPLUG_API int tlsplug_socket_new_session_done(tlsplug_socket *h)
+int tp_api_socket_new_session_done(tlsplug_socket *h)
 {
     int rc;
     struct tlsplug_socket *s = answering(h, TLSPLUG_EV_NEW_SESSION, "new_session_done", &rc);

@@ -16,6 +16,11 @@
  * error. Functions without handles get NULL pointers (TLSPLUG_E_INVAL) and,
  * for int parameters, odd values. One line per call; the last line counts.
  *
+ * The error discipline, for every function with a handle: on a fresh
+ * handle, after an unrelated failure, the function failing on a NULL
+ * pointer leaves a detail naming it (TLSPLUG_ERROR_CALL) that is not the
+ * older one; and a call of it that succeeds leaves no detail.
+ *
  *   sweep [libtlsplug.so.1]
  */
 #define _GNU_SOURCE /* RTLD_NOLOAD */
@@ -456,6 +461,146 @@ static void sweep_null_pointers(const struct tlsplug_abi_function *fn, void *fp,
     }
 }
 
+/* ---- the error discipline (docs/ABI.md, "Errors") ----------------------- */
+
+static int (*error_get)(const void *, int, char *, size_t, size_t *);
+
+/* One text of `h`'s error into `out` (cap 512); answers error_get's status. */
+static int error_text(void *h, int field, char *out)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    int st = error_get(h, field, out, 512, &len);
+    if (st != TLSPLUG_OK)
+        out[0] = '\0';
+    return st;
+}
+
+/* The first handle parameter of `fn` (the one its detail is kept on), or -1. */
+static int door_param(const struct tlsplug_abi_function *fn)
+{
+    for (int k = 0; k < fn->nparams; k++)
+        if (fn->params[k].kind == TLSPLUG_ARG_HANDLE)
+            return k;
+    return -1;
+}
+
+/* The first parameter of `fn` that makes it fail when NULL (a pointer, no
+ * handle, not nullable), or -1. */
+static int null_param(const struct tlsplug_abi_function *fn)
+{
+    for (int k = 0; k < fn->nparams; k++) {
+        const struct tlsplug_abi_param *p = &fn->params[k];
+        if (is_pointer(p->kind) && !is_handle(p->kind) && !p->nullable)
+            return k;
+    }
+    return -1;
+}
+
+/* Call `fn` (ready in `c`) with the handle of its door parameter replaced
+ * by `h` and, when null_k >= 0, that parameter NULL. */
+static int call_on(call *c, int hk, void *h, int null_k)
+{
+    c->ptr[hk] = h;
+    if (null_k >= 0) {
+        c->ptr[null_k] = NULL;
+        if (c->fn->params[null_k].kind == TLSPLUG_ARG_CALLBACK) {
+            c->cb = NULL;
+            c->avalue[null_k] = &c->cb;
+        }
+    }
+    return invoke_status(c);
+}
+
+/* A function of the same handle type, other than `fn`, that fails on a NULL
+ * pointer: the unrelated, older failure. */
+static const struct tlsplug_abi_function *other_failure(const struct tlsplug_abi_function *fn, int tag)
+{
+    for (size_t f = 0; f < NFUNCS; f++) {
+        const struct tlsplug_abi_function *o = &tlsplug_abi_functions[f];
+        int hk = door_param(o);
+        if (o != fn && o->ret == TLSPLUG_RET_STATUS && o->frees < 0 && hk >= 0 &&
+            o->params[hk].handle_tag == tag && null_param(o) >= 0)
+            return o;
+    }
+    return NULL;
+}
+
+static void verdict(int ok, const char *name, const char *fmt, const char *a, const char *b)
+{
+    printf("%s %s: ", ok ? "ok  " : "FAIL", name);
+    printf(fmt, a, b);
+    printf("\n");
+    tally(ok);
+}
+
+/* For a function whose first handle keeps the detail, on a fresh handle:
+ * (1) an unrelated function fails first on the same handle; (2) the function
+ * itself fails on bad arguments (a NULL pointer): the detail then names it
+ * (TLSPLUG_ERROR_CALL) and is not the older failure's; (3) after the older
+ * failure again, a call with valid arguments that succeeds (or answers a
+ * want-state, E_AGAIN / E_BUFSIZE) leaves no detail at all. */
+static void sweep_error_discipline(const struct tlsplug_abi_function *fn, void *fp)
+{
+    int hk = door_param(fn);
+    if (fn->ret != TLSPLUG_RET_STATUS || hk < 0 || fn->frees >= 0)
+        return;
+    int tag = fn->params[hk].handle_tag;
+    const struct tlsplug_abi_function *older = other_failure(fn, tag);
+    void *older_fp = older ? resolve(older->name) : NULL;
+    if (older_fp == NULL) {
+        printf("FAIL %s: no other function fails on a %s handle, to test the error discipline\n",
+               fn->name, tag_name(tag));
+        failed++;
+        return;
+    }
+    void *h = handle_new(tag, 0);
+    if (h == NULL)
+        return;
+    static call c, o;
+    char older_msg[512], msg[512], name[512];
+    int nk = null_param(fn);
+    for (int round = 0; round < 2; round++) {
+        if (round == 0 && nk < 0)
+            continue; /* no bad argument to give it: only the success half */
+        if (prepare(&o, older, older_fp) < 0 || prepare(&c, fn, fp) < 0)
+            break;
+        int st = call_on(&o, door_param(older), h, null_param(older));
+        error_text(h, TLSPLUG_ERROR_MESSAGE, older_msg);
+        error_text(h, TLSPLUG_ERROR_CALL, name);
+        verdict(st < 0 && strcmp(name, older->name) == 0, fn->name,
+                "the older failure on the same handle is named %s (got \"%s\")", older->name, name);
+        if (round == 0) {
+            st = call_on(&c, hk, h, nk);
+            int named = error_text(h, TLSPLUG_ERROR_CALL, name);
+            error_text(h, TLSPLUG_ERROR_MESSAGE, msg);
+            verdict(st < 0 && named == TLSPLUG_OK && strcmp(name, fn->name) == 0, fn->name,
+                    "failing on a NULL pointer, TLSPLUG_ERROR_CALL names it (got \"%s\"%s)", name,
+                    st < 0 ? "" : ", but the call did not fail");
+            verdict(st < 0 && msg[0] != '\0' && strcmp(msg, older_msg) != 0, fn->name,
+                    "its message \"%s\" is its own, not the older \"%s\"", msg, older_msg);
+        } else {
+            st = call_on(&c, hk, h, -1);
+            if (st != TLSPLUG_OK && st != TLSPLUG_E_AGAIN && st != TLSPLUG_E_BUFSIZE) {
+                printf("ok   %s: with valid arguments it answers %s: no success to check\n", fn->name,
+                       status_text(st));
+                passed++;
+                continue;
+            }
+            /* No detail, or one the call itself made (tlsplug_socket_destroy
+             * given an error records it, as Node's destroy(err)): never the
+             * older failure's. */
+            int left = error_text(h, TLSPLUG_ERROR_MESSAGE, msg);
+            error_text(h, TLSPLUG_ERROR_CALL, name);
+            verdict(left == TLSPLUG_E_UNAVAILABLE ||
+                        (strcmp(msg, older_msg) != 0 && strcmp(name, older->name) != 0),
+                    fn->name, "after it answers %s the older detail is gone (got \"%s\")",
+                    status_text(st), msg);
+        }
+    }
+    handle_free(tag, h);
+}
+
 /* Functions answering an int or a static string: they must not crash, and
  * strings must never be NULL, whatever int they are given. */
 static void sweep_value_function(const struct tlsplug_abi_function *fn, void *fp)
@@ -511,6 +656,7 @@ static void sweep_function(const struct tlsplug_abi_function *fn)
             sweep_handle_param(fn, fp, k);
         }
     sweep_null_pointers(fn, fp, has_handle);
+    sweep_error_discipline(fn, fp);
 }
 
 /* A few answers the registry documents exactly. */
@@ -547,7 +693,10 @@ int main(int argc, char **argv)
         return 1;
     }
     check_documented();
-    if (build_handles() == 0) {
+    void *sym = dlsym(lib, "tlsplug_error_get");
+    if (sym)
+        memcpy(&error_get, &sym, sizeof sym);
+    if (error_get != NULL && build_handles() == 0) {
         for (size_t f = 0; f < NFUNCS; f++)
             sweep_function(&tlsplug_abi_functions[f]);
     }

@@ -66,6 +66,7 @@ _Static_assert(TLSPLUG_STATE_NEED_DRAIN == 2048, "TLSPLUG_STATE_NEED_DRAIN");
 _Static_assert(TLSPLUG_ERROR_MESSAGE == 1, "TLSPLUG_ERROR_MESSAGE");
 _Static_assert(TLSPLUG_ERROR_CODE == 2, "TLSPLUG_ERROR_CODE");
 _Static_assert(TLSPLUG_ERROR_GNUTLS == 3, "TLSPLUG_ERROR_GNUTLS");
+_Static_assert(TLSPLUG_ERROR_CALL == 4, "TLSPLUG_ERROR_CALL");
 _Static_assert(TLSPLUG_ALERT_NONE == 0, "TLSPLUG_ALERT_NONE");
 _Static_assert(TLSPLUG_ALERT_RECEIVED == 1, "TLSPLUG_ALERT_RECEIVED");
 _Static_assert(TLSPLUG_ALERT_SENT == 2, "TLSPLUG_ALERT_SENT");
@@ -877,6 +878,8 @@ const (
 	ErrorFieldCode ErrorField = 2
 	// The GnuTLS error name (GNUTLS_E_...), when GnuTLS reported it.
 	ErrorFieldGnutls ErrorField = 3
+	// The public function whose failure this is ("tlsplug_socket_pull"); every failing call records it, a socket's later calls show its fatal error with the call that met it.
+	ErrorFieldCall ErrorField = 4
 )
 
 // String names the value as the C header does; unknown values (from a newer library) are shown as numbers.
@@ -888,6 +891,8 @@ func (v ErrorField) String() string {
 		return "TLSPLUG_ERROR_CODE"
 	case 3:
 		return "TLSPLUG_ERROR_GNUTLS"
+	case 4:
+		return "TLSPLUG_ERROR_CALL"
 	}
 	return "ErrorField(" + itoa(int(v)) + ")"
 }
