@@ -3,11 +3,28 @@
 Loaded by abi/gen.py, which calls outputs(reg, banner). The module it writes
 declares every function's argtypes/restype with ctypes, the enums as IntEnum
 classes plus flat constants, the callback type, the function table's layout
-and each event's description (EVENTS). The loader and the payload decoding
-are hand-written in bindings/python/tlsplug/_runtime.py, which the generated
-module re-exports. Standard library only.
+each event's description (EVENTS), and the registry's plain getters
+(GETTERS, and a mixin class per handle type holding them as Python
+properties and methods, abi/getters.py reading the `getter` attribute). The
+loader, the payload decoding and the getters' calls are hand-written in
+bindings/python/tlsplug/_runtime.py, which the generated module re-exports.
+Standard library only.
 """
+import importlib.util
+import os
 import textwrap
+
+
+def _load_getters():
+    """abi/getters.py, shared with gen_ruby.py (gen.py loads us by path)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "getters.py")
+    spec = importlib.util.spec_from_file_location("tlsplug_abi_getters", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GETTERS = _load_getters()
 
 # Registry parameter type -> ctypes expression.
 CTYPES = {
@@ -67,6 +84,7 @@ def gen_abi(reg, banner):
          "# fmt: off",
          "import ctypes",
          "import enum",
+         "from typing import Any, Dict, Optional",
          "",
          f"ABI_VERSION = {lib['abi_version']}",
          f"VERSION = {lib['version']!r}",
@@ -133,7 +151,11 @@ def gen_abi(reg, banner):
     o.append("")
     o += gen_events(reg)
     o.append("")
-    o.append("# The loader is hand-written (it does not vary with the registry).")
+    o += gen_getters(reg)
+    o.append("")
+    o.append("# The loader and the getters' calls are hand-written (they do not vary")
+    o.append("# with the registry).")
+    o.append("from . import _runtime  # noqa: E402")
     o.append("from ._runtime import AbiVersionError, Library, load  # noqa: E402,F401")
     return "\n".join(o).rstrip() + "\n"
 
@@ -157,6 +179,79 @@ def gen_events(reg):
         o.append(f"    EV_{v['name']}: ({_listener(v.get('node'))!r}, {v['payload']!r}, "
                  f"{v.get('subject')!r}, {tuple(v['source'])!r}),")
     o.append("}")
+    return o
+
+
+# A getter's result kind -> the Python type it answers.
+PY_RESULT = {
+    "bool": "bool",
+    "int": "int",
+    "string": "Optional[str]",
+    "bytes": "Optional[bytes]",
+    "json": "Optional[Dict[str, Any]]",
+    "certificate": "Optional[Dict[str, Any]]",
+}
+
+
+def _answers(g):
+    """What the binding's getter answers, after the C function's doc."""
+    if g.result == "bool":
+        return " Answers True or False (the C value read as 0 / not 0)."
+    if g.cap:
+        return " Answers None where the C call answers TLSPLUG_E_UNAVAILABLE."
+    return ""
+
+
+def mixin_name(handle):
+    """The generated mixin of a handle type's getters: socket -> SocketGetters."""
+    return _class_name(handle) + "Getters"
+
+
+def gen_getters(reg):
+    """GETTERS (the description) and one mixin class per handle type whose
+    methods and properties are the registry's plain getters, in snake_case
+    of Node's names; each calls _runtime.getter, which asks the object's
+    _getter_call (its thread rule) to make the C call."""
+    gs = GETTERS.getters(reg)
+    o = ["# handle type -> {Python name: (C function, result kind, out-parameter",
+         "# type, first buffer size, Node's name, 'method' or 'property')}: the",
+         "# registry's plain getters (abi/tlsplug.toml, `getter`). The mixins below",
+         "# hold them; the idiomatic classes inherit these.",
+         "GETTERS = {"]
+    handles = []
+    for g in gs:
+        if g.handle not in handles:
+            handles.append(g.handle)
+    for h in handles:
+        o.append(f"    {h!r}: {{")
+        for g in gs:
+            if g.handle == h:
+                kind = "method" if g.method else "property"
+                o.append(f"        {GETTERS.snake(g.node)!r}: ({g.function!r}, {g.result!r}, "
+                         f"{g.out!r}, {g.cap}, {g.node!r}, {kind!r}),")
+        o.append("    },")
+    o.append("}")
+    for h in handles:
+        o.append("")
+        o.append("")
+        o.append(f"class {mixin_name(h)}:")
+        o.append(f'    """The plain getters of a {h} (GETTERS[{h!r}]), for the class that')
+        o.append("    wraps it: it provides _getter_call(name, fn, *args), which calls")
+        o.append('    fn(handle, *args) under its thread rule (or answers a kept value)."""')
+        o.append("")
+        o.append("    __slots__ = ()")
+        for g in gs:
+            if g.handle != h:
+                continue
+            name = GETTERS.snake(g.node)
+            doc = g.doc + f"\n\nNode: {g.node}{'()' if g.method else ''}." + _answers(g)
+            o.append("")
+            if not g.method:
+                o.append("    @property")
+            o.append(f"    def {name}(self) -> {PY_RESULT[g.result]}:")
+            o.append(f'        """{_doc(doc, "        ").strip()}"""')
+            o.append(f"        return _runtime.getter(self, {name!r}, {g.function!r}, "
+                     f"{g.result!r}, {g.out!r}, {g.cap})")
     return o
 
 

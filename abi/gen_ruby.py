@@ -4,12 +4,28 @@ Loaded by abi/gen.py, which calls outputs(reg, banner). The module it writes
 (Tlsplug::ABI) declares every registry function as a Fiddle::Function with
 its argument and return types, as a method of Tlsplug::ABI::Library with the
 registry's doc as a comment; the enums as flat constants plus name tables;
-the callback's argument types; the ABI version it supports; and each event's
-description (EVENTS). The loader (ENV['TLSPLUG_LIBRARY'], then
-libtlsplug.so.1 on the system path, refusing an older library) and the
-payload decoding are hand-written in bindings/ruby/lib/tlsplug/runtime.rb.
-Standard library only.
+the callback's argument types; the ABI version it supports; each event's
+description (EVENTS); and the registry's plain getters (GETTERS, and a
+module per handle type holding them as methods, abi/getters.py reading the
+`getter` attribute). The loader (ENV['TLSPLUG_LIBRARY'], then
+libtlsplug.so.1 on the system path, refusing an older library), the payload
+decoding and the getters' calls are hand-written in
+bindings/ruby/lib/tlsplug/runtime.rb. Standard library only.
 """
+import importlib.util
+import os
+
+
+def _load_getters():
+    """abi/getters.py, shared with gen_python.py (gen.py loads us by path)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "getters.py")
+    spec = importlib.util.spec_from_file_location("tlsplug_abi_getters", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GETTERS = _load_getters()
 
 RB_PATH = "bindings/ruby/lib/tlsplug/abi.rb"
 
@@ -184,10 +200,13 @@ def gen_abi(reg, banner):
     o.append("    end")
     o.append("")
     o += gen_events(reg)
+    o.append("")
+    o += gen_getters(reg)
     o.append("  end")
     o.append("end")
     o.append("")
-    o.append("# The loader (ABI.open, ABI.lib) and the payload decoding are hand-written.")
+    o.append("# The loader (ABI.open, ABI.lib), the payload decoding and the getters'")
+    o.append("# calls are hand-written.")
     o.append('require_relative "runtime"')
     return "\n".join(o).rstrip() + "\n"
 
@@ -212,6 +231,85 @@ def gen_events(reg):
         o.append(f"      EV_{v['name']} => [{_rstr(lis) if lis else 'nil'}, {_rstr(v['payload'])}, "
                  f"{_rstr(subj) if subj else 'nil'}, [{', '.join(_rstr(x) for x in v['source'])}].freeze].freeze,")
     o.append("    }.freeze")
+    return o
+
+
+def ruby_names(g):
+    """A getter's Ruby method name and its aliases: snake_case of Node's
+    name; a bool also answers to a predicate (isSessionReused ->
+    session_reused?, aliased is_session_reused; authorized, aliased
+    authorized?), as the Ruby binding has always named them."""
+    name = GETTERS.snake(g.node)
+    if g.result != "bool":
+        return name, []
+    if name.startswith("is_"):
+        return name[3:] + "?", [name]
+    return name, [name + "?"]
+
+
+def _answers(g):
+    """What the binding's getter answers, after the C function's doc."""
+    if g.result == "bool":
+        return " Answers true or false (the C value read as 0 / not 0)."
+    if g.cap:
+        return " Answers nil where the C call answers TLSPLUG_E_UNAVAILABLE."
+    return ""
+
+
+def mixin_name(handle):
+    """The generated module of a handle type's getters: socket -> SocketGetters."""
+    return "".join(p.capitalize() for p in handle.split("_")) + "Getters"
+
+
+def gen_getters(reg):
+    """GETTERS (the description) and one module per handle type whose
+    methods are the registry's plain getters; each calls
+    Tlsplug::Runtime.getter, which asks the object's getter_call (its thread
+    rule) to make the C call."""
+    gs = GETTERS.getters(reg)
+    handles = []
+    for g in gs:
+        if g.handle not in handles:
+            handles.append(g.handle)
+    o = ["    # handle type => {method name => [aliases, C function (a Library",
+         "    # method), result kind, out-parameter type, first buffer size, Node's",
+         "    # name, \"method\" or \"property\"]}: the registry's plain getters",
+         "    # (abi/tlsplug.toml, `getter`). The modules below hold them; the",
+         "    # idiomatic classes include these.",
+         "    GETTERS = {"]
+    for h in handles:
+        o.append(f"      {_rstr(h)} => {{")
+        for g in gs:
+            if g.handle == h:
+                name, aliases = ruby_names(g)
+                o.append(f"        {_rstr(name)} => [[{', '.join(_rstr(a) for a in aliases)}].freeze, "
+                         f"{_rstr(g.function[len(reg.lib['prefix']):])}, {_rstr(g.result)}, "
+                         f"{_rstr(g.out)}, {g.cap}, {_rstr(g.node)}, "
+                         f"{_rstr('method' if g.method else 'property')}].freeze,")
+        o.append("      }.freeze,")
+    o.append("    }.freeze")
+    for h in handles:
+        o.append("")
+        o.append(f"    # The plain getters of a {h} (GETTERS[{_rstr(h)}]), for the class that")
+        o.append("    # wraps it: it provides getter_call(name, &blk), which yields the")
+        o.append("    # handle under its thread rule (or answers a kept value).")
+        o.append(f"    module {mixin_name(h)}")
+        first = True
+        for g in gs:
+            if g.handle != h:
+                continue
+            name, aliases = ruby_names(g)
+            if not first:
+                o.append("")
+            first = False
+            o += _comment(g.doc + f"\n\nNode: {g.node}{'()' if g.method else ''}." + _answers(g), "      ")
+            o.append(f"      def {name}")
+            o.append(f"        Runtime.getter(self, :{name}, :{g.function[len(reg.lib['prefix']):]}, "
+                     f"{_rstr(g.result)}, {_rstr(g.out)}, {g.cap})")
+            o.append("      end")
+            for a in aliases:
+                o.append(f"      alias {a} {name}")
+        o.append("    end")
     return o
 
 

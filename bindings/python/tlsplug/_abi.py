@@ -8,6 +8,7 @@ idiomatic API is in the tlsplug package; see docs/ABI.md for the contract."""
 # fmt: off
 import ctypes
 import enum
+from typing import Any, Dict, Optional
 
 ABI_VERSION = 1
 VERSION = '0.1.0'
@@ -239,11 +240,14 @@ class ErrorField(enum.IntEnum):
     CODE = 2
     #: The GnuTLS error name (GNUTLS_E_...), when GnuTLS reported it.
     GNUTLS = 3
+    #: The public function whose failure this is ("tlsplug_socket_pull"); every failing call records it, a socket's later calls show its fatal error with the call that met it.
+    CALL = 4
 
 
 ERROR_MESSAGE = 1
 ERROR_CODE = 2
 ERROR_GNUTLS = 3
+ERROR_CALL = 4
 
 
 class AlertDirection(enum.IntEnum):
@@ -2046,5 +2050,207 @@ EVENTS = {
     EV_TIMER: (None, 'u64', None, ('loop',)),
 }
 
-# The loader is hand-written (it does not vary with the registry).
+# handle type -> {Python name: (C function, result kind, out-parameter
+# type, first buffer size, Node's name, 'method' or 'property')}: the
+# registry's plain getters (abi/tlsplug.toml, `getter`). The mixins below
+# hold them; the idiomatic classes inherit these.
+GETTERS = {
+    'socket': {
+        'authorized': ('tlsplug_socket_authorized', 'bool', 'int_out', 0, 'authorized', 'property'),
+        'authorization_error': ('tlsplug_socket_authorization_error', 'string', 'string_out', 256, 'authorizationError', 'property'),
+        'get_protocol': ('tlsplug_socket_get_protocol', 'string', 'string_out', 256, 'getProtocol', 'method'),
+        'servername': ('tlsplug_socket_get_servername', 'string', 'string_out', 256, 'servername', 'property'),
+        'encrypted': ('tlsplug_socket_encrypted', 'bool', 'int_out', 0, 'encrypted', 'property'),
+        'get_certificate': ('tlsplug_socket_get_certificate', 'certificate', 'string_out', 8192, 'getCertificate', 'method'),
+        'get_ephemeral_key_info': ('tlsplug_socket_get_ephemeral_key_info', 'json', 'string_out', 256, 'getEphemeralKeyInfo', 'method'),
+        'get_finished': ('tlsplug_socket_get_finished', 'bytes', 'buf_out', 256, 'getFinished', 'method'),
+        'get_peer_finished': ('tlsplug_socket_get_peer_finished', 'bytes', 'buf_out', 256, 'getPeerFinished', 'method'),
+        'bytes_written': ('tlsplug_socket_bytes_written', 'int', 'size_out', 0, 'bytesWritten', 'property'),
+        'bytes_read': ('tlsplug_socket_bytes_read', 'int', 'size_out', 0, 'bytesRead', 'property'),
+        'alpn_protocol': ('tlsplug_socket_get_alpn_protocol', 'string', 'string_out', 256, 'alpnProtocol', 'property'),
+        'get_session': ('tlsplug_socket_get_session', 'bytes', 'buf_out', 4096, 'getSession', 'method'),
+        'get_tls_ticket': ('tlsplug_socket_get_tls_ticket', 'bytes', 'buf_out', 4096, 'getTLSTicket', 'method'),
+        'is_session_reused': ('tlsplug_socket_is_session_reused', 'bool', 'int_out', 0, 'isSessionReused', 'method'),
+        'buffer_size': ('tlsplug_socket_buffer_size', 'int', 'size_out', 0, 'bufferSize', 'property'),
+    },
+    'server': {
+        'get_ticket_keys': ('tlsplug_server_get_ticket_keys', 'bytes', 'buf_out', 64, 'getTicketKeys', 'method'),
+        'connections': ('tlsplug_server_get_connections', 'int', 'size_out', 0, 'connections', 'property'),
+    },
+}
+
+
+class SocketGetters:
+    """The plain getters of a socket (GETTERS['socket']), for the class that
+    wraps it: it provides _getter_call(name, fn, *args), which calls
+    fn(handle, *args) under its thread rule (or answers a kept value)."""
+
+    __slots__ = ()
+
+    @property
+    def authorized(self) -> bool:
+        """1 if the peer's certificate was verified (and, on a client, matched
+        the servername), else 0.
+
+        Node: authorized. Answers True or False (the C value read as 0 / not
+        0)."""
+        return _runtime.getter(self, 'authorized', 'tlsplug_socket_authorized', 'bool', 'int_out', 0)
+
+    @property
+    def authorization_error(self) -> Optional[str]:
+        """Why the peer is not authorized, as Node's code
+        (DEPTH_ZERO_SELF_SIGNED_CERT, CERT_HAS_EXPIRED,
+        ERR_TLS_CERT_ALTNAME_INVALID, ...). TLSPLUG_E_UNAVAILABLE when it is
+        authorized or the handshake has not completed.
+
+        Node: authorizationError. Answers None where the C call answers
+        TLSPLUG_E_UNAVAILABLE."""
+        return _runtime.getter(self, 'authorization_error', 'tlsplug_socket_authorization_error', 'string', 'string_out', 256)
+
+    def get_protocol(self) -> Optional[str]:
+        """The negotiated protocol, as Node names it: "TLSv1.3", "TLSv1.2",
+        "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake
+        completes.
+
+        Node: getProtocol(). Answers None where the C call answers
+        TLSPLUG_E_UNAVAILABLE."""
+        return _runtime.getter(self, 'get_protocol', 'tlsplug_socket_get_protocol', 'string', 'string_out', 256)
+
+    @property
+    def servername(self) -> Optional[str]:
+        """Server: the name the client sent in SNI. Client: the servername that
+        was set. TLSPLUG_E_UNAVAILABLE when there is none (Node's false).
+
+        Node: servername. Answers None where the C call answers
+        TLSPLUG_E_UNAVAILABLE."""
+        return _runtime.getter(self, 'servername', 'tlsplug_socket_get_servername', 'string', 'string_out', 256)
+
+    @property
+    def encrypted(self) -> bool:
+        """Always 1 for a TLSSocket, as Node's `encrypted`; it lets hosts tell
+        TLS sockets from plain ones through one interface.
+
+        Node: encrypted. Answers True or False (the C value read as 0 / not
+        0)."""
+        return _runtime.getter(self, 'encrypted', 'tlsplug_socket_encrypted', 'bool', 'int_out', 0)
+
+    def get_certificate(self) -> Optional[Dict[str, Any]]:
+        """The local certificate sent to the peer, as Node's certificate object
+        in JSON (see tlsplug_socket_get_peer_certificate); "{}" when none
+        was sent; TLSPLUG_E_UNAVAILABLE before the handshake completes.
+
+        Node: getCertificate(). Answers None where the C call answers
+        TLSPLUG_E_UNAVAILABLE."""
+        return _runtime.getter(self, 'get_certificate', 'tlsplug_socket_get_certificate', 'certificate', 'string_out', 8192)
+
+    def get_ephemeral_key_info(self) -> Optional[Dict[str, Any]]:
+        """Client: the ephemeral key exchange as Node's object in JSON, e.g.
+        {"type":"ECDH","name":"X25519","size":253} or
+        {"type":"DH","size":2048}; "{}" when the key exchange was not
+        ephemeral. TLSPLUG_E_UNAVAILABLE on a server (Node's null) and
+        before the handshake completes.
+
+        Node: getEphemeralKeyInfo(). Answers None where the C call answers
+        TLSPLUG_E_UNAVAILABLE."""
+        return _runtime.getter(self, 'get_ephemeral_key_info', 'tlsplug_socket_get_ephemeral_key_info', 'json', 'string_out', 256)
+
+    def get_finished(self) -> Optional[bytes]:
+        """The Finished message this side sent in the latest handshake (its
+        verify_data). TLSPLUG_E_UNAVAILABLE before one was sent.
+
+        Node: getFinished(). Answers None where the C call answers
+        TLSPLUG_E_UNAVAILABLE."""
+        return _runtime.getter(self, 'get_finished', 'tlsplug_socket_get_finished', 'bytes', 'buf_out', 256)
+
+    def get_peer_finished(self) -> Optional[bytes]:
+        """The Finished message received from the peer in the latest handshake.
+        TLSPLUG_E_UNAVAILABLE before one arrived.
+
+        Node: getPeerFinished(). Answers None where the C call answers
+        TLSPLUG_E_UNAVAILABLE."""
+        return _runtime.getter(self, 'get_peer_finished', 'tlsplug_socket_get_peer_finished', 'bytes', 'buf_out', 256)
+
+    @property
+    def bytes_written(self) -> int:
+        """How many bytes of ciphertext (TLS overhead included) the host has
+        pulled or consumed from this socket.
+
+        Node: bytesWritten."""
+        return _runtime.getter(self, 'bytes_written', 'tlsplug_socket_bytes_written', 'int', 'size_out', 0)
+
+    @property
+    def bytes_read(self) -> int:
+        """How many bytes of ciphertext the host has fed to this socket.
+
+        Node: bytesRead."""
+        return _runtime.getter(self, 'bytes_read', 'tlsplug_socket_bytes_read', 'int', 'size_out', 0)
+
+    @property
+    def alpn_protocol(self) -> Optional[str]:
+        """The protocol ALPN selected. TLSPLUG_E_UNAVAILABLE when none was
+        (Node's false).
+
+        Node: alpnProtocol. Answers None where the C call answers
+        TLSPLUG_E_UNAVAILABLE."""
+        return _runtime.getter(self, 'alpn_protocol', 'tlsplug_socket_get_alpn_protocol', 'string', 'string_out', 256)
+
+    def get_session(self) -> Optional[bytes]:
+        """The session to resume later, as a blob for
+        tlsplug_socket_set_session(). TLSPLUG_E_UNAVAILABLE before the
+        handshake completes, and in TLS 1.3 before the server's first ticket
+        arrived.
+
+        Node: getSession(). Answers None where the C call answers
+        TLSPLUG_E_UNAVAILABLE."""
+        return _runtime.getter(self, 'get_session', 'tlsplug_socket_get_session', 'bytes', 'buf_out', 4096)
+
+    def get_tls_ticket(self) -> Optional[bytes]:
+        """Client: the latest session ticket the server sent (the opaque ticket
+        bytes). TLSPLUG_E_UNAVAILABLE when none arrived.
+
+        Node: getTLSTicket(). Answers None where the C call answers
+        TLSPLUG_E_UNAVAILABLE."""
+        return _runtime.getter(self, 'get_tls_ticket', 'tlsplug_socket_get_tls_ticket', 'bytes', 'buf_out', 4096)
+
+    def is_session_reused(self) -> bool:
+        """1 when the handshake resumed a session (by ticket or by id), else 0.
+
+        Node: isSessionReused(). Answers True or False (the C value read as
+        0 / not 0)."""
+        return _runtime.getter(self, 'is_session_reused', 'tlsplug_socket_is_session_reused', 'bool', 'int_out', 0)
+
+    @property
+    def buffer_size(self) -> int:
+        """What was written and not yet handed to the transport: cleartext
+        waiting for the handshake plus ciphertext waiting to be pulled (or,
+        on a loop, to be written to the fd).
+
+        Node: bufferSize."""
+        return _runtime.getter(self, 'buffer_size', 'tlsplug_socket_buffer_size', 'int', 'size_out', 0)
+
+
+class ServerGetters:
+    """The plain getters of a server (GETTERS['server']), for the class that
+    wraps it: it provides _getter_call(name, fn, *args), which calls
+    fn(handle, *args) under its thread rule (or answers a kept value)."""
+
+    __slots__ = ()
+
+    def get_ticket_keys(self) -> Optional[bytes]:
+        """The 48 bytes of session ticket keys (Node's layout and size).
+
+        Node: getTicketKeys(). Answers None where the C call answers
+        TLSPLUG_E_UNAVAILABLE."""
+        return _runtime.getter(self, 'get_ticket_keys', 'tlsplug_server_get_ticket_keys', 'bytes', 'buf_out', 64)
+
+    @property
+    def connections(self) -> int:
+        """How many connections the server has open on its loop.
+
+        Node: connections."""
+        return _runtime.getter(self, 'connections', 'tlsplug_server_get_connections', 'int', 'size_out', 0)
+
+# The loader and the getters' calls are hand-written (they do not vary
+# with the registry).
+from . import _runtime  # noqa: E402
 from ._runtime import AbiVersionError, Library, load  # noqa: E402,F401

@@ -1,8 +1,9 @@
-"""The hand-written half of tlsplug's low layer: loading the library and
-decoding event payloads.
+"""The hand-written half of tlsplug's low layer: loading the library,
+decoding event payloads and making the plain getters' calls.
 
 The generated half (_abi.py) holds what varies with the registry: function
-signatures, enums, the table's layout, each event's description. This file
+signatures, enums, the table's layout, each event's description, the plain
+getters (GETTERS and the mixins whose methods call getter() here). This file
 holds the code that does not, so linters and tests see it as ordinary code;
 _abi re-exports load, Library and AbiVersionError. It imports _abi only
 inside functions: _abi imports this module at its end.
@@ -10,11 +11,12 @@ inside functions: _abi imports this module at its end.
 from __future__ import annotations
 
 import ctypes
+import json
 import struct
 import sys
 from typing import Any, Optional, Tuple
 
-__all__ = ["AbiVersionError", "Library", "load", "decode_payload"]
+__all__ = ["AbiVersionError", "Library", "load", "decode_payload", "getter"]
 
 
 class AbiVersionError(ImportError):
@@ -121,3 +123,37 @@ def decode_payload(kind: str, data: bytes) -> Tuple[Any, ...]:
         return (data[4:4 + n], data[4 + n:])
     # A kind from a newer registry: the raw bytes, as the payload is.
     return (data,)
+
+
+# A scalar getter's out-parameter type -> its ctypes type.
+_SCALARS = {"int_out": ctypes.c_int, "unsigned_out": ctypes.c_uint, "size_out": ctypes.c_size_t}
+
+
+def getter(obj: Any, name: str, function: str, result: str, out: str, cap: int) -> Any:
+    """A plain getter of the registry (_abi.GETTERS), for a generated mixin's
+    method or property `name`: obj._getter_call(name, fn, *args) calls
+    fn(handle, *args) under obj's thread rule, or answers a value obj kept
+    for `name` after its handle went away. Ruby's Tlsplug::Runtime.getter is
+    the same function."""
+    return obj._getter_call(name, _call_getter, function[len("tlsplug_"):], result, out, cap)
+
+
+def _call_getter(handle: int, short: str, result: str, out: str, cap: int) -> Any:
+    """The C call of a getter and its result, by the registry's result kind
+    (abi/tlsplug.toml documents them): a scalar, or None on E_UNAVAILABLE for
+    a buffer; any other failure raises TLSError."""
+    from ._lib import check, get_bytes, lib
+    fn = getattr(lib, short)
+    if out in _SCALARS:
+        v = _SCALARS[out](0)
+        check(fn(handle, ctypes.byref(v)), handle)
+        return bool(v.value) if result == "bool" else v.value
+    data = get_bytes(fn, handle, handle=handle, size=cap)
+    if data is None or result == "bytes":
+        return data
+    if result == "json":
+        return json.loads(_text(data))
+    if result == "certificate":
+        from .certificate import cert_from_json
+        return cert_from_json(_text(data))
+    return _text(data)

@@ -18,7 +18,7 @@ from threading import get_ident
 from typing import Any, Callable, Dict, Optional, Union
 
 from . import _abi
-from ._lib import TLSError, WrongThreadError, check, cstr, error_from, get_bytes, lib
+from ._lib import TLSError, WrongThreadError, check, cstr, error_from, lib
 from ._runtime import decode_payload
 from .context import SecureContext, create_secure_context
 from .events import EventEmitter
@@ -61,7 +61,7 @@ def _as_context(v: Union[SecureContext, Dict[str, Any], None]) -> SecureContext:
     return create_secure_context(**(v or {}))
 
 
-class Server(EventEmitter):
+class Server(EventEmitter, _abi.ServerGetters):
     """Node's tls.Server. Made by create_server(); listen() puts it on the
     thread's loop.
 
@@ -70,6 +70,9 @@ class Server(EventEmitter):
     socket), 'newSession' (session_id, session_data, cb()), 'resumeSession'
     (session_id, cb(err, session_data)), 'OCSPRequest' (cert, issuer,
     cb(err, response)), 'keylog' (line, socket), 'close' (), 'error' (err).
+
+    The plain getters (connections, get_ticket_keys()) are generated from
+    the registry (_abi.ServerGetters).
     """
 
     def __init__(self, options: Optional[Dict[str, Any]] = None,
@@ -142,6 +145,10 @@ class Server(EventEmitter):
     def _call(self, fn, *args, what: str = ""):
         h = self.handle
         return check(fn(h, *args), h, what)
+
+    def _getter_call(self, name: str, fn, *args):
+        """A generated getter's call (_abi.ServerGetters): fn(handle, *args)."""
+        return fn(self.handle, *args)
 
     def free(self) -> None:
         """Free the handle (stops listening without events)."""
@@ -398,12 +405,6 @@ class Server(EventEmitter):
         self._call(lib.server_set_max_connections, -1 if n is None else int(n))
         self._max_connections = n
 
-    @property
-    def connections(self) -> int:
-        n = ctypes.c_size_t(0)
-        self._call(lib.server_get_connections, ctypes.byref(n))
-        return n.value
-
     def get_connections(self, callback: Callable[[Optional[BaseException], int], Any]) -> "Server":
         """Node's getConnections(cb): cb(None, count) from the loop."""
         (self._loop or get_loop()).set_immediate(callback, None, self.connections)
@@ -419,9 +420,6 @@ class Server(EventEmitter):
     def set_secure_context(self, options: Union[SecureContext, Dict[str, Any]]) -> None:
         ctx = _as_context(options)
         self._call(lib.server_set_secure_context, ctx.handle, what="setSecureContext")
-
-    def get_ticket_keys(self) -> bytes:
-        return get_bytes(lib.server_get_ticket_keys, self.handle, handle=self._handle, size=64)
 
     def set_ticket_keys(self, keys: bytes) -> None:
         b = bytes(keys)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import collections
 import ctypes
 import itertools
-import json
 import socket
 import threading
 import weakref
@@ -89,7 +88,7 @@ def alpn_wire(protocols: Union[bytes, Iterable[Union[str, bytes]]]) -> bytes:
     return bytes(out)
 
 
-class TLSSocket(EventEmitter, Driver):
+class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
     """Node's tls.TLSSocket.
 
     TLSSocket(transport=None, is_server=False, secure_context=None, **options)
@@ -103,6 +102,11 @@ class TLSSocket(EventEmitter, Driver):
     None or an Exception), min_dh_size, allow_half_open, high_water_mark,
     request_ocsp; without secure_context, the create_secure_context() options
     make one.
+
+    The plain getters (authorized, get_protocol(), alpn_protocol, ...) are
+    generated from the registry (_abi.SocketGetters); the ones with
+    behaviour (get_cipher(), get_peer_certificate(detailed), the
+    addresses) are written here.
 
     Events, with Node's listener arguments: 'secureConnect' (), 'secure' (),
     'data' (bytes), 'end' (), 'close' (had_error: bool), 'error' (TLSError),
@@ -268,6 +272,14 @@ class TLSSocket(EventEmitter, Driver):
     def _get_str(self, fn, *args, size: int = 256) -> Optional[str]:
         b = self._get_bytes(fn, *args, size=size)
         return None if b is None else b.decode("utf-8", "replace")
+
+    def _getter_call(self, name: str, fn, *args):
+        """A generated getter's call (_abi.SocketGetters): what _keep_final
+        kept for `name` once an accepted socket's handle is gone, else
+        fn(handle, *args) under the thread rule."""
+        if not self._handle and name in self._final:
+            return self._final[name]
+        return self._c(fn, *args)
 
     # ---- on a loop
 
@@ -727,14 +739,8 @@ class TLSSocket(EventEmitter, Driver):
     def set_high_water_mark(self, n: int) -> None:
         self._call(lib.socket_set_high_water_mark, int(n), what="highWaterMark")
 
-    @property
-    def buffer_size(self) -> int:
-        """Node's bufferSize / writableLength."""
-        n = ctypes.c_size_t(0)
-        self._call(lib.socket_buffer_size, ctypes.byref(n))
-        return n.value
-
-    writable_length = buffer_size
+    # Node's writableLength, the same as bufferSize (generated).
+    writable_length = _abi.SocketGetters.buffer_size
 
     @property
     def writable_need_drain(self) -> bool:
@@ -799,61 +805,7 @@ class TLSSocket(EventEmitter, Driver):
             return a[1] if a and a[2] else None
         return self._final_or("local_port", q)
 
-    # ---- metadata
-
-    @property
-    def encrypted(self) -> bool:
-        v = ctypes.c_int(0)
-        self._call(lib.socket_encrypted, ctypes.byref(v))
-        return bool(v.value)
-
-    @property
-    def authorized(self) -> bool:
-        if not self._handle and 'authorized' in self._final:
-            return self._final['authorized']
-        v = ctypes.c_int(0)
-        self._call(lib.socket_authorized, ctypes.byref(v))
-        return bool(v.value)
-
-    @property
-    def authorization_error(self) -> Optional[str]:
-        if not self._handle and 'authorization_error' in self._final:
-            return self._final['authorization_error']
-        return self._get_str(lib.socket_authorization_error)
-
-    @property
-    def alpn_protocol(self) -> Optional[str]:
-        if not self._handle and 'alpn_protocol' in self._final:
-            return self._final['alpn_protocol']
-        """The protocol ALPN selected; None where Node has false."""
-        return self._get_str(lib.socket_get_alpn_protocol)
-
-    @property
-    def servername(self) -> Optional[str]:
-        if not self._handle and 'servername' in self._final:
-            return self._final['servername']
-        return self._get_str(lib.socket_get_servername)
-
-    @property
-    def bytes_written(self) -> int:
-        if not self._handle and 'bytes_written' in self._final:
-            return self._final['bytes_written']
-        n = ctypes.c_size_t(0)
-        self._call(lib.socket_bytes_written, ctypes.byref(n))
-        return n.value
-
-    @property
-    def bytes_read(self) -> int:
-        if not self._handle and 'bytes_read' in self._final:
-            return self._final['bytes_read']
-        n = ctypes.c_size_t(0)
-        self._call(lib.socket_bytes_read, ctypes.byref(n))
-        return n.value
-
-    def get_protocol(self) -> Optional[str]:
-        if not self._handle and 'get_protocol' in self._final:
-            return self._final['get_protocol']
-        return self._get_str(lib.socket_get_protocol)
+    # ---- metadata (the plain getters are generated: _abi.SocketGetters)
 
     def get_cipher(self) -> Optional[Dict[str, str]]:
         """{'name', 'standardName', 'version'} as Node's; None before the handshake."""
@@ -874,35 +826,6 @@ class TLSSocket(EventEmitter, Driver):
         at itself. {} when the peer sent none; None before the handshake."""
         return cert_from_json(self._get_str(lib.socket_get_peer_certificate, int(bool(detailed)),
                                             size=8192))
-
-    def get_certificate(self) -> Optional[Dict[str, Any]]:
-        return cert_from_json(self._get_str(lib.socket_get_certificate, size=8192))
-
-    def get_ephemeral_key_info(self) -> Optional[Dict[str, Any]]:
-        """A dict ({} when not ephemeral); None on a server, as Node's null."""
-        s = self._get_str(lib.socket_get_ephemeral_key_info)
-        return None if s is None else json.loads(s)
-
-    def get_finished(self) -> Optional[bytes]:
-        return self._get_bytes(lib.socket_get_finished)
-
-    def get_peer_finished(self) -> Optional[bytes]:
-        return self._get_bytes(lib.socket_get_peer_finished)
-
-    def get_session(self) -> Optional[bytes]:
-        if not self._handle and 'get_session' in self._final:
-            return self._final['get_session']
-        return self._get_bytes(lib.socket_get_session, size=4096)
-
-    def get_tls_ticket(self) -> Optional[bytes]:
-        return self._get_bytes(lib.socket_get_tls_ticket, size=4096)
-
-    def is_session_reused(self) -> bool:
-        if not self._handle and 'is_session_reused' in self._final:
-            return self._final['is_session_reused']
-        v = ctypes.c_int(0)
-        self._call(lib.socket_is_session_reused, ctypes.byref(v))
-        return bool(v.value)
 
     def set_max_send_fragment(self, size: int) -> bool:
         """False outside 512..16384, as Node."""

@@ -314,11 +314,16 @@ module Tlsplug
     ERROR_CODE = 2
     # The GnuTLS error name (GNUTLS_E_...), when GnuTLS reported it.
     ERROR_GNUTLS = 3
+    # The public function whose failure this is ("tlsplug_socket_pull"); every
+    # failing call records it, a socket's later calls show its fatal error with
+    # the call that met it.
+    ERROR_CALL = 4
     # value -> name (without the prefix), for enum tlsplug_error_field.
     ERROR_FIELD_NAMES = {
       1 => "MESSAGE",
       2 => "CODE",
       3 => "GNUTLS",
+      4 => "CALL",
     }.freeze
 
     # enum tlsplug_alert_direction: Whether the alert of an error was received
@@ -2258,8 +2263,212 @@ module Tlsplug
       EV_CONNECTION => ["connection", "none", "socket", ["server"].freeze].freeze,
       EV_TIMER => [nil, "u64", nil, ["loop"].freeze].freeze,
     }.freeze
+
+    # handle type => {method name => [aliases, C function (a Library
+    # method), result kind, out-parameter type, first buffer size, Node's
+    # name, "method" or "property"]}: the registry's plain getters
+    # (abi/tlsplug.toml, `getter`). The modules below hold them; the
+    # idiomatic classes include these.
+    GETTERS = {
+      "socket" => {
+        "authorized" => [["authorized?"].freeze, "socket_authorized", "bool", "int_out", 0, "authorized", "property"].freeze,
+        "authorization_error" => [[].freeze, "socket_authorization_error", "string", "string_out", 256, "authorizationError", "property"].freeze,
+        "get_protocol" => [[].freeze, "socket_get_protocol", "string", "string_out", 256, "getProtocol", "method"].freeze,
+        "servername" => [[].freeze, "socket_get_servername", "string", "string_out", 256, "servername", "property"].freeze,
+        "encrypted" => [["encrypted?"].freeze, "socket_encrypted", "bool", "int_out", 0, "encrypted", "property"].freeze,
+        "get_certificate" => [[].freeze, "socket_get_certificate", "certificate", "string_out", 8192, "getCertificate", "method"].freeze,
+        "get_ephemeral_key_info" => [[].freeze, "socket_get_ephemeral_key_info", "json", "string_out", 256, "getEphemeralKeyInfo", "method"].freeze,
+        "get_finished" => [[].freeze, "socket_get_finished", "bytes", "buf_out", 256, "getFinished", "method"].freeze,
+        "get_peer_finished" => [[].freeze, "socket_get_peer_finished", "bytes", "buf_out", 256, "getPeerFinished", "method"].freeze,
+        "bytes_written" => [[].freeze, "socket_bytes_written", "int", "size_out", 0, "bytesWritten", "property"].freeze,
+        "bytes_read" => [[].freeze, "socket_bytes_read", "int", "size_out", 0, "bytesRead", "property"].freeze,
+        "alpn_protocol" => [[].freeze, "socket_get_alpn_protocol", "string", "string_out", 256, "alpnProtocol", "property"].freeze,
+        "get_session" => [[].freeze, "socket_get_session", "bytes", "buf_out", 4096, "getSession", "method"].freeze,
+        "get_tls_ticket" => [[].freeze, "socket_get_tls_ticket", "bytes", "buf_out", 4096, "getTLSTicket", "method"].freeze,
+        "session_reused?" => [["is_session_reused"].freeze, "socket_is_session_reused", "bool", "int_out", 0, "isSessionReused", "method"].freeze,
+        "buffer_size" => [[].freeze, "socket_buffer_size", "int", "size_out", 0, "bufferSize", "property"].freeze,
+      }.freeze,
+      "server" => {
+        "get_ticket_keys" => [[].freeze, "server_get_ticket_keys", "bytes", "buf_out", 64, "getTicketKeys", "method"].freeze,
+        "connections" => [[].freeze, "server_get_connections", "int", "size_out", 0, "connections", "property"].freeze,
+      }.freeze,
+    }.freeze
+
+    # The plain getters of a socket (GETTERS["socket"]), for the class that
+    # wraps it: it provides getter_call(name, &blk), which yields the
+    # handle under its thread rule (or answers a kept value).
+    module SocketGetters
+      # 1 if the peer's certificate was verified (and, on a client, matched the
+      # servername), else 0.
+      #
+      # Node: authorized. Answers true or false (the C value read as 0 / not 0).
+      def authorized
+        Runtime.getter(self, :authorized, :socket_authorized, "bool", "int_out", 0)
+      end
+      alias authorized? authorized
+
+      # Why the peer is not authorized, as Node's code
+      # (DEPTH_ZERO_SELF_SIGNED_CERT, CERT_HAS_EXPIRED,
+      # ERR_TLS_CERT_ALTNAME_INVALID, ...). TLSPLUG_E_UNAVAILABLE when it is
+      # authorized or the handshake has not completed.
+      #
+      # Node: authorizationError. Answers nil where the C call answers
+      # TLSPLUG_E_UNAVAILABLE.
+      def authorization_error
+        Runtime.getter(self, :authorization_error, :socket_authorization_error, "string", "string_out", 256)
+      end
+
+      # The negotiated protocol, as Node names it: "TLSv1.3", "TLSv1.2",
+      # "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake
+      # completes.
+      #
+      # Node: getProtocol(). Answers nil where the C call answers
+      # TLSPLUG_E_UNAVAILABLE.
+      def get_protocol
+        Runtime.getter(self, :get_protocol, :socket_get_protocol, "string", "string_out", 256)
+      end
+
+      # Server: the name the client sent in SNI. Client: the servername that was
+      # set. TLSPLUG_E_UNAVAILABLE when there is none (Node's false).
+      #
+      # Node: servername. Answers nil where the C call answers
+      # TLSPLUG_E_UNAVAILABLE.
+      def servername
+        Runtime.getter(self, :servername, :socket_get_servername, "string", "string_out", 256)
+      end
+
+      # Always 1 for a TLSSocket, as Node's `encrypted`; it lets hosts tell TLS
+      # sockets from plain ones through one interface.
+      #
+      # Node: encrypted. Answers true or false (the C value read as 0 / not 0).
+      def encrypted
+        Runtime.getter(self, :encrypted, :socket_encrypted, "bool", "int_out", 0)
+      end
+      alias encrypted? encrypted
+
+      # The local certificate sent to the peer, as Node's certificate object in
+      # JSON (see tlsplug_socket_get_peer_certificate); "{}" when none was sent;
+      # TLSPLUG_E_UNAVAILABLE before the handshake completes.
+      #
+      # Node: getCertificate(). Answers nil where the C call answers
+      # TLSPLUG_E_UNAVAILABLE.
+      def get_certificate
+        Runtime.getter(self, :get_certificate, :socket_get_certificate, "certificate", "string_out", 8192)
+      end
+
+      # Client: the ephemeral key exchange as Node's object in JSON, e.g.
+      # {"type":"ECDH","name":"X25519","size":253} or {"type":"DH","size":2048};
+      # "{}" when the key exchange was not ephemeral. TLSPLUG_E_UNAVAILABLE on a
+      # server (Node's null) and before the handshake completes.
+      #
+      # Node: getEphemeralKeyInfo(). Answers nil where the C call answers
+      # TLSPLUG_E_UNAVAILABLE.
+      def get_ephemeral_key_info
+        Runtime.getter(self, :get_ephemeral_key_info, :socket_get_ephemeral_key_info, "json", "string_out", 256)
+      end
+
+      # The Finished message this side sent in the latest handshake (its
+      # verify_data). TLSPLUG_E_UNAVAILABLE before one was sent.
+      #
+      # Node: getFinished(). Answers nil where the C call answers
+      # TLSPLUG_E_UNAVAILABLE.
+      def get_finished
+        Runtime.getter(self, :get_finished, :socket_get_finished, "bytes", "buf_out", 256)
+      end
+
+      # The Finished message received from the peer in the latest handshake.
+      # TLSPLUG_E_UNAVAILABLE before one arrived.
+      #
+      # Node: getPeerFinished(). Answers nil where the C call answers
+      # TLSPLUG_E_UNAVAILABLE.
+      def get_peer_finished
+        Runtime.getter(self, :get_peer_finished, :socket_get_peer_finished, "bytes", "buf_out", 256)
+      end
+
+      # How many bytes of ciphertext (TLS overhead included) the host has pulled
+      # or consumed from this socket.
+      #
+      # Node: bytesWritten.
+      def bytes_written
+        Runtime.getter(self, :bytes_written, :socket_bytes_written, "int", "size_out", 0)
+      end
+
+      # How many bytes of ciphertext the host has fed to this socket.
+      #
+      # Node: bytesRead.
+      def bytes_read
+        Runtime.getter(self, :bytes_read, :socket_bytes_read, "int", "size_out", 0)
+      end
+
+      # The protocol ALPN selected. TLSPLUG_E_UNAVAILABLE when none was (Node's
+      # false).
+      #
+      # Node: alpnProtocol. Answers nil where the C call answers
+      # TLSPLUG_E_UNAVAILABLE.
+      def alpn_protocol
+        Runtime.getter(self, :alpn_protocol, :socket_get_alpn_protocol, "string", "string_out", 256)
+      end
+
+      # The session to resume later, as a blob for tlsplug_socket_set_session().
+      # TLSPLUG_E_UNAVAILABLE before the handshake completes, and in TLS 1.3
+      # before the server's first ticket arrived.
+      #
+      # Node: getSession(). Answers nil where the C call answers
+      # TLSPLUG_E_UNAVAILABLE.
+      def get_session
+        Runtime.getter(self, :get_session, :socket_get_session, "bytes", "buf_out", 4096)
+      end
+
+      # Client: the latest session ticket the server sent (the opaque ticket
+      # bytes). TLSPLUG_E_UNAVAILABLE when none arrived.
+      #
+      # Node: getTLSTicket(). Answers nil where the C call answers
+      # TLSPLUG_E_UNAVAILABLE.
+      def get_tls_ticket
+        Runtime.getter(self, :get_tls_ticket, :socket_get_tls_ticket, "bytes", "buf_out", 4096)
+      end
+
+      # 1 when the handshake resumed a session (by ticket or by id), else 0.
+      #
+      # Node: isSessionReused(). Answers true or false (the C value read as 0 /
+      # not 0).
+      def session_reused?
+        Runtime.getter(self, :session_reused?, :socket_is_session_reused, "bool", "int_out", 0)
+      end
+      alias is_session_reused session_reused?
+
+      # What was written and not yet handed to the transport: cleartext waiting
+      # for the handshake plus ciphertext waiting to be pulled (or, on a loop,
+      # to be written to the fd).
+      #
+      # Node: bufferSize.
+      def buffer_size
+        Runtime.getter(self, :buffer_size, :socket_buffer_size, "int", "size_out", 0)
+      end
+    end
+
+    # The plain getters of a server (GETTERS["server"]), for the class that
+    # wraps it: it provides getter_call(name, &blk), which yields the
+    # handle under its thread rule (or answers a kept value).
+    module ServerGetters
+      # The 48 bytes of session ticket keys (Node's layout and size).
+      #
+      # Node: getTicketKeys(). Answers nil where the C call answers
+      # TLSPLUG_E_UNAVAILABLE.
+      def get_ticket_keys
+        Runtime.getter(self, :get_ticket_keys, :server_get_ticket_keys, "bytes", "buf_out", 64)
+      end
+
+      # How many connections the server has open on its loop.
+      #
+      # Node: connections.
+      def connections
+        Runtime.getter(self, :connections, :server_get_connections, "int", "size_out", 0)
+      end
+    end
   end
 end
 
-# The loader (ABI.open, ABI.lib) and the payload decoding are hand-written.
+# The loader (ABI.open, ABI.lib), the payload decoding and the getters'
+# calls are hand-written.
 require_relative "runtime"

@@ -1,10 +1,12 @@
 # frozen_string_literal: true
 
 # The hand-written half of tlsplug's low layer for Ruby: the loader that
-# checks the library's ABI version, and the decoding of event payloads. The
-# generated half (abi.rb) holds what varies with the registry (functions,
-# enums, each event's description) and requires this file at its end, so
-# this code is ordinary source that rubocop and the tests read.
+# checks the library's ABI version, the decoding of event payloads, and the
+# plain getters' calls. The generated half (abi.rb) holds what varies with
+# the registry (functions, enums, each event's description, the plain
+# getters: GETTERS and the modules whose methods call Runtime.getter) and
+# requires this file at its end, so this code is ordinary source that
+# rubocop and the tests read.
 
 module Tlsplug
   module ABI
@@ -94,6 +96,39 @@ module Tlsplug
         [data.byteslice(4, n) || "".b, data.byteslice(4 + n, data.bytesize) || "".b]
       else
         [data] # a kind from a newer registry: the bytes as they are
+      end
+    end
+
+    # A plain getter of the registry (ABI::GETTERS), for a generated
+    # module's method +name+: obj.getter_call(name) { |handle| ... } runs
+    # the block with the handle under obj's thread rule, or answers a value
+    # obj kept for +name+ after its handle went away. Python's
+    # _runtime.getter is the same function.
+    def self.getter(obj, name, function, result, out, cap)
+      obj.__send__(:getter_call, name) { |h| call_getter(h, function, result, out, cap) }
+    end
+
+    # The C call of a getter and its result, by the registry's result kind
+    # (abi/tlsplug.toml documents them): a scalar, or nil on E_UNAVAILABLE
+    # for a buffer; any other failure raises Tlsplug::Error.
+    def self.call_getter(handle, function, result, out, cap)
+      if cap.zero?
+        buf = Util.out(out == "size_out" ? 8 : 4)
+        Util.check(ABI.lib.public_send(function, handle, buf), handle)
+        v = case out
+            when "size_out" then Util.out_size(buf)
+            when "unsigned_out" then Util.out_uint(buf)
+            else Util.out_int(buf)
+            end
+        return result == "bool" ? v != 0 : v
+      end
+      data = Util.get_bytes(function, handle, handle: handle, size: cap)
+      return data if data.nil? || result == "bytes"
+      text = data.force_encoding(Encoding::UTF_8).scrub
+      case result
+      when "json" then JSON.parse(text)
+      when "certificate" then Tlsplug.cert_from_json(text)
+      else text
       end
     end
   end

@@ -16,6 +16,7 @@ module Tlsplug
   # is configured from one thread at a time, as a context is.
   class Server
     include EventEmitter
+    include ABI::ServerGetters
 
     # Every event a server raises (the registry's `source`), all registered.
     SERVER_EVENTS = ABI::EVENTS.select { |_ev, info| info[3].include?("server") }.keys.freeze
@@ -98,6 +99,12 @@ module Tlsplug
       Util.check(ABI.lib.public_send(fn, h, *args), h, what)
     end
     private :call
+
+    # A generated getter's call (ABI::ServerGetters): the block with the handle.
+    def getter_call(_name)
+      yield handle
+    end
+    private :getter_call
 
     def event_loop
       @loop
@@ -322,13 +329,6 @@ module Tlsplug
       @max_connections = n
     end
 
-    # The number of open connections.
-    def connections
-      n = Util.out
-      call(:server_get_connections, n)
-      Util.out_size(n)
-    end
-
     # Node's getConnections(cb): cb.call(nil, count) from the loop.
     def get_connections(&cb)
       count = connections
@@ -350,9 +350,8 @@ module Tlsplug
       self
     end
 
-    def ticket_keys
-      Util.get_bytes(:server_get_ticket_keys, handle, handle: @handle, size: 64)
-    end
+    # The generated get_ticket_keys (Node's getTicketKeys()), as the option's name.
+    alias ticket_keys get_ticket_keys
 
     def ticket_keys=(keys)
       b = Util.bytes(keys)

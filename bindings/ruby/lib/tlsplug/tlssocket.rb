@@ -75,8 +75,14 @@ module Tlsplug
   # belongs to the C loop, which frees it right after its 'close' event: its
   # wrapper never frees it and drops its handle after 'close' (the values of
   # the queries stay readable).
+  #
+  # The plain getters (authorized, get_protocol, alpn_protocol,
+  # session_reused?, ...) are generated from the registry
+  # (ABI::SocketGetters); the ones with behaviour (get_cipher,
+  # get_peer_certificate(detailed), the addresses) are written here.
   class TLSSocket
     include EventEmitter
+    include ABI::SocketGetters
 
     EVENTS = [ABI::EV_SECURE_CONNECT, ABI::EV_SECURE, ABI::EV_DATA, ABI::EV_END, ABI::EV_CLOSE,
               ABI::EV_ERROR, ABI::EV_CHECK_SERVER_IDENTITY, ABI::EV_SESSION, ABI::EV_KEYLOG,
@@ -614,6 +620,17 @@ module Tlsplug
     end
     private :final_or
 
+    # A generated getter's call (ABI::SocketGetters): what keep_final kept
+    # for +name+ once an accepted socket's handle is gone, else the block
+    # with the handle under the thread rule.
+    def getter_call(name)
+      final_or(name) do
+        h = handle
+        locked { yield h }
+      end
+    end
+    private :getter_call
+
     # ---- the pump
 
     # Ciphertext received from the peer (any size, any split).
@@ -738,13 +755,6 @@ module Tlsplug
       call(:socket_set_high_water_mark, n.to_i)
     end
 
-    # Node's bufferSize / writableLength.
-    def buffer_size
-      n = Util.out
-      call(:socket_buffer_size, n)
-      Util.out_size(n)
-    end
-
     def raw_address(side)
       h = handle
       port = Util.out(4)
@@ -796,55 +806,7 @@ module Tlsplug
       end
     end
 
-    # ---- metadata
-
-    def encrypted
-      true
-    end
-
-    def authorized
-      final_or(:authorized) do
-        v = Util.out(4)
-        call(:socket_authorized, v)
-        Util.out_int(v) != 0
-      end
-    end
-    alias authorized? authorized
-
-    # Node's code for why the peer was not authorized (nil when it was).
-    def authorization_error
-      final_or(:authorization_error) { q_str(:socket_authorization_error) }
-    end
-
-    # The protocol ALPN selected; nil where Node has false.
-    def alpn_protocol
-      final_or(:alpn_protocol) { q_str(:socket_get_alpn_protocol) }
-    end
-
-    def servername
-      final_or(:servername) { q_str(:socket_get_servername) }
-    end
-
-    def bytes_written
-      final_or(:bytes_written) do
-        n = Util.out
-        call(:socket_bytes_written, n)
-        Util.out_size(n)
-      end
-    end
-
-    def bytes_read
-      final_or(:bytes_read) do
-        n = Util.out
-        call(:socket_bytes_read, n)
-        Util.out_size(n)
-      end
-    end
-
-    # "TLSv1.3", ...; nil before the handshake.
-    def get_protocol
-      final_or(:get_protocol) { q_str(:socket_get_protocol) }
-    end
+    # ---- metadata (the plain getters are generated: ABI::SocketGetters)
 
     # {"name", "standardName", "version"} as Node's; nil before the handshake.
     def get_cipher
@@ -866,41 +828,6 @@ module Tlsplug
     def get_peer_certificate(detailed = false)
       Tlsplug.cert_from_json(q_str(:socket_get_peer_certificate, detailed ? 1 : 0, size: 8192))
     end
-
-    def get_certificate
-      Tlsplug.cert_from_json(q_str(:socket_get_certificate, size: 8192))
-    end
-
-    def get_ephemeral_key_info
-      s = q_str(:socket_get_ephemeral_key_info)
-      s && JSON.parse(s)
-    end
-
-    def get_finished
-      q_bytes(:socket_get_finished)
-    end
-
-    def get_peer_finished
-      q_bytes(:socket_get_peer_finished)
-    end
-
-    # The session blob for session: (nil when none).
-    def get_session
-      final_or(:get_session) { q_bytes(:socket_get_session, size: 4096) }
-    end
-
-    def get_tls_ticket
-      q_bytes(:socket_get_tls_ticket, size: 4096)
-    end
-
-    def session_reused?
-      final_or(:session_reused?) do
-        v = Util.out(4)
-        call(:socket_is_session_reused, v)
-        Util.out_int(v) != 0
-      end
-    end
-    alias is_session_reused session_reused?
 
     # false outside 512..16384, as Node.
     def set_max_send_fragment(size)

@@ -1,0 +1,148 @@
+"""The binding's surface against the registry (abi/tlsplug.toml), read here
+on its own: every plain getter (a function's `getter`) is reachable under
+the snake_case of its Node name, as a property or a method as in Node, and
+is the generated one (no hand-written twin); every registry function is
+used by the binding or listed below as deliberately not exposed. Ruby's
+test/surface_test.rb checks the same of the Ruby binding, so the two
+bindings keep one surface."""
+import inspect
+import os
+import re
+import tomllib
+import unittest
+
+import support  # noqa: F401  (puts the package on sys.path)
+import tlsplug
+from tlsplug import _abi
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+REGISTRY = os.path.join(ROOT, "abi", "tlsplug.toml")
+PACKAGE = os.path.dirname(os.path.abspath(tlsplug.__file__))
+CLASSES = {"socket": tlsplug.TLSSocket, "server": tlsplug.Server,
+           "context": tlsplug.SecureContext}
+MIXINS = {"socket": "SocketGetters", "server": "ServerGetters", "context": "ContextGetters"}
+
+# Registry functions this binding does not call, and why. Keep it short:
+# a function that a binding should have is a gap, not a choice.
+NOT_EXPOSED = {
+    "tlsplug_version_string": "the version is _abi.VERSION (tlsplug.__version__)",
+    "tlsplug_socket_set_event_queue": "events arrive by callback (tlsplug_socket_on)",
+    "tlsplug_socket_next_event": "events arrive by callback (tlsplug_socket_on)",
+    "tlsplug_server_set_event_queue": "events arrive by callback (tlsplug_server_on)",
+    "tlsplug_server_next_event": "events arrive by callback (tlsplug_server_on)",
+    "tlsplug_socket_peek_output": "pull() copies the output (tlsplug_socket_pull)",
+    "tlsplug_socket_consume_output": "pull() copies the output (tlsplug_socket_pull)",
+    "tlsplug_socket_read": "cleartext arrives as 'data' events, buffered by the binding",
+    "tlsplug_socket_peer_cert_field": "get_peer_certificate() has every field",
+    "tlsplug_cert_to_json": "certificates come decoded from the socket",
+    "tlsplug_socket_set_npn_protocols": "NPN: GnuTLS answers E_UNSUPPORTED (use ALPN)",
+    "tlsplug_server_accept": "the sans-IO server; Server runs on the loop",
+    "tlsplug_socket_tick": "the sans-IO server's timer; the loop runs it",
+    "tlsplug_socket_next_timeout": "the sans-IO server's timer; the loop runs it",
+    "tlsplug_loop_run": "run() drives run_once / run_for, checking its predicate",
+    "tlsplug_socket_renegotiate": "a gap: Ruby has renegotiate(); Python does not yet",
+}
+
+
+def snake(node):
+    """Node's camelCase in snake_case (getTLSTicket -> get_tls_ticket),
+    written apart from the generator's so the test checks it."""
+    out = []
+    for i, c in enumerate(node):
+        if c.isupper() and i and (node[i - 1].islower() or node[i - 1].isdigit()
+                                  or (i + 1 < len(node) and node[i + 1].islower())):
+            out.append("_")
+        out.append(c.lower())
+    return "".join(out)
+
+
+def registry_functions():
+    with open(REGISTRY, "rb") as f:
+        return tomllib.load(f)["function"]
+
+
+def getter_of(fn):
+    """(handle type, Node name, is a method) of a function's `getter`, or None."""
+    g = fn.get("getter")
+    if g is None:
+        return None
+    node = g if isinstance(g, str) else g["node"]
+    return fn["params"][0]["type"], node.removesuffix("()"), node.endswith("()")
+
+
+def hand_written_source():
+    text = []
+    for name in sorted(os.listdir(PACKAGE)):
+        if name.endswith(".py") and name != "_abi.py":
+            with open(os.path.join(PACKAGE, name), encoding="utf-8") as f:
+                text.append(f.read())
+    return "\n".join(text)
+
+
+def owner(cls, name):
+    """The class of cls's MRO whose own namespace defines `name`."""
+    for c in cls.__mro__:
+        if name in c.__dict__:
+            return c
+    return None
+
+
+class Surface(unittest.TestCase):
+    def test_registry_has_getters(self):
+        self.assertGreaterEqual(sum(1 for fn in registry_functions() if getter_of(fn)), 10)
+
+    def test_every_getter_is_reachable_under_its_node_name(self):
+        for fn in registry_functions():
+            g = getter_of(fn)
+            if g is None:
+                continue
+            handle, node, method = g
+            name = snake(node)
+            with self.subTest(fn=fn["name"], name=name):
+                cls = CLASSES[handle]
+                attr = inspect.getattr_static(cls, name)
+                if method:
+                    self.assertTrue(callable(attr) and not isinstance(attr, property),
+                                    f"{cls.__name__}.{name} should be a method (Node: {node}())")
+                else:
+                    self.assertIsInstance(attr, property,
+                                          f"{cls.__name__}.{name} should be a property (Node: {node})")
+                # the generated one: no hand-written twin shadows it
+                self.assertIs(owner(cls, name), getattr(_abi, MIXINS[handle]))
+                self.assertEqual(_abi.GETTERS[handle][name][0], fn["name"])
+                self.assertEqual(_abi.GETTERS[handle][name][4], node)
+
+    def test_generated_getters_are_all_from_the_registry(self):
+        expected = {(getter_of(fn)[0], snake(getter_of(fn)[1]))
+                    for fn in registry_functions() if getter_of(fn)}
+        got = {(h, name) for h, table in _abi.GETTERS.items() for name in table}
+        self.assertEqual(got, expected)
+
+    def test_no_hand_written_getter_calls_the_c_function(self):
+        src = hand_written_source()
+        for fn in registry_functions():
+            if getter_of(fn):
+                short = fn["name"][len("tlsplug_"):]
+                self.assertIsNone(re.search(r"\blib\." + short + r"\b", src),
+                                  f"{fn['name']} is a generated getter: no hand-written call")
+
+    def test_every_function_is_used_or_listed(self):
+        src = hand_written_source()
+        names = {fn["name"] for fn in registry_functions()}
+        unused = set()
+        for fn in registry_functions():
+            n = fn["name"]
+            short = n[len("tlsplug_"):]
+            used = (getter_of(fn) is not None or re.search(r"\blib\." + short + r"\b", src)
+                    or re.search(r"\b" + n + r"\b", src))
+            if not used:
+                unused.add(n)
+            elif n in NOT_EXPOSED:
+                self.fail(f"{n} is used by the binding: take it off NOT_EXPOSED")
+        self.assertEqual(sorted(unused - NOT_EXPOSED.keys()), [],
+                         "registry functions the binding neither uses nor lists in NOT_EXPOSED")
+        self.assertEqual(sorted(NOT_EXPOSED.keys() - names), [], "NOT_EXPOSED names no function")
+
+
+if __name__ == "__main__":
+    unittest.main()
