@@ -16,6 +16,7 @@ packages=(
   clang                                      # the second compiler pass
   ca-certificates
   golang-go ruby ruby-dev                    # the Go and Ruby bindings
+  man-db                                     # tests/packages renders the man pages
 )
 # Node's tls is an interop peer. Any node on PATH will do (a newer one may
 # be installed outside Debian's package); only fall back to Debian's.

@@ -1,7 +1,8 @@
 """What `tlsplug client` and `tlsplug server` say when things go wrong, and
 the transports beside TCP: a refused connection (ECONNREFUSED), a peer that
 resets in the middle of a transfer (ECONNRESET), a certificate that fails
-verification, a Unix socket path, bad command lines (exit 2)."""
+verification, a Unix socket path, bad command lines (exit 2). The client's
+exit status tells them apart: 3 for verification, 4 for the network."""
 
 import re
 import subprocess
@@ -15,7 +16,7 @@ class Failures(Case):
 
     def test_refused(self):
         rc, got, err = self.run_client(["--host", "127.0.0.1", "--port", str(free_port())], b"x")
-        self.assertEqual(rc, 1, err)
+        self.assertEqual(rc, 4, err)  # the network
         self.assertRegex(err, r"(?m)^client error ECONNREFUSED: ")
         self.assertEqual(got, b"")
 
@@ -25,7 +26,7 @@ class Failures(Case):
                                         "--servername", "localhost", "--ca", pki("ca.pem")],
                                        payload(8 * MIB))
         server.join_checked(self)
-        self.assertEqual(rc, 1, err)
+        self.assertEqual(rc, 4, err)  # the network
         self.assertRegex(err, r"(?m)^client error ECONNRESET: ", err)
 
     def test_expired_certificate(self):
@@ -33,7 +34,7 @@ class Failures(Case):
                                          "--cert", pki("expired-chain.pem"))
         rc, got, err = self.run_client(["--host", "127.0.0.1", "--port", str(port),
                                         "--servername", "localhost", "--ca", pki("ca.pem")], b"x")
-        self.assertEqual(rc, 1, err)
+        self.assertEqual(rc, 3, err)  # verification
         self.assertRegex(err, r"(?m)^client error CERT_HAS_EXPIRED: ")
         rc, got, err = self.run_client(["-connect", f"127.0.0.1:{port}", "-servername",
                                         "localhost", "-CAfile", pki("ca.pem"), "--insecure"], b"x")
@@ -65,11 +66,24 @@ class Failures(Case):
         self.assertEqual(got, WELCOME + b"hi\n")
         self.assertEqual(server.wait(), 0, server.describe())
 
+    def test_address_in_use_and_version(self):
+        server, port = self.start_server()
+        cp = subprocess.run([env_path("TLSPLUG_TOOL"), "server", "--host", "127.0.0.1", "--port",
+                             str(port)], stdin=subprocess.DEVNULL, capture_output=True,
+                            timeout=TIMEOUT)
+        self.assertEqual(cp.returncode, 1, cp)
+        self.assertEqual(cp.stderr.count(b"EADDRINUSE"), 1, cp.stderr)  # said once
+        cp = subprocess.run([env_path("TLSPLUG_TOOL"), "version"], capture_output=True,
+                            timeout=TIMEOUT)
+        self.assertRegex(cp.stdout.decode(), r"^tlsplug \d+\.\d+\.\d+ \(GnuTLS [\d.]+\) \(ABI \d+\)\n$")
+
     def test_bad_command_lines(self):
         tool = env_path("TLSPLUG_TOOL")
         for argv in (["server", "--bogus"], ["client", "--port"], ["client", "--port", "x"],
                      ["client", "-connect", "nocolon"], ["server", "--key", "k"], ["frobnicate"],
-                     ["server", "--alpn", ",,"], ["server", "--once=1"]):
+                     ["server", "--alpn", ",,"], ["server", "--once=1"], ["client", "--trace"],
+                     ["client", "-msg"], ["server", "--www", "--http"],
+                     ["server", "--sni", "nocolons"]):
             with self.subTest(argv=argv):
                 cp = subprocess.run([tool, *argv], stdin=subprocess.DEVNULL, capture_output=True,
                                     timeout=TIMEOUT)

@@ -11,10 +11,12 @@
 static void usage(FILE *to)
 {
     fprintf(to,
-            "usage: tlsplug server [options]   Node's tls.createServer() echo server\n"
-            "       tlsplug client [options]   Node's tls.connect() echo client\n"
-            "       tlsplug version\n"
-            "'tlsplug COMMAND --help' lists a command's options.\n");
+            "usage: tlsplug server [options]   Node's tls.createServer() echo server, or an\n"
+            "                                  HTTPS status page / file server (--www, --serve-dir)\n"
+            "       tlsplug client [options]   Node's tls.connect() echo client that shows the\n"
+            "                                  peer's chain and the negotiated parameters\n"
+            "       tlsplug version            the library's and GnuTLS's versions, the ABI's\n"
+            "'tlsplug COMMAND --help' lists a command's options; see tlsplug(1).\n");
 }
 
 int main(int argc, char **argv)
@@ -25,7 +27,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "client") == 0)
         return cmd_client(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-        printf("tlsplug %s (ABI %d)\n", tlsplug_version_string(), tlsplug_abi_version());
+        /* The library's string already starts with its name. */
+        printf("%s (ABI %d)\n", tlsplug_version_string(), tlsplug_abi_version());
         return 0;
     }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {

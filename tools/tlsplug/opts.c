@@ -52,14 +52,29 @@ int opts_parse(const char *cmd, const char *synopsis, const struct opt *table, i
             *(int *)o->slot = 1;
             continue;
         }
+        const char *value;
         if (eq) {
-            *(const char **)o->slot = eq + 1;
+            value = eq + 1;
         } else if (i + 1 < argc) {
-            *(const char **)o->slot = argv[++i];
+            value = argv[++i];
         } else {
             fprintf(stderr, "tlsplug %s: option %s needs a value (%s)\n", cmd, arg, o->arg);
             return -1;
         }
+        if (!o->many) {
+            *(const char **)o->slot = value;
+            continue;
+        }
+        const char **list = o->slot;
+        int k = 0;
+        while (list[k])
+            k++;
+        if (k == OPTS_MANY) {
+            fprintf(stderr, "tlsplug %s: option %.*s given more than %d times\n", cmd, (int)n, arg,
+                    OPTS_MANY);
+            return -1;
+        }
+        list[k] = value;
     }
     return 0;
 }
@@ -73,7 +88,10 @@ void opts_usage(FILE *to, const char *cmd, const char *synopsis, const struct op
         for (char *p = spell; *p; p++)
             if (*p == '|')
                 *p = ',';
-        fprintf(to, "  %-30s %s\n", spell, o->help);
+        if (strlen(spell) > 30) /* a long spelling: its help on the next line */
+            fprintf(to, "  %s\n  %-30s %s%s\n", spell, "", o->help, o->many ? " (repeatable)" : "");
+        else
+            fprintf(to, "  %-30s %s%s\n", spell, o->help, o->many ? " (repeatable)" : "");
     }
     fprintf(to, "  %-30s %s\n", "--help,-h", "this help");
 }

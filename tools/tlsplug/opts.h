@@ -13,7 +13,10 @@ struct opt {
     const char *arg;   /* the value's name in --help ("N"), NULL for a flag */
     const char *help;
     void *slot;        /* int * (a flag: set to 1) or const char ** (a value) */
+    int many;          /* repeatable: slot is const char *[OPTS_MANY + 1], NULL-ended */
 };
+
+#define OPTS_MANY 16
 
 /* Exit status for a bad command line, as most Unix tools. */
 #define OPTS_EXIT_USAGE 2

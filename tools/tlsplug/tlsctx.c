@@ -20,7 +20,7 @@ const char *tlsctx_error(const void *handle, char *buf, size_t cap)
 }
 
 /* The whole file, NUL-terminated; NULL with errno on failure. */
-static char *slurp(const char *path, size_t *len)
+char *tlsctx_slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -57,11 +57,38 @@ static char *slurp(const char *path, size_t *len)
 
 enum what { KEY, CERT, CA };
 
+const char *tlsctx_passphrase(const char *cmd, const char *spec, char *buf, size_t cap)
+{
+    if (strncmp(spec, "env:", 4) == 0) {
+        const char *v = getenv(spec + 4);
+        if (!v) {
+            fprintf(stderr, "tlsplug %s: --passphrase %s: the variable is not set\n", cmd, spec);
+            return NULL;
+        }
+        snprintf(buf, cap, "%s", v);
+    } else if (strncmp(spec, "file:", 5) == 0) {
+        size_t len;
+        char *data = tlsctx_slurp(spec + 5, &len);
+        if (!data) {
+            fprintf(stderr, "tlsplug %s: --passphrase %s: %s\n", cmd, spec, strerror(errno));
+            return NULL;
+        }
+        data[strcspn(data, "\r\n")] = '\0'; /* the first line, as openssl */
+        snprintf(buf, cap, "%s", data);
+        free(data);
+    } else {
+        snprintf(buf, cap, "%s", strncmp(spec, "pass:", 5) == 0 ? spec + 5 : spec);
+    }
+    return buf;
+}
+
+static const char *g_passphrase; /* for add_pem's KEY, set by tlsctx_build */
+
 static int add_pem(tlsplug_context *ctx, enum what w, const char *pem, size_t len)
 {
     const uint8_t *p = (const uint8_t *)pem;
     switch (w) {
-    case KEY: return tlsplug_context_add_key(ctx, p, len, NULL);
+    case KEY: return tlsplug_context_add_key(ctx, p, len, g_passphrase);
     case CERT: return tlsplug_context_add_cert(ctx, p, len);
     default: return tlsplug_context_add_ca(ctx, p, len);
     }
@@ -75,7 +102,7 @@ static int add(const char *cmd, tlsplug_context *ctx, enum what w, const char *p
     size_t len = pem ? strlen(pem) : 0;
     char *data = NULL;
     if (!pem && path) {
-        if (!(data = slurp(path, &len))) {
+        if (!(data = tlsctx_slurp(path, &len))) {
             fprintf(stderr, "tlsplug %s: %s %s: %s\n", cmd, names[w], path, strerror(errno));
             return -1;
         }
@@ -100,7 +127,12 @@ int tlsctx_build(const char *cmd, const struct tls_files *f, const char *key_pem
         fprintf(stderr, "tlsplug %s: cannot create a context\n", cmd);
         return -1;
     }
-    char err[512];
+    char err[512], pass[1024];
+    g_passphrase = NULL;
+    if (f->passphrase && !(g_passphrase = tlsctx_passphrase(cmd, f->passphrase, pass, sizeof pass))) {
+        tlsplug_context_free(ctx);
+        return -1;
+    }
     int ok = add(cmd, ctx, KEY, f->key, key_pem) == 0 && add(cmd, ctx, CERT, f->cert, cert_pem) == 0 &&
              add(cmd, ctx, CA, f->ca, NULL) == 0;
     if (ok && f->min_version && tlsplug_context_set_min_version(ctx, f->min_version) != TLSPLUG_OK) {
@@ -113,6 +145,28 @@ int tlsctx_build(const char *cmd, const struct tls_files *f, const char *key_pem
                 tlsctx_error(ctx, err, sizeof err));
         ok = 0;
     }
+    if (ok && f->ciphers && tlsplug_context_set_ciphers(ctx, f->ciphers) != TLSPLUG_OK) {
+        fprintf(stderr, "tlsplug %s: --ciphers %s: %s\n", cmd, f->ciphers, tlsctx_error(ctx, err, sizeof err));
+        ok = 0;
+    }
+    if (ok && f->groups && tlsplug_context_set_ecdh_curve(ctx, f->groups) != TLSPLUG_OK) {
+        fprintf(stderr, "tlsplug %s: --groups %s: %s\n", cmd, f->groups, tlsctx_error(ctx, err, sizeof err));
+        ok = 0;
+    }
+    if (ok && f->dhparam) {
+        size_t len;
+        char *pem = tlsctx_slurp(f->dhparam, &len);
+        if (!pem) {
+            fprintf(stderr, "tlsplug %s: --dhparam %s: %s\n", cmd, f->dhparam, strerror(errno));
+            ok = 0;
+        } else if (tlsplug_context_set_dhparam(ctx, (const uint8_t *)pem, len) != TLSPLUG_OK) {
+            fprintf(stderr, "tlsplug %s: --dhparam %s: %s\n", cmd, f->dhparam, tlsctx_error(ctx, err, sizeof err));
+            ok = 0;
+        }
+        free(pem);
+    }
+    memset(pass, 0, sizeof pass);
+    g_passphrase = NULL;
     if (!ok) {
         tlsplug_context_free(ctx);
         return -1;

@@ -13,7 +13,18 @@
 struct tls_files {
     const char *key, *cert, *ca;
     const char *min_version, *max_version;
+    const char *passphrase; /* as given: "pass:X", "env:VAR", "file:PATH" or X */
+    const char *ciphers;    /* Node's ciphers string */
+    const char *groups;     /* Node's ecdhCurve: "X25519:P-256" */
+    const char *dhparam;    /* PEM file */
 };
+
+/* The whole file, NUL-terminated; NULL with errno on failure. */
+char *tlsctx_slurp(const char *path, size_t *len);
+
+/* The passphrase an option names ("pass:X", "env:VAR", "file:PATH" as
+ * openssl's -pass, or the text itself) in buf; NULL after printing why. */
+const char *tlsctx_passphrase(const char *cmd, const char *spec, char *buf, size_t cap);
 
 /* A context from the files; with key_pem/cert_pem (in memory, e.g. the
  * throwaway certificate) instead of key/cert when those are given. 0, or
