@@ -16,17 +16,20 @@ set(TLSPLUG_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/tlsplug)
 # NAMELINK is installed too: libtlsplug.so -> .so.1 -> .so.<version>, so
 # that `-ltlsplug` finds it. gnutls and Threads are PRIVATE to the shared
 # library, so the export set needs neither and consumers see only tlsplug.h.
+# Components (the Debian packages of cmake/cpack.cmake): lib is what
+# programs run with (libtlsplug1), dev what they build with (libtlsplug-dev).
 install(TARGETS tlsplug
   EXPORT tlsplugTargets
-  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
-  PUBLIC_HEADER DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT lib NAMELINK_COMPONENT dev
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT lib
+  PUBLIC_HEADER DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev)
 
 install(EXPORT tlsplugTargets
   NAMESPACE tlsplug::
   FILE tlsplugTargets.cmake
-  DESTINATION ${TLSPLUG_CMAKE_DIR})
+  DESTINATION ${TLSPLUG_CMAKE_DIR}
+  COMPONENT dev)
 
 configure_package_config_file(
   ${CMAKE_CURRENT_LIST_DIR}/tlsplugConfig.cmake.in
@@ -40,6 +43,7 @@ write_basic_package_version_file(
 install(FILES
   ${PROJECT_BINARY_DIR}/tlsplugConfig.cmake
   ${PROJECT_BINARY_DIR}/tlsplugConfigVersion.cmake
-  DESTINATION ${TLSPLUG_CMAKE_DIR})
+  DESTINATION ${TLSPLUG_CMAKE_DIR}
+  COMPONENT dev)
 
 include(${CMAKE_CURRENT_LIST_DIR}/pkgconfig.cmake)

@@ -26,5 +26,5 @@ install(CODE "
   set(TLSPLUG_PC_INCLUDEDIR [=[${TLSPLUG_PC_INCLUDEDIR}]=])
   set(PROJECT_VERSION [=[${PROJECT_VERSION}]=])
   configure_file([=[${_tlsplug_pc_in}]=] [=[${_tlsplug_pc_out}]=] @ONLY)
-")
-install(FILES ${_tlsplug_pc_out} DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+" COMPONENT dev)
+install(FILES ${_tlsplug_pc_out} DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)

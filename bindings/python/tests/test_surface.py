@@ -25,7 +25,6 @@ MIXINS = {"socket": "SocketGetters", "server": "ServerGetters", "context": "Cont
 # Registry functions this binding does not call, and why. Keep it short:
 # a function that a binding should have is a gap, not a choice.
 NOT_EXPOSED = {
-    "tlsplug_version_string": "the version is _abi.VERSION (tlsplug.__version__)",
     "tlsplug_socket_set_event_queue": "events arrive by callback (tlsplug_socket_on)",
     "tlsplug_socket_next_event": "events arrive by callback (tlsplug_socket_on)",
     "tlsplug_server_set_event_queue": "events arrive by callback (tlsplug_server_on)",
