@@ -70,6 +70,58 @@ class WrongThreadError(TLSError, RuntimeError):
             "loop (libuv is not thread-safe)", self.CODE, 0)
 
 
+class InvalidArgTypeError(TLSError, TypeError):
+    """An argument or option of the wrong type, raised at the call as Node
+    throws synchronously: code ERR_INVALID_ARG_TYPE."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "ERR_INVALID_ARG_TYPE")
+
+
+class OutOfRangeError(TLSError, ValueError):
+    """A number outside what Node accepts (Node's RangeError):
+    code ERR_OUT_OF_RANGE."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "ERR_OUT_OF_RANGE")
+
+
+def _type_name(v) -> str:
+    return "None" if v is None else f"type {type(v).__name__} ({v!r:.40})"
+
+
+def want_str(name: str, v) -> None:
+    """Node's validateString for an option: str (bytes accepted) or fail."""
+    if not isinstance(v, (str, bytes, bytearray)):
+        raise InvalidArgTypeError(f'The "{name}" property must be of type string. '
+                                  f"Received {_type_name(v)}")
+
+
+def want_callable(name: str, v) -> None:
+    if not callable(v):
+        raise InvalidArgTypeError(f'The "{name}" property must be of type function. '
+                                  f"Received {_type_name(v)}")
+
+
+def want_number(name: str, v, kind: str = "property") -> None:
+    """A number as Node's typeof === 'number': int or float, never bool."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise InvalidArgTypeError(f'The "{name}" {kind} must be of type number. '
+                                  f"Received {_type_name(v)}")
+
+
+def want_int(name: str, v, lo: int, hi: int, kind: str = "property") -> int:
+    """Node's validateInt32/validateInteger: a number, an integer, in lo..hi."""
+    want_number(name, v, kind)
+    if isinstance(v, float) and not v.is_integer():
+        raise OutOfRangeError(f'The value of "{name}" is out of range. It must be an integer. '
+                              f"Received {v!r}")
+    if not lo <= v <= hi:
+        raise OutOfRangeError(f'The value of "{name}" is out of range. It must be >= {lo} '
+                              f"&& <= {hi}. Received {v!r}")
+    return int(v)
+
+
 def status_name(status: int) -> str:
     return lib.status_name(status).decode()
 

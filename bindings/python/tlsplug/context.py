@@ -5,7 +5,7 @@ import ctypes
 from typing import Iterable, Optional, Union
 
 from . import _abi
-from ._lib import TLSError, check, cstr, lib
+from ._lib import TLSError, check, cstr, lib, want_number, want_str
 
 __all__ = ["SecureContext", "create_secure_context"]
 
@@ -88,6 +88,16 @@ def create_secure_context(
     list of {"pem": ..., "passphrase": ...} dicts, as Node's key objects; pfx:
     DER bytes or a list ({"buf": ..., "passphrase": ...} dicts accepted).
     Errors raise TLSError with Node's code."""
+    # Node checks the types before anything is made (it throws at the
+    # call); None is Node's undefined: the option is not given.
+    for name, v in (("options.ciphers", ciphers), ("options.ecdhCurve", ecdh_curve),
+                    ("options.sessionIdContext", session_id_context)):
+        if v is not None:
+            want_str(name, v)
+    if passphrase is not None and (key is not None or pfx is not None):
+        want_str("options.passphrase", passphrase)
+    if secure_options is not None:
+        want_number("secureOptions", secure_options, "argument")
     ctx = SecureContext()
     try:
         for item in _many(pfx):

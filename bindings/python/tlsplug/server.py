@@ -18,7 +18,8 @@ from threading import get_ident
 from typing import Any, Callable, Dict, Optional, Union
 
 from . import _abi
-from ._lib import TLSError, WrongThreadError, check, cstr, error_from, lib
+from ._lib import (TLSError, WrongThreadError, check, cstr, error_from, lib, want_callable,
+                   want_int, want_number)
 from ._runtime import decode_payload
 from .context import SecureContext, create_secure_context
 from .events import EventEmitter
@@ -91,6 +92,14 @@ class Server(EventEmitter, _abi.ServerGetters):
         unknown = set(opts) - _SERVER_OPTIONS
         if unknown:
             raise TypeError("unknown server options: " + ", ".join(sorted(unknown)))
+        # Node throws at the call, before anything is made; None is Node's
+        # undefined (the default), never false/0.
+        if opts.get("sni_callback") is not None:
+            want_callable("options.SNICallback", opts["sni_callback"])
+        if opts.get("handshake_timeout") is not None:
+            want_number("options.handshakeTimeout", opts["handshake_timeout"])
+        if opts.get("session_timeout") is not None:
+            want_int("options.sessionTimeout", opts["session_timeout"], 0, 2**31 - 1)
         ctx = opts.get("secure_context")
         own = None
         if ctx is None:
@@ -113,7 +122,7 @@ class Server(EventEmitter, _abi.ServerGetters):
             self._call(lib.server_set_request_cert, 1)
         # Node's server default: rejectUnauthorized true (it matters with requestCert).
         self._call(lib.server_set_reject_unauthorized,
-                   int(bool(opts.get("reject_unauthorized", True))))
+                   int(opts.get("reject_unauthorized") is None or bool(opts["reject_unauthorized"])))
         if opts.get("handshake_timeout") is not None:
             self._call(lib.server_set_handshake_timeout, int(opts["handshake_timeout"]))
         if opts.get("session_timeout") is not None:
@@ -329,8 +338,12 @@ class Server(EventEmitter, _abi.ServerGetters):
             port, host = o.get("port", 0), o.get("host", host)
             backlog, path = o.get("backlog", backlog), o.get("path", path)
             fd = o.get("fd", fd)
+        # Node's listen(port, cb), listen(port, host, cb): the callback is
+        # the last argument, wherever it lands.
         if callable(host) and callback is None:
             host, callback = None, host
+        if callable(backlog) and callback is None:
+            backlog, callback = 0, backlog
         loop = loop or self._loop or get_loop()
         loop._check_thread("this loop")
         if self._owner is not None and self._owner != loop._thread:

@@ -17,7 +17,8 @@ from threading import get_ident
 from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 from . import _abi
-from ._lib import TLSError, WrongThreadError, check, cstr, error_from, get_bytes, lib
+from ._lib import (TLSError, WrongThreadError, check, cstr, error_from, get_bytes, lib,
+                   want_callable, want_int, want_str)
 from ._runtime import decode_payload
 from .certificate import cert_from_json
 from .context import SecureContext, create_secure_context
@@ -145,6 +146,14 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         self._lock: Optional[threading.RLock] = threading.RLock()
         self._key = next(_KEYS)
         self.is_server = bool(is_server)
+        # Node throws at the call for these, before anything is made; None
+        # is Node's undefined (not given).
+        for opt, node_name in (("check_server_identity", "options.checkServerIdentity"),
+                               ("lookup", "options.lookup")):
+            if options.get(opt) is not None:
+                want_callable(node_name, options[opt])
+        if options.get("servername") is not None:
+            want_str("options.servername", options["servername"])
         ctx_opts = {k: options.pop(k) for k in list(options) if k in _CONTEXT_OPTIONS}
         own_ctx = None
         if secure_context is None:
@@ -191,7 +200,8 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
                 continue
             self._call(lib.socket_on, ev, _dispatch, self._key)
         o = options
-        if "reject_unauthorized" in o:
+        # None is Node's undefined: the default (true), never "off".
+        if o.get("reject_unauthorized") is not None:
             self._call(lib.socket_set_reject_unauthorized, int(bool(o["reject_unauthorized"])))
         if o.get("request_cert"):
             self._call(lib.socket_set_request_cert, 1)
@@ -828,8 +838,13 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
                                             size=8192))
 
     def set_max_send_fragment(self, size: int) -> bool:
-        """False outside 512..16384, as Node."""
-        rc = self._c(lib.socket_set_max_send_fragment, int(size))
+        """False outside 512..16384, as Node; a non-number raises TypeError
+        (ERR_INVALID_ARG_TYPE), a non-int32 ValueError (ERR_OUT_OF_RANGE)."""
+        size = want_int("size", size, -2**31, 2**31 - 1, "argument")
+        if not 512 <= size <= 16384:
+            self.handle  # the thread rule, and a closed socket raises
+            return False
+        rc = self._c(lib.socket_set_max_send_fragment, size)
         if rc == _abi.E_INVAL:
             return False
         check(rc, self._handle)

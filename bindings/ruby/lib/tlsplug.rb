@@ -62,7 +62,8 @@ module Tlsplug
   # min_dh_size:, high_water_mark:, request_ocsp:, allow_half_open:,
   # lookup: (a Proc (hostname, options, callback(err, address, family))),
   # timeout: (ms, Node's setTimeout), secure_context: or any
-  # create_secure_context option. The block is a 'secureConnect' listener.
+  # create_secure_context option. The block is a 'secureConnect' listener;
+  # it gets the socket.
   # Failures (ECONNREFUSED, verification) arrive as 'error' events.
   def self.connect(port = nil, host = nil, **options, &on_secure_connect)
     if port.is_a?(Hash)
@@ -71,6 +72,7 @@ module Tlsplug
     end
     port = options.delete(:port) if port.nil?
     host = options.delete(:host) if host.nil? && options.key?(:host)
+    check_port_host(port, host)
     path = options.delete(:path)
     io = options.delete(:socket)
     timeout = options.delete(:timeout)
@@ -87,7 +89,12 @@ module Tlsplug
     ensure
       own&.close
     end
-    sock.once("secureConnect", &on_secure_connect) if on_secure_connect
+    if on_secure_connect
+      # The block gets the socket (Node passes nothing; a Ruby caller
+      # expects it). A zero-argument lambda is called without it.
+      pass_sock = !(on_secure_connect.lambda? && on_secure_connect.arity.zero?)
+      sock.once("secureConnect") { pass_sock ? on_secure_connect.call(sock) : on_secure_connect.call }
+    end
     sock.attach(loop)
     sock.connecting = true
     begin
@@ -115,6 +122,26 @@ module Tlsplug
     end
     sock
   end
+
+  # Node's checks on connect's port and host, at the call:
+  # connect("localhost", 8000) raises (ERR_SOCKET_BAD_PORT), never
+  # resolves "8000". A port is an Integer 0..65535 or a String of digits.
+  def self.check_port_host(port, host)
+    ok = case port
+         when nil then true
+         when Integer then port.between?(0, 65_535)
+         when String then port.match?(/\A\s*\d+\s*\z/) && port.to_i.between?(0, 65_535)
+         else false
+         end
+    unless ok
+      raise OutOfRangeError.new("Port should be >= 0 and < 65536. Received #{Check.received(port)}.",
+                                "ERR_SOCKET_BAD_PORT")
+    end
+    return if host.nil? || host.is_a?(String)
+
+    raise InvalidArgTypeError, %(The "hostname" argument must be of type string. Received #{Check.received(host)})
+  end
+  private_class_method :check_port_host
 
   # Node's tls.createServer(options, secureConnectionListener). Options
   # (snake_case): request_cert:, reject_unauthorized: (true),

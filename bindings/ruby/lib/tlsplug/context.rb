@@ -55,6 +55,13 @@ module Tlsplug
   def self.create_secure_context(**o)
     unknown = o.keys - CONTEXT_OPTIONS
     raise ArgumentError, "unknown secure context options: #{unknown.join(', ')}" unless unknown.empty?
+    # Node throws at the call, before anything is made; nil is undefined.
+    { ciphers: "options.ciphers", ecdh_curve: "options.ecdhCurve",
+      session_id_context: "options.sessionIdContext" }.each do |k, name|
+      Check.string(name, o[k]) unless o[k].nil?
+    end
+    Check.string("options.passphrase", o[:passphrase]) if !o[:passphrase].nil? && (o[:key] || o[:pfx])
+    Check.number("secureOptions", o[:secure_options], "argument") unless o[:secure_options].nil?
     ctx = SecureContext.new
     begin
       many(o[:pfx]).each do |item|

@@ -20,6 +20,79 @@ module Tlsplug
     end
   end
 
+  # Node's synchronous argument errors, raised at the call as Ruby's own
+  # TypeError/ArgumentError, each with #code (Node's code).
+  module NodeCode
+    attr_reader :code
+
+    def initialize(message, code)
+      super(message)
+      @code = code
+    end
+
+    def to_s
+      "#{super} [#{code}]"
+    end
+  end
+
+  # A wrong type (Node's ERR_INVALID_ARG_TYPE).
+  class InvalidArgTypeError < TypeError
+    include NodeCode
+
+    def initialize(message, code = "ERR_INVALID_ARG_TYPE")
+      super
+    end
+  end
+
+  # A value out of Node's range (ERR_OUT_OF_RANGE, ERR_SOCKET_BAD_PORT).
+  class OutOfRangeError < ArgumentError
+    include NodeCode
+
+    def initialize(message, code = "ERR_OUT_OF_RANGE")
+      super
+    end
+  end
+
+  # Node's validators (None/nil is "not given": the callers skip nil).
+  module Check
+    module_function
+
+    def received(v)
+      v.nil? ? "nil" : "type #{v.class} (#{v.inspect[0, 40]})"
+    end
+
+    def string(name, v)
+      return if v.is_a?(String)
+
+      raise InvalidArgTypeError, %(The "#{name}" property must be of type string. Received #{received(v)})
+    end
+
+    def callable(name, v)
+      return if v.respond_to?(:call)
+
+      raise InvalidArgTypeError, %(The "#{name}" property must be of type function. Received #{received(v)})
+    end
+
+    def number(name, v, kind = "property")
+      return if v.is_a?(Integer) || v.is_a?(Float)
+
+      raise InvalidArgTypeError, %(The "#{name}" #{kind} must be of type number. Received #{received(v)})
+    end
+
+    # Node's validateInt32/validateInteger: a number, an integer, lo..hi.
+    def int(name, v, lo, hi, kind = "property")
+      number(name, v, kind)
+      if v.is_a?(Float) && v != v.floor
+        raise OutOfRangeError, %(The value of "#{name}" is out of range. It must be an integer. Received #{v})
+      end
+      unless v.between?(lo, hi)
+        raise OutOfRangeError, %(The value of "#{name}" is out of range. It must be >= #{lo} && <= #{hi}. Received #{v})
+      end
+
+      v.to_i
+    end
+  end
+
   # A call on a loop, or on a socket or server bound to a loop, from a
   # thread other than the loop's: libtlsplug's rule is that a socket, server
   # or loop is used by one thread at a time, and libuv is not thread-safe.

@@ -47,6 +47,11 @@ module Tlsplug
       opts = opts.reject { |k, _| CONTEXT_OPTIONS.include?(k) }
       unknown = opts.keys - SERVER_OPTIONS
       raise ArgumentError, "unknown server options: #{unknown.join(', ')}" unless unknown.empty?
+      # Node throws at the call, before anything is made; nil is undefined
+      # (the default), never false/0.
+      Check.callable("options.SNICallback", opts[:sni_callback]) unless opts[:sni_callback].nil?
+      Check.number("options.handshakeTimeout", opts[:handshake_timeout]) unless opts[:handshake_timeout].nil?
+      Check.int("options.sessionTimeout", opts[:session_timeout], 0, 2**31 - 1) unless opts[:session_timeout].nil?
       ctx = opts[:secure_context]
       raise ArgumentError, "context options given with secure_context" if ctx && !ctx_opts.empty?
       own = ctx.nil? ? Tlsplug.create_secure_context(**ctx_opts) : nil
@@ -69,7 +74,7 @@ module Tlsplug
       SERVER_EVENTS.each { |ev| call(:server_on, ev, Dispatch::SERVER_CB_ADDR, @key) }
       call(:server_set_request_cert, 1) if opts[:request_cert]
       # Node's server default: rejectUnauthorized true (it matters with requestCert).
-      call(:server_set_reject_unauthorized, opts.fetch(:reject_unauthorized, true) ? 1 : 0)
+      call(:server_set_reject_unauthorized, opts[:reject_unauthorized].nil? || opts[:reject_unauthorized] ? 1 : 0)
       call(:server_set_handshake_timeout, opts[:handshake_timeout].to_i) if opts[:handshake_timeout]
       call(:server_set_session_timeout, opts[:session_timeout].to_i) if opts[:session_timeout]
       if opts[:alpn_protocols]

@@ -123,6 +123,10 @@ module Tlsplug
       @owner = nil
       @lock = Monitor.new
       @is_server = is_server ? true : false
+      # Node throws at the call for these; nil is undefined (not given).
+      Check.callable("options.checkServerIdentity", options[:check_server_identity]) unless options[:check_server_identity].nil?
+      Check.callable("options.lookup", options[:lookup]) unless options[:lookup].nil?
+      Check.string("options.servername", options[:servername]) unless options[:servername].nil?
       ctx_opts = options.slice(*CONTEXT_OPTIONS)
       options = options.reject { |k, _| CONTEXT_OPTIONS.include?(k) }
       unknown = options.keys - SOCKET_OPTIONS
@@ -173,7 +177,8 @@ module Tlsplug
         call(:socket_on, ev, Dispatch::SOCKET_CB_ADDR, @key)
       end
       o = options
-      call(:socket_set_reject_unauthorized, o[:reject_unauthorized] ? 1 : 0) if o.key?(:reject_unauthorized)
+      # nil is Node's undefined: the default (true), never "off".
+      call(:socket_set_reject_unauthorized, o[:reject_unauthorized] ? 1 : 0) unless o[:reject_unauthorized].nil?
       call(:socket_set_request_cert, 1) if o[:request_cert]
       call(:socket_set_servername, Util.cstr(o[:servername])) if o[:servername]
       if o[:alpn_protocols]
@@ -831,8 +836,11 @@ module Tlsplug
 
     # false outside 512..16384, as Node.
     def set_max_send_fragment(size)
+      size = Check.int("size", size, -2**31, 2**31 - 1, "argument")
       h = handle
-      rc = locked { ABI.lib.socket_set_max_send_fragment(h, size.to_i) }
+      return false unless size.between?(512, 16_384)
+
+      rc = locked { ABI.lib.socket_set_max_send_fragment(h, size) }
       return false if rc == ABI::E_INVAL
       Util.check(rc, @handle)
       true

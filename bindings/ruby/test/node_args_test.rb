@@ -1,0 +1,159 @@
+# frozen_string_literal: true
+
+require_relative "test_helper"
+require "json"
+require "open3"
+
+# Issue 14: options and arguments as Node handles them. nil is Node's
+# undefined (the option's default, never "off"); a wrong type or range
+# raises at the call with Node's code, which every test takes from live node.
+class NodeArgsTest < Minitest::Test
+  include TestHelper
+
+  def setup
+    need_node
+  end
+
+  # Run +js+ in node (bounded): it throws synchronously or calls done(code).
+  def node_code(js)
+    script = "const tls=require('tls'),fs=require('fs'),P=process.argv[1];" \
+             "function done(c){console.log(JSON.stringify(String(c)));process.exit(0)}" \
+             "setTimeout(()=>done('TIMEOUT'),8000);" \
+             "try{#{js}}catch(e){done(e.code)}"
+    out = Timeout.timeout(20) { Open3.capture2(NODE, "-e", script, PKI, stdin_data: "")[0] }
+    JSON.parse(out.lines.last)
+  end
+
+  def check(js, klass = nil)
+    expected = node_code(js)
+    assert expected.start_with?("ERR_"), "node gave #{expected.inspect} for #{js}"
+    klass ||= %w[ERR_OUT_OF_RANGE ERR_SOCKET_BAD_PORT].include?(expected) ? ArgumentError : TypeError
+    e = assert_raises(klass) { yield }
+    assert_equal expected, e.code
+  end
+
+  def untrusted_client_code(**opts)
+    server = Tlsplug.create_server(key: pem("untrusted.key"), cert: pem("untrusted-chain.pem")) { |s| s.end("x") }
+    server.on("tlsClientError") { |*_a| nil }
+    server, port = listen(server)
+    got = {}
+    c = Tlsplug.connect(port, "127.0.0.1", ca: [pem("ca.pem")], servername: "localhost", **opts)
+    c.on("error") { |e| got[:code] ||= e.code }
+    c.on("secureConnect") { got[:code] ||= "SECURE" }
+    c.on("close") { |*_a| got[:closed] = true }
+    run_until("client close") { got[:closed] }
+    closed = false
+    server.close { closed = true }
+    run_until("server close") { closed }
+    got[:code]
+  end
+
+  def test_reject_unauthorized_nil_is_default_true
+    expected = node_code(
+      "const s=tls.createServer({key:fs.readFileSync(P+'/untrusted.key')," \
+      "cert:fs.readFileSync(P+'/untrusted-chain.pem')},k=>k.end('x'));" \
+      "s.on('tlsClientError',()=>{});" \
+      "s.listen(0,'127.0.0.1',()=>{const c=tls.connect({port:s.address().port," \
+      "host:'127.0.0.1',servername:'localhost',ca:[fs.readFileSync(P+'/ca.pem')]," \
+      "rejectUnauthorized:undefined});" \
+      "c.on('error',e=>done(e.code));c.on('secureConnect',()=>done('SECURE'))})"
+    )
+    refute_equal "SECURE", expected
+    assert_equal expected, untrusted_client_code(reject_unauthorized: nil)
+    assert_equal expected, untrusted_client_code
+    assert_equal "SECURE", untrusted_client_code(reject_unauthorized: false) # the control
+  end
+
+  def test_server_reject_unauthorized_nil_is_default_true
+    errors = []
+    server = Tlsplug.create_server(server_opts.merge(request_cert: true, reject_unauthorized: nil,
+                                                     ca: [pem("ca.pem")])) { |s| s.end("x") }
+    server.on("tlsClientError") { |e, *_| errors << e.code }
+    server, port = listen(server)
+    got = +""
+    closed = false
+    c = Tlsplug.connect(port, "127.0.0.1", **client_opts)
+    c.on("data") { |d| got << d }
+    c.on("error") { |*_a| nil }
+    c.on("close") { |*_a| closed = true }
+    run_until("refused client") { closed && !errors.empty? }
+    assert_equal "", got
+    done = false
+    server.close { done = true }
+    run_until("server close") { done }
+  end
+
+  def test_context_option_types
+    check("tls.createSecureContext({ciphers:9})") { Tlsplug.create_secure_context(ciphers: 9) }
+    check("tls.createSecureContext({ecdhCurve:1})") { Tlsplug.create_secure_context(ecdh_curve: 1) }
+    check("tls.createSecureContext({key:fs.readFileSync(P+'/server.key')," \
+          "cert:fs.readFileSync(P+'/server-chain.pem'),passphrase:1})") do
+      Tlsplug.create_secure_context(**server_opts, passphrase: 1)
+    end
+    check("tls.connect({port:1,ciphers:9})") { Tlsplug.connect(1, "127.0.0.1", ciphers: 9) }
+    check("tls.createServer({ecdhCurve:1})") { Tlsplug.create_server(ecdh_curve: 1) }
+  end
+
+  def test_callables
+    check("tls.createServer({SNICallback:1})") { Tlsplug.create_server(sni_callback: 1) }
+    check("tls.connect({port:1,lookup:1})") { Tlsplug.connect(1, "127.0.0.1", lookup: 1) }
+    # Node v20 asserts (ERR_INTERNAL_ASSERTION) for a non-function
+    # checkServerIdentity; tlsplug gives the type error (docs/NODE_MAP.md).
+    assert_equal "ERR_INTERNAL_ASSERTION", node_code("tls.connect({port:1,checkServerIdentity:1})")
+    expected = node_code("tls.createServer({SNICallback:1})")
+    e = assert_raises(TypeError) { Tlsplug.connect(1, "127.0.0.1", check_server_identity: 1) }
+    assert_equal expected, e.code
+    e = assert_raises(TypeError) { Tlsplug::TLSSocket.new(check_server_identity: "x") }
+    assert_equal expected, e.code
+  end
+
+  def test_server_timeouts
+    check("tls.createServer({handshakeTimeout:'x'})") { Tlsplug.create_server(handshake_timeout: "x") }
+    check("tls.createServer({handshakeTimeout:true})") { Tlsplug.create_server(handshake_timeout: true) }
+    check("tls.createServer({sessionTimeout:'x'})") { Tlsplug.create_server(session_timeout: "x") }
+    check("tls.createServer({sessionTimeout:2**31})") { Tlsplug.create_server(session_timeout: 2**31) }
+    Tlsplug.create_server(handshake_timeout: nil, session_timeout: nil) # undefined: the defaults
+  end
+
+  def test_set_max_send_fragment
+    sock = Tlsplug::TLSSocket.new(ca: [pem("ca.pem")])
+    [["''", ""], ["true", true], ["null", nil], ["2**31", 2**31], ["1.5", 1.5],
+     ["-(2**31)-1", -(2**31) - 1]].each do |js, v|
+      check("new tls.TLSSocket(null).setMaxSendFragment(#{js})") { sock.set_max_send_fragment(v) }
+    end
+    assert_equal "false", node_code("done(new tls.TLSSocket(null).setMaxSendFragment(-1))")
+    assert_equal false, sock.set_max_send_fragment(-1)
+    assert_equal false, sock.set_max_send_fragment(100)
+    assert_equal true, sock.set_max_send_fragment(1024)
+  ensure
+    sock&.close
+  end
+
+  def test_connect_swapped_arguments_raise
+    # Node: tls.connect({port: 'localhost', host: 8000}) throws at the call.
+    check("tls.connect({port:'localhost',host:8000})", ArgumentError) { Tlsplug.connect("localhost", 8000) }
+    check("tls.connect({port:8000,host:8000})", TypeError) { Tlsplug.connect(8000, 8000) }
+    refute Tlsplug.default_loop.alive? if Tlsplug.default_loop.respond_to?(:alive?)
+  end
+
+  def test_connect_block_gets_the_socket
+    server, port = listen(Tlsplug.create_server(server_opts) { |s| s.end("x") })
+    got = nil
+    c = Tlsplug.connect(port, "127.0.0.1", **client_opts) { |s| got = s }
+    closed = false
+    c.on("close") { |*_a| closed = true }
+    run_until("secure connect") { got && closed }
+    assert_same c, got
+    # A block without parameters still works, and a zero-arity lambda.
+    hits = []
+    c2 = Tlsplug.connect(port, "127.0.0.1", **client_opts) { hits << :block }
+    c3 = Tlsplug.connect(port, "127.0.0.1", **client_opts, &-> { hits << :lambda })
+    n = 0
+    [c2, c3].each { |x| x.on("close") { |*_a| n += 1 } }
+    run_until("both closed") { n == 2 }
+    assert_equal %i[block lambda], hits.sort
+    done = false
+    server.close { done = true }
+    run_until("server close") { done }
+  end
+end
