@@ -358,7 +358,12 @@ static int build_priority(struct tlsplug_context *c, int server, char **out)
         return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_SSL_NO_PROTOCOLS_AVAILABLE",
                        "no protocols available: secureOptions disable every allowed version");
     char groups[512];
-    int rc = tp_context_groups(c, groups, sizeof groups);
+    /* FFDHE groups: a server with `dhparam` leaves them out, so its own
+     * prime is used (the pinned suite priority puts them back for a client
+     * that offers them); a client offers them only with TLS 1.3, as
+     * OpenSSL's does. */
+    int ffdhe = server ? !c->dh : hi >= GNUTLS_TLS1_3;
+    int rc = tp_context_groups(c, ffdhe, groups, sizeof groups);
     if (rc)
         return rc;
     tp_buf b = {0};
@@ -412,18 +417,24 @@ static unsigned key_kinds(const struct tlsplug_context *c)
 }
 
 gnutls_priority_t tp_context_suite_priority(struct tlsplug_context *c, const uint8_t id[2],
-                                            int version)
+                                            int version, unsigned flags)
 {
+    /* A client offering FFDHE groups gets DHE from GnuTLS only when one of
+     * them is shared (RFC 7919), GnuTLS reading supported_groups with this
+     * priority: name them then, though GnuTLS then uses an FFDHE group in
+     * place of `dhparam` (which serves every other client). */
+    int ffdhe = !c->dh || (flags & TP_SUITE_CLIENT_FFDHE);
+    flags = (ffdhe ? TP_SUITE_CLIENT_FFDHE : 0) | (flags & TP_SUITE_NO_TICKETS);
     gnutls_priority_t found = NULL;
     pthread_mutex_lock(&c->lock);
     for (unsigned i = 0; i < c->nsuite_prio && !found; i++)
         if (c->suite_prio[i].id[0] == id[0] && c->suite_prio[i].id[1] == id[1] &&
-            c->suite_prio[i].version == version)
+            c->suite_prio[i].version == version && c->suite_prio[i].flags == flags)
             found = c->suite_prio[i].prio;
     if (!found) {
         char base[TP_SUITE_PRIORITY_MAX], groups[512], text[TP_SUITE_PRIORITY_MAX + 512];
         if (tp_suite_priority(id[0], id[1], version, base, sizeof base) == TLSPLUG_OK &&
-            tp_context_groups(c, groups, sizeof groups) == TLSPLUG_OK) {
+            tp_context_groups(c, ffdhe, groups, sizeof groups) == TLSPLUG_OK) {
             /* The context's groups (ecdhCurve) in place of GROUP-ALL. */
             char *at = strstr(base, "+GROUP-ALL");
             if (at) {
@@ -434,12 +445,14 @@ gnutls_priority_t tp_context_suite_priority(struct tlsplug_context *c, const uin
             }
             if (tp_context_server_precedence(c))
                 strncat(text, ":%SERVER_PRECEDENCE", sizeof text - strlen(text) - 1);
+            if (flags & TP_SUITE_NO_TICKETS)
+                strncat(text, ":%NO_TICKETS", sizeof text - strlen(text) - 1);
             gnutls_priority_t p;
             if (gnutls_priority_init2(&p, text, NULL, 0) == 0) {
                 found = p;
                 if (c->nsuite_prio < sizeof c->suite_prio / sizeof *c->suite_prio)
                     c->suite_prio[c->nsuite_prio++] =
-                        (struct tp_suite_prio){{id[0], id[1]}, version, p};
+                        (struct tp_suite_prio){{id[0], id[1]}, version, flags, p};
                 else
                     found = NULL, gnutls_priority_deinit(p); /* a full cache: no pinning */
             }
@@ -463,6 +476,53 @@ static int staple(gnutls_session_t session, void *ptr, gnutls_datum_t *response)
     return fn ? fn(session, response) : GNUTLS_E_NO_CERTIFICATE_STATUS;
 }
 
+/* Node (OpenSSL) completes a served chain that holds the leaf alone from
+ * the `ca` store: each issuer found there is sent after it, up to a
+ * self-signed one (OpenSSL's auto-chain, test-tls-cert-chains-in-ca). A
+ * `cert` that brings its own intermediates is served as given. */
+static int complete_chains(struct tlsplug_context *c)
+{
+    if (!c->have_ca)
+        return TLSPLUG_OK;
+    for (unsigned i = 0; i < c->nchains; i++) {
+        tp_chain *ch = &c->chains[i];
+        if (ch->n != 1)
+            continue;
+        gnutls_x509_crt_t *ca = NULL;
+        unsigned nca = 0;
+        if (tp_pem_import_certs(tp_buf_peek(&c->ca_pem), tp_buf_len(&c->ca_pem), &ca, &nca) < 0)
+            return TLSPLUG_OK; /* nothing usable: serve the leaf alone */
+        int rc = TLSPLUG_OK;
+        for (unsigned depth = 0; depth < 10 && rc == TLSPLUG_OK; depth++) {
+            gnutls_x509_crt_t last = ch->certs[ch->n - 1];
+            if (gnutls_x509_crt_check_issuer(last, last))
+                break; /* self-signed: the chain is complete */
+            unsigned j = 0;
+            while (j < nca && !(ca[j] && gnutls_x509_crt_check_issuer(last, ca[j])))
+                j++;
+            if (j == nca)
+                break;
+            gnutls_x509_crt_t *grown = gnutls_malloc((ch->n + 1) * sizeof *grown);
+            if (!grown) {
+                rc = tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+                break;
+            }
+            memcpy(grown, ch->certs, ch->n * sizeof *grown);
+            grown[ch->n++] = ca[j];
+            ca[j] = NULL;
+            gnutls_free(ch->certs);
+            ch->certs = grown;
+        }
+        for (unsigned j = 0; j < nca; j++)
+            if (ca[j])
+                gnutls_x509_crt_deinit(ca[j]);
+        gnutls_free(ca);
+        if (rc)
+            return rc;
+    }
+    return TLSPLUG_OK;
+}
+
 /* Assemble the GnuTLS objects; under c->lock, before `frozen` is set. */
 static int build(struct tlsplug_context *c)
 {
@@ -472,6 +532,9 @@ static int build(struct tlsplug_context *c)
     if (c->nkeys && !c->nchains)
         return tp_fail(&c->err, TLSPLUG_E_CREDENTIALS, "ERR_TLS_CERT_MISSING",
                        "a private key was given without a certificate (`cert`)");
+    int chained = complete_chains(c);
+    if (chained)
+        return chained;
     /* In TLS 1.3 GnuTLS serves the first compatible pair; OpenSSL (Node)
      * follows the client's signature algorithms, where OpenSSL, Node and
      * browsers list ECDSA and EdDSA before RSA: load those pairs first. */

@@ -52,6 +52,7 @@ struct tlsplug_context {
     struct tp_suite_prio {               /* single-suite priorities, made on demand */
         uint8_t id[2];
         int version;
+        unsigned flags; /* FFDHE groups named, no tickets (tp_context_suite_priority) */
         gnutls_priority_t prio;
     } suite_prio[32];
     unsigned nsuite_prio;
@@ -66,7 +67,7 @@ TP_OBJECT_CHECK(struct tlsplug_context);
 
 /* context_options.c: GnuTLS priority tokens for `ecdhCurve` (and whether
  * custom DH parameters exclude the FFDHE groups); 0 or a status. */
-int tp_context_groups(struct tlsplug_context *ctx, char *buf, size_t cap);
+int tp_context_groups(struct tlsplug_context *ctx, int ffdhe, char *buf, size_t cap);
 
 /* context_options.c: what secureOptions and the options say. */
 int tp_context_no_tickets(const struct tlsplug_context *ctx);
@@ -86,9 +87,12 @@ int tp_context_add_pair(struct tlsplug_context *ctx, gnutls_x509_privkey_t key,
                         gnutls_x509_crt_t *certs, unsigned n);
 
 /* Server: the priority that makes GnuTLS negotiate exactly this suite at
- * this version (with the context's groups), cached; NULL on failure. */
+ * this version (with the context's groups), cached; NULL on failure.
+ * flags: TP_SUITE_* below. */
+#define TP_SUITE_CLIENT_FFDHE 1u /* the ClientHello's supported_groups names an FFDHE group */
+#define TP_SUITE_NO_TICKETS 2u   /* %NO_TICKETS: no ticket taken or issued from now on */
 gnutls_priority_t tp_context_suite_priority(struct tlsplug_context *ctx, const uint8_t id[2],
-                                            int version);
+                                            int version, unsigned flags);
 
 /* Derive GnuTLS's 64-byte ticket key from Node's 48-byte ticketKeys and a
  * sessionIdContext (NULL for none): SHA-512 of both, a fixed derivation so

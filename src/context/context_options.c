@@ -248,19 +248,23 @@ int tp_api_context_set_ecdh_curve(tlsplug_context *h, const char *curves)
     return tp_context_set_string(c, &c->ecdh_curve, curves);
 }
 
-int tp_context_groups(struct tlsplug_context *c, char *buf, size_t cap)
+int tp_context_groups(struct tlsplug_context *c, int ffdhe, char *buf, size_t cap)
 {
     buf[0] = 0;
     /* With custom DH parameters, GnuTLS would replace them by an FFDHE group
-     * (docs/GNUTLS.md, "Key exchange parameters"): leave the FFDHE groups out. */
-    int skip_ffdhe = c->dh != NULL;
+     * (docs/GNUTLS.md, "Key exchange parameters"): the caller says when to
+     * leave the FFDHE groups out. */
+    int skip_ffdhe = !ffdhe;
     const char *list = c->ecdh_curve && strcmp(c->ecdh_curve, "auto") != 0 ? c->ecdh_curve : NULL;
     if (!list) {
         for (size_t i = 0; i < sizeof auto_groups / sizeof *auto_groups; i++)
             append_groups(auto_groups[i], skip_ffdhe, buf, cap);
         return TLSPLUG_OK;
     }
-    if (append_groups(list, skip_ffdhe, buf, cap) <= 0)
+    int n = append_groups(list, skip_ffdhe, buf, cap);
+    if (n == 0 && skip_ffdhe) /* only FFDHE groups named: keep them */
+        n = append_groups(list, 0, buf, cap);
+    if (n <= 0)
         return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_CRYPTO_OPERATION_FAILED",
                        "Failed to set ECDH curve: no usable group in \"%s\"", list);
     return TLSPLUG_OK;

@@ -130,6 +130,15 @@ static int parse_body(reader b, tp_hello *h)
         case 5:
             h->status_request = 1;
             break;
+        case 10: {
+            reader list = sub(&ext, u16(&ext));
+            while (list.n >= 2 && !list.bad) {
+                unsigned group = u16(&list);
+                if (group >= 0x0100 && group <= 0x01ff)
+                    h->ffdhe = 1;
+            }
+            break;
+        }
         case 16: {
             reader list = sub(&ext, u16(&ext));
             if (!list.bad && list.n <= sizeof h->alpn) {

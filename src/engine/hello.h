@@ -50,6 +50,7 @@ typedef struct tp_hello {
     uint8_t early_data;       /* early_data extension */
     uint8_t fallback_scsv;    /* TLS_FALLBACK_SCSV among the suites (RFC 7507) */
     uint16_t max_version;     /* highest version offered (supported_versions or legacy) */
+    uint8_t ffdhe;            /* supported_groups names an FFDHE group (RFC 7919) */
 
     /* The reader's state between calls. */
     size_t scanned;           /* input bytes walked: whole records only */

@@ -27,6 +27,14 @@ static int check_server_suite(struct tlsplug_socket *s, const gnutls_datum_t *ms
     return tp_cipher_policy_allows(s->ctx->policy, id[0], id[1]) ? 0 : GNUTLS_E_UNKNOWN_CIPHER_SUITE;
 }
 
+static int find_ticket(void *ctx, unsigned tls_id, const unsigned char *data, unsigned size)
+{
+    (void)data;
+    if (tls_id == 35 && size > 0)
+        *(int *)ctx = 1;
+    return 0;
+}
+
 static int dispatch(gnutls_session_t session, unsigned htype, unsigned when, unsigned incoming,
                     const gnutls_datum_t *msg)
 {
@@ -36,6 +44,13 @@ static int dispatch(gnutls_session_t session, unsigned htype, unsigned when, uns
     if (htype == GNUTLS_HANDSHAKE_SERVER_HELLO && incoming && when == GNUTLS_HOOK_PRE &&
         s->role == TLSPLUG_ROLE_CLIENT)
         return check_server_suite(s, msg);
+    if (htype == GNUTLS_HANDSHAKE_CLIENT_HELLO && incoming && when == GNUTLS_HOOK_PRE &&
+        s->role == TLSPLUG_ROLE_SERVER && s->renegotiating) {
+        /* Does the client offer to resume (post_client_hello)? */
+        s->reneg_ticket = 0;
+        gnutls_ext_raw_parse(&s->reneg_ticket, find_ticket, msg,
+                             GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
+    }
     if (htype == GNUTLS_HANDSHAKE_FINISHED) {
         /* Node's getFinished()/getPeerFinished(): the verify_data, 12 bytes
          * in TLS 1.2, the hash length in TLS 1.3; again on each handshake. */
@@ -63,6 +78,22 @@ static int post_client_hello(gnutls_session_t session)
 {
     struct tlsplug_socket *s = gnutls_session_get_ptr(session);
     struct tlsplug_context *c = s->ctx;
+    if (!s->hello && s->renegotiating && s->reneg_requested && s->reneg_ticket &&
+        s->pinned_version) {
+        /* A renegotiation this server asked for, the client offering a
+         * ticket: OpenSSL's and Node's clients answer the HelloRequest
+         * offering to resume (SSL_renegotiate_abbreviated), and GnuTLS 3.7
+         * fails a resumed renegotiation when it renews the ticket (it
+         * cannot pack the session while the epochs differ: internal_error).
+         * Without tickets from now on the new handshake is a full one, so
+         * a requested certificate does come (a Node server resumes there
+         * and gets none). The same suite as pinned before. */
+        gnutls_priority_t p = tp_context_suite_priority(c, s->pinned_id, s->pinned_version,
+                                                        s->pinned_flags | TP_SUITE_NO_TICKETS);
+        if (p)
+            gnutls_priority_set(session, p);
+        return 0;
+    }
     if (!c->policy || !s->hello || s->hello->suites_len == 0)
         return 0; /* a native priority, or a hello the pre-parser passed on */
     /* The version GnuTLS reports here is tentative: never pin one the
@@ -80,9 +111,14 @@ static int post_client_hello(gnutls_session_t session)
     if (!tp_cipher_policy_choose(c->policy, s->hello->suites, s->hello->suites_len, version,
                                  tp_context_server_precedence(c), c->key_kinds, id))
         return GNUTLS_E_NO_CIPHER_SUITES; /* Node's ERR_SSL_NO_SHARED_CIPHER */
-    gnutls_priority_t pinned = tp_context_suite_priority(c, id, version);
-    if (pinned)
+    unsigned flags = s->hello->ffdhe ? TP_SUITE_CLIENT_FFDHE : 0;
+    gnutls_priority_t pinned = tp_context_suite_priority(c, id, version, flags);
+    if (pinned) {
         gnutls_priority_set(session, pinned);
+        memcpy(s->pinned_id, id, 2);
+        s->pinned_version = version;
+        s->pinned_flags = flags;
+    }
     return 0;
 }
 

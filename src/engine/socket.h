@@ -97,6 +97,10 @@ struct tlsplug_socket {
     size_t ocsp_len;
     int reneg_requested;   /* this side called renegotiate(): RENEGOTIATED follows */
     int reauth;            /* the handshake in progress is TLS 1.3 post-handshake auth */
+    uint8_t pinned_id[2];  /* server: the suite post_client_hello pinned (hooks.c) */
+    int pinned_version;    /* its version; 0 when nothing was pinned */
+    unsigned pinned_flags; /* its TP_SUITE_* flags */
+    int reneg_ticket;      /* server: a renegotiation's ClientHello offers a ticket */
     unsigned reneg_limit;  /* CLIENT_RENEG_LIMIT / _WINDOW when the socket was made */
     unsigned reneg_window_s;
     unsigned handshakes;   /* Node's count of recent handshakes (server) */

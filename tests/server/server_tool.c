@@ -25,9 +25,18 @@
  *   --print-ticket-keys            prints "TICKET_KEYS <hex>" at start
  *   --session-store                answer newSession/resumeSession from an
  *                                  in-memory map
+ *   --session-store-delay MS       with --session-store: store and answer
+ *                                  newSession, and answer resumeSession, MS ms
+ *                                  later (an asynchronous store)
  *   --ocsp-response FILE           answer OCSPRequest with the file's bytes,
  *                                  5 ms later
  *   --disable-renegotiation        disableRenegotiation() on each socket
+ *   --renegotiate-on MARK          when received data holds MARK, call
+ *                                  renegotiate({requestCert: true,
+ *                                  rejectUnauthorized: false}) before echoing
+ *                                  it; events get "renegotiate" or
+ *                                  "renegotiate-refused:CODE"; "authorized"
+ *                                  is read again at "renegotiated"
  *   --max-connections N            (default 1)
  *   --timeout MS                   bound on every wait (default 20000)
  *
@@ -64,10 +73,12 @@ struct opts {
     const char *ticket_keys_file;
     int print_ticket_keys;
     int session_store;
+    int store_delay_ms;
     uint8_t *ocsp;
     size_t ocsp_len;
     int has_ocsp;
     int disable_reneg;
+    const char *reneg_mark;
     int max_connections;
     int timeout_ms;
 };
@@ -91,6 +102,10 @@ struct conn {
     int64_t sni_due;
     char sni_name[256];
     int64_t ocsp_due;
+    /* --session-store-delay: what waits for its answer */
+    int64_t new_session_due, resume_due;
+    uint8_t *pending;
+    size_t pending_len;
 };
 
 struct store_entry {
@@ -161,6 +176,15 @@ static void json_opt(const char *key, int has, const char *val, const char *none
         fputs(none, stdout);
 }
 
+static int contains(const uint8_t *data, size_t len, const char *mark)
+{
+    size_t m = strlen(mark);
+    for (size_t i = 0; m && i + m <= len; i++)
+        if (memcmp(data + i, mark, m) == 0)
+            return 1;
+    return 0;
+}
+
 static void add_event(struct conn *c, const char *name)
 {
     size_t used = strlen(c->events);
@@ -214,6 +238,16 @@ static void on_socket(uintptr_t ud, void *source, int ev, void *subject, const u
         capture_secure(c);
         break;
     case TLSPLUG_EV_DATA:
+        if (O.reneg_mark && contains(data, len, O.reneg_mark)) {
+            if (tlsplug_socket_renegotiate(c->sock, 1, 0) == TLSPLUG_OK) {
+                add_event(c, "renegotiate");
+            } else {
+                char code[64] = "?", what[96];
+                tlsplug_error_get(c->sock, TLSPLUG_ERROR_CODE, code, sizeof code, &n);
+                snprintf(what, sizeof what, "renegotiate-refused:%s", code);
+                add_event(c, what);
+            }
+        }
         tlsplug_socket_write(c->sock, data, len);
         break;
     case TLSPLUG_EV_END:
@@ -228,6 +262,8 @@ static void on_socket(uintptr_t ud, void *source, int ev, void *subject, const u
         break;
     case TLSPLUG_EV_RENEGOTIATED:
         add_event(c, "renegotiated");
+        if (tlsplug_socket_authorized(c->sock, &c->authorized) != TLSPLUG_OK)
+            c->authorized = 0;
         break;
     case TLSPLUG_EV_CLOSE:
         add_event(c, "close");
@@ -303,11 +339,23 @@ static void on_server(uintptr_t ud, void *source, int ev, void *subject, const u
         break;
     case TLSPLUG_EV_NEW_SESSION:
         add_event(c, "newSession");
+        if (O.store_delay_ms && (c->pending = malloc(len ? len : 1))) {
+            memcpy(c->pending, data, len);
+            c->pending_len = len;
+            c->new_session_due = pump_io_now_ms() + O.store_delay_ms;
+            break;
+        }
         if (len >= 1 && (size_t)data[0] + 1 <= len)
             store_put(data + 1, data[0], data + 1 + data[0], len - 1 - data[0]);
         tlsplug_socket_new_session_done(c->sock);
         break;
     case TLSPLUG_EV_RESUME_SESSION: {
+        if (O.store_delay_ms && (c->pending = malloc(len ? len : 1))) {
+            memcpy(c->pending, data, len);
+            c->pending_len = len;
+            c->resume_due = pump_io_now_ms() + O.store_delay_ms;
+            break;
+        }
         struct store_entry *e = store_find(data, len);
         add_event(c, e ? "resumeSession:hit" : "resumeSession:miss");
         tlsplug_socket_resume_session_done(c->sock, e ? e->data : NULL, e ? e->data_len : 0);
@@ -361,6 +409,22 @@ static void answer_due(struct conn *c, int64_t now)
             if (rc != TLSPLUG_OK)
                 fprintf(stderr, "server_tool: sni_done: %s\n", tlsplug_status_name(rc));
         }
+    }
+    if (c->new_session_due && now >= c->new_session_due) {
+        c->new_session_due = 0;
+        const uint8_t *d = c->pending;
+        size_t len = c->pending_len;
+        if (len >= 1 && (size_t)d[0] + 1 <= len)
+            store_put(d + 1, d[0], d + 1 + d[0], len - 1 - d[0]);
+        free(c->pending), c->pending = NULL;
+        tlsplug_socket_new_session_done(c->sock);
+    }
+    if (c->resume_due && now >= c->resume_due) {
+        c->resume_due = 0;
+        struct store_entry *e = store_find(c->pending, c->pending_len);
+        free(c->pending), c->pending = NULL;
+        add_event(c, e ? "resumeSession:hit" : "resumeSession:miss");
+        tlsplug_socket_resume_session_done(c->sock, e ? e->data : NULL, e ? e->data_len : 0);
     }
     if (c->ocsp_due && now >= c->ocsp_due) {
         c->ocsp_due = 0;
@@ -478,6 +542,9 @@ static int parse_args(int argc, char **argv)
             O.print_ticket_keys = 1;
         } else if (strcmp(a, "--session-store") == 0) {
             O.session_store = 1;
+        } else if (strcmp(a, "--session-store-delay") == 0) {
+            NEED_VALUE();
+            O.store_delay_ms = atoi(v);
         } else if (strcmp(a, "--ocsp-response") == 0) {
             NEED_VALUE();
             if (read_file(v, &O.ocsp, &O.ocsp_len) != 0)
@@ -485,6 +552,9 @@ static int parse_args(int argc, char **argv)
             O.has_ocsp = 1;
         } else if (strcmp(a, "--disable-renegotiation") == 0) {
             O.disable_reneg = 1;
+        } else if (strcmp(a, "--renegotiate-on") == 0) {
+            NEED_VALUE();
+            O.reneg_mark = v;
         } else if (strcmp(a, "--max-connections") == 0) {
             NEED_VALUE();
             O.max_connections = atoi(v);
@@ -600,6 +670,7 @@ static void drop_conn(int i)
     struct conn *c = conns[i];
     print_conn(c); /* no-op when the close event already printed it */
     tlsplug_socket_free(c->sock);
+    free(c->pending);
     free(c);
     conns[i] = NULL;
 }
@@ -652,8 +723,8 @@ int main(int argc, char **argv)
                 if (t < 0 || td < t)
                     t = td;
             }
-            int64_t dues[2] = {c->sni_due, c->ocsp_due};
-            for (int k = 0; k < 2; k++) {
+            int64_t dues[4] = {c->sni_due, c->ocsp_due, c->new_session_due, c->resume_due};
+            for (int k = 0; k < 4; k++) {
                 if (!dues[k])
                     continue;
                 int td = dues[k] <= now ? 0 : (int)(dues[k] - now);

@@ -43,6 +43,17 @@ class ResumptionTest(ToolTest):
         for c in conns[1:]:
             self.assertIn("resumeSession:hit", c["events"])
 
+    def test_tls12_session_id_async_store(self):
+        # newSession and resumeSession answered 20 ms later, from a timer:
+        # Node holds the handshake until newSession is answered, so every
+        # reconnect finds its session stored.
+        lines, conns = self.reconnect(["--session-store", "--session-store-delay", "20"],
+                                      ["-no_ticket"])
+        self.assertEqual(lines, [("New", "TLSv1.2")] + [("Reused", "TLSv1.2")] * 5)
+        self.assertEqual([c["isSessionReused"] for c in conns], [False] + [True] * 5)
+        for c in conns[1:]:
+            self.assertIn("resumeSession:hit", c["events"])
+
     def test_tls12_session_id_without_store(self):
         # Node keeps no internal session cache: without newSession and
         # resumeSession handlers, ids do not resume.
