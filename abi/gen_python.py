@@ -10,21 +10,13 @@ loader, the payload decoding and the getters' calls are hand-written in
 bindings/python/tlsplug/_runtime.py, which the generated module re-exports.
 Standard library only.
 """
-import importlib.util
 import os
 import textwrap
 
 
-def _load_getters():
-    """abi/getters.py, shared with gen_ruby.py (gen.py loads us by path)."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "getters.py")
-    spec = importlib.util.spec_from_file_location("tlsplug_abi_getters", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GETTERS = _load_getters()
+# abi/getters.py, shared with the other generator; abi/gen.py, which loads
+# this module, runs with abi/ on sys.path.
+import getters as GETTERS  # noqa: E402
 
 # Registry parameter type -> ctypes expression.
 CTYPES = {

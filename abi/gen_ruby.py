@@ -12,20 +12,12 @@ libtlsplug.so.1 on the system path, refusing an older library), the payload
 decoding and the getters' calls are hand-written in
 bindings/ruby/lib/tlsplug/runtime.rb. Standard library only.
 """
-import importlib.util
 import os
 
 
-def _load_getters():
-    """abi/getters.py, shared with gen_python.py (gen.py loads us by path)."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "getters.py")
-    spec = importlib.util.spec_from_file_location("tlsplug_abi_getters", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GETTERS = _load_getters()
+# abi/getters.py, shared with the other generator; abi/gen.py, which loads
+# this module, runs with abi/ on sys.path.
+import getters as GETTERS  # noqa: E402
 
 RB_PATH = "bindings/ruby/lib/tlsplug/abi.rb"
 

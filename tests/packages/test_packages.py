@@ -347,8 +347,8 @@ class Packages(unittest.TestCase):
     @unittest.skipUnless(MAN, "man not found")
     def test_man_pages(self):
         mandir = os.path.join(self.root, "usr", "share", "man", "man1")
-        for page, cmd in (("tlsplug.1", []), ("tlsplug-client.1", ["client"]),
-                          ("tlsplug-server.1", ["server"])):
+        for page, cmd in (("tlsplug.1.gz", []), ("tlsplug-client.1.gz", ["client"]),
+                          ("tlsplug-server.1.gz", ["server"])):
             r = run([MAN, "--warnings", "-l", os.path.join(mandir, page)],
                     env=clean_env(MANWIDTH="120", LC_ALL="C", MAN_KEEP_FORMATTING="",
                                   MANPAGER="cat", PAGER="cat"))
@@ -368,6 +368,21 @@ class Packages(unittest.TestCase):
             self.assertGreater(len(spellings), 20)
             for s in sorted(spellings):
                 self.assertRegex(text, rf"(?<![\w-]){re.escape(s)}(?![\w-])", f"{page} lacks {s}")
+
+    def test_library_manual_indexes_every_function(self):
+        page = os.path.join(self.root, "usr", "share", "man", "man3", "libtlsplug.3.gz")
+        r = run([MAN, "--warnings", "-l", page],
+                env=clean_env(MANWIDTH="120", LC_ALL="C", MAN_KEEP_FORMATTING="",
+                              MANPAGER="cat", PAGER="cat"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr.decode(), "", "libtlsplug.3: warnings")
+        text = re.sub(r".\x08", "", r.stdout.decode())
+        with open(os.path.join(SOURCE, "abi", "tlsplug.h"), encoding="utf-8") as f:
+            header = f.read()
+        functions = set(re.findall(r"\b(tlsplug_\w+)\(", header))
+        self.assertGreater(len(functions), 100)
+        for fn in sorted(functions):
+            self.assertRegex(text, rf"(?m)^\s+{fn}$", f"libtlsplug.3 lacks {fn}")
 
     # ---- the languages -----------------------------------------------------------
 
