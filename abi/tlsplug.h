@@ -687,6 +687,22 @@ TLSPLUG_API int tlsplug_context_set_secure_options(tlsplug_context *ctx, unsigne
  */
 TLSPLUG_API int tlsplug_context_set_session_id_context(tlsplug_context *ctx, const char *context);
 
+/**
+ * A tlsplug extension, not in Node: the key (32 to 64 bytes, kept secret)
+ * that seals and opens this client context's session blobs (the `session`
+ * event, getSession(), the `session` option). Without one, blobs are sealed
+ * under a random key made once per process, so a blob resumes only in the
+ * process that made it (docs/NODE_MAP.md says why). Processes given the
+ * same key resume each other's blobs, which is how a command saves a
+ * session to a file and resumes it in its next run; a blob sealed under
+ * another key is not resumed (a full handshake, no error). Any other length
+ * answers TLSPLUG_E_INVAL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_context_set_session_key(tlsplug_context *ctx, const uint8_t *key, size_t len);
+
 /* ==== socket ============================================================== */
 
 /* ---- socket -------------------------------------------------------------- */
@@ -2285,6 +2301,8 @@ struct tlsplug_api {
     int (*loop_listen_fd)(tlsplug_loop *loop, tlsplug_server *srv, int fd, int backlog);
     /* slot 134 */
     int (*get_api)(unsigned abi_version, const tlsplug_api **out);
+    /* slot 135 */
+    int (*context_set_session_key)(tlsplug_context *ctx, const uint8_t *key, size_t len);
 };
 
 #ifdef __cplusplus

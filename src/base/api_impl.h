@@ -39,6 +39,7 @@ int tp_api_context_set_dhparam(tlsplug_context *ctx, const uint8_t *pem, size_t 
 int tp_api_context_set_secure_protocol(tlsplug_context *ctx, const char *method);
 int tp_api_context_set_secure_options(tlsplug_context *ctx, unsigned options);
 int tp_api_context_set_session_id_context(tlsplug_context *ctx, const char *context);
+int tp_api_context_set_session_key(tlsplug_context *ctx, const uint8_t *key, size_t len);
 int tp_api_socket_new(tlsplug_context *ctx, int role, tlsplug_socket **out);
 int tp_api_socket_free(tlsplug_socket *sock);
 int tp_api_socket_set_servername(tlsplug_socket *sock, const char *servername);

@@ -114,6 +114,7 @@ static void destroy(struct tlsplug_context *c)
         gnutls_x509_trust_list_deinit(c->trust, 1);
     tp_error_clear(&c->err);
     gnutls_memset(c->ticket_keys, 0, sizeof c->ticket_keys);
+    gnutls_memset(c->session_key, 0, sizeof c->session_key);
     gnutls_memset(c->stek, 0, sizeof c->stek);
     pthread_mutex_destroy(&c->lock);
     free(c);

@@ -59,6 +59,8 @@ struct tlsplug_context {
     uint8_t ticket_keys[48]; /* Node's 48-byte ticketKeys */
     uint8_t stek[64];        /* GnuTLS's 64-byte key, derived from ticket_keys */
     uint8_t trust_digest[32]; /* what decides verdicts, bound into client sessions (session_mac.c) */
+    uint8_t session_key[64];  /* the host's key for client session blobs (session_mac.c) */
+    size_t session_key_len;   /* 0: this process's own key */
     gnutls_x509_trust_list_t trust; /* built on first verification */
     int trust_failed;
 };

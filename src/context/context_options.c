@@ -422,3 +422,18 @@ int tp_api_context_set_session_id_context(tlsplug_context *h, const char *value)
                        "sessionIdContext: longer than 32 bytes");
     return tp_context_set_string(c, &c->session_id_context, value);
 }
+
+int tp_api_context_set_session_key(tlsplug_context *h, const uint8_t *key, size_t len)
+{
+    int rc;
+    struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);
+    if (!c)
+        return rc;
+    /* At least SHA-256's output, at most its block: HMAC uses either whole. */
+    if (!key || len < 32 || len > sizeof c->session_key)
+        return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
+                       "sessionKey: must be 32 to 64 bytes");
+    memcpy(c->session_key, key, len);
+    c->session_key_len = len;
+    return TLSPLUG_OK;
+}

@@ -15,7 +15,8 @@
  * result in its sessions and Node trusts it on resumption. Node trusts it
  * from anyone, for any name and any trust, which turns a shared or
  * tampered session cache into an authentication bypass. Here the tag
- * (HMAC-SHA256 under a per-process key, session_mac.c) covers everything
+ * (HMAC-SHA256 under a per-process key, or the context's session key,
+ * session_mac.c) covers everything
  * before it, and the binding says what the verdict was computed against.
  * So a blob this process did not make (another process's, an earlier
  * run's, a tampered one) is simply not resumed: a full handshake, verified
@@ -41,7 +42,7 @@ static int take_blob(struct tlsplug_socket *s, const uint8_t *b, size_t len)
     if (clen >= sizeof s->resumed_code || head + TP_SESSION_TAG_LEN >= len)
         return TLSPLUG_E_INVAL;
     size_t sealed = len - TP_SESSION_TAG_LEN;
-    if (!tp_session_mac_ok(b, sealed, b + sealed))
+    if (!tp_session_mac_ok(s->ctx, b, sealed, b + sealed))
         return TLSPLUG_OK; /* not ours, or altered: a full handshake */
     if (gnutls_session_set_data(s->session, b + head, sealed - head) < 0)
         return TLSPLUG_E_INVAL;
@@ -97,7 +98,7 @@ static int session_data(struct tlsplug_socket *s, gnutls_datum_t *out)
     }
     gnutls_free(raw.data);
     if (!b || tp_session_binding(s, b + sizeof BLOB_MAGIC) != 0 ||
-        tp_session_mac(b, sealed, b + sealed) != 0) {
+        tp_session_mac(s->ctx, b, sealed, b + sealed) != 0) {
         gnutls_free(b);
         return -1;
     }

@@ -9,8 +9,8 @@
 #include "digest.h"
 #include "socket.h"
 
-/* One key per process, never stored or exported: only this process can
- * seal a blob this process accepts. Blobs from another process (or an
+/* One key per process, never stored or exported: unless the host gave the
+ * context its own key, only this process can seal a blob it accepts. Blobs from another process (or an
  * earlier run) fail the MAC and are not resumed, a full handshake instead.
  * Re-verifying their chain would not help: the chain is in the same
  * unauthenticated blob, and a cache writer can pair its own server's
@@ -24,19 +24,26 @@ static void make_key(void)
     have_key = gnutls_rnd(GNUTLS_RND_KEY, process_key, sizeof process_key) == 0;
 }
 
-int tp_session_mac(const uint8_t *data, size_t len, uint8_t tag[TP_SESSION_TAG_LEN])
+int tp_session_mac(const struct tlsplug_context *ctx, const uint8_t *data, size_t len,
+                   uint8_t tag[TP_SESSION_TAG_LEN])
 {
-    pthread_once(&key_once, make_key);
-    if (!have_key ||
-        gnutls_hmac_fast(GNUTLS_MAC_SHA256, process_key, sizeof process_key, data, len, tag) < 0)
-        return -1;
-    return 0;
+    const uint8_t *key = ctx->session_key;
+    size_t klen = ctx->session_key_len;
+    if (!klen) {
+        pthread_once(&key_once, make_key);
+        if (!have_key)
+            return -1;
+        key = process_key;
+        klen = sizeof process_key;
+    }
+    return gnutls_hmac_fast(GNUTLS_MAC_SHA256, key, klen, data, len, tag) < 0 ? -1 : 0;
 }
 
-int tp_session_mac_ok(const uint8_t *data, size_t len, const uint8_t tag[TP_SESSION_TAG_LEN])
+int tp_session_mac_ok(const struct tlsplug_context *ctx, const uint8_t *data, size_t len,
+                      const uint8_t tag[TP_SESSION_TAG_LEN])
 {
     uint8_t want[TP_SESSION_TAG_LEN];
-    if (tp_session_mac(data, len, want) != 0)
+    if (tp_session_mac(ctx, data, len, want) != 0)
         return 0;
     /* Constant time: how much of a forged tag matched must not show. */
     uint8_t diff = 0;

@@ -156,6 +156,13 @@ TLSPLUG_API int tlsplug_context_set_session_id_context(tlsplug_context *ctx, con
     return tp_door_leave(&d, tp_api_context_set_session_id_context(ctx, context), "tlsplug_context_set_session_id_context");
 }
 
+TLSPLUG_API int tlsplug_context_set_session_key(tlsplug_context *ctx, const uint8_t *key, size_t len)
+{
+    tp_door d;
+    tp_door_enter(&d, ctx, TP_TAG_CONTEXT);
+    return tp_door_leave(&d, tp_api_context_set_session_key(ctx, key, len), "tlsplug_context_set_session_key");
+}
+
 TLSPLUG_API int tlsplug_socket_new(tlsplug_context *ctx, int role, tlsplug_socket **out)
 {
     tp_door d;

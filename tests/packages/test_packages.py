@@ -156,6 +156,68 @@ class Packages(unittest.TestCase):
         return p, int(p.wait_for(r"^ACCEPT 127\.0\.0\.1:(\d+)").group(1))
 
     @unittest.skipUnless(OPENSSL, "openssl not found")
+    def test_client_session_saved_and_resumed_in_the_next_run(self):
+        state = tempfile.mkdtemp(dir=self.tmp)
+        env = clean_env(XDG_STATE_HOME=state)
+        sess = os.path.join(state, "session")
+
+        def client(*args):
+            r = run([self.tool, "client", "--connect", f"127.0.0.1:{port}", "--ca", pki("ca.pem"),
+                     "--servername", "localhost", "--json", *args], stdin=subprocess.DEVNULL,
+                    env=env)
+            return r, (json.loads(r.stdout) if r.returncode == 0 else None)
+
+        for version in ("-tls1_2", "-tls1_3"):
+            with self.subTest(version=version):
+                server, port = self.openssl_server(version)
+                r, first = client("--sess-out", sess)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertFalse(first["sessionReused"])
+                self.assertEqual(os.stat(sess).st_mode & 0o777, 0o600)
+                key = os.path.join(state, "tlsplug", "session-key")
+                self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)
+                self.assertEqual(os.path.getsize(key), 32)
+                # The next run (another process) resumes it, verified as the first.
+                r, again = client("--sess-in", sess)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertTrue(again["sessionReused"] and again["authorized"], again)
+                # Altered by one byte: not trusted, a full handshake, no error.
+                with open(sess, "r+b") as f:
+                    f.seek(40)
+                    b = f.read(1)
+                    f.seek(40)
+                    f.write(bytes([b[0] ^ 1]))
+                r, tampered = client("--sess-in", sess)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertFalse(tampered["sessionReused"])
+                self.assertTrue(tampered["authorized"])
+                server.stop()
+        # Under another key, the saved session is not resumed either.
+        _, port = self.openssl_server()
+        r, _ = client("--sess-out", sess)
+        other = os.path.join(state, "other-key")
+        with open(other, "wb") as f:
+            f.write(os.urandom(32))
+        os.chmod(other, 0o600)
+        r, foreign = client("--sess-in", sess, "--sess-key", other)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(foreign["sessionReused"])
+        # A key others can read, a key of the wrong size, a file that is no session.
+        os.chmod(other, 0o644)
+        r, _ = client("--sess-in", sess, "--sess-key", other)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("readable by others", r.stderr.decode())
+        with open(other, "wb") as f:
+            f.write(b"short")
+        os.chmod(other, 0o600)
+        r, _ = client("--sess-in", sess, "--sess-key", other)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("must be 32 bytes", r.stderr.decode())
+        r, _ = client("--sess-in", pki("ca.pem"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not a session tlsplug client saved", r.stderr.decode())
+
+    @unittest.skipUnless(OPENSSL, "openssl not found")
     def test_client_json_against_openssl_s_server(self):
         server, port = self.openssl_server()
         r = run([self.tool, "client", "--connect", f"127.0.0.1:{port}", "--ca", pki("ca.pem"),

@@ -4,10 +4,15 @@
  * uses a session's verdict only where this process computed it (the same
  * trust and host name), and otherwise verifies as a fresh connection would.
  *
- * Usage: pump_session_verdict            the tests (one group when named)
- *        pump_session_verdict --blob V   print a verified session for
- *                                         "localhost" at version V, in hex
- *                                         (the "other process" of a test)
+ * A host that gives its contexts one session key
+ * (tlsplug_context_set_session_key) makes its processes one: their blobs
+ * resume each other, and only each other.
+ *
+ * Usage: pump_session_verdict              the tests (one group when named)
+ *        pump_session_verdict --blob V [K] print a verified session for
+ *                                           "localhost" at version V, in hex,
+ *                                           sealed under key byte K (hex) x 32
+ *                                           (the "other process" of a test)
  */
 #define _POSIX_C_SOURCE 200809L /* popen: the other process of a test */
 #include <stdio.h>
@@ -256,11 +261,10 @@ static tlsplug_server *shared_keys_server(const char *version)
 /* A verified session made by another process (this program run again with
  * --blob): its verdict cannot be authenticated here, so it is not resumed;
  * the connection is a full handshake, verified, and no error. */
-static void foreign(const char *self, const char *version)
+static blob other_process_blob(const char *self, const char *version, const char *key)
 {
-    t_case("a verified session from another process, %s", version);
     char cmd[4200];
-    snprintf(cmd, sizeof cmd, "'%s' --blob %s", self, version);
+    snprintf(cmd, sizeof cmd, "'%s' --blob %s %s", self, version, key);
     FILE *f = popen(cmd, "r");
     CHECK(f);
     /* Its output: the seed line, then "session=" and the session in hex. */
@@ -276,7 +280,25 @@ static void foreign(const char *self, const char *version)
         theirs.d[theirs.len++] = (uint8_t)byte;
     CHECKF(pclose(f) == 0, "%s failed", cmd);
     CHECK(theirs.len > 0);
+    return theirs;
+}
 
+/* 32 bytes of `byte`: a session key for the tests. */
+static tlsplug_context *client_with_key(int byte)
+{
+    tlsplug_context *c = pt_context(PT_CLIENT);
+    if (byte >= 0) {
+        uint8_t key[32];
+        memset(key, byte, sizeof key);
+        CHECK_OK(tlsplug_context_set_session_key(c, key, sizeof key));
+    }
+    return c;
+}
+
+static void foreign(const char *self, const char *version)
+{
+    t_case("a verified session from another process, %s", version);
+    blob theirs = other_process_blob(self, version, "");
     tlsplug_context *cctx = pt_context(PT_CLIENT), *sctx = server_ctx(version);
     tlsplug_server *srv = shared_keys_server(version);
     blob ours;
@@ -295,10 +317,47 @@ static void foreign(const char *self, const char *version)
     tlsplug_context_free(sctx);
 }
 
-static int print_blob(const char *version)
+/* Another process with the same session key: its blob resumes here, with
+ * its verdict; under another key, or this process's own, it does not. */
+static void shared_key(const char *self, const char *version)
+{
+    t_case("a session from another process sealed under our key, %s", version);
+    blob theirs = other_process_blob(self, version, "4b");
+    tlsplug_context *sctx = server_ctx(version);
+    tlsplug_server *srv = shared_keys_server(version);
+    tlsplug_context *same = client_with_key(0x4b), *other = client_with_key(0x4c),
+                    *none = client_with_key(-1);
+    outcome o = connect_once((conn){same, sctx, "localhost", 1, &theirs, NULL, srv});
+    CHECK_OK(o.set_rc);
+    CHECKF(o.secure && o.authorized && o.reused, "same key: secure %d authorized %d reused %d",
+           o.secure, o.authorized, o.reused);
+    o = connect_once((conn){other, sctx, "localhost", 1, &theirs, NULL, srv});
+    CHECK(o.set_rc == TLSPLUG_OK && o.secure && o.authorized && !o.reused);
+    o = connect_once((conn){none, sctx, "localhost", 1, &theirs, NULL, srv});
+    CHECK(o.set_rc == TLSPLUG_OK && o.secure && o.authorized && !o.reused);
+
+    t_case("a session key of the wrong length");
+    uint8_t key[65] = {0};
+    tlsplug_context *c = pt_context(PT_CLIENT);
+    CHECK(tlsplug_context_set_session_key(c, key, 31) == TLSPLUG_E_INVAL);
+    CHECK_STR(t_error_code(c), "ERR_INVALID_ARG_VALUE");
+    CHECK(tlsplug_context_set_session_key(c, key, 65) == TLSPLUG_E_INVAL);
+    CHECK(tlsplug_context_set_session_key(c, NULL, 32) == TLSPLUG_E_INVAL);
+    CHECK_OK(tlsplug_context_set_session_key(c, key, 64));
+    tlsplug_context_free(c);
+
+    CHECK_OK(tlsplug_server_free(srv));
+    tlsplug_context_free(same);
+    tlsplug_context_free(other);
+    tlsplug_context_free(none);
+    tlsplug_context_free(sctx);
+}
+
+static int print_blob(const char *version, const char *key_byte)
 {
     t_init("session_verdict (the other process)", 0x5e55);
-    tlsplug_context *cctx = pt_context(PT_CLIENT), *sctx = server_ctx(version);
+    tlsplug_context *cctx = client_with_key(key_byte ? (int)strtol(key_byte, NULL, 16) : -1);
+    tlsplug_context *sctx = server_ctx(version);
     tlsplug_server *srv = shared_keys_server(version);
     blob b;
     outcome o = connect_once((conn){cctx, sctx, "localhost", 1, NULL, &b, srv});
@@ -315,10 +374,10 @@ static int print_blob(const char *version)
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && strcmp(argv[1], "--blob") == 0)
-        return print_blob(argv[2]);
+    if ((argc == 3 || argc == 4) && strcmp(argv[1], "--blob") == 0)
+        return print_blob(argv[2], argc == 4 ? argv[3] : NULL);
     /* An optional argument runs one group: honest, servername, trust,
-     * flip or foreign. */
+     * flip, foreign or key. */
     const char *only = argc == 2 ? argv[1] : NULL;
 #define RUN(name) (!only || strcmp(only, name) == 0)
     t_init("session_verdict", 0x5e55);
@@ -333,6 +392,8 @@ int main(int argc, char **argv)
             flipped_verdict(versions[v]);
         if (RUN("foreign"))
             foreign(argv[0], versions[v]);
+        if (RUN("key"))
+            shared_key(argv[0], versions[v]);
     }
     return t_done();
 }

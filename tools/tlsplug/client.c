@@ -30,12 +30,13 @@
 #include "embed.h"
 #include "opts.h"
 #include "report.h"
+#include "session_file.h"
 #include "tlsctx.h"
 
 struct client_opts {
     struct tls_files tls;
     const char *host, *port, *connect, *path, *servername, *alpn, *timeout;
-    const char *keylog, *verify_hostname;
+    const char *keylog, *verify_hostname, *sess_in, *sess_out, *sess_key;
     int insecure, json, brief, showcerts, trace, ocsp, noservername;
 };
 
@@ -178,6 +179,10 @@ static void on_event(uintptr_t ud, void *source, int event, void *subject, const
             fflush(c->keylog);
         }
         break;
+    case TLSPLUG_EV_SESSION: /* TLS 1.3: one per ticket; the latest wins */
+        if (c->o->sess_out && session_out(c->o->sess_out, data, len) != 0)
+            c->failure = EXIT_FAILED;
+        break;
     case TLSPLUG_EV_DATA:
         if (c->o->json)
             break; /* stdout holds the JSON alone */
@@ -279,6 +284,12 @@ static int parse(int argc, char **argv, struct client_opts *o)
         {"--ocsp|-status", NULL, "ask for a stapled OCSP response and show its status", &o->ocsp, 0},
         {"--keylog|-keylogfile", "FILE", "append the session keys (SSLKEYLOGFILE format)",
          &o->keylog, 0},
+        {"--sess-out|-sess_out", "FILE", "save the session to FILE, to resume with --sess-in",
+         &o->sess_out, 0},
+        {"--sess-in|-sess_in", "FILE", "resume the session saved in FILE", &o->sess_in, 0},
+        {"--sess-key", "FILE", "the 32-byte key sealing saved sessions (default: "
+                               "$XDG_STATE_HOME/tlsplug/session-key, made on first use)",
+         &o->sess_key, 0},
         {"--trace|-msg", NULL, "show handshake messages: not supported (says so and exits 2)",
          &o->trace, 0},
         {NULL, NULL, NULL, NULL, 0},
@@ -360,10 +371,12 @@ static int start(struct client *c, const struct client_opts *o)
     }
     if (n > 0)
         tlsplug_socket_set_alpn_protocols(c->sock, alpn, (size_t)n);
+    if (o->sess_in && session_in(c->sock, o->sess_in) != 0)
+        return EXIT_FAILED;
     static const int events[] = {TLSPLUG_EV_SECURE_CONNECT, TLSPLUG_EV_DATA, TLSPLUG_EV_DRAIN,
                                  TLSPLUG_EV_END, TLSPLUG_EV_ERROR, TLSPLUG_EV_CLOSE,
                                  TLSPLUG_EV_CHECK_SERVER_IDENTITY, TLSPLUG_EV_OCSP_RESPONSE,
-                                 TLSPLUG_EV_KEYLOG};
+                                 TLSPLUG_EV_KEYLOG, TLSPLUG_EV_SESSION};
     for (size_t i = 0; i < sizeof events / sizeof *events; i++)
         tlsplug_socket_on(c->sock, events[i], on_event, (uintptr_t)c);
     if (secs > 0 && tlsplug_loop_set_timer(c->loop, (size_t)secs * 1000, 0, on_timeout,
@@ -387,6 +400,10 @@ int cmd_client(int argc, char **argv)
     tlsplug_context *ctx = NULL;
     if (tlsctx_build("client", &o.tls, NULL, NULL, &ctx) != 0)
         return 1;
+    if ((o.sess_in || o.sess_out) && session_key_use(ctx, o.sess_key) != 0) {
+        tlsplug_context_free(ctx);
+        return 1;
+    }
     struct client c = {.stdin_open = 1, .o = &o};
     char err[512];
     int status = 1;
@@ -401,7 +418,8 @@ int cmd_client(int argc, char **argv)
                     tlsctx_error(c.loop, err, sizeof err));
         if (e.signalled)
             fprintf(stderr, "tlsplug client: stopped by signal %d\n", e.signalled);
-        status = c.had_error || !c.closed ? (c.failure ? c.failure : EXIT_FAILED) : EXIT_OK;
+        status = c.had_error || !c.closed || c.failure ? (c.failure ? c.failure : EXIT_FAILED)
+                                                       : EXIT_OK;
     }
     if (c.keylog)
         fclose(c.keylog);

@@ -172,6 +172,10 @@ static tpg_ret tpg_context_set_session_id_context(tlsplug_context * ctx, const c
     return tpg_result(tlsplug_context_set_session_id_context(ctx, context), (const void *)ctx);
 }
 
+static tpg_ret tpg_context_set_session_key(tlsplug_context * ctx, const uint8_t * key, size_t len) {
+    return tpg_result(tlsplug_context_set_session_key(ctx, key, len), (const void *)ctx);
+}
+
 static tpg_ret tpg_socket_new(tlsplug_context * ctx, int role, tlsplug_socket ** out) {
     return tpg_result(tlsplug_socket_new(ctx, role, out), (const void *)ctx);
 }
@@ -1417,6 +1421,26 @@ func cContextSetSessionIdContext(p_ctx *C.tlsplug_context, p_context string) (er
 	p_context_c := cstr(p_context, false)
 	defer freeCStr(p_context_c)
 	r := C.tpg_context_set_session_id_context(p_ctx, p_context_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cContextSetSessionKey calls tlsplug_context_set_session_key.
+//
+// A tlsplug extension, not in Node: the key (32 to 64 bytes, kept secret)
+// that seals and opens this client context's session blobs (the `session`
+// event, getSession(), the `session` option). Without one, blobs are sealed
+// under a random key made once per process, so a blob resumes only in the
+// process that made it (docs/NODE_MAP.md says why). Processes given the same
+// key resume each other's blobs, which is how a command saves a session to a
+// file and resumes it in its next run; a blob sealed under another key is
+// not resumed (a full handshake, no error). Any other length answers
+// TLSPLUG_E_INVAL.
+func cContextSetSessionKey(p_ctx *C.tlsplug_context, p_key []byte) (err error) {
+	r := C.tpg_context_set_session_key(p_ctx, (*C.uint8_t)(bytesPtr(p_key)), C.size_t(len(p_key)))
 	if r.st < 0 {
 		err = newError(r)
 		return

@@ -227,6 +227,28 @@ class Sessions(unittest.TestCase):
         shuttle(c3, s3)
         self.assertTrue(c3.is_session_reused())
 
+    def test_session_key_shared_between_contexts(self):
+        """session_key (a tlsplug extension): contexts given one key resume
+        each other's sessions, as processes given one key do; a context
+        with another key, or none, makes a full handshake, not an error."""
+        sctx = server_context()
+        key = bytes(range(32))
+        c, s = pair(cctx=client_context(session_key=key), sctx=sctx)
+        sessions = []
+        c.on("session", sessions.append)
+        shuttle(c, s)
+        self.assertTrue(sessions)
+        for session_key, reused in ((key, True), (bytes(32), False), (None, False)):
+            opts = {} if session_key is None else {"session_key": session_key}
+            c2, s2 = pair(client_opts={"session": sessions[-1]},
+                          cctx=client_context(**opts), sctx=sctx)
+            shuttle(c2, s2)
+            self.assertTrue(c2.authorized)
+            self.assertEqual(c2.is_session_reused(), reused, session_key)
+        with self.assertRaises(tlsplug.TLSError) as e:
+            client_context(session_key=b"short")
+        self.assertEqual(e.exception.code, "ERR_INVALID_ARG_VALUE")
+
 
 @support.need_pki
 class Identity(unittest.TestCase):

@@ -625,6 +625,21 @@ FUNCTIONS = {
         Node: sessionIdContext.
 
         Returns OK or E_BADHANDLE, E_INVAL, E_STATE."""),
+    'tlsplug_context_set_session_key': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t],
+        ('ctx', 'key', 'len'),
+        """A tlsplug extension, not in Node: the key (32 to 64 bytes, kept
+        secret) that seals and opens this client context's session blobs
+        (the `session` event, getSession(), the `session` option). Without
+        one, blobs are sealed under a random key made once per process, so a
+        blob resumes only in the process that made it (docs/NODE_MAP.md says
+        why). Processes given the same key resume each other's blobs, which
+        is how a command saves a session to a file and resumes it in its
+        next run; a blob sealed under another key is not resumed (a full
+        handshake, no error). Any other length answers TLSPLUG_E_INVAL.
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE."""),
     'tlsplug_socket_new': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_void_p)],
@@ -2015,6 +2030,7 @@ class ApiTable(ctypes.Structure):
         ("socket_lookup_done", ctypes.c_void_p),  # slot 132
         ("loop_listen_fd", ctypes.c_void_p),  # slot 133
         ("get_api", ctypes.c_void_p),  # slot 134
+        ("context_set_session_key", ctypes.c_void_p),  # slot 135
     ]
 
 

@@ -81,13 +81,17 @@ def create_secure_context(
     secure_options: Optional[int] = None,
     session_id_context: Optional[str] = None,
     priority: Optional[str] = None,
+    session_key: Optional[BytesLike] = None,
 ) -> SecureContext:
     """Node's tls.createSecureContext(options), options in snake_case.
 
     key/cert/ca/crl: PEM bytes (or str), or a list of them; key may also be a
     list of {"pem": ..., "passphrase": ...} dicts, as Node's key objects; pfx:
     DER bytes or a list ({"buf": ..., "passphrase": ...} dicts accepted).
-    Errors raise TLSError with Node's code."""
+    session_key (a tlsplug extension): 32 to 64 secret bytes sealing this
+    client context's sessions, so that processes sharing it resume each
+    other's `session` blobs (by default a blob resumes only in the process
+    that made it). Errors raise TLSError with Node's code."""
     # Node checks the types before anything is made (it throws at the
     # call); None is Node's undefined: the option is not given.
     for name, v in (("options.ciphers", ciphers), ("options.ecdhCurve", ecdh_curve),
@@ -142,6 +146,9 @@ def create_secure_context(
             ctx._call(lib.context_set_secure_options, int(secure_options), what="secureOptions")
         if session_id_context is not None:
             ctx._call(lib.context_set_session_id_context, cstr(session_id_context))
+        if session_key is not None:
+            b = bytes(session_key)
+            ctx._call(lib.context_set_session_key, b, len(b), what="sessionKey")
     except BaseException:
         ctx.close()
         raise

@@ -31,7 +31,7 @@ __all__ = ["TLSSocket", "alpn_wire", "connect"]
 _CONTEXT_OPTIONS = {
     "key", "cert", "ca", "passphrase", "pfx", "crl", "ciphers", "honor_cipher_order",
     "ecdh_curve", "dhparam", "min_version", "max_version", "secure_protocol",
-    "secure_options", "session_id_context", "priority",
+    "secure_options", "session_id_context", "priority", "session_key",
 }
 
 # Every live socket by its userdata key. The one C callback below lives as

@@ -107,4 +107,29 @@ class PumpTest < Minitest::Test
       server.close
     end
   end
+
+  # session_key (a tlsplug extension): contexts given one key resume each
+  # other's sessions; another key, or none, gives a full handshake.
+  def test_session_key_shared_between_contexts
+    sctx = Tlsplug.create_secure_context(**server_opts)
+    key = (0...32).map(&:chr).join
+    session = nil
+    [[key, nil], [key, true], ["\0" * 32, false], [nil, false]].each do |k, reused|
+      cctx = Tlsplug.create_secure_context(ca: [pem("ca.pem")], **(k ? { session_key: k } : {}))
+      server = Tlsplug::TLSSocket.new(is_server: true, secure_context: sctx)
+      client = Tlsplug::TLSSocket.new(secure_context: cctx, servername: "localhost",
+                                      **(reused.nil? ? {} : { session: session }))
+      client.on("session") { |s| session ||= s }
+      client.on("secureConnect") { client.write("x") }
+      server.on("data") { |_d| server.write("y") }
+      client.on("data") { |_d| nil }
+      shuttle(client, server)
+      assert client.authorized
+      assert_equal reused, client.session_reused? unless reused.nil?
+      client.close
+      server.close
+    end
+    err = assert_raises(Tlsplug::Error) { Tlsplug.create_secure_context(session_key: "short") }
+    assert_equal "ERR_INVALID_ARG_VALUE", err.code
+  end
 end

@@ -19,7 +19,7 @@ module Tlsplug
     SONAME = "libtlsplug.so.1"
     # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at
     # this ABI_VERSION: the table's size is its header, aligned, plus these.
-    TABLE_SLOTS = 135
+    TABLE_SLOTS = 136
     TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /
                    Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP
     TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP
@@ -476,6 +476,7 @@ module Tlsplug
       "tlsplug_context_set_secure_protocol" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "method"], false],
       "tlsplug_context_set_secure_options" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, -Fiddle::TYPE_INT], ["ctx", "options"], false],
       "tlsplug_context_set_session_id_context" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "context"], false],
+      "tlsplug_context_set_session_key" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T], ["ctx", "key", "len"], false],
       "tlsplug_socket_new" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT, Fiddle::TYPE_VOIDP], ["ctx", "role", "out"], false],
       "tlsplug_socket_free" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP], ["sock"], false],
       "tlsplug_socket_set_servername" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["sock", "servername"], false],
@@ -635,6 +636,7 @@ module Tlsplug
         @tlsplug_context_set_secure_protocol = @functions["tlsplug_context_set_secure_protocol"]
         @tlsplug_context_set_secure_options = @functions["tlsplug_context_set_secure_options"]
         @tlsplug_context_set_session_id_context = @functions["tlsplug_context_set_session_id_context"]
+        @tlsplug_context_set_session_key = @functions["tlsplug_context_set_session_key"]
         @tlsplug_socket_new = @functions["tlsplug_socket_new"]
         @tlsplug_socket_free = @functions["tlsplug_socket_free"]
         @tlsplug_socket_set_servername = @functions["tlsplug_socket_set_servername"]
@@ -1004,6 +1006,21 @@ module Tlsplug
       # Returns OK or E_BADHANDLE, E_INVAL, E_STATE.
       def context_set_session_id_context(ctx, context)
         @tlsplug_context_set_session_id_context.call(ctx, context)
+      end
+
+      # A tlsplug extension, not in Node: the key (32 to 64 bytes, kept secret)
+      # that seals and opens this client context's session blobs (the `session`
+      # event, getSession(), the `session` option). Without one, blobs are
+      # sealed under a random key made once per process, so a blob resumes only
+      # in the process that made it (docs/NODE_MAP.md says why). Processes given
+      # the same key resume each other's blobs, which is how a command saves a
+      # session to a file and resumes it in its next run; a blob sealed under
+      # another key is not resumed (a full handshake, no error). Any other
+      # length answers TLSPLUG_E_INVAL.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE.
+      def context_set_session_key(ctx, key, len)
+        @tlsplug_context_set_session_key.call(ctx, key, len)
       end
 
       # Create a TLSSocket on a context, which this freezes (a context whose

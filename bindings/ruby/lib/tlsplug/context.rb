@@ -38,7 +38,7 @@ module Tlsplug
 
   CONTEXT_OPTIONS = %i[key cert ca passphrase pfx crl ciphers honor_cipher_order ecdh_curve
                        dhparam min_version max_version secure_protocol secure_options
-                       session_id_context priority].freeze
+                       session_id_context priority session_key].freeze
 
   def self.many(v)
     return [] if v.nil?
@@ -50,7 +50,10 @@ module Tlsplug
   # {pem:, passphrase:}), pfx: (DER string or array of {buf:, passphrase:}),
   # passphrase:, ciphers:, honor_cipher_order:, ecdh_curve:, dhparam:,
   # min_version:, max_version:, secure_protocol:, secure_options:,
-  # session_id_context:, priority: (a GnuTLS priority string).
+  # session_id_context:, priority: (a GnuTLS priority string),
+  # session_key: (a tlsplug extension: 32 to 64 secret bytes sealing this
+  # client context's sessions, so processes sharing it resume each other's
+  # session blobs; by default a blob resumes only in the process that made it).
   # Raises Tlsplug::Error with Node's code.
   def self.create_secure_context(**o)
     unknown = o.keys - CONTEXT_OPTIONS
@@ -92,6 +95,10 @@ module Tlsplug
       end
       ctx.call(:context_set_secure_options, o[:secure_options].to_i, what: "secureOptions") if o[:secure_options]
       ctx.call(:context_set_session_id_context, Util.cstr(o[:session_id_context])) if o[:session_id_context]
+      if o[:session_key]
+        b = Util.bytes(o[:session_key])
+        ctx.call(:context_set_session_key, b, b.bytesize, what: "sessionKey")
+      end
     rescue Exception # rubocop:disable Lint/RescueException
       ctx.close
       raise
