@@ -90,6 +90,7 @@ static const struct tlsplug_abi_function tlsplug_abi_functions[] = {
     { "tlsplug_context_set_secure_protocol", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 1, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 0 } } },
     { "tlsplug_context_set_secure_options", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 1, 0 }, { TLSPLUG_ARG_UNSIGNED, 0, 0 } } },
     { "tlsplug_context_set_session_id_context", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 1, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 0 } } },
+    { "tlsplug_context_set_session_key", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 1, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 } } },
     { "tlsplug_socket_new", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 1, 0 }, { TLSPLUG_ARG_INT, 0, 0 }, { TLSPLUG_ARG_HANDLE_OUT, 2, 0 } } },
     { "tlsplug_socket_free", TLSPLUG_RET_STATUS, 0, 1, { { TLSPLUG_ARG_HANDLE, 2, 1 } } },
     { "tlsplug_socket_set_servername", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 1 } } },

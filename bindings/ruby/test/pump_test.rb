@@ -88,23 +88,32 @@ class PumpTest < Minitest::Test
     refute_nil err.code
   end
 
+  # One connection between pumps: resumes `session` when given, keeps the
+  # first session the client is handed in session_box[0]; answers the
+  # client's [session_reused?, authorized] (read before it is closed).
+  def resume_once(cctx, sctx, session, session_box)
+    server = Tlsplug::TLSSocket.new(is_server: true, secure_context: sctx)
+    client = Tlsplug::TLSSocket.new(secure_context: cctx, servername: "localhost",
+                                    **(session ? { session: session } : {}))
+    client.on("session") { |s| session_box[0] ||= s }
+    client.on("secureConnect") { client.write("x") }
+    server.on("data") { |_d| server.write("y") }
+    client.on("data") { |_d| nil }
+    shuttle(client, server)
+    [client.session_reused?, client.authorized]
+  ensure
+    client&.close
+    server&.close
+  end
+
   def test_session_resumption
     sctx = Tlsplug.create_secure_context(**server_opts)
     cctx = Tlsplug.create_secure_context(ca: [pem("ca.pem")])
-    session = nil
+    box = []
     2.times do |i|
-      server = Tlsplug::TLSSocket.new(is_server: true, secure_context: sctx)
-      client = Tlsplug::TLSSocket.new(secure_context: cctx, servername: "localhost",
-                                      **(session ? { session: session } : {}))
-      client.on("session") { |s| session ||= s }
-      client.on("secureConnect") { client.write("x") }
-      server.on("data") { |_d| server.write("y") }
-      client.on("data") { |_d| nil }
-      shuttle(client, server)
-      refute_nil session
-      assert_equal i == 1, client.session_reused?, "connection #{i}"
-      client.close
-      server.close
+      reused, = resume_once(cctx, sctx, box[0], box)
+      refute_nil box[0]
+      assert_equal i == 1, reused, "connection #{i}"
     end
   end
 
@@ -113,21 +122,14 @@ class PumpTest < Minitest::Test
   def test_session_key_shared_between_contexts
     sctx = Tlsplug.create_secure_context(**server_opts)
     key = (0...32).map(&:chr).join
-    session = nil
-    [[key, nil], [key, true], ["\0" * 32, false], [nil, false]].each do |k, reused|
+    box = []
+    resume_once(Tlsplug.create_secure_context(ca: [pem("ca.pem")], session_key: key), sctx, nil, box)
+    refute_nil box[0]
+    [[key, true], ["\0" * 32, false], [nil, false]].each do |k, reused|
       cctx = Tlsplug.create_secure_context(ca: [pem("ca.pem")], **(k ? { session_key: k } : {}))
-      server = Tlsplug::TLSSocket.new(is_server: true, secure_context: sctx)
-      client = Tlsplug::TLSSocket.new(secure_context: cctx, servername: "localhost",
-                                      **(reused.nil? ? {} : { session: session }))
-      client.on("session") { |s| session ||= s }
-      client.on("secureConnect") { client.write("x") }
-      server.on("data") { |_d| server.write("y") }
-      client.on("data") { |_d| nil }
-      shuttle(client, server)
-      assert client.authorized
-      assert_equal reused, client.session_reused? unless reused.nil?
-      client.close
-      server.close
+      got, authorized = resume_once(cctx, sctx, box[0], [])
+      assert authorized
+      assert_equal reused, got
     end
     err = assert_raises(Tlsplug::Error) { Tlsplug.create_secure_context(session_key: "short") }
     assert_equal "ERR_INVALID_ARG_VALUE", err.code
