@@ -20,6 +20,10 @@ from __future__ import annotations
 from . import _abi
 from ._lib import AbiVersionError, TLSError, WrongThreadError, lib, load_library
 from .certificate import cert_from_json
+from .errors import (InvalidArgTypeError, OutOfRangeError, TLSBrokenPipeError,
+                     TLSCertVerificationError, TLSConnectionAbortedError,
+                     TLSConnectionRefusedError, TLSConnectionResetError, TLSHostLookupError,
+                     TLSOSError, TLSSSLError, TLSTimeoutError)
 from .context import SecureContext, create_secure_context
 from .events import EventEmitter
 from .module import (SecurePair, check_server_identity, create_secure_pair, get_ciphers,
@@ -39,7 +43,10 @@ CLIENT_RENEG_LIMIT: int = get_default("CLIENT_RENEG_LIMIT")
 CLIENT_RENEG_WINDOW: int = get_default("CLIENT_RENEG_WINDOW")
 
 __all__ = [
-    "AbiVersionError", "TLSError", "WrongThreadError", "SecureContext", "create_secure_context",
+    "AbiVersionError", "TLSError", "WrongThreadError", "InvalidArgTypeError", "OutOfRangeError",
+    "TLSOSError", "TLSConnectionRefusedError", "TLSConnectionResetError",
+    "TLSConnectionAbortedError", "TLSBrokenPipeError", "TLSHostLookupError", "TLSTimeoutError",
+    "TLSSSLError", "TLSCertVerificationError", "SecureContext", "create_secure_context",
     "EventEmitter",
     "TLSSocket", "SecurePair", "create_secure_pair", "check_server_identity", "get_ciphers",
     "get_default", "set_default", "alpn_wire", "cert_from_json", "load_library",
