@@ -32,6 +32,7 @@ from .loop import (Loop, Timer, clear_immediate, clear_interval, clear_timeout, 
                    set_immediate, set_interval, set_timeout)
 from .server import Server, create_server
 from .tlssocket import TLSSocket, alpn_wire, connect
+from . import ssl  # noqa: E402  (tlsplug.ssl: ssl's seams over tlsplug)
 
 __version__ = _abi.VERSION
 
