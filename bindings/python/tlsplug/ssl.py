@@ -735,6 +735,8 @@ class SSLSocket(_Fixed, _socket.socket):
             raise NotImplementedError("only stream sockets are supported")
         if server_side and server_hostname:
             raise ValueError("server_hostname can only be specified in client mode")
+        if not server_side and context.check_hostname and not server_hostname:
+            raise ValueError("check_hostname requires server_hostname")
         kwargs = dict(family=sock.family, type=sock.type, proto=sock.proto,
                       fileno=sock.fileno())
         self = cls.__new__(cls, **kwargs)
@@ -908,13 +910,13 @@ class SSLSocket(_Fixed, _socket.socket):
     def pending(self) -> int:
         return self._sslobj.pending() if self._sslobj else 0
 
-    def unwrap(self) -> _socket.socket:
-        """close_notify both ways; answers a plain socket on the descriptor."""
+    def unwrap(self) -> "SSLSocket":
+        """close_notify both ways; answers this socket, now in clear (as ssl)."""
         self._check_connected()
         self._io("shutdown", self._sslobj.unwrap)
         obj, self._sslobj = self._sslobj, None
         obj._free()
-        return _socket.socket(self.family, self.type, self.proto, fileno=self.detach())
+        return self
 
     def shutdown(self, how: int) -> None:
         obj, self._sslobj = self._sslobj, None  # as ssl: no close_notify
