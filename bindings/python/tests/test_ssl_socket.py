@@ -158,6 +158,21 @@ class WrapBioTest(unittest.TestCase):
             seen.append((c[0].getpeercert(), c[0].getpeercert(binary_form=True)))
         self.assertEqual(seen[0], seen[1])
 
+    def test_a_dropped_object_frees_its_socket_without_the_collector(self):
+        import gc
+        import tlsplug.tlssocket
+        gc.disable()
+        try:
+            before = len(tlsplug.tlssocket._SOCKETS)
+            for _ in range(20):
+                c, s = self.pair(tssl, tssl)
+                step(c)
+                shuttle(c, s)
+                del c, s
+            self.assertEqual(len(tlsplug.tlssocket._SOCKETS), before)
+        finally:
+            gc.enable()
+
     def test_objects_come_only_from_a_context(self):
         with self.assertRaises(TypeError):
             tssl.SSLObject()

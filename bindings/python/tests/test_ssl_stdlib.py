@@ -10,6 +10,7 @@ import os
 import socket
 import socketserver
 import ssl
+import threading
 import unittest
 import urllib.error
 import urllib.request
@@ -207,6 +208,44 @@ class VerificationThroughStdlibTest(unittest.TestCase):
         reason = cm.exception.reason
         self.assertIsInstance(reason, ssl.SSLCertVerificationError)
         self.assertEqual(reason.code, node["code"])
+
+
+@support.need_pki
+@unittest.skipUnless(NODE, "node is not installed")
+class FileOptionsTest(unittest.TestCase):
+    """cafile/certfile/keyfile next to Node's PEM options, in tlsplug's own API."""
+
+    def test_connect_with_cafile_and_serve_with_certfile(self):
+        import tlsplug.asyncio as tlsaio
+
+        async def main(port):
+            reader, writer = await tlsaio.open_connection(
+                "127.0.0.1", port, cafile=pki_path("ca.pem"), servername="localhost")
+            writer.write(GET % b"/cafile")
+            response = await asyncio.wait_for(reader.read(), PEER_TIMEOUT)
+            writer.close()
+            return response
+
+        with NodeHTTPSServer() as srv:
+            self.assertEqual(body_of(asyncio.run(main(srv.port)))["url"], "/cafile")
+
+        server = tlsplug.create_server({"certfile": pki_path("server-chain.pem"),
+                                        "keyfile": pki_path("server.key")}, lambda s: s.end(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"))
+        server.listen(0, "127.0.0.1")
+        self.addCleanup(support.close_server, self, server)
+        port = server.address()["port"]
+        out = []
+        t = threading.Thread(target=lambda: out.append(
+            node_run(HTTPS_REQUEST_JS, support.PKI, str(port), "/", "")))
+        t.start()
+        support.run_until(self, lambda: out, poll_ms=20, what="node's answer")
+        t.join(PEER_TIMEOUT)
+        self.assertEqual((out[0]["status"], out[0]["body"]), (200, "ok"))
+
+    def test_missing_file(self):
+        with self.assertRaises(FileNotFoundError):
+            tlsplug.create_secure_context(cafile=os.path.join(support.PKI, "no-such.pem"))
 
 
 class _JSONHandler(http.server.BaseHTTPRequestHandler):

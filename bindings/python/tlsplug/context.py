@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import ctypes
-from typing import Iterable, Optional, Union
+import os
+from typing import Any, Iterable, Optional, Union
 
 from . import _abi
 from ._lib import TLSError, check, cstr, lib, want_number, want_str
@@ -63,6 +64,21 @@ def _pem(v: BytesLike) -> bytes:
     return v.encode() if isinstance(v, str) else bytes(v)
 
 
+# Python's path options (as ssl's cafile/certfile/keyfile) next to Node's
+# PEM/DER ones: each names a file, or a list of files, whose contents are
+# added to the Node option it stands beside.
+FILE_OPTIONS = {"cafile": "ca", "certfile": "cert", "keyfile": "key", "crlfile": "crl",
+                "pfxfile": "pfx"}
+
+
+def _read_files(paths) -> list:
+    out = []
+    for path in [paths] if isinstance(paths, (str, bytes, os.PathLike)) else paths:
+        with open(path, "rb") as f:
+            out.append(f.read())
+    return out
+
+
 def create_secure_context(
     *,
     key: Many = None,
@@ -81,13 +97,25 @@ def create_secure_context(
     secure_options: Optional[int] = None,
     session_id_context: Optional[str] = None,
     priority: Optional[str] = None,
+    **files: Any,
 ) -> SecureContext:
     """Node's tls.createSecureContext(options), options in snake_case.
 
     key/cert/ca/crl: PEM bytes (or str), or a list of them; key may also be a
     list of {"pem": ..., "passphrase": ...} dicts, as Node's key objects; pfx:
     DER bytes or a list ({"buf": ..., "passphrase": ...} dicts accepted).
+    cafile/certfile/keyfile/crlfile/pfxfile: paths (or lists of paths)
+    whose contents are added to ca/cert/key/crl/pfx (Node has only the
+    contents; a missing file raises FileNotFoundError).
     Errors raise TLSError with Node's code."""
+    unknown = set(files) - set(FILE_OPTIONS)
+    if unknown:
+        raise TypeError("unknown create_secure_context options: " + ", ".join(sorted(unknown)))
+    given = {"ca": ca, "cert": cert, "key": key, "crl": crl, "pfx": pfx}
+    for name, target in FILE_OPTIONS.items():
+        if files.get(name) is not None:
+            given[target] = _many(given[target]) + _read_files(files[name])
+    ca, cert, key, crl, pfx = (given[k] for k in ("ca", "cert", "key", "crl", "pfx"))
     # Node checks the types before anything is made (it throws at the
     # call); None is Node's undefined: the option is not given.
     for name, v in (("options.ciphers", ciphers), ("options.ecdhCurve", ecdh_curve),

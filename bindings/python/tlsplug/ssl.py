@@ -33,6 +33,7 @@ import os
 import re
 import socket as _socket
 import ssl as _ssl
+import weakref
 from typing import Any, Dict, List, Optional, Tuple
 
 from ssl import (  # noqa: F401  (ssl's own objects, re-exported)
@@ -503,6 +504,17 @@ class _Session:
         return hash(self.ticket)
 
 
+def _weak(method):
+    """A listener calling `method` while its object lives."""
+    ref = weakref.WeakMethod(method)
+
+    def call(*args: Any) -> None:
+        m = ref()
+        if m is not None:
+            m(*args)
+    return call
+
+
 class _Fixed:
     """What is the same for SSLObject and SSLSocket: no NPN, no
     compression (TLS 1.3 has none), no post-handshake authentication."""
@@ -515,6 +527,9 @@ class _Fixed:
 
     def verify_client_post_handshake(self) -> None:
         raise _not_supported("post-handshake authentication")
+
+    def get_channel_binding(self, cb_type: str = "tls-unique"):
+        raise _not_supported("get_channel_binding")
 
 
 class SSLObject(_Fixed):
@@ -542,11 +557,13 @@ class SSLObject(_Fixed):
         self._error: Optional[BaseException] = None
         self._session: Optional[_Session] = None
         tls = TLSSocket(is_server=server_side, secure_context=context._secure_context(), **opts)
+        # The listeners hold this object weakly: when asyncio (or an
+        # SSLSocket) drops it, the TLSSocket and its handle go with it.
         tls.on("data", self._rbuf.extend)
-        tls.on("secureConnect" if not server_side else "secure", self._on_secure)
-        tls.on("end", self._on_end)
-        tls.on("error", self._on_error)
-        tls.on("session", self._on_session)
+        tls.on("secureConnect" if not server_side else "secure", _weak(self._on_secure))
+        tls.on("end", _weak(self._on_end))
+        tls.on("error", _weak(self._on_error))
+        tls.on("session", _weak(self._on_session))
         self._tls = tls
         return self
 

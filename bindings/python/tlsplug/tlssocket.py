@@ -32,6 +32,7 @@ _CONTEXT_OPTIONS = {
     "key", "cert", "ca", "passphrase", "pfx", "crl", "ciphers", "honor_cipher_order",
     "ecdh_curve", "dhparam", "min_version", "max_version", "secure_protocol",
     "secure_options", "session_id_context", "priority",
+    "cafile", "certfile", "keyfile", "crlfile", "pfxfile",  # context.FILE_OPTIONS
 }
 
 # Every live socket by its userdata key. The one C callback below lives as
