@@ -20,13 +20,14 @@ def pki_path(name: str) -> str:
     return os.path.join(support.PKI, name)
 
 
-# argv: pki dir, cert file, key file. Answers every request with a JSON
+# argv: pki dir, cert file, key file[, minVersion]. Answers every request with a JSON
 # description of it; prints {"port": n} once listening.
 HTTPS_SERVER_JS = r"""
 const https = require('https'), fs = require('fs');
-const [pki, cert, key] = process.argv.slice(1);
+const [pki, cert, key, minVersion] = process.argv.slice(1);
 const srv = https.createServer({cert: fs.readFileSync(pki + '/' + cert),
                                 key: fs.readFileSync(pki + '/' + key),
+                                minVersion: minVersion || undefined,
                                 ALPNProtocols: ['http/1.1']}, (req, res) => {
   let body = '';
   req.on('data', d => body += d);
@@ -59,12 +60,13 @@ req.on('error', e => console.log(JSON.stringify({error: e.code || e.message})));
 req.end(body || undefined);
 """
 
-# argv: pki dir, port, servername, ca file ('' for none). A Node TLS client's
+# argv: pki dir, port, servername, ca file ('' for none)[, maxVersion]. A Node TLS client's
 # view of a server: {"code": the error code, or null when it verified}.
 NODE_VERIFY_JS = r"""
 const tls = require('tls'), fs = require('fs');
-const [pki, port, servername, ca] = process.argv.slice(1);
+const [pki, port, servername, ca, maxVersion] = process.argv.slice(1);
 const s = tls.connect({host: '127.0.0.1', port: +port, servername,
+                       maxVersion: maxVersion || undefined,
                        ca: ca ? fs.readFileSync(pki + '/' + ca) : undefined}, () => {
   console.log(JSON.stringify({code: null})); s.end();
 });
@@ -85,8 +87,9 @@ def node_run(script: str, *args: str, timeout: float = PEER_TIMEOUT) -> dict:
 class NodeHTTPSServer:
     """Node's https server on 127.0.0.1 (`port`), for the test's duration."""
 
-    def __init__(self, cert: str = "server-chain.pem", key: str = "server.key") -> None:
-        self.args = [support.PKI, cert, key]
+    def __init__(self, cert: str = "server-chain.pem", key: str = "server.key",
+                 min_version: str = "") -> None:
+        self.args = [support.PKI, cert, key, min_version]
 
     def __enter__(self) -> "NodeHTTPSServer":
         self.proc = subprocess.Popen([NODE, "-e", HTTPS_SERVER_JS, *self.args],

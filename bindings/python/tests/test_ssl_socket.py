@@ -147,6 +147,28 @@ class WrapBioTest(unittest.TestCase):
         _, s = self.exchange(ssl, tssl)
         self.assertIsInstance(s[0], tssl.SSLObject)
 
+    def test_keylog_lines_match_the_peers(self):
+        with tempfile.TemporaryDirectory() as d:
+            files = [os.path.join(d, "tlsplug.log"), os.path.join(d, "openssl.log")]
+            cctx, sctx = client_context(tssl), server_context(ssl)
+            cctx.keylog_filename, sctx.keylog_filename = files
+            self.assertEqual(cctx.keylog_filename, files[0])
+            bios = [ssl.MemoryBIO() for _ in range(4)]
+            c = (cctx.wrap_bio(bios[0], bios[1], server_hostname="localhost"),
+                 bios[0], bios[1])
+            s = (sctx.wrap_bio(bios[2], bios[3], server_side=True), bios[2], bios[3])
+            for _ in range(20):
+                if step(c) & step(s):
+                    break
+                shuttle(c, s)
+            lines = []
+            for path in files:
+                with open(path) as f:
+                    lines.append(sorted(line for line in f.read().splitlines()
+                                        if line and not line.startswith("#")))
+        self.assertEqual(lines[0], lines[1])  # the same secrets OpenSSL logs
+        self.assertGreaterEqual(len(lines[0]), 4)
+
     def test_same_peercert_as_ssl(self):
         seen = []
         for module in (tssl, ssl):

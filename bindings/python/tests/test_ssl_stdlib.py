@@ -199,6 +199,23 @@ class VerificationThroughStdlibTest(unittest.TestCase):
         self.assertEqual(err.verify_code, oracle.verify_code)
         self.assertIsInstance(err, tlsplug.TLSError)
 
+    def test_protocol_failure_is_an_ssl_error(self):
+        with NodeHTTPSServer(min_version="TLSv1.3") as srv:
+            node = node_run(NODE_VERIFY_JS, support.PKI, str(srv.port), "localhost", "ca.pem",
+                            "TLSv1.2")
+            ctx = client_context()
+            ctx.maximum_version = tlsplug.ssl.TLSVersion.TLSv1_2
+            conn = http.client.HTTPSConnection("localhost", srv.port, context=ctx,
+                                               timeout=PEER_TIMEOUT)
+            try:
+                with self.assertRaises(ssl.SSLError) as cm:
+                    conn.request("GET", "/")
+            finally:
+                conn.close()
+        self.assertNotIsInstance(cm.exception, ssl.SSLCertVerificationError)
+        self.assertIsInstance(cm.exception, tlsplug.TLSSSLError)
+        self.assertEqual(cm.exception.code, node["code"])
+
     def test_urlopen_wraps_it_in_url_error(self):
         with NodeHTTPSServer("wronghost-chain.pem", "wronghost.key") as srv:
             node = node_run(NODE_VERIFY_JS, support.PKI, str(srv.port), "localhost", "ca.pem")

@@ -23,9 +23,9 @@ Differences from ssl (also in bindings/python/README.md): a context with
 no CA loaded trusts the system store (Node's default) where ssl trusts
 nothing; CERT_OPTIONAL on a server asks for a certificate and accepts a
 client without one or with one that does not verify (Node's requestCert
-with rejectUnauthorized false); sni_callback, keylog_filename,
-post_handshake_auth, get_channel_binding and session_stats are not
-supported (setting them raises NotImplementedError).
+with rejectUnauthorized false); sni_callback, post_handshake_auth,
+get_channel_binding and session_stats are not supported (setting them
+raises NotImplementedError); keylog_filename writes Node's 'keylog' lines.
 """
 from __future__ import annotations
 
@@ -176,6 +176,7 @@ class SSLContext(_ssl.SSLContext):
         self._tp_dhparam: Optional[bytes] = None
         self._tp_alpn: Optional[List[str]] = None
         self._tp_secure: Optional[SecureContext] = None
+        self._tp_keylog: Optional[str] = None
 
     # ---- settings (each change drops the SecureContext made from them)
 
@@ -220,8 +221,20 @@ class SSLContext(_ssl.SSLContext):
     # "off", and turning one on raises NotImplementedError.
     post_handshake_auth = _unsupported_setting("post_handshake_auth", None)
     sni_callback = _unsupported_setting("sni_callback", None)
-    keylog_filename = _unsupported_setting("keylog_filename", None)
     hostname_checks_common_name = _unsupported_setting("hostname_checks_common_name", False)
+
+    @property
+    def keylog_filename(self) -> Optional[str]:
+        return self._tp_keylog
+
+    @keylog_filename.setter
+    def keylog_filename(self, path) -> None:
+        """Append each connection's secrets, NSS key log lines (Node's
+        'keylog' event), to `path` (for Wireshark); None stops."""
+        if path is not None:
+            with open(path, "a"):  # as ssl: a path that cannot be written fails here
+                pass
+        self._tp_keylog = path
 
     def load_cert_chain(self, certfile, keyfile=None, password=None) -> None:
         """ssl's: the PEM certificate chain in certfile, the key in keyfile
@@ -504,6 +517,13 @@ class _Session:
         return hash(self.ticket)
 
 
+def _keylog_writer(path: str):
+    def write(line: bytes) -> None:
+        with open(path, "ab") as f:
+            f.write(line if line.endswith(b"\n") else line + b"\n")
+    return write
+
+
 def _weak(method):
     """A listener calling `method` while its object lives."""
     ref = weakref.WeakMethod(method)
@@ -564,6 +584,8 @@ class SSLObject(_Fixed):
         tls.on("end", _weak(self._on_end))
         tls.on("error", _weak(self._on_error))
         tls.on("session", _weak(self._on_session))
+        if context._tp_keylog is not None:
+            tls.on("keylog", _keylog_writer(context._tp_keylog))
         self._tls = tls
         return self
 
