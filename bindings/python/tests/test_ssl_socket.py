@@ -308,6 +308,40 @@ class SSLSocketTest(unittest.TestCase):
         s.close()
         peer.join()
 
+    def test_nonblocking_writes_are_never_repeated_or_lost(self):
+        ctx = stdlib_server_context()
+        go = threading.Event()
+
+        def sink(conn):
+            with ctx.wrap_socket(conn, server_side=True) as s:
+                go.wait(PEER_TIMEOUT)  # read nothing until the client is held back
+                got = bytearray()
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        return bytes(got)
+                    got += chunk
+
+        peer = Peer(sink)
+        s = client_context().wrap_socket(peer.connect(), server_hostname="localhost")
+        s.setblocking(False)
+        sent = bytearray()
+        chunk = bytes(range(256)) * 64
+        want_write = False
+        for i in range(2000):  # bounded: TCP buffers fill long before
+            try:
+                s.send(chunk[i % 7:])
+                sent += chunk[i % 7:]
+            except ssl.SSLWantWriteError:
+                want_write = True
+                break
+        self.assertTrue(want_write, "the peer never held the client back")
+        go.set()
+        s.settimeout(PEER_TIMEOUT)
+        s.unwrap()  # blocking again: flushes what waited, then close_notify
+        s.close()
+        self.assertEqual(peer.join(), bytes(sent))
+
     def test_unwrap_returns_to_plaintext(self):
         ctx = stdlib_server_context()
 

@@ -859,7 +859,14 @@ class SSLSocket(_Fixed, _socket.socket):
 
     def _io(self, what: str, op, *args):
         """Run an SSLObject call to completion: send its output, read more
-        ciphertext while it wants some (bounded by the socket's timeout)."""
+        ciphertext while it wants some (bounded by the socket's timeout).
+
+        Non-blocking, a call that cannot send what an earlier one left
+        raises SSLWantWriteError before it takes anything; once a call has
+        taken its data (a write accepted, a read answered) it is not
+        failed for want of sending: the rest goes out with the next call,
+        so nothing is written twice or lost."""
+        self._send_out(what)
         while True:
             try:
                 result = op(*args)
@@ -867,7 +874,10 @@ class SSLSocket(_Fixed, _socket.socket):
                 self._send_out(what)
                 self._recv_in(what)
                 continue
-            self._send_out(what)
+            try:
+                self._send_out(what)
+            except SSLWantWriteError:
+                pass
             return result
 
     def _check_connected(self) -> None:
