@@ -756,6 +756,33 @@ class SSLObject(_Fixed):
         self._tls.close()
 
 
+class _RecordBoundaries:
+    """Where the TLS records in the received byte stream end: a 5-byte
+    header whose last two bytes are the body's length, then the body."""
+
+    def __init__(self) -> None:
+        self._header = bytearray()
+        self._body_left = 0
+
+    def left(self) -> int:
+        """Bytes to read to finish the current header or body."""
+        return self._body_left or 5 - len(self._header)
+
+    def advance(self, data: bytes) -> None:
+        i = 0
+        while i < len(data):
+            if self._body_left:
+                step = min(self._body_left, len(data) - i)
+                self._body_left -= step
+            else:
+                step = min(5 - len(self._header), len(data) - i)
+                self._header += data[i:i + step]
+                if len(self._header) == 5:
+                    self._body_left = int.from_bytes(self._header[3:5], "big")
+                    self._header.clear()
+            i += step
+
+
 class SSLSocket(_Fixed, _socket.socket):
     """ssl.SSLSocket over tlsplug: a socket.socket whose recv/send/...
     run an SSLObject over the socket's own descriptor. Blocking, with a
@@ -791,6 +818,7 @@ class SSLSocket(_Fixed, _socket.socket):
         self._session = session
         self._sslobj: Optional[SSLObject] = None
         self._unsent = bytearray()
+        self._records = _RecordBoundaries()
         try:
             self.getpeername()
             connected = True
@@ -844,8 +872,12 @@ class SSLSocket(_Fixed, _socket.socket):
     def _recv_in(self, what: str) -> None:
         if self._incoming.eof:
             raise SSLEOFError(_ssl.SSL_ERROR_EOF, "EOF occurred in violation of protocol")
+        # Once close_notify is sent, read record by record (as OpenSSL
+        # does): what the peer sends in clear after its close_notify stays
+        # on the socket for the code that called unwrap().
+        size = self._records.left() if self._sslobj and self._sslobj._sent_end else 65536
         try:
-            data = _socket.socket.recv(self, 65536)
+            data = _socket.socket.recv(self, size)
         except BlockingIOError:
             raise SSLWantReadError("The operation did not complete (read)") from None
         except _socket.timeout:
@@ -853,6 +885,7 @@ class SSLSocket(_Fixed, _socket.socket):
         except ConnectionResetError:
             data = b""
         if data:
+            self._records.advance(data)
             self._incoming.write(data)
         else:
             self._incoming.write_eof()
