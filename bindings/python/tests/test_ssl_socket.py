@@ -432,6 +432,32 @@ class SSLSocketTest(unittest.TestCase):
                 self.assertEqual(s.recv(10), b"done")
         self.assertEqual(peer.join(), (b"first line\n", b"F" * 100000))
 
+    def test_session_resumption(self):
+        for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+            ctx = stdlib_server_context()
+            ctx.maximum_version = version
+
+            def server(conn):
+                with ctx.wrap_socket(conn, server_side=True) as s:
+                    s.sendall(b"hi")
+                    s.recv(10)
+                    return s.session_reused
+
+            cctx = client_context()
+            session, seen = None, []
+            for _ in range(2):
+                peer = Peer(server)
+                with cctx.wrap_socket(peer.connect(), server_hostname="localhost",
+                                      session=session) as s:
+                    self.assertEqual(s.recv(10), b"hi")  # TLS 1.3: the tickets came first
+                    seen.append(s.session_reused)
+                    session = s.session
+                    s.sendall(b"bye")
+                self.assertIsNotNone(session)
+                seen.append(peer.join())
+            # ours, then the server's (Python's ssl) view, for each connection
+            self.assertEqual(seen, [False, False, True, True], version)
+
     def test_connect_after_wrap(self):
         ctx = stdlib_server_context()
 

@@ -127,7 +127,6 @@ _BY_CODE: Dict[str, Type[TLSError]] = {
     "ETIMEDOUT": TLSTimeoutError, "ERR_TLS_HANDSHAKE_TIMEOUT": TLSTimeoutError,
     "ENOTFOUND": TLSHostLookupError, "EAI_AGAIN": TLSHostLookupError,
     "EAI_FAIL": TLSHostLookupError, "EAI_NONAME": TLSHostLookupError,
-    "ERR_TLS_CERT_MISSING": TLSCertVerificationError,
     "ERR_INVALID_ARG_TYPE": TLSError, "ERR_OUT_OF_RANGE": TLSError,
 }
 # ERR_TLS_* codes that are a failure of the TLS exchange itself (the rest

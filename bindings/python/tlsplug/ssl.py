@@ -575,7 +575,6 @@ class SSLObject(_Fixed):
         self._secure = self._ended = self._ragged = self._feeding_eof = False
         self._fed_eof = self._sent_end = False
         self._error: Optional[BaseException] = None
-        self._session: Optional[_Session] = None
         tls = TLSSocket(is_server=server_side, secure_context=context._secure_context(), **opts)
         # The listeners hold this object weakly: when asyncio (or an
         # SSLSocket) drops it, the TLSSocket and its handle go with it.
@@ -583,7 +582,6 @@ class SSLObject(_Fixed):
         tls.on("secureConnect" if not server_side else "secure", _weak(self._on_secure))
         tls.on("end", _weak(self._on_end))
         tls.on("error", _weak(self._on_error))
-        tls.on("session", _weak(self._on_session))
         if context._tp_keylog is not None:
             tls.on("keylog", _keylog_writer(context._tp_keylog))
         self._tls = tls
@@ -603,9 +601,6 @@ class SSLObject(_Fixed):
             self._error = err if isinstance(err, OSError) else TLSSSLError(
                 str(getattr(err, "message", err)), getattr(err, "code", None),
                 getattr(err, "status", 0))
-
-    def _on_session(self, ticket: bytes) -> None:
-        self._session = _Session(ticket)
 
     # ---- moving ciphertext
 
@@ -645,7 +640,12 @@ class SSLObject(_Fixed):
 
     @property
     def session(self) -> Optional[_Session]:
-        return self._session
+        """The session to resume (Node's getSession()), None before the
+        handshake or when the server gave none."""
+        if not self._secure or not self._tls._handle:
+            return None
+        ticket = self._tls.get_session()
+        return _Session(ticket) if ticket else None
 
     @session.setter
     def session(self, value) -> None:
