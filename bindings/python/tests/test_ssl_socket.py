@@ -519,6 +519,31 @@ class ContextTest(unittest.TestCase):
         with self.assertRaises(ssl.SSLError):
             tssl.SSLContext(tssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata="no pem")
 
+    def test_default_context_trusts_the_system_store(self):
+        def server(conn):
+            try:
+                with stdlib_server_context().wrap_socket(conn, server_side=True) as s:
+                    s.sendall(b"ok")
+            except (ssl.SSLError, OSError):
+                pass  # the client refused us
+
+        codes = []
+        for module in (tssl, ssl):
+            peer = Peer(server)
+            with self.assertRaises(ssl.SSLCertVerificationError) as cm:
+                module.create_default_context().wrap_socket(peer.connect(),
+                                                            server_hostname="localhost")
+            codes.append(cm.exception.verify_code)
+            peer.join()
+        self.assertEqual(codes[0], codes[1])  # the test root is in no system store
+        # the system store and the test root together
+        ctx = tssl.create_default_context()
+        ctx.load_verify_locations(cafile=pki_path("ca.pem"))
+        peer = Peer(server)
+        with ctx.wrap_socket(peer.connect(), server_hostname="localhost") as s:
+            self.assertEqual(s.recv(10), b"ok")
+        peer.join()
+
     def test_settings_as_ssl(self):
         for module in (tssl, ssl):
             ctx = module.SSLContext(module.PROTOCOL_TLS_CLIENT)
