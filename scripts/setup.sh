@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config python3   # the build
   libgnutls28-dev libuv1-dev                 # the library's dependencies
-  gnutls-bin openssl                         # interop peers, test PKI
+  gnutls-bin openssl curl                    # interop peers, test PKI
   libffi-dev                                 # the ABI sweep
   abigail-tools                              # abidiff against the baseline
   clang                                      # the second compiler pass

@@ -20,6 +20,10 @@ from __future__ import annotations
 from . import _abi
 from ._lib import AbiVersionError, TLSError, WrongThreadError, lib, load_library
 from .certificate import cert_from_json
+from .errors import (InvalidArgTypeError, OutOfRangeError, TLSBrokenPipeError,
+                     TLSCertVerificationError, TLSConnectionAbortedError,
+                     TLSConnectionRefusedError, TLSConnectionResetError, TLSHostLookupError,
+                     TLSOSError, TLSSSLError, TLSTimeoutError)
 from .context import SecureContext, create_secure_context
 from .events import EventEmitter
 from .module import (SecurePair, check_server_identity, create_secure_pair, get_ciphers,
@@ -28,6 +32,7 @@ from .loop import (Loop, Timer, clear_immediate, clear_interval, clear_timeout, 
                    set_immediate, set_interval, set_timeout)
 from .server import Server, create_server
 from .tlssocket import TLSSocket, alpn_wire, connect
+from . import ssl  # noqa: E402  (tlsplug.ssl: ssl's seams over tlsplug)
 
 __version__ = _abi.VERSION
 
@@ -39,7 +44,10 @@ CLIENT_RENEG_LIMIT: int = get_default("CLIENT_RENEG_LIMIT")
 CLIENT_RENEG_WINDOW: int = get_default("CLIENT_RENEG_WINDOW")
 
 __all__ = [
-    "AbiVersionError", "TLSError", "WrongThreadError", "SecureContext", "create_secure_context",
+    "AbiVersionError", "TLSError", "WrongThreadError", "InvalidArgTypeError", "OutOfRangeError",
+    "TLSOSError", "TLSConnectionRefusedError", "TLSConnectionResetError",
+    "TLSConnectionAbortedError", "TLSBrokenPipeError", "TLSHostLookupError", "TLSTimeoutError",
+    "TLSSSLError", "TLSCertVerificationError", "SecureContext", "create_secure_context",
     "EventEmitter",
     "TLSSocket", "SecurePair", "create_secure_pair", "check_server_identity", "get_ciphers",
     "get_default", "set_default", "alpn_wire", "cert_from_json", "load_library",

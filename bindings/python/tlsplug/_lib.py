@@ -122,6 +122,27 @@ def want_int(name: str, v, lo: int, hi: int, kind: str = "property") -> int:
     return int(v)
 
 
+def want_port(port, host) -> int:
+    """connect()'s port and host, checked as Node's net.connect checks them:
+    a port is a number (or a string of digits) in 0..65535, a host a string.
+    A swapped call (connect("localhost", 8000)) so fails at the call rather
+    than connecting somewhere else (Node would take "localhost" as a pipe
+    path: tlsplug has path= for that)."""
+    if host is not None and not isinstance(host, str):
+        raise InvalidArgTypeError('The "hostname" argument must be of type string. '
+                                  f"Received {_type_name(host)}")
+    if isinstance(port, str) and port.strip().isdigit():
+        port = int(port)
+    if isinstance(port, bool) or not isinstance(port, int):
+        raise InvalidArgTypeError('The "port" argument must be of type number. '
+                                  f"Received {_type_name(port)}")
+    if not 0 <= port < 65536:
+        err = OutOfRangeError(f"Port should be >= 0 and < 65536. Received {port!r}.")
+        err.code = "ERR_SOCKET_BAD_PORT"
+        raise err
+    return port
+
+
 def status_name(status: int) -> str:
     return lib.status_name(status).decode()
 
@@ -140,16 +161,19 @@ def _error_text(handle: Optional[int], field: int) -> Optional[str]:
     return buf.value.decode("utf-8", "replace")
 
 
-def error_from(handle: Optional[int], status: int, what: str = "") -> TLSError:
-    """The TLSError for a failed call on `handle` (message and code read from it)."""
+def error_from(handle: Optional[int], status: int, what: str = "",
+               code: Optional[str] = None) -> TLSError:
+    """The TLSError for a failed call on `handle` (message and code read from
+    it; `code` given wins), of the class errors.make_error picks for it."""
+    from .errors import make_error  # errors.py builds on this module
     msg = _error_text(handle, _abi.ERROR_MESSAGE)
-    code = _error_text(handle, _abi.ERROR_CODE)
+    code = code or _error_text(handle, _abi.ERROR_CODE)
     if status == _abi.E_BADHANDLE:
         msg = f"{what or 'object'}: the handle is closed (freed) or invalid"
         code = code or "ERR_TLSPLUG_BADHANDLE"
     if not msg:
         msg = f"{what}: {status_name(status)}" if what else status_name(status)
-    return TLSError(msg, code or status_name(status), status)
+    return make_error(msg, code or status_name(status), status)
 
 
 def check(status: int, handle: Optional[int] = None, what: str = "") -> int:

@@ -25,6 +25,7 @@ import asyncio
 from typing import Any, Awaitable, Callable, Dict, Optional, Tuple, Union
 
 from ._lib import TLSError
+from .errors import TLSConnectionResetError, TLSTimeoutError
 from .loop import Loop, get_loop
 from .server import Server, create_server
 from .tlssocket import TLSSocket, connect
@@ -192,7 +193,7 @@ class TLSTransport(asyncio.Transport):
         self._closing = True
         err = self._error
         if err is None and had_error:
-            err = ConnectionResetError("the TLS connection closed with an error")
+            err = TLSConnectionResetError("the TLS connection closed with an error", "ECONNRESET")
         self._protocol.connection_lost(err)
 
     # ---- asyncio.Transport
@@ -298,13 +299,21 @@ async def open_connection(host: Optional[str] = None, port: Optional[int] = None
 
     def on_close(had_error: bool) -> None:
         if not ready.done():
-            ready.set_exception(ConnectionResetError("closed before the handshake completed"))
+            ready.set_exception(TLSConnectionResetError(
+                "closed before the handshake completed", "ECONNRESET"))
 
     sock.once("secureConnect", on_secure)
     sock.on("error", on_error)
     sock.on("close", on_close)
     try:
-        await asyncio.wait_for(ready, handshake_timeout)
+        try:
+            await asyncio.wait_for(ready, handshake_timeout)
+        except asyncio.TimeoutError:
+            if ready.done() and not ready.cancelled():
+                raise  # a timeout error of the connection itself
+            raise TLSTimeoutError(
+                f"the TLS handshake with {host}:{port} did not complete within "
+                f"{handshake_timeout} s", "ERR_TLS_HANDSHAKE_TIMEOUT") from None
     except BaseException:
         if sock._handle and not sock.closed:
             sock.destroy()

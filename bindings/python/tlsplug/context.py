@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import ctypes
-from typing import Iterable, Optional, Union
+import os
+from typing import Any, Iterable, Optional, Union
 
 from . import _abi
 from ._lib import TLSError, check, cstr, lib, want_number, want_str
@@ -63,6 +64,21 @@ def _pem(v: BytesLike) -> bytes:
     return v.encode() if isinstance(v, str) else bytes(v)
 
 
+# Python's path options (as ssl's cafile/certfile/keyfile) next to Node's
+# PEM/DER ones: each names a file, or a list of files, whose contents are
+# added to the Node option it stands beside.
+FILE_OPTIONS = {"cafile": "ca", "certfile": "cert", "keyfile": "key", "crlfile": "crl",
+                "pfxfile": "pfx"}
+
+
+def _read_files(paths) -> list:
+    out = []
+    for path in [paths] if isinstance(paths, (str, bytes, os.PathLike)) else paths:
+        with open(path, "rb") as f:
+            out.append(f.read())
+    return out
+
+
 def create_secure_context(
     *,
     key: Many = None,
@@ -82,6 +98,7 @@ def create_secure_context(
     session_id_context: Optional[str] = None,
     priority: Optional[str] = None,
     session_key: Optional[BytesLike] = None,
+    **files: Any,
 ) -> SecureContext:
     """Node's tls.createSecureContext(options), options in snake_case.
 
@@ -91,7 +108,19 @@ def create_secure_context(
     session_key (a tlsplug extension): 32 to 64 secret bytes sealing this
     client context's sessions, so that processes sharing it resume each
     other's `session` blobs (by default a blob resumes only in the process
-    that made it). Errors raise TLSError with Node's code."""
+    that made it).
+    cafile/certfile/keyfile/crlfile/pfxfile: paths (or lists of paths)
+    whose contents are added to ca/cert/key/crl/pfx (Node has only the
+    contents; a missing file raises FileNotFoundError).
+    Errors raise TLSError with Node's code."""
+    unknown = set(files) - set(FILE_OPTIONS)
+    if unknown:
+        raise TypeError("unknown create_secure_context options: " + ", ".join(sorted(unknown)))
+    given = {"ca": ca, "cert": cert, "key": key, "crl": crl, "pfx": pfx}
+    for name, target in FILE_OPTIONS.items():
+        if files.get(name) is not None:
+            given[target] = _many(given[target]) + _read_files(files[name])
+    ca, cert, key, crl, pfx = (given[k] for k in ("ca", "cert", "key", "crl", "pfx"))
     # Node checks the types before anything is made (it throws at the
     # call); None is Node's undefined: the option is not given.
     for name, v in (("options.ciphers", ciphers), ("options.ecdhCurve", ecdh_curve),

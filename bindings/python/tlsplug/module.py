@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional
 from . import _abi
 from ._lib import TLSError, check, cstr, get_str, lib
 from .context import SecureContext, create_secure_context
+from .errors import make_error
 from .events import EventEmitter
 from .tlssocket import TLSSocket
 
@@ -63,8 +64,8 @@ def check_server_identity(hostname: str, cert: Dict[str, Any]) -> Optional[TLSEr
             buf = ctypes.create_string_buffer(n.value + 1)
             lib.check_server_identity(cstr(hostname), der, len(der), buf, len(buf), ctypes.byref(n))
         reason = buf.value.decode("utf-8", "replace")
-        err = TLSError(f"Hostname/IP does not match certificate's altnames: {reason}",
-                       "ERR_TLS_CERT_ALTNAME_INVALID", rc)
+        err = make_error(f"Hostname/IP does not match certificate's altnames: {reason}",
+                         "ERR_TLS_CERT_ALTNAME_INVALID", rc)
         err.reason, err.host, err.cert = reason, hostname, cert
         return err
     check(rc, None, "checkServerIdentity")

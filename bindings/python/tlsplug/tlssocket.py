@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 from . import _abi
 from ._lib import (TLSError, WrongThreadError, check, cstr, error_from, get_bytes, lib,
-                   want_callable, want_int, want_str)
+                   want_callable, want_int, want_port, want_str)
 from ._runtime import decode_payload
 from .certificate import cert_from_json
 from .context import SecureContext, create_secure_context
@@ -32,6 +32,7 @@ _CONTEXT_OPTIONS = {
     "key", "cert", "ca", "passphrase", "pfx", "crl", "ciphers", "honor_cipher_order",
     "ecdh_curve", "dhparam", "min_version", "max_version", "secure_protocol",
     "secure_options", "session_id_context", "priority", "session_key",
+    "cafile", "certfile", "keyfile", "crlfile", "pfxfile",  # context.FILE_OPTIONS
 }
 
 # Every live socket by its userdata key. The one C callback below lives as
@@ -563,9 +564,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         if err is None:
             status = ctypes.c_int(0)
             lib.error_detail(self._handle, ctypes.byref(status), None, None, None)
-            err = error_from(self._handle, status.value or _abi.E_TLS)
-            if code:
-                err.code = code
+            err = error_from(self._handle, status.value or _abi.E_TLS, code=code or None)
         if self.listener_count(listener):
             self.emit(listener, err)
         elif self._owned_by_loop and not self.secure:
@@ -914,6 +913,8 @@ def connect(port: Optional[int] = None, host: Optional[str] = None, *,
         host = options.pop("host", host)
         path = options.pop("path", path)
         socket = options.pop("socket", socket)
+    if socket is None and path is None:
+        port = want_port(port, host)
     loop = loop or get_loop()
     ctx_opts = {k: options.pop(k) for k in list(options) if k in _CONTEXT_OPTIONS}
     unknown = set(options) - _CONNECT_OPTIONS
@@ -940,8 +941,6 @@ def connect(port: Optional[int] = None, host: Optional[str] = None, *,
         elif path is not None:
             rc = lib.loop_connect_path(loop.handle, sock.handle, cstr(path))
         else:
-            if port is None:
-                raise TypeError("connect() needs a port, a path or a socket")
             sock._host = host or "localhost"
             rc = lib.loop_connect(loop.handle, sock.handle, cstr(host), int(port))
         if rc < 0:
