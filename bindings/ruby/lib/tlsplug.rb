@@ -13,6 +13,9 @@ require_relative "tlsplug/context"
 require_relative "tlsplug/tlssocket"
 require_relative "tlsplug/server"
 require_relative "tlsplug/module"
+require_relative "tlsplug/version"
+require_relative "tlsplug/ssl_socket"
+require_relative "tlsplug/ssl_server"
 
 module Tlsplug
   ABI.lib # load and check the library now
