@@ -2,7 +2,6 @@
 
 require_relative "test_helper"
 require "json"
-require "open3"
 require "openssl"
 require "socket"
 
@@ -32,24 +31,14 @@ class ErrorsTest < Minitest::Test
     reap_children
   end
 
-  # Node's error code: +js+ calls done(code) (bounded).
-  def node_code(js)
-    script = "const tls=require('tls'),fs=require('fs'),P=process.argv[1];" \
-             "function done(c){console.log(JSON.stringify(String(c)));process.exit(0)}" \
-             "setTimeout(()=>done('TIMEOUT'),8000);#{js}"
-    out = Timeout.timeout(20) { Open3.capture2(NODE, "-e", script, PKI, stdin_data: "")[0] }
-    JSON.parse(out.lines.last)
-  end
-
   def node_client_code(port, servername: "localhost", extra: "")
-    node_code("tls.connect({port:#{port},host:'127.0.0.1',servername:'#{servername}'," \
+    node_done("tls.connect({port:#{port},host:'127.0.0.1',servername:'#{servername}'," \
               "ca:[fs.readFileSync(P+'/ca.pem')]#{extra}}).on('error',e=>done(e.code))" \
               ".on('secureConnect',()=>done('SECURE'))")
   end
 
   def node_server(key, cert, extra = {})
-    _pid, out = spawn_node(NODE_SERVER, "KEY" => key, "CERT" => cert, "EXTRA" => JSON.generate(extra))
-    Integer(read_line(out))
+    node_listening(NODE_SERVER, "KEY" => key, "CERT" => cert, "EXTRA" => JSON.generate(extra))
   end
 
   def closed_port
@@ -78,7 +67,7 @@ class ErrorsTest < Minitest::Test
 
   def test_refused_on_the_loop_is_errno_econnrefused
     port = closed_port
-    expected = node_code("tls.connect(#{port},'127.0.0.1').on('error',e=>done(e.code))")
+    expected = node_done("tls.connect(#{port},'127.0.0.1').on('error',e=>done(e.code))")
     err = nil
     c = Tlsplug.connect(port, "127.0.0.1", **client_opts)
     c.on("error") { |e| err = e }
@@ -91,14 +80,14 @@ class ErrorsTest < Minitest::Test
 
   def test_refused_ssl_socket_raises_errno_econnrefused
     port = closed_port
-    expected = node_code("tls.connect(#{port},'127.0.0.1').on('error',e=>done(e.code))")
+    expected = node_done("tls.connect(#{port},'127.0.0.1').on('error',e=>done(e.code))")
     e = assert_raises(Errno::ECONNREFUSED) { Tlsplug::SSLSocket.open("127.0.0.1", port, **client_opts) }
     assert_equal expected, e.code
     assert_kind_of Tlsplug::Error, e
   end
 
   def test_unresolvable_name_is_socket_error
-    expected = node_code("tls.connect(443,'no-such-host.invalid').on('error',e=>done(e.code))")
+    expected = node_done("tls.connect(443,'no-such-host.invalid').on('error',e=>done(e.code))")
     e = assert_raises(SocketError) { Tlsplug::SSLSocket.open("no-such-host.invalid", 443) }
     assert_equal expected, e.code
     err = nil

@@ -68,8 +68,7 @@ class SSLSocketTest < Minitest::Test
   end
 
   def node_server_port
-    _pid, out = spawn_node(NODE_SERVER)
-    Integer(read_line(out))
+    node_listening(NODE_SERVER)
   end
 
   def open_client(port, **extra)
