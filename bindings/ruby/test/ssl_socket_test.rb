@@ -146,6 +146,19 @@ class SSLSocketTest < Minitest::Test
     ssl.close
   end
 
+  def test_one_thread_reads_while_another_writes
+    port = node_server_port
+    ssl = open_client(port)
+    ssl.gets # the greeting
+    n = 3000
+    reader = Thread.new { Array.new(n) { ssl.gets } }
+    n.times { |i| ssl.write("line #{i} #{'x' * (i % 200)}\n") }
+    lines = reader.join(20)&.value
+    refute_nil lines, "the reader did not finish within 20 s"
+    assert_equal Array.new(n) { |i| "echo:line #{i} #{'x' * (i % 200)}\n" }, lines
+    ssl.close
+  end
+
   def test_ssl_server_serves_node_client
     server = Tlsplug::SSLServer.new(TCPServer.new("127.0.0.1", 0), key: pem("server.key"),
                                                                   cert: pem("server-chain.pem"),

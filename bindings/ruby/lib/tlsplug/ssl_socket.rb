@@ -1,5 +1,6 @@
 # frozen_string_literal: true
 
+require "monitor"
 require "socket"
 
 module Tlsplug
@@ -18,6 +19,7 @@ module Tlsplug
   # It drives the sans-IO pump (a TLSSocket fed and pulled here) in the
   # calling thread, with no loop: reads block on the IO until cleartext
   # arrives; writes block until the ciphertext was written to the IO.
+  # As with an IO, one thread may read while another writes.
   # +context+ is a SecureContext, a Hash of options, or nil; options are
   # TLSSocket's and create_secure_context's (servername:, alpn_protocols:,
   # reject_unauthorized:, check_server_identity:, request_cert:, ca:, key:,
@@ -94,6 +96,10 @@ module Tlsplug
       @error = nil
       @sync_close = false
       @sync = true
+      # One thread may read while another writes (as with IO): the pump's
+      # own calls are serialised by TLSSocket; this keeps the ciphertext
+      # pulled by two threads in order on the IO.
+      @output_lock = Monitor.new
     end
 
     # The options given (a copy).
@@ -481,11 +487,13 @@ module Tlsplug
 
     # Write everything the pump has for the peer.
     def flush_output
-      loop do
-        out = @tls.pull
-        break if out.empty?
+      @output_lock.synchronize do
+        loop do
+          out = @tls.pull
+          break if out.empty?
 
-        transport("write") { @io.write(out) }
+          transport("write") { @io.write(out) }
+        end
       end
     end
 
