@@ -3,6 +3,7 @@
 require_relative "test_helper"
 require "digest"
 require "json"
+require "net/http"
 require "open3"
 require "socket"
 require "tlsplug"
@@ -137,6 +138,21 @@ class NetHTTPTest < Minitest::Test
     assert_equal "ERR_TLSPLUG_UNSUPPORTED", e.code
   end
 
+  def test_open_and_read_timeouts_are_net_http_s
+    silent = TCPServer.new("127.0.0.1", 0) # accepts (backlog), never says hello
+    assert_raises(Net::OpenTimeout) do
+      Tlsplug::NetHTTP.start("localhost", silent.addr[1], use_ssl: true, open_timeout: 0.3)
+    end
+    port = start_http_server
+    @mute = true # the server reads requests and never answers
+    assert_raises(Net::ReadTimeout) do
+      Tlsplug::NetHTTP.start("localhost", port, use_ssl: true, ca_file: pki_path("ca.pem"), read_timeout: 0.3,
+                                                max_retries: 0) { |h| h.get("/slow") }
+    end
+  ensure
+    silent&.close
+  end
+
   def test_cert_store_verifies_the_chain
     port = node_https_port
     empty = OpenSSL::X509::Store.new
@@ -203,6 +219,8 @@ class NetHTTPTest < Minitest::Test
         headers[k.downcase] = v.strip
       end
       ssl.read(headers["content-length"].to_i) if headers["content-length"]
+      next if @mute
+
       count += 1
       body = "#{line.split[1]} #{conn}##{count}"
       ssl.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: #{body.bytesize}\r\n\r\n#{body}")

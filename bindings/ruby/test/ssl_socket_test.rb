@@ -227,6 +227,27 @@ class SSLSocketTest < Minitest::Test
     server&.close
   end
 
+  def test_handshake_timeouts
+    silent = TCPServer.new("127.0.0.1", 0)
+    tcp = TCPSocket.new("127.0.0.1", silent.addr[1])
+    started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    e = assert_raises(Errno::ETIMEDOUT) { Tlsplug::SSLSocket.new(tcp, client_opts).connect(timeout: 0.3) }
+    assert_operator Process.clock_gettime(Process::CLOCK_MONOTONIC) - started, :<, 5
+    assert_equal "ERR_TLS_HANDSHAKE_TIMEOUT", e.code
+    # The server side: Node's code for a client that never says hello.
+    expected = node_done("const s=tls.createServer({key:fs.readFileSync(P+'/server.key')," \
+                         "cert:fs.readFileSync(P+'/server-chain.pem'),handshakeTimeout:200});" \
+                         "s.on('tlsClientError',e=>done(e.code));" \
+                         "s.listen(0,'127.0.0.1',()=>require('net').connect(s.address().port,'127.0.0.1'))")
+    server = Tlsplug::SSLServer.new(TCPServer.new("127.0.0.1", 0), **server_opts, handshake_timeout: 200)
+    quiet = TCPSocket.new("127.0.0.1", server.addr[1])
+    e = assert_raises(Tlsplug::Error) { server.accept }
+    assert_equal expected, e.code
+    assert_kind_of Errno::ETIMEDOUT, e
+  ensure
+    [tcp, silent, quiet, server].each { |io| io&.close }
+  end
+
   def test_wrong_arguments_raise_at_the_call
     e = assert_raises(TypeError) { Tlsplug::SSLSocket.new("not a socket", {}) }
     assert_equal "ERR_INVALID_ARG_TYPE", e.code

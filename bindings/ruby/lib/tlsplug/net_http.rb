@@ -63,7 +63,11 @@ module Tlsplug
         ssl.sync_close = true
         ssl.hostname = @address
         D "starting SSL for #{conn_addr}:#{conn_port}..."
-        ssl.connect
+        begin
+          ssl.connect(timeout: @open_timeout)
+        rescue Errno::ETIMEDOUT => e
+          raise Net::OpenTimeout, e.message
+        end
         s = ssl
         tlsplug_verify_by_store(ssl) if @cert_store && @verify_mode != OpenSSL::SSL::VERIFY_NONE
         D "SSL established, protocol: #{ssl.ssl_version}, cipher: #{ssl.cipher[0]}"

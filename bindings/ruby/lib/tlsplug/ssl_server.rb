@@ -11,8 +11,9 @@ module Tlsplug
   #
   # +context+: a SecureContext, or a Hash of create_secure_context options
   # (made into one context, shared by every connection) and server socket
-  # options (request_cert:, reject_unauthorized:, alpn_protocols:). A
-  # handshake that fails raises from #accept (the connection is closed);
+  # options (request_cert:, reject_unauthorized:, alpn_protocols:), and
+  # handshake_timeout: (ms, Node's default 120000; 0: none). A handshake
+  # that fails or times out raises from #accept (the connection is closed);
   # the server keeps listening.
   class SSLServer
     SERVER_SOCKET_OPTIONS = %i[request_cert reject_unauthorized alpn_protocols allow_half_open
@@ -29,6 +30,8 @@ module Tlsplug
       end
 
       options = context.transform_keys(&:to_sym).merge(options) if context.is_a?(Hash)
+      @handshake_timeout = options.key?(:handshake_timeout) ? options.delete(:handshake_timeout) : 120_000
+      Check.number("options.handshakeTimeout", @handshake_timeout) unless @handshake_timeout.nil?
       @socket_options = options.slice(*SERVER_SOCKET_OPTIONS)
       ctx_opts = options.reject { |k, _| SERVER_SOCKET_OPTIONS.include?(k) }
       case context
@@ -52,7 +55,8 @@ module Tlsplug
       begin
         sock = SSLSocket.new(io, @context, **@socket_options)
         sock.sync_close = true
-        @start_immediately ? sock.accept : sock
+        timeout = @handshake_timeout.to_f.positive? ? @handshake_timeout / 1000.0 : nil
+        @start_immediately ? sock.accept(timeout: timeout) : sock
       rescue Exception # rubocop:disable Lint/RescueException
         io.close
         raise

@@ -1,5 +1,6 @@
 # frozen_string_literal: true
 
+require "io/wait"
 require "monitor"
 require "socket"
 
@@ -37,7 +38,8 @@ module Tlsplug
     attr_accessor :sync_close, :sync
 
     # Connect a TCP socket to +host+:+port+ and the TLS session over it
-    # (servername defaults to +host+). A refused or unreachable peer raises
+    # (servername defaults to +host+); +connect_timeout+ (seconds) bounds
+    # the TCP connect and the handshake, each. A refused or unreachable peer raises
     # Tlsplug::SocketErrors::ECONNREFUSED, ... (the Errno classes), a name that
     # does not resolve Tlsplug::HostLookupError (a SocketError), each with
     # Node's #code.
@@ -49,7 +51,7 @@ module Tlsplug
         sock = new(tcp, context, **options)
         sock.sync_close = true
         sock.hostname = host unless sock.options.key?(:servername)
-        sock.connect
+        sock.connect(timeout: connect_timeout)
       rescue Exception # rubocop:disable Lint/RescueException
         tcp.close
         raise
@@ -116,14 +118,18 @@ module Tlsplug
     end
 
     # The client handshake; answers self once it completed (raises on a
-    # failure: a refused certificate, an alert, the peer gone).
-    def connect
-      start(false)
+    # failure: a refused certificate, an alert, the peer gone). With
+    # +timeout+ (seconds), a handshake not done by then raises
+    # Tlsplug::SocketErrors::ETIMEDOUT (an Errno::ETIMEDOUT), code
+    # ERR_TLS_HANDSHAKE_TIMEOUT.
+    def connect(timeout: nil)
+      start(false, timeout)
     end
 
-    # The server handshake (the context needs key: and cert:).
-    def accept
-      start(true)
+    # The server handshake (the context needs key: and cert:); +timeout+ as
+    # for #connect.
+    def accept(timeout: nil)
+      start(true, timeout)
     end
 
     # The handshake has no non-blocking form here: these block as #connect
@@ -427,7 +433,7 @@ module Tlsplug
       @tls
     end
 
-    def start(server)
+    def start(server, timeout)
       raise GeneralError.new("the handshake was started already", "ERR_TLSPLUG_STATE") if @tls
       raise IOError, "closed stream" if @closed
       o = @options.dup
@@ -440,7 +446,12 @@ module Tlsplug
       @tls.on(server ? "secure" : "secureConnect") { @secure = true }
       @tls.start
       flush_output
-      fill_until { @secure }
+      @deadline = timeout && Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
+      begin
+        fill_until { @secure }
+      ensure
+        @deadline = nil
+      end
       raise_error
       unless @secure
         raise Errors.make("Client network socket disconnected before secure TLS connection was established",
@@ -472,7 +483,7 @@ module Tlsplug
       when :wait_readable
         return :wait_readable if nonblock
 
-        transport("read") { @io.to_io.wait_readable }
+        wait_readable
       when :wait_writable
         transport("read") { @io.to_io.wait_writable }
       when nil
@@ -483,6 +494,16 @@ module Tlsplug
       end
       flush_output
       nil
+    end
+
+    # Wait for the IO to be readable, until the handshake's deadline if one is set.
+    def wait_readable
+      left = @deadline && @deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC)
+      return if transport("read") { @io.to_io.wait_readable(left&.clamp(0, nil)) }
+
+      @error = Errors.make("TLS handshake timeout", "ERR_TLS_HANDSHAKE_TIMEOUT", ABI::E_NET)
+      @tls.destroy
+      raise @error
     end
 
     # Write everything the pump has for the peer.
