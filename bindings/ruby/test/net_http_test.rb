@@ -32,7 +32,8 @@ class NetHTTPTest < Minitest::Test
         }
         r.setHeader('content-type', 'application/json');
         r.end(JSON.stringify({ url: q.url, method: q.method, body, conns,
-          port: q.socket.remotePort, servername: q.socket.servername || null }));
+          port: q.socket.remotePort, servername: q.socket.servername || null,
+          reused: q.socket.isSessionReused() }));
       });
     });
     s.on('secureConnection', () => { conns++; });
@@ -101,6 +102,17 @@ class NetHTTPTest < Minitest::Test
     assert_equal "chunked", big["transfer-encoding"]
     assert_equal "chunked!" * (16 * 65_536 / 8), big.body
     assert_equal OpenSSL::X509::Certificate.new(pem("server.pem")).to_der, peer.to_der
+  end
+
+  def test_a_new_connection_resumes_the_session
+    port = node_https_port
+    http = Tlsplug::NetHTTP.new("localhost", port)
+    http.use_ssl = true
+    http.ca_file = pki_path("ca.pem")
+    first = http.start { JSON.parse(http.get("/1").body) }
+    second = http.start { JSON.parse(http.get("/2").body) }
+    assert_equal [1, 2], [first["conns"], second["conns"]], "two connections"
+    assert_equal [false, true], [first["reused"], second["reused"]]
   end
 
   def test_tls_failures_are_openssl_ssl_errors_with_nodes_codes

@@ -59,7 +59,10 @@ module Tlsplug
         s.setsockopt(Socket::IPPROTO_TCP, Socket::TCP_NODELAY, 1)
         D "opened"
         tlsplug_proxy_connect(s) if proxy?
-        ssl = Tlsplug::SSLSocket.new(s, **tlsplug_ssl_options)
+        opts = tlsplug_ssl_options
+        # Resume the last session, as Net::HTTP does with OpenSSL's.
+        opts = { session: @tlsplug_session }.merge(opts) if @tlsplug_session
+        ssl = Tlsplug::SSLSocket.new(s, **opts)
         ssl.sync_close = true
         ssl.hostname = @address
         D "starting SSL for #{conn_addr}:#{conn_port}..."
@@ -69,6 +72,7 @@ module Tlsplug
           raise Net::OpenTimeout, e.message
         end
         s = ssl
+        ssl.tls_socket.on("session") { |session| @tlsplug_session = session }
         tlsplug_verify_by_store(ssl) if @cert_store && @verify_mode != OpenSSL::SSL::VERIFY_NONE
         D "SSL established, protocol: #{ssl.ssl_version}, cipher: #{ssl.cipher[0]}"
         @socket = Net::BufferedIO.new(ssl, read_timeout: @read_timeout, write_timeout: @write_timeout,
