@@ -66,12 +66,15 @@ module Tlsplug
   # Tlsplug::SocketErrors::ECONNREFUSED (< ::Errno::ECONNREFUSED), ... made on first
   # use for each errno code Node reports; #errno is the system's number.
   module SocketErrors
-    def self.class_for(name)
-      return const_get(name, false) if const_defined?(name, false)
+    LOCK = Mutex.new # errors are made on any thread
+    private_constant :LOCK
 
-      const_set(name, Class.new(::Errno.const_get(name, false)) do
-        include Error
-      end)
+    def self.class_for(name)
+      LOCK.synchronize do
+        return const_get(name, false) if const_defined?(name, false)
+
+        const_set(name, Class.new(::Errno.const_get(name, false)) { include Error })
+      end
     end
   end
 
