@@ -13,9 +13,14 @@ require_relative "tlsplug/context"
 require_relative "tlsplug/tlssocket"
 require_relative "tlsplug/server"
 require_relative "tlsplug/module"
+require_relative "tlsplug/version"
+require_relative "tlsplug/ssl_socket"
+require_relative "tlsplug/ssl_server"
 
 module Tlsplug
   ABI.lib # load and check the library now
+  # Net::HTTP over tlsplug (loads net/http on first use).
+  autoload :NetHTTP, File.expand_path("tlsplug/net_http", __dir__)
 
   CONNECT_OPTIONS = %i[servername session alpn_protocols check_server_identity reject_unauthorized
                        min_dh_size high_water_mark request_ocsp allow_half_open lookup].freeze

@@ -63,7 +63,7 @@ class LoopTest < Minitest::Test
     server = echo_server
     server.max_connections = 10
     _, port = listen(server)
-    assert_equal({ "port" => port, "family" => "IPv4", "address" => "127.0.0.1" }, server.address)
+    assert_equal({ port: port, family: "IPv4", address: "127.0.0.1" }, server.address)
     count = nil
     server.on("secureConnection") { |_s| count = server.connections }
     c, got, events = exchange(port: port, host: "127.0.0.1")

@@ -3,6 +3,8 @@
 # Shared by the Ruby binding's tests: certificates from $TLSPLUG_PKI, a
 # bounded loop runner, node helpers. Everything on 127.0.0.1, ephemeral ports.
 require "minitest/autorun"
+require "json"
+require "open3"
 require "timeout"
 require "tlsplug"
 
@@ -52,6 +54,22 @@ module TestHelper
     @children ||= []
     @children << pid
     [pid, r]
+  end
+
+  # The port a node +script+ prints on its first line (reaped at teardown).
+  def node_listening(script, env = {})
+    _pid, out = spawn_node(script, env)
+    Integer(read_line(out))
+  end
+
+  # A live oracle: +js+ runs in node with tls, fs and P (the PKI path) and
+  # calls done(value); answers String(value) (bounded: 'TIMEOUT' after 8 s).
+  def node_done(js)
+    script = "const tls=require('tls'),fs=require('fs'),P=process.argv[1];" \
+             "function done(c){console.log(JSON.stringify(String(c)));process.exit(0)}" \
+             "setTimeout(()=>done('TIMEOUT'),8000);#{js}"
+    out = Timeout.timeout(20) { Open3.capture2(NODE, "-e", script, PKI, stdin_data: "")[0] }
+    JSON.parse(out.lines.last)
   end
 
   def read_line(io, timeout: 10)

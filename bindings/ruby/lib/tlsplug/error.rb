@@ -2,11 +2,16 @@
 
 # Errors and the buffer helpers every wrapper shares.
 module Tlsplug
-  # An error from tlsplug, as Node's Error: #code is Node's code
+  # Every error tlsplug raises (or hands to an 'error' listener) is a
+  # Tlsplug::Error, and also the exception Ruby code already rescues for that
+  # failure (Errno::ECONNREFUSED, SocketError, OpenSSL::SSL::SSLError,
+  # TypeError, ...): Error is a module every one of those classes includes
+  # (lib/tlsplug/errors.rb holds the tree). #code is Node's code
   # (CERT_HAS_EXPIRED, ECONNRESET, ERR_TLS_CERT_ALTNAME_INVALID, ...) or the
   # status name when Node has none; #status the TLSPLUG_E_* number (0 for an
-  # error that did not come from a C call).
-  class Error < StandardError
+  # error that did not come from a C call). Tlsplug::Error.new(message, code,
+  # status) makes the error of that code's class (Errors.make).
+  module Error
     attr_accessor :code, :status
 
     def initialize(message = nil, code = nil, status = 0)
@@ -15,29 +20,29 @@ module Tlsplug
       @status = status
     end
 
+    def self.new(message = nil, code = nil, status = 0)
+      Errors.make(message, code, status)
+    end
+
+    # raise Tlsplug::Error, "message"
+    def self.exception(*args)
+      new(*args)
+    end
+
     def to_s
-      code ? "#{super} [#{code}]" : super
+      s = super
+      code && !s.include?(code) ? "#{s} [#{code}]" : s
     end
   end
 
   # Node's synchronous argument errors, raised at the call as Ruby's own
-  # TypeError/ArgumentError, each with #code (Node's code).
-  module NodeCode
-    attr_reader :code
-
-    def initialize(message, code)
-      super(message)
-      @code = code
-    end
-
-    def to_s
-      "#{super} [#{code}]"
-    end
-  end
+  # TypeError/ArgumentError, each with #code (Node's code). (NodeCode was
+  # their own module before Error was one.)
+  NodeCode = Error
 
   # A wrong type (Node's ERR_INVALID_ARG_TYPE).
   class InvalidArgTypeError < TypeError
-    include NodeCode
+    include Error
 
     def initialize(message, code = "ERR_INVALID_ARG_TYPE")
       super
@@ -46,7 +51,7 @@ module Tlsplug
 
   # A value out of Node's range (ERR_OUT_OF_RANGE, ERR_SOCKET_BAD_PORT).
   class OutOfRangeError < ArgumentError
-    include NodeCode
+    include Error
 
     def initialize(message, code = "ERR_OUT_OF_RANGE")
       super
@@ -98,8 +103,8 @@ module Tlsplug
   # or loop is used by one thread at a time, and libuv is not thread-safe.
   # Nothing was done. #code is ERR_TLSPLUG_WRONG_THREAD.
   class WrongThreadError < ThreadError
+    include Error
     CODE = "ERR_TLSPLUG_WRONG_THREAD"
-    attr_reader :code, :status
 
     def initialize(what = "this object")
       super("#{what} belongs to the tlsplug loop of another thread: a loop and the sockets " \
@@ -143,6 +148,15 @@ module Tlsplug
       buf.unpack1("L")
     end
 
+    # Node's address() as a Hash with Symbol keys ({port:, family:,
+    # address:}); the String keys of Node's names ("port", ...) read the
+    # same values.
+    def address_hash(port, family, address)
+      h = { port: port, family: family, address: address }
+      h.default_proc = ->(hash, key) { hash.fetch(key.to_sym, nil) if key.is_a?(String) }
+      h
+    end
+
     # A NUL-terminated copy of a string argument (nil stays nil: NULL).
     def cstr(s)
       return nil if s.nil?
@@ -181,7 +195,7 @@ module Tlsplug
       end
       msg = what.empty? ? status_name(status) : "#{what}: #{status_name(status)}" if msg.nil? || msg.empty?
       code = status_name(status) if code.nil? || code.empty?
-      Error.new(msg, code, status)
+      Errors.make(msg, code, status)
     end
 
     # Raise the Error of a negative status; answer the status otherwise.
@@ -212,3 +226,5 @@ module Tlsplug
     end
   end
 end
+
+require_relative "errors"

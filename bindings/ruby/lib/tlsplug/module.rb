@@ -83,9 +83,4 @@ module Tlsplug
     err.cert = cert
     err
   end
-
-  # checkServerIdentity's error: Node's reason, host and cert.
-  class IdentityError < Error
-    attr_accessor :reason, :host, :cert
-  end
 end

@@ -57,11 +57,18 @@ module Tlsplug
       Library.new(handle, path)
     end
 
-    # Find and open the library: ENV['TLSPLUG_LIBRARY'] when set, else
+    # A libtlsplug.so.1 shipped next to this file (in the gem, see
+    # tlsplug.gemspec), or nil.
+    BUNDLED = File.expand_path(SONAME, __dir__)
+
+    # Find and open the library: ENV['TLSPLUG_LIBRARY'] when set, else the
+    # one next to this file (BUNDLED) when there is one, else
     # libtlsplug.so.1 on the system path (ldconfig, LD_LIBRARY_PATH).
     def self.load_library(expected: ABI_VERSION)
       env = ENV["TLSPLUG_LIBRARY"]
       return open(env, expected: expected) if env && !env.empty?
+      return open(BUNDLED, expected: expected) if File.file?(BUNDLED)
+
       begin
         open(SONAME, expected: expected)
       rescue Fiddle::DLError => e

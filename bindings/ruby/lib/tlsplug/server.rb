@@ -293,7 +293,8 @@ module Tlsplug
       self
     end
 
-    # Node's server.address(): {"port", "family", "address"}, the path for
+    # Node's server.address(): {port:, family:, address:} (the String keys
+    # "port", ... read the same), the path for
     # a Unix socket, nil when not listening.
     def address
       h = handle
@@ -307,7 +308,7 @@ module Tlsplug
       addr = buf.byteslice(0, Util.out_size(n)).force_encoding(Encoding::UTF_8)
       f = Util.out_int(fam)
       return addr if f.zero?
-      { "port" => Util.out_int(port), "family" => TLSSocket::FAMILIES.fetch(f, f.to_s), "address" => addr }
+      Util.address_hash(Util.out_int(port), TLSSocket::FAMILIES.fetch(f, f.to_s), addr)
     end
 
     # Node's server.close(cb): stop accepting; 'close' once the last

@@ -773,13 +773,14 @@ module Tlsplug
     end
     private :raw_address
 
-    # Node's address(): {"port", "family", "address"} of this end ({} when
+    # Node's address(): {port:, family:, address:} of this end (the String
+    # keys read the same; {} when
     # not connected; the path for a Unix socket).
     def address
       a = raw_address(ABI::ADDRESS_LOCAL)
       return {} if a.nil?
       return a[0] if a[2].zero?
-      { "port" => a[1], "family" => FAMILIES.fetch(a[2], a[2].to_s), "address" => a[0] }
+      Util.address_hash(a[1], FAMILIES.fetch(a[2], a[2].to_s), a[0])
     end
 
     def remote_address
