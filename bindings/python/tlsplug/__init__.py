@@ -12,6 +12,12 @@
 TLSSocket(transport=None, ...) is the sans-IO pump (feed/pull) for hosts
 that own their IO.
 
+Code written for Python's ssl module needs one line:
+ctx = tlsplug.ssl.create_default_context() (tlsplug.ssl: SSLContext,
+SSLSocket, SSLObject for asyncio, http.client, urllib, http.server, ...).
+Errors are Python's own kinds and tlsplug.TLSError, with Node's .code
+(tlsplug.errors).
+
 Names are Node's in snake_case. libtlsplug.so.1 is found at
 $TLSPLUG_LIBRARY, next to this package, or on the system path.
 """
