@@ -18,6 +18,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.environ.get("TLSPLUG_BUILD", "")
+SOURCE = os.path.dirname(os.path.dirname(HERE))
 PKI = os.environ.get("TLSPLUG_PKI", "")
 TIMEOUT = 240
 
@@ -50,6 +51,12 @@ echo "c: $(./consumer "$T/pki/server.pem" "$T/pki/server.key" | tr '\n' ' ')"
 timeout 60 /usr/bin/python3 "$T/client.py" "$port" "$T/pki/ca.pem"
 timeout 60 ruby "$T/client.rb" "$port" "$T/pki/ca.pem"
 (cd "$T/go" && timeout 180 go build -o "$T/goclient" . ) && timeout 60 "$T/goclient" "127.0.0.1:$port" "$T/pki/ca.pem"
+# The gem, built and installed offline, then loaded in preference to the
+# ruby-tlsplug copy; it finds the library on the system too.
+(cd "$T/gem" && gem build tlsplug.gemspec >gem.log 2>&1 && \
+  gem install --local --no-document ./tlsplug-*.gem >>gem.log 2>&1) || { cat "$T/gem/gem.log"; exit 1; }
+echo "gem: $(ruby -e 'gem "tlsplug"; require "tlsplug"; f = $LOADED_FEATURES.grep(%r{/tlsplug\.rb$}).first
+  puts "#{f.include?("/gems/tlsplug-") ? "from the gem" : f} #{Tlsplug.version}"')"
 """
 
 # Run in the new mount namespace: mount the overlay, give it /proc and
@@ -97,6 +104,8 @@ class InstalledPackages(unittest.TestCase):
         for name in ("client.py", "client.rb"):
             shutil.copy(os.path.join(HERE, "installed", name), T)
         shutil.copytree(os.path.join(HERE, "installed", "go"), os.path.join(T, "go"))
+        ruby = os.path.join(SOURCE, "bindings", "ruby")
+        shutil.copytree(ruby, os.path.join(T, "gem"), ignore=shutil.ignore_patterns("test"))
         shutil.copy(os.path.join(HERE, "consumer.c"), T)
         with open(os.path.join(T, "inside.sh"), "w") as f:
             f.write(INSIDE)
@@ -127,6 +136,9 @@ class InstalledPackages(unittest.TestCase):
 
     def test_c_program_links_through_pkg_config(self):
         self.assertRegex(self.line("c"), r"^version: tlsplug \S+ .* context: ok $")
+
+    def test_gem_builds_installs_and_finds_the_system_library(self):
+        self.assertRegex(self.line("gem"), r"^from the gem tlsplug \S+ \(GnuTLS 3\.")
 
     def test_each_language_talks_tls_with_no_path_variables(self):
         self.assertEqual(self.rc, 0, self.out)
