@@ -1115,6 +1115,26 @@ TLSPLUG_API int tlsplug_socket_bytes_written(tlsplug_socket *sock, size_t *n);
  */
 TLSPLUG_API int tlsplug_socket_bytes_read(tlsplug_socket *sock, size_t *n);
 
+/**
+ * Keying material exported from the session (RFC 5705; the TLS 1.3 exporter
+ * of RFC 8446), the same on both ends: exactly `cap` bytes (Node's
+ * `length`) into `buf`, `len` set to `cap`. `context` NULL means no
+ * context, which TLS 1.2 tells from an empty one. TLSPLUG_E_STATE
+ * (ERR_TLS_INVALID_STATE) before the handshake completed; a `cap` of 0 or
+ * above 2^32 - 1 answers TLSPLUG_E_INVAL (ERR_OUT_OF_RANGE), and so does a
+ * length the exporter cannot produce (TLS 1.3: at most 255 hash lengths).
+ *
+ * Node: tlsSocket.exportKeyingMaterial(length, label[, context]).
+ *
+ * @param context May be NULL.
+ *
+ * @param cap The length to export (Node's `length`, at least 1).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_socket_export_keying_material(tlsplug_socket *sock, const uint8_t *label, size_t label_len, const uint8_t *context, size_t context_len, uint8_t *buf, size_t cap, size_t *len);
+
 /* ---- socket: certificates ------------------------------------------------ */
 
 /**
@@ -2285,6 +2305,8 @@ struct tlsplug_api {
     int (*loop_listen_fd)(tlsplug_loop *loop, tlsplug_server *srv, int fd, int backlog);
     /* slot 134 */
     int (*get_api)(unsigned abi_version, const tlsplug_api **out);
+    /* slot 135 */
+    int (*socket_export_keying_material)(tlsplug_socket *sock, const uint8_t *label, size_t label_len, const uint8_t *context, size_t context_len, uint8_t *buf, size_t cap, size_t *len);
 };
 
 #ifdef __cplusplus

@@ -740,3 +740,10 @@ TLSPLUG_API int tlsplug_socket_buffer_size(tlsplug_socket *sock, size_t *bytes)
     tp_door_enter(&d, sock, TP_TAG_SOCKET);
     return tp_door_leave(&d, tp_api_socket_buffer_size(sock, bytes), "tlsplug_socket_buffer_size");
 }
+
+TLSPLUG_API int tlsplug_socket_export_keying_material(tlsplug_socket *sock, const uint8_t *label, size_t label_len, const uint8_t *context, size_t context_len, uint8_t *buf, size_t cap, size_t *len)
+{
+    tp_door d;
+    tp_door_enter(&d, sock, TP_TAG_SOCKET);
+    return tp_door_leave(&d, tp_api_socket_export_keying_material(sock, label, label_len, context, context_len, buf, cap, len), "tlsplug_socket_export_keying_material");
+}

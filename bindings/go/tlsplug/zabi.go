@@ -620,6 +620,10 @@ static tpg_ret tpg_loop_listen_fd(tlsplug_loop * loop, tlsplug_server * srv, int
     return tpg_result(tlsplug_loop_listen_fd(loop, srv, fd, backlog), (const void *)loop);
 }
 
+static tpg_ret tpg_socket_export_keying_material(tlsplug_socket * sock, const uint8_t * label, size_t label_len, const uint8_t * context, size_t context_len, uint8_t * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_export_keying_material(sock, label, label_len, context, context_len, buf, cap, len), (const void *)sock);
+}
+
 */
 import "C"
 
@@ -2297,7 +2301,7 @@ func cSocketGetAlpnProtocol(p_sock *C.tlsplug_socket) (p_buf_s string, err error
 // encrypted NextProtocol message, and Node itself removed NPN. Always
 // answers TLSPLUG_E_UNSUPPORTED with a message pointing to ALPN.
 func cSocketSetNpnProtocols(p_sock *C.tlsplug_socket, p_protocols []byte) (err error) {
-	r := C.tpg_socket_set_npn_protocols(p_sock, (*C.uint8_t)(bytesPtr(p_protocols)), C.size_t(len(p_protocols)))
+	r := C.tpg_socket_set_npn_protocols(p_sock, (*C.uint8_t)(nullableBytesPtr(p_protocols)), C.size_t(len(p_protocols)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2747,7 +2751,7 @@ func cSocketNewSessionDone(p_sock *C.tlsplug_socket) (err error) {
 // when it is unknown (a full handshake follows). Answering when nothing is
 // pending answers TLSPLUG_E_STATE.
 func cSocketResumeSessionDone(p_sock *C.tlsplug_socket, p_data []byte) (err error) {
-	r := C.tpg_socket_resume_session_done(p_sock, (*C.uint8_t)(bytesPtr(p_data)), C.size_t(len(p_data)))
+	r := C.tpg_socket_resume_session_done(p_sock, (*C.uint8_t)(nullableBytesPtr(p_data)), C.size_t(len(p_data)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2773,7 +2777,7 @@ func cServerSetOcsp(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
 // Answer TLSPLUG_EV_OCSP_REQUEST with a DER OCSP response to staple, or NULL
 // for none. Answering when nothing is pending answers TLSPLUG_E_STATE.
 func cSocketOcspDone(p_sock *C.tlsplug_socket, p_response []byte) (err error) {
-	r := C.tpg_socket_ocsp_done(p_sock, (*C.uint8_t)(bytesPtr(p_response)), C.size_t(len(p_response)))
+	r := C.tpg_socket_ocsp_done(p_sock, (*C.uint8_t)(nullableBytesPtr(p_response)), C.size_t(len(p_response)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3312,6 +3316,26 @@ func cSocketLookupDone(p_sock *C.tlsplug_socket, p_address string, p_code string
 // the fd and closes it when the server stops listening.
 func cLoopListenFd(p_loop *C.tlsplug_loop, p_srv *C.tlsplug_server, p_fd int, p_backlog int) (err error) {
 	r := C.tpg_loop_listen_fd(p_loop, p_srv, C.int(p_fd), C.int(p_backlog))
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cSocketExportKeyingMaterial calls tlsplug_socket_export_keying_material.
+//
+// Keying material exported from the session (RFC 5705; the TLS 1.3 exporter
+// of RFC 8446), the same on both ends: exactly `cap` bytes (Node's `length`)
+// into `buf`, `len` set to `cap`. `context` NULL means no context, which TLS
+// 1.2 tells from an empty one. TLSPLUG_E_STATE (ERR_TLS_INVALID_STATE)
+// before the handshake completed; a `cap` of 0 or above 2^32 - 1 answers
+// TLSPLUG_E_INVAL (ERR_OUT_OF_RANGE), and so does a length the exporter
+// cannot produce (TLS 1.3: at most 255 hash lengths).
+func cSocketExportKeyingMaterial(p_sock *C.tlsplug_socket, p_label []byte, p_context []byte, p_buf []byte) (p_buf_n int, err error) {
+	var len_len C.size_t
+	r := C.tpg_socket_export_keying_material(p_sock, (*C.uint8_t)(bytesPtr(p_label)), C.size_t(len(p_label)), (*C.uint8_t)(nullableBytesPtr(p_context)), C.size_t(len(p_context)), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
+	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
 	if r.st < 0 {
 		err = newError(r)
 		return

@@ -1870,6 +1870,22 @@ FUNCTIONS = {
 
         Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET,
         E_UNSUPPORTED."""),
+    'tlsplug_socket_export_keying_material': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)],
+        ('sock', 'label', 'label_len', 'context', 'context_len', 'buf', 'cap', 'len'),
+        """Keying material exported from the session (RFC 5705; the TLS 1.3
+        exporter of RFC 8446), the same on both ends: exactly `cap` bytes
+        (Node's `length`) into `buf`, `len` set to `cap`. `context` NULL
+        means no context, which TLS 1.2 tells from an empty one.
+        TLSPLUG_E_STATE (ERR_TLS_INVALID_STATE) before the handshake
+        completed; a `cap` of 0 or above 2^32 - 1 answers TLSPLUG_E_INVAL
+        (ERR_OUT_OF_RANGE), and so does a length the exporter cannot produce
+        (TLS 1.3: at most 255 hash lengths).
+
+        Node: tlsSocket.exportKeyingMaterial(length, label[, context]).
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE."""),
 }
 
 
@@ -2015,6 +2031,7 @@ class ApiTable(ctypes.Structure):
         ("socket_lookup_done", ctypes.c_void_p),  # slot 132
         ("loop_listen_fd", ctypes.c_void_p),  # slot 133
         ("get_api", ctypes.c_void_p),  # slot 134
+        ("socket_export_keying_material", ctypes.c_void_p),  # slot 135
     ]
 
 

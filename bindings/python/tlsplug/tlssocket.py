@@ -19,6 +19,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 from . import _abi
 from ._lib import (TLSError, WrongThreadError, check, cstr, error_from, get_bytes, lib,
                    want_callable, want_int, want_str)
+from ._lib import InvalidArgTypeError, _type_name as type_name
 from ._runtime import decode_payload
 from .certificate import cert_from_json
 from .context import SecureContext, create_secure_context
@@ -852,6 +853,30 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
 
     def disable_renegotiation(self) -> None:
         self._call(lib.socket_disable_renegotiation)
+
+    def export_keying_material(self, length: int, label: str,
+                               context: Optional[bytes] = None) -> bytes:
+        """Node's exportKeyingMaterial(): `length` bytes of keying material
+        (RFC 5705 / RFC 8446 exporter), equal on both ends. `context` None
+        is Node's undefined (no context), which TLS 1.2 tells from b"".
+        Argument errors as Node's: TypeError (ERR_INVALID_ARG_TYPE),
+        ValueError (ERR_OUT_OF_RANGE); before the handshake, TLSError
+        ERR_TLS_INVALID_STATE."""
+        length = want_int("length", length, 1, 2**32 - 1, "argument")
+        if not isinstance(label, str):
+            raise InvalidArgTypeError('The "label" argument must be of type string. '
+                                      f"Received {type_name(label)}")
+        if context is not None and not isinstance(context, (bytes, bytearray, memoryview)):
+            raise InvalidArgTypeError('The "context" argument must be an instance of bytes, '
+                                      f"bytearray or memoryview. Received {type_name(context)}")
+        lab = label.encode()
+        ctx = None if context is None else bytes(context)
+        out = ctypes.create_string_buffer(length)
+        n = ctypes.c_size_t(0)
+        self._call(lib.socket_export_keying_material, lab, len(lab), ctx,
+                   0 if ctx is None else len(ctx), out, length, ctypes.byref(n),
+                   what="exportKeyingMaterial")
+        return out.raw[: n.value]
 
 
 # The events whose handling is more than emitting Node's listener with the

@@ -19,7 +19,7 @@ module Tlsplug
     SONAME = "libtlsplug.so.1"
     # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at
     # this ABI_VERSION: the table's size is its header, aligned, plus these.
-    TABLE_SLOTS = 135
+    TABLE_SLOTS = 136
     TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /
                    Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP
     TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP
@@ -588,6 +588,7 @@ module Tlsplug
       "tlsplug_socket_set_lookup" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT], ["sock", "enabled"], false],
       "tlsplug_socket_lookup_done" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["sock", "address", "code"], false],
       "tlsplug_loop_listen_fd" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT, Fiddle::TYPE_INT], ["loop", "srv", "fd", "backlog"], false],
+      "tlsplug_socket_export_keying_material" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["sock", "label", "label_len", "context", "context_len", "buf", "cap", "len"], false],
     }.freeze
 
     # The loaded library is older than this binding was generated for.
@@ -747,6 +748,7 @@ module Tlsplug
         @tlsplug_socket_set_lookup = @functions["tlsplug_socket_set_lookup"]
         @tlsplug_socket_lookup_done = @functions["tlsplug_socket_lookup_done"]
         @tlsplug_loop_listen_fd = @functions["tlsplug_loop_listen_fd"]
+        @tlsplug_socket_export_keying_material = @functions["tlsplug_socket_export_keying_material"]
       end
 
       # The Fiddle::Function of a registry name (nil when the library lacks it).
@@ -2228,6 +2230,21 @@ module Tlsplug
       # E_UNSUPPORTED.
       def loop_listen_fd(loop, srv, fd, backlog)
         @tlsplug_loop_listen_fd.call(loop, srv, fd, backlog)
+      end
+
+      # Keying material exported from the session (RFC 5705; the TLS 1.3
+      # exporter of RFC 8446), the same on both ends: exactly `cap` bytes
+      # (Node's `length`) into `buf`, `len` set to `cap`. `context` NULL means
+      # no context, which TLS 1.2 tells from an empty one. TLSPLUG_E_STATE
+      # (ERR_TLS_INVALID_STATE) before the handshake completed; a `cap` of 0 or
+      # above 2^32 - 1 answers TLSPLUG_E_INVAL (ERR_OUT_OF_RANGE), and so does a
+      # length the exporter cannot produce (TLS 1.3: at most 255 hash lengths).
+      #
+      # Node: tlsSocket.exportKeyingMaterial(length, label[, context]).
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE.
+      def socket_export_keying_material(sock, label, label_len, context, context_len, buf, cap, len)
+        @tlsplug_socket_export_keying_material.call(sock, label, label_len, context, context_len, buf, cap, len)
       end
     end
 

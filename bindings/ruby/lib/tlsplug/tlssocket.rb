@@ -850,6 +850,29 @@ module Tlsplug
       call(:socket_disable_renegotiation)
     end
 
+    # Node's exportKeyingMaterial(length, label, context): +length+ bytes
+    # (a binary String) of the RFC 5705 / RFC 8446 exporter, equal on both
+    # ends. +context+ nil is Node's undefined (no context), which TLS 1.2
+    # tells from "". Argument errors as Node's: InvalidArgTypeError (a
+    # TypeError), OutOfRangeError (an ArgumentError); before the handshake,
+    # Tlsplug::Error ERR_TLS_INVALID_STATE.
+    def export_keying_material(length, label, context = nil)
+      length = Check.int("length", length, 1, 2**32 - 1, "argument")
+      unless label.is_a?(String)
+        raise InvalidArgTypeError, %(The "label" argument must be of type string. Received #{Check.received(label)})
+      end
+      unless context.nil? || context.is_a?(String)
+        raise InvalidArgTypeError, %(The "context" argument must be a binary String. Received #{Check.received(context)})
+      end
+      lab = label.b
+      ctx = context&.b
+      buf = Util.out(length)
+      n = Util.out
+      call(:socket_export_keying_material, lab, lab.bytesize, ctx, ctx ? ctx.bytesize : 0,
+           buf, length, n, what: "exportKeyingMaterial")
+      buf.byteslice(0, Util.out_size(n))
+    end
+
     # Node's renegotiate(options, callback): a new handshake on a TLS 1.2
     # connection (on TLS 1.3 a server with request_cert: asks for the client's
     # certificate by post-handshake authentication). The block gets nil when

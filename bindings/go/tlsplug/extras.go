@@ -1,0 +1,31 @@
+package tlsplug
+
+// #include <tlsplug.h>
+import "C"
+
+// The rest of Node 20's tls surface on a Conn: exportKeyingMaterial, the
+// X509Certificate objects, getSharedSigalgs, enableTrace.
+
+// ExportKeyingMaterial is Node's exportKeyingMaterial(length, label,
+// context), with crypto/tls's ConnectionState.ExportKeyingMaterial
+// signature: length bytes of the RFC 5705 / RFC 8446 exporter, equal on
+// both ends. A nil context is "no context", which TLS 1.2 tells from an
+// empty one. Errors are *Error with Node's code: ERR_OUT_OF_RANGE for a
+// length outside 1..2^32-1, ERR_TLS_INVALID_STATE before the handshake,
+// ERR_SSL_TLS_ILLEGAL_EXPORTER_LABEL for a label TLS 1.2 reserves.
+func (c *Conn) ExportKeyingMaterial(label string, context []byte, length int) ([]byte, error) {
+	if length < 1 || uint64(length) > 1<<32-1 {
+		return nil, errorf("ERR_OUT_OF_RANGE",
+			"The value of \"length\" is out of range. It must be >= 1 && <= 4294967295. Received %d", length)
+	}
+	out := make([]byte, length)
+	var n int
+	err := c.query(func(s *C.tlsplug_socket) (err error) {
+		n, err = cSocketExportKeyingMaterial(s, []byte(label), context, out)
+		return
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out[:n], nil
+}
