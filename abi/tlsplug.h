@@ -172,6 +172,8 @@ enum tlsplug_event {
     TLSPLUG_EV_LISTENING = 23,
     /** A server on a loop accepted a transport; `subject` is its socket, before the TLS handshake. The loop owns accepted sockets: each is freed after its `close` event returns. Node: 'connection'. */
     TLSPLUG_EV_CONNECTION = 24,
+    /** Server with an ALPN callback (tlsplug_server_set_alpn_callback): a client offered these protocols (the payload, in ALPN's wire form: each name after its length byte; the server name is tlsplug_socket_get_servername()). Its handshake waits until tlsplug_socket_alpn_callback_done(), from inside the callback or later. Raised after SNI, resumeSession and OCSPRequest, as OpenSSL asks; not raised for a client that offers no ALPN. Node: 'ALPNCallback({servername, protocols})'. */
+    TLSPLUG_EV_ALPN_CALLBACK = 26,
     /** A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the payload the timer's id as 8 bytes in host byte order. Node: 'setTimeout / setInterval'. */
     TLSPLUG_EV_TIMER = 25,
 };
@@ -1222,6 +1224,23 @@ TLSPLUG_API int tlsplug_socket_get_alpn_protocol(tlsplug_socket *sock, char *buf
  */
 TLSPLUG_API int tlsplug_socket_set_npn_protocols(tlsplug_socket *sock, const uint8_t *protocols, size_t len);
 
+/**
+ * Answer TLSPLUG_EV_ALPN_CALLBACK with the protocol to select, one the
+ * client offered. NULL (Node's undefined) refuses the client with the
+ * no_application_protocol alert (ERR_SSL_NO_APPLICATION_PROTOCOL here); a
+ * protocol the client did not offer fails the connection with
+ * ERR_TLS_ALPN_CALLBACK_INVALID_RESULT and no alert, as Node. Answering
+ * when no ALPN answer is pending answers TLSPLUG_E_STATE.
+ *
+ * Node: ALPNCallback's return value.
+ *
+ * @param protocol May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE, TLSPLUG_E_TLS,
+ * TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_socket_alpn_callback_done(tlsplug_socket *sock, const uint8_t *protocol, size_t len);
+
 /* ---- socket: sessions ---------------------------------------------------- */
 
 /**
@@ -1808,6 +1827,22 @@ TLSPLUG_API int tlsplug_server_set_max_connections(tlsplug_server *srv, int max)
  */
 TLSPLUG_API int tlsplug_server_get_connections(tlsplug_server *srv, size_t *count);
 
+/* ---- server: alpn -------------------------------------------------------- */
+
+/**
+ * Choose the ALPN protocol in the host: each ClientHello offering ALPN
+ * raises TLSPLUG_EV_ALPN_CALLBACK and waits for
+ * tlsplug_socket_alpn_callback_done(). Exclusive with ALPNProtocols, as in
+ * Node: on a server that has them (tlsplug_server_set_alpn_protocols), and
+ * the other way round, TLSPLUG_E_INVAL with
+ * ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS.
+ *
+ * Node: ALPNCallback.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_server_set_alpn_callback(tlsplug_server *srv, int enabled);
+
 /* ==== loop ================================================================ */
 
 /* ---- loop ---------------------------------------------------------------- */
@@ -2307,6 +2342,10 @@ struct tlsplug_api {
     int (*get_api)(unsigned abi_version, const tlsplug_api **out);
     /* slot 135 */
     int (*socket_export_keying_material)(tlsplug_socket *sock, const uint8_t *label, size_t label_len, const uint8_t *context, size_t context_len, uint8_t *buf, size_t cap, size_t *len);
+    /* slot 136 */
+    int (*server_set_alpn_callback)(tlsplug_server *srv, int enabled);
+    /* slot 137 */
+    int (*socket_alpn_callback_done)(tlsplug_socket *sock, const uint8_t *protocol, size_t len);
 };
 
 #ifdef __cplusplus

@@ -200,7 +200,9 @@ typedef struct tlsplug_load_error {
     X(132, socket_lookup_done) \
     X(133, loop_listen_fd) \
     X(134, get_api) \
-    X(135, socket_export_keying_material)
+    X(135, socket_export_keying_material) \
+    X(136, server_set_alpn_callback) \
+    X(137, socket_alpn_callback_done)
 
 /* Record a failure (error may be NULL), close what was opened. */
 static inline int tlsplug_load_fail_(tlsplug_load_error *error, int code, void *dl,

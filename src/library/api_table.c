@@ -145,6 +145,8 @@ static const tlsplug_api api_table = {
     .loop_listen_fd = tlsplug_loop_listen_fd,
     .get_api = tlsplug_get_api,
     .socket_export_keying_material = tlsplug_socket_export_keying_material,
+    .server_set_alpn_callback = tlsplug_server_set_alpn_callback,
+    .socket_alpn_callback_done = tlsplug_socket_alpn_callback_done,
 };
 
 /* One table serves every version from 1 to ours: it only ever grew at its

@@ -747,3 +747,17 @@ TLSPLUG_API int tlsplug_socket_export_keying_material(tlsplug_socket *sock, cons
     tp_door_enter(&d, sock, TP_TAG_SOCKET);
     return tp_door_leave(&d, tp_api_socket_export_keying_material(sock, label, label_len, context, context_len, buf, cap, len), "tlsplug_socket_export_keying_material");
 }
+
+TLSPLUG_API int tlsplug_server_set_alpn_callback(tlsplug_server *srv, int enabled)
+{
+    tp_door d;
+    tp_door_enter(&d, srv, TP_TAG_SERVER);
+    return tp_door_leave(&d, tp_api_server_set_alpn_callback(srv, enabled), "tlsplug_server_set_alpn_callback");
+}
+
+TLSPLUG_API int tlsplug_socket_alpn_callback_done(tlsplug_socket *sock, const uint8_t *protocol, size_t len)
+{
+    tp_door d;
+    tp_door_enter(&d, sock, TP_TAG_SOCKET);
+    return tp_door_leave(&d, tp_api_socket_alpn_callback_done(sock, protocol, len), "tlsplug_socket_alpn_callback_done");
+}

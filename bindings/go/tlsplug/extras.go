@@ -29,3 +29,25 @@ func (c *Conn) ExportKeyingMaterial(label string, context []byte, length int) ([
 	}
 	return out[:n], nil
 }
+
+// ALPNInfo is what Node's ALPNCallback receives: the client's SNI name
+// ("" when it sent none) and the protocols it offers, in its order.
+type ALPNInfo struct {
+	ServerName string
+	Protocols  []string
+}
+
+// answerALPN asks the server's ALPNCallback and answers the held socket.
+func (s *TLSServer) answerALPN(c *Conn, wire []byte) {
+	info := ALPNInfo{ServerName: c.Servername()}
+	for i := 0; i < len(wire) && i+1+int(wire[i]) <= len(wire); i += 1 + int(wire[i]) {
+		info.Protocols = append(info.Protocols, string(wire[i+1:i+1+int(wire[i])]))
+	}
+	proto, ok := s.ALPNCallback(info)
+	c.answer(func(sock *C.tlsplug_socket) error {
+		if !ok {
+			return cSocketAlpnCallbackDone(sock, nil)
+		}
+		return cSocketAlpnCallbackDone(sock, []byte(proto))
+	})
+}

@@ -72,3 +72,73 @@ func TestExportKeyingMaterial(t *testing.T) {
 		})
 	}
 }
+
+func TestALPNCallback(t *testing.T) {
+	cases := []struct {
+		name, answer    string
+		ok              bool
+		client, srvCode string
+		clientErr       string
+	}{
+		{"chosen", "b", true, "b", "", ""},
+		{"refused", "", false, "", "ERR_SSL_NO_APPLICATION_PROTOCOL", "ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL"},
+		{"invalid", "zz", true, "", "ERR_TLS_ALPN_CALLBACK_INVALID_RESULT", "ECONNRESET"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			infos := make(chan ALPNInfo, 1)
+			clientErrs := make(chan error, 1)
+			srv := &TLSServer{
+				Config: serverConfig(t),
+				ALPNCallback: func(info ALPNInfo) (string, bool) {
+					infos <- info
+					return tc.answer, tc.ok
+				},
+				OnTLSClientError: func(err error, c *Conn) { clientErrs <- err },
+			}
+			addr := serveTLS(t, srv)
+			ccfg := clientConfig(t)
+			ccfg.ServerName = "localhost"
+			ccfg.ALPNProtocols = []string{"a", "b"}
+			c, err := Dial("tcp", addr, ccfg)
+			if err == nil {
+				defer c.Close()
+				err = c.Handshake()
+			}
+			var info ALPNInfo
+			select {
+			case info = <-infos:
+			case <-time.After(10 * time.Second):
+				t.Fatal("ALPNCallback was not called")
+			}
+			if info.ServerName != "localhost" || len(info.Protocols) != 2 || info.Protocols[1] != "b" {
+				t.Fatalf("ALPNCallback got %+v", info)
+			}
+			var e *Error
+			if tc.clientErr == "" {
+				if err != nil || c.ALPNProtocol() != tc.client {
+					t.Fatalf("client: %v, ALPN %q", err, c.ALPNProtocol())
+				}
+				return
+			}
+			if !errors.As(err, &e) || e.Code != tc.clientErr {
+				t.Fatalf("client error %v, want %s", err, tc.clientErr)
+			}
+			select {
+			case err := <-clientErrs:
+				if !errors.As(err, &e) || e.Code != tc.srvCode {
+					t.Fatalf("tlsClientError %v, want %s", err, tc.srvCode)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no tlsClientError")
+			}
+		})
+	}
+	srv := &TLSServer{Config: serverConfig(t), ALPNProtocols: []string{"a"},
+		ALPNCallback: func(ALPNInfo) (string, bool) { return "a", true }}
+	_, err := srv.Listen("tcp", "127.0.0.1:0")
+	var e *Error
+	if !errors.As(err, &e) || e.Code != "ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS" {
+		t.Fatalf("ALPNProtocols with ALPNCallback: %v", err)
+	}
+}

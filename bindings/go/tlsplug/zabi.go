@@ -50,6 +50,7 @@ _Static_assert(TLSPLUG_EV_LOOKUP == 21, "TLSPLUG_EV_LOOKUP");
 _Static_assert(TLSPLUG_EV_LOOKUP_REQUEST == 22, "TLSPLUG_EV_LOOKUP_REQUEST");
 _Static_assert(TLSPLUG_EV_LISTENING == 23, "TLSPLUG_EV_LISTENING");
 _Static_assert(TLSPLUG_EV_CONNECTION == 24, "TLSPLUG_EV_CONNECTION");
+_Static_assert(TLSPLUG_EV_ALPN_CALLBACK == 26, "TLSPLUG_EV_ALPN_CALLBACK");
 _Static_assert(TLSPLUG_EV_TIMER == 25, "TLSPLUG_EV_TIMER");
 _Static_assert(TLSPLUG_STATE_HANDSHAKING == 1, "TLSPLUG_STATE_HANDSHAKING");
 _Static_assert(TLSPLUG_STATE_SECURE == 2, "TLSPLUG_STATE_SECURE");
@@ -624,6 +625,14 @@ static tpg_ret tpg_socket_export_keying_material(tlsplug_socket * sock, const ui
     return tpg_result(tlsplug_socket_export_keying_material(sock, label, label_len, context, context_len, buf, cap, len), (const void *)sock);
 }
 
+static tpg_ret tpg_server_set_alpn_callback(tlsplug_server * srv, int enabled) {
+    return tpg_result(tlsplug_server_set_alpn_callback(srv, enabled), (const void *)srv);
+}
+
+static tpg_ret tpg_socket_alpn_callback_done(tlsplug_socket * sock, const uint8_t * protocol, size_t len) {
+    return tpg_result(tlsplug_socket_alpn_callback_done(sock, protocol, len), (const void *)sock);
+}
+
 */
 import "C"
 
@@ -781,6 +790,8 @@ const (
 	EventListening Event = 23
 	// A server on a loop accepted a transport; `subject` is its socket, before the TLS handshake. The loop owns accepted sockets: each is freed after its `close` event returns.
 	EventConnection Event = 24
+	// Server with an ALPN callback (tlsplug_server_set_alpn_callback): a client offered these protocols (the payload, in ALPN's wire form: each name after its length byte; the server name is tlsplug_socket_get_servername()). Its handshake waits until tlsplug_socket_alpn_callback_done(), from inside the callback or later. Raised after SNI, resumeSession and OCSPRequest, as OpenSSL asks; not raised for a client that offers no ALPN.
+	EventAlpnCallback Event = 26
 	// A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the payload the timer's id as 8 bytes in host byte order.
 	EventTimer Event = 25
 )
@@ -836,6 +847,8 @@ func (v Event) String() string {
 		return "TLSPLUG_EV_LISTENING"
 	case 24:
 		return "TLSPLUG_EV_CONNECTION"
+	case 26:
+		return "TLSPLUG_EV_ALPN_CALLBACK"
 	case 25:
 		return "TLSPLUG_EV_TIMER"
 	}
@@ -3336,6 +3349,40 @@ func cSocketExportKeyingMaterial(p_sock *C.tlsplug_socket, p_label []byte, p_con
 	var len_len C.size_t
 	r := C.tpg_socket_export_keying_material(p_sock, (*C.uint8_t)(bytesPtr(p_label)), C.size_t(len(p_label)), (*C.uint8_t)(nullableBytesPtr(p_context)), C.size_t(len(p_context)), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cServerSetAlpnCallback calls tlsplug_server_set_alpn_callback.
+//
+// Choose the ALPN protocol in the host: each ClientHello offering ALPN
+// raises TLSPLUG_EV_ALPN_CALLBACK and waits for
+// tlsplug_socket_alpn_callback_done(). Exclusive with ALPNProtocols, as in
+// Node: on a server that has them (tlsplug_server_set_alpn_protocols), and
+// the other way round, TLSPLUG_E_INVAL with
+// ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS.
+func cServerSetAlpnCallback(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
+	r := C.tpg_server_set_alpn_callback(p_srv, cbool(p_enabled))
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cSocketAlpnCallbackDone calls tlsplug_socket_alpn_callback_done.
+//
+// Answer TLSPLUG_EV_ALPN_CALLBACK with the protocol to select, one the
+// client offered. NULL (Node's undefined) refuses the client with the
+// no_application_protocol alert (ERR_SSL_NO_APPLICATION_PROTOCOL here); a
+// protocol the client did not offer fails the connection with
+// ERR_TLS_ALPN_CALLBACK_INVALID_RESULT and no alert, as Node. Answering when
+// no ALPN answer is pending answers TLSPLUG_E_STATE.
+func cSocketAlpnCallbackDone(p_sock *C.tlsplug_socket, p_protocol []byte) (err error) {
+	r := C.tpg_socket_alpn_callback_done(p_sock, (*C.uint8_t)(nullableBytesPtr(p_protocol)), C.size_t(len(p_protocol)))
 	if r.st < 0 {
 		err = newError(r)
 		return

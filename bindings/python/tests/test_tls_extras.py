@@ -60,5 +60,45 @@ class ExportKeyingMaterial(unittest.TestCase):
         self.assertEqual(cm.exception.code, "ERR_TLS_INVALID_STATE")
 
 
+@support.need_pki
+class ALPNCallbackOnALoop(support.LoopTestCase):
+    def round(self, protos, answer):
+        got, seen = {}, []
+
+        def callback(info):
+            seen.append(info)
+            return answer
+        server, port = support.listening_server(
+            self, {"alpn_callback": callback},
+            lambda k: (got.setdefault("server", k.alpn_protocol), k.end()))
+        server.on("tlsClientError", lambda err, sock: got.setdefault("server_error", err.code))
+        c = tlsplug.connect(port, "127.0.0.1", ca=[support.pki("ca.pem")],
+                            servername="localhost", alpn_protocols=protos)
+        c.on("secureConnect", lambda: got.setdefault("client", c.alpn_protocol))
+        c.on("error", lambda e: got.setdefault("client_error", e.code))
+        c.on("close", lambda *a: got.setdefault("closed", True))
+        support.run_until(self, lambda: "closed" in got, what="client close")
+        support.close_server(self, server)
+        return got, seen
+
+    def test_chosen_refused_invalid(self):
+        got, seen = self.round(["a", "b"], "b")
+        self.assertEqual((got["client"], got["server"]), ("b", "b"))
+        self.assertEqual(seen, [{"servername": "localhost", "protocols": ["a", "b"]}])
+        got, _ = self.round(["a"], None)
+        self.assertEqual(got["server_error"], "ERR_SSL_NO_APPLICATION_PROTOCOL")
+        self.assertEqual(got["client_error"], "ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL")
+        got, _ = self.round(["a"], "zz")
+        self.assertEqual(got["server_error"], "ERR_TLS_ALPN_CALLBACK_INVALID_RESULT")
+        self.assertEqual(got["client_error"], "ECONNRESET")
+        got, seen = self.round(None, "a")  # no ALPN from the client: not asked
+        self.assertEqual((seen, got.get("client"), got.get("server")), ([], None, None))
+
+    def test_not_callable(self):
+        with self.assertRaises(TypeError) as cm:
+            tlsplug.create_server(key=support.pki("server.key"), alpn_callback="x")
+        self.assertEqual(cm.exception.code, "ERR_INVALID_ARG_TYPE")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -132,6 +132,8 @@ class Event(enum.IntEnum):
     LISTENING = 23
     #: A server on a loop accepted a transport; `subject` is its socket, before the TLS handshake. The loop owns accepted sockets: each is freed after its `close` event returns. Node: 'connection'.
     CONNECTION = 24
+    #: Server with an ALPN callback (tlsplug_server_set_alpn_callback): a client offered these protocols (the payload, in ALPN's wire form: each name after its length byte; the server name is tlsplug_socket_get_servername()). Its handshake waits until tlsplug_socket_alpn_callback_done(), from inside the callback or later. Raised after SNI, resumeSession and OCSPRequest, as OpenSSL asks; not raised for a client that offers no ALPN. Node: 'ALPNCallback({servername, protocols})'.
+    ALPN_CALLBACK = 26
     #: A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the payload the timer's id as 8 bytes in host byte order. Node: 'setTimeout / setInterval'.
     TIMER = 25
 
@@ -160,6 +162,7 @@ EV_LOOKUP = 21
 EV_LOOKUP_REQUEST = 22
 EV_LISTENING = 23
 EV_CONNECTION = 24
+EV_ALPN_CALLBACK = 26
 EV_TIMER = 25
 EVENT_NODE_NAMES = {
     1: 'secureConnect',
@@ -186,6 +189,7 @@ EVENT_NODE_NAMES = {
     22: 'the `lookup` option: lookup(hostname, options, callback)',
     23: 'listening',
     24: 'connection',
+    26: 'ALPNCallback({servername, protocols})',
     25: 'setTimeout / setInterval',
 }
 
@@ -1886,6 +1890,34 @@ FUNCTIONS = {
         Node: tlsSocket.exportKeyingMaterial(length, label[, context]).
 
         Returns OK or E_BADHANDLE, E_INVAL, E_STATE."""),
+    'tlsplug_server_set_alpn_callback': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_int],
+        ('srv', 'enabled'),
+        """Choose the ALPN protocol in the host: each ClientHello offering ALPN
+        raises TLSPLUG_EV_ALPN_CALLBACK and waits for
+        tlsplug_socket_alpn_callback_done(). Exclusive with ALPNProtocols,
+        as in Node: on a server that has them
+        (tlsplug_server_set_alpn_protocols), and the other way round,
+        TLSPLUG_E_INVAL with ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS.
+
+        Node: ALPNCallback.
+
+        Returns OK or E_BADHANDLE, E_INVAL."""),
+    'tlsplug_socket_alpn_callback_done': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t],
+        ('sock', 'protocol', 'len'),
+        """Answer TLSPLUG_EV_ALPN_CALLBACK with the protocol to select, one the
+        client offered. NULL (Node's undefined) refuses the client with the
+        no_application_protocol alert (ERR_SSL_NO_APPLICATION_PROTOCOL
+        here); a protocol the client did not offer fails the connection with
+        ERR_TLS_ALPN_CALLBACK_INVALID_RESULT and no alert, as Node.
+        Answering when no ALPN answer is pending answers TLSPLUG_E_STATE.
+
+        Node: ALPNCallback's return value.
+
+        Returns OK or E_BADHANDLE, E_STATE, E_TLS, E_NOMEM."""),
 }
 
 
@@ -2032,6 +2064,8 @@ class ApiTable(ctypes.Structure):
         ("loop_listen_fd", ctypes.c_void_p),  # slot 133
         ("get_api", ctypes.c_void_p),  # slot 134
         ("socket_export_keying_material", ctypes.c_void_p),  # slot 135
+        ("server_set_alpn_callback", ctypes.c_void_p),  # slot 136
+        ("socket_alpn_callback_done", ctypes.c_void_p),  # slot 137
     ]
 
 
@@ -2064,6 +2098,7 @@ EVENTS = {
     EV_LOOKUP_REQUEST: (None, 'string', None, ('socket',)),
     EV_LISTENING: ('listening', 'none', None, ('server',)),
     EV_CONNECTION: ('connection', 'none', 'socket', ('server',)),
+    EV_ALPN_CALLBACK: (None, 'bytes', 'socket', ('server',)),
     EV_TIMER: (None, 'u64', None, ('loop',)),
 }
 

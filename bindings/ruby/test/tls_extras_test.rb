@@ -61,4 +61,44 @@ class TlsExtrasTest < Minitest::Test
     assert_equal "ERR_TLS_INVALID_STATE", err.code
     server.close
   end
+
+  # ALPNCallback on a loop server, a tlsplug client offering +protos+.
+  def alpn_round(protos, answer)
+    seen = []
+    got = {}
+    server = Tlsplug.create_server(**server_opts, alpn_callback: lambda { |info|
+      seen << info
+      answer
+    }) do |s|
+      got[:server] = s.alpn_protocol
+      s.end
+    end
+    server.on("tlsClientError") { |err, _s| got[:server_error] = err.code }
+    _, port = listen(server)
+    c = Tlsplug.connect(port: port, host: "127.0.0.1", **client_opts, alpn_protocols: protos)
+    c.on("secureConnect") { got[:client] = c.alpn_protocol }
+    c.on("error") { |e| got[:client_error] = e.code }
+    c.on("close") { got[:closed] = true }
+    run_until("client closed") { got[:closed] }
+    server.close
+    Tlsplug.run(timeout: 5)
+    [got, seen]
+  end
+
+  def test_alpn_callback
+    got, seen = alpn_round(%w[a b], "b")
+    assert_equal "b", got[:client]
+    assert_equal "b", got[:server]
+    assert_equal [{ "servername" => "localhost", "protocols" => %w[a b] }], seen
+    got, = alpn_round(%w[a], nil)
+    assert_equal "ERR_SSL_NO_APPLICATION_PROTOCOL", got[:server_error]
+    assert_equal "ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL", got[:client_error]
+    got, = alpn_round(%w[a], "zz")
+    assert_equal "ERR_TLS_ALPN_CALLBACK_INVALID_RESULT", got[:server_error]
+    assert_equal "ECONNRESET", got[:client_error]
+    err = assert_raises(TypeError) do
+      Tlsplug.create_server(**server_opts, alpn_protocols: ["a"], alpn_callback: ->(_i) { "a" })
+    end
+    assert_equal "ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS", err.code
+  end
 end

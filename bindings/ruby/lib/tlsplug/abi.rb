@@ -19,7 +19,7 @@ module Tlsplug
     SONAME = "libtlsplug.so.1"
     # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at
     # this ABI_VERSION: the table's size is its header, aligned, plus these.
-    TABLE_SLOTS = 136
+    TABLE_SLOTS = 138
     TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /
                    Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP
     TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP
@@ -199,6 +199,14 @@ module Tlsplug
     # the TLS handshake. The loop owns accepted sockets: each is freed after its
     # `close` event returns. Node: 'connection'.
     EV_CONNECTION = 24
+    # Server with an ALPN callback (tlsplug_server_set_alpn_callback): a client
+    # offered these protocols (the payload, in ALPN's wire form: each name after
+    # its length byte; the server name is tlsplug_socket_get_servername()). Its
+    # handshake waits until tlsplug_socket_alpn_callback_done(), from inside the
+    # callback or later. Raised after SNI, resumeSession and OCSPRequest, as
+    # OpenSSL asks; not raised for a client that offers no ALPN. Node:
+    # 'ALPNCallback({servername, protocols})'.
+    EV_ALPN_CALLBACK = 26
     # A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the
     # payload the timer's id as 8 bytes in host byte order. Node: 'setTimeout /
     # setInterval'.
@@ -229,6 +237,7 @@ module Tlsplug
       22 => "LOOKUP_REQUEST",
       23 => "LISTENING",
       24 => "CONNECTION",
+      26 => "ALPN_CALLBACK",
       25 => "TIMER",
     }.freeze
     # value -> Node's name, for enum tlsplug_event.
@@ -257,6 +266,7 @@ module Tlsplug
       22 => "the `lookup` option: lookup(hostname, options, callback)",
       23 => "listening",
       24 => "connection",
+      26 => "ALPNCallback({servername, protocols})",
       25 => "setTimeout / setInterval",
     }.freeze
 
@@ -589,6 +599,8 @@ module Tlsplug
       "tlsplug_socket_lookup_done" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["sock", "address", "code"], false],
       "tlsplug_loop_listen_fd" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT, Fiddle::TYPE_INT], ["loop", "srv", "fd", "backlog"], false],
       "tlsplug_socket_export_keying_material" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["sock", "label", "label_len", "context", "context_len", "buf", "cap", "len"], false],
+      "tlsplug_server_set_alpn_callback" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT], ["srv", "enabled"], false],
+      "tlsplug_socket_alpn_callback_done" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T], ["sock", "protocol", "len"], false],
     }.freeze
 
     # The loaded library is older than this binding was generated for.
@@ -749,6 +761,8 @@ module Tlsplug
         @tlsplug_socket_lookup_done = @functions["tlsplug_socket_lookup_done"]
         @tlsplug_loop_listen_fd = @functions["tlsplug_loop_listen_fd"]
         @tlsplug_socket_export_keying_material = @functions["tlsplug_socket_export_keying_material"]
+        @tlsplug_server_set_alpn_callback = @functions["tlsplug_server_set_alpn_callback"]
+        @tlsplug_socket_alpn_callback_done = @functions["tlsplug_socket_alpn_callback_done"]
       end
 
       # The Fiddle::Function of a registry name (nil when the library lacks it).
@@ -2246,6 +2260,34 @@ module Tlsplug
       def socket_export_keying_material(sock, label, label_len, context, context_len, buf, cap, len)
         @tlsplug_socket_export_keying_material.call(sock, label, label_len, context, context_len, buf, cap, len)
       end
+
+      # Choose the ALPN protocol in the host: each ClientHello offering ALPN
+      # raises TLSPLUG_EV_ALPN_CALLBACK and waits for
+      # tlsplug_socket_alpn_callback_done(). Exclusive with ALPNProtocols, as in
+      # Node: on a server that has them (tlsplug_server_set_alpn_protocols), and
+      # the other way round, TLSPLUG_E_INVAL with
+      # ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS.
+      #
+      # Node: ALPNCallback.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL.
+      def server_set_alpn_callback(srv, enabled)
+        @tlsplug_server_set_alpn_callback.call(srv, enabled)
+      end
+
+      # Answer TLSPLUG_EV_ALPN_CALLBACK with the protocol to select, one the
+      # client offered. NULL (Node's undefined) refuses the client with the
+      # no_application_protocol alert (ERR_SSL_NO_APPLICATION_PROTOCOL here); a
+      # protocol the client did not offer fails the connection with
+      # ERR_TLS_ALPN_CALLBACK_INVALID_RESULT and no alert, as Node. Answering
+      # when no ALPN answer is pending answers TLSPLUG_E_STATE.
+      #
+      # Node: ALPNCallback's return value.
+      #
+      # Returns OK or E_BADHANDLE, E_STATE, E_TLS, E_NOMEM.
+      def socket_alpn_callback_done(sock, protocol, len)
+        @tlsplug_socket_alpn_callback_done.call(sock, protocol, len)
+      end
     end
 
     # event value => [Node's listener name or nil, payload kind, subject
@@ -2278,6 +2320,7 @@ module Tlsplug
       EV_LOOKUP_REQUEST => [nil, "string", nil, ["socket"].freeze].freeze,
       EV_LISTENING => ["listening", "none", nil, ["server"].freeze].freeze,
       EV_CONNECTION => ["connection", "none", "socket", ["server"].freeze].freeze,
+      EV_ALPN_CALLBACK => [nil, "bytes", "socket", ["server"].freeze].freeze,
       EV_TIMER => [nil, "u64", nil, ["loop"].freeze].freeze,
     }.freeze
 
