@@ -142,3 +142,24 @@ func TestALPNCallback(t *testing.T) {
 		t.Fatalf("ALPNProtocols with ALPNCallback: %v", err)
 	}
 }
+
+func TestIPServerNameDeprecation(t *testing.T) {
+	var got []Warning
+	OnWarning = func(w Warning) { got = append(got, w) }
+	defer func() { OnWarning = nil }()
+	warned.Delete("DEP0123") // once per process: start this test afresh
+	l := serve(t, serverConfig(t), echo)
+	for i := 0; i < 2; i++ {
+		ccfg := clientConfig(t)
+		ccfg.ServerName = "127.0.0.1"
+		ccfg.RejectUnauthorized = Bool(false)
+		c, err := Dial("tcp", l.Addr().String(), ccfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	if len(got) != 1 || got[0].Code != "DEP0123" {
+		t.Fatalf("warnings: %+v (want DEP0123 once)", got)
+	}
+}

@@ -21,6 +21,7 @@ from ._lib import (TLSError, WrongThreadError, check, cstr, error_from, get_byte
                    want_callable, want_int, want_str)
 from ._lib import InvalidArgTypeError, _type_name as type_name
 from ._runtime import decode_payload
+from .deprecation import warn_ip_servername
 from .certificate import cert_from_json
 from .context import SecureContext, create_secure_context
 from .driver import Driver
@@ -940,6 +941,8 @@ def connect(port: Optional[int] = None, host: Optional[str] = None, *,
         path = options.pop("path", path)
         socket = options.pop("socket", socket)
     loop = loop or get_loop()
+    if options.get("servername"):
+        warn_ip_servername(options["servername"])
     ctx_opts = {k: options.pop(k) for k in list(options) if k in _CONTEXT_OPTIONS}
     unknown = set(options) - _CONNECT_OPTIONS
     if unknown:

@@ -13,6 +13,7 @@ require_relative "tlsplug/context"
 require_relative "tlsplug/tlssocket"
 require_relative "tlsplug/server"
 require_relative "tlsplug/module"
+require_relative "tlsplug/deprecation"
 
 module Tlsplug
   ABI.lib # load and check the library now
@@ -73,6 +74,7 @@ module Tlsplug
     port = options.delete(:port) if port.nil?
     host = options.delete(:host) if host.nil? && options.key?(:host)
     check_port_host(port, host)
+    Deprecation.ip_servername(options[:servername]) if options[:servername]
     path = options.delete(:path)
     io = options.delete(:socket)
     timeout = options.delete(:timeout)

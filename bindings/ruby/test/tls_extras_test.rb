@@ -101,4 +101,24 @@ class TlsExtrasTest < Minitest::Test
     end
     assert_equal "ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS", err.code
   end
+
+  def test_ip_servername_deprecation_once
+    server = Tlsplug.create_server(**server_opts, &:end)
+    _, port = listen(server)
+    was = Warning[:deprecated]
+    Warning[:deprecated] = true
+    _, err = capture_io do
+      2.times do
+        closed = false
+        c = Tlsplug.connect(port: port, host: "127.0.0.1", servername: "127.0.0.1", reject_unauthorized: false)
+        c.on("secureConnect") { c.end }
+        c.on("close") { closed = true }
+        run_until("client close") { closed }
+      end
+    end
+    Warning[:deprecated] = was
+    server.close
+    Tlsplug.run(timeout: 5)
+    assert_equal 1, err.scan("[DEP0123] DeprecationWarning: #{Tlsplug::Deprecation::IP_SERVERNAME}").size, err
+  end
 end
