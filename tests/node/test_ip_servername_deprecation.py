@@ -21,19 +21,24 @@ _NODE = ("const seen=[];process.on('warning',w=>seen.push([w.name,w.code,w.messa
 @unittest.skipUnless(NODE, "node is not installed")
 @need_pki
 class IPServernameDeprecation(LoopTestCase):
-    def test_warns_once(self):
-        expected = node_eval(_NODE)
+    def connections(self, servername, count):
+        """The warnings `count` connections with `servername` raised."""
         server, port = listening_server(self, listener=lambda k: k.end())
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            for _ in range(2):
+            for _ in range(count):
                 closed = []
-                c = tlsplug.connect(port, "127.0.0.1", servername="127.0.0.1",
+                c = tlsplug.connect(port, "127.0.0.1", servername=servername,
                                     reject_unauthorized=False)
                 c.on("secureConnect", c.end)
                 c.on("close", lambda *a: closed.append(1))
                 run_until(self, lambda: closed, what="client close")
         close_server(self, server)
+        return caught
+
+    def test_warns_once(self):
+        expected = node_eval(_NODE)
+        caught = self.connections("127.0.0.1", 2)
         # Node's warning.name is its kind: DeprecationWarning.
         got = [["DeprecationWarning" if isinstance(w.message, DeprecationWarning)
                 else type(w.message).__name__, getattr(w.message, "code", None), str(w.message)]
@@ -42,16 +47,7 @@ class IPServernameDeprecation(LoopTestCase):
         self.assertTrue(all(issubclass(w.category, DeprecationWarning) for w in caught))
 
     def test_host_names_do_not_warn(self):
-        server, port = listening_server(self, listener=lambda k: k.end())
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            closed = []
-            c = tlsplug.connect(port, "127.0.0.1", servername="localhost",
-                                reject_unauthorized=False)
-            c.on("secureConnect", c.end)
-            c.on("close", lambda *a: closed.append(1))
-            run_until(self, lambda: closed, what="client close")
-        close_server(self, server)
+        caught = self.connections("localhost", 1)
         self.assertEqual([w for w in caught if w.category is tlsplug.TLSDeprecationWarning], [])
 
 
