@@ -248,6 +248,19 @@ enum tlsplug_cipher_field {
 };
 
 /**
+ * What tlsplug_x509_check() matches a certificate against, as Node's
+ * X509Certificate checkHost(), checkEmail() and checkIP().
+ */
+enum tlsplug_x509_check {
+    /** A DNS host name: subjectAltName DNS entries (wildcards as RFC 6125), the subject CN when there are none. */
+    TLSPLUG_X509_CHECK_HOST = 1,
+    /** An email address: subjectAltName rfc822Name entries, the subject emailAddress when there are none. */
+    TLSPLUG_X509_CHECK_EMAIL = 2,
+    /** An IPv4 or IPv6 address, as text: subjectAltName iPAddress entries. */
+    TLSPLUG_X509_CHECK_IP = 3,
+};
+
+/**
  * Which field of a certificate tlsplug_socket_peer_cert_field() returns, as
  * Node's certificate object has it.
  */
@@ -427,6 +440,44 @@ TLSPLUG_API int tlsplug_cert_to_json(const uint8_t *der, size_t der_len, char *b
  * TLSPLUG_E_CREDENTIALS, TLSPLUG_E_NOMEM.
  */
 TLSPLUG_API int tlsplug_check_server_identity(const char *hostname, const uint8_t *der, size_t der_len, char *reason, size_t cap, size_t *len);
+
+/**
+ * Whether a DER certificate matches `value` as a TLSPLUG_X509_CHECK_* kind,
+ * by GnuTLS's checks (gnutls_x509_crt_check_hostname2, _check_email,
+ * _check_ip): `match` 1 or 0. TLSPLUG_E_CREDENTIALS when the bytes are not
+ * a certificate, TLSPLUG_E_INVAL for an unknown kind or an IP that is not
+ * an IPv4 or IPv6 address.
+ *
+ * Node: x509.checkHost(name), x509.checkEmail(email), x509.checkIP(ip).
+ *
+ * @param kind A TLSPLUG_X509_CHECK_* value.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_CREDENTIALS.
+ */
+TLSPLUG_API int tlsplug_x509_check(const uint8_t *der, size_t der_len, int kind, const char *value, int *match);
+
+/**
+ * Whether the DER certificate `issuer` issued `der` by name (its subject is
+ * the certificate's issuer; gnutls_x509_crt_check_issuer): `issued` 1 or 0.
+ * The signature is not checked (tlsplug_x509_verify does).
+ *
+ * Node: x509.checkIssued(otherCert).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_CREDENTIALS.
+ */
+TLSPLUG_API int tlsplug_x509_check_issued(const uint8_t *der, size_t der_len, const uint8_t *issuer, size_t issuer_len, int *issued);
+
+/**
+ * Whether the DER certificate's signature verifies with `key`: a public key
+ * (SubjectPublicKeyInfo, PEM or DER) or a certificate (PEM or DER) whose
+ * key is taken. `valid` 1 or 0. TLSPLUG_E_CREDENTIALS when the certificate
+ * or the key cannot be read.
+ *
+ * Node: x509.verify(publicKey).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_CREDENTIALS.
+ */
+TLSPLUG_API int tlsplug_x509_verify(const uint8_t *der, size_t der_len, const uint8_t *key, size_t key_len, int *valid);
 
 /* ---- library: module ----------------------------------------------------- */
 
@@ -2346,6 +2397,12 @@ struct tlsplug_api {
     int (*server_set_alpn_callback)(tlsplug_server *srv, int enabled);
     /* slot 137 */
     int (*socket_alpn_callback_done)(tlsplug_socket *sock, const uint8_t *protocol, size_t len);
+    /* slot 138 */
+    int (*x509_check)(const uint8_t *der, size_t der_len, int kind, const char *value, int *match);
+    /* slot 139 */
+    int (*x509_check_issued)(const uint8_t *der, size_t der_len, const uint8_t *issuer, size_t issuer_len, int *issued);
+    /* slot 140 */
+    int (*x509_verify)(const uint8_t *der, size_t der_len, const uint8_t *key, size_t key_len, int *valid);
 };
 
 #ifdef __cplusplus

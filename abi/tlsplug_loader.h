@@ -202,7 +202,10 @@ typedef struct tlsplug_load_error {
     X(134, get_api) \
     X(135, socket_export_keying_material) \
     X(136, server_set_alpn_callback) \
-    X(137, socket_alpn_callback_done)
+    X(137, socket_alpn_callback_done) \
+    X(138, x509_check) \
+    X(139, x509_check_issued) \
+    X(140, x509_verify)
 
 /* Record a failure (error may be NULL), close what was opened. */
 static inline int tlsplug_load_fail_(tlsplug_load_error *error, int code, void *dl,

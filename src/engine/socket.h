@@ -291,6 +291,9 @@ int tp_alpn_valid(const uint8_t *p, size_t n);
  * client offered: GnuTLS then selects it (alpn.c). */
 int tp_alpn_choose(struct tlsplug_socket *s, const uint8_t *name, size_t len);
 
+/* A certificate from DER bytes; NULL when they are not one (socket_cert.c). */
+gnutls_x509_crt_t tp_cert_import_der(const uint8_t *der, size_t der_len);
+
 /* The bound on any loop that GnuTLS could, through a bug or a hostile peer,
  * keep busy without consuming input. */
 #define MAX_SPINS 100000

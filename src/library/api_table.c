@@ -147,6 +147,9 @@ static const tlsplug_api api_table = {
     .socket_export_keying_material = tlsplug_socket_export_keying_material,
     .server_set_alpn_callback = tlsplug_server_set_alpn_callback,
     .socket_alpn_callback_done = tlsplug_socket_alpn_callback_done,
+    .x509_check = tlsplug_x509_check,
+    .x509_check_issued = tlsplug_x509_check_issued,
+    .x509_verify = tlsplug_x509_verify,
 };
 
 /* One table serves every version from 1 to ours: it only ever grew at its

@@ -761,3 +761,18 @@ TLSPLUG_API int tlsplug_socket_alpn_callback_done(tlsplug_socket *sock, const ui
     tp_door_enter(&d, sock, TP_TAG_SOCKET);
     return tp_door_leave(&d, tp_api_socket_alpn_callback_done(sock, protocol, len), "tlsplug_socket_alpn_callback_done");
 }
+
+TLSPLUG_API int tlsplug_x509_check(const uint8_t *der, size_t der_len, int kind, const char *value, int *match)
+{
+    return tp_api_x509_check(der, der_len, kind, value, match);
+}
+
+TLSPLUG_API int tlsplug_x509_check_issued(const uint8_t *der, size_t der_len, const uint8_t *issuer, size_t issuer_len, int *issued)
+{
+    return tp_api_x509_check_issued(der, der_len, issuer, issuer_len, issued);
+}
+
+TLSPLUG_API int tlsplug_x509_verify(const uint8_t *der, size_t der_len, const uint8_t *key, size_t key_len, int *valid)
+{
+    return tp_api_x509_verify(der, der_len, key, key_len, valid);
+}

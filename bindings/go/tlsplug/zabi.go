@@ -74,6 +74,9 @@ _Static_assert(TLSPLUG_ALERT_SENT == 2, "TLSPLUG_ALERT_SENT");
 _Static_assert(TLSPLUG_CIPHER_NAME == 1, "TLSPLUG_CIPHER_NAME");
 _Static_assert(TLSPLUG_CIPHER_STANDARD_NAME == 2, "TLSPLUG_CIPHER_STANDARD_NAME");
 _Static_assert(TLSPLUG_CIPHER_VERSION == 3, "TLSPLUG_CIPHER_VERSION");
+_Static_assert(TLSPLUG_X509_CHECK_HOST == 1, "TLSPLUG_X509_CHECK_HOST");
+_Static_assert(TLSPLUG_X509_CHECK_EMAIL == 2, "TLSPLUG_X509_CHECK_EMAIL");
+_Static_assert(TLSPLUG_X509_CHECK_IP == 3, "TLSPLUG_X509_CHECK_IP");
 _Static_assert(TLSPLUG_CERT_SUBJECT_CN == 1, "TLSPLUG_CERT_SUBJECT_CN");
 _Static_assert(TLSPLUG_CERT_ISSUER_CN == 2, "TLSPLUG_CERT_ISSUER_CN");
 _Static_assert(TLSPLUG_CERT_SUBJECT_ALT_NAME == 3, "TLSPLUG_CERT_SUBJECT_ALT_NAME");
@@ -633,6 +636,18 @@ static tpg_ret tpg_socket_alpn_callback_done(tlsplug_socket * sock, const uint8_
     return tpg_result(tlsplug_socket_alpn_callback_done(sock, protocol, len), (const void *)sock);
 }
 
+static tpg_ret tpg_x509_check(const uint8_t * der, size_t der_len, int kind, const char * value, int * match) {
+    return tpg_result(tlsplug_x509_check(der, der_len, kind, value, match), NULL);
+}
+
+static tpg_ret tpg_x509_check_issued(const uint8_t * der, size_t der_len, const uint8_t * issuer, size_t issuer_len, int * issued) {
+    return tpg_result(tlsplug_x509_check_issued(der, der_len, issuer, issuer_len, issued), NULL);
+}
+
+static tpg_ret tpg_x509_verify(const uint8_t * der, size_t der_len, const uint8_t * key, size_t key_len, int * valid) {
+    return tpg_result(tlsplug_x509_verify(der, der_len, key, key_len, valid), NULL);
+}
+
 */
 import "C"
 
@@ -962,6 +977,31 @@ func (v CipherField) String() string {
 		return "TLSPLUG_CIPHER_VERSION"
 	}
 	return "CipherField(" + itoa(int(v)) + ")"
+}
+
+// X509Check: What tlsplug_x509_check() matches a certificate against, as Node's X509Certificate checkHost(), checkEmail() and checkIP().
+type X509Check int
+
+const (
+	// A DNS host name: subjectAltName DNS entries (wildcards as RFC 6125), the subject CN when there are none.
+	X509CheckHost X509Check = 1
+	// An email address: subjectAltName rfc822Name entries, the subject emailAddress when there are none.
+	X509CheckEmail X509Check = 2
+	// An IPv4 or IPv6 address, as text: subjectAltName iPAddress entries.
+	X509CheckIp X509Check = 3
+)
+
+// String names the value as the C header does; unknown values (from a newer library) are shown as numbers.
+func (v X509Check) String() string {
+	switch v {
+	case 1:
+		return "TLSPLUG_X509_CHECK_HOST"
+	case 2:
+		return "TLSPLUG_X509_CHECK_EMAIL"
+	case 3:
+		return "TLSPLUG_X509_CHECK_IP"
+	}
+	return "X509Check(" + itoa(int(v)) + ")"
 }
 
 // CertField: Which field of a certificate tlsplug_socket_peer_cert_field() returns, as Node's certificate object has it.
@@ -3387,5 +3427,58 @@ func cSocketAlpnCallbackDone(p_sock *C.tlsplug_socket, p_protocol []byte) (err e
 		err = newError(r)
 		return
 	}
+	return
+}
+
+// cX509Check calls tlsplug_x509_check.
+//
+// Whether a DER certificate matches `value` as a TLSPLUG_X509_CHECK_* kind,
+// by GnuTLS's checks (gnutls_x509_crt_check_hostname2, _check_email,
+// _check_ip): `match` 1 or 0. TLSPLUG_E_CREDENTIALS when the bytes are not a
+// certificate, TLSPLUG_E_INVAL for an unknown kind or an IP that is not an
+// IPv4 or IPv6 address.
+func cX509Check(p_der []byte, p_kind int, p_value string) (p_match_o int, err error) {
+	p_value_c := cstr(p_value, false)
+	defer freeCStr(p_value_c)
+	var p_match_c C.int
+	r := C.tpg_x509_check((*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), C.int(p_kind), p_value_c, &p_match_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	p_match_o = int(p_match_c)
+	return
+}
+
+// cX509CheckIssued calls tlsplug_x509_check_issued.
+//
+// Whether the DER certificate `issuer` issued `der` by name (its subject is
+// the certificate's issuer; gnutls_x509_crt_check_issuer): `issued` 1 or 0.
+// The signature is not checked (tlsplug_x509_verify does).
+func cX509CheckIssued(p_der []byte, p_issuer []byte) (p_issued_o int, err error) {
+	var p_issued_c C.int
+	r := C.tpg_x509_check_issued((*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), (*C.uint8_t)(bytesPtr(p_issuer)), C.size_t(len(p_issuer)), &p_issued_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	p_issued_o = int(p_issued_c)
+	return
+}
+
+// cX509Verify calls tlsplug_x509_verify.
+//
+// Whether the DER certificate's signature verifies with `key`: a public key
+// (SubjectPublicKeyInfo, PEM or DER) or a certificate (PEM or DER) whose key
+// is taken. `valid` 1 or 0. TLSPLUG_E_CREDENTIALS when the certificate or
+// the key cannot be read.
+func cX509Verify(p_der []byte, p_key []byte) (p_valid_o int, err error) {
+	var p_valid_c C.int
+	r := C.tpg_x509_verify((*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), (*C.uint8_t)(bytesPtr(p_key)), C.size_t(len(p_key)), &p_valid_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	p_valid_o = int(p_valid_c)
 	return
 }

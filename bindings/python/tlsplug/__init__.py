@@ -22,6 +22,7 @@ from ._lib import AbiVersionError, TLSError, WrongThreadError, lib, load_library
 from .certificate import cert_from_json
 from .context import SecureContext, create_secure_context
 from .deprecation import TLSDeprecationWarning
+from .x509 import X509Certificate
 from .events import EventEmitter
 from .module import (SecurePair, check_server_identity, create_secure_pair, get_ciphers,
                      get_default, set_default)
@@ -48,5 +49,5 @@ __all__ = [
     "CLIENT_RENEG_LIMIT", "CLIENT_RENEG_WINDOW",
     "connect", "create_server", "Server", "Loop", "Timer", "get_loop", "run", "set_timeout",
     "clear_timeout", "set_interval", "clear_interval", "set_immediate", "clear_immediate",
-    "TLSDeprecationWarning",
+    "TLSDeprecationWarning", "X509Certificate",
 ]

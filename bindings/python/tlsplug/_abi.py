@@ -285,6 +285,22 @@ CIPHER_STANDARD_NAME = 2
 CIPHER_VERSION = 3
 
 
+class X509Check(enum.IntEnum):
+    """What tlsplug_x509_check() matches a certificate against, as Node's
+    X509Certificate checkHost(), checkEmail() and checkIP()."""
+    #: A DNS host name: subjectAltName DNS entries (wildcards as RFC 6125), the subject CN when there are none.
+    HOST = 1
+    #: An email address: subjectAltName rfc822Name entries, the subject emailAddress when there are none.
+    EMAIL = 2
+    #: An IPv4 or IPv6 address, as text: subjectAltName iPAddress entries.
+    IP = 3
+
+
+X509_CHECK_HOST = 1
+X509_CHECK_EMAIL = 2
+X509_CHECK_IP = 3
+
+
 class CertField(enum.IntEnum):
     """Which field of a certificate tlsplug_socket_peer_cert_field() returns,
     as Node's certificate object has it."""
@@ -1918,6 +1934,44 @@ FUNCTIONS = {
         Node: ALPNCallback's return value.
 
         Returns OK or E_BADHANDLE, E_STATE, E_TLS, E_NOMEM."""),
+    'tlsplug_x509_check': (
+        ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)],
+        ('der', 'der_len', 'kind', 'value', 'match'),
+        """Whether a DER certificate matches `value` as a TLSPLUG_X509_CHECK_*
+        kind, by GnuTLS's checks (gnutls_x509_crt_check_hostname2,
+        _check_email, _check_ip): `match` 1 or 0. TLSPLUG_E_CREDENTIALS when
+        the bytes are not a certificate, TLSPLUG_E_INVAL for an unknown kind
+        or an IP that is not an IPv4 or IPv6 address.
+
+        Node: x509.checkHost(name), x509.checkEmail(email),
+        x509.checkIP(ip).
+
+        Returns OK or E_INVAL, E_CREDENTIALS."""),
+    'tlsplug_x509_check_issued': (
+        ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int)],
+        ('der', 'der_len', 'issuer', 'issuer_len', 'issued'),
+        """Whether the DER certificate `issuer` issued `der` by name (its
+        subject is the certificate's issuer; gnutls_x509_crt_check_issuer):
+        `issued` 1 or 0. The signature is not checked (tlsplug_x509_verify
+        does).
+
+        Node: x509.checkIssued(otherCert).
+
+        Returns OK or E_INVAL, E_CREDENTIALS."""),
+    'tlsplug_x509_verify': (
+        ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int)],
+        ('der', 'der_len', 'key', 'key_len', 'valid'),
+        """Whether the DER certificate's signature verifies with `key`: a
+        public key (SubjectPublicKeyInfo, PEM or DER) or a certificate (PEM
+        or DER) whose key is taken. `valid` 1 or 0. TLSPLUG_E_CREDENTIALS
+        when the certificate or the key cannot be read.
+
+        Node: x509.verify(publicKey).
+
+        Returns OK or E_INVAL, E_CREDENTIALS."""),
 }
 
 
@@ -2066,6 +2120,9 @@ class ApiTable(ctypes.Structure):
         ("socket_export_keying_material", ctypes.c_void_p),  # slot 135
         ("server_set_alpn_callback", ctypes.c_void_p),  # slot 136
         ("socket_alpn_callback_done", ctypes.c_void_p),  # slot 137
+        ("x509_check", ctypes.c_void_p),  # slot 138
+        ("x509_check_issued", ctypes.c_void_p),  # slot 139
+        ("x509_verify", ctypes.c_void_p),  # slot 140
     ]
 
 

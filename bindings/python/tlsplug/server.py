@@ -20,7 +20,6 @@ from typing import Any, Callable, Dict, Optional, Union
 from . import _abi
 from ._lib import (TLSError, WrongThreadError, check, cstr, error_from, lib, want_callable,
                    want_int, want_number)
-from ._lib import get_str
 from ._runtime import decode_payload
 from .context import SecureContext, create_secure_context
 from .events import EventEmitter
@@ -356,7 +355,8 @@ class Server(EventEmitter, _abi.ServerGetters):
         """Node's ALPNCallback({servername, protocols}) -> protocol or None
         (refuse the client). A result the client did not offer fails the
         connection (ERR_TLS_ALPN_CALLBACK_INVALID_RESULT, in C)."""
-        servername = get_str(lib.socket_get_servername, subject, handle=subject)
+        sock = self._socket(subject)
+        servername = sock.servername if sock is not None else None
         try:
             chosen = self._alpn_callback({"servername": servername, "protocols": alpn_names(wire)})
         except Exception:

@@ -22,6 +22,7 @@ from ._lib import (TLSError, WrongThreadError, check, cstr, error_from, get_byte
 from ._lib import InvalidArgTypeError, _type_name as type_name
 from ._runtime import decode_payload
 from .deprecation import warn_ip_servername
+from .x509 import X509Certificate
 from .certificate import cert_from_json
 from .context import SecureContext, create_secure_context
 from .driver import Driver
@@ -838,6 +839,25 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         at itself. {} when the peer sent none; None before the handshake."""
         return cert_from_json(self._get_str(lib.socket_get_peer_certificate, int(bool(detailed)),
                                             size=8192))
+
+    def get_x509_certificate(self) -> Optional["X509Certificate"]:
+        """Node's getX509Certificate(): the local certificate, or None."""
+        c = self.get_certificate()
+        return X509Certificate(c["raw"]) if c and c.get("raw") else None
+
+    def get_peer_x509_certificate(self) -> Optional["X509Certificate"]:
+        """Node's getPeerX509Certificate(): the peer's certificate, its
+        issuer_certificate linked along the chain the peer presented."""
+        chain = []
+        for depth in range(64):
+            der = self._get_bytes(lib.socket_peer_cert_field, depth, _abi.CERT_RAW, size=4096)
+            if der is None:
+                break
+            chain.append(X509Certificate(der))
+        for cert, issuer in zip(chain, chain[1:]):
+            if cert.check_issued(issuer) and cert != issuer:
+                cert.issuer_certificate = issuer
+        return chain[0] if chain else None
 
     def set_max_send_fragment(self, size: int) -> bool:
         """False outside 512..16384, as Node; a non-number raises TypeError

@@ -14,6 +14,7 @@ require_relative "tlsplug/tlssocket"
 require_relative "tlsplug/server"
 require_relative "tlsplug/module"
 require_relative "tlsplug/deprecation"
+require_relative "tlsplug/x509"
 
 module Tlsplug
   ABI.lib # load and check the library now

@@ -121,4 +121,27 @@ class TlsExtrasTest < Minitest::Test
     Tlsplug.run(timeout: 5)
     assert_equal 1, err.scan("[DEP0123] DeprecationWarning: #{Tlsplug::Deprecation::IP_SERVERNAME}").size, err
   end
+
+  def test_x509_certificates
+    client, server = pair
+    shuttle(client, server)
+    peer = client.get_peer_x509_certificate
+    assert_instance_of Tlsplug::X509Certificate, peer
+    assert_equal Tlsplug::X509Certificate.new(pem("server.pem")), peer
+    assert_equal server.get_x509_certificate, peer
+    assert_equal Tlsplug::X509Certificate.new(pem("int.pem")), peer.issuer_certificate
+    assert_nil peer.issuer_certificate.issuer_certificate
+    assert_equal "CN=localhost", peer.subject
+    assert_equal peer.to_legacy_object["serialNumber"], peer.serial_number
+    assert_equal "localhost", peer.check_host("LOCALHOST")
+    assert_nil peer.check_host("nope.test")
+    assert_equal "127.0.0.1", peer.check_ip("127.0.0.1")
+    assert_nil peer.check_ip("10.9.8.7")
+    assert peer.check_issued(peer.issuer_certificate)
+    refute peer.issuer_certificate.check_issued(peer)
+    assert peer.verify(peer.issuer_certificate)
+    refute peer.verify(peer)
+    assert_equal "rsa", peer.public_key["asymmetric_key_type"]
+    assert_equal peer, Tlsplug::X509Certificate.new(peer.to_s)
+  end
 end

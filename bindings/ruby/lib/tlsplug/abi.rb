@@ -19,7 +19,7 @@ module Tlsplug
     SONAME = "libtlsplug.so.1"
     # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at
     # this ABI_VERSION: the table's size is its header, aligned, plus these.
-    TABLE_SLOTS = 138
+    TABLE_SLOTS = 141
     TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /
                    Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP
     TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP
@@ -366,6 +366,24 @@ module Tlsplug
       3 => "VERSION",
     }.freeze
 
+    # enum tlsplug_x509_check: What tlsplug_x509_check() matches a certificate
+    # against, as Node's X509Certificate checkHost(), checkEmail() and
+    # checkIP().
+    # A DNS host name: subjectAltName DNS entries (wildcards as RFC 6125), the
+    # subject CN when there are none.
+    X509_CHECK_HOST = 1
+    # An email address: subjectAltName rfc822Name entries, the subject
+    # emailAddress when there are none.
+    X509_CHECK_EMAIL = 2
+    # An IPv4 or IPv6 address, as text: subjectAltName iPAddress entries.
+    X509_CHECK_IP = 3
+    # value -> name (without the prefix), for enum tlsplug_x509_check.
+    X509_CHECK_NAMES = {
+      1 => "HOST",
+      2 => "EMAIL",
+      3 => "IP",
+    }.freeze
+
     # enum tlsplug_cert_field: Which field of a certificate
     # tlsplug_socket_peer_cert_field() returns, as Node's certificate object has
     # it.
@@ -601,6 +619,9 @@ module Tlsplug
       "tlsplug_socket_export_keying_material" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["sock", "label", "label_len", "context", "context_len", "buf", "cap", "len"], false],
       "tlsplug_server_set_alpn_callback" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT], ["srv", "enabled"], false],
       "tlsplug_socket_alpn_callback_done" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T], ["sock", "protocol", "len"], false],
+      "tlsplug_x509_check" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_INT, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["der", "der_len", "kind", "value", "match"], false],
+      "tlsplug_x509_check_issued" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["der", "der_len", "issuer", "issuer_len", "issued"], false],
+      "tlsplug_x509_verify" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["der", "der_len", "key", "key_len", "valid"], false],
     }.freeze
 
     # The loaded library is older than this binding was generated for.
@@ -763,6 +784,9 @@ module Tlsplug
         @tlsplug_socket_export_keying_material = @functions["tlsplug_socket_export_keying_material"]
         @tlsplug_server_set_alpn_callback = @functions["tlsplug_server_set_alpn_callback"]
         @tlsplug_socket_alpn_callback_done = @functions["tlsplug_socket_alpn_callback_done"]
+        @tlsplug_x509_check = @functions["tlsplug_x509_check"]
+        @tlsplug_x509_check_issued = @functions["tlsplug_x509_check_issued"]
+        @tlsplug_x509_verify = @functions["tlsplug_x509_verify"]
       end
 
       # The Fiddle::Function of a registry name (nil when the library lacks it).
@@ -2287,6 +2311,42 @@ module Tlsplug
       # Returns OK or E_BADHANDLE, E_STATE, E_TLS, E_NOMEM.
       def socket_alpn_callback_done(sock, protocol, len)
         @tlsplug_socket_alpn_callback_done.call(sock, protocol, len)
+      end
+
+      # Whether a DER certificate matches `value` as a TLSPLUG_X509_CHECK_*
+      # kind, by GnuTLS's checks (gnutls_x509_crt_check_hostname2, _check_email,
+      # _check_ip): `match` 1 or 0. TLSPLUG_E_CREDENTIALS when the bytes are not
+      # a certificate, TLSPLUG_E_INVAL for an unknown kind or an IP that is not
+      # an IPv4 or IPv6 address.
+      #
+      # Node: x509.checkHost(name), x509.checkEmail(email), x509.checkIP(ip).
+      #
+      # Returns OK or E_INVAL, E_CREDENTIALS.
+      def x509_check(der, der_len, kind, value, match)
+        @tlsplug_x509_check.call(der, der_len, kind, value, match)
+      end
+
+      # Whether the DER certificate `issuer` issued `der` by name (its subject
+      # is the certificate's issuer; gnutls_x509_crt_check_issuer): `issued` 1
+      # or 0. The signature is not checked (tlsplug_x509_verify does).
+      #
+      # Node: x509.checkIssued(otherCert).
+      #
+      # Returns OK or E_INVAL, E_CREDENTIALS.
+      def x509_check_issued(der, der_len, issuer, issuer_len, issued)
+        @tlsplug_x509_check_issued.call(der, der_len, issuer, issuer_len, issued)
+      end
+
+      # Whether the DER certificate's signature verifies with `key`: a public
+      # key (SubjectPublicKeyInfo, PEM or DER) or a certificate (PEM or DER)
+      # whose key is taken. `valid` 1 or 0. TLSPLUG_E_CREDENTIALS when the
+      # certificate or the key cannot be read.
+      #
+      # Node: x509.verify(publicKey).
+      #
+      # Returns OK or E_INVAL, E_CREDENTIALS.
+      def x509_verify(der, der_len, key, key_len, valid)
+        @tlsplug_x509_verify.call(der, der_len, key, key_len, valid)
       end
     end
 

@@ -271,7 +271,7 @@ module Tlsplug
     # no_application_protocol). An answer the client did not offer fails
     # the connection ('tlsClientError' ERR_TLS_ALPN_CALLBACK_INVALID_RESULT).
     def answer_alpn(subject, wire)
-      servername = Util.get_str(:socket_get_servername, subject, handle: subject)
+      servername = @sockets[subject]&.servername
       protocols = []
       i = 0
       while i < wire.bytesize

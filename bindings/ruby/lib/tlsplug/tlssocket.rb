@@ -834,6 +834,26 @@ module Tlsplug
       Tlsplug.cert_from_json(q_str(:socket_get_peer_certificate, detailed ? 1 : 0, size: 8192))
     end
 
+    # Node's getX509Certificate(): the local certificate, or nil.
+    def get_x509_certificate
+      c = get_certificate
+      c && c["raw"] ? X509Certificate.new(c["raw"]) : nil
+    end
+
+    # Node's getPeerX509Certificate(): the peer's certificate, its
+    # issuer_certificate linked along the chain the peer presented.
+    def get_peer_x509_certificate
+      chain = []
+      64.times do |depth|
+        der = q_bytes(:socket_peer_cert_field, depth, ABI::CERT_RAW, size: 4096)
+        break if der.nil?
+
+        chain << X509Certificate.new(der)
+      end
+      chain.each_cons(2) { |c, i| c.issuer_certificate = i if c != i && c.check_issued(i) }
+      chain.first
+    end
+
     # false outside 512..16384, as Node.
     def set_max_send_fragment(size)
       size = Check.int("size", size, -2**31, 2**31 - 1, "argument")
