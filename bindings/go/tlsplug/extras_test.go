@@ -3,6 +3,7 @@ package tlsplug
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -161,5 +162,55 @@ func TestIPServerNameDeprecation(t *testing.T) {
 	}
 	if len(got) != 1 || got[0].Code != "DEP0123" {
 		t.Fatalf("warnings: %+v (want DEP0123 once)", got)
+	}
+}
+
+func TestX509Certificates(t *testing.T) {
+	ccfg := clientConfig(t)
+	ccfg.ServerName = "localhost"
+	c, s := connected(t, serverConfig(t), ccfg)
+	peer, err := c.PeerX509Certificate()
+	if err != nil || peer == nil {
+		t.Fatalf("PeerX509Certificate: %v", err)
+	}
+	want, err := NewX509Certificate(pki(t, "server.pem"))
+	if err != nil || !peer.Equal(want) {
+		t.Fatalf("the peer's certificate is not server.pem (%v)", err)
+	}
+	local, err := s.X509Certificate()
+	if err != nil || !local.Equal(want) {
+		t.Fatalf("X509Certificate on the server: %v", err)
+	}
+	inter, _ := NewX509Certificate(pki(t, "int.pem"))
+	if !peer.IssuerCertificate.Equal(inter) || peer.IssuerCertificate.IssuerCertificate != nil {
+		t.Fatal("IssuerCertificate is not the presented intermediate alone")
+	}
+	parsed, err := peer.Parse()
+	if err != nil || parsed.Subject.CommonName != "localhost" || peer.Subject != "CN=localhost" {
+		t.Fatalf("Parse: %v / %q", err, peer.Subject)
+	}
+	if parsed.SerialNumber.Text(16) != strings.TrimLeft(strings.ToLower(peer.SerialNumber), "0") {
+		t.Fatalf("serial %s vs %s", parsed.SerialNumber.Text(16), peer.SerialNumber)
+	}
+	if h, _ := peer.CheckHost("LOCALHOST"); h != "localhost" {
+		t.Fatalf("CheckHost: %q", h)
+	}
+	if h, _ := peer.CheckHost("nope.test"); h != "" {
+		t.Fatalf("CheckHost(nope.test): %q", h)
+	}
+	if ip, _ := peer.CheckIP("127.0.0.1"); ip != "127.0.0.1" {
+		t.Fatalf("CheckIP: %q", ip)
+	}
+	if ok, _ := peer.CheckIssued(inter); !ok {
+		t.Fatal("CheckIssued(intermediate) is false")
+	}
+	if ok, _ := peer.Verify(inter.Raw); !ok {
+		t.Fatal("Verify with the intermediate's key failed")
+	}
+	if ok, _ := peer.Verify(peer.Raw); ok {
+		t.Fatal("Verify with its own key succeeded")
+	}
+	if peer.PublicKeyType != "rsa" || peer.CA || !inter.CA {
+		t.Fatalf("key %q, CA %v/%v", peer.PublicKeyType, peer.CA, inter.CA)
 	}
 }
