@@ -512,6 +512,19 @@ TLSPLUG_API int tlsplug_get_default(int which, char *buf, size_t cap, size_t *le
  */
 TLSPLUG_API int tlsplug_set_default(int which, const char *value);
 
+/**
+ * The certificates trusted when a context has no `ca`: the system's trust
+ * store (GnuTLS's system trust, where Node has its bundled Mozilla store),
+ * each as PEM ending in a newline, concatenated, without duplicates.
+ * TLSPLUG_E_INTERNAL when the store cannot be read.
+ *
+ * Node: tls.rootCertificates.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_BUFSIZE, TLSPLUG_E_NOMEM,
+ * TLSPLUG_E_INTERNAL.
+ */
+TLSPLUG_API int tlsplug_root_certificates(char *buf, size_t cap, size_t *len);
+
 /* ==== context ============================================================= */
 
 /* ---- context ------------------------------------------------------------- */
@@ -2403,6 +2416,8 @@ struct tlsplug_api {
     int (*x509_check_issued)(const uint8_t *der, size_t der_len, const uint8_t *issuer, size_t issuer_len, int *issued);
     /* slot 140 */
     int (*x509_verify)(const uint8_t *der, size_t der_len, const uint8_t *key, size_t key_len, int *valid);
+    /* slot 141 */
+    int (*root_certificates)(char *buf, size_t cap, size_t *len);
 };
 
 #ifdef __cplusplus

@@ -205,7 +205,8 @@ typedef struct tlsplug_load_error {
     X(137, socket_alpn_callback_done) \
     X(138, x509_check) \
     X(139, x509_check_issued) \
-    X(140, x509_verify)
+    X(140, x509_verify) \
+    X(141, root_certificates)
 
 /* Record a failure (error may be NULL), close what was opened. */
 static inline int tlsplug_load_fail_(tlsplug_load_error *error, int code, void *dl,

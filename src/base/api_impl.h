@@ -157,5 +157,6 @@ int tp_api_socket_alpn_callback_done(tlsplug_socket *sock, const uint8_t *protoc
 int tp_api_x509_check(const uint8_t *der, size_t der_len, int kind, const char *value, int *match);
 int tp_api_x509_check_issued(const uint8_t *der, size_t der_len, const uint8_t *issuer, size_t issuer_len, int *issued);
 int tp_api_x509_verify(const uint8_t *der, size_t der_len, const uint8_t *key, size_t key_len, int *valid);
+int tp_api_root_certificates(char *buf, size_t cap, size_t *len);
 
 #endif

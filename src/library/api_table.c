@@ -150,6 +150,7 @@ static const tlsplug_api api_table = {
     .x509_check = tlsplug_x509_check,
     .x509_check_issued = tlsplug_x509_check_issued,
     .x509_verify = tlsplug_x509_verify,
+    .root_certificates = tlsplug_root_certificates,
 };
 
 /* One table serves every version from 1 to ours: it only ever grew at its

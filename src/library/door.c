@@ -776,3 +776,8 @@ TLSPLUG_API int tlsplug_x509_verify(const uint8_t *der, size_t der_len, const ui
 {
     return tp_api_x509_verify(der, der_len, key, key_len, valid);
 }
+
+TLSPLUG_API int tlsplug_root_certificates(char *buf, size_t cap, size_t *len)
+{
+    return tp_api_root_certificates(buf, cap, len);
+}

@@ -3,6 +3,8 @@ package tlsplug
 // #include <tlsplug.h>
 import "C"
 
+import "strings"
+
 // The rest of Node 20's tls surface on a Conn: exportKeyingMaterial, the
 // X509Certificate objects, getSharedSigalgs, enableTrace.
 
@@ -50,4 +52,25 @@ func (s *TLSServer) answerALPN(c *Conn, wire []byte) {
 		}
 		return cSocketAlpnCallbackDone(sock, []byte(proto))
 	})
+}
+
+// RootCertificates is Node's tls.rootCertificates: the PEMs a Config
+// without CA trusts (the system's trust store), each from "-----BEGIN
+// CERTIFICATE-----\n" to "\n-----END CERTIFICATE-----". A fresh slice on
+// every call, so callers cannot change anyone else's.
+func RootCertificates() ([]string, error) {
+	text, err := cRootCertificates()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	const end = "\n-----END CERTIFICATE-----"
+	for {
+		i := strings.Index(text, end)
+		if i < 0 {
+			return out, nil
+		}
+		out = append(out, strings.TrimLeft(text[:i+len(end)], "\n"))
+		text = text[i+len(end):]
+	}
 }

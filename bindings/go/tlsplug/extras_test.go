@@ -214,3 +214,25 @@ func TestX509Certificates(t *testing.T) {
 		t.Fatalf("key %q, CA %v/%v", peer.PublicKeyType, peer.CA, inter.CA)
 	}
 }
+
+func TestRootCertificates(t *testing.T) {
+	roots, err := RootCertificates()
+	if err != nil || len(roots) == 0 {
+		t.Fatalf("RootCertificates: %d, %v", len(roots), err)
+	}
+	seen := map[string]bool{}
+	for _, r := range roots {
+		if !strings.HasPrefix(r, "-----BEGIN CERTIFICATE-----\n") || !strings.HasSuffix(r, "\n-----END CERTIFICATE-----") || seen[r] {
+			t.Fatalf("entry %.60q", r)
+		}
+		seen[r] = true
+		if _, err := NewX509Certificate([]byte(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	roots[0] = "changed"
+	again, _ := RootCertificates()
+	if again[0] == "changed" {
+		t.Fatal("RootCertificates shares its slice")
+	}
+}

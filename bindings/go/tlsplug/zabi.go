@@ -648,6 +648,10 @@ static tpg_ret tpg_x509_verify(const uint8_t * der, size_t der_len, const uint8_
     return tpg_result(tlsplug_x509_verify(der, der_len, key, key_len, valid), NULL);
 }
 
+static tpg_ret tpg_root_certificates(char * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_root_certificates(buf, cap, len), NULL);
+}
+
 */
 import "C"
 
@@ -3480,5 +3484,34 @@ func cX509Verify(p_der []byte, p_key []byte) (p_valid_o int, err error) {
 		return
 	}
 	p_valid_o = int(p_valid_c)
+	return
+}
+
+// cRootCertificates calls tlsplug_root_certificates.
+//
+// The certificates trusted when a context has no `ca`: the system's trust
+// store (GnuTLS's system trust, where Node has its bundled Mozilla store),
+// each as PEM ending in a newline, concatenated, without duplicates.
+// TLSPLUG_E_INTERNAL when the store cannot be read.
+func cRootCertificates() (p_buf_s string, err error) {
+	var len_len C.size_t
+	sbuf := make([]byte, 256)
+	for {
+		len_len = 0
+		r := C.tpg_root_certificates((*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
+			sbuf = make([]byte, int(len_len)+1)
+			continue
+		}
+		if n := int(len_len); n <= len(sbuf) {
+			p_buf_s = string(sbuf[:n])
+		}
+		if r.st < 0 {
+			err = newError(r)
+			return
+		}
+		break
+	}
 	return
 }

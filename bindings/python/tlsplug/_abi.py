@@ -1972,6 +1972,19 @@ FUNCTIONS = {
         Node: x509.verify(publicKey).
 
         Returns OK or E_INVAL, E_CREDENTIALS."""),
+    'tlsplug_root_certificates': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)],
+        ('buf', 'cap', 'len'),
+        """The certificates trusted when a context has no `ca`: the system's
+        trust store (GnuTLS's system trust, where Node has its bundled
+        Mozilla store), each as PEM ending in a newline, concatenated,
+        without duplicates. TLSPLUG_E_INTERNAL when the store cannot be
+        read.
+
+        Node: tls.rootCertificates.
+
+        Returns OK or E_INVAL, E_BUFSIZE, E_NOMEM, E_INTERNAL."""),
 }
 
 
@@ -2123,6 +2136,7 @@ class ApiTable(ctypes.Structure):
         ("x509_check", ctypes.c_void_p),  # slot 138
         ("x509_check_issued", ctypes.c_void_p),  # slot 139
         ("x509_verify", ctypes.c_void_p),  # slot 140
+        ("root_certificates", ctypes.c_void_p),  # slot 141
     ]
 
 

@@ -15,6 +15,7 @@ require_relative "tlsplug/server"
 require_relative "tlsplug/module"
 require_relative "tlsplug/deprecation"
 require_relative "tlsplug/x509"
+require_relative "tlsplug/roots"
 
 module Tlsplug
   ABI.lib # load and check the library now

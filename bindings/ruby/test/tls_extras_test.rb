@@ -144,4 +144,15 @@ class TlsExtrasTest < Minitest::Test
     assert_equal "rsa", peer.public_key["asymmetric_key_type"]
     assert_equal peer, Tlsplug::X509Certificate.new(peer.to_s)
   end
+
+  def test_root_certificates
+    r = Tlsplug.root_certificates
+    assert_same r, Tlsplug.root_certificates
+    assert r.frozen?
+    refute_empty r
+    assert(r.all? { |s| s.frozen? && s.start_with?("-----BEGIN CERTIFICATE-----\n") && s.end_with?("\n-----END CERTIFICATE-----") })
+    assert_equal r.size, r.uniq.size
+    assert_raises(FrozenError) { r << "x" }
+    assert_equal Tlsplug::X509Certificate.new(r.first), Tlsplug::X509Certificate.new(r.first + "\n")
+  end
 end

@@ -19,7 +19,7 @@ module Tlsplug
     SONAME = "libtlsplug.so.1"
     # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at
     # this ABI_VERSION: the table's size is its header, aligned, plus these.
-    TABLE_SLOTS = 141
+    TABLE_SLOTS = 142
     TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /
                    Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP
     TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP
@@ -622,6 +622,7 @@ module Tlsplug
       "tlsplug_x509_check" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_INT, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["der", "der_len", "kind", "value", "match"], false],
       "tlsplug_x509_check_issued" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["der", "der_len", "issuer", "issuer_len", "issued"], false],
       "tlsplug_x509_verify" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["der", "der_len", "key", "key_len", "valid"], false],
+      "tlsplug_root_certificates" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["buf", "cap", "len"], false],
     }.freeze
 
     # The loaded library is older than this binding was generated for.
@@ -787,6 +788,7 @@ module Tlsplug
         @tlsplug_x509_check = @functions["tlsplug_x509_check"]
         @tlsplug_x509_check_issued = @functions["tlsplug_x509_check_issued"]
         @tlsplug_x509_verify = @functions["tlsplug_x509_verify"]
+        @tlsplug_root_certificates = @functions["tlsplug_root_certificates"]
       end
 
       # The Fiddle::Function of a registry name (nil when the library lacks it).
@@ -2347,6 +2349,18 @@ module Tlsplug
       # Returns OK or E_INVAL, E_CREDENTIALS.
       def x509_verify(der, der_len, key, key_len, valid)
         @tlsplug_x509_verify.call(der, der_len, key, key_len, valid)
+      end
+
+      # The certificates trusted when a context has no `ca`: the system's trust
+      # store (GnuTLS's system trust, where Node has its bundled Mozilla store),
+      # each as PEM ending in a newline, concatenated, without duplicates.
+      # TLSPLUG_E_INTERNAL when the store cannot be read.
+      #
+      # Node: tls.rootCertificates.
+      #
+      # Returns OK or E_INVAL, E_BUFSIZE, E_NOMEM, E_INTERNAL.
+      def root_certificates(buf, cap, len)
+        @tlsplug_root_certificates.call(buf, cap, len)
       end
     end
 
