@@ -753,6 +753,41 @@ TLSPLUG_API int tlsplug_context_set_secure_options(tlsplug_context *ctx, unsigne
  */
 TLSPLUG_API int tlsplug_context_set_session_id_context(tlsplug_context *ctx, const char *context);
 
+/* ---- context: credentials ------------------------------------------------ */
+
+/**
+ * Node's OpenSSL-engine private key. GnuTLS has no engines (its counterpart
+ * is PKCS#11), so a named engine always answers TLSPLUG_E_UNSUPPORTED with
+ * ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED, Node's code where custom engines
+ * are not supported. An identifier without an engine is TLSPLUG_E_INVAL
+ * (ERR_INVALID_ARG_VALUE); an engine without an identifier does nothing, as
+ * in Node, which loads no key then.
+ *
+ * Node: privateKeyEngine, privateKeyIdentifier.
+ *
+ * @param engine May be NULL.
+ *
+ * @param identifier May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_UNSUPPORTED.
+ */
+TLSPLUG_API int tlsplug_context_set_private_key_engine(tlsplug_context *ctx, const char *engine, const char *identifier);
+
+/**
+ * Node's OpenSSL engine for the client certificate. GnuTLS has no engines:
+ * always TLSPLUG_E_UNSUPPORTED with ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED
+ * (a NULL engine: TLSPLUG_E_INVAL).
+ *
+ * Node: clientCertEngine.
+ *
+ * @param engine May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_UNSUPPORTED.
+ */
+TLSPLUG_API int tlsplug_context_set_client_cert_engine(tlsplug_context *ctx, const char *engine);
+
 /* ==== socket ============================================================== */
 
 /* ---- socket -------------------------------------------------------------- */
@@ -2418,6 +2453,10 @@ struct tlsplug_api {
     int (*x509_verify)(const uint8_t *der, size_t der_len, const uint8_t *key, size_t key_len, int *valid);
     /* slot 141 */
     int (*root_certificates)(char *buf, size_t cap, size_t *len);
+    /* slot 142 */
+    int (*context_set_private_key_engine)(tlsplug_context *ctx, const char *engine, const char *identifier);
+    /* slot 143 */
+    int (*context_set_client_cert_engine)(tlsplug_context *ctx, const char *engine);
 };
 
 #ifdef __cplusplus

@@ -206,7 +206,9 @@ typedef struct tlsplug_load_error {
     X(138, x509_check) \
     X(139, x509_check_issued) \
     X(140, x509_verify) \
-    X(141, root_certificates)
+    X(141, root_certificates) \
+    X(142, context_set_private_key_engine) \
+    X(143, context_set_client_cert_engine)
 
 /* Record a failure (error may be NULL), close what was opened. */
 static inline int tlsplug_load_fail_(tlsplug_load_error *error, int code, void *dl,

@@ -158,5 +158,7 @@ int tp_api_x509_check(const uint8_t *der, size_t der_len, int kind, const char *
 int tp_api_x509_check_issued(const uint8_t *der, size_t der_len, const uint8_t *issuer, size_t issuer_len, int *issued);
 int tp_api_x509_verify(const uint8_t *der, size_t der_len, const uint8_t *key, size_t key_len, int *valid);
 int tp_api_root_certificates(char *buf, size_t cap, size_t *len);
+int tp_api_context_set_private_key_engine(tlsplug_context *ctx, const char *engine, const char *identifier);
+int tp_api_context_set_client_cert_engine(tlsplug_context *ctx, const char *engine);
 
 #endif

@@ -151,6 +151,8 @@ static const tlsplug_api api_table = {
     .x509_check_issued = tlsplug_x509_check_issued,
     .x509_verify = tlsplug_x509_verify,
     .root_certificates = tlsplug_root_certificates,
+    .context_set_private_key_engine = tlsplug_context_set_private_key_engine,
+    .context_set_client_cert_engine = tlsplug_context_set_client_cert_engine,
 };
 
 /* One table serves every version from 1 to ours: it only ever grew at its

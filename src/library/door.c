@@ -781,3 +781,17 @@ TLSPLUG_API int tlsplug_root_certificates(char *buf, size_t cap, size_t *len)
 {
     return tp_api_root_certificates(buf, cap, len);
 }
+
+TLSPLUG_API int tlsplug_context_set_private_key_engine(tlsplug_context *ctx, const char *engine, const char *identifier)
+{
+    tp_door d;
+    tp_door_enter(&d, ctx, TP_TAG_CONTEXT);
+    return tp_door_leave(&d, tp_api_context_set_private_key_engine(ctx, engine, identifier), "tlsplug_context_set_private_key_engine");
+}
+
+TLSPLUG_API int tlsplug_context_set_client_cert_engine(tlsplug_context *ctx, const char *engine)
+{
+    tp_door d;
+    tp_door_enter(&d, ctx, TP_TAG_CONTEXT);
+    return tp_door_leave(&d, tp_api_context_set_client_cert_engine(ctx, engine), "tlsplug_context_set_client_cert_engine");
+}

@@ -42,3 +42,18 @@ class NodeServer:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.communicate()
+
+
+def node_eval_internals(before: str, js: str, timeout: float = 10.0):
+    """nodeport.node_eval with node's --expose-internals, `before` running
+    ahead of the prelude (so ahead of require('tls')): for oracles that stub
+    node's own binding as Node's test does (an OpenSSL without engine
+    support, say). Bounded like node_eval."""
+    script = before + nodeport._PRELUDE.replace("'use strict';", "") % int(timeout * 1000) + js
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    out = subprocess.run([nodeport.NODE, "--expose-internals", "-e", script, nodeport.PKI],
+                         capture_output=True, text=True, timeout=timeout + 10, env=env)
+    lines = [ln for ln in out.stdout.splitlines() if ln.strip()]
+    if not lines:
+        raise AssertionError(f"node reported nothing (exit {out.returncode}): {out.stderr[-2000:]}")
+    return json.loads(lines[-1])

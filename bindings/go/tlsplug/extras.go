@@ -74,3 +74,17 @@ func RootCertificates() ([]string, error) {
 		text = text[i+len(end):]
 	}
 }
+
+// buildEngines refuses Node's engine options explicitly (GnuTLS has none);
+// an empty string is "not given" (NULL).
+func (c *Config) buildEngines(h *C.tlsplug_context) error {
+	if c.PrivateKeyEngine != "" || c.PrivateKeyIdentifier != "" {
+		if err := cContextSetPrivateKeyEngine(h, c.PrivateKeyEngine, c.PrivateKeyIdentifier); err != nil {
+			return err
+		}
+	}
+	if c.ClientCertEngine != "" {
+		return cContextSetClientCertEngine(h, c.ClientCertEngine)
+	}
+	return nil
+}

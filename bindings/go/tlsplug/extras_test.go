@@ -236,3 +236,16 @@ func TestRootCertificates(t *testing.T) {
 		t.Fatal("RootCertificates shares its slice")
 	}
 }
+
+func TestEnginesRefused(t *testing.T) {
+	for _, cfg := range []*Config{
+		{PrivateKeyEngine: "engine", PrivateKeyIdentifier: "key"},
+		{ClientCertEngine: "x"},
+	} {
+		_, err := cfg.context()
+		var e *Error
+		if !errors.As(err, &e) || e.Code != "ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED" || e.Status != StatusEUnsupported {
+			t.Fatalf("%+v: %v", cfg, err)
+		}
+	}
+}

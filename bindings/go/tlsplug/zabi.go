@@ -652,6 +652,14 @@ static tpg_ret tpg_root_certificates(char * buf, size_t cap, size_t * len) {
     return tpg_result(tlsplug_root_certificates(buf, cap, len), NULL);
 }
 
+static tpg_ret tpg_context_set_private_key_engine(tlsplug_context * ctx, const char * engine, const char * identifier) {
+    return tpg_result(tlsplug_context_set_private_key_engine(ctx, engine, identifier), (const void *)ctx);
+}
+
+static tpg_ret tpg_context_set_client_cert_engine(tlsplug_context * ctx, const char * engine) {
+    return tpg_result(tlsplug_context_set_client_cert_engine(ctx, engine), (const void *)ctx);
+}
+
 */
 import "C"
 
@@ -3512,6 +3520,43 @@ func cRootCertificates() (p_buf_s string, err error) {
 			return
 		}
 		break
+	}
+	return
+}
+
+// cContextSetPrivateKeyEngine calls tlsplug_context_set_private_key_engine.
+//
+// Node's OpenSSL-engine private key. GnuTLS has no engines (its counterpart
+// is PKCS#11), so a named engine always answers TLSPLUG_E_UNSUPPORTED with
+// ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED, Node's code where custom engines
+// are not supported. An identifier without an engine is TLSPLUG_E_INVAL
+// (ERR_INVALID_ARG_VALUE); an engine without an identifier does nothing, as
+// in Node, which loads no key then.
+func cContextSetPrivateKeyEngine(p_ctx *C.tlsplug_context, p_engine string, p_identifier string) (err error) {
+	p_engine_c := cstr(p_engine, true)
+	defer freeCStr(p_engine_c)
+	p_identifier_c := cstr(p_identifier, true)
+	defer freeCStr(p_identifier_c)
+	r := C.tpg_context_set_private_key_engine(p_ctx, p_engine_c, p_identifier_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cContextSetClientCertEngine calls tlsplug_context_set_client_cert_engine.
+//
+// Node's OpenSSL engine for the client certificate. GnuTLS has no engines:
+// always TLSPLUG_E_UNSUPPORTED with ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED
+// (a NULL engine: TLSPLUG_E_INVAL).
+func cContextSetClientCertEngine(p_ctx *C.tlsplug_context, p_engine string) (err error) {
+	p_engine_c := cstr(p_engine, true)
+	defer freeCStr(p_engine_c)
+	r := C.tpg_context_set_client_cert_engine(p_ctx, p_engine_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
 	}
 	return
 }

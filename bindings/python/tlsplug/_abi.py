@@ -1985,6 +1985,33 @@ FUNCTIONS = {
         Node: tls.rootCertificates.
 
         Returns OK or E_INVAL, E_BUFSIZE, E_NOMEM, E_INTERNAL."""),
+    'tlsplug_context_set_private_key_engine': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p],
+        ('ctx', 'engine', 'identifier'),
+        """Node's OpenSSL-engine private key. GnuTLS has no engines (its
+        counterpart is PKCS#11), so a named engine always answers
+        TLSPLUG_E_UNSUPPORTED with ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED,
+        Node's code where custom engines are not supported. An identifier
+        without an engine is TLSPLUG_E_INVAL (ERR_INVALID_ARG_VALUE); an
+        engine without an identifier does nothing, as in Node, which loads
+        no key then.
+
+        Node: privateKeyEngine, privateKeyIdentifier.
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_UNSUPPORTED."""),
+    'tlsplug_context_set_client_cert_engine': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p],
+        ('ctx', 'engine'),
+        """Node's OpenSSL engine for the client certificate. GnuTLS has no
+        engines: always TLSPLUG_E_UNSUPPORTED with
+        ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED (a NULL engine:
+        TLSPLUG_E_INVAL).
+
+        Node: clientCertEngine.
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_UNSUPPORTED."""),
 }
 
 
@@ -2137,6 +2164,8 @@ class ApiTable(ctypes.Structure):
         ("x509_check_issued", ctypes.c_void_p),  # slot 139
         ("x509_verify", ctypes.c_void_p),  # slot 140
         ("root_certificates", ctypes.c_void_p),  # slot 141
+        ("context_set_private_key_engine", ctypes.c_void_p),  # slot 142
+        ("context_set_client_cert_engine", ctypes.c_void_p),  # slot 143
     ]
 
 

@@ -34,7 +34,8 @@ __all__ = ["TLSSocket", "alpn_wire", "connect"]
 _CONTEXT_OPTIONS = {
     "key", "cert", "ca", "passphrase", "pfx", "crl", "ciphers", "honor_cipher_order",
     "ecdh_curve", "dhparam", "min_version", "max_version", "secure_protocol",
-    "secure_options", "session_id_context", "priority",
+    "secure_options", "session_id_context", "priority", "private_key_engine",
+    "private_key_identifier", "client_cert_engine",
 }
 
 # Every live socket by its userdata key. The one C callback below lives as

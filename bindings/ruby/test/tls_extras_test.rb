@@ -155,4 +155,17 @@ class TlsExtrasTest < Minitest::Test
     assert_raises(FrozenError) { r << "x" }
     assert_equal Tlsplug::X509Certificate.new(r.first), Tlsplug::X509Certificate.new(r.first + "\n")
   end
+
+  def test_engines_are_refused
+    err = assert_raises(Tlsplug::Error) do
+      Tlsplug.create_secure_context(private_key_engine: "engine", private_key_identifier: "key")
+    end
+    assert_equal "ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED", err.code
+    err = assert_raises(Tlsplug::Error) { Tlsplug.create_secure_context(client_cert_engine: "x") }
+    assert_equal "ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED", err.code
+    err = assert_raises(TypeError) { Tlsplug.create_secure_context(client_cert_engine: 0) }
+    assert_equal "ERR_INVALID_ARG_TYPE", err.code
+    err = assert_raises(Tlsplug::Error) { Tlsplug.create_secure_context(private_key_identifier: "key") }
+    assert_equal "ERR_INVALID_ARG_VALUE", err.code
+  end
 end

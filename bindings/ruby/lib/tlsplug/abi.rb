@@ -19,7 +19,7 @@ module Tlsplug
     SONAME = "libtlsplug.so.1"
     # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at
     # this ABI_VERSION: the table's size is its header, aligned, plus these.
-    TABLE_SLOTS = 142
+    TABLE_SLOTS = 144
     TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /
                    Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP
     TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP
@@ -623,6 +623,8 @@ module Tlsplug
       "tlsplug_x509_check_issued" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["der", "der_len", "issuer", "issuer_len", "issued"], false],
       "tlsplug_x509_verify" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["der", "der_len", "key", "key_len", "valid"], false],
       "tlsplug_root_certificates" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["buf", "cap", "len"], false],
+      "tlsplug_context_set_private_key_engine" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "engine", "identifier"], false],
+      "tlsplug_context_set_client_cert_engine" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "engine"], false],
     }.freeze
 
     # The loaded library is older than this binding was generated for.
@@ -789,6 +791,8 @@ module Tlsplug
         @tlsplug_x509_check_issued = @functions["tlsplug_x509_check_issued"]
         @tlsplug_x509_verify = @functions["tlsplug_x509_verify"]
         @tlsplug_root_certificates = @functions["tlsplug_root_certificates"]
+        @tlsplug_context_set_private_key_engine = @functions["tlsplug_context_set_private_key_engine"]
+        @tlsplug_context_set_client_cert_engine = @functions["tlsplug_context_set_client_cert_engine"]
       end
 
       # The Fiddle::Function of a registry name (nil when the library lacks it).
@@ -2361,6 +2365,31 @@ module Tlsplug
       # Returns OK or E_INVAL, E_BUFSIZE, E_NOMEM, E_INTERNAL.
       def root_certificates(buf, cap, len)
         @tlsplug_root_certificates.call(buf, cap, len)
+      end
+
+      # Node's OpenSSL-engine private key. GnuTLS has no engines (its
+      # counterpart is PKCS#11), so a named engine always answers
+      # TLSPLUG_E_UNSUPPORTED with ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED,
+      # Node's code where custom engines are not supported. An identifier
+      # without an engine is TLSPLUG_E_INVAL (ERR_INVALID_ARG_VALUE); an engine
+      # without an identifier does nothing, as in Node, which loads no key then.
+      #
+      # Node: privateKeyEngine, privateKeyIdentifier.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_UNSUPPORTED.
+      def context_set_private_key_engine(ctx, engine, identifier)
+        @tlsplug_context_set_private_key_engine.call(ctx, engine, identifier)
+      end
+
+      # Node's OpenSSL engine for the client certificate. GnuTLS has no engines:
+      # always TLSPLUG_E_UNSUPPORTED with ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED
+      # (a NULL engine: TLSPLUG_E_INVAL).
+      #
+      # Node: clientCertEngine.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_UNSUPPORTED.
+      def context_set_client_cert_engine(ctx, engine)
+        @tlsplug_context_set_client_cert_engine.call(ctx, engine)
       end
     end
 
