@@ -170,7 +170,10 @@ def gen_wrapper(reg, fn):
         elif t in GO_SCALAR_IN:
             cargs.append(GO_SCALAR_IN[t][1].format(n=gn))
         elif t == "bytes_in":
-            cargs.append(f"(*C.uint8_t)(bytesPtr({gn}))")
+            # A nullable one keeps Go's nil apart from an empty slice (NULL
+            # is "absent", an empty non-NULL "given, empty").
+            ptr = "nullableBytesPtr" if p.get("nullable") else "bytesPtr"
+            cargs.append(f"(*C.uint8_t)({ptr}({gn}))")
         elif t == "string_in":
             cargs.append(f"{gn}_c")
         elif t == "buf_out":

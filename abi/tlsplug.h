@@ -172,6 +172,8 @@ enum tlsplug_event {
     TLSPLUG_EV_LISTENING = 23,
     /** A server on a loop accepted a transport; `subject` is its socket, before the TLS handshake. The loop owns accepted sockets: each is freed after its `close` event returns. Node: 'connection'. */
     TLSPLUG_EV_CONNECTION = 24,
+    /** Server with an ALPN callback (tlsplug_server_set_alpn_callback): a client offered these protocols (the payload, in ALPN's wire form: each name after its length byte; the server name is tlsplug_socket_get_servername()). Its handshake waits until tlsplug_socket_alpn_callback_done(), from inside the callback or later. Raised after SNI, resumeSession and OCSPRequest, as OpenSSL asks; not raised for a client that offers no ALPN. Node: 'ALPNCallback({servername, protocols})'. */
+    TLSPLUG_EV_ALPN_CALLBACK = 26,
     /** A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the payload the timer's id as 8 bytes in host byte order. Node: 'setTimeout / setInterval'. */
     TLSPLUG_EV_TIMER = 25,
 };
@@ -243,6 +245,19 @@ enum tlsplug_cipher_field {
     TLSPLUG_CIPHER_STANDARD_NAME = 2,
     /** The negotiated protocol, Node's `version` (e.g. TLSv1.3). */
     TLSPLUG_CIPHER_VERSION = 3,
+};
+
+/**
+ * What tlsplug_x509_check() matches a certificate against, as Node's
+ * X509Certificate checkHost(), checkEmail() and checkIP().
+ */
+enum tlsplug_x509_check {
+    /** A DNS host name: subjectAltName DNS entries (wildcards as RFC 6125), the subject CN when there are none. */
+    TLSPLUG_X509_CHECK_HOST = 1,
+    /** An email address: subjectAltName rfc822Name entries, the subject emailAddress when there are none. */
+    TLSPLUG_X509_CHECK_EMAIL = 2,
+    /** An IPv4 or IPv6 address, as text: subjectAltName iPAddress entries. */
+    TLSPLUG_X509_CHECK_IP = 3,
 };
 
 /**
@@ -426,6 +441,44 @@ TLSPLUG_API int tlsplug_cert_to_json(const uint8_t *der, size_t der_len, char *b
  */
 TLSPLUG_API int tlsplug_check_server_identity(const char *hostname, const uint8_t *der, size_t der_len, char *reason, size_t cap, size_t *len);
 
+/**
+ * Whether a DER certificate matches `value` as a TLSPLUG_X509_CHECK_* kind,
+ * by GnuTLS's checks (gnutls_x509_crt_check_hostname2, _check_email,
+ * _check_ip): `match` 1 or 0. TLSPLUG_E_CREDENTIALS when the bytes are not
+ * a certificate, TLSPLUG_E_INVAL for an unknown kind or an IP that is not
+ * an IPv4 or IPv6 address.
+ *
+ * Node: x509.checkHost(name), x509.checkEmail(email), x509.checkIP(ip).
+ *
+ * @param kind A TLSPLUG_X509_CHECK_* value.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_CREDENTIALS.
+ */
+TLSPLUG_API int tlsplug_x509_check(const uint8_t *der, size_t der_len, int kind, const char *value, int *match);
+
+/**
+ * Whether the DER certificate `issuer` issued `der` by name (its subject is
+ * the certificate's issuer; gnutls_x509_crt_check_issuer): `issued` 1 or 0.
+ * The signature is not checked (tlsplug_x509_verify does).
+ *
+ * Node: x509.checkIssued(otherCert).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_CREDENTIALS.
+ */
+TLSPLUG_API int tlsplug_x509_check_issued(const uint8_t *der, size_t der_len, const uint8_t *issuer, size_t issuer_len, int *issued);
+
+/**
+ * Whether the DER certificate's signature verifies with `key`: a public key
+ * (SubjectPublicKeyInfo, PEM or DER) or a certificate (PEM or DER) whose
+ * key is taken. `valid` 1 or 0. TLSPLUG_E_CREDENTIALS when the certificate
+ * or the key cannot be read.
+ *
+ * Node: x509.verify(publicKey).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_CREDENTIALS.
+ */
+TLSPLUG_API int tlsplug_x509_verify(const uint8_t *der, size_t der_len, const uint8_t *key, size_t key_len, int *valid);
+
 /* ---- library: module ----------------------------------------------------- */
 
 /**
@@ -458,6 +511,19 @@ TLSPLUG_API int tlsplug_get_default(int which, char *buf, size_t cap, size_t *le
  * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_NOMEM.
  */
 TLSPLUG_API int tlsplug_set_default(int which, const char *value);
+
+/**
+ * The certificates trusted when a context has no `ca`: the system's trust
+ * store (GnuTLS's system trust, where Node has its bundled Mozilla store),
+ * each as PEM ending in a newline, concatenated, without duplicates.
+ * TLSPLUG_E_INTERNAL when the store cannot be read.
+ *
+ * Node: tls.rootCertificates.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_INVAL, TLSPLUG_E_BUFSIZE, TLSPLUG_E_NOMEM,
+ * TLSPLUG_E_INTERNAL.
+ */
+TLSPLUG_API int tlsplug_root_certificates(char *buf, size_t cap, size_t *len);
 
 /* ==== context ============================================================= */
 
@@ -702,6 +768,41 @@ TLSPLUG_API int tlsplug_context_set_session_id_context(tlsplug_context *ctx, con
  * TLSPLUG_E_STATE.
  */
 TLSPLUG_API int tlsplug_context_set_session_key(tlsplug_context *ctx, const uint8_t *key, size_t len);
+
+/* ---- context: credentials ------------------------------------------------ */
+
+/**
+ * Node's OpenSSL-engine private key. GnuTLS has no engines (its counterpart
+ * is PKCS#11), so a named engine always answers TLSPLUG_E_UNSUPPORTED with
+ * ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED, Node's code where custom engines
+ * are not supported. An identifier without an engine is TLSPLUG_E_INVAL
+ * (ERR_INVALID_ARG_VALUE); an engine without an identifier does nothing, as
+ * in Node, which loads no key then.
+ *
+ * Node: privateKeyEngine, privateKeyIdentifier.
+ *
+ * @param engine May be NULL.
+ *
+ * @param identifier May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_UNSUPPORTED.
+ */
+TLSPLUG_API int tlsplug_context_set_private_key_engine(tlsplug_context *ctx, const char *engine, const char *identifier);
+
+/**
+ * Node's OpenSSL engine for the client certificate. GnuTLS has no engines:
+ * always TLSPLUG_E_UNSUPPORTED with ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED
+ * (a NULL engine: TLSPLUG_E_INVAL).
+ *
+ * Node: clientCertEngine.
+ *
+ * @param engine May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_UNSUPPORTED.
+ */
+TLSPLUG_API int tlsplug_context_set_client_cert_engine(tlsplug_context *ctx, const char *engine);
 
 /* ==== socket ============================================================== */
 
@@ -1131,6 +1232,26 @@ TLSPLUG_API int tlsplug_socket_bytes_written(tlsplug_socket *sock, size_t *n);
  */
 TLSPLUG_API int tlsplug_socket_bytes_read(tlsplug_socket *sock, size_t *n);
 
+/**
+ * Keying material exported from the session (RFC 5705; the TLS 1.3 exporter
+ * of RFC 8446), the same on both ends: exactly `cap` bytes (Node's
+ * `length`) into `buf`, `len` set to `cap`. `context` NULL means no
+ * context, which TLS 1.2 tells from an empty one. TLSPLUG_E_STATE
+ * (ERR_TLS_INVALID_STATE) before the handshake completed; a `cap` of 0 or
+ * above 2^32 - 1 answers TLSPLUG_E_INVAL (ERR_OUT_OF_RANGE), and so does a
+ * length the exporter cannot produce (TLS 1.3: at most 255 hash lengths).
+ *
+ * Node: tlsSocket.exportKeyingMaterial(length, label[, context]).
+ *
+ * @param context May be NULL.
+ *
+ * @param cap The length to export (Node's `length`, at least 1).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE.
+ */
+TLSPLUG_API int tlsplug_socket_export_keying_material(tlsplug_socket *sock, const uint8_t *label, size_t label_len, const uint8_t *context, size_t context_len, uint8_t *buf, size_t cap, size_t *len);
+
 /* ---- socket: certificates ------------------------------------------------ */
 
 /**
@@ -1217,6 +1338,23 @@ TLSPLUG_API int tlsplug_socket_get_alpn_protocol(tlsplug_socket *sock, char *buf
  * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_UNSUPPORTED.
  */
 TLSPLUG_API int tlsplug_socket_set_npn_protocols(tlsplug_socket *sock, const uint8_t *protocols, size_t len);
+
+/**
+ * Answer TLSPLUG_EV_ALPN_CALLBACK with the protocol to select, one the
+ * client offered. NULL (Node's undefined) refuses the client with the
+ * no_application_protocol alert (ERR_SSL_NO_APPLICATION_PROTOCOL here); a
+ * protocol the client did not offer fails the connection with
+ * ERR_TLS_ALPN_CALLBACK_INVALID_RESULT and no alert, as Node. Answering
+ * when no ALPN answer is pending answers TLSPLUG_E_STATE.
+ *
+ * Node: ALPNCallback's return value.
+ *
+ * @param protocol May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE, TLSPLUG_E_TLS,
+ * TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_socket_alpn_callback_done(tlsplug_socket *sock, const uint8_t *protocol, size_t len);
 
 /* ---- socket: sessions ---------------------------------------------------- */
 
@@ -1804,6 +1942,22 @@ TLSPLUG_API int tlsplug_server_set_max_connections(tlsplug_server *srv, int max)
  */
 TLSPLUG_API int tlsplug_server_get_connections(tlsplug_server *srv, size_t *count);
 
+/* ---- server: alpn -------------------------------------------------------- */
+
+/**
+ * Choose the ALPN protocol in the host: each ClientHello offering ALPN
+ * raises TLSPLUG_EV_ALPN_CALLBACK and waits for
+ * tlsplug_socket_alpn_callback_done(). Exclusive with ALPNProtocols, as in
+ * Node: on a server that has them (tlsplug_server_set_alpn_protocols), and
+ * the other way round, TLSPLUG_E_INVAL with
+ * ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS.
+ *
+ * Node: ALPNCallback.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_server_set_alpn_callback(tlsplug_server *srv, int enabled);
+
 /* ==== loop ================================================================ */
 
 /* ---- loop ---------------------------------------------------------------- */
@@ -2303,6 +2457,24 @@ struct tlsplug_api {
     int (*get_api)(unsigned abi_version, const tlsplug_api **out);
     /* slot 135 */
     int (*context_set_session_key)(tlsplug_context *ctx, const uint8_t *key, size_t len);
+    /* slot 136 */
+    int (*socket_export_keying_material)(tlsplug_socket *sock, const uint8_t *label, size_t label_len, const uint8_t *context, size_t context_len, uint8_t *buf, size_t cap, size_t *len);
+    /* slot 137 */
+    int (*server_set_alpn_callback)(tlsplug_server *srv, int enabled);
+    /* slot 138 */
+    int (*socket_alpn_callback_done)(tlsplug_socket *sock, const uint8_t *protocol, size_t len);
+    /* slot 139 */
+    int (*x509_check)(const uint8_t *der, size_t der_len, int kind, const char *value, int *match);
+    /* slot 140 */
+    int (*x509_check_issued)(const uint8_t *der, size_t der_len, const uint8_t *issuer, size_t issuer_len, int *issued);
+    /* slot 141 */
+    int (*x509_verify)(const uint8_t *der, size_t der_len, const uint8_t *key, size_t key_len, int *valid);
+    /* slot 142 */
+    int (*root_certificates)(char *buf, size_t cap, size_t *len);
+    /* slot 143 */
+    int (*context_set_private_key_engine)(tlsplug_context *ctx, const char *engine, const char *identifier);
+    /* slot 144 */
+    int (*context_set_client_cert_engine)(tlsplug_context *ctx, const char *engine);
 };
 
 #ifdef __cplusplus

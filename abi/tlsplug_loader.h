@@ -200,7 +200,16 @@ typedef struct tlsplug_load_error {
     X(132, socket_lookup_done) \
     X(133, loop_listen_fd) \
     X(134, get_api) \
-    X(135, context_set_session_key)
+    X(135, context_set_session_key) \
+    X(136, socket_export_keying_material) \
+    X(137, server_set_alpn_callback) \
+    X(138, socket_alpn_callback_done) \
+    X(139, x509_check) \
+    X(140, x509_check_issued) \
+    X(141, x509_verify) \
+    X(142, root_certificates) \
+    X(143, context_set_private_key_engine) \
+    X(144, context_set_client_cert_engine)
 
 /* Record a failure (error may be NULL), close what was opened. */
 static inline int tlsplug_load_fail_(tlsplug_load_error *error, int code, void *dl,

@@ -152,5 +152,14 @@ int tp_api_socket_address(tlsplug_socket *sock, int side, char *buf, size_t cap,
 int tp_api_socket_set_lookup(tlsplug_socket *sock, int enabled);
 int tp_api_socket_lookup_done(tlsplug_socket *sock, const char *address, const char *code);
 int tp_api_loop_listen_fd(tlsplug_loop *loop, tlsplug_server *srv, int fd, int backlog);
+int tp_api_socket_export_keying_material(tlsplug_socket *sock, const uint8_t *label, size_t label_len, const uint8_t *context, size_t context_len, uint8_t *buf, size_t cap, size_t *len);
+int tp_api_server_set_alpn_callback(tlsplug_server *srv, int enabled);
+int tp_api_socket_alpn_callback_done(tlsplug_socket *sock, const uint8_t *protocol, size_t len);
+int tp_api_x509_check(const uint8_t *der, size_t der_len, int kind, const char *value, int *match);
+int tp_api_x509_check_issued(const uint8_t *der, size_t der_len, const uint8_t *issuer, size_t issuer_len, int *issued);
+int tp_api_x509_verify(const uint8_t *der, size_t der_len, const uint8_t *key, size_t key_len, int *valid);
+int tp_api_root_certificates(char *buf, size_t cap, size_t *len);
+int tp_api_context_set_private_key_engine(tlsplug_context *ctx, const char *engine, const char *identifier);
+int tp_api_context_set_client_cert_engine(tlsplug_context *ctx, const char *engine);
 
 #endif

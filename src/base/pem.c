@@ -4,10 +4,7 @@
 #include <gnutls/gnutls.h>
 #include <string.h>
 
-/* The length of the DER SEQUENCE at the start of `p` (header included),
- * or 0 when it is not one: OpenSSL's TRUSTED CERTIFICATE is the
- * certificate's DER followed by its trust settings. */
-static size_t der_sequence_len(const uint8_t *p, size_t n)
+size_t tp_der_sequence_len(const uint8_t *p, size_t n, size_t *header)
 {
     if (n < 2 || p[0] != 0x30)
         return 0;
@@ -21,6 +18,8 @@ static size_t der_sequence_len(const uint8_t *p, size_t n)
             len = (len << 8) | p[2 + i];
         hdr += bytes;
     }
+    if (header)
+        *header = hdr;
     return hdr + len <= n ? hdr + len : 0;
 }
 
@@ -81,7 +80,7 @@ int tp_pem_import_certs(const uint8_t *pem, size_t len, gnutls_x509_crt_t **out,
             gnutls_datum_t der = {NULL, 0};
             err = gnutls_pem_base64_decode2(type, &block, &der);
             if (err == 0) {
-                gnutls_datum_t cert = {der.data, (unsigned)der_sequence_len(der.data, der.size)};
+                gnutls_datum_t cert = {der.data, (unsigned)tp_der_sequence_len(der.data, der.size, NULL)};
                 err = cert.size ? append(&list, &count, &cert) : GNUTLS_E_ASN1_DER_ERROR;
                 gnutls_free(der.data);
             }

@@ -14,4 +14,10 @@
  * GNUTLS_E_BASE64_DECODING_ERROR. */
 int tp_pem_import_certs(const uint8_t *pem, size_t len, gnutls_x509_crt_t **out, unsigned *n);
 
+/* The length of the DER SEQUENCE at the start of `p` (header included),
+ * or 0 when it is not one; `header` (optional) gets the header's length.
+ * OpenSSL's TRUSTED CERTIFICATE is the certificate's DER followed by its
+ * trust settings; a certificate's signed part is the SEQUENCE inside. */
+size_t tp_der_sequence_len(const uint8_t *p, size_t n, size_t *header);
+
 #endif

@@ -64,6 +64,20 @@ int tp_alpn_apply(struct tlsplug_socket *s)
     return err;
 }
 
+int tp_alpn_choose(struct tlsplug_socket *s, const uint8_t *name, size_t len)
+{
+    uint8_t *one = malloc(1 + len);
+    if (!one)
+        return tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+    one[0] = (uint8_t)len;
+    memcpy(one + 1, name, len);
+    free(s->alpn);
+    s->alpn = one;
+    s->alpn_len = 1 + len;
+    int err = tp_alpn_apply(s);
+    return err < 0 ? tp_pump_tls_failure(s, err, "ALPNCallback") : TLSPLUG_OK;
+}
+
 int tp_api_socket_get_alpn_protocol(tlsplug_socket *h, char *buf, size_t cap,
                                     size_t *len)
 {

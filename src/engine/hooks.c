@@ -78,6 +78,8 @@ static int post_client_hello(gnutls_session_t session)
 {
     struct tlsplug_socket *s = gnutls_session_get_ptr(session);
     struct tlsplug_context *c = s->ctx;
+    if (s->alpn_refuse) /* ALPNCallback chose none: GnuTLS sends the alert */
+        return GNUTLS_E_NO_APPLICATION_PROTOCOL;
     if (!s->hello && s->renegotiating && s->reneg_requested && s->reneg_ticket &&
         s->pinned_version) {
         /* A renegotiation this server asked for, the client offering a

@@ -85,9 +85,11 @@ struct tlsplug_socket {
     size_t deadline_ms;    /* handshake deadline on the host's clock; 0 = none */
     int awaiting_sni;      /* waiting for tlsplug_socket_sni_done() */
     int hello_parsed;      /* server: the ClientHello was read (hello / sni set) */
-    int hello_stage;       /* server: 0 SNI, 1 resumeSession, 2 OCSPRequest, 3 released */
+    int hello_stage;       /* server: 0 SNI, 1 resumeSession, 2 OCSPRequest, 3 ALPN, 4 released */
     int awaiting_resume;   /* waiting for tlsplug_socket_resume_session_done() */
     int awaiting_ocsp;     /* waiting for tlsplug_socket_ocsp_done() */
+    int awaiting_alpn;     /* waiting for tlsplug_socket_alpn_callback_done() */
+    int alpn_refuse;       /* ALPNCallback answered none: no_application_protocol */
     int hold_output;       /* waiting for tlsplug_socket_new_session_done(): output held */
     int finish_pending;    /* the handshake completed while output was held */
     int request_ocsp;      /* client: emit OCSP_RESPONSE */
@@ -278,12 +280,19 @@ static inline size_t tp_in_len(const struct tlsplug_socket *s)
 static inline int tp_socket_waiting(const struct tlsplug_socket *s)
 {
     return s->awaiting_identity || s->awaiting_sni || s->awaiting_resume || s->awaiting_ocsp ||
-           s->hold_output;
+           s->awaiting_alpn || s->hold_output;
 }
 
 /* Node's ALPNProtocols in wire form: at most 64 KiB of names, each after
  * its length byte, none empty (alpn.c). */
 int tp_alpn_valid(const uint8_t *p, size_t n);
+
+/* Serve exactly this one protocol (ALPNCallback's answer), which the
+ * client offered: GnuTLS then selects it (alpn.c). */
+int tp_alpn_choose(struct tlsplug_socket *s, const uint8_t *name, size_t len);
+
+/* A certificate from DER bytes; NULL when they are not one (socket_cert.c). */
+gnutls_x509_crt_t tp_cert_import_der(const uint8_t *der, size_t der_len);
 
 /* The bound on any loop that GnuTLS could, through a bug or a hostile peer,
  * keep busy without consuming input. */

@@ -280,7 +280,7 @@ int tp_api_socket_peer_cert_field(tlsplug_socket *h, unsigned depth, int field,
 
 /* ---- no socket ----------------------------------------------------------- */
 
-static gnutls_x509_crt_t import_bytes(const uint8_t *der, size_t der_len)
+gnutls_x509_crt_t tp_cert_import_der(const uint8_t *der, size_t der_len)
 {
     if (der_len == 0 || der_len > UINT_MAX)
         return NULL;
@@ -293,7 +293,7 @@ int tp_api_cert_to_json(const uint8_t *der, size_t der_len, char *buf, size_t ca
 {
     if (!der || !len || (cap && !buf))
         return TLSPLUG_E_INVAL;
-    gnutls_x509_crt_t crt = import_bytes(der, der_len);
+    gnutls_x509_crt_t crt = tp_cert_import_der(der, der_len);
     if (!crt)
         return TLSPLUG_E_CREDENTIALS;
     tp_buf out = {0};
@@ -312,7 +312,7 @@ int tp_api_check_server_identity(const char *hostname, const uint8_t *der,
 {
     if (!hostname || !der || !len || (cap && !reason))
         return TLSPLUG_E_INVAL;
-    gnutls_x509_crt_t crt = import_bytes(der, der_len);
+    gnutls_x509_crt_t crt = tp_cert_import_der(der, der_len);
     if (!crt)
         return TLSPLUG_E_CREDENTIALS;
     /* identity.c truncates the reason to its buffer: grow it until the

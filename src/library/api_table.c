@@ -145,6 +145,15 @@ static const tlsplug_api api_table = {
     .loop_listen_fd = tlsplug_loop_listen_fd,
     .get_api = tlsplug_get_api,
     .context_set_session_key = tlsplug_context_set_session_key,
+    .socket_export_keying_material = tlsplug_socket_export_keying_material,
+    .server_set_alpn_callback = tlsplug_server_set_alpn_callback,
+    .socket_alpn_callback_done = tlsplug_socket_alpn_callback_done,
+    .x509_check = tlsplug_x509_check,
+    .x509_check_issued = tlsplug_x509_check_issued,
+    .x509_verify = tlsplug_x509_verify,
+    .root_certificates = tlsplug_root_certificates,
+    .context_set_private_key_engine = tlsplug_context_set_private_key_engine,
+    .context_set_client_cert_engine = tlsplug_context_set_client_cert_engine,
 };
 
 /* One table serves every version from 1 to ours: it only ever grew at its

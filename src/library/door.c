@@ -747,3 +747,58 @@ TLSPLUG_API int tlsplug_socket_buffer_size(tlsplug_socket *sock, size_t *bytes)
     tp_door_enter(&d, sock, TP_TAG_SOCKET);
     return tp_door_leave(&d, tp_api_socket_buffer_size(sock, bytes), "tlsplug_socket_buffer_size");
 }
+
+TLSPLUG_API int tlsplug_socket_export_keying_material(tlsplug_socket *sock, const uint8_t *label, size_t label_len, const uint8_t *context, size_t context_len, uint8_t *buf, size_t cap, size_t *len)
+{
+    tp_door d;
+    tp_door_enter(&d, sock, TP_TAG_SOCKET);
+    return tp_door_leave(&d, tp_api_socket_export_keying_material(sock, label, label_len, context, context_len, buf, cap, len), "tlsplug_socket_export_keying_material");
+}
+
+TLSPLUG_API int tlsplug_server_set_alpn_callback(tlsplug_server *srv, int enabled)
+{
+    tp_door d;
+    tp_door_enter(&d, srv, TP_TAG_SERVER);
+    return tp_door_leave(&d, tp_api_server_set_alpn_callback(srv, enabled), "tlsplug_server_set_alpn_callback");
+}
+
+TLSPLUG_API int tlsplug_socket_alpn_callback_done(tlsplug_socket *sock, const uint8_t *protocol, size_t len)
+{
+    tp_door d;
+    tp_door_enter(&d, sock, TP_TAG_SOCKET);
+    return tp_door_leave(&d, tp_api_socket_alpn_callback_done(sock, protocol, len), "tlsplug_socket_alpn_callback_done");
+}
+
+TLSPLUG_API int tlsplug_x509_check(const uint8_t *der, size_t der_len, int kind, const char *value, int *match)
+{
+    return tp_api_x509_check(der, der_len, kind, value, match);
+}
+
+TLSPLUG_API int tlsplug_x509_check_issued(const uint8_t *der, size_t der_len, const uint8_t *issuer, size_t issuer_len, int *issued)
+{
+    return tp_api_x509_check_issued(der, der_len, issuer, issuer_len, issued);
+}
+
+TLSPLUG_API int tlsplug_x509_verify(const uint8_t *der, size_t der_len, const uint8_t *key, size_t key_len, int *valid)
+{
+    return tp_api_x509_verify(der, der_len, key, key_len, valid);
+}
+
+TLSPLUG_API int tlsplug_root_certificates(char *buf, size_t cap, size_t *len)
+{
+    return tp_api_root_certificates(buf, cap, len);
+}
+
+TLSPLUG_API int tlsplug_context_set_private_key_engine(tlsplug_context *ctx, const char *engine, const char *identifier)
+{
+    tp_door d;
+    tp_door_enter(&d, ctx, TP_TAG_CONTEXT);
+    return tp_door_leave(&d, tp_api_context_set_private_key_engine(ctx, engine, identifier), "tlsplug_context_set_private_key_engine");
+}
+
+TLSPLUG_API int tlsplug_context_set_client_cert_engine(tlsplug_context *ctx, const char *engine)
+{
+    tp_door d;
+    tp_door_enter(&d, ctx, TP_TAG_CONTEXT);
+    return tp_door_leave(&d, tp_api_context_set_client_cert_engine(ctx, engine), "tlsplug_context_set_client_cert_engine");
+}

@@ -103,6 +103,12 @@ static int set_flag(tlsplug_server *h, size_t offset, int value)
 
 #define FLAG(field) offsetof(struct tlsplug_server, field)
 
+static int alpn_exclusive(struct tlsplug_server *srv)
+{
+    return tp_fail(&srv->err, TLSPLUG_E_INVAL, "ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS",
+                   "The ALPNCallback and ALPNProtocols TLS options are mutually exclusive");
+}
+
 int tp_api_server_set_request_cert(tlsplug_server *h, int value)
 {
     return set_flag(h, FLAG(request_cert), value);
@@ -116,6 +122,17 @@ int tp_api_server_set_reject_unauthorized(tlsplug_server *h, int value)
 int tp_api_server_set_sni_callback(tlsplug_server *h, int value)
 {
     return set_flag(h, FLAG(sni_callback), value);
+}
+
+int tp_api_server_set_alpn_callback(tlsplug_server *h, int value)
+{
+    struct tlsplug_server *srv = get(h);
+    if (!srv)
+        return TLSPLUG_E_BADHANDLE;
+    if (value && srv->alpn)
+        return alpn_exclusive(srv);
+    srv->alpn_callback = value != 0;
+    return TLSPLUG_OK;
 }
 
 int tp_api_server_set_session_store(tlsplug_server *h, int value)
@@ -160,6 +177,8 @@ int tp_api_server_set_alpn_protocols(tlsplug_server *h, const uint8_t *protocols
     struct tlsplug_server *srv = get(h);
     if (!srv)
         return TLSPLUG_E_BADHANDLE;
+    if (srv->alpn_callback)
+        return alpn_exclusive(srv);
     /* Checked now, as each accepted socket will check it. */
     if (!tp_alpn_valid(protocols, len))
         return tp_fail(&srv->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",

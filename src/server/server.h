@@ -27,6 +27,7 @@ struct tlsplug_server {
     uint8_t *alpn;
     size_t alpn_len;
     int sni_callback;
+    int alpn_callback; /* ALPNCallback: the host picks the protocol */
     int session_store;       /* newSession / resumeSession */
     int ocsp;                /* OCSPRequest */
     int keylog;              /* the server's 'keylog' event */

@@ -67,12 +67,24 @@ static int stage_ocsp(struct tlsplug_socket *s, struct tlsplug_server *srv)
     return TLSPLUG_OK;
 }
 
+static int stage_alpn(struct tlsplug_socket *s, struct tlsplug_server *srv)
+{
+    /* Node calls ALPNCallback only for a client that offers ALPN. */
+    if (!srv->alpn_callback || s->hello->alpn_len == 0)
+        return TLSPLUG_OK;
+    s->awaiting_alpn = 1;
+    tp_server_emit(srv, TLSPLUG_EV_ALPN_CALLBACK, s, s->hello->alpn, s->hello->alpn_len);
+    return TLSPLUG_OK;
+}
+
+#define STAGES 4
+
 int tp_hello_stages(struct tlsplug_socket *s)
 {
     struct tlsplug_server *srv = s->server;
-    static int (*const stages[])(struct tlsplug_socket *, struct tlsplug_server *) = {
-        stage_sni, stage_resume, stage_ocsp};
-    while (s->hello_stage < 3 && !tp_socket_waiting(s) && !s->closed) {
+    static int (*const stages[STAGES])(struct tlsplug_socket *, struct tlsplug_server *) = {
+        stage_sni, stage_resume, stage_ocsp, stage_alpn};
+    while (s->hello_stage < STAGES && !tp_socket_waiting(s) && !s->closed) {
         int stage = s->hello_stage++;
         /* A plain server socket, or a hello that named no server: skip. */
         if (!srv || srv->freed || !s->hello || (stage == 0 && !s->sni))
@@ -81,7 +93,7 @@ int tp_hello_stages(struct tlsplug_socket *s)
         if (rc)
             return rc;
     }
-    if (s->hello_stage == 3 && !tp_socket_waiting(s))
+    if (s->hello_stage == STAGES && !tp_socket_waiting(s))
         s->hello_released = 1;
     return s->fatal ? tp_socket_sticky(s) : TLSPLUG_OK;
 }
@@ -95,6 +107,7 @@ static int *awaiting(struct tlsplug_socket *s, int question)
     case TLSPLUG_EV_SNI_CALLBACK: return &s->awaiting_sni;
     case TLSPLUG_EV_RESUME_SESSION: return &s->awaiting_resume;
     case TLSPLUG_EV_OCSP_REQUEST: return &s->awaiting_ocsp;
+    case TLSPLUG_EV_ALPN_CALLBACK: return &s->awaiting_alpn;
     default: return &s->hold_output; /* TLSPLUG_EV_NEW_SESSION */
     }
 }
@@ -188,6 +201,38 @@ int tp_api_socket_ocsp_done(tlsplug_socket *h, const uint8_t *response, size_t l
         return rc;
     rc = copy_answer(s, response, len, &s->ocsp_data, &s->ocsp_len);
     return rc ? tp_socket_leave(s, rc) : resume_after_answer(s);
+}
+
+/* Whether the wire-form list holds this name. */
+static int offered(const uint8_t *list, size_t n, const uint8_t *name, size_t len)
+{
+    for (size_t i = 0; i < n; i += 1 + list[i])
+        if (list[i] == len && i + 1 + len <= n && memcmp(list + i + 1, name, len) == 0)
+            return 1;
+    return 0;
+}
+
+int tp_api_socket_alpn_callback_done(tlsplug_socket *h, const uint8_t *protocol, size_t len)
+{
+    int rc;
+    struct tlsplug_socket *s = answering(h, TLSPLUG_EV_ALPN_CALLBACK, "alpn_callback_done", &rc);
+    if (!s)
+        return rc;
+    if (!protocol) {
+        s->alpn_refuse = 1; /* GnuTLS refuses it, with the alert (hooks.c) */
+        return resume_after_answer(s);
+    }
+    if (!offered(s->hello->alpn, s->hello->alpn_len, protocol, len)) {
+        /* Node destroys the socket, no alert: the client sees a reset. */
+        tp_fail(&s->err, TLSPLUG_E_TLS, "ERR_TLS_ALPN_CALLBACK_INVALID_RESULT",
+                "ALPN callback returned a value (%.*s) that did not match any of the "
+                "client's offered protocols", (int)(len > 255 ? 255 : len), (const char *)protocol);
+        return tp_socket_leave(s, tp_socket_fatal(s, TLSPLUG_E_TLS));
+    }
+    rc = tp_alpn_choose(s, protocol, len);
+    if (rc)
+        return tp_socket_leave(s, tp_socket_fatal(s, rc));
+    return resume_after_answer(s);
 }
 
 int tp_api_socket_new_session_done(tlsplug_socket *h)

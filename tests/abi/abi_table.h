@@ -203,6 +203,15 @@ static const struct tlsplug_abi_function tlsplug_abi_functions[] = {
     { "tlsplug_socket_set_lookup", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_INT, 0, 0 } } },
     { "tlsplug_socket_lookup_done", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 1 }, { TLSPLUG_ARG_STRING_IN, 0, 1 } } },
     { "tlsplug_loop_listen_fd", TLSPLUG_RET_STATUS, -1, 4, { { TLSPLUG_ARG_HANDLE, 4, 0 }, { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_INT, 0, 0 }, { TLSPLUG_ARG_INT, 0, 0 } } },
+    { "tlsplug_socket_export_keying_material", TLSPLUG_RET_STATUS, -1, 8, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 1 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_BUF_OUT, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 } } },
+    { "tlsplug_server_set_alpn_callback", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_INT, 0, 0 } } },
+    { "tlsplug_socket_alpn_callback_done", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 1 }, { TLSPLUG_ARG_SIZE, 0, 0 } } },
+    { "tlsplug_x509_check", TLSPLUG_RET_STATUS, -1, 5, { { TLSPLUG_ARG_BYTES_IN, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_INT, 0, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 0 }, { TLSPLUG_ARG_INT_OUT, 0, 0 } } },
+    { "tlsplug_x509_check_issued", TLSPLUG_RET_STATUS, -1, 5, { { TLSPLUG_ARG_BYTES_IN, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_INT_OUT, 0, 0 } } },
+    { "tlsplug_x509_verify", TLSPLUG_RET_STATUS, -1, 5, { { TLSPLUG_ARG_BYTES_IN, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_INT_OUT, 0, 0 } } },
+    { "tlsplug_root_certificates", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_BUF_OUT, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 } } },
+    { "tlsplug_context_set_private_key_engine", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 1, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 1 }, { TLSPLUG_ARG_STRING_IN, 0, 1 } } },
+    { "tlsplug_context_set_client_cert_engine", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 1, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 1 } } },
 };
 
 #endif

@@ -38,6 +38,10 @@ type Config struct {
 	// SecureOptions are Node's secureOptions (OpenSSL SSL_OP_* bits, e.g.
 	// 0x4000 SSL_OP_NO_TICKET), as the library understands them.
 	SecureOptions uint32
+	// PrivateKeyEngine with PrivateKeyIdentifier, and ClientCertEngine, are
+	// Node's OpenSSL-engine options. GnuTLS has no engines: setting them
+	// fails the Config with ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED.
+	PrivateKeyEngine, PrivateKeyIdentifier, ClientCertEngine string
 
 	once sync.Once
 	ctx  *secureContext
@@ -107,6 +111,9 @@ func (c *Config) build() (*secureContext, error) {
 		if err := cContextSetEcdhCurve(h, c.ECDHCurve); err != nil {
 			return nil, err
 		}
+	}
+	if err := c.buildEngines(h); err != nil {
+		return nil, err
 	}
 	return sc, nil
 }

@@ -20,6 +20,7 @@ func DialContext(ctx context.Context, network, addr string, cfg *Config) (*Conn,
 	if cfg == nil {
 		cfg = &Config{}
 	}
+	warnIPServerName(cfg.ServerName)
 	if cfg.ServerName == "" {
 		host, _, err := net.SplitHostPort(addr)
 		if err != nil {

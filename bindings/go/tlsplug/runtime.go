@@ -75,6 +75,21 @@ func bytesPtr(b []byte) unsafe.Pointer {
 	return unsafe.Pointer(&b[0])
 }
 
+// emptyByte gives an empty, non-nil slice a non-NULL address.
+var emptyByte [1]byte
+
+// nullableBytesPtr is bytesPtr for a parameter where NULL means "absent":
+// only a nil slice is NULL, an empty one points at emptyByte.
+func nullableBytesPtr(b []byte) unsafe.Pointer {
+	if b == nil {
+		return nil
+	}
+	if len(b) == 0 {
+		return unsafe.Pointer(&emptyByte[0])
+	}
+	return unsafe.Pointer(&b[0])
+}
+
 func cbool(b bool) C.int {
 	if b {
 		return 1

@@ -48,6 +48,13 @@ type TLSServer struct {
 	// error aborts that connection. With SNICallback, AddContext's
 	// contexts are not consulted (as in Node).
 	SNICallback func(serverName string) (*Config, error)
+	// ALPNCallback is Node's ALPNCallback: the protocol to select among
+	// the ones the client offers; ok false refuses the client (alert
+	// no_application_protocol), and a protocol it did not offer fails the
+	// connection (ERR_TLS_ALPN_CALLBACK_INVALID_RESULT). Not called for a
+	// client without ALPN. Exclusive with ALPNProtocols (Listen fails with
+	// ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS).
+	ALPNCallback func(info ALPNInfo) (protocol string, ok bool)
 	// OnNewSession is Node's 'newSession' (TLS 1.2 session store): keep
 	// data under id. The connection's output waits until it returns.
 	OnNewSession func(id, data []byte)
@@ -125,6 +132,9 @@ func (s *TLSServer) build() error {
 	}
 	if s.SessionTimeout != 0 {
 		steps = append(steps, func() error { return cServerSetSessionTimeout(h, uint32(s.SessionTimeout/time.Second)) })
+	}
+	if s.ALPNCallback != nil {
+		steps = append(steps, func() error { return cServerSetAlpnCallback(h, true) })
 	}
 	if len(alpn) > 0 {
 		steps = append(steps, func() error {
@@ -424,6 +434,8 @@ func (s *TLSServer) dispatch(c *Conn, ev Event, p []byte) {
 				return cSocketSniDone(sock, sc.h, "")
 			})
 		}()
+	case EventAlpnCallback:
+		go s.answerALPN(c, p)
 	case EventNewSession:
 		go func() {
 			if s.OnNewSession != nil && len(p) > 0 && int(p[0])+1 <= len(p) {

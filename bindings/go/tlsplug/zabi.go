@@ -50,6 +50,7 @@ _Static_assert(TLSPLUG_EV_LOOKUP == 21, "TLSPLUG_EV_LOOKUP");
 _Static_assert(TLSPLUG_EV_LOOKUP_REQUEST == 22, "TLSPLUG_EV_LOOKUP_REQUEST");
 _Static_assert(TLSPLUG_EV_LISTENING == 23, "TLSPLUG_EV_LISTENING");
 _Static_assert(TLSPLUG_EV_CONNECTION == 24, "TLSPLUG_EV_CONNECTION");
+_Static_assert(TLSPLUG_EV_ALPN_CALLBACK == 26, "TLSPLUG_EV_ALPN_CALLBACK");
 _Static_assert(TLSPLUG_EV_TIMER == 25, "TLSPLUG_EV_TIMER");
 _Static_assert(TLSPLUG_STATE_HANDSHAKING == 1, "TLSPLUG_STATE_HANDSHAKING");
 _Static_assert(TLSPLUG_STATE_SECURE == 2, "TLSPLUG_STATE_SECURE");
@@ -73,6 +74,9 @@ _Static_assert(TLSPLUG_ALERT_SENT == 2, "TLSPLUG_ALERT_SENT");
 _Static_assert(TLSPLUG_CIPHER_NAME == 1, "TLSPLUG_CIPHER_NAME");
 _Static_assert(TLSPLUG_CIPHER_STANDARD_NAME == 2, "TLSPLUG_CIPHER_STANDARD_NAME");
 _Static_assert(TLSPLUG_CIPHER_VERSION == 3, "TLSPLUG_CIPHER_VERSION");
+_Static_assert(TLSPLUG_X509_CHECK_HOST == 1, "TLSPLUG_X509_CHECK_HOST");
+_Static_assert(TLSPLUG_X509_CHECK_EMAIL == 2, "TLSPLUG_X509_CHECK_EMAIL");
+_Static_assert(TLSPLUG_X509_CHECK_IP == 3, "TLSPLUG_X509_CHECK_IP");
 _Static_assert(TLSPLUG_CERT_SUBJECT_CN == 1, "TLSPLUG_CERT_SUBJECT_CN");
 _Static_assert(TLSPLUG_CERT_ISSUER_CN == 2, "TLSPLUG_CERT_ISSUER_CN");
 _Static_assert(TLSPLUG_CERT_SUBJECT_ALT_NAME == 3, "TLSPLUG_CERT_SUBJECT_ALT_NAME");
@@ -624,6 +628,42 @@ static tpg_ret tpg_loop_listen_fd(tlsplug_loop * loop, tlsplug_server * srv, int
     return tpg_result(tlsplug_loop_listen_fd(loop, srv, fd, backlog), (const void *)loop);
 }
 
+static tpg_ret tpg_socket_export_keying_material(tlsplug_socket * sock, const uint8_t * label, size_t label_len, const uint8_t * context, size_t context_len, uint8_t * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_export_keying_material(sock, label, label_len, context, context_len, buf, cap, len), (const void *)sock);
+}
+
+static tpg_ret tpg_server_set_alpn_callback(tlsplug_server * srv, int enabled) {
+    return tpg_result(tlsplug_server_set_alpn_callback(srv, enabled), (const void *)srv);
+}
+
+static tpg_ret tpg_socket_alpn_callback_done(tlsplug_socket * sock, const uint8_t * protocol, size_t len) {
+    return tpg_result(tlsplug_socket_alpn_callback_done(sock, protocol, len), (const void *)sock);
+}
+
+static tpg_ret tpg_x509_check(const uint8_t * der, size_t der_len, int kind, const char * value, int * match) {
+    return tpg_result(tlsplug_x509_check(der, der_len, kind, value, match), NULL);
+}
+
+static tpg_ret tpg_x509_check_issued(const uint8_t * der, size_t der_len, const uint8_t * issuer, size_t issuer_len, int * issued) {
+    return tpg_result(tlsplug_x509_check_issued(der, der_len, issuer, issuer_len, issued), NULL);
+}
+
+static tpg_ret tpg_x509_verify(const uint8_t * der, size_t der_len, const uint8_t * key, size_t key_len, int * valid) {
+    return tpg_result(tlsplug_x509_verify(der, der_len, key, key_len, valid), NULL);
+}
+
+static tpg_ret tpg_root_certificates(char * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_root_certificates(buf, cap, len), NULL);
+}
+
+static tpg_ret tpg_context_set_private_key_engine(tlsplug_context * ctx, const char * engine, const char * identifier) {
+    return tpg_result(tlsplug_context_set_private_key_engine(ctx, engine, identifier), (const void *)ctx);
+}
+
+static tpg_ret tpg_context_set_client_cert_engine(tlsplug_context * ctx, const char * engine) {
+    return tpg_result(tlsplug_context_set_client_cert_engine(ctx, engine), (const void *)ctx);
+}
+
 */
 import "C"
 
@@ -781,6 +821,8 @@ const (
 	EventListening Event = 23
 	// A server on a loop accepted a transport; `subject` is its socket, before the TLS handshake. The loop owns accepted sockets: each is freed after its `close` event returns.
 	EventConnection Event = 24
+	// Server with an ALPN callback (tlsplug_server_set_alpn_callback): a client offered these protocols (the payload, in ALPN's wire form: each name after its length byte; the server name is tlsplug_socket_get_servername()). Its handshake waits until tlsplug_socket_alpn_callback_done(), from inside the callback or later. Raised after SNI, resumeSession and OCSPRequest, as OpenSSL asks; not raised for a client that offers no ALPN.
+	EventAlpnCallback Event = 26
 	// A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the payload the timer's id as 8 bytes in host byte order.
 	EventTimer Event = 25
 )
@@ -836,6 +878,8 @@ func (v Event) String() string {
 		return "TLSPLUG_EV_LISTENING"
 	case 24:
 		return "TLSPLUG_EV_CONNECTION"
+	case 26:
+		return "TLSPLUG_EV_ALPN_CALLBACK"
 	case 25:
 		return "TLSPLUG_EV_TIMER"
 	}
@@ -949,6 +993,31 @@ func (v CipherField) String() string {
 		return "TLSPLUG_CIPHER_VERSION"
 	}
 	return "CipherField(" + itoa(int(v)) + ")"
+}
+
+// X509Check: What tlsplug_x509_check() matches a certificate against, as Node's X509Certificate checkHost(), checkEmail() and checkIP().
+type X509Check int
+
+const (
+	// A DNS host name: subjectAltName DNS entries (wildcards as RFC 6125), the subject CN when there are none.
+	X509CheckHost X509Check = 1
+	// An email address: subjectAltName rfc822Name entries, the subject emailAddress when there are none.
+	X509CheckEmail X509Check = 2
+	// An IPv4 or IPv6 address, as text: subjectAltName iPAddress entries.
+	X509CheckIp X509Check = 3
+)
+
+// String names the value as the C header does; unknown values (from a newer library) are shown as numbers.
+func (v X509Check) String() string {
+	switch v {
+	case 1:
+		return "TLSPLUG_X509_CHECK_HOST"
+	case 2:
+		return "TLSPLUG_X509_CHECK_EMAIL"
+	case 3:
+		return "TLSPLUG_X509_CHECK_IP"
+	}
+	return "X509Check(" + itoa(int(v)) + ")"
 }
 
 // CertField: Which field of a certificate tlsplug_socket_peer_cert_field() returns, as Node's certificate object has it.
@@ -2321,7 +2390,7 @@ func cSocketGetAlpnProtocol(p_sock *C.tlsplug_socket) (p_buf_s string, err error
 // encrypted NextProtocol message, and Node itself removed NPN. Always
 // answers TLSPLUG_E_UNSUPPORTED with a message pointing to ALPN.
 func cSocketSetNpnProtocols(p_sock *C.tlsplug_socket, p_protocols []byte) (err error) {
-	r := C.tpg_socket_set_npn_protocols(p_sock, (*C.uint8_t)(bytesPtr(p_protocols)), C.size_t(len(p_protocols)))
+	r := C.tpg_socket_set_npn_protocols(p_sock, (*C.uint8_t)(nullableBytesPtr(p_protocols)), C.size_t(len(p_protocols)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2771,7 +2840,7 @@ func cSocketNewSessionDone(p_sock *C.tlsplug_socket) (err error) {
 // when it is unknown (a full handshake follows). Answering when nothing is
 // pending answers TLSPLUG_E_STATE.
 func cSocketResumeSessionDone(p_sock *C.tlsplug_socket, p_data []byte) (err error) {
-	r := C.tpg_socket_resume_session_done(p_sock, (*C.uint8_t)(bytesPtr(p_data)), C.size_t(len(p_data)))
+	r := C.tpg_socket_resume_session_done(p_sock, (*C.uint8_t)(nullableBytesPtr(p_data)), C.size_t(len(p_data)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2797,7 +2866,7 @@ func cServerSetOcsp(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
 // Answer TLSPLUG_EV_OCSP_REQUEST with a DER OCSP response to staple, or NULL
 // for none. Answering when nothing is pending answers TLSPLUG_E_STATE.
 func cSocketOcspDone(p_sock *C.tlsplug_socket, p_response []byte) (err error) {
-	r := C.tpg_socket_ocsp_done(p_sock, (*C.uint8_t)(bytesPtr(p_response)), C.size_t(len(p_response)))
+	r := C.tpg_socket_ocsp_done(p_sock, (*C.uint8_t)(nullableBytesPtr(p_response)), C.size_t(len(p_response)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3336,6 +3405,179 @@ func cSocketLookupDone(p_sock *C.tlsplug_socket, p_address string, p_code string
 // the fd and closes it when the server stops listening.
 func cLoopListenFd(p_loop *C.tlsplug_loop, p_srv *C.tlsplug_server, p_fd int, p_backlog int) (err error) {
 	r := C.tpg_loop_listen_fd(p_loop, p_srv, C.int(p_fd), C.int(p_backlog))
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cSocketExportKeyingMaterial calls tlsplug_socket_export_keying_material.
+//
+// Keying material exported from the session (RFC 5705; the TLS 1.3 exporter
+// of RFC 8446), the same on both ends: exactly `cap` bytes (Node's `length`)
+// into `buf`, `len` set to `cap`. `context` NULL means no context, which TLS
+// 1.2 tells from an empty one. TLSPLUG_E_STATE (ERR_TLS_INVALID_STATE)
+// before the handshake completed; a `cap` of 0 or above 2^32 - 1 answers
+// TLSPLUG_E_INVAL (ERR_OUT_OF_RANGE), and so does a length the exporter
+// cannot produce (TLS 1.3: at most 255 hash lengths).
+func cSocketExportKeyingMaterial(p_sock *C.tlsplug_socket, p_label []byte, p_context []byte, p_buf []byte) (p_buf_n int, err error) {
+	var len_len C.size_t
+	r := C.tpg_socket_export_keying_material(p_sock, (*C.uint8_t)(bytesPtr(p_label)), C.size_t(len(p_label)), (*C.uint8_t)(nullableBytesPtr(p_context)), C.size_t(len(p_context)), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
+	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cServerSetAlpnCallback calls tlsplug_server_set_alpn_callback.
+//
+// Choose the ALPN protocol in the host: each ClientHello offering ALPN
+// raises TLSPLUG_EV_ALPN_CALLBACK and waits for
+// tlsplug_socket_alpn_callback_done(). Exclusive with ALPNProtocols, as in
+// Node: on a server that has them (tlsplug_server_set_alpn_protocols), and
+// the other way round, TLSPLUG_E_INVAL with
+// ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS.
+func cServerSetAlpnCallback(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
+	r := C.tpg_server_set_alpn_callback(p_srv, cbool(p_enabled))
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cSocketAlpnCallbackDone calls tlsplug_socket_alpn_callback_done.
+//
+// Answer TLSPLUG_EV_ALPN_CALLBACK with the protocol to select, one the
+// client offered. NULL (Node's undefined) refuses the client with the
+// no_application_protocol alert (ERR_SSL_NO_APPLICATION_PROTOCOL here); a
+// protocol the client did not offer fails the connection with
+// ERR_TLS_ALPN_CALLBACK_INVALID_RESULT and no alert, as Node. Answering when
+// no ALPN answer is pending answers TLSPLUG_E_STATE.
+func cSocketAlpnCallbackDone(p_sock *C.tlsplug_socket, p_protocol []byte) (err error) {
+	r := C.tpg_socket_alpn_callback_done(p_sock, (*C.uint8_t)(nullableBytesPtr(p_protocol)), C.size_t(len(p_protocol)))
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cX509Check calls tlsplug_x509_check.
+//
+// Whether a DER certificate matches `value` as a TLSPLUG_X509_CHECK_* kind,
+// by GnuTLS's checks (gnutls_x509_crt_check_hostname2, _check_email,
+// _check_ip): `match` 1 or 0. TLSPLUG_E_CREDENTIALS when the bytes are not a
+// certificate, TLSPLUG_E_INVAL for an unknown kind or an IP that is not an
+// IPv4 or IPv6 address.
+func cX509Check(p_der []byte, p_kind int, p_value string) (p_match_o int, err error) {
+	p_value_c := cstr(p_value, false)
+	defer freeCStr(p_value_c)
+	var p_match_c C.int
+	r := C.tpg_x509_check((*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), C.int(p_kind), p_value_c, &p_match_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	p_match_o = int(p_match_c)
+	return
+}
+
+// cX509CheckIssued calls tlsplug_x509_check_issued.
+//
+// Whether the DER certificate `issuer` issued `der` by name (its subject is
+// the certificate's issuer; gnutls_x509_crt_check_issuer): `issued` 1 or 0.
+// The signature is not checked (tlsplug_x509_verify does).
+func cX509CheckIssued(p_der []byte, p_issuer []byte) (p_issued_o int, err error) {
+	var p_issued_c C.int
+	r := C.tpg_x509_check_issued((*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), (*C.uint8_t)(bytesPtr(p_issuer)), C.size_t(len(p_issuer)), &p_issued_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	p_issued_o = int(p_issued_c)
+	return
+}
+
+// cX509Verify calls tlsplug_x509_verify.
+//
+// Whether the DER certificate's signature verifies with `key`: a public key
+// (SubjectPublicKeyInfo, PEM or DER) or a certificate (PEM or DER) whose key
+// is taken. `valid` 1 or 0. TLSPLUG_E_CREDENTIALS when the certificate or
+// the key cannot be read.
+func cX509Verify(p_der []byte, p_key []byte) (p_valid_o int, err error) {
+	var p_valid_c C.int
+	r := C.tpg_x509_verify((*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), (*C.uint8_t)(bytesPtr(p_key)), C.size_t(len(p_key)), &p_valid_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	p_valid_o = int(p_valid_c)
+	return
+}
+
+// cRootCertificates calls tlsplug_root_certificates.
+//
+// The certificates trusted when a context has no `ca`: the system's trust
+// store (GnuTLS's system trust, where Node has its bundled Mozilla store),
+// each as PEM ending in a newline, concatenated, without duplicates.
+// TLSPLUG_E_INTERNAL when the store cannot be read.
+func cRootCertificates() (p_buf_s string, err error) {
+	var len_len C.size_t
+	sbuf := make([]byte, 256)
+	for {
+		len_len = 0
+		r := C.tpg_root_certificates((*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
+			sbuf = make([]byte, int(len_len)+1)
+			continue
+		}
+		if n := int(len_len); n <= len(sbuf) {
+			p_buf_s = string(sbuf[:n])
+		}
+		if r.st < 0 {
+			err = newError(r)
+			return
+		}
+		break
+	}
+	return
+}
+
+// cContextSetPrivateKeyEngine calls tlsplug_context_set_private_key_engine.
+//
+// Node's OpenSSL-engine private key. GnuTLS has no engines (its counterpart
+// is PKCS#11), so a named engine always answers TLSPLUG_E_UNSUPPORTED with
+// ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED, Node's code where custom engines
+// are not supported. An identifier without an engine is TLSPLUG_E_INVAL
+// (ERR_INVALID_ARG_VALUE); an engine without an identifier does nothing, as
+// in Node, which loads no key then.
+func cContextSetPrivateKeyEngine(p_ctx *C.tlsplug_context, p_engine string, p_identifier string) (err error) {
+	p_engine_c := cstr(p_engine, true)
+	defer freeCStr(p_engine_c)
+	p_identifier_c := cstr(p_identifier, true)
+	defer freeCStr(p_identifier_c)
+	r := C.tpg_context_set_private_key_engine(p_ctx, p_engine_c, p_identifier_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cContextSetClientCertEngine calls tlsplug_context_set_client_cert_engine.
+//
+// Node's OpenSSL engine for the client certificate. GnuTLS has no engines:
+// always TLSPLUG_E_UNSUPPORTED with ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED
+// (a NULL engine: TLSPLUG_E_INVAL).
+func cContextSetClientCertEngine(p_ctx *C.tlsplug_context, p_engine string) (err error) {
+	p_engine_c := cstr(p_engine, true)
+	defer freeCStr(p_engine_c)
+	r := C.tpg_context_set_client_cert_engine(p_ctx, p_engine_c)
 	if r.st < 0 {
 		err = newError(r)
 		return

@@ -31,6 +31,9 @@ from .errors import (InvalidArgTypeError, OutOfRangeError, TLSBrokenPipeError,
                      TLSConnectionRefusedError, TLSConnectionResetError, TLSHostLookupError,
                      TLSOSError, TLSSSLError, TLSTimeoutError)
 from .context import SecureContext, create_secure_context
+from .deprecation import TLSDeprecationWarning
+from .x509 import X509Certificate
+from . import roots as _roots
 from .events import EventEmitter
 from .module import (SecurePair, check_server_identity, create_secure_pair, get_ciphers,
                      get_default, set_default)
@@ -61,4 +64,8 @@ __all__ = [
     "CLIENT_RENEG_LIMIT", "CLIENT_RENEG_WINDOW",
     "connect", "create_server", "Server", "Loop", "Timer", "get_loop", "run", "set_timeout",
     "clear_timeout", "set_interval", "clear_interval", "set_immediate", "clear_immediate",
+    "TLSDeprecationWarning", "X509Certificate", "root_certificates",
 ]
+
+# tlsplug.root_certificates: Node's read-only tls.rootCertificates.
+_roots.install(__name__)

@@ -132,6 +132,8 @@ class Event(enum.IntEnum):
     LISTENING = 23
     #: A server on a loop accepted a transport; `subject` is its socket, before the TLS handshake. The loop owns accepted sockets: each is freed after its `close` event returns. Node: 'connection'.
     CONNECTION = 24
+    #: Server with an ALPN callback (tlsplug_server_set_alpn_callback): a client offered these protocols (the payload, in ALPN's wire form: each name after its length byte; the server name is tlsplug_socket_get_servername()). Its handshake waits until tlsplug_socket_alpn_callback_done(), from inside the callback or later. Raised after SNI, resumeSession and OCSPRequest, as OpenSSL asks; not raised for a client that offers no ALPN. Node: 'ALPNCallback({servername, protocols})'.
+    ALPN_CALLBACK = 26
     #: A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the payload the timer's id as 8 bytes in host byte order. Node: 'setTimeout / setInterval'.
     TIMER = 25
 
@@ -160,6 +162,7 @@ EV_LOOKUP = 21
 EV_LOOKUP_REQUEST = 22
 EV_LISTENING = 23
 EV_CONNECTION = 24
+EV_ALPN_CALLBACK = 26
 EV_TIMER = 25
 EVENT_NODE_NAMES = {
     1: 'secureConnect',
@@ -186,6 +189,7 @@ EVENT_NODE_NAMES = {
     22: 'the `lookup` option: lookup(hostname, options, callback)',
     23: 'listening',
     24: 'connection',
+    26: 'ALPNCallback({servername, protocols})',
     25: 'setTimeout / setInterval',
 }
 
@@ -279,6 +283,22 @@ class CipherField(enum.IntEnum):
 CIPHER_NAME = 1
 CIPHER_STANDARD_NAME = 2
 CIPHER_VERSION = 3
+
+
+class X509Check(enum.IntEnum):
+    """What tlsplug_x509_check() matches a certificate against, as Node's
+    X509Certificate checkHost(), checkEmail() and checkIP()."""
+    #: A DNS host name: subjectAltName DNS entries (wildcards as RFC 6125), the subject CN when there are none.
+    HOST = 1
+    #: An email address: subjectAltName rfc822Name entries, the subject emailAddress when there are none.
+    EMAIL = 2
+    #: An IPv4 or IPv6 address, as text: subjectAltName iPAddress entries.
+    IP = 3
+
+
+X509_CHECK_HOST = 1
+X509_CHECK_EMAIL = 2
+X509_CHECK_IP = 3
 
 
 class CertField(enum.IntEnum):
@@ -1885,6 +1905,128 @@ FUNCTIONS = {
 
         Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM, E_NET,
         E_UNSUPPORTED."""),
+    'tlsplug_socket_export_keying_material': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)],
+        ('sock', 'label', 'label_len', 'context', 'context_len', 'buf', 'cap', 'len'),
+        """Keying material exported from the session (RFC 5705; the TLS 1.3
+        exporter of RFC 8446), the same on both ends: exactly `cap` bytes
+        (Node's `length`) into `buf`, `len` set to `cap`. `context` NULL
+        means no context, which TLS 1.2 tells from an empty one.
+        TLSPLUG_E_STATE (ERR_TLS_INVALID_STATE) before the handshake
+        completed; a `cap` of 0 or above 2^32 - 1 answers TLSPLUG_E_INVAL
+        (ERR_OUT_OF_RANGE), and so does a length the exporter cannot produce
+        (TLS 1.3: at most 255 hash lengths).
+
+        Node: tlsSocket.exportKeyingMaterial(length, label[, context]).
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE."""),
+    'tlsplug_server_set_alpn_callback': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_int],
+        ('srv', 'enabled'),
+        """Choose the ALPN protocol in the host: each ClientHello offering ALPN
+        raises TLSPLUG_EV_ALPN_CALLBACK and waits for
+        tlsplug_socket_alpn_callback_done(). Exclusive with ALPNProtocols,
+        as in Node: on a server that has them
+        (tlsplug_server_set_alpn_protocols), and the other way round,
+        TLSPLUG_E_INVAL with ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS.
+
+        Node: ALPNCallback.
+
+        Returns OK or E_BADHANDLE, E_INVAL."""),
+    'tlsplug_socket_alpn_callback_done': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t],
+        ('sock', 'protocol', 'len'),
+        """Answer TLSPLUG_EV_ALPN_CALLBACK with the protocol to select, one the
+        client offered. NULL (Node's undefined) refuses the client with the
+        no_application_protocol alert (ERR_SSL_NO_APPLICATION_PROTOCOL
+        here); a protocol the client did not offer fails the connection with
+        ERR_TLS_ALPN_CALLBACK_INVALID_RESULT and no alert, as Node.
+        Answering when no ALPN answer is pending answers TLSPLUG_E_STATE.
+
+        Node: ALPNCallback's return value.
+
+        Returns OK or E_BADHANDLE, E_STATE, E_TLS, E_NOMEM."""),
+    'tlsplug_x509_check': (
+        ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)],
+        ('der', 'der_len', 'kind', 'value', 'match'),
+        """Whether a DER certificate matches `value` as a TLSPLUG_X509_CHECK_*
+        kind, by GnuTLS's checks (gnutls_x509_crt_check_hostname2,
+        _check_email, _check_ip): `match` 1 or 0. TLSPLUG_E_CREDENTIALS when
+        the bytes are not a certificate, TLSPLUG_E_INVAL for an unknown kind
+        or an IP that is not an IPv4 or IPv6 address.
+
+        Node: x509.checkHost(name), x509.checkEmail(email),
+        x509.checkIP(ip).
+
+        Returns OK or E_INVAL, E_CREDENTIALS."""),
+    'tlsplug_x509_check_issued': (
+        ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int)],
+        ('der', 'der_len', 'issuer', 'issuer_len', 'issued'),
+        """Whether the DER certificate `issuer` issued `der` by name (its
+        subject is the certificate's issuer; gnutls_x509_crt_check_issuer):
+        `issued` 1 or 0. The signature is not checked (tlsplug_x509_verify
+        does).
+
+        Node: x509.checkIssued(otherCert).
+
+        Returns OK or E_INVAL, E_CREDENTIALS."""),
+    'tlsplug_x509_verify': (
+        ctypes.c_int,
+        [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int)],
+        ('der', 'der_len', 'key', 'key_len', 'valid'),
+        """Whether the DER certificate's signature verifies with `key`: a
+        public key (SubjectPublicKeyInfo, PEM or DER) or a certificate (PEM
+        or DER) whose key is taken. `valid` 1 or 0. TLSPLUG_E_CREDENTIALS
+        when the certificate or the key cannot be read.
+
+        Node: x509.verify(publicKey).
+
+        Returns OK or E_INVAL, E_CREDENTIALS."""),
+    'tlsplug_root_certificates': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)],
+        ('buf', 'cap', 'len'),
+        """The certificates trusted when a context has no `ca`: the system's
+        trust store (GnuTLS's system trust, where Node has its bundled
+        Mozilla store), each as PEM ending in a newline, concatenated,
+        without duplicates. TLSPLUG_E_INTERNAL when the store cannot be
+        read.
+
+        Node: tls.rootCertificates.
+
+        Returns OK or E_INVAL, E_BUFSIZE, E_NOMEM, E_INTERNAL."""),
+    'tlsplug_context_set_private_key_engine': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p],
+        ('ctx', 'engine', 'identifier'),
+        """Node's OpenSSL-engine private key. GnuTLS has no engines (its
+        counterpart is PKCS#11), so a named engine always answers
+        TLSPLUG_E_UNSUPPORTED with ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED,
+        Node's code where custom engines are not supported. An identifier
+        without an engine is TLSPLUG_E_INVAL (ERR_INVALID_ARG_VALUE); an
+        engine without an identifier does nothing, as in Node, which loads
+        no key then.
+
+        Node: privateKeyEngine, privateKeyIdentifier.
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_UNSUPPORTED."""),
+    'tlsplug_context_set_client_cert_engine': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p],
+        ('ctx', 'engine'),
+        """Node's OpenSSL engine for the client certificate. GnuTLS has no
+        engines: always TLSPLUG_E_UNSUPPORTED with
+        ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED (a NULL engine:
+        TLSPLUG_E_INVAL).
+
+        Node: clientCertEngine.
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_UNSUPPORTED."""),
 }
 
 
@@ -2031,6 +2173,15 @@ class ApiTable(ctypes.Structure):
         ("loop_listen_fd", ctypes.c_void_p),  # slot 133
         ("get_api", ctypes.c_void_p),  # slot 134
         ("context_set_session_key", ctypes.c_void_p),  # slot 135
+        ("socket_export_keying_material", ctypes.c_void_p),  # slot 136
+        ("server_set_alpn_callback", ctypes.c_void_p),  # slot 137
+        ("socket_alpn_callback_done", ctypes.c_void_p),  # slot 138
+        ("x509_check", ctypes.c_void_p),  # slot 139
+        ("x509_check_issued", ctypes.c_void_p),  # slot 140
+        ("x509_verify", ctypes.c_void_p),  # slot 141
+        ("root_certificates", ctypes.c_void_p),  # slot 142
+        ("context_set_private_key_engine", ctypes.c_void_p),  # slot 143
+        ("context_set_client_cert_engine", ctypes.c_void_p),  # slot 144
     ]
 
 
@@ -2063,6 +2214,7 @@ EVENTS = {
     EV_LOOKUP_REQUEST: (None, 'string', None, ('socket',)),
     EV_LISTENING: ('listening', 'none', None, ('server',)),
     EV_CONNECTION: ('connection', 'none', 'socket', ('server',)),
+    EV_ALPN_CALLBACK: (None, 'bytes', 'socket', ('server',)),
     EV_TIMER: (None, 'u64', None, ('loop',)),
 }
 

@@ -98,6 +98,9 @@ def create_secure_context(
     session_id_context: Optional[str] = None,
     priority: Optional[str] = None,
     session_key: Optional[BytesLike] = None,
+    private_key_engine: Optional[str] = None,
+    private_key_identifier: Optional[str] = None,
+    client_cert_engine: Optional[str] = None,
     **files: Any,
 ) -> SecureContext:
     """Node's tls.createSecureContext(options), options in snake_case.
@@ -131,6 +134,11 @@ def create_secure_context(
         want_str("options.passphrase", passphrase)
     if secure_options is not None:
         want_number("secureOptions", secure_options, "argument")
+    for name, v in (("options.privateKeyEngine", private_key_engine),
+                    ("options.privateKeyIdentifier", private_key_identifier),
+                    ("options.clientCertEngine", client_cert_engine)):
+        if v is not None:
+            want_str(name, v)
     ctx = SecureContext()
     try:
         for item in _many(pfx):
@@ -178,6 +186,15 @@ def create_secure_context(
         if session_key is not None:
             b = bytes(session_key)
             ctx._call(lib.context_set_session_key, b, len(b), what="sessionKey")
+        # OpenSSL engines: GnuTLS has none, so these raise TLSError
+        # ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED (ERR_INVALID_ARG_VALUE for
+        # an identifier without an engine), never pass silently.
+        if private_key_identifier is not None or private_key_engine is not None:
+            ctx._call(lib.context_set_private_key_engine, cstr(private_key_engine),
+                      cstr(private_key_identifier), what="privateKeyEngine")
+        if client_cert_engine is not None:
+            ctx._call(lib.context_set_client_cert_engine, cstr(client_cert_engine),
+                      what="clientCertEngine")
     except BaseException:
         ctx.close()
         raise

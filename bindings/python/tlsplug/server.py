@@ -36,7 +36,26 @@ _SERVER_EVENTS = tuple(ev for ev, info in _abi.EVENTS.items() if "server" in inf
 _FAMILIES = {4: "IPv4", 6: "IPv6"}
 _SERVER_OPTIONS = {"request_cert", "reject_unauthorized", "handshake_timeout",
                    "session_timeout", "alpn_protocols", "sni_callback", "ticket_keys",
-                   "secure_context", "allow_half_open", "pause_on_connect"}
+                   "secure_context", "allow_half_open", "pause_on_connect", "alpn_callback"}
+
+
+class ALPNCallbackWithProtocolsError(TLSError, TypeError):
+    """ALPNCallback and ALPNProtocols given together (Node's TypeError
+    ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS)."""
+
+    def __init__(self):
+        super().__init__("The ALPNCallback and ALPNProtocols TLS options are mutually exclusive",
+                         "ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS")
+
+
+def alpn_names(wire: bytes) -> list:
+    """The protocol names of an ALPN wire-form list, as Node's ASCII strings."""
+    out, i = [], 0
+    while i < len(wire):
+        n = wire[i]
+        out.append(wire[i + 1:i + 1 + n].decode("ascii", "replace"))
+        i += 1 + n
+    return out
 
 
 @_abi.EVENT_CB
@@ -96,6 +115,10 @@ class Server(EventEmitter, _abi.ServerGetters):
         # undefined (the default), never false/0.
         if opts.get("sni_callback") is not None:
             want_callable("options.SNICallback", opts["sni_callback"])
+        if opts.get("alpn_callback") is not None:
+            want_callable("options.ALPNCallback", opts["alpn_callback"])
+            if opts.get("alpn_protocols") is not None:
+                raise ALPNCallbackWithProtocolsError()
         if opts.get("handshake_timeout") is not None:
             want_number("options.handshakeTimeout", opts["handshake_timeout"])
         if opts.get("session_timeout") is not None:
@@ -132,6 +155,9 @@ class Server(EventEmitter, _abi.ServerGetters):
             self._call(lib.server_set_alpn_protocols, w, len(w))
         if self._sni_callback is not None:
             self._call(lib.server_set_sni_callback, 1)
+        self._alpn_callback = opts.get("alpn_callback")
+        if self._alpn_callback is not None:
+            self._call(lib.server_set_alpn_callback, 1)
         if opts.get("ticket_keys") is not None:
             self.set_ticket_keys(opts["ticket_keys"])
         self._allow_half_open = opts.get("allow_half_open")
@@ -245,6 +271,8 @@ class Server(EventEmitter, _abi.ServerGetters):
             self.emit("tlsClientError", err, sock)
         elif event == _abi.EV_SNI_CALLBACK:
             self._answer_sni(subject, *args)
+        elif event == _abi.EV_ALPN_CALLBACK:
+            self._answer_alpn(subject, *args)
         elif event == _abi.EV_NEW_SESSION:
             self._ask(subject, "newSession", args,
                       lambda err=None, *_: lib.socket_new_session_done(subject))
@@ -322,6 +350,31 @@ class Server(EventEmitter, _abi.ServerGetters):
         except Exception as e:
             cb(e)
             raise
+
+    def _answer_alpn(self, subject: int, wire: bytes) -> None:
+        """Node's ALPNCallback({servername, protocols}) -> protocol or None
+        (refuse the client). A result the client did not offer fails the
+        connection (ERR_TLS_ALPN_CALLBACK_INVALID_RESULT, in C)."""
+        sock = self._socket(subject)
+        servername = sock.servername if sock is not None else None
+        try:
+            chosen = self._alpn_callback({"servername": servername, "protocols": alpn_names(wire)})
+        except Exception:
+            self._alpn_done(subject, None)
+            raise
+        if chosen is None:
+            answer = None
+        elif isinstance(chosen, str):
+            answer = chosen.encode("ascii", "replace")
+        else:
+            answer = b""  # matches no protocol, as Node's indexOf of a non-string
+        self._alpn_done(subject, answer)
+
+    @staticmethod
+    def _alpn_done(subject: int, answer: Optional[bytes]) -> None:
+        rc = lib.socket_alpn_callback_done(subject, answer, len(answer) if answer else 0)
+        if rc != _abi.E_TLS:  # E_TLS: the connection failed, told by its events
+            check(rc, subject, "ALPNCallback")
 
     # ---- Node's API
 

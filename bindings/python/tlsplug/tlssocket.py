@@ -19,7 +19,10 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 from . import _abi
 from ._lib import (TLSError, WrongThreadError, check, cstr, error_from, get_bytes, lib,
                    want_callable, want_int, want_port, want_str)
+from ._lib import InvalidArgTypeError, _type_name as type_name
 from ._runtime import decode_payload
+from .deprecation import warn_ip_servername
+from .x509 import X509Certificate
 from .certificate import cert_from_json
 from .context import SecureContext, create_secure_context
 from .driver import Driver
@@ -32,6 +35,7 @@ _CONTEXT_OPTIONS = {
     "key", "cert", "ca", "passphrase", "pfx", "crl", "ciphers", "honor_cipher_order",
     "ecdh_curve", "dhparam", "min_version", "max_version", "secure_protocol",
     "secure_options", "session_id_context", "priority", "session_key",
+    "private_key_engine", "private_key_identifier", "client_cert_engine",
     "cafile", "certfile", "keyfile", "crlfile", "pfxfile",  # context.FILE_OPTIONS
 }
 
@@ -836,6 +840,25 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         return cert_from_json(self._get_str(lib.socket_get_peer_certificate, int(bool(detailed)),
                                             size=8192))
 
+    def get_x509_certificate(self) -> Optional["X509Certificate"]:
+        """Node's getX509Certificate(): the local certificate, or None."""
+        c = self.get_certificate()
+        return X509Certificate(c["raw"]) if c and c.get("raw") else None
+
+    def get_peer_x509_certificate(self) -> Optional["X509Certificate"]:
+        """Node's getPeerX509Certificate(): the peer's certificate, its
+        issuer_certificate linked along the chain the peer presented."""
+        chain = []
+        for depth in range(64):
+            der = self._get_bytes(lib.socket_peer_cert_field, depth, _abi.CERT_RAW, size=4096)
+            if der is None:
+                break
+            chain.append(X509Certificate(der))
+        for cert, issuer in zip(chain, chain[1:]):
+            if cert.check_issued(issuer) and cert != issuer:
+                cert.issuer_certificate = issuer
+        return chain[0] if chain else None
+
     def set_max_send_fragment(self, size: int) -> bool:
         """False outside 512..16384, as Node; a non-number raises TypeError
         (ERR_INVALID_ARG_TYPE), a non-int32 ValueError (ERR_OUT_OF_RANGE)."""
@@ -851,6 +874,30 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
 
     def disable_renegotiation(self) -> None:
         self._call(lib.socket_disable_renegotiation)
+
+    def export_keying_material(self, length: int, label: str,
+                               context: Optional[bytes] = None) -> bytes:
+        """Node's exportKeyingMaterial(): `length` bytes of keying material
+        (RFC 5705 / RFC 8446 exporter), equal on both ends. `context` None
+        is Node's undefined (no context), which TLS 1.2 tells from b"".
+        Argument errors as Node's: TypeError (ERR_INVALID_ARG_TYPE),
+        ValueError (ERR_OUT_OF_RANGE); before the handshake, TLSError
+        ERR_TLS_INVALID_STATE."""
+        length = want_int("length", length, 1, 2**32 - 1, "argument")
+        if not isinstance(label, str):
+            raise InvalidArgTypeError('The "label" argument must be of type string. '
+                                      f"Received {type_name(label)}")
+        if context is not None and not isinstance(context, (bytes, bytearray, memoryview)):
+            raise InvalidArgTypeError('The "context" argument must be an instance of bytes, '
+                                      f"bytearray or memoryview. Received {type_name(context)}")
+        lab = label.encode()
+        ctx = None if context is None else bytes(context)
+        out = ctypes.create_string_buffer(length)
+        n = ctypes.c_size_t(0)
+        self._call(lib.socket_export_keying_material, lab, len(lab), ctx,
+                   0 if ctx is None else len(ctx), out, length, ctypes.byref(n),
+                   what="exportKeyingMaterial")
+        return out.raw[: n.value]
 
 
 # The events whose handling is more than emitting Node's listener with the
@@ -916,6 +963,8 @@ def connect(port: Optional[int] = None, host: Optional[str] = None, *,
     if socket is None and path is None:
         port = want_port(port, host)
     loop = loop or get_loop()
+    if options.get("servername"):
+        warn_ip_servername(options["servername"])
     ctx_opts = {k: options.pop(k) for k in list(options) if k in _CONTEXT_OPTIONS}
     unknown = set(options) - _CONNECT_OPTIONS
     if unknown:

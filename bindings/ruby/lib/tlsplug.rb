@@ -16,6 +16,9 @@ require_relative "tlsplug/module"
 require_relative "tlsplug/version"
 require_relative "tlsplug/ssl_socket"
 require_relative "tlsplug/ssl_server"
+require_relative "tlsplug/deprecation"
+require_relative "tlsplug/x509"
+require_relative "tlsplug/roots"
 
 module Tlsplug
   ABI.lib # load and check the library now
@@ -78,6 +81,7 @@ module Tlsplug
     port = options.delete(:port) if port.nil?
     host = options.delete(:host) if host.nil? && options.key?(:host)
     check_port_host(port, host)
+    Deprecation.ip_servername(options[:servername]) if options[:servername]
     path = options.delete(:path)
     io = options.delete(:socket)
     timeout = options.delete(:timeout)

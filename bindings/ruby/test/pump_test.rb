@@ -6,16 +6,6 @@ require_relative "test_helper"
 class PumpTest < Minitest::Test
   include TestHelper
 
-  def shuttle(a, b, rounds: 50)
-    rounds.times do
-      x = a.pull
-      b.feed(x) unless x.empty?
-      y = b.pull
-      a.feed(y) unless y.empty?
-      return if x.empty? && y.empty?
-    end
-  end
-
   def pair(server_extra = {}, client_extra = {})
     sctx = Tlsplug.create_secure_context(**server_opts)
     server = Tlsplug::TLSSocket.new(is_server: true, secure_context: sctx, **server_extra)

@@ -26,8 +26,6 @@ class SurfaceTest < Minitest::Test
     "tlsplug_socket_peek_output" => "pull copies the output (tlsplug_socket_pull)",
     "tlsplug_socket_consume_output" => "pull copies the output (tlsplug_socket_pull)",
     "tlsplug_socket_read" => "cleartext arrives as 'data' events, buffered by the binding",
-    "tlsplug_socket_peer_cert_field" => "get_peer_certificate has every field",
-    "tlsplug_cert_to_json" => "certificates come decoded from the socket",
     "tlsplug_socket_set_npn_protocols" => "NPN: GnuTLS answers E_UNSUPPORTED (use ALPN)",
     "tlsplug_server_accept" => "the sans-IO server; Server runs on the loop",
     "tlsplug_socket_tick" => "the sans-IO server's timer; the loop runs it",

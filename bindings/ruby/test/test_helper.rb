@@ -35,6 +35,17 @@ module TestHelper
     assert cond.call, "#{what}: not within #{timeout} s"
   end
 
+  # Move ciphertext between two pump-mode sockets until both are quiet.
+  def shuttle(a, b, rounds: 50)
+    rounds.times do
+      x = a.pull
+      b.feed(x) unless x.empty?
+      y = b.pull
+      a.feed(y) unless y.empty?
+      return if x.empty? && y.empty?
+    end
+  end
+
   # A listening tlsplug server; answers [server, port].
   def listen(server)
     server.listen(0, "127.0.0.1")

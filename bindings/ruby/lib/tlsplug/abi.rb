@@ -19,7 +19,7 @@ module Tlsplug
     SONAME = "libtlsplug.so.1"
     # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at
     # this ABI_VERSION: the table's size is its header, aligned, plus these.
-    TABLE_SLOTS = 136
+    TABLE_SLOTS = 145
     TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /
                    Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP
     TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP
@@ -199,6 +199,14 @@ module Tlsplug
     # the TLS handshake. The loop owns accepted sockets: each is freed after its
     # `close` event returns. Node: 'connection'.
     EV_CONNECTION = 24
+    # Server with an ALPN callback (tlsplug_server_set_alpn_callback): a client
+    # offered these protocols (the payload, in ALPN's wire form: each name after
+    # its length byte; the server name is tlsplug_socket_get_servername()). Its
+    # handshake waits until tlsplug_socket_alpn_callback_done(), from inside the
+    # callback or later. Raised after SNI, resumeSession and OCSPRequest, as
+    # OpenSSL asks; not raised for a client that offers no ALPN. Node:
+    # 'ALPNCallback({servername, protocols})'.
+    EV_ALPN_CALLBACK = 26
     # A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the
     # payload the timer's id as 8 bytes in host byte order. Node: 'setTimeout /
     # setInterval'.
@@ -229,6 +237,7 @@ module Tlsplug
       22 => "LOOKUP_REQUEST",
       23 => "LISTENING",
       24 => "CONNECTION",
+      26 => "ALPN_CALLBACK",
       25 => "TIMER",
     }.freeze
     # value -> Node's name, for enum tlsplug_event.
@@ -257,6 +266,7 @@ module Tlsplug
       22 => "the `lookup` option: lookup(hostname, options, callback)",
       23 => "listening",
       24 => "connection",
+      26 => "ALPNCallback({servername, protocols})",
       25 => "setTimeout / setInterval",
     }.freeze
 
@@ -354,6 +364,24 @@ module Tlsplug
       1 => "NAME",
       2 => "STANDARD_NAME",
       3 => "VERSION",
+    }.freeze
+
+    # enum tlsplug_x509_check: What tlsplug_x509_check() matches a certificate
+    # against, as Node's X509Certificate checkHost(), checkEmail() and
+    # checkIP().
+    # A DNS host name: subjectAltName DNS entries (wildcards as RFC 6125), the
+    # subject CN when there are none.
+    X509_CHECK_HOST = 1
+    # An email address: subjectAltName rfc822Name entries, the subject
+    # emailAddress when there are none.
+    X509_CHECK_EMAIL = 2
+    # An IPv4 or IPv6 address, as text: subjectAltName iPAddress entries.
+    X509_CHECK_IP = 3
+    # value -> name (without the prefix), for enum tlsplug_x509_check.
+    X509_CHECK_NAMES = {
+      1 => "HOST",
+      2 => "EMAIL",
+      3 => "IP",
     }.freeze
 
     # enum tlsplug_cert_field: Which field of a certificate
@@ -589,6 +617,15 @@ module Tlsplug
       "tlsplug_socket_set_lookup" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT], ["sock", "enabled"], false],
       "tlsplug_socket_lookup_done" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["sock", "address", "code"], false],
       "tlsplug_loop_listen_fd" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT, Fiddle::TYPE_INT], ["loop", "srv", "fd", "backlog"], false],
+      "tlsplug_socket_export_keying_material" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["sock", "label", "label_len", "context", "context_len", "buf", "cap", "len"], false],
+      "tlsplug_server_set_alpn_callback" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT], ["srv", "enabled"], false],
+      "tlsplug_socket_alpn_callback_done" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T], ["sock", "protocol", "len"], false],
+      "tlsplug_x509_check" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_INT, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["der", "der_len", "kind", "value", "match"], false],
+      "tlsplug_x509_check_issued" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["der", "der_len", "issuer", "issuer_len", "issued"], false],
+      "tlsplug_x509_verify" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["der", "der_len", "key", "key_len", "valid"], false],
+      "tlsplug_root_certificates" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["buf", "cap", "len"], false],
+      "tlsplug_context_set_private_key_engine" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "engine", "identifier"], false],
+      "tlsplug_context_set_client_cert_engine" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "engine"], false],
     }.freeze
 
     # The loaded library is older than this binding was generated for.
@@ -749,6 +786,15 @@ module Tlsplug
         @tlsplug_socket_set_lookup = @functions["tlsplug_socket_set_lookup"]
         @tlsplug_socket_lookup_done = @functions["tlsplug_socket_lookup_done"]
         @tlsplug_loop_listen_fd = @functions["tlsplug_loop_listen_fd"]
+        @tlsplug_socket_export_keying_material = @functions["tlsplug_socket_export_keying_material"]
+        @tlsplug_server_set_alpn_callback = @functions["tlsplug_server_set_alpn_callback"]
+        @tlsplug_socket_alpn_callback_done = @functions["tlsplug_socket_alpn_callback_done"]
+        @tlsplug_x509_check = @functions["tlsplug_x509_check"]
+        @tlsplug_x509_check_issued = @functions["tlsplug_x509_check_issued"]
+        @tlsplug_x509_verify = @functions["tlsplug_x509_verify"]
+        @tlsplug_root_certificates = @functions["tlsplug_root_certificates"]
+        @tlsplug_context_set_private_key_engine = @functions["tlsplug_context_set_private_key_engine"]
+        @tlsplug_context_set_client_cert_engine = @functions["tlsplug_context_set_client_cert_engine"]
       end
 
       # The Fiddle::Function of a registry name (nil when the library lacks it).
@@ -2246,6 +2292,122 @@ module Tlsplug
       def loop_listen_fd(loop, srv, fd, backlog)
         @tlsplug_loop_listen_fd.call(loop, srv, fd, backlog)
       end
+
+      # Keying material exported from the session (RFC 5705; the TLS 1.3
+      # exporter of RFC 8446), the same on both ends: exactly `cap` bytes
+      # (Node's `length`) into `buf`, `len` set to `cap`. `context` NULL means
+      # no context, which TLS 1.2 tells from an empty one. TLSPLUG_E_STATE
+      # (ERR_TLS_INVALID_STATE) before the handshake completed; a `cap` of 0 or
+      # above 2^32 - 1 answers TLSPLUG_E_INVAL (ERR_OUT_OF_RANGE), and so does a
+      # length the exporter cannot produce (TLS 1.3: at most 255 hash lengths).
+      #
+      # Node: tlsSocket.exportKeyingMaterial(length, label[, context]).
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE.
+      def socket_export_keying_material(sock, label, label_len, context, context_len, buf, cap, len)
+        @tlsplug_socket_export_keying_material.call(sock, label, label_len, context, context_len, buf, cap, len)
+      end
+
+      # Choose the ALPN protocol in the host: each ClientHello offering ALPN
+      # raises TLSPLUG_EV_ALPN_CALLBACK and waits for
+      # tlsplug_socket_alpn_callback_done(). Exclusive with ALPNProtocols, as in
+      # Node: on a server that has them (tlsplug_server_set_alpn_protocols), and
+      # the other way round, TLSPLUG_E_INVAL with
+      # ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS.
+      #
+      # Node: ALPNCallback.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL.
+      def server_set_alpn_callback(srv, enabled)
+        @tlsplug_server_set_alpn_callback.call(srv, enabled)
+      end
+
+      # Answer TLSPLUG_EV_ALPN_CALLBACK with the protocol to select, one the
+      # client offered. NULL (Node's undefined) refuses the client with the
+      # no_application_protocol alert (ERR_SSL_NO_APPLICATION_PROTOCOL here); a
+      # protocol the client did not offer fails the connection with
+      # ERR_TLS_ALPN_CALLBACK_INVALID_RESULT and no alert, as Node. Answering
+      # when no ALPN answer is pending answers TLSPLUG_E_STATE.
+      #
+      # Node: ALPNCallback's return value.
+      #
+      # Returns OK or E_BADHANDLE, E_STATE, E_TLS, E_NOMEM.
+      def socket_alpn_callback_done(sock, protocol, len)
+        @tlsplug_socket_alpn_callback_done.call(sock, protocol, len)
+      end
+
+      # Whether a DER certificate matches `value` as a TLSPLUG_X509_CHECK_*
+      # kind, by GnuTLS's checks (gnutls_x509_crt_check_hostname2, _check_email,
+      # _check_ip): `match` 1 or 0. TLSPLUG_E_CREDENTIALS when the bytes are not
+      # a certificate, TLSPLUG_E_INVAL for an unknown kind or an IP that is not
+      # an IPv4 or IPv6 address.
+      #
+      # Node: x509.checkHost(name), x509.checkEmail(email), x509.checkIP(ip).
+      #
+      # Returns OK or E_INVAL, E_CREDENTIALS.
+      def x509_check(der, der_len, kind, value, match)
+        @tlsplug_x509_check.call(der, der_len, kind, value, match)
+      end
+
+      # Whether the DER certificate `issuer` issued `der` by name (its subject
+      # is the certificate's issuer; gnutls_x509_crt_check_issuer): `issued` 1
+      # or 0. The signature is not checked (tlsplug_x509_verify does).
+      #
+      # Node: x509.checkIssued(otherCert).
+      #
+      # Returns OK or E_INVAL, E_CREDENTIALS.
+      def x509_check_issued(der, der_len, issuer, issuer_len, issued)
+        @tlsplug_x509_check_issued.call(der, der_len, issuer, issuer_len, issued)
+      end
+
+      # Whether the DER certificate's signature verifies with `key`: a public
+      # key (SubjectPublicKeyInfo, PEM or DER) or a certificate (PEM or DER)
+      # whose key is taken. `valid` 1 or 0. TLSPLUG_E_CREDENTIALS when the
+      # certificate or the key cannot be read.
+      #
+      # Node: x509.verify(publicKey).
+      #
+      # Returns OK or E_INVAL, E_CREDENTIALS.
+      def x509_verify(der, der_len, key, key_len, valid)
+        @tlsplug_x509_verify.call(der, der_len, key, key_len, valid)
+      end
+
+      # The certificates trusted when a context has no `ca`: the system's trust
+      # store (GnuTLS's system trust, where Node has its bundled Mozilla store),
+      # each as PEM ending in a newline, concatenated, without duplicates.
+      # TLSPLUG_E_INTERNAL when the store cannot be read.
+      #
+      # Node: tls.rootCertificates.
+      #
+      # Returns OK or E_INVAL, E_BUFSIZE, E_NOMEM, E_INTERNAL.
+      def root_certificates(buf, cap, len)
+        @tlsplug_root_certificates.call(buf, cap, len)
+      end
+
+      # Node's OpenSSL-engine private key. GnuTLS has no engines (its
+      # counterpart is PKCS#11), so a named engine always answers
+      # TLSPLUG_E_UNSUPPORTED with ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED,
+      # Node's code where custom engines are not supported. An identifier
+      # without an engine is TLSPLUG_E_INVAL (ERR_INVALID_ARG_VALUE); an engine
+      # without an identifier does nothing, as in Node, which loads no key then.
+      #
+      # Node: privateKeyEngine, privateKeyIdentifier.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_UNSUPPORTED.
+      def context_set_private_key_engine(ctx, engine, identifier)
+        @tlsplug_context_set_private_key_engine.call(ctx, engine, identifier)
+      end
+
+      # Node's OpenSSL engine for the client certificate. GnuTLS has no engines:
+      # always TLSPLUG_E_UNSUPPORTED with ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED
+      # (a NULL engine: TLSPLUG_E_INVAL).
+      #
+      # Node: clientCertEngine.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_UNSUPPORTED.
+      def context_set_client_cert_engine(ctx, engine)
+        @tlsplug_context_set_client_cert_engine.call(ctx, engine)
+      end
     end
 
     # event value => [Node's listener name or nil, payload kind, subject
@@ -2278,6 +2440,7 @@ module Tlsplug
       EV_LOOKUP_REQUEST => [nil, "string", nil, ["socket"].freeze].freeze,
       EV_LISTENING => ["listening", "none", nil, ["server"].freeze].freeze,
       EV_CONNECTION => ["connection", "none", "socket", ["server"].freeze].freeze,
+      EV_ALPN_CALLBACK => [nil, "bytes", "socket", ["server"].freeze].freeze,
       EV_TIMER => [nil, "u64", nil, ["loop"].freeze].freeze,
     }.freeze
 

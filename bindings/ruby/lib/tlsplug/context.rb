@@ -38,7 +38,8 @@ module Tlsplug
 
   CONTEXT_OPTIONS = %i[key cert ca passphrase pfx crl ciphers honor_cipher_order ecdh_curve
                        dhparam min_version max_version secure_protocol secure_options
-                       session_id_context priority session_key].freeze
+                       session_id_context priority session_key private_key_engine
+                       private_key_identifier client_cert_engine].freeze
 
   def self.many(v)
     return [] if v.nil?
@@ -65,6 +66,10 @@ module Tlsplug
     end
     Check.string("options.passphrase", o[:passphrase]) if !o[:passphrase].nil? && (o[:key] || o[:pfx])
     Check.number("secureOptions", o[:secure_options], "argument") unless o[:secure_options].nil?
+    { private_key_engine: "options.privateKeyEngine", private_key_identifier: "options.privateKeyIdentifier",
+      client_cert_engine: "options.clientCertEngine" }.each do |k, name|
+      Check.string(name, o[k]) unless o[k].nil?
+    end
     ctx = SecureContext.new
     begin
       many(o[:pfx]).each do |item|
@@ -99,6 +104,13 @@ module Tlsplug
         b = Util.bytes(o[:session_key])
         ctx.call(:context_set_session_key, b, b.bytesize, what: "sessionKey")
       end
+      # OpenSSL engines: GnuTLS has none; these raise Tlsplug::Error
+      # ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED, never pass silently.
+      if o[:private_key_engine] || o[:private_key_identifier]
+        ctx.call(:context_set_private_key_engine, Util.cstr(o[:private_key_engine]),
+                 Util.cstr(o[:private_key_identifier]), what: "privateKeyEngine")
+      end
+      ctx.call(:context_set_client_cert_engine, Util.cstr(o[:client_cert_engine]), what: "clientCertEngine") if o[:client_cert_engine]
     rescue Exception # rubocop:disable Lint/RescueException
       ctx.close
       raise

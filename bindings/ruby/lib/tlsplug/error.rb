@@ -58,6 +58,17 @@ module Tlsplug
     end
   end
 
+  # ALPNCallback and ALPNProtocols given together (Node's TypeError
+  # ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS).
+  class ALPNCallbackWithProtocolsError < TypeError
+    include NodeCode
+
+    def initialize(message = "The ALPNCallback and ALPNProtocols TLS options are mutually exclusive",
+                   code = "ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS")
+      super
+    end
+  end
+
   # Node's validators (None/nil is "not given": the callers skip nil).
   module Check
     module_function

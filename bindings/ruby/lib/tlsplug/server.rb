@@ -22,7 +22,7 @@ module Tlsplug
     SERVER_EVENTS = ABI::EVENTS.select { |_ev, info| info[3].include?("server") }.keys.freeze
     SERVER_OPTIONS = %i[request_cert reject_unauthorized handshake_timeout session_timeout
                         alpn_protocols ticket_keys secure_context allow_half_open
-                        pause_on_connect sni_callback].freeze
+                        pause_on_connect sni_callback alpn_callback].freeze
 
     attr_reader :max_connections
 
@@ -50,6 +50,10 @@ module Tlsplug
       # Node throws at the call, before anything is made; nil is undefined
       # (the default), never false/0.
       Check.callable("options.SNICallback", opts[:sni_callback]) unless opts[:sni_callback].nil?
+      unless opts[:alpn_callback].nil?
+        Check.callable("options.ALPNCallback", opts[:alpn_callback])
+        raise ALPNCallbackWithProtocolsError unless opts[:alpn_protocols].nil?
+      end
       Check.number("options.handshakeTimeout", opts[:handshake_timeout]) unless opts[:handshake_timeout].nil?
       Check.int("options.sessionTimeout", opts[:session_timeout], 0, 2**31 - 1) unless opts[:session_timeout].nil?
       ctx = opts[:secure_context]
@@ -83,6 +87,8 @@ module Tlsplug
       end
       @sni_callback = opts[:sni_callback]
       call(:server_set_sni_callback, 1) if @sni_callback
+      @alpn_callback = opts[:alpn_callback]
+      call(:server_set_alpn_callback, 1) if @alpn_callback
       self.ticket_keys = opts[:ticket_keys] if opts[:ticket_keys]
       @allow_half_open = opts[:allow_half_open]
       @pause_on_connect = opts[:pause_on_connect]
@@ -174,6 +180,7 @@ module Tlsplug
         err.code = args[0] unless args[0].empty?
         emit("tlsClientError", err, @sockets[subject])
       when ABI::EV_SNI_CALLBACK then answer_sni(subject, *args)
+      when ABI::EV_ALPN_CALLBACK then answer_alpn(subject, *args)
       when ABI::EV_NEW_SESSION
         ask("newSession", args) { |*_| ABI.lib.socket_new_session_done(subject) }
       when ABI::EV_RESUME_SESSION
@@ -257,6 +264,38 @@ module Tlsplug
       end
     end
     private :answer_sni
+
+    # Node's ALPNCallback({servername, protocols}): the alpn_callback Proc
+    # gets a Hash ("servername", "protocols": Strings) and answers the
+    # protocol to select, or nil to refuse the client (alert
+    # no_application_protocol). An answer the client did not offer fails
+    # the connection ('tlsClientError' ERR_TLS_ALPN_CALLBACK_INVALID_RESULT).
+    def answer_alpn(subject, wire)
+      servername = @sockets[subject]&.servername
+      protocols = []
+      i = 0
+      while i < wire.bytesize
+        n = wire.getbyte(i)
+        protocols << wire.byteslice(i + 1, n).force_encoding(Encoding::UTF_8).scrub
+        i += 1 + n
+      end
+      begin
+        chosen = @alpn_callback.call({ "servername" => servername, "protocols" => protocols })
+      rescue StandardError
+        alpn_done(subject, nil)
+        raise
+      end
+      # A non-String matches nothing, as Node's indexOf of a non-string.
+      alpn_done(subject, chosen.nil? ? nil : (chosen.is_a?(String) ? chosen.b : "".b))
+    end
+    private :answer_alpn
+
+    def alpn_done(subject, answer)
+      rc = ABI.lib.socket_alpn_callback_done(subject, answer, answer ? answer.bytesize : 0)
+      # E_TLS: the connection failed, which its events tell.
+      Util.check(rc, subject, "ALPNCallback") unless rc == ABI::E_TLS
+    end
+    private :alpn_done
 
     # Node's server.listen(port, host, backlog, cb), or listen(path: ...).
     # 'listening' follows from the loop. A bind failure (EADDRINUSE, ...) is

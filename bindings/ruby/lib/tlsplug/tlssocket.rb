@@ -835,6 +835,26 @@ module Tlsplug
       Tlsplug.cert_from_json(q_str(:socket_get_peer_certificate, detailed ? 1 : 0, size: 8192))
     end
 
+    # Node's getX509Certificate(): the local certificate, or nil.
+    def get_x509_certificate
+      c = get_certificate
+      c && c["raw"] ? X509Certificate.new(c["raw"]) : nil
+    end
+
+    # Node's getPeerX509Certificate(): the peer's certificate, its
+    # issuer_certificate linked along the chain the peer presented.
+    def get_peer_x509_certificate
+      chain = []
+      64.times do |depth|
+        der = q_bytes(:socket_peer_cert_field, depth, ABI::CERT_RAW, size: 4096)
+        break if der.nil?
+
+        chain << X509Certificate.new(der)
+      end
+      chain.each_cons(2) { |c, i| c.issuer_certificate = i if c != i && c.check_issued(i) }
+      chain.first
+    end
+
     # false outside 512..16384, as Node.
     def set_max_send_fragment(size)
       size = Check.int("size", size, -2**31, 2**31 - 1, "argument")
@@ -849,6 +869,29 @@ module Tlsplug
 
     def disable_renegotiation
       call(:socket_disable_renegotiation)
+    end
+
+    # Node's exportKeyingMaterial(length, label, context): +length+ bytes
+    # (a binary String) of the RFC 5705 / RFC 8446 exporter, equal on both
+    # ends. +context+ nil is Node's undefined (no context), which TLS 1.2
+    # tells from "". Argument errors as Node's: InvalidArgTypeError (a
+    # TypeError), OutOfRangeError (an ArgumentError); before the handshake,
+    # Tlsplug::Error ERR_TLS_INVALID_STATE.
+    def export_keying_material(length, label, context = nil)
+      length = Check.int("length", length, 1, 2**32 - 1, "argument")
+      unless label.is_a?(String)
+        raise InvalidArgTypeError, %(The "label" argument must be of type string. Received #{Check.received(label)})
+      end
+      unless context.nil? || context.is_a?(String)
+        raise InvalidArgTypeError, %(The "context" argument must be a binary String. Received #{Check.received(context)})
+      end
+      lab = label.b
+      ctx = context&.b
+      buf = Util.out(length)
+      n = Util.out
+      call(:socket_export_keying_material, lab, lab.bytesize, ctx, ctx ? ctx.bytesize : 0,
+           buf, length, n, what: "exportKeyingMaterial")
+      buf.byteslice(0, Util.out_size(n))
     end
 
     # Node's renegotiate(options, callback): a new handshake on a TLS 1.2
