@@ -199,7 +199,12 @@ typedef struct tlsplug_load_error {
     X(131, socket_set_lookup) \
     X(132, socket_lookup_done) \
     X(133, loop_listen_fd) \
-    X(134, get_api)
+    X(134, get_api) \
+    X(135, server_set_session_cache_size) \
+    X(136, server_use_session_store) \
+    X(137, server_get_session_store_failures) \
+    X(138, server_session_store_fd) \
+    X(139, server_session_store_dispatch)
 
 /* Record a failure (error may be NULL), close what was opened. */
 static inline int tlsplug_load_fail_(tlsplug_load_error *error, int code, void *dl,

@@ -144,6 +144,11 @@ static const tlsplug_api api_table = {
     .socket_lookup_done = tlsplug_socket_lookup_done,
     .loop_listen_fd = tlsplug_loop_listen_fd,
     .get_api = tlsplug_get_api,
+    .server_set_session_cache_size = tlsplug_server_set_session_cache_size,
+    .server_use_session_store = tlsplug_server_use_session_store,
+    .server_get_session_store_failures = tlsplug_server_get_session_store_failures,
+    .server_session_store_fd = tlsplug_server_session_store_fd,
+    .server_session_store_dispatch = tlsplug_server_session_store_dispatch,
 };
 
 /* One table serves every version from 1 to ours: it only ever grew at its
