@@ -18,7 +18,7 @@ packages=(
   golang-go ruby ruby-dev                    # the Go and Ruby bindings
   man-db                                     # tests/packages renders the man pages
   libhiredis-dev                             # the Redis session store module
-  redis-server python3-redis                 # the fleet tests (tests/fleet)
+  redis-server                               # the fleet tests (tests/fleet)
 )
 # Node's tls is an interop peer. Any node on PATH will do (a newer one may
 # be installed outside Debian's package); only fall back to Debian's.

@@ -18,6 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PKI = os.environ.get("TLSPLUG_PKI", "")
 TOOL = os.environ.get("TLSPLUG_TOOL", "")
 REDIS_SERVER = shutil.which("redis-server")
+REDIS_CLI = shutil.which("redis-cli")
 OPENSSL = shutil.which("openssl")
 WAIT = 20.0
 
@@ -102,7 +103,8 @@ def free_port():
 class Redis:
     """redis-server on a Unix socket in `tmp` (and a TCP port if asked)."""
 
-    def __init__(self, tmp, tcp=False):
+    def __init__(self, tmp, procs, tcp=False):
+        procs.append(self)  # killed in teardown, even if it never gets ready
         self.tmp = tmp
         self.path = os.path.join(tmp, "redis.sock")
         self.port = free_port() if tcp else 0
@@ -115,10 +117,15 @@ class Redis:
         self.proc = Proc([REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
                           "--unixsocket", self.path, "--save", "", "--appendonly", "no",
                           "--dir", self.tmp])
-        self.proc.wait_out(r"Ready to accept connections")
+        # The Unix socket's line comes last (after the TCP port's, if any).
+        self.proc.wait_out(r"(?i)ready to accept connections at " + re.escape(self.path))
 
     def kill(self):
         self.proc.stop()
+
+    def stop(self):
+        if self.proc:
+            self.proc.stop()
 
     @property
     def url(self):
@@ -128,14 +135,13 @@ class Redis:
     def tcp_url(self):
         return "redis://127.0.0.1:%d/0" % self.port
 
-    def cli(self, *args):
-        """One command through redis-py, when it is installed, else redis-cli."""
-        import redis
-        r = redis.Redis(unix_socket_path=self.path, socket_timeout=WAIT)
-        try:
-            return r.execute_command(*args)
-        finally:
-            r.close()
+    def cli(self, *args, value=None):
+        """redis-cli's answer to one command, as lines; `value` (bytes) is
+        appended as the last argument, through stdin (-x), for binary data."""
+        cmd = [REDIS_CLI, "-s", self.path] + (["-x"] if value is not None else []) + list(args)
+        p = subprocess.run(cmd, input=value if value is not None else b"",
+                           capture_output=True, timeout=WAIT, check=True)
+        return p.stdout.decode(errors="replace").splitlines()
 
 
 def python_env():
@@ -153,7 +159,9 @@ def ruby_env():
 class Server:
     """A tlsplug server in `lang` (c, python, ruby, go): .port, .proc."""
 
-    def __init__(self, lang, *args):
+    def __init__(self, lang, procs, *args):
+        procs.append(self)
+        self.proc = None
         cert = ["--cert", pki("server-chain.pem"), "--key", pki("server.key")]
         if lang == "c":
             self.proc = Proc([TOOL, "server", "--host", "127.0.0.1", "--port", "0"]
@@ -169,7 +177,8 @@ class Server:
         self.port = int(self.proc.wait_out(r"listening on .*:(\d+)$").group(1))
 
     def stop(self):
-        self.proc.stop()
+        if self.proc:
+            self.proc.stop()
 
 
 def s_client(port, *args, timeout=WAIT):
@@ -197,14 +206,10 @@ class FleetTest(unittest.TestCase):
         self.tmpdir.cleanup()
 
     def redis(self, tcp=False):
-        r = Redis(self.tmp, tcp)
-        self.procs.append(r)
-        return r
+        return Redis(self.tmp, self.procs, tcp)
 
     def server(self, lang, *args):
-        s = Server(lang, *args)
-        self.procs.append(s)
-        return s
+        return Server(lang, self.procs, *args)
 
     def ticket_keys(self):
         path = os.path.join(self.tmp, "ticket.keys")
