@@ -173,7 +173,11 @@ class Server:
             self.proc = Proc(["ruby", os.path.join(HERE, "fleet_server.rb")] + cert
                              + list(args), env=ruby_env())
         elif lang == "go":
-            self.proc = Proc([os.environ["TLSPLUG_FLEET_GO"]] + cert + list(args))
+            env = dict(os.environ, LD_LIBRARY_PATH=os.path.dirname(os.environ["TLSPLUG_LIBRARY"]))
+            # Go's flag package spells options with one dash.
+            self.proc = Proc([os.environ["TLSPLUG_FLEET_GO"]]
+                             + [a[1:] if a.startswith("--") else a for a in cert + list(args)],
+                             env=env)
         self.port = int(self.proc.wait_out(r"listening on .*:(\d+)$").group(1))
 
     def stop(self):
