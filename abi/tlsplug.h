@@ -1785,6 +1785,25 @@ TLSPLUG_API int tlsplug_server_session_store_fd(tlsplug_server *srv, int *fd);
 TLSPLUG_API int tlsplug_server_session_store_dispatch(tlsplug_server *srv);
 
 /**
+ * Set the 48 bytes of ticket keys (as tlsplug_server_set_ticket_keys) from
+ * `source`: a file holding exactly 48 bytes, or a key in Redis,
+ * "redis://HOST[:PORT][/DB]#NAME" or "redis+unix:///PATH#NAME" (NAME
+ * defaults to tlsplug:ticket-keys), read now, within the URL's timeout
+ * (?timeout_ms=N, default 1000). Every server loading the same key resumes
+ * the others' tickets, and all of them rotate the working key together
+ * (every 3 × sessionTimeout, derived from these bytes). Redis needs the
+ * Redis module (TLSPLUG_E_UNSUPPORTED without it); an unreachable Redis or
+ * a missing key answers TLSPLUG_E_NET; anything but 48 bytes,
+ * TLSPLUG_E_INVAL.
+ *
+ * Node: ticketKeys, read from one place.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_UNSUPPORTED, TLSPLUG_E_NET, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_server_load_ticket_keys(tlsplug_server *srv, const char *source);
+
+/**
  * Staple OCSP responses: clients that ask for one raise
  * TLSPLUG_EV_OCSP_REQUEST.
  *
@@ -2359,6 +2378,8 @@ struct tlsplug_api {
     int (*server_session_store_fd)(tlsplug_server *srv, int *fd);
     /* slot 139 */
     int (*server_session_store_dispatch)(tlsplug_server *srv);
+    /* slot 140 */
+    int (*server_load_ticket_keys)(tlsplug_server *srv, const char *source);
 };
 
 #ifdef __cplusplus

@@ -204,7 +204,8 @@ typedef struct tlsplug_load_error {
     X(136, server_use_session_store) \
     X(137, server_get_session_store_failures) \
     X(138, server_session_store_fd) \
-    X(139, server_session_store_dispatch)
+    X(139, server_session_store_dispatch) \
+    X(140, server_load_ticket_keys)
 
 /* Record a failure (error may be NULL), close what was opened. */
 static inline int tlsplug_load_fail_(tlsplug_load_error *error, int code, void *dl,

@@ -119,6 +119,7 @@ int tp_api_server_use_session_store(tlsplug_server *srv, const char *url);
 int tp_api_server_get_session_store_failures(tlsplug_server *srv, size_t *count);
 int tp_api_server_session_store_fd(tlsplug_server *srv, int *fd);
 int tp_api_server_session_store_dispatch(tlsplug_server *srv);
+int tp_api_server_load_ticket_keys(tlsplug_server *srv, const char *source);
 int tp_api_socket_new_session_done(tlsplug_socket *sock);
 int tp_api_socket_resume_session_done(tlsplug_socket *sock, const uint8_t *data, size_t len);
 int tp_api_server_set_ocsp(tlsplug_server *srv, int enabled);

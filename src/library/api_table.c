@@ -149,6 +149,7 @@ static const tlsplug_api api_table = {
     .server_get_session_store_failures = tlsplug_server_get_session_store_failures,
     .server_session_store_fd = tlsplug_server_session_store_fd,
     .server_session_store_dispatch = tlsplug_server_session_store_dispatch,
+    .server_load_ticket_keys = tlsplug_server_load_ticket_keys,
 };
 
 /* One table serves every version from 1 to ours: it only ever grew at its

@@ -706,6 +706,13 @@ TLSPLUG_API int tlsplug_server_session_store_dispatch(tlsplug_server *srv)
     return tp_door_leave(&d, tp_api_server_session_store_dispatch(srv), "tlsplug_server_session_store_dispatch");
 }
 
+TLSPLUG_API int tlsplug_server_load_ticket_keys(tlsplug_server *srv, const char *source)
+{
+    tp_door d;
+    tp_door_enter(&d, srv, TP_TAG_SERVER);
+    return tp_door_leave(&d, tp_api_server_load_ticket_keys(srv, source), "tlsplug_server_load_ticket_keys");
+}
+
 TLSPLUG_API int tlsplug_socket_new_session_done(tlsplug_socket *sock)
 {
     tp_door d;

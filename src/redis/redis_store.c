@@ -224,6 +224,23 @@ static int redis_del(void *b, const uint8_t *key, size_t klen, unsigned timeout_
     return rep ? 0 : -1;
 }
 
+static int redis_get_raw(void *b, const char *name, unsigned timeout_ms, uint8_t **val,
+                         size_t *vlen, char *why, size_t whylen)
+{
+    redisReply *rep =
+        command(b, timeout_ms, why, whylen, "GET %b", name, strlen(name), NULL, 0, 0);
+    if (!rep)
+        return -1;
+    int rc = 0;
+    if (rep->type == REDIS_REPLY_STRING && (*val = malloc(rep->len ? rep->len : 1))) {
+        memcpy(*val, rep->str, rep->len);
+        *vlen = rep->len;
+        rc = 1;
+    }
+    freeReplyObject(rep);
+    return rc;
+}
+
 static void redis_close(void *b)
 {
     struct redis *r = b;
@@ -233,7 +250,8 @@ static void redis_close(void *b)
 }
 
 static const struct tp_store_backend backend = {
-    TP_STORE_BACKEND_VERSION, redis_open, redis_get, redis_put, redis_del, redis_close,
+    TP_STORE_BACKEND_VERSION, redis_open, redis_get, redis_put, redis_del, redis_get_raw,
+    redis_close,
 };
 
 /* The module's one symbol (TP_STORE_BACKEND_SYMBOL). */

@@ -51,6 +51,12 @@ void tp_store_memory_resize(struct tp_store *st, size_t capacity);
  * (TLSPLUG_E_UNSUPPORTED). */
 int tp_store_open(const char *url, size_t memory_capacity, struct tp_store **out, tp_error *err);
 
+/* The value stored under `name` at the Redis `url` (the fleet's ticket
+ * master key), fetched now, bounded by the URL's timeout: *val malloc'd.
+ * Fails with the reason in `err`: no module (TLSPLUG_E_UNSUPPORTED), a bad
+ * URL (TLSPLUG_E_INVAL), Redis unreachable or no such key (TLSPLUG_E_NET). */
+int tp_store_fetch(const char *url, const char *name, uint8_t **val, size_t *vlen, tp_error *err);
+
 static inline void tp_store_hold(struct tp_store *st)
 {
     atomic_fetch_add_explicit(&st->refs, 1, memory_order_relaxed);

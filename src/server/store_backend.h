@@ -24,6 +24,10 @@ struct tp_store_backend {
                unsigned ttl_s, unsigned timeout_ms, char *why, size_t whylen);
     int (*del)(void *b, const uint8_t *key, size_t klen, unsigned timeout_ms, char *why,
                size_t whylen);
+    /* A value stored by someone else under `name` as it is (not a session:
+     * the fleet's ticket master key): 1 found, 0 not, -1 failed. */
+    int (*get_raw)(void *b, const char *name, unsigned timeout_ms, uint8_t **val, size_t *vlen,
+                   char *why, size_t whylen);
     void (*close)(void *b);
 };
 

@@ -367,6 +367,25 @@ static int remote_open(const char *url, struct tp_store **out, tp_error *err)
     return TLSPLUG_OK;
 }
 
+int tp_store_fetch(const char *url, const char *name, uint8_t **val, size_t *vlen, tp_error *err)
+{
+    const struct tp_store_backend *be = redis_backend();
+    if (!be)
+        return tp_fail(err, TLSPLUG_E_UNSUPPORTED, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
+                       "%s: the Redis module is not installed (%s)", url, load_error);
+    char why[200] = "bad URL";
+    unsigned timeout_ms = 1000;
+    void *conn = be->open(url, &timeout_ms, why, sizeof why);
+    if (!conn)
+        return tp_fail(err, TLSPLUG_E_INVAL, "ERR_INVALID_URL", "%s: %s", url, why);
+    int rc = be->get_raw(conn, name, timeout_ms, val, vlen, why, sizeof why);
+    be->close(conn);
+    if (rc == 1)
+        return TLSPLUG_OK;
+    return tp_fail(err, TLSPLUG_E_NET, "EIO", "%s: %s", url,
+                   rc == 0 ? "no such key" : why);
+}
+
 int tp_store_open(const char *url, size_t memory_capacity, struct tp_store **out, tp_error *err)
 {
     if (strcmp(url, "memory") == 0) {

@@ -170,6 +170,7 @@ static const struct tlsplug_abi_function tlsplug_abi_functions[] = {
     { "tlsplug_server_get_session_store_failures", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 } } },
     { "tlsplug_server_session_store_fd", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_INT_OUT, 0, 0 } } },
     { "tlsplug_server_session_store_dispatch", TLSPLUG_RET_STATUS, -1, 1, { { TLSPLUG_ARG_HANDLE, 3, 0 } } },
+    { "tlsplug_server_load_ticket_keys", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 0 } } },
     { "tlsplug_socket_new_session_done", TLSPLUG_RET_STATUS, -1, 1, { { TLSPLUG_ARG_HANDLE, 2, 0 } } },
     { "tlsplug_socket_resume_session_done", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 1 }, { TLSPLUG_ARG_SIZE, 0, 0 } } },
     { "tlsplug_server_set_ocsp", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_INT, 0, 0 } } },

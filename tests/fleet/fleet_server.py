@@ -21,7 +21,9 @@ def main():
     if a.session_store:
         opts["session_store"] = a.session_store
     if a.ticket_keys:
-        opts["ticket_keys"] = open(a.ticket_keys, "rb").read()
+        # A file's bytes, or a redis:// source the library reads itself.
+        opts["ticket_keys"] = (a.ticket_keys if a.ticket_keys.startswith("redis")
+                               else open(a.ticket_keys, "rb").read())
     if a.session_timeout:
         opts["session_timeout"] = a.session_timeout
 

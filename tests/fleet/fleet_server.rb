@@ -14,7 +14,8 @@ end.parse!
 
 opts = { cert: File.binread(o[:cert]), key: File.binread(o[:key]) }
 opts[:session_store] = o[:store] if o[:store]
-opts[:ticket_keys] = File.binread(o[:keys]) if o[:keys]
+# A file's bytes, or a redis:// source the library reads itself.
+opts[:ticket_keys] = o[:keys].start_with?("redis") ? o[:keys] : File.binread(o[:keys]) if o[:keys]
 opts[:session_timeout] = o[:timeout] if o[:timeout]
 
 server = Tlsplug.create_server(opts) do |sock|

@@ -13,7 +13,7 @@ import subprocess
 import time
 import unittest
 
-from fleet_support import OPENSSL, WAIT, FleetTest, new_reused, s_client
+from fleet_support import OPENSSL, TOOL, WAIT, FleetTest, new_reused, s_client
 
 TIMEOUT_S = 2
 PERIOD_S = 3 * TIMEOUT_S
@@ -84,6 +84,31 @@ class Rotation(FleetTest):
         self.assertEqual(self.connect(a.port, sess_out=sess), "New")
         self.assertEqual(self.connect(b.port, sess_in=sess), "New")
         self.assertEqual(self.connect(a.port, sess_in=sess), "Reused")
+
+    def test_master_key_from_redis(self):
+        # The fleet keeps its 48 bytes in one place: every server reads them.
+        redis = self.redis()
+        redis.cli("SET", "tlsplug:ticket-keys", value=os.urandom(48))
+        redis.cli("SET", "other-fleet", value=os.urandom(48))
+        a = self.server("c", "--ticket-keys", redis.url)
+        b = self.server("python", "--ticket-keys", redis.url + "#tlsplug:ticket-keys")
+        c = self.server("c", "--ticket-keys", redis.url + "#other-fleet")
+        d = self.server("ruby", "--ticket-keys", redis.url)
+        sess = os.path.join(self.tmp, "s.pem")
+        self.assertEqual(self.connect(a.port, sess_out=sess), "New")
+        self.assertEqual(self.connect(b.port, sess_in=sess), "Reused")
+        self.assertEqual(self.connect(d.port, sess_in=sess), "Reused")
+        self.assertEqual(self.connect(c.port, sess_in=sess), "New")
+
+    def test_master_key_source_errors(self):
+        redis = self.redis()
+        redis.cli("SET", "short", value=b"x" * 47)
+        for source, code in ((redis.url + "#short", "ERR_INVALID_ARG_VALUE"),
+                             (redis.url + "#missing", "EIO")):
+            p = subprocess.run([TOOL, "server", "--port", "0", "--ticket-keys", source],
+                               capture_output=True, text=True, timeout=WAIT)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn("--ticket-keys: %s:" % code, p.stderr)
 
 
 if __name__ == "__main__":

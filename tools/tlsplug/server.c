@@ -445,7 +445,8 @@ static int parse(int argc, char **argv, struct server_opts *o)
         {"--http", NULL, "answer every HTTP request with \"ok\" (for probes)", &o->http, 0},
         {"--handshake-timeout", "MS", "milliseconds a client has to complete the handshake "
                                       "(default 120000, 0: none)", &o->handshake_timeout, 0},
-        {"--ticket-keys", "FILE", "the 48 bytes of session ticket keys (Node's format)",
+        {"--ticket-keys", "SOURCE", "the 48 bytes of session ticket keys (Node's format), from "
+                                      "a file or Redis (redis://HOST[:PORT][/DB]#KEY)",
          &o->ticket_keys, 0},
         {"--session-store", "URL", "where TLS 1.2 sessions are kept: memory (the default), "
                                    "redis://HOST[:PORT][/DB] or redis+unix:///PATH",
@@ -588,18 +589,10 @@ static int configure(struct server *s, const struct server_opts *o)
     for (int i = 0; o->sni[i]; i++)
         if ((rc = add_sni(s, o, o->sni[i], i)) != 0)
             return rc;
-    if (o->ticket_keys) {
-        size_t len;
-        uint8_t *keys = read_file("--ticket-keys", o->ticket_keys, &len);
-        if (!keys)
-            return 1;
-        rc = len == 48 ? tlsplug_server_set_ticket_keys(s->srv, keys, len) : TLSPLUG_E_INVAL;
-        free(keys);
-        if (rc != TLSPLUG_OK) {
-            fprintf(stderr, "tlsplug server: --ticket-keys %s: want exactly 48 bytes (Node's "
-                            "ticketKeys), the file has %zu\n", o->ticket_keys, len);
-            return 1;
-        }
+    /* A file or a Redis key: the library reads either. */
+    if (o->ticket_keys && tlsplug_server_load_ticket_keys(s->srv, o->ticket_keys) != TLSPLUG_OK) {
+        fprintf(stderr, "tlsplug server: --ticket-keys: %s\n", tlsctx_error(s->srv, err, sizeof err));
+        return 1;
     }
     if ((rc = session_options(s, o)) != 0)
         return rc;

@@ -42,6 +42,10 @@ type TLSServer struct {
 	ALPNProtocols []string
 	// TicketKeys: 48 bytes (Node's ticketKeys); nil means random ones.
 	TicketKeys []byte
+	// TicketKeysSource, when set, reads the 48 bytes from a file or from
+	// Redis ("redis://HOST[:PORT][/DB]#KEY", "redis+unix:///PATH#KEY"), so
+	// a fleet keeps them in one place.
+	TicketKeysSource string
 	// SessionStore is where TLS 1.2 sessions (by id) are kept when
 	// OnNewSession/OnResumeSession are nil: "" or "memory" (the embedded
 	// cache), "redis://HOST[:PORT][/DB]" or "redis+unix:///PATH" (either
@@ -145,6 +149,9 @@ func (s *TLSServer) build() error {
 	}
 	if s.TicketKeys != nil {
 		steps = append(steps, func() error { return cServerSetTicketKeys(h, s.TicketKeys) })
+	}
+	if s.TicketKeysSource != "" {
+		steps = append(steps, func() error { return cServerLoadTicketKeys(h, s.TicketKeysSource) })
 	}
 	if s.SNICallback != nil {
 		steps = append(steps, func() error { return cServerSetSniCallback(h, true) })

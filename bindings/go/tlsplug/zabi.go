@@ -492,6 +492,10 @@ static tpg_ret tpg_server_session_store_dispatch(tlsplug_server * srv) {
     return tpg_result(tlsplug_server_session_store_dispatch(srv), (const void *)srv);
 }
 
+static tpg_ret tpg_server_load_ticket_keys(tlsplug_server * srv, const char * source) {
+    return tpg_result(tlsplug_server_load_ticket_keys(srv, source), (const void *)srv);
+}
+
 static tpg_ret tpg_socket_new_session_done(tlsplug_socket * sock) {
     return tpg_result(tlsplug_socket_new_session_done(sock), (const void *)sock);
 }
@@ -2828,6 +2832,28 @@ func cServerSessionStoreFd(p_srv *C.tlsplug_server) (p_fd_o int, err error) {
 // as usual).
 func cServerSessionStoreDispatch(p_srv *C.tlsplug_server) (err error) {
 	r := C.tpg_server_session_store_dispatch(p_srv)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cServerLoadTicketKeys calls tlsplug_server_load_ticket_keys.
+//
+// Set the 48 bytes of ticket keys (as tlsplug_server_set_ticket_keys) from
+// `source`: a file holding exactly 48 bytes, or a key in Redis,
+// "redis://HOST[:PORT][/DB]#NAME" or "redis+unix:///PATH#NAME" (NAME
+// defaults to tlsplug:ticket-keys), read now, within the URL's timeout
+// (?timeout_ms=N, default 1000). Every server loading the same key resumes
+// the others' tickets, and all of them rotate the working key together
+// (every 3 × sessionTimeout, derived from these bytes). Redis needs the
+// Redis module (TLSPLUG_E_UNSUPPORTED without it); an unreachable Redis or a
+// missing key answers TLSPLUG_E_NET; anything but 48 bytes, TLSPLUG_E_INVAL.
+func cServerLoadTicketKeys(p_srv *C.tlsplug_server, p_source string) (err error) {
+	p_source_c := cstr(p_source, false)
+	defer freeCStr(p_source_c)
+	r := C.tpg_server_load_ticket_keys(p_srv, p_source_c)
 	if r.st < 0 {
 		err = newError(r)
 		return

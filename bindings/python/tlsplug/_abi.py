@@ -1523,6 +1523,24 @@ FUNCTIONS = {
         output as usual).
 
         Returns OK or E_BADHANDLE."""),
+    'tlsplug_server_load_ticket_keys': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p],
+        ('srv', 'source'),
+        """Set the 48 bytes of ticket keys (as tlsplug_server_set_ticket_keys)
+        from `source`: a file holding exactly 48 bytes, or a key in Redis,
+        "redis://HOST[:PORT][/DB]#NAME" or "redis+unix:///PATH#NAME" (NAME
+        defaults to tlsplug:ticket-keys), read now, within the URL's timeout
+        (?timeout_ms=N, default 1000). Every server loading the same key
+        resumes the others' tickets, and all of them rotate the working key
+        together (every 3 × sessionTimeout, derived from these bytes). Redis
+        needs the Redis module (TLSPLUG_E_UNSUPPORTED without it); an
+        unreachable Redis or a missing key answers TLSPLUG_E_NET; anything
+        but 48 bytes, TLSPLUG_E_INVAL.
+
+        Node: ticketKeys, read from one place.
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_UNSUPPORTED, E_NET, E_NOMEM."""),
     'tlsplug_socket_new_session_done': (
         ctypes.c_int,
         [ctypes.c_void_p],
@@ -2086,6 +2104,7 @@ class ApiTable(ctypes.Structure):
         ("server_get_session_store_failures", ctypes.c_void_p),  # slot 137
         ("server_session_store_fd", ctypes.c_void_p),  # slot 138
         ("server_session_store_dispatch", ctypes.c_void_p),  # slot 139
+        ("server_load_ticket_keys", ctypes.c_void_p),  # slot 140
     ]
 
 

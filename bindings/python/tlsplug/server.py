@@ -137,7 +137,11 @@ class Server(EventEmitter, _abi.ServerGetters):
             self._call(lib.server_set_alpn_protocols, w, len(w))
         if self._sni_callback is not None:
             self._call(lib.server_set_sni_callback, 1)
-        if opts.get("ticket_keys") is not None:
+        if isinstance(opts.get("ticket_keys"), str):
+            # A file or a redis:// key holding the fleet's 48 bytes.
+            self._call(lib.server_load_ticket_keys, cstr(opts["ticket_keys"]),
+                       what="ticketKeys")
+        elif opts.get("ticket_keys") is not None:
             self.set_ticket_keys(opts["ticket_keys"])
         if opts.get("session_cache_size") is not None:
             self._call(lib.server_set_session_cache_size, int(opts["session_cache_size"]))
@@ -478,7 +482,8 @@ def create_server(options: Optional[Dict[str, Any]] = None,
     """Node's tls.createServer(options, secureConnectionListener). Options
     (a dict, or keywords, snake_case): request_cert, reject_unauthorized
     (True), handshake_timeout (ms), session_timeout (s), alpn_protocols,
-    sni_callback (fn(servername, cb), cb(err, ctx)), ticket_keys (48 bytes),
+    sni_callback (fn(servername, cb), cb(err, ctx)), ticket_keys (48 bytes,
+    or a str: a file or "redis://HOST[:PORT][/DB]#KEY" holding them),
     session_store (where TLS 1.2 sessions are kept: "memory", the default
     cache, "redis://HOST[:PORT][/DB]" or "redis+unix:///PATH"),
     session_cache_size (the memory cache's sessions; 0 turns it off),

@@ -11,6 +11,7 @@ import (
 	"log"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"tlsplug.dev/tlsplug"
@@ -28,7 +29,9 @@ func main() {
 		SessionStore:   *store,
 		SessionTimeout: time.Duration(*timeout) * time.Second,
 	}
-	if *keys != "" {
+	if strings.HasPrefix(*keys, "redis") {
+		srv.TicketKeysSource = *keys // the library reads the Redis key
+	} else if *keys != "" {
 		srv.TicketKeys = mustRead(*keys)
 	}
 	l, err := srv.Listen("tcp", "127.0.0.1:0")

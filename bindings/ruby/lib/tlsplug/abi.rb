@@ -19,7 +19,7 @@ module Tlsplug
     SONAME = "libtlsplug.so.1"
     # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at
     # this ABI_VERSION: the table's size is its header, aligned, plus these.
-    TABLE_SLOTS = 140
+    TABLE_SLOTS = 141
     TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /
                    Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP
     TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP
@@ -556,6 +556,7 @@ module Tlsplug
       "tlsplug_server_get_session_store_failures" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["srv", "count"], false],
       "tlsplug_server_session_store_fd" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["srv", "fd"], false],
       "tlsplug_server_session_store_dispatch" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP], ["srv"], false],
+      "tlsplug_server_load_ticket_keys" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["srv", "source"], false],
       "tlsplug_socket_new_session_done" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP], ["sock"], false],
       "tlsplug_socket_resume_session_done" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T], ["sock", "data", "len"], false],
       "tlsplug_server_set_ocsp" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT], ["srv", "enabled"], false],
@@ -720,6 +721,7 @@ module Tlsplug
         @tlsplug_server_get_session_store_failures = @functions["tlsplug_server_get_session_store_failures"]
         @tlsplug_server_session_store_fd = @functions["tlsplug_server_session_store_fd"]
         @tlsplug_server_session_store_dispatch = @functions["tlsplug_server_session_store_dispatch"]
+        @tlsplug_server_load_ticket_keys = @functions["tlsplug_server_load_ticket_keys"]
         @tlsplug_socket_new_session_done = @functions["tlsplug_socket_new_session_done"]
         @tlsplug_socket_resume_session_done = @functions["tlsplug_socket_resume_session_done"]
         @tlsplug_server_set_ocsp = @functions["tlsplug_server_set_ocsp"]
@@ -1893,6 +1895,24 @@ module Tlsplug
       # Returns OK or E_BADHANDLE.
       def server_session_store_dispatch(srv)
         @tlsplug_server_session_store_dispatch.call(srv)
+      end
+
+      # Set the 48 bytes of ticket keys (as tlsplug_server_set_ticket_keys) from
+      # `source`: a file holding exactly 48 bytes, or a key in Redis,
+      # "redis://HOST[:PORT][/DB]#NAME" or "redis+unix:///PATH#NAME" (NAME
+      # defaults to tlsplug:ticket-keys), read now, within the URL's timeout
+      # (?timeout_ms=N, default 1000). Every server loading the same key resumes
+      # the others' tickets, and all of them rotate the working key together
+      # (every 3 × sessionTimeout, derived from these bytes). Redis needs the
+      # Redis module (TLSPLUG_E_UNSUPPORTED without it); an unreachable Redis or
+      # a missing key answers TLSPLUG_E_NET; anything but 48 bytes,
+      # TLSPLUG_E_INVAL.
+      #
+      # Node: ticketKeys, read from one place.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_UNSUPPORTED, E_NET, E_NOMEM.
+      def server_load_ticket_keys(srv, source)
+        @tlsplug_server_load_ticket_keys.call(srv, source)
       end
 
       # The host stored the session of TLSPLUG_EV_NEW_SESSION: the connection's

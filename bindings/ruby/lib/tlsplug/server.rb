@@ -85,7 +85,12 @@ module Tlsplug
       end
       @sni_callback = opts[:sni_callback]
       call(:server_set_sni_callback, 1) if @sni_callback
-      self.ticket_keys = opts[:ticket_keys] if opts[:ticket_keys]
+      if opts[:ticket_keys].is_a?(String) && opts[:ticket_keys].start_with?("redis://", "redis+unix://")
+        # A Redis key holding the fleet's 48 bytes, read by the library.
+        call(:server_load_ticket_keys, opts[:ticket_keys])
+      elsif opts[:ticket_keys]
+        self.ticket_keys = opts[:ticket_keys]
+      end
       # Where TLS 1.2 sessions are kept: "memory" (the default cache),
       # "redis://HOST[:PORT][/DB]" or "redis+unix:///PATH".
       call(:server_set_session_cache_size, opts[:session_cache_size].to_i) unless opts[:session_cache_size].nil?
