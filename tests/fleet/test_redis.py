@@ -5,10 +5,16 @@ Redis is killed, stopped or holds garbage, handshakes go on as full ones
 server logs it once, and resumption comes back with Redis."""
 import os
 import signal
+import subprocess
+import sys
+import threading
 import time
 import unittest
 
-from fleet_support import FleetTest, new_reused, s_client
+from fleet_support import TOOL, WAIT, FleetTest, new_reused, pki, s_client
+
+sys.path.insert(0, os.path.join(os.environ.get("TLSPLUG_SOURCE", ""), "bindings", "python"))
+import tlsplug  # noqa: E402  (this tree's binding, TLSPLUG_LIBRARY's library)
 
 
 class RedisStore(FleetTest):
@@ -102,6 +108,65 @@ class RedisStore(FleetTest):
             redis.cli("SET", key, value=garbage)
             self.assertEqual(self.again(srv.port)[0], "New")
             redis.cli("FLUSHDB")
+
+    def test_failures_are_counted_in_process(self):
+        # A Python server on this thread's loop; s_client runs on another
+        # thread while the loop turns.
+        redis = self.redis()
+        srv = tlsplug.create_server(cert=open(pki("server-chain.pem"), "rb").read(),
+                                    key=open(pki("server.key"), "rb").read(),
+                                    session_store=redis.url + "?timeout_ms=200")
+        srv.on("secureConnection", lambda sock: sock.on("error", lambda err: None))
+        srv.listen(0, "127.0.0.1")
+        tlsplug.run(timeout=WAIT, until=lambda: srv.listening)
+        port = srv.address()["port"]
+
+        def client(fn):
+            out = []
+            t = threading.Thread(target=lambda: out.append(fn(port)))
+            t.start()
+            tlsplug.run(timeout=WAIT * 2, until=lambda: not t.is_alive())
+            t.join(WAIT)
+            return out[0]
+
+        try:
+            client(self.first)
+            self.assertEqual(client(self.again)[0], "Reused")
+            self.assertEqual(srv.session_store_failures, 0)
+            redis.kill()
+            self.assertEqual(client(self.again)[0], "New")
+            self.assertGreater(srv.session_store_failures, 0)
+        finally:
+            srv.close()
+            tlsplug.run(timeout=WAIT, until=lambda: not srv.listening)
+
+    def test_bad_store_urls(self):
+        opts = dict(cert=open(pki("server-chain.pem"), "rb").read(),
+                    key=open(pki("server.key"), "rb").read())
+        for url, code in (("redis://127.0.0.1:notaport/0", "ERR_INVALID_URL"),
+                          ("redis://127.0.0.1/0?ttl=5", "ERR_INVALID_URL"),
+                          ("memcached://127.0.0.1", "ERR_INVALID_ARG_VALUE"),
+                          ("", "ERR_INVALID_ARG_VALUE")):
+            with self.assertRaises(tlsplug.TLSError) as cm:
+                tlsplug.create_server(session_store=url, **opts)
+            self.assertEqual(cm.exception.code, code, url)
+        with self.assertRaises(TypeError) as cm:
+            tlsplug.create_server(session_store=6379, **opts)
+        self.assertEqual(cm.exception.code, "ERR_INVALID_ARG_TYPE")
+
+    def test_without_the_module(self):
+        # The library itself does not need hiredis: without its module a
+        # redis:// store is refused, clearly; memory still works.
+        env = dict(os.environ, TLSPLUG_REDIS_MODULE=os.path.join(self.tmp, "none.so"))
+        p = subprocess.run([TOOL, "server", "--port", "0", "--session-store",
+                            "redis://127.0.0.1:6379/0"],
+                           capture_output=True, text=True, timeout=WAIT, env=env)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("--session-store: ERR_FEATURE_UNAVAILABLE_ON_PLATFORM:", p.stderr)
+        self.assertIn("the Redis module is not installed", p.stderr)
+        out = subprocess.run(["ldd", os.environ["TLSPLUG_LIBRARY"]], capture_output=True,
+                             text=True, timeout=WAIT).stdout
+        self.assertNotIn("hiredis", out)
 
 
 if __name__ == "__main__":
