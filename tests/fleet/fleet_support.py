@@ -21,6 +21,7 @@ REDIS_SERVER = shutil.which("redis-server")
 REDIS_CLI = shutil.which("redis-cli")
 OPENSSL = shutil.which("openssl")
 WAIT = 20.0
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 
 def pki(name):
@@ -89,8 +90,14 @@ class Proc:
             return "\n".join(l for l in self.err if l is not None)
 
     def stop(self):
+        """SIGTERM (the servers exit cleanly on it, so the sanitizers check
+        leaks), then SIGKILL if it is still there after a bounded wait."""
         if self.proc.poll() is None:
-            self.proc.kill()
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
         self.proc.wait(timeout=WAIT)
 
 
@@ -164,8 +171,10 @@ class Server:
         self.proc = None
         cert = ["--cert", pki("server-chain.pem"), "--key", pki("server.key")]
         if lang == "c":
+            # Built with the sanitizers when the library is: leaks checked too.
+            env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=1")
             self.proc = Proc([TOOL, "server", "--host", "127.0.0.1", "--port", "0"]
-                             + cert + list(args))
+                             + cert + list(args), env=env)
         elif lang == "python":
             self.proc = Proc(["python3", os.path.join(HERE, "fleet_server.py")] + cert
                              + list(args), env=python_env())
@@ -208,6 +217,10 @@ class FleetTest(unittest.TestCase):
         for p in self.procs:
             p.stop()
         self.tmpdir.cleanup()
+        for p in self.procs:
+            if isinstance(p, Server) and p.proc:
+                err = p.proc.stderr()
+                self.assertFalse([m for m in SANITIZER_MARKS if m in err], err[-3000:])
 
     def redis(self, tcp=False):
         return Redis(self.tmp, self.procs, tcp)
