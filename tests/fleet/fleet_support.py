@@ -212,11 +212,17 @@ class FleetTest(unittest.TestCase):
         self.tmpdir = tempfile.TemporaryDirectory()
         self.tmp = self.tmpdir.name
         self.procs = []
+        # A cleanup, not tearDown: it runs even when a subclass's setUp fails
+        # half-way, so nothing it started outlives the test.
+        self.addCleanup(self.stop_all)
 
-    def tearDown(self):
+    def stop_all(self):
         for p in self.procs:
             p.stop()
         self.tmpdir.cleanup()
+
+    def tearDown(self):
+        self.stop_all()
         for p in self.procs:
             if isinstance(p, Server) and p.proc:
                 err = p.proc.stderr()
