@@ -1875,6 +1875,89 @@ TLSPLUG_API int tlsplug_server_set_session_timeout(tlsplug_server *srv, unsigned
 TLSPLUG_API int tlsplug_server_set_session_store(tlsplug_server *srv, int enabled);
 
 /**
+ * How many TLS 1.2 sessions the embedded cache keeps (least recently used
+ * go first; each for sessionTimeout). A server resumes session ids from
+ * this cache by default (20480 sessions) unless the host handles
+ * NEW_SESSION / RESUME_SESSION (tlsplug_server_set_session_store) or chose
+ * another store; 0 turns the cache off.
+ *
+ * Node: (none: OpenSSL's session cache, off in Node).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_server_set_session_cache_size(tlsplug_server *srv, size_t sessions);
+
+/**
+ * Keep TLS 1.2 sessions in the store at `url`: "memory" (the embedded
+ * cache), "redis://HOST[:PORT][/DB]" or "redis+unix:///PATH[?db=N]", either
+ * with "?timeout_ms=N" (default 250: the longest a handshake waits for the
+ * store). Redis keys are namespaced by the sessionIdContext and expire
+ * after sessionTimeout. The Redis store is a separate module (libtlsplug-
+ * redis.so, loaded on first use): without it, TLSPLUG_E_UNSUPPORTED with
+ * code ERR_FEATURE_UNAVAILABLE_ON_PLATFORM. A store that fails or is slow
+ * means a full handshake, never an error; its failures are counted
+ * (tlsplug_server_get_session_store_failures) and logged once per outage.
+ * Choose the store before listening. Handling NEW_SESSION / RESUME_SESSION
+ * (tlsplug_server_set_session_store) takes precedence over any store.
+ *
+ * Node: (none: Node leaves the session store to newSession / resumeSession
+ * listeners).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_UNSUPPORTED, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_server_use_session_store(tlsplug_server *srv, const char *url);
+
+/**
+ * How many lookups and writes the session store could not do (unreachable,
+ * slow or out of memory): each lookup became a full handshake.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_server_get_session_store_failures(tlsplug_server *srv, size_t *count);
+
+/**
+ * For hosts without a loop (the pump): a descriptor that becomes readable
+ * when the server's session store has answers for sockets waiting on it;
+ * call tlsplug_server_session_store_dispatch then. TLSPLUG_E_UNAVAILABLE
+ * for a store that answers at once (memory) or no store. A loop watches it
+ * by itself.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_UNAVAILABLE.
+ */
+TLSPLUG_API int tlsplug_server_session_store_fd(tlsplug_server *srv, int *fd);
+
+/**
+ * Hand the session store's waiting answers to the sockets that asked: each
+ * goes on with its handshake exactly as after
+ * tlsplug_socket_resume_session_done (a pump host then collects their
+ * output as usual).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_server_session_store_dispatch(tlsplug_server *srv);
+
+/**
+ * Set the 48 bytes of ticket keys (as tlsplug_server_set_ticket_keys) from
+ * `source`: a file holding exactly 48 bytes, or a key in Redis,
+ * "redis://HOST[:PORT][/DB]#NAME" or "redis+unix:///PATH#NAME" (NAME
+ * defaults to tlsplug:ticket-keys), read now, within the URL's timeout
+ * (?timeout_ms=N, default 1000). Every server loading the same key resumes
+ * the others' tickets, and all of them rotate the working key together
+ * (every 3 × sessionTimeout, derived from these bytes). Redis needs the
+ * Redis module (TLSPLUG_E_UNSUPPORTED without it); an unreachable Redis or
+ * a missing key answers TLSPLUG_E_NET; anything but 48 bytes,
+ * TLSPLUG_E_INVAL.
+ *
+ * Node: ticketKeys, read from one place.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_UNSUPPORTED, TLSPLUG_E_NET, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_server_load_ticket_keys(tlsplug_server *srv, const char *source);
+
+/**
  * Staple OCSP responses: clients that ask for one raise
  * TLSPLUG_EV_OCSP_REQUEST.
  *
@@ -2475,6 +2558,18 @@ struct tlsplug_api {
     int (*context_set_private_key_engine)(tlsplug_context *ctx, const char *engine, const char *identifier);
     /* slot 144 */
     int (*context_set_client_cert_engine)(tlsplug_context *ctx, const char *engine);
+    /* slot 145 */
+    int (*server_set_session_cache_size)(tlsplug_server *srv, size_t sessions);
+    /* slot 146 */
+    int (*server_use_session_store)(tlsplug_server *srv, const char *url);
+    /* slot 147 */
+    int (*server_get_session_store_failures)(tlsplug_server *srv, size_t *count);
+    /* slot 148 */
+    int (*server_session_store_fd)(tlsplug_server *srv, int *fd);
+    /* slot 149 */
+    int (*server_session_store_dispatch)(tlsplug_server *srv);
+    /* slot 150 */
+    int (*server_load_ticket_keys)(tlsplug_server *srv, const char *source);
 };
 
 #ifdef __cplusplus

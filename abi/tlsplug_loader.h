@@ -209,7 +209,13 @@ typedef struct tlsplug_load_error {
     X(141, x509_verify) \
     X(142, root_certificates) \
     X(143, context_set_private_key_engine) \
-    X(144, context_set_client_cert_engine)
+    X(144, context_set_client_cert_engine) \
+    X(145, server_set_session_cache_size) \
+    X(146, server_use_session_store) \
+    X(147, server_get_session_store_failures) \
+    X(148, server_session_store_fd) \
+    X(149, server_session_store_dispatch) \
+    X(150, server_load_ticket_keys)
 
 /* Record a failure (error may be NULL), close what was opened. */
 static inline int tlsplug_load_fail_(tlsplug_load_error *error, int code, void *dl,

@@ -5,6 +5,10 @@
 #   libtlsplug-dev  headers, the libtlsplug.so link, tlsplug.pc and the
 #                   CMake package (dev component)
 #   tlsplug         the command and its man pages (tool component)
+#   libtlsplug1-redis  the Redis session store module (redis component),
+#                   when hiredis was found: libtlsplug loads it with dlopen
+#                   on first use of a redis:// store, so only hosts that
+#                   install this package depend on hiredis
 #   python3-tlsplug, ruby-tlsplug, golang-tlsplug-dev
 #                   the bindings, where Debian's python3, ruby and golang
 #                   look for them (cmake/bindings_install.cmake)
@@ -22,6 +26,9 @@ set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_GENERATOR DEB)
 set(CPACK_COMPONENTS_ALL lib dev tool python ruby go)
+if(TARGET tlsplug_redis)
+  list(APPEND CPACK_COMPONENTS_ALL redis)
+endif()
 
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
@@ -53,6 +60,13 @@ set(CPACK_DEBIAN_TOOL_PACKAGE_DEPENDS
   "libtlsplug${TLSPLUG_SOVERSION} (= ${_tlsplug_exact}), libgnutls30 (>= 3.7.9)")
 set(CPACK_COMPONENT_TOOL_DESCRIPTION
 "TLS client and server command on libtlsplug\ntlsplug client shows a server's chain and the negotiated parameters (text\nor JSON); tlsplug server is an echo server, an HTTPS status page or a\nstatic file server.")
+
+set(CPACK_DEBIAN_REDIS_PACKAGE_NAME libtlsplug${TLSPLUG_SOVERSION}-redis)
+set(CPACK_DEBIAN_REDIS_PACKAGE_SECTION libs)
+set(CPACK_DEBIAN_REDIS_PACKAGE_DEPENDS
+  "libtlsplug${TLSPLUG_SOVERSION} (= ${_tlsplug_exact}), libhiredis0.14")
+set(CPACK_COMPONENT_REDIS_DESCRIPTION
+"Node.js's tls module as a C library on GnuTLS (Redis session store)\nThe module libtlsplug loads for a redis:// session store, so that servers\nin a fleet resume each other's TLS sessions.")
 
 # The bindings are source only (no compiled code of their own): Architecture
 # all, and each depends on the library it loads.

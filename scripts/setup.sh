@@ -18,6 +18,8 @@ packages=(
   golang-go ruby ruby-dev                    # the Go and Ruby bindings
   man-db                                     # tests/packages renders the man pages
   curl                                       # an HTTPS client for the Ruby binding's SSLServer test
+  libhiredis-dev                             # the Redis session store module
+  redis-server                               # the fleet tests (tests/fleet)
 )
 # Node's tls is an interop peer. Any node on PATH will do (a newer one may
 # be installed outside Debian's package); only fall back to Debian's.

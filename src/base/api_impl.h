@@ -115,6 +115,12 @@ int tp_api_socket_sni_done(tlsplug_socket *sock, tlsplug_context *ctx, const cha
 int tp_api_socket_renegotiate(tlsplug_socket *sock, int request_cert, int reject_unauthorized);
 int tp_api_server_set_session_timeout(tlsplug_server *srv, unsigned seconds);
 int tp_api_server_set_session_store(tlsplug_server *srv, int enabled);
+int tp_api_server_set_session_cache_size(tlsplug_server *srv, size_t sessions);
+int tp_api_server_use_session_store(tlsplug_server *srv, const char *url);
+int tp_api_server_get_session_store_failures(tlsplug_server *srv, size_t *count);
+int tp_api_server_session_store_fd(tlsplug_server *srv, int *fd);
+int tp_api_server_session_store_dispatch(tlsplug_server *srv);
+int tp_api_server_load_ticket_keys(tlsplug_server *srv, const char *source);
 int tp_api_socket_new_session_done(tlsplug_socket *sock);
 int tp_api_socket_resume_session_done(tlsplug_socket *sock, const uint8_t *data, size_t len);
 int tp_api_server_set_ocsp(tlsplug_server *srv, int enabled);

@@ -154,6 +154,12 @@ static const tlsplug_api api_table = {
     .root_certificates = tlsplug_root_certificates,
     .context_set_private_key_engine = tlsplug_context_set_private_key_engine,
     .context_set_client_cert_engine = tlsplug_context_set_client_cert_engine,
+    .server_set_session_cache_size = tlsplug_server_set_session_cache_size,
+    .server_use_session_store = tlsplug_server_use_session_store,
+    .server_get_session_store_failures = tlsplug_server_get_session_store_failures,
+    .server_session_store_fd = tlsplug_server_session_store_fd,
+    .server_session_store_dispatch = tlsplug_server_session_store_dispatch,
+    .server_load_ticket_keys = tlsplug_server_load_ticket_keys,
 };
 
 /* One table serves every version from 1 to ours: it only ever grew at its

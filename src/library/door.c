@@ -678,6 +678,48 @@ TLSPLUG_API int tlsplug_server_set_session_store(tlsplug_server *srv, int enable
     return tp_door_leave(&d, tp_api_server_set_session_store(srv, enabled), "tlsplug_server_set_session_store");
 }
 
+TLSPLUG_API int tlsplug_server_set_session_cache_size(tlsplug_server *srv, size_t sessions)
+{
+    tp_door d;
+    tp_door_enter(&d, srv, TP_TAG_SERVER);
+    return tp_door_leave(&d, tp_api_server_set_session_cache_size(srv, sessions), "tlsplug_server_set_session_cache_size");
+}
+
+TLSPLUG_API int tlsplug_server_use_session_store(tlsplug_server *srv, const char *url)
+{
+    tp_door d;
+    tp_door_enter(&d, srv, TP_TAG_SERVER);
+    return tp_door_leave(&d, tp_api_server_use_session_store(srv, url), "tlsplug_server_use_session_store");
+}
+
+TLSPLUG_API int tlsplug_server_get_session_store_failures(tlsplug_server *srv, size_t *count)
+{
+    tp_door d;
+    tp_door_enter(&d, srv, TP_TAG_SERVER);
+    return tp_door_leave(&d, tp_api_server_get_session_store_failures(srv, count), "tlsplug_server_get_session_store_failures");
+}
+
+TLSPLUG_API int tlsplug_server_session_store_fd(tlsplug_server *srv, int *fd)
+{
+    tp_door d;
+    tp_door_enter(&d, srv, TP_TAG_SERVER);
+    return tp_door_leave(&d, tp_api_server_session_store_fd(srv, fd), "tlsplug_server_session_store_fd");
+}
+
+TLSPLUG_API int tlsplug_server_session_store_dispatch(tlsplug_server *srv)
+{
+    tp_door d;
+    tp_door_enter(&d, srv, TP_TAG_SERVER);
+    return tp_door_leave(&d, tp_api_server_session_store_dispatch(srv), "tlsplug_server_session_store_dispatch");
+}
+
+TLSPLUG_API int tlsplug_server_load_ticket_keys(tlsplug_server *srv, const char *source)
+{
+    tp_door d;
+    tp_door_enter(&d, srv, TP_TAG_SERVER);
+    return tp_door_leave(&d, tp_api_server_load_ticket_keys(srv, source), "tlsplug_server_load_ticket_keys");
+}
+
 TLSPLUG_API int tlsplug_socket_new_session_done(tlsplug_socket *sock)
 {
     tp_door d;

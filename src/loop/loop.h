@@ -17,6 +17,7 @@
 typedef struct tp_timer tp_timer;
 typedef struct tp_conn tp_conn;
 typedef struct tp_listener tp_listener;
+struct tp_store_watch;
 
 struct tlsplug_loop {
     TP_OBJECT_HEAD;
@@ -186,12 +187,17 @@ struct tp_listener {
     unsigned due;
     tp_listener *due_next, **due_pprev; /* as tp_conn's */
     tp_listener *prev, *next;           /* loop->listeners */
+    struct tp_store_watch *store_watch; /* polls a remote session store (loop_store.c) */
 };
 
 /* The server handle is being freed: stop listening, without events. */
 void tp_listener_detach(tp_listener *l);
 void tp_listener_run_due(tp_listener *l);
 void tp_listener_abandon(tp_listener *l);
+/* Watch the server's session store if it answers later (at each accept:
+ * the host may choose it after listening); stop watching. */
+void tp_listener_watch_store(tp_listener *l);
+void tp_listener_unwatch_store(tp_listener *l);
 /* A connection of the server closed: count it, and finish close(). */
 void tp_listener_connection_closed(struct tlsplug_server *srv);
 

@@ -21,6 +21,7 @@ static void unlink_listener(tp_listener *l)
         l->next->prev = l->prev;
     l->prev = l->next = NULL;
     tp_listener_undue(l); /* off the queue, or off the batch being run */
+    tp_listener_unwatch_store(l);
 }
 
 static void free_listener(tp_listener *l)
@@ -160,6 +161,7 @@ static void on_connection(uv_stream_t *server, int status)
         tp_socket_leave(s, 0);
         return;
     }
+    tp_listener_watch_store(l);
     tp_server_acquire(srv);
     c->srv = srv;
     srv->connections++;

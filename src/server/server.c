@@ -45,6 +45,7 @@ static int server_new(struct tlsplug_context *ctx, tlsplug_server **out)
     srv->handshake_timeout_ms = 120000; /* Node's default */
     srv->max_connections = -1;
     srv->session_timeout = 300;          /* Node's default */
+    srv->session_cache_size = TP_SESSION_CACHE_DEFAULT;
     memcpy(srv->ticket_keys, ctx->ticket_keys, sizeof srv->ticket_keys);
     srv->handle = tp_handle_new(TP_TAG_SERVER, srv);
     if (!srv->handle) {
@@ -67,6 +68,7 @@ void tp_server_release(struct tlsplug_server *srv)
     }
     free(srv->sni);
     free(srv->alpn);
+    tp_store_release(srv->store);
     tp_context_release(srv->ctx);
     tp_error_clear(&srv->err);
     gnutls_memset(srv->ticket_keys, 0, sizeof srv->ticket_keys);
@@ -393,7 +395,7 @@ int tp_api_server_accept(tlsplug_server *h, size_t now_ms, tlsplug_socket **out)
     if (rc == TLSPLUG_OK) {
         /* Sessions (ids and tickets) stay resumable for sessionTimeout. */
         gnutls_db_set_cache_expiration(s->session, (int)srv->session_timeout);
-        if (srv->session_store)
+        if (srv->session_store || tp_server_store(srv))
             tp_session_store_attach(s);
     }
     if (rc == TLSPLUG_OK) {

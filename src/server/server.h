@@ -8,6 +8,7 @@
 #include "error.h"
 #include "object.h"
 #include "socket.h"
+#include "store.h"
 
 typedef struct tp_sni_entry {
     char *pattern; /* addContext's hostname, '*' = [^.]* */
@@ -35,6 +36,11 @@ struct tlsplug_server {
     tp_sni_entry *sni;
     size_t nsni;
     uint8_t ticket_keys[48];
+    /* Where TLS 1.2 sessions go when the host has not taken them
+     * (session_store): the embedded cache by default, made at the first
+     * accept (session_cache_size 0: none), or tlsplug_server_use_session_store's. */
+    struct tp_store *store;
+    size_t session_cache_size;
     struct {
         tlsplug_event_cb cb;
         uintptr_t userdata;
@@ -67,6 +73,14 @@ struct tlsplug_context *tp_server_match(struct tlsplug_server *srv, const char *
 
 /* Route GnuTLS's session cache of a server socket to the host's store. */
 void tp_session_store_attach(struct tlsplug_socket *s);
+
+/* The session store the server's sockets use now (made on first need),
+ * or NULL: the host's events, or no store at all. */
+struct tp_store *tp_server_store(struct tlsplug_server *srv);
+
+/* Hand the store's waiting answers to the sockets that asked (on the
+ * thread that owns them: the loop's, or a pump host's). */
+void tp_server_store_dispatch(struct tp_store *st);
 
 /* The staple of the host's OCSPRequest answer, if any (the context's
  * staple hook, installed when the first server is made). */

@@ -4,6 +4,7 @@
  * hello hold": GnuTLS cannot pause inside its own callbacks, so they only
  * read the answers stashed here). Also the newSession side of the session
  * store and the OCSP staple. */
+#include <gnutls/gnutls.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,11 +27,53 @@ static int stage_sni(struct tlsplug_socket *s, struct tlsplug_server *srv)
     return TLSPLUG_OK;
 }
 
+/* A session's key in a library store: the sessionIdContext, then the id,
+ * so one context's sessions never resume under another (malloc'd). Its
+ * value is laid out as the host's resumeSession answer (retrieve_fn). */
+static uint8_t *store_key(struct tlsplug_socket *s, const uint8_t *id, size_t idlen, size_t *klen)
+{
+    const char *sid = s->ctx->session_id_context ? s->ctx->session_id_context : "";
+    size_t sidlen = strlen(sid);
+    uint8_t *key = sidlen <= 255 ? malloc(1 + sidlen + idlen) : NULL;
+    if (key) {
+        key[0] = (uint8_t)sidlen;
+        memcpy(key + 1, sid, sidlen);
+        memcpy(key + 1 + sidlen, id, idlen);
+        *klen = 1 + sidlen + idlen;
+    }
+    return key;
+}
+
+/* Ask the library's store; it answers now, or later through
+ * tp_server_store_dispatch (the socket waits as for resumeSession). */
+static int ask_store(struct tlsplug_socket *s, struct tp_store *st)
+{
+    size_t klen;
+    uint8_t *key = store_key(s, s->hello->session_id, s->hello->session_id_len, &klen);
+    if (!key)
+        return TLSPLUG_OK; /* a full handshake */
+    uint8_t *val = NULL;
+    size_t vlen = 0;
+    s->awaiting_resume = 1;
+    if (st->ops->get(st, key, klen, s->handle, &val, &vlen)) {
+        s->awaiting_resume = 0;
+        free(s->resume_data);
+        s->resume_data = val;
+        s->resume_len = vlen;
+    }
+    free(key);
+    return TLSPLUG_OK;
+}
+
 static int stage_resume(struct tlsplug_socket *s, struct tlsplug_server *srv)
 {
     /* Node asks only when the client offers an id and no ticket. */
-    if (!srv->session_store || s->hello->session_id_len == 0 || s->hello->ticket)
+    if (s->hello->session_id_len == 0 || s->hello->ticket)
         return TLSPLUG_OK;
+    if (!srv->session_store) {
+        struct tp_store *st = tp_server_store(srv);
+        return st ? ask_store(s, st) : TLSPLUG_OK;
+    }
     s->awaiting_resume = 1;
     tp_server_emit(srv, TLSPLUG_EV_RESUME_SESSION, s, s->hello->session_id,
                    s->hello->session_id_len);
@@ -254,9 +297,33 @@ int tp_api_socket_new_session_done(tlsplug_socket *h)
 
 /* The session blob handed to the host carries the sessionIdContext in
  * front, so a session from one context never resumes under another. */
+/* A library store keeps the session without holding the connection. */
+static void put_in_store(struct tlsplug_socket *s, struct tp_store *st, gnutls_datum_t id,
+                         gnutls_datum_t data)
+{
+    size_t klen;
+    uint8_t *key = store_key(s, id.data, id.size, &klen);
+    size_t sidlen = key ? key[0] : 0;
+    uint8_t *val = key ? malloc(1 + sidlen + data.size) : NULL;
+    if (val) {
+        memcpy(val, key, 1 + sidlen);
+        memcpy(val + 1 + sidlen, data.data, data.size);
+        st->ops->put(st, key, klen, val, 1 + sidlen + data.size, s->server->session_timeout);
+        gnutls_memset(val, 0, 1 + sidlen + data.size);
+    }
+    free(val);
+    free(key);
+}
+
 static int store_fn(void *ptr, gnutls_datum_t key, gnutls_datum_t data)
 {
     struct tlsplug_socket *s = ptr;
+    if (s->server && !s->server->session_store) {
+        struct tp_store *st = tp_server_store(s->server);
+        if (st)
+            put_in_store(s, st, key, data);
+        return 0;
+    }
     const char *sid = s->ctx->session_id_context ? s->ctx->session_id_context : "";
     size_t sidlen = strlen(sid);
     size_t n = 1 + key.size + 1 + sidlen + data.size;
@@ -299,8 +366,16 @@ static gnutls_datum_t retrieve_fn(void *ptr, gnutls_datum_t key)
 
 static int remove_fn(void *ptr, gnutls_datum_t key)
 {
-    (void)ptr, (void)key;
-    return 0; /* the host's store expires its own entries */
+    struct tlsplug_socket *s = ptr;
+    if (!s->server || s->server->session_store)
+        return 0; /* the host's store expires its own entries */
+    struct tp_store *st = tp_server_store(s->server);
+    size_t klen;
+    uint8_t *k = st ? store_key(s, key.data, key.size, &klen) : NULL;
+    if (k)
+        st->ops->del(st, k, klen);
+    free(k);
+    return 0;
 }
 
 void tp_session_store_attach(struct tlsplug_socket *s)

@@ -7,7 +7,11 @@
  * so the ratio to it is the cost of the library and its IO layer.
  *
  * CPU: CLOCK_PROCESS_CPUTIME_ID around each process's own timed section,
- * summed, as bench_raw_tcp.c. */
+ * summed, as bench_raw_tcp.c.
+ *
+ * resume-id memory|redis: TLS 1.2 without tickets, so each connection
+ * resumes by session id from the server's session store: the embedded
+ * cache, or Redis at $TLSPLUG_BENCH_REDIS (the driver starts one). */
 #include "bench_contexts.h"
 #include "bench_tcp.h"
 #include "bench_util.h"
@@ -81,7 +85,7 @@ static void on_server_sock(uintptr_t ud, void *source, int event, void *subject,
         }
     } else if (event == TLSPLUG_EV_CLOSE && wl.kind != W_MEM) {
         /* full / resume: the priming connection is not timed. */
-        long prime = wl.kind == W_RESUME ? 1 : 0;
+        long prime = wl.kind == W_RESUME || wl.kind == W_RESUME_ID ? 1 : 0;
         if (++sv.closed == prime)
             sv.t0 = cpu_now();
         if (sv.closed == sv.target) {
@@ -109,7 +113,15 @@ static void server_main(int lfd, void *arg, int report_fd, int done_fd)
     chk(tlsplug_loop_new(&loop), "loop_new");
     chk(tlsplug_server_new(server_ctx, &sv.srv), "server_new");
     chk(tlsplug_server_on(sv.srv, TLSPLUG_EV_CONNECTION, on_server, 0), "server_on");
-    sv.target = wl.kind == W_BULK ? 1 : wl.kind == W_RESUME ? wl.count + 1 : wl.count;
+    if (wl.kind == W_RESUME_ID && strcmp(wl.store, "redis") == 0) {
+        const char *url = getenv("TLSPLUG_BENCH_REDIS");
+        if (!url)
+            die("TLSPLUG_BENCH_REDIS is not set", 0);
+        chk(tlsplug_server_use_session_store(sv.srv, url), "use_session_store");
+    }
+    sv.target = wl.kind == W_BULK ? 1
+                : wl.kind == W_RESUME || wl.kind == W_RESUME_ID ? wl.count + 1
+                                                                : wl.count;
     sv.h0 = heap_in_use();
     sv.r0 = rss_bytes();
     chk(tlsplug_loop_listen_fd(loop, sv.srv, lfd, 0), "listen_fd");
@@ -251,7 +263,7 @@ static void run_client(uint16_t port, server_child *sc)
         emit_mem_tcp(heap / n, rep.heap_bytes / n, rss / n, rep.rss_bytes / n);
     } else {
         cl c;
-        if (wl.kind == W_RESUME) {
+        if (wl.kind == W_RESUME || wl.kind == W_RESUME_ID) {
             cv.want_session = 1;
             client_exchange(&c, port, 0);
             cv.want_session = 0;
@@ -281,11 +293,26 @@ static void run_client(uint16_t port, server_child *sc)
     tlsplug_loop_free(loop);
 }
 
+/* TLS 1.2 with ECDHE-ECDSA-AES128-GCM-SHA256 and no tickets (Node's
+ * SSL_OP_NO_TICKET), so sessions resume by id. */
+static void tls12_session_ids(void)
+{
+    tlsplug_context *both[2] = {client_ctx, server_ctx};
+    for (int i = 0; i < 2; i++) {
+        chk(tlsplug_context_set_min_version(both[i], "TLSv1.2"), "set_min_version");
+        chk(tlsplug_context_set_max_version(both[i], "TLSv1.2"), "set_max_version");
+        chk(tlsplug_context_set_ciphers(both[i], "ECDHE-ECDSA-AES128-GCM-SHA256"), "set_ciphers");
+        chk(tlsplug_context_set_secure_options(both[i], 0x4000), "set_secure_options");
+    }
+}
+
 int main(int argc, char **argv)
 {
     workload_parse(argc, argv, &wl);
     alarm(BENCH_WATCHDOG_S);
     bench_contexts(wl.rsa, &client_ctx, &server_ctx);
+    if (wl.kind == W_RESUME_ID)
+        tls12_session_ids();
     uint16_t port;
     int lfd = tcp_listen(&port);
     server_child sc;

@@ -33,6 +33,10 @@ void workload_parse(int argc, char **argv, workload *w)
     } else if (strcmp(argv[1], "resume") == 0) {
         w->kind = W_RESUME;
         w->count = strtol(argv[2], NULL, 10);
+    } else if (strcmp(argv[1], "resume-id") == 0 && argc > 3) {
+        w->kind = W_RESUME_ID;
+        w->store = argv[2];
+        w->count = strtol(argv[3], NULL, 10);
     } else if (strcmp(argv[1], "mem") == 0) {
         w->kind = W_MEM;
         w->count = strtol(argv[2], NULL, 10);

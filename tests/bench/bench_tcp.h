@@ -15,10 +15,13 @@
 #define BENCH_IO_TIMEOUT_S 30
 #define BENCH_WATCHDOG_S 600
 
-/* The parsed argv: bulk BYTES | full ecdsa|rsa COUNT | resume COUNT | mem COUNT. */
-typedef enum { W_BULK, W_FULL, W_RESUME, W_MEM } wkind;
+/* The parsed argv: bulk BYTES | full ecdsa|rsa COUNT | resume COUNT | mem COUNT
+ * | resume-id memory|redis COUNT (TLS 1.2 session ids from the server's
+ * session store; bench_loop only). */
+typedef enum { W_BULK, W_FULL, W_RESUME, W_MEM, W_RESUME_ID } wkind;
 typedef struct {
     wkind kind;
+    const char *store; /* resume-id: "memory" or "redis" */
     int rsa;        /* full: RSA-2048 rather than ECDSA P-256 */
     double bytes;   /* bulk */
     long count;     /* full, resume, mem */

@@ -134,6 +134,7 @@ void usage(const char *prog)
 {
     fprintf(stderr,
             "usage: %s bulk BYTES | full ecdsa|rsa COUNT | resume COUNT | mem COUNT\n"
+            "       | resume-id memory|redis COUNT (bench_loop)\n"
             "  (certificates from $TLSPLUG_PKI; one JSON line on stdout)\n",
             prog);
     exit(2);

@@ -34,6 +34,8 @@ if ls /usr/lib/libtlsplug* /usr/lib/*/libtlsplug* >/dev/null 2>&1; then
 fi
 dpkg -i debs/*.deb >dpkg.log 2>&1 || { cat dpkg.log; exit 1; }
 echo "installed: $(dpkg-query -W -f='${Package} ' libtlsplug1 libtlsplug-dev tlsplug python3-tlsplug ruby-tlsplug golang-tlsplug-dev)"
+# The core library needs no hiredis; the Redis module, packaged apart, does.
+echo "redis module: $(ls /usr/lib/libtlsplug-redis.so 2>/dev/null) core-needs-hiredis=$(ldd /usr/lib/libtlsplug.so.1 | grep -c hiredis || true)"
 echo "version: $(tlsplug version)"
 echo "man3: $(man -w libtlsplug)"
 mkfifo server.out
@@ -125,10 +127,16 @@ class InstalledPackages(unittest.TestCase):
         self.assertIsNotNone(m, f"no '{step}:' line; the run said:\n{self.out}")
         return m.group(1)
 
-    def test_all_six_packages_install(self):
+    def test_every_package_installs(self):
         self.assertEqual(sorted(self.line("installed").split()),
                          ["golang-tlsplug-dev", "libtlsplug-dev", "libtlsplug1", "python3-tlsplug",
                           "ruby-tlsplug", "tlsplug"])
+
+    def test_redis_store_module_packaged_apart(self):
+        if not os.path.exists(os.path.join(BUILD, "src", "libtlsplug-redis.so")):
+            self.skipTest("built without hiredis")
+        self.assertEqual(self.line("redis module"),
+                         "/usr/lib/libtlsplug-redis.so core-needs-hiredis=0")
 
     def test_command_and_manual(self):
         self.assertRegex(self.line("version"), r"^tlsplug \d+\.\d+\.\d+ \(GnuTLS 3\.")

@@ -129,8 +129,11 @@ class Packages(unittest.TestCase):
 
     def test_packages_and_library_name(self):
         names = [d.split("_")[0] for d in self.debs]
-        self.assertEqual(names, ["golang-tlsplug-dev", "libtlsplug-dev", "libtlsplug1",
-                                 "python3-tlsplug", "ruby-tlsplug", "tlsplug"], self.debs)
+        # libtlsplug1-redis when the build found hiredis (src/CMakeLists.txt).
+        redis = os.path.exists(os.path.join(BUILD, "src", "libtlsplug-redis.so"))
+        self.assertEqual(names, ["golang-tlsplug-dev", "libtlsplug-dev", "libtlsplug1"]
+                         + (["libtlsplug1-redis"] if redis else [])
+                         + ["python3-tlsplug", "ruby-tlsplug", "tlsplug"], self.debs)
         so1 = os.path.join(self.libdir, "libtlsplug.so.1")
         self.assertTrue(os.path.islink(so1))
         target = os.readlink(so1)

@@ -25,6 +25,7 @@
  *   --print-ticket-keys            prints "TICKET_KEYS <hex>" at start
  *   --session-store                answer newSession/resumeSession from an
  *                                  in-memory map
+ *   --session-cache-size N         the embedded session cache's size (0: off)
  *   --session-store-delay MS       with --session-store: store and answer
  *                                  newSession, and answer resumeSession, MS ms
  *                                  later (an asynchronous store)
@@ -73,6 +74,7 @@ struct opts {
     const char *ticket_keys_file;
     int print_ticket_keys;
     int session_store;
+    long session_cache_size; /* -1: the library's default */
     int store_delay_ms;
     uint8_t *ocsp;
     size_t ocsp_len;
@@ -478,6 +480,7 @@ static int parse_args(int argc, char **argv)
 {
     O.sni_async_ms = -1;
     O.max_connections = 1;
+    O.session_cache_size = -1;
     O.timeout_ms = 20000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -542,6 +545,9 @@ static int parse_args(int argc, char **argv)
             O.print_ticket_keys = 1;
         } else if (strcmp(a, "--session-store") == 0) {
             O.session_store = 1;
+        } else if (strcmp(a, "--session-cache-size") == 0) {
+            NEED_VALUE();
+            O.session_cache_size = atol(v);
         } else if (strcmp(a, "--session-store-delay") == 0) {
             NEED_VALUE();
             O.store_delay_ms = atoi(v);
@@ -604,6 +610,9 @@ static int setup_server(tlsplug_server **out)
                 goto fail;
     }
     if (O.session_store && (rc = tlsplug_server_set_session_store(srv, 1)) != TLSPLUG_OK)
+        goto fail;
+    if (O.session_cache_size >= 0 &&
+        (rc = tlsplug_server_set_session_cache_size(srv, (size_t)O.session_cache_size)) != TLSPLUG_OK)
         goto fail;
     if (O.has_ocsp && (rc = tlsplug_server_set_ocsp(srv, 1)) != TLSPLUG_OK)
         goto fail;

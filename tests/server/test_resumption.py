@@ -54,10 +54,17 @@ class ResumptionTest(ToolTest):
         for c in conns[1:]:
             self.assertIn("resumeSession:hit", c["events"])
 
-    def test_tls12_session_id_without_store(self):
-        # Node keeps no internal session cache: without newSession and
-        # resumeSession handlers, ids do not resume.
+    def test_tls12_session_id_embedded_cache(self):
+        # Without newSession and resumeSession handlers the library's own
+        # cache keeps the ids (Node keeps none: a deliberate difference).
         lines, conns = self.reconnect([], ["-no_ticket"])
+        self.assertEqual(lines, [("New", "TLSv1.2")] + [("Reused", "TLSv1.2")] * 5)
+        self.assertEqual([c["isSessionReused"] for c in conns], [False] + [True] * 5)
+        self.assertNotIn("newSession", conns[0]["events"])
+
+    def test_tls12_session_id_cache_off(self):
+        # A cache of size 0 is Node's behaviour: ids do not resume.
+        lines, conns = self.reconnect(["--session-cache-size", "0"], ["-no_ticket"])
         self.assertEqual(lines, [("New", "TLSv1.2")] * 6)
         self.assertEqual([c["isSessionReused"] for c in conns], [False] * 6)
 

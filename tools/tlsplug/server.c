@@ -42,6 +42,7 @@ struct server_opts {
     const char *host, *port, *path, *alpn, *max_conns, *cert_out;
     const char *verify, *Verify; /* openssl's -verify/-Verify DEPTH (ignored) */
     const char *serve_dir, *keylog, *ticket_keys, *ocsp_response, *handshake_timeout;
+    const char *session_store, *session_timeout;
     const char *sni[OPTS_MANY + 1];
     int request_cert, insecure, once;
     int echo, www, http, www_cwd;
@@ -444,8 +445,14 @@ static int parse(int argc, char **argv, struct server_opts *o)
         {"--http", NULL, "answer every HTTP request with \"ok\" (for probes)", &o->http, 0},
         {"--handshake-timeout", "MS", "milliseconds a client has to complete the handshake "
                                       "(default 120000, 0: none)", &o->handshake_timeout, 0},
-        {"--ticket-keys", "FILE", "the 48 bytes of session ticket keys (Node's format)",
+        {"--ticket-keys", "SOURCE", "the 48 bytes of session ticket keys (Node's format), from "
+                                      "a file or Redis (redis://HOST[:PORT][/DB]#KEY)",
          &o->ticket_keys, 0},
+        {"--session-store", "URL", "where TLS 1.2 sessions are kept: memory (the default), "
+                                   "redis://HOST[:PORT][/DB] or redis+unix:///PATH",
+         &o->session_store, 0},
+        {"--session-timeout", "S", "seconds a session or ticket stays resumable (default 300)",
+         &o->session_timeout, 0},
         {"--ocsp-response|-status_file", "FILE", "staple this DER OCSP response for clients "
                                                  "that ask", &o->ocsp_response, 0},
         {"--keylog|-keylogfile", "FILE", "append the session keys (SSLKEYLOGFILE format)",
@@ -543,6 +550,23 @@ static uint8_t *read_file(const char *opt, const char *path, size_t *len)
 
 /* The server's options; 0, 1 (a file or the library refused: printed) or
  * 2 (usage). */
+/* --session-store and --session-timeout: what a fleet of servers shares. */
+static int session_options(struct server *s, const struct server_opts *o)
+{
+    long seconds = 0;
+    char err[512];
+    if (o->session_timeout &&
+        opts_int("server", "--session-timeout", o->session_timeout, 1, 604800, &seconds))
+        return OPTS_EXIT_USAGE;
+    if (seconds)
+        tlsplug_server_set_session_timeout(s->srv, (unsigned)seconds);
+    if (o->session_store && tlsplug_server_use_session_store(s->srv, o->session_store)) {
+        fprintf(stderr, "tlsplug server: --session-store: %s\n", tlsctx_error(s->srv, err, sizeof err));
+        return 1;
+    }
+    return 0;
+}
+
 static int configure(struct server *s, const struct server_opts *o)
 {
     uint8_t alpn[512];
@@ -565,19 +589,13 @@ static int configure(struct server *s, const struct server_opts *o)
     for (int i = 0; o->sni[i]; i++)
         if ((rc = add_sni(s, o, o->sni[i], i)) != 0)
             return rc;
-    if (o->ticket_keys) {
-        size_t len;
-        uint8_t *keys = read_file("--ticket-keys", o->ticket_keys, &len);
-        if (!keys)
-            return 1;
-        rc = len == 48 ? tlsplug_server_set_ticket_keys(s->srv, keys, len) : TLSPLUG_E_INVAL;
-        free(keys);
-        if (rc != TLSPLUG_OK) {
-            fprintf(stderr, "tlsplug server: --ticket-keys %s: want exactly 48 bytes (Node's "
-                            "ticketKeys), the file has %zu\n", o->ticket_keys, len);
-            return 1;
-        }
+    /* A file or a Redis key: the library reads either. */
+    if (o->ticket_keys && tlsplug_server_load_ticket_keys(s->srv, o->ticket_keys) != TLSPLUG_OK) {
+        fprintf(stderr, "tlsplug server: --ticket-keys: %s\n", tlsctx_error(s->srv, err, sizeof err));
+        return 1;
     }
+    if ((rc = session_options(s, o)) != 0)
+        return rc;
     if (o->ocsp_response) {
         if (!(s->ocsp = read_file("--ocsp-response", o->ocsp_response, &s->ocsp_len)))
             return 1;

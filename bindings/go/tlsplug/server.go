@@ -42,6 +42,18 @@ type TLSServer struct {
 	ALPNProtocols []string
 	// TicketKeys: 48 bytes (Node's ticketKeys); nil means random ones.
 	TicketKeys []byte
+	// TicketKeysSource, when set, reads the 48 bytes from a file or from
+	// Redis ("redis://HOST[:PORT][/DB]#KEY", "redis+unix:///PATH#KEY"), so
+	// a fleet keeps them in one place.
+	TicketKeysSource string
+	// SessionStore is where TLS 1.2 sessions (by id) are kept when
+	// OnNewSession/OnResumeSession are nil: "" or "memory" (the embedded
+	// cache), "redis://HOST[:PORT][/DB]" or "redis+unix:///PATH" (either
+	// with "?timeout_ms=N"). A Redis store that fails means full handshakes.
+	SessionStore string
+	// SessionCacheSize: the memory cache's sessions; 0 means the library's
+	// default (20480), negative turns the cache off.
+	SessionCacheSize int
 
 	// SNICallback is Node's SNICallback: the Config (its context) to serve
 	// to a client naming serverName; nil, nil serves the server's own. An
@@ -148,11 +160,24 @@ func (s *TLSServer) build() error {
 	if s.TicketKeys != nil {
 		steps = append(steps, func() error { return cServerSetTicketKeys(h, s.TicketKeys) })
 	}
+	if s.TicketKeysSource != "" {
+		steps = append(steps, func() error { return cServerLoadTicketKeys(h, s.TicketKeysSource) })
+	}
 	if s.SNICallback != nil {
 		steps = append(steps, func() error { return cServerSetSniCallback(h, true) })
 	}
 	if s.OnNewSession != nil || s.OnResumeSession != nil {
 		steps = append(steps, func() error { return cServerSetSessionStore(h, true) })
+	}
+	if s.SessionCacheSize != 0 {
+		n := s.SessionCacheSize
+		if n < 0 {
+			n = 0
+		}
+		steps = append(steps, func() error { return cServerSetSessionCacheSize(h, n) })
+	}
+	if s.SessionStore != "" {
+		steps = append(steps, func() error { return s.useSessionStore(h) })
 	}
 	if s.OnOCSPRequest != nil {
 		steps = append(steps, func() error { return cServerSetOcsp(h, true) })

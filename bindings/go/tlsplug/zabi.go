@@ -480,6 +480,30 @@ static tpg_ret tpg_server_set_session_store(tlsplug_server * srv, int enabled) {
     return tpg_result(tlsplug_server_set_session_store(srv, enabled), (const void *)srv);
 }
 
+static tpg_ret tpg_server_set_session_cache_size(tlsplug_server * srv, size_t sessions) {
+    return tpg_result(tlsplug_server_set_session_cache_size(srv, sessions), (const void *)srv);
+}
+
+static tpg_ret tpg_server_use_session_store(tlsplug_server * srv, const char * url) {
+    return tpg_result(tlsplug_server_use_session_store(srv, url), (const void *)srv);
+}
+
+static tpg_ret tpg_server_get_session_store_failures(tlsplug_server * srv, size_t * count) {
+    return tpg_result(tlsplug_server_get_session_store_failures(srv, count), (const void *)srv);
+}
+
+static tpg_ret tpg_server_session_store_fd(tlsplug_server * srv, int * fd) {
+    return tpg_result(tlsplug_server_session_store_fd(srv, fd), (const void *)srv);
+}
+
+static tpg_ret tpg_server_session_store_dispatch(tlsplug_server * srv) {
+    return tpg_result(tlsplug_server_session_store_dispatch(srv), (const void *)srv);
+}
+
+static tpg_ret tpg_server_load_ticket_keys(tlsplug_server * srv, const char * source) {
+    return tpg_result(tlsplug_server_load_ticket_keys(srv, source), (const void *)srv);
+}
+
 static tpg_ret tpg_socket_new_session_done(tlsplug_socket * sock) {
     return tpg_result(tlsplug_socket_new_session_done(sock), (const void *)sock);
 }
@@ -2813,6 +2837,116 @@ func cServerSetSessionTimeout(p_srv *C.tlsplug_server, p_seconds uint32) (err er
 // when listened to). Clients that use tickets do not need the store.
 func cServerSetSessionStore(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
 	r := C.tpg_server_set_session_store(p_srv, cbool(p_enabled))
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cServerSetSessionCacheSize calls tlsplug_server_set_session_cache_size.
+//
+// How many TLS 1.2 sessions the embedded cache keeps (least recently used go
+// first; each for sessionTimeout). A server resumes session ids from this
+// cache by default (20480 sessions) unless the host handles NEW_SESSION /
+// RESUME_SESSION (tlsplug_server_set_session_store) or chose another store;
+// 0 turns the cache off.
+func cServerSetSessionCacheSize(p_srv *C.tlsplug_server, p_sessions int) (err error) {
+	r := C.tpg_server_set_session_cache_size(p_srv, C.size_t(p_sessions))
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cServerUseSessionStore calls tlsplug_server_use_session_store.
+//
+// Keep TLS 1.2 sessions in the store at `url`: "memory" (the embedded
+// cache), "redis://HOST[:PORT][/DB]" or "redis+unix:///PATH[?db=N]", either
+// with "?timeout_ms=N" (default 250: the longest a handshake waits for the
+// store). Redis keys are namespaced by the sessionIdContext and expire after
+// sessionTimeout. The Redis store is a separate module (libtlsplug-redis.so,
+// loaded on first use): without it, TLSPLUG_E_UNSUPPORTED with code
+// ERR_FEATURE_UNAVAILABLE_ON_PLATFORM. A store that fails or is slow means a
+// full handshake, never an error; its failures are counted
+// (tlsplug_server_get_session_store_failures) and logged once per outage.
+// Choose the store before listening. Handling NEW_SESSION / RESUME_SESSION
+// (tlsplug_server_set_session_store) takes precedence over any store.
+func cServerUseSessionStore(p_srv *C.tlsplug_server, p_url string) (err error) {
+	p_url_c := cstr(p_url, false)
+	defer freeCStr(p_url_c)
+	r := C.tpg_server_use_session_store(p_srv, p_url_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cServerGetSessionStoreFailures calls tlsplug_server_get_session_store_failures.
+//
+// How many lookups and writes the session store could not do (unreachable,
+// slow or out of memory): each lookup became a full handshake.
+func cServerGetSessionStoreFailures(p_srv *C.tlsplug_server) (p_count_o int, err error) {
+	var p_count_c C.size_t
+	r := C.tpg_server_get_session_store_failures(p_srv, &p_count_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	p_count_o = int(p_count_c)
+	return
+}
+
+// cServerSessionStoreFd calls tlsplug_server_session_store_fd.
+//
+// For hosts without a loop (the pump): a descriptor that becomes readable
+// when the server's session store has answers for sockets waiting on it;
+// call tlsplug_server_session_store_dispatch then. TLSPLUG_E_UNAVAILABLE for
+// a store that answers at once (memory) or no store. A loop watches it by
+// itself.
+func cServerSessionStoreFd(p_srv *C.tlsplug_server) (p_fd_o int, err error) {
+	var p_fd_c C.int
+	r := C.tpg_server_session_store_fd(p_srv, &p_fd_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	p_fd_o = int(p_fd_c)
+	return
+}
+
+// cServerSessionStoreDispatch calls tlsplug_server_session_store_dispatch.
+//
+// Hand the session store's waiting answers to the sockets that asked: each
+// goes on with its handshake exactly as after
+// tlsplug_socket_resume_session_done (a pump host then collects their output
+// as usual).
+func cServerSessionStoreDispatch(p_srv *C.tlsplug_server) (err error) {
+	r := C.tpg_server_session_store_dispatch(p_srv)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cServerLoadTicketKeys calls tlsplug_server_load_ticket_keys.
+//
+// Set the 48 bytes of ticket keys (as tlsplug_server_set_ticket_keys) from
+// `source`: a file holding exactly 48 bytes, or a key in Redis,
+// "redis://HOST[:PORT][/DB]#NAME" or "redis+unix:///PATH#NAME" (NAME
+// defaults to tlsplug:ticket-keys), read now, within the URL's timeout
+// (?timeout_ms=N, default 1000). Every server loading the same key resumes
+// the others' tickets, and all of them rotate the working key together
+// (every 3 × sessionTimeout, derived from these bytes). Redis needs the
+// Redis module (TLSPLUG_E_UNSUPPORTED without it); an unreachable Redis or a
+// missing key answers TLSPLUG_E_NET; anything but 48 bytes, TLSPLUG_E_INVAL.
+func cServerLoadTicketKeys(p_srv *C.tlsplug_server, p_source string) (err error) {
+	p_source_c := cstr(p_source, false)
+	defer freeCStr(p_source_c)
+	r := C.tpg_server_load_ticket_keys(p_srv, p_source_c)
 	if r.st < 0 {
 		err = newError(r)
 		return

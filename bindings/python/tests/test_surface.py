@@ -35,6 +35,8 @@ NOT_EXPOSED = {
     "tlsplug_socket_set_npn_protocols": "NPN: GnuTLS answers E_UNSUPPORTED (use ALPN)",
     "tlsplug_server_accept": "the sans-IO server; Server runs on the loop",
     "tlsplug_socket_tick": "the sans-IO server's timer; the loop runs it",
+    "tlsplug_server_session_store_fd": "the sans-IO server's session store; the loop polls it",
+    "tlsplug_server_session_store_dispatch": "the sans-IO server's session store; the loop polls it",
     "tlsplug_socket_next_timeout": "the sans-IO server's timer; the loop runs it",
     "tlsplug_loop_run": "run() drives run_once / run_for, checking its predicate",
     "tlsplug_socket_renegotiate": "a gap: Ruby has renegotiate(); Python does not yet",

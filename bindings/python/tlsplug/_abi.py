@@ -1492,6 +1492,90 @@ FUNCTIONS = {
         Node: listeners for newSession / resumeSession.
 
         Returns OK or E_BADHANDLE."""),
+    'tlsplug_server_set_session_cache_size': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_size_t],
+        ('srv', 'sessions'),
+        """How many TLS 1.2 sessions the embedded cache keeps (least recently
+        used go first; each for sessionTimeout). A server resumes session
+        ids from this cache by default (20480 sessions) unless the host
+        handles NEW_SESSION / RESUME_SESSION
+        (tlsplug_server_set_session_store) or chose another store; 0 turns
+        the cache off.
+
+        Node: (none: OpenSSL's session cache, off in Node).
+
+        Returns OK or E_BADHANDLE."""),
+    'tlsplug_server_use_session_store': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p],
+        ('srv', 'url'),
+        """Keep TLS 1.2 sessions in the store at `url`: "memory" (the embedded
+        cache), "redis://HOST[:PORT][/DB]" or "redis+unix:///PATH[?db=N]",
+        either with "?timeout_ms=N" (default 250: the longest a handshake
+        waits for the store). Redis keys are namespaced by the
+        sessionIdContext and expire after sessionTimeout. The Redis store is
+        a separate module (libtlsplug-redis.so, loaded on first use):
+        without it, TLSPLUG_E_UNSUPPORTED with code
+        ERR_FEATURE_UNAVAILABLE_ON_PLATFORM. A store that fails or is slow
+        means a full handshake, never an error; its failures are counted
+        (tlsplug_server_get_session_store_failures) and logged once per
+        outage. Choose the store before listening. Handling NEW_SESSION /
+        RESUME_SESSION (tlsplug_server_set_session_store) takes precedence
+        over any store.
+
+        Node: (none: Node leaves the session store to newSession /
+        resumeSession listeners).
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_UNSUPPORTED, E_NOMEM."""),
+    'tlsplug_server_get_session_store_failures': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t)],
+        ('srv', 'count'),
+        """How many lookups and writes the session store could not do
+        (unreachable, slow or out of memory): each lookup became a full
+        handshake.
+
+        Returns OK or E_BADHANDLE, E_INVAL."""),
+    'tlsplug_server_session_store_fd': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)],
+        ('srv', 'fd'),
+        """For hosts without a loop (the pump): a descriptor that becomes
+        readable when the server's session store has answers for sockets
+        waiting on it; call tlsplug_server_session_store_dispatch then.
+        TLSPLUG_E_UNAVAILABLE for a store that answers at once (memory) or
+        no store. A loop watches it by itself.
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_UNAVAILABLE."""),
+    'tlsplug_server_session_store_dispatch': (
+        ctypes.c_int,
+        [ctypes.c_void_p],
+        ('srv',),
+        """Hand the session store's waiting answers to the sockets that asked:
+        each goes on with its handshake exactly as after
+        tlsplug_socket_resume_session_done (a pump host then collects their
+        output as usual).
+
+        Returns OK or E_BADHANDLE."""),
+    'tlsplug_server_load_ticket_keys': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p],
+        ('srv', 'source'),
+        """Set the 48 bytes of ticket keys (as tlsplug_server_set_ticket_keys)
+        from `source`: a file holding exactly 48 bytes, or a key in Redis,
+        "redis://HOST[:PORT][/DB]#NAME" or "redis+unix:///PATH#NAME" (NAME
+        defaults to tlsplug:ticket-keys), read now, within the URL's timeout
+        (?timeout_ms=N, default 1000). Every server loading the same key
+        resumes the others' tickets, and all of them rotate the working key
+        together (every 3 × sessionTimeout, derived from these bytes). Redis
+        needs the Redis module (TLSPLUG_E_UNSUPPORTED without it); an
+        unreachable Redis or a missing key answers TLSPLUG_E_NET; anything
+        but 48 bytes, TLSPLUG_E_INVAL.
+
+        Node: ticketKeys, read from one place.
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_UNSUPPORTED, E_NET, E_NOMEM."""),
     'tlsplug_socket_new_session_done': (
         ctypes.c_int,
         [ctypes.c_void_p],
@@ -2182,6 +2266,12 @@ class ApiTable(ctypes.Structure):
         ("root_certificates", ctypes.c_void_p),  # slot 142
         ("context_set_private_key_engine", ctypes.c_void_p),  # slot 143
         ("context_set_client_cert_engine", ctypes.c_void_p),  # slot 144
+        ("server_set_session_cache_size", ctypes.c_void_p),  # slot 145
+        ("server_use_session_store", ctypes.c_void_p),  # slot 146
+        ("server_get_session_store_failures", ctypes.c_void_p),  # slot 147
+        ("server_session_store_fd", ctypes.c_void_p),  # slot 148
+        ("server_session_store_dispatch", ctypes.c_void_p),  # slot 149
+        ("server_load_ticket_keys", ctypes.c_void_p),  # slot 150
     ]
 
 
@@ -2243,6 +2333,7 @@ GETTERS = {
     },
     'server': {
         'get_ticket_keys': ('tlsplug_server_get_ticket_keys', 'bytes', 'buf_out', 64, 'getTicketKeys', 'method'),
+        'session_store_failures': ('tlsplug_server_get_session_store_failures', 'int', 'size_out', 0, 'session_store_failures', 'property'),
         'connections': ('tlsplug_server_get_connections', 'int', 'size_out', 0, 'connections', 'property'),
     },
 }
@@ -2410,6 +2501,15 @@ class ServerGetters:
         Node: getTicketKeys(). Answers None where the C call answers
         TLSPLUG_E_UNAVAILABLE."""
         return _runtime.getter(self, 'get_ticket_keys', 'tlsplug_server_get_ticket_keys', 'bytes', 'buf_out', 64)
+
+    @property
+    def session_store_failures(self) -> int:
+        """How many lookups and writes the session store could not do
+        (unreachable, slow or out of memory): each lookup became a full
+        handshake.
+
+        Node: session_store_failures."""
+        return _runtime.getter(self, 'session_store_failures', 'tlsplug_server_get_session_store_failures', 'int', 'size_out', 0)
 
     @property
     def connections(self) -> int:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, Optional, Union
 
 from . import _abi
 from ._lib import (TLSError, WrongThreadError, check, cstr, error_from, lib, want_callable,
-                   want_int, want_number)
+                   want_int, want_number, want_str)
 from ._runtime import decode_payload
 from .context import SecureContext, create_secure_context
 from .events import EventEmitter
@@ -36,7 +36,8 @@ _SERVER_EVENTS = tuple(ev for ev, info in _abi.EVENTS.items() if "server" in inf
 _FAMILIES = {4: "IPv4", 6: "IPv6"}
 _SERVER_OPTIONS = {"request_cert", "reject_unauthorized", "handshake_timeout",
                    "session_timeout", "alpn_protocols", "sni_callback", "ticket_keys",
-                   "secure_context", "allow_half_open", "pause_on_connect", "alpn_callback"}
+                   "secure_context", "allow_half_open", "pause_on_connect", "alpn_callback",
+                   "session_store", "session_cache_size"}
 
 
 class ALPNCallbackWithProtocolsError(TLSError, TypeError):
@@ -123,6 +124,10 @@ class Server(EventEmitter, _abi.ServerGetters):
             want_number("options.handshakeTimeout", opts["handshake_timeout"])
         if opts.get("session_timeout") is not None:
             want_int("options.sessionTimeout", opts["session_timeout"], 0, 2**31 - 1)
+        if opts.get("session_cache_size") is not None:
+            want_int("options.sessionCacheSize", opts["session_cache_size"], 0, 2**31 - 1)
+        if opts.get("session_store") is not None:
+            want_str("options.sessionStore", opts["session_store"])
         ctx = opts.get("secure_context")
         own = None
         if ctx is None:
@@ -158,8 +163,17 @@ class Server(EventEmitter, _abi.ServerGetters):
         self._alpn_callback = opts.get("alpn_callback")
         if self._alpn_callback is not None:
             self._call(lib.server_set_alpn_callback, 1)
-        if opts.get("ticket_keys") is not None:
+        if isinstance(opts.get("ticket_keys"), str):
+            # A file or a redis:// key holding the fleet's 48 bytes.
+            self._call(lib.server_load_ticket_keys, cstr(opts["ticket_keys"]),
+                       what="ticketKeys")
+        elif opts.get("ticket_keys") is not None:
             self.set_ticket_keys(opts["ticket_keys"])
+        if opts.get("session_cache_size") is not None:
+            self._call(lib.server_set_session_cache_size, int(opts["session_cache_size"]))
+        if opts.get("session_store") is not None:
+            self._call(lib.server_use_session_store, cstr(opts["session_store"]),
+                       what="sessionStore")
         self._allow_half_open = opts.get("allow_half_open")
         self._pause_on_connect = bool(opts.get("pause_on_connect"))
         if secure_connection_listener is not None:
@@ -521,7 +535,11 @@ def create_server(options: Optional[Dict[str, Any]] = None,
     """Node's tls.createServer(options, secureConnectionListener). Options
     (a dict, or keywords, snake_case): request_cert, reject_unauthorized
     (True), handshake_timeout (ms), session_timeout (s), alpn_protocols,
-    sni_callback (fn(servername, cb), cb(err, ctx)), ticket_keys (48 bytes),
+    sni_callback (fn(servername, cb), cb(err, ctx)), ticket_keys (48 bytes,
+    or a str: a file or "redis://HOST[:PORT][/DB]#KEY" holding them),
+    session_store (where TLS 1.2 sessions are kept: "memory", the default
+    cache, "redis://HOST[:PORT][/DB]" or "redis+unix:///PATH"),
+    session_cache_size (the memory cache's sessions; 0 turns it off),
     allow_half_open, pause_on_connect, secure_context, and every
     create_secure_context option (key, cert, ca, ...)."""
     return Server(options, secure_connection_listener, **kw)

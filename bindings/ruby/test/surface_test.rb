@@ -29,6 +29,8 @@ class SurfaceTest < Minitest::Test
     "tlsplug_socket_set_npn_protocols" => "NPN: GnuTLS answers E_UNSUPPORTED (use ALPN)",
     "tlsplug_server_accept" => "the sans-IO server; Server runs on the loop",
     "tlsplug_socket_tick" => "the sans-IO server's timer; the loop runs it",
+    "tlsplug_server_session_store_fd" => "the sans-IO server's session store; the loop polls it",
+    "tlsplug_server_session_store_dispatch" => "the sans-IO server's session store; the loop polls it",
     "tlsplug_socket_next_timeout" => "the sans-IO server's timer; the loop runs it",
     "tlsplug_loop_run" => "Tlsplug.run drives run_once / run_for, checking its block",
     "tlsplug_secure_pair_new" => "a gap: Python has create_secure_pair; Ruby does not yet",

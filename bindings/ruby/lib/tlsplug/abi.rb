@@ -19,7 +19,7 @@ module Tlsplug
     SONAME = "libtlsplug.so.1"
     # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at
     # this ABI_VERSION: the table's size is its header, aligned, plus these.
-    TABLE_SLOTS = 145
+    TABLE_SLOTS = 151
     TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /
                    Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP
     TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP
@@ -580,6 +580,12 @@ module Tlsplug
       "tlsplug_socket_renegotiate" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT, Fiddle::TYPE_INT], ["sock", "request_cert", "reject_unauthorized"], false],
       "tlsplug_server_set_session_timeout" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, -Fiddle::TYPE_INT], ["srv", "seconds"], false],
       "tlsplug_server_set_session_store" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT], ["srv", "enabled"], false],
+      "tlsplug_server_set_session_cache_size" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T], ["srv", "sessions"], false],
+      "tlsplug_server_use_session_store" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["srv", "url"], false],
+      "tlsplug_server_get_session_store_failures" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["srv", "count"], false],
+      "tlsplug_server_session_store_fd" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["srv", "fd"], false],
+      "tlsplug_server_session_store_dispatch" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP], ["srv"], false],
+      "tlsplug_server_load_ticket_keys" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["srv", "source"], false],
       "tlsplug_socket_new_session_done" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP], ["sock"], false],
       "tlsplug_socket_resume_session_done" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T], ["sock", "data", "len"], false],
       "tlsplug_server_set_ocsp" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT], ["srv", "enabled"], false],
@@ -749,6 +755,12 @@ module Tlsplug
         @tlsplug_socket_renegotiate = @functions["tlsplug_socket_renegotiate"]
         @tlsplug_server_set_session_timeout = @functions["tlsplug_server_set_session_timeout"]
         @tlsplug_server_set_session_store = @functions["tlsplug_server_set_session_store"]
+        @tlsplug_server_set_session_cache_size = @functions["tlsplug_server_set_session_cache_size"]
+        @tlsplug_server_use_session_store = @functions["tlsplug_server_use_session_store"]
+        @tlsplug_server_get_session_store_failures = @functions["tlsplug_server_get_session_store_failures"]
+        @tlsplug_server_session_store_fd = @functions["tlsplug_server_session_store_fd"]
+        @tlsplug_server_session_store_dispatch = @functions["tlsplug_server_session_store_dispatch"]
+        @tlsplug_server_load_ticket_keys = @functions["tlsplug_server_load_ticket_keys"]
         @tlsplug_socket_new_session_done = @functions["tlsplug_socket_new_session_done"]
         @tlsplug_socket_resume_session_done = @functions["tlsplug_socket_resume_session_done"]
         @tlsplug_server_set_ocsp = @functions["tlsplug_server_set_ocsp"]
@@ -1885,6 +1897,87 @@ module Tlsplug
         @tlsplug_server_set_session_store.call(srv, enabled)
       end
 
+      # How many TLS 1.2 sessions the embedded cache keeps (least recently used
+      # go first; each for sessionTimeout). A server resumes session ids from
+      # this cache by default (20480 sessions) unless the host handles
+      # NEW_SESSION / RESUME_SESSION (tlsplug_server_set_session_store) or chose
+      # another store; 0 turns the cache off.
+      #
+      # Node: (none: OpenSSL's session cache, off in Node).
+      #
+      # Returns OK or E_BADHANDLE.
+      def server_set_session_cache_size(srv, sessions)
+        @tlsplug_server_set_session_cache_size.call(srv, sessions)
+      end
+
+      # Keep TLS 1.2 sessions in the store at `url`: "memory" (the embedded
+      # cache), "redis://HOST[:PORT][/DB]" or "redis+unix:///PATH[?db=N]",
+      # either with "?timeout_ms=N" (default 250: the longest a handshake waits
+      # for the store). Redis keys are namespaced by the sessionIdContext and
+      # expire after sessionTimeout. The Redis store is a separate module
+      # (libtlsplug-redis.so, loaded on first use): without it,
+      # TLSPLUG_E_UNSUPPORTED with code ERR_FEATURE_UNAVAILABLE_ON_PLATFORM. A
+      # store that fails or is slow means a full handshake, never an error; its
+      # failures are counted (tlsplug_server_get_session_store_failures) and
+      # logged once per outage. Choose the store before listening. Handling
+      # NEW_SESSION / RESUME_SESSION (tlsplug_server_set_session_store) takes
+      # precedence over any store.
+      #
+      # Node: (none: Node leaves the session store to newSession / resumeSession
+      # listeners).
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_UNSUPPORTED, E_NOMEM.
+      def server_use_session_store(srv, url)
+        @tlsplug_server_use_session_store.call(srv, url)
+      end
+
+      # How many lookups and writes the session store could not do (unreachable,
+      # slow or out of memory): each lookup became a full handshake.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL.
+      def server_get_session_store_failures(srv, count)
+        @tlsplug_server_get_session_store_failures.call(srv, count)
+      end
+
+      # For hosts without a loop (the pump): a descriptor that becomes readable
+      # when the server's session store has answers for sockets waiting on it;
+      # call tlsplug_server_session_store_dispatch then. TLSPLUG_E_UNAVAILABLE
+      # for a store that answers at once (memory) or no store. A loop watches it
+      # by itself.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_UNAVAILABLE.
+      def server_session_store_fd(srv, fd)
+        @tlsplug_server_session_store_fd.call(srv, fd)
+      end
+
+      # Hand the session store's waiting answers to the sockets that asked: each
+      # goes on with its handshake exactly as after
+      # tlsplug_socket_resume_session_done (a pump host then collects their
+      # output as usual).
+      #
+      # Returns OK or E_BADHANDLE.
+      def server_session_store_dispatch(srv)
+        @tlsplug_server_session_store_dispatch.call(srv)
+      end
+
+      # Set the 48 bytes of ticket keys (as tlsplug_server_set_ticket_keys) from
+      # `source`: a file holding exactly 48 bytes, or a key in Redis,
+      # "redis://HOST[:PORT][/DB]#NAME" or "redis+unix:///PATH#NAME" (NAME
+      # defaults to tlsplug:ticket-keys), read now, within the URL's timeout
+      # (?timeout_ms=N, default 1000). Every server loading the same key resumes
+      # the others' tickets, and all of them rotate the working key together
+      # (every 3 × sessionTimeout, derived from these bytes). Redis needs the
+      # Redis module (TLSPLUG_E_UNSUPPORTED without it); an unreachable Redis or
+      # a missing key answers TLSPLUG_E_NET; anything but 48 bytes,
+      # TLSPLUG_E_INVAL.
+      #
+      # Node: ticketKeys, read from one place.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_UNSUPPORTED, E_NET, E_NOMEM.
+      def server_load_ticket_keys(srv, source)
+        @tlsplug_server_load_ticket_keys.call(srv, source)
+      end
+
       # The host stored the session of TLSPLUG_EV_NEW_SESSION: the connection's
       # held output goes out. Answering when nothing is pending answers
       # TLSPLUG_E_STATE.
@@ -2470,6 +2563,7 @@ module Tlsplug
       }.freeze,
       "server" => {
         "get_ticket_keys" => [[].freeze, "server_get_ticket_keys", "bytes", "buf_out", 64, "getTicketKeys", "method"].freeze,
+        "session_store_failures" => [[].freeze, "server_get_session_store_failures", "int", "size_out", 0, "session_store_failures", "property"].freeze,
         "connections" => [[].freeze, "server_get_connections", "int", "size_out", 0, "connections", "property"].freeze,
       }.freeze,
     }.freeze
@@ -2637,6 +2731,14 @@ module Tlsplug
       # TLSPLUG_E_UNAVAILABLE.
       def get_ticket_keys
         Runtime.getter(self, :get_ticket_keys, :server_get_ticket_keys, "bytes", "buf_out", 64)
+      end
+
+      # How many lookups and writes the session store could not do (unreachable,
+      # slow or out of memory): each lookup became a full handshake.
+      #
+      # Node: session_store_failures.
+      def session_store_failures
+        Runtime.getter(self, :session_store_failures, :server_get_session_store_failures, "int", "size_out", 0)
       end
 
       # How many connections the server has open on its loop.

@@ -22,7 +22,8 @@ module Tlsplug
     SERVER_EVENTS = ABI::EVENTS.select { |_ev, info| info[3].include?("server") }.keys.freeze
     SERVER_OPTIONS = %i[request_cert reject_unauthorized handshake_timeout session_timeout
                         alpn_protocols ticket_keys secure_context allow_half_open
-                        pause_on_connect sni_callback alpn_callback].freeze
+                        pause_on_connect sni_callback alpn_callback session_store
+                        session_cache_size].freeze
 
     attr_reader :max_connections
 
@@ -56,6 +57,8 @@ module Tlsplug
       end
       Check.number("options.handshakeTimeout", opts[:handshake_timeout]) unless opts[:handshake_timeout].nil?
       Check.int("options.sessionTimeout", opts[:session_timeout], 0, 2**31 - 1) unless opts[:session_timeout].nil?
+      Check.int("options.sessionCacheSize", opts[:session_cache_size], 0, 2**31 - 1) unless opts[:session_cache_size].nil?
+      Check.string("options.sessionStore", opts[:session_store]) unless opts[:session_store].nil?
       ctx = opts[:secure_context]
       raise ArgumentError, "context options given with secure_context" if ctx && !ctx_opts.empty?
       own = ctx.nil? ? Tlsplug.create_secure_context(**ctx_opts) : nil
@@ -89,7 +92,16 @@ module Tlsplug
       call(:server_set_sni_callback, 1) if @sni_callback
       @alpn_callback = opts[:alpn_callback]
       call(:server_set_alpn_callback, 1) if @alpn_callback
-      self.ticket_keys = opts[:ticket_keys] if opts[:ticket_keys]
+      if opts[:ticket_keys].is_a?(String) && opts[:ticket_keys].start_with?("redis://", "redis+unix://")
+        # A Redis key holding the fleet's 48 bytes, read by the library.
+        call(:server_load_ticket_keys, opts[:ticket_keys])
+      elsif opts[:ticket_keys]
+        self.ticket_keys = opts[:ticket_keys]
+      end
+      # Where TLS 1.2 sessions are kept: "memory" (the default cache),
+      # "redis://HOST[:PORT][/DB]" or "redis+unix:///PATH".
+      call(:server_set_session_cache_size, opts[:session_cache_size].to_i) unless opts[:session_cache_size].nil?
+      call(:server_use_session_store, opts[:session_store].to_s) unless opts[:session_store].nil?
       @allow_half_open = opts[:allow_half_open]
       @pause_on_connect = opts[:pause_on_connect]
       on("secureConnection", &secure_connection_listener) if secure_connection_listener
