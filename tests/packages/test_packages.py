@@ -131,7 +131,7 @@ class Packages(unittest.TestCase):
         names = [d.split("_")[0] for d in self.debs]
         # libtlsplug1-redis when the build found hiredis (src/CMakeLists.txt).
         redis = os.path.exists(os.path.join(BUILD, "src", "libtlsplug-redis.so"))
-        self.assertEqual(names, ["golang-tlsplug-dev", "libtlsplug-dev", "libtlsplug1"]
+        self.assertEqual(sorted(names), ["golang-tlsplug-dev", "libtlsplug-dev", "libtlsplug1"]
                          + (["libtlsplug1-redis"] if redis else [])
                          + ["python3-tlsplug", "ruby-tlsplug", "tlsplug"], self.debs)
         so1 = os.path.join(self.libdir, "libtlsplug.so.1")
