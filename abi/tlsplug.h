@@ -1275,11 +1275,13 @@ TLSPLUG_API int tlsplug_socket_disable_renegotiation(tlsplug_socket *sock);
 /**
  * Produce TLSPLUG_EV_KEYLOG events (to the callback or the queue) for this
  * socket's handshakes. Off by default: formatting key lines costs, and key
- * material should not flow unless asked for. Before start only.
+ * material should not flow unless asked for. Any time, as a Node listener
+ * may be added right after connect(): the lines of secrets made from then
+ * on are produced (on a loop, before its next turn nothing is missed).
  *
  * Node: adding a 'keylog' listener.
  *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
  */
 TLSPLUG_API int tlsplug_socket_set_keylog(tlsplug_socket *sock, int enabled);
 

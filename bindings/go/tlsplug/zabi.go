@@ -2396,7 +2396,9 @@ func cSocketDisableRenegotiation(p_sock *C.tlsplug_socket) (err error) {
 //
 // Produce TLSPLUG_EV_KEYLOG events (to the callback or the queue) for this
 // socket's handshakes. Off by default: formatting key lines costs, and key
-// material should not flow unless asked for. Before start only.
+// material should not flow unless asked for. Any time, as a Node listener
+// may be added right after connect(): the lines of secrets made from then on
+// are produced (on a loop, before its next turn nothing is missed).
 func cSocketSetKeylog(p_sock *C.tlsplug_socket, p_enabled bool) (err error) {
 	r := C.tpg_socket_set_keylog(p_sock, cbool(p_enabled))
 	if r.st < 0 {

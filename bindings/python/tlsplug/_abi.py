@@ -1216,12 +1216,14 @@ FUNCTIONS = {
         ('sock', 'enabled'),
         """Produce TLSPLUG_EV_KEYLOG events (to the callback or the queue) for
         this socket's handshakes. Off by default: formatting key lines
-        costs, and key material should not flow unless asked for. Before
-        start only.
+        costs, and key material should not flow unless asked for. Any time,
+        as a Node listener may be added right after connect(): the lines of
+        secrets made from then on are produced (on a loop, before its next
+        turn nothing is missed).
 
         Node: adding a 'keylog' listener.
 
-        Returns OK or E_BADHANDLE, E_STATE."""),
+        Returns OK or E_BADHANDLE."""),
     'tlsplug_server_new': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)],

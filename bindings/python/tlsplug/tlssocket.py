@@ -408,8 +408,9 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
                 self.off("data", self._listeners["data"][-1])
                 raise WrongThreadError("this TLSSocket")
             self._flow()
-        if event == "keylog" and self._handle and not self._started:
-            self._c(lib.socket_set_keylog, 1)
+        if event == "keylog" and self._handle:
+            # Any time, as Node: a listener added right after connect() works.
+            self._call(lib.socket_set_keylog, 1, what="keylog")
 
     # ---- reading: Node's paused/flowing stream over the C socket's pause
 

@@ -1582,11 +1582,13 @@ module Tlsplug
 
       # Produce TLSPLUG_EV_KEYLOG events (to the callback or the queue) for this
       # socket's handshakes. Off by default: formatting key lines costs, and key
-      # material should not flow unless asked for. Before start only.
+      # material should not flow unless asked for. Any time, as a Node listener
+      # may be added right after connect(): the lines of secrets made from then
+      # on are produced (on a loop, before its next turn nothing is missed).
       #
       # Node: adding a 'keylog' listener.
       #
-      # Returns OK or E_BADHANDLE, E_STATE.
+      # Returns OK or E_BADHANDLE.
       def socket_set_keylog(sock, enabled)
         @tlsplug_socket_set_keylog.call(sock, enabled)
       end

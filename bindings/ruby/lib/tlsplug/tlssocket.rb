@@ -336,7 +336,8 @@ module Tlsplug
         end
         flow
       end
-      call(:socket_set_keylog, 1) if event == "keylog" && @handle && !@started
+      # Any time, as Node: a listener added right after connect() works.
+      call(:socket_set_keylog, 1) if event == "keylog" && @handle
     end
     private :listener_added
 
