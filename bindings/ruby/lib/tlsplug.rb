@@ -13,6 +13,7 @@ require_relative "tlsplug/context"
 require_relative "tlsplug/tlssocket"
 require_relative "tlsplug/server"
 require_relative "tlsplug/module"
+require_relative "tlsplug/secure_pair"
 
 module Tlsplug
   ABI.lib # load and check the library now

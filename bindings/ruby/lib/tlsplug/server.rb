@@ -355,12 +355,30 @@ module Tlsplug
       self
     end
 
+    # Node's server.setSecureContext(options): a SecureContext or its options,
+    # for connections accepted from now on.
+    def set_secure_context(options)
+      own = options.is_a?(SecureContext) ? nil : Tlsplug.create_secure_context(**options.transform_keys(&:to_sym))
+      begin
+        call(:server_set_secure_context, (own || options).handle, what: "setSecureContext")
+      ensure
+        own&.close # the server holds its own reference
+      end
+      self
+    end
+
     # The generated get_ticket_keys (Node's getTicketKeys()), as the option's name.
     alias ticket_keys get_ticket_keys
 
     def ticket_keys=(keys)
       b = Util.bytes(keys)
       call(:server_set_ticket_keys, b, b.bytesize, what: "setTicketKeys")
+    end
+
+    # Node's server.setTicketKeys(keys), as the setter.
+    def set_ticket_keys(keys)
+      self.ticket_keys = keys
+      nil
     end
   end
 end
