@@ -68,8 +68,8 @@ int tp_api_socket_get_cipher(tlsplug_socket *h, int field, char *buf, size_t cap
     case TLSPLUG_CIPHER_STANDARD_NAME:
         v = suite ? suite->iana : NULL;
         break;
-    case TLSPLUG_CIPHER_VERSION:
-        v = s->secure ? node_protocol(gnutls_protocol_get_version(s->session)) : NULL;
+    case TLSPLUG_CIPHER_VERSION: /* the suite's, not the connection's protocol */
+        v = suite ? suite->version : NULL;
         break;
     default:
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",

@@ -930,7 +930,7 @@ const (
 	CipherFieldName CipherField = 1
 	// The IANA name, Node's `standardName`.
 	CipherFieldStandardName CipherField = 2
-	// The negotiated protocol, Node's `version` (e.g. TLSv1.3).
+	// The suite's minimum protocol as OpenSSL names it, Node's `version`: TLSv1.0 for ECDHE-RSA-AES128-SHA, TLSv1.2 for the GCM suites, TLSv1.3 (not the negotiated protocol: that is tlsplug_socket_get_protocol()).
 	CipherFieldVersion CipherField = 3
 )
 

@@ -347,7 +347,9 @@ module Tlsplug
     CIPHER_NAME = 1
     # The IANA name, Node's `standardName`.
     CIPHER_STANDARD_NAME = 2
-    # The negotiated protocol, Node's `version` (e.g. TLSv1.3).
+    # The suite's minimum protocol as OpenSSL names it, Node's `version`:
+    # TLSv1.0 for ECDHE-RSA-AES128-SHA, TLSv1.2 for the GCM suites, TLSv1.3 (not
+    # the negotiated protocol: that is tlsplug_socket_get_protocol()).
     CIPHER_VERSION = 3
     # value -> name (without the prefix), for enum tlsplug_cipher_field.
     CIPHER_FIELD_NAMES = {
