@@ -1018,7 +1018,8 @@ TLSPLUG_API int tlsplug_socket_authorization_error(tlsplug_socket *sock, char *b
 
 /**
  * The negotiated protocol, as Node names it: "TLSv1.3", "TLSv1.2",
- * "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake completes.
+ * "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake completes
+ * and once the socket closed (Node: null after close).
  *
  * Node: tlsSocket.getProtocol().
  *

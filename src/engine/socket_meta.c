@@ -51,7 +51,9 @@ static const char *node_protocol(gnutls_protocol_t v)
 int tp_api_socket_get_protocol(tlsplug_socket *h, char *buf, size_t cap, size_t *len)
 {
     GETTER_ENTER(h, s, len);
-    const char *p = s->secure ? node_protocol(gnutls_protocol_get_version(s->session)) : NULL;
+    /* None once closed, as Node's (its handle is gone by 'close'). */
+    const char *p = s->secure && !s->closed ? node_protocol(gnutls_protocol_get_version(s->session))
+                                            : NULL;
     return string_or_unavailable(s, p, buf, cap, len);
 }
 

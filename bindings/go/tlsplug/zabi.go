@@ -1789,7 +1789,8 @@ func cSocketAuthorizationError(p_sock *C.tlsplug_socket) (p_buf_s string, err er
 // cSocketGetProtocol calls tlsplug_socket_get_protocol.
 //
 // The negotiated protocol, as Node names it: "TLSv1.3", "TLSv1.2",
-// "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake completes.
+// "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake completes
+// and once the socket closed (Node: null after close).
 func cSocketGetProtocol(p_sock *C.tlsplug_socket) (p_buf_s string, err error) {
 	var len_len C.size_t
 	sbuf := make([]byte, 256)

@@ -868,7 +868,7 @@ FUNCTIONS = {
         ('sock', 'buf', 'cap', 'len'),
         """The negotiated protocol, as Node names it: "TLSv1.3", "TLSv1.2",
         "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake
-        completes.
+        completes and once the socket closed (Node: null after close).
 
         Node: tlsSocket.getProtocol().
 
@@ -2112,7 +2112,7 @@ class SocketGetters:
     def get_protocol(self) -> Optional[str]:
         """The negotiated protocol, as Node names it: "TLSv1.3", "TLSv1.2",
         "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake
-        completes.
+        completes and once the socket closed (Node: null after close).
 
         Node: getProtocol(). Answers None where the C call answers
         TLSPLUG_E_UNAVAILABLE."""

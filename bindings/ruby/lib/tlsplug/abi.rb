@@ -1243,8 +1243,8 @@ module Tlsplug
       end
 
       # The negotiated protocol, as Node names it: "TLSv1.3", "TLSv1.2",
-      # "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake
-      # completes.
+      # "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake completes
+      # and once the socket closed (Node: null after close).
       #
       # Node: tlsSocket.getProtocol().
       #
@@ -2323,8 +2323,8 @@ module Tlsplug
       end
 
       # The negotiated protocol, as Node names it: "TLSv1.3", "TLSv1.2",
-      # "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake
-      # completes.
+      # "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake completes
+      # and once the socket closed (Node: null after close).
       #
       # Node: getProtocol(). Answers nil where the C call answers
       # TLSPLUG_E_UNAVAILABLE.
