@@ -26,6 +26,14 @@ module Tlsplug
 
     attr_reader :max_connections
 
+    # The context a server makes from its options: as Node's Server, with
+    # honorCipherOrder true unless given (a plain context's default is the
+    # client's order).
+    def self.context_from(options)
+      options = options.merge(honor_cipher_order: true) if options[:honor_cipher_order].nil?
+      Tlsplug.create_secure_context(**options)
+    end
+
     def self.finalizer(cell)
       # cell: [handle or nil, the loop it listens on]. A finalizer runs on
       # any thread: a handle on another thread's loop is freed by that thread.
@@ -54,7 +62,7 @@ module Tlsplug
       Check.int("options.sessionTimeout", opts[:session_timeout], 0, 2**31 - 1) unless opts[:session_timeout].nil?
       ctx = opts[:secure_context]
       raise ArgumentError, "context options given with secure_context" if ctx && !ctx_opts.empty?
-      own = ctx.nil? ? Tlsplug.create_secure_context(**ctx_opts) : nil
+      own = ctx.nil? ? Server.context_from(ctx_opts) : nil
       ctx ||= own
       begin
         buf = Util.out
@@ -358,7 +366,7 @@ module Tlsplug
     # Node's server.setSecureContext(options): a SecureContext or its options,
     # for connections accepted from now on.
     def set_secure_context(options)
-      own = options.is_a?(SecureContext) ? nil : Tlsplug.create_secure_context(**options.transform_keys(&:to_sym))
+      own = options.is_a?(SecureContext) ? nil : Server.context_from(options.transform_keys(&:to_sym))
       begin
         call(:server_set_secure_context, (own || options).handle, what: "setSecureContext")
       ensure
