@@ -152,6 +152,13 @@ int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what)
         }
     }
     tp_fail_gnutls(&s->err, TLSPLUG_E_TLS, err, alert, dir, what);
+    if (s->sni_no_cert && !s->secure && dir != TLSPLUG_ALERT_RECEIVED) {
+        /* GnuTLS finds no suite for the missing key; Node (OpenSSL) fails
+         * earlier, installing the SNI context's absent certificate. */
+        tp_error_set_code(&s->err, "ERR_SSL_PASSED_A_NULL_PARAMETER");
+        tp_error_set_message(&s->err, "the SNICallback's context has no certificate: "
+                                      "passed a null parameter");
+    }
     if (err == GNUTLS_E_PREMATURE_TERMINATION && !s->secure)
         tp_error_set_message(&s->err,
                              "Client network socket disconnected before secure TLS connection was established");
