@@ -363,6 +363,14 @@ int tp_pump_handshake_step(struct tlsplug_socket *s)
         if (err == GNUTLS_E_AGAIN || err == GNUTLS_E_INTERRUPTED ||
             err == GNUTLS_E_GOT_APPLICATION_DATA)
             return TLSPLUG_OK; /* needs input, or the host must read first */
+        if (s->secure && as_truncation(s, err) == GNUTLS_E_PREMATURE_TERMINATION) {
+            /* The transport ended during a renegotiation: as on any secure
+             * connection, Node takes that as the peer's end, no error (a
+             * server cutting a renegotiating client off closes it so). */
+            s->renegotiating = 0;
+            on_peer_end(s);
+            return TLSPLUG_OK;
+        }
         if (err != GNUTLS_E_WARNING_ALERT_RECEIVED)
             return tp_pump_tls_failure(s, err, "handshake");
         if (!progressed(s, before))
