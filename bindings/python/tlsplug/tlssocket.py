@@ -575,9 +575,9 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             if code:
                 err.code = code
                 with_openssl_parts(err)
-        renegotiated, self._renegotiate_cb = self._renegotiate_cb, None
-        if renegotiated is not None:
-            renegotiated(err)  # Node: a failed renegotiation's callback gets the error
+        # Node calls renegotiate()'s callback only on success or at once
+        # with a refusal; a later failure is the socket's 'error' alone.
+        self._renegotiate_cb = None
         if self.listener_count(listener):
             self.emit(listener, err)
         elif self._owned_by_loop and not self.secure:
@@ -869,8 +869,8 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
                     callback: Optional[Callable[[Optional[BaseException]], Any]] = None) -> bool:
         """Node's tlsSocket.renegotiate(options, callback): a new handshake on
         a secure TLS 1.2 connection. options: request_cert (False),
-        reject_unauthorized (True). callback(None) once it completed, or
-        callback(err) when it failed. Answers False when it could not start
+        reject_unauthorized (True). callback(None) once it completed (a
+        failure later on is the socket's 'error'). Answers False when it could not start
         (TLS 1.3, renegotiation not enabled by both ends): then callback(err)
         comes from the loop, as Node's from process.nextTick."""
         if not isinstance(options, dict):
