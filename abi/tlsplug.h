@@ -243,7 +243,7 @@ enum tlsplug_cipher_field {
     TLSPLUG_CIPHER_NAME = 1,
     /** The IANA name, Node's `standardName`. */
     TLSPLUG_CIPHER_STANDARD_NAME = 2,
-    /** The negotiated protocol, Node's `version` (e.g. TLSv1.3). */
+    /** The suite's minimum protocol as OpenSSL names it, Node's `version`: TLSv1.0 for ECDHE-RSA-AES128-SHA, TLSv1.2 for the GCM suites, TLSv1.3 (not the negotiated protocol: that is tlsplug_socket_get_protocol()). */
     TLSPLUG_CIPHER_VERSION = 3,
 };
 
@@ -1135,7 +1135,8 @@ TLSPLUG_API int tlsplug_socket_authorization_error(tlsplug_socket *sock, char *b
 
 /**
  * The negotiated protocol, as Node names it: "TLSv1.3", "TLSv1.2",
- * "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake completes.
+ * "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake completes
+ * and once the socket closed (Node: null after close).
  *
  * Node: tlsSocket.getProtocol().
  *
@@ -1429,11 +1430,13 @@ TLSPLUG_API int tlsplug_socket_disable_renegotiation(tlsplug_socket *sock);
 /**
  * Produce TLSPLUG_EV_KEYLOG events (to the callback or the queue) for this
  * socket's handshakes. Off by default: formatting key lines costs, and key
- * material should not flow unless asked for. Before start only.
+ * material should not flow unless asked for. Any time, as a Node listener
+ * may be added right after connect(): the lines of secrets made from then
+ * on are produced (on a loop, before its next turn nothing is missed).
  *
  * Node: adding a 'keylog' listener.
  *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_STATE.
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
  */
 TLSPLUG_API int tlsplug_socket_set_keylog(tlsplug_socket *sock, int enabled);
 

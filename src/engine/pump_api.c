@@ -421,7 +421,8 @@ int tp_api_socket_renegotiate(tlsplug_socket *h, int request_cert,
                                           "renegotiate: the socket is not secure and idle"));
     int tls13 = gnutls_protocol_get_version(s->session) == GNUTLS_TLS1_3;
     if (tls13 && (s->role != TLSPLUG_ROLE_SERVER || !request_cert))
-        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_UNSUPPORTED, "ERR_TLS_RENEGOTIATE",
+        /* Node's code: OpenSSL's SSL_renegotiate refuses TLS 1.3 so. */
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_UNSUPPORTED, "ERR_SSL_WRONG_SSL_VERSION",
                                           "TLS 1.3 has no renegotiation; a server may ask for a "
                                           "client certificate (requestCert), which uses "
                                           "post-handshake authentication"));

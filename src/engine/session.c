@@ -201,6 +201,8 @@ void tp_session_handshake_done(struct tlsplug_socket *s)
 static int keylog_fn(gnutls_session_t session, const char *label, const gnutls_datum_t *secret)
 {
     struct tlsplug_socket *s = gnutls_session_get_ptr(session);
+    if (!s->keylog) /* turned off after it was installed */
+        return 0;
     gnutls_datum_t client_random, server_random;
     gnutls_session_get_random(session, &client_random, &server_random);
     /* Node's line: LABEL <client_random hex> <secret hex>\n */

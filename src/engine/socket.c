@@ -221,9 +221,17 @@ static int set_flag(tlsplug_socket *h, size_t offset, int value, const char *pre
 
 #define FLAG(field) offsetof(struct tlsplug_socket, field)
 
+/* Any time: Node's tests add the 'keylog' listener right after connect(),
+ * when the ClientHello may already be out; the secrets come later. */
 int tp_api_socket_set_keylog(tlsplug_socket *h, int enabled)
 {
-    return set_flag(h, FLAG(keylog), enabled, "keylog");
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    s->keylog = enabled != 0;
+    if (s->started)
+        tp_keylog_apply(s);
+    return tp_socket_leave(s, TLSPLUG_OK);
 }
 
 int tp_api_socket_set_check_server_identity(tlsplug_socket *h, int custom)

@@ -80,6 +80,7 @@ struct tlsplug_socket {
     size_t max_fragment;   /* setMaxSendFragment; 0 = GnuTLS's maximum */
     int no_renegotiation;  /* disableRenegotiation() */
     int keylog;            /* produce `keylog` events */
+    int sni_no_cert;       /* the SNICallback answered a context without a certificate */
     struct tlsplug_server *server; /* the server that accepted it, or NULL (opaque here) */
     const tp_owner *owner;         /* installed by that server */
     size_t deadline_ms;    /* handshake deadline on the host's clock; 0 = none */

@@ -51,7 +51,9 @@ static const char *node_protocol(gnutls_protocol_t v)
 int tp_api_socket_get_protocol(tlsplug_socket *h, char *buf, size_t cap, size_t *len)
 {
     GETTER_ENTER(h, s, len);
-    const char *p = s->secure ? node_protocol(gnutls_protocol_get_version(s->session)) : NULL;
+    /* None once closed, as Node's (its handle is gone by 'close'). */
+    const char *p = s->secure && !s->closed ? node_protocol(gnutls_protocol_get_version(s->session))
+                                            : NULL;
     return string_or_unavailable(s, p, buf, cap, len);
 }
 
@@ -68,8 +70,8 @@ int tp_api_socket_get_cipher(tlsplug_socket *h, int field, char *buf, size_t cap
     case TLSPLUG_CIPHER_STANDARD_NAME:
         v = suite ? suite->iana : NULL;
         break;
-    case TLSPLUG_CIPHER_VERSION:
-        v = s->secure ? node_protocol(gnutls_protocol_get_version(s->session)) : NULL;
+    case TLSPLUG_CIPHER_VERSION: /* the suite's, not the connection's protocol */
+        v = suite ? suite->version : NULL;
         break;
     default:
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",

@@ -248,11 +248,13 @@ static int connect_common(tlsplug_loop *lh, tlsplug_socket *sh, const char *host
         return tp_socket_leave(s, tp_driver_refuse(s, TLSPLUG_E_INVAL, "ERR_SOCKET_BAD_PORT",
                                                    "Port should be >= 0 and < 65536. Received %d.",
                                                    port));
+    int host_given = host != NULL;
     if (!host)
         host = "localhost";
     /* Node checks the certificate against servername, else the host (an
-     * address included; SNI itself is sent only for names). */
-    if (!is_pipe && tp_driver_default_servername(s, host) != TLSPLUG_OK)
+     * address included; SNI itself is sent only for names). Without a
+     * host it sends no SNI and checks against localhost, the default. */
+    if (!is_pipe && host_given && tp_driver_default_servername(s, host) != TLSPLUG_OK)
         return tp_socket_leave(s, TLSPLUG_E_NOMEM);
     char *copy = strdup(host);
     tp_conn *c = copy ? tp_conn_new(loop, s, is_pipe) : NULL;

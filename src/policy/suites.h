@@ -12,6 +12,7 @@ typedef struct tp_suite {
     uint8_t id[2];
     const char *openssl; /* OpenSSL's name; the IANA name for TLS 1.3 suites */
     const char *iana;    /* the IANA (RFC) name, Node's standardName */
+    const char *version; /* its minimum protocol as OpenSSL names it, Node's version */
 } tp_suite;
 
 /* The suite with this id, or NULL when GnuTLS or OpenSSL does not know it. */

@@ -221,9 +221,9 @@ int tp_api_server_add_context(tlsplug_server *h, const char *hostname,
     struct tlsplug_server *srv = get(h);
     if (!srv)
         return TLSPLUG_E_BADHANDLE;
-    if (!hostname || !*hostname)
-        return tp_fail(&srv->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE",
-                       "addContext: a hostname is needed");
+    if (!hostname || !*hostname) /* Node's code and message */
+        return tp_fail(&srv->err, TLSPLUG_E_INVAL, "ERR_TLS_REQUIRED_SERVER_NAME",
+                       "\"servername\" is required parameter for Server.addContext");
     int rc;
     struct tlsplug_context *ctx = usable_context(srv, ctx_h, &rc);
     if (!ctx)

@@ -223,6 +223,7 @@ static int sni_done(tlsplug_socket *h, struct tlsplug_context *ctx, const char *
     rc = ctx ? tp_socket_switch_context(s, ctx) : TLSPLUG_OK;
     if (rc)
         return tp_socket_leave(s, tp_socket_fatal(s, rc));
+    s->sni_no_cert = ctx && s->ctx->nkeys == 0;
     return resume_after_answer(s);
 }
 

@@ -1002,7 +1002,7 @@ const (
 	CipherFieldName CipherField = 1
 	// The IANA name, Node's `standardName`.
 	CipherFieldStandardName CipherField = 2
-	// The negotiated protocol, Node's `version` (e.g. TLSv1.3).
+	// The suite's minimum protocol as OpenSSL names it, Node's `version`: TLSv1.0 for ECDHE-RSA-AES128-SHA, TLSv1.2 for the GCM suites, TLSv1.3 (not the negotiated protocol: that is tlsplug_socket_get_protocol()).
 	CipherFieldVersion CipherField = 3
 )
 
@@ -1906,7 +1906,8 @@ func cSocketAuthorizationError(p_sock *C.tlsplug_socket) (p_buf_s string, err er
 // cSocketGetProtocol calls tlsplug_socket_get_protocol.
 //
 // The negotiated protocol, as Node names it: "TLSv1.3", "TLSv1.2",
-// "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake completes.
+// "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake completes
+// and once the socket closed (Node: null after close).
 func cSocketGetProtocol(p_sock *C.tlsplug_socket) (p_buf_s string, err error) {
 	var len_len C.size_t
 	sbuf := make([]byte, 256)
@@ -2513,7 +2514,9 @@ func cSocketDisableRenegotiation(p_sock *C.tlsplug_socket) (err error) {
 //
 // Produce TLSPLUG_EV_KEYLOG events (to the callback or the queue) for this
 // socket's handshakes. Off by default: formatting key lines costs, and key
-// material should not flow unless asked for. Before start only.
+// material should not flow unless asked for. Any time, as a Node listener
+// may be added right after connect(): the lines of secrets made from then on
+// are produced (on a loop, before its next turn nothing is missed).
 func cSocketSetKeylog(p_sock *C.tlsplug_socket, p_enabled bool) (err error) {
 	r := C.tpg_socket_set_keylog(p_sock, cbool(p_enabled))
 	if r.st < 0 {

@@ -276,7 +276,7 @@ class CipherField(enum.IntEnum):
     NAME = 1
     #: The IANA name, Node's `standardName`.
     STANDARD_NAME = 2
-    #: The negotiated protocol, Node's `version` (e.g. TLSv1.3).
+    #: The suite's minimum protocol as OpenSSL names it, Node's `version`: TLSv1.0 for ECDHE-RSA-AES128-SHA, TLSv1.2 for the GCM suites, TLSv1.3 (not the negotiated protocol: that is tlsplug_socket_get_protocol()).
     VERSION = 3
 
 
@@ -903,7 +903,7 @@ FUNCTIONS = {
         ('sock', 'buf', 'cap', 'len'),
         """The negotiated protocol, as Node names it: "TLSv1.3", "TLSv1.2",
         "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake
-        completes.
+        completes and once the socket closed (Node: null after close).
 
         Node: tlsSocket.getProtocol().
 
@@ -1251,12 +1251,14 @@ FUNCTIONS = {
         ('sock', 'enabled'),
         """Produce TLSPLUG_EV_KEYLOG events (to the callback or the queue) for
         this socket's handshakes. Off by default: formatting key lines
-        costs, and key material should not flow unless asked for. Before
-        start only.
+        costs, and key material should not flow unless asked for. Any time,
+        as a Node listener may be added right after connect(): the lines of
+        secrets made from then on are produced (on a loop, before its next
+        turn nothing is missed).
 
         Node: adding a 'keylog' listener.
 
-        Returns OK or E_BADHANDLE, E_STATE."""),
+        Returns OK or E_BADHANDLE."""),
     'tlsplug_server_new': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)],
@@ -2369,7 +2371,7 @@ class SocketGetters:
     def get_protocol(self) -> Optional[str]:
         """The negotiated protocol, as Node names it: "TLSv1.3", "TLSv1.2",
         "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake
-        completes.
+        completes and once the socket closed (Node: null after close).
 
         Node: getProtocol(). Answers None where the C call answers
         TLSPLUG_E_UNAVAILABLE."""

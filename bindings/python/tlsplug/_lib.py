@@ -173,7 +173,17 @@ def error_from(handle: Optional[int], status: int, what: str = "",
         code = code or "ERR_TLSPLUG_BADHANDLE"
     if not msg:
         msg = f"{what}: {status_name(status)}" if what else status_name(status)
-    return make_error(msg, code or status_name(status), status)
+    return with_openssl_parts(make_error(msg, code or status_name(status), status))
+
+
+def with_openssl_parts(err: TLSError) -> TLSError:
+    """Node's OpenSSL errors also carry the parts their code is made of:
+    ERR_SSL_WRONG_SSL_VERSION is library 'SSL routines', reason 'wrong ssl
+    version'. Answers err, with them when its code is such a code."""
+    if err.code and err.code.startswith("ERR_SSL_"):
+        err.library = "SSL routines"
+        err.reason = err.code[len("ERR_SSL_"):].lower().replace("_", " ")
+    return err
 
 
 def check(status: int, handle: Optional[int] = None, what: str = "") -> int:

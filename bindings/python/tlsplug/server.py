@@ -82,6 +82,15 @@ def _as_context(v: Union[SecureContext, Dict[str, Any], None]) -> SecureContext:
     return create_secure_context(**(v or {}))
 
 
+def _server_context(options: Dict[str, Any]) -> SecureContext:
+    """The context a server makes from its options: as Node's Server, with
+    honorCipherOrder true unless given (a plain context's default is the
+    client's order)."""
+    if options.get("honor_cipher_order") is None:
+        options = dict(options, honor_cipher_order=True)
+    return create_secure_context(**options)
+
+
 class Server(EventEmitter, _abi.ServerGetters):
     """Node's tls.Server. Made by create_server(); listen() puts it on the
     thread's loop.
@@ -131,7 +140,7 @@ class Server(EventEmitter, _abi.ServerGetters):
         ctx = opts.get("secure_context")
         own = None
         if ctx is None:
-            own = ctx = create_secure_context(**ctx_opts)
+            own = ctx = _server_context(ctx_opts)
         elif ctx_opts:
             raise TypeError("context options given with secure_context: "
                             + ", ".join(sorted(ctx_opts)))
@@ -498,7 +507,7 @@ class Server(EventEmitter, _abi.ServerGetters):
         self._call(lib.server_add_context, cstr(hostname), ctx.handle, what="addContext")
 
     def set_secure_context(self, options: Union[SecureContext, Dict[str, Any]]) -> None:
-        ctx = _as_context(options)
+        ctx = options if isinstance(options, SecureContext) else _server_context(options or {})
         self._call(lib.server_set_secure_context, ctx.handle, what="setSecureContext")
 
     def set_ticket_keys(self, keys: bytes) -> None:

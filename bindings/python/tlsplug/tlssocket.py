@@ -47,7 +47,8 @@ _KEYS = itertools.count(1)
 
 _EVENTS = (_abi.EV_SECURE_CONNECT, _abi.EV_SECURE, _abi.EV_DATA, _abi.EV_END,
            _abi.EV_CLOSE, _abi.EV_ERROR, _abi.EV_CHECK_SERVER_IDENTITY,
-           _abi.EV_SESSION, _abi.EV_KEYLOG, _abi.EV_OCSP_RESPONSE, _abi.EV_DRAIN)
+           _abi.EV_SESSION, _abi.EV_KEYLOG, _abi.EV_OCSP_RESPONSE, _abi.EV_DRAIN,
+           _abi.EV_RENEGOTIATED)
 # Events only a socket on a loop raises.
 _LOOP_EVENTS = (_abi.EV_CONNECT, _abi.EV_TIMEOUT, _abi.EV_LOOKUP)
 
@@ -246,6 +247,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         self._error_in_call = False
         self._in_call = 0
         self._destroy_error: Optional[BaseException] = None
+        self._renegotiate_cb: Optional[Callable[..., Any]] = None
         self.destroyed = False
         self.closed = False
         self.secure = False
@@ -413,8 +415,9 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
                 self.off("data", self._listeners["data"][-1])
                 raise WrongThreadError("this TLSSocket")
             self._flow()
-        if event == "keylog" and self._handle and not self._started:
-            self._c(lib.socket_set_keylog, 1)
+        if event == "keylog" and self._handle:
+            # Any time, as Node: a listener added right after connect() works.
+            self._call(lib.socket_set_keylog, 1, what="keylog")
 
     # ---- reading: Node's paused/flowing stream over the C socket's pause
 
@@ -561,6 +564,11 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
     def _ev_check_server_identity(self, _listener: Optional[str], hostname: str) -> None:
         self._answer_identity(hostname)
 
+    def _ev_renegotiated(self, _listener: Optional[str]) -> None:
+        callback, self._renegotiate_cb = self._renegotiate_cb, None
+        if callback is not None:
+            callback(None)
+
     def _ev_error(self, listener: str, code: str) -> None:
         self._error_in_call = True
         err = self._destroy_error
@@ -569,6 +577,9 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             status = ctypes.c_int(0)
             lib.error_detail(self._handle, ctypes.byref(status), None, None, None)
             err = error_from(self._handle, status.value or _abi.E_TLS, code=code or None)
+        # Node calls renegotiate()'s callback only on success or at once
+        # with a refusal; a later failure is the socket's 'error' alone.
+        self._renegotiate_cb = None
         if self.listener_count(listener):
             self.emit(listener, err)
         elif self._owned_by_loop and not self.secure:
@@ -899,11 +910,40 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
                    what="exportKeyingMaterial")
         return out.raw[: n.value]
 
+    def renegotiate(self, options: Dict[str, Any],
+                    callback: Optional[Callable[[Optional[BaseException]], Any]] = None) -> bool:
+        """Node's tlsSocket.renegotiate(options, callback): a new handshake on
+        a secure TLS 1.2 connection. options: request_cert (False),
+        reject_unauthorized (True). callback(None) once it completed (a
+        failure later on is the socket's 'error'). Answers False when it could not start
+        (TLS 1.3, renegotiation not enabled by both ends): then callback(err)
+        comes from the loop, as Node's from process.nextTick."""
+        if not isinstance(options, dict):
+            raise InvalidArgTypeError('The "options" argument must be of type object. '
+                                      f"Received {type(options).__name__}")
+        if callback is not None:
+            want_callable("callback", callback)
+        request_cert = options.get("request_cert")
+        reject = options.get("reject_unauthorized")
+        self._renegotiate_cb = callback
+        try:
+            self._pump(lib.socket_renegotiate, int(bool(request_cert)),
+                       int(reject is None or bool(reject)), what="renegotiate")
+        except TLSError as err:
+            self._renegotiate_cb = None
+            if callback is not None:
+                loop = self._loop or get_loop()
+                loop.set_immediate(callback, err)
+            return False
+        self._after_local_call()
+        return True
+
 
 # The events whose handling is more than emitting Node's listener with the
 # decoded payload (drain, timeout, session, keylog, OCSPResponse are just
 # that). Each handler gets the listener's name and the decoded arguments.
 _EVENT_HANDLERS: Dict[int, Callable[..., None]] = {
+    _abi.EV_RENEGOTIATED: TLSSocket._ev_renegotiated,
     _abi.EV_DATA: TLSSocket._ev_data,
     _abi.EV_SECURE_CONNECT: TLSSocket._ev_secure,
     _abi.EV_SECURE: TLSSocket._ev_secure,

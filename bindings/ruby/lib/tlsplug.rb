@@ -19,6 +19,7 @@ require_relative "tlsplug/ssl_server"
 require_relative "tlsplug/deprecation"
 require_relative "tlsplug/x509"
 require_relative "tlsplug/roots"
+require_relative "tlsplug/secure_pair"
 
 module Tlsplug
   ABI.lib # load and check the library now

@@ -357,7 +357,9 @@ module Tlsplug
     CIPHER_NAME = 1
     # The IANA name, Node's `standardName`.
     CIPHER_STANDARD_NAME = 2
-    # The negotiated protocol, Node's `version` (e.g. TLSv1.3).
+    # The suite's minimum protocol as OpenSSL names it, Node's `version`:
+    # TLSv1.0 for ECDHE-RSA-AES128-SHA, TLSv1.2 for the GCM suites, TLSv1.3 (not
+    # the negotiated protocol: that is tlsplug_socket_get_protocol()).
     CIPHER_VERSION = 3
     # value -> name (without the prefix), for enum tlsplug_cipher_field.
     CIPHER_FIELD_NAMES = {
@@ -1316,8 +1318,8 @@ module Tlsplug
       end
 
       # The negotiated protocol, as Node names it: "TLSv1.3", "TLSv1.2",
-      # "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake
-      # completes.
+      # "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake completes
+      # and once the socket closed (Node: null after close).
       #
       # Node: tlsSocket.getProtocol().
       #
@@ -1657,11 +1659,13 @@ module Tlsplug
 
       # Produce TLSPLUG_EV_KEYLOG events (to the callback or the queue) for this
       # socket's handshakes. Off by default: formatting key lines costs, and key
-      # material should not flow unless asked for. Before start only.
+      # material should not flow unless asked for. Any time, as a Node listener
+      # may be added right after connect(): the lines of secrets made from then
+      # on are produced (on a loop, before its next turn nothing is missed).
       #
       # Node: adding a 'keylog' listener.
       #
-      # Returns OK or E_BADHANDLE, E_STATE.
+      # Returns OK or E_BADHANDLE.
       def socket_set_keylog(sock, enabled)
         @tlsplug_socket_set_keylog.call(sock, enabled)
       end
@@ -2593,8 +2597,8 @@ module Tlsplug
       end
 
       # The negotiated protocol, as Node names it: "TLSv1.3", "TLSv1.2",
-      # "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake
-      # completes.
+      # "TLSv1.1", "TLSv1". TLSPLUG_E_UNAVAILABLE before the handshake completes
+      # and once the socket closed (Node: null after close).
       #
       # Node: getProtocol(). Answers nil where the C call answers
       # TLSPLUG_E_UNAVAILABLE.

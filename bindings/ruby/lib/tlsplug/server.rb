@@ -27,6 +27,14 @@ module Tlsplug
 
     attr_reader :max_connections
 
+    # The context a server makes from its options: as Node's Server, with
+    # honorCipherOrder true unless given (a plain context's default is the
+    # client's order).
+    def self.context_from(options)
+      options = options.merge(honor_cipher_order: true) if options[:honor_cipher_order].nil?
+      Tlsplug.create_secure_context(**options)
+    end
+
     def self.finalizer(cell)
       # cell: [handle or nil, the loop it listens on]. A finalizer runs on
       # any thread: a handle on another thread's loop is freed by that thread.
@@ -61,7 +69,7 @@ module Tlsplug
       Check.string("options.sessionStore", opts[:session_store]) unless opts[:session_store].nil?
       ctx = opts[:secure_context]
       raise ArgumentError, "context options given with secure_context" if ctx && !ctx_opts.empty?
-      own = ctx.nil? ? Tlsplug.create_secure_context(**ctx_opts) : nil
+      own = ctx.nil? ? Server.context_from(ctx_opts) : nil
       ctx ||= own
       begin
         buf = Util.out
@@ -407,12 +415,30 @@ module Tlsplug
       self
     end
 
+    # Node's server.setSecureContext(options): a SecureContext or its options,
+    # for connections accepted from now on.
+    def set_secure_context(options)
+      own = options.is_a?(SecureContext) ? nil : Server.context_from(options.transform_keys(&:to_sym))
+      begin
+        call(:server_set_secure_context, (own || options).handle, what: "setSecureContext")
+      ensure
+        own&.close # the server holds its own reference
+      end
+      self
+    end
+
     # The generated get_ticket_keys (Node's getTicketKeys()), as the option's name.
     alias ticket_keys get_ticket_keys
 
     def ticket_keys=(keys)
       b = Util.bytes(keys)
       call(:server_set_ticket_keys, b, b.bytesize, what: "setTicketKeys")
+    end
+
+    # Node's server.setTicketKeys(keys), as the setter.
+    def set_ticket_keys(keys)
+      self.ticket_keys = keys
+      nil
     end
   end
 end

@@ -336,7 +336,8 @@ module Tlsplug
         end
         flow
       end
-      call(:socket_set_keylog, 1) if event == "keylog" && @handle && !@started
+      # Any time, as Node: a listener added right after connect() works.
+      call(:socket_set_keylog, 1) if event == "keylog" && @handle
     end
     private :listener_added
 
@@ -533,7 +534,8 @@ module Tlsplug
     def on_error(code)
       @error_in_call = true
       err = @destroy_error
-      renegotiate_cb = @renegotiate_cb
+      # Node calls renegotiate's callback only on success or at once with a
+      # refusal; a later failure is the socket's 'error' alone.
       @renegotiate_cb = nil
       @destroy_error = nil
       if err.nil?
@@ -543,7 +545,6 @@ module Tlsplug
         err = Util.error_from(@handle, status.zero? ? ABI::E_TLS : status)
         err.code = code unless code.empty?
       end
-      renegotiate_cb&.call(err)
       if listener_count("error").positive?
         emit("error", err)
       elsif @owned_by_loop && !@secure
