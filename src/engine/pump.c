@@ -41,13 +41,15 @@ static ssize_t push_rest(struct tlsplug_socket *s, const giovec_t *iov, int iovc
 }
 
 /* On a loop, records go straight to the fd when nothing waits before them
- * (the kernel's copy is the only one); the rest waits in `out`. */
+ * (the kernel's copy is the only one); the rest waits in `out`. A server
+ * that stores sessions keeps its handshake's records in `out`: GnuTLS
+ * stores the session (newSession) only after it wrote its Finished, and
+ * Node sends that Finished only once newSession is answered. */
 static ssize_t vec_push_fn(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
 {
     struct tlsplug_socket *s = p;
-    size_t sent = s->transport && tp_buf_len(&s->out) == 0
-                      ? s->transport->send_now(s->transport_ctx, iov, iovcnt)
-                      : 0;
+    int direct = s->transport && tp_buf_len(&s->out) == 0 && !(s->stores_sessions && !s->secure);
+    size_t sent = direct ? s->transport->send_now(s->transport_ctx, iov, iovcnt) : 0;
     return push_rest(s, iov, iovcnt, sent);
 }
 

@@ -90,6 +90,7 @@ struct tlsplug_socket {
     int awaiting_ocsp;     /* waiting for tlsplug_socket_ocsp_done() */
     int hold_output;       /* waiting for tlsplug_socket_new_session_done(): output held */
     int finish_pending;    /* the handshake completed while output was held */
+    int stores_sessions;   /* server with newSession: the handshake's records wait in `out` */
     int request_ocsp;      /* client: emit OCSP_RESPONSE */
     uint8_t *resume_data;  /* the host's answer to resumeSession */
     size_t resume_len;
