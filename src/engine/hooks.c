@@ -99,7 +99,11 @@ static int post_client_hello(gnutls_session_t session)
     /* The version GnuTLS reports here is tentative: never pin one the
      * context excludes (GnuTLS then refuses the client by itself). */
     int version = (int)gnutls_protocol_get_version(session), lo, hi;
-    if (!tp_context_version_range(c, &lo, &hi) || version < lo || version > hi)
+    if (!tp_context_version_range(c, &lo, &hi))
+        return 0;
+    if (!tp_hello_offers_version(s->hello, tp_wire_version(lo), tp_wire_version(hi)))
+        return GNUTLS_E_UNSUPPORTED_VERSION_PACKET; /* GnuTLS would fail on the suites */
+    if (version < lo || version > hi)
         return 0;
     /* RFC 7507: a client that fell back below what both sides could do
      * is being downgraded. GnuTLS checks this only after this callback,

@@ -129,6 +129,17 @@ static int as_truncation(const struct tlsplug_socket *s, int err)
     return err;
 }
 
+/* A server refusing a well-formed hello that offers no version it allows
+ * (GnuTLS says UNSUPPORTED_VERSION_PACKET, as for a garbled record; OpenSSL,
+ * and so Node, say ERR_SSL_UNSUPPORTED_PROTOCOL, with protocol_version). */
+static int no_common_version(const struct tlsplug_socket *s)
+{
+    int lo, hi;
+    return s->role == TLSPLUG_ROLE_SERVER && s->hello && s->hello->versions &&
+           tp_context_version_range(s->ctx, &lo, &hi) &&
+           !tp_hello_offers_version(s->hello, tp_wire_version(lo), tp_wire_version(hi));
+}
+
 int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what)
 {
     err = as_truncation(s, err);
@@ -154,6 +165,8 @@ int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what)
         }
     }
     tp_fail_gnutls(&s->err, TLSPLUG_E_TLS, err, alert, dir, what);
+    if (err == GNUTLS_E_UNSUPPORTED_VERSION_PACKET && no_common_version(s))
+        tp_error_set_code(&s->err, "ERR_SSL_UNSUPPORTED_PROTOCOL"); /* not a garbled record */
     if (err == GNUTLS_E_PREMATURE_TERMINATION && !s->secure)
         tp_error_set_message(&s->err,
                              "Client network socket disconnected before secure TLS connection was established");
