@@ -156,7 +156,7 @@ enum tlsplug_event {
     TLSPLUG_EV_RESUME_SESSION = 15,
     /** Server with OCSP stapling (tlsplug_server_set_ocsp): a client asked for the certificate's status. Payload: a 4-byte big-endian length, the certificate's DER, then the issuer's DER (empty when unknown). The handshake waits until tlsplug_socket_ocsp_done(). Node: 'OCSPRequest(certificate, issuer, cb)'. */
     TLSPLUG_EV_OCSP_REQUEST = 16,
-    /** Client with requestOCSP: the server stapled this OCSP response (the payload, DER), before secureConnect. Node: 'OCSPResponse'. */
+    /** Client with requestOCSP: the OCSP response the server stapled (the payload, DER), before secureConnect; an empty payload when it stapled none (Node's null). Node: 'OCSPResponse'. */
     TLSPLUG_EV_OCSP_RESPONSE = 17,
     /** A socket on a loop: the transport (TCP or Unix socket) connected; the TLS handshake starts now. No payload. Node: 'connect'. */
     TLSPLUG_EV_CONNECT = 18,

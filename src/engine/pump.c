@@ -267,9 +267,12 @@ int tp_pump_finish_secure(struct tlsplug_socket *s)
         s->started = 2; /* the secure event is emitted once */
         tp_session_handshake_done(s);
         if (s->request_ocsp && s->role == TLSPLUG_ROLE_CLIENT && !s->freed) {
-            gnutls_datum_t staple;
-            if (gnutls_ocsp_status_request_get(s->session, &staple) == 0)
-                tp_emit(s, TLSPLUG_EV_OCSP_RESPONSE, staple.data, staple.size);
+            /* Node's OCSPResponse comes whenever it was asked for: null
+             * (an empty payload) when the server stapled nothing. */
+            gnutls_datum_t staple = {NULL, 0};
+            if (gnutls_ocsp_status_request_get(s->session, &staple) != 0)
+                staple.size = 0;
+            tp_emit(s, TLSPLUG_EV_OCSP_RESPONSE, staple.data, staple.size);
         }
         if (s->freed || s->closed)
             return TLSPLUG_OK;

@@ -170,8 +170,9 @@ module Tlsplug
     # handshake waits until tlsplug_socket_ocsp_done(). Node:
     # 'OCSPRequest(certificate, issuer, cb)'.
     EV_OCSP_REQUEST = 16
-    # Client with requestOCSP: the server stapled this OCSP response (the
-    # payload, DER), before secureConnect. Node: 'OCSPResponse'.
+    # Client with requestOCSP: the OCSP response the server stapled (the
+    # payload, DER), before secureConnect; an empty payload when it stapled none
+    # (Node's null). Node: 'OCSPResponse'.
     EV_OCSP_RESPONSE = 17
     # A socket on a loop: the transport (TCP or Unix socket) connected; the TLS
     # handshake starts now. No payload. Node: 'connect'.
