@@ -265,7 +265,6 @@ int tp_pump_finish_secure(struct tlsplug_socket *s)
     }
     if (s->started == 1) {
         s->started = 2; /* the secure event is emitted once */
-        tp_session_handshake_done(s);
         if (s->request_ocsp && s->role == TLSPLUG_ROLE_CLIENT && !s->freed) {
             /* Node's OCSPResponse comes whenever it was asked for: null
              * (an empty payload) when the server stapled nothing. */
@@ -280,6 +279,9 @@ int tp_pump_finish_secure(struct tlsplug_socket *s)
                                                             : TLSPLUG_EV_SECURE;
         s->deadline_ms = 0; /* the handshake timeout is over */
         tp_emit(s, ev, NULL, 0);
+        /* A TLS 1.2 client's session follows secureConnect, as in Node. */
+        if (!s->freed)
+            tp_session_handshake_done(s);
         if (s->freed || s->closed)
             return TLSPLUG_OK;
         tp_socket_owner_emit(s, TLSPLUG_EV_SECURE_CONNECTION, NULL, 0);
