@@ -1219,8 +1219,9 @@ TLSPLUG_API int tlsplug_socket_set_session(tlsplug_socket *sock, const uint8_t *
 
 /**
  * The session to resume later, as a blob for tlsplug_socket_set_session().
- * TLSPLUG_E_UNAVAILABLE before the handshake completes, and in TLS 1.3
- * before the server's first ticket arrived.
+ * TLSPLUG_E_UNAVAILABLE before the handshake completes. In TLS 1.3 before
+ * the server's first ticket arrived it is a session that resumes nothing
+ * (given back, a full handshake follows), as Node's.
  *
  * Node: tlsSocket.getSession().
  *

@@ -72,15 +72,13 @@ int tp_api_socket_set_session(tlsplug_socket *h, const uint8_t *session, size_t 
     return tp_socket_leave(s, rc);
 }
 
-/* A resumable session blob (gnutls_free it), or -1 (in TLS 1.3 there is
- * none until the server's first ticket: GnuTLS would hand out a useless
- * placeholder). The layout is above take_blob. */
+/* A session blob (gnutls_free it), or -1 before the handshake. The layout
+ * is above take_blob. In TLS 1.3 before the server's first ticket it holds
+ * GnuTLS's placeholder, which resumes nothing (set back, it gives a full
+ * handshake): Node's getSession() is a session there too. */
 static int session_data(struct tlsplug_socket *s, gnutls_datum_t *out)
 {
     if (!s->secure)
-        return -1;
-    if (gnutls_protocol_get_version(s->session) == GNUTLS_TLS1_3 &&
-        !(gnutls_session_get_flags(s->session) & GNUTLS_SFLAGS_SESSION_TICKET))
         return -1;
     gnutls_datum_t raw;
     if (gnutls_session_get_data2(s->session, &raw) < 0)

@@ -61,6 +61,15 @@ class SecureSessionTest(LoopTestCase):
         self.assertEqual(r["order"], self.node["TLSv1_2_method"]["order"])
         self.assertEqual(r["early"], self.node["TLSv1_2_method"]["early"])
 
+    def test_tls13_get_session_in_secure_connect(self):
+        r = self.connect("TLS_method")
+        self.assertEqual(r["early"], self.node["TLS_method"]["early"])
+        self.assertTrue(r["early"])
+        # That early session resumes nothing: a full handshake, no error.
+        again = self.connect("TLS_method", session=r["session"])
+        self.assertNotIn("error", again)
+        self.assertFalse(again["reused"])
+
 
 if __name__ == "__main__":
     unittest.main()

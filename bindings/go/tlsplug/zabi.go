@@ -2323,8 +2323,9 @@ func cSocketSetSession(p_sock *C.tlsplug_socket, p_session []byte) (err error) {
 // cSocketGetSession calls tlsplug_socket_get_session.
 //
 // The session to resume later, as a blob for tlsplug_socket_set_session().
-// TLSPLUG_E_UNAVAILABLE before the handshake completes, and in TLS 1.3
-// before the server's first ticket arrived.
+// TLSPLUG_E_UNAVAILABLE before the handshake completes. In TLS 1.3 before
+// the server's first ticket arrived it is a session that resumes nothing
+// (given back, a full handshake follows), as Node's.
 func cSocketGetSession(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
 	r := C.tpg_socket_get_session(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)

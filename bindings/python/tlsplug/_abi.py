@@ -1164,8 +1164,9 @@ FUNCTIONS = {
         ('sock', 'buf', 'cap', 'len'),
         """The session to resume later, as a blob for
         tlsplug_socket_set_session(). TLSPLUG_E_UNAVAILABLE before the
-        handshake completes, and in TLS 1.3 before the server's first ticket
-        arrived.
+        handshake completes. In TLS 1.3 before the server's first ticket
+        arrived it is a session that resumes nothing (given back, a full
+        handshake follows), as Node's.
 
         Node: tlsSocket.getSession().
 
@@ -2197,8 +2198,9 @@ class SocketGetters:
     def get_session(self) -> Optional[bytes]:
         """The session to resume later, as a blob for
         tlsplug_socket_set_session(). TLSPLUG_E_UNAVAILABLE before the
-        handshake completes, and in TLS 1.3 before the server's first ticket
-        arrived.
+        handshake completes. In TLS 1.3 before the server's first ticket
+        arrived it is a session that resumes nothing (given back, a full
+        handshake follows), as Node's.
 
         Node: getSession(). Answers None where the C call answers
         TLSPLUG_E_UNAVAILABLE."""

@@ -1531,8 +1531,9 @@ module Tlsplug
       end
 
       # The session to resume later, as a blob for tlsplug_socket_set_session().
-      # TLSPLUG_E_UNAVAILABLE before the handshake completes, and in TLS 1.3
-      # before the server's first ticket arrived.
+      # TLSPLUG_E_UNAVAILABLE before the handshake completes. In TLS 1.3 before
+      # the server's first ticket arrived it is a session that resumes nothing
+      # (given back, a full handshake follows), as Node's.
       #
       # Node: tlsSocket.getSession().
       #
@@ -2411,8 +2412,9 @@ module Tlsplug
       end
 
       # The session to resume later, as a blob for tlsplug_socket_set_session().
-      # TLSPLUG_E_UNAVAILABLE before the handshake completes, and in TLS 1.3
-      # before the server's first ticket arrived.
+      # TLSPLUG_E_UNAVAILABLE before the handshake completes. In TLS 1.3 before
+      # the server's first ticket arrived it is a session that resumes nothing
+      # (given back, a full handshake follows), as Node's.
       #
       # Node: getSession(). Answers nil where the C call answers
       # TLSPLUG_E_UNAVAILABLE.
