@@ -1231,8 +1231,9 @@ TLSPLUG_API int tlsplug_socket_set_session(tlsplug_socket *sock, const uint8_t *
 TLSPLUG_API int tlsplug_socket_get_session(tlsplug_socket *sock, uint8_t *buf, size_t cap, size_t *len);
 
 /**
- * Client: the latest session ticket the server sent (the opaque ticket
- * bytes). TLSPLUG_E_UNAVAILABLE when none arrived.
+ * Client: the session ticket (the opaque ticket bytes): on a resumed
+ * connection the one it resumed with, as Node; otherwise the latest the
+ * server sent. TLSPLUG_E_UNAVAILABLE when there is none.
  *
  * Node: tlsSocket.getTLSTicket().
  *

@@ -127,9 +127,13 @@ int tp_api_socket_get_tls_ticket(tlsplug_socket *h, uint8_t *buf, size_t cap,
         return TLSPLUG_E_BADHANDLE;
     if (!len)
         return tp_socket_leave(s, TLSPLUG_E_INVAL);
-    if (!s->ticket)
+    /* As Node: a resumed connection's ticket is the one it resumed with. */
+    int resumed = s->secure && gnutls_session_is_resumed(s->session) && s->offered_ticket;
+    const uint8_t *t = resumed ? s->offered_ticket : s->ticket;
+    size_t n = resumed ? s->offered_ticket_len : s->ticket_len;
+    if (!t)
         return tp_socket_leave(s, TLSPLUG_E_UNAVAILABLE);
-    return tp_socket_leave(s, tp_copy_bytes(s->ticket, s->ticket_len, buf, cap, len));
+    return tp_socket_leave(s, tp_copy_bytes(t, n, buf, cap, len));
 }
 
 int tp_api_socket_is_session_reused(tlsplug_socket *h, int *reused)

@@ -148,6 +148,8 @@ struct tlsplug_socket {
      * TLS 1.2 `session` event was emitted. */
     uint8_t *ticket;
     size_t ticket_len;
+    uint8_t *offered_ticket; /* the ticket its ClientHello offered to resume with */
+    size_t offered_ticket_len;
     int session_emitted;
     /* Client: the verdict carried by the session being resumed. */
     int has_resumed_verdict;

@@ -2339,8 +2339,9 @@ func cSocketGetSession(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err
 
 // cSocketGetTlsTicket calls tlsplug_socket_get_tls_ticket.
 //
-// Client: the latest session ticket the server sent (the opaque ticket
-// bytes). TLSPLUG_E_UNAVAILABLE when none arrived.
+// Client: the session ticket (the opaque ticket bytes): on a resumed
+// connection the one it resumed with, as Node; otherwise the latest the
+// server sent. TLSPLUG_E_UNAVAILABLE when there is none.
 func cSocketGetTlsTicket(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
 	r := C.tpg_socket_get_tls_ticket(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)

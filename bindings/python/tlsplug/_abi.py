@@ -1175,8 +1175,9 @@ FUNCTIONS = {
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)],
         ('sock', 'buf', 'cap', 'len'),
-        """Client: the latest session ticket the server sent (the opaque ticket
-        bytes). TLSPLUG_E_UNAVAILABLE when none arrived.
+        """Client: the session ticket (the opaque ticket bytes): on a resumed
+        connection the one it resumed with, as Node; otherwise the latest
+        the server sent. TLSPLUG_E_UNAVAILABLE when there is none.
 
         Node: tlsSocket.getTLSTicket().
 
@@ -2207,8 +2208,9 @@ class SocketGetters:
         return _runtime.getter(self, 'get_session', 'tlsplug_socket_get_session', 'bytes', 'buf_out', 4096)
 
     def get_tls_ticket(self) -> Optional[bytes]:
-        """Client: the latest session ticket the server sent (the opaque ticket
-        bytes). TLSPLUG_E_UNAVAILABLE when none arrived.
+        """Client: the session ticket (the opaque ticket bytes): on a resumed
+        connection the one it resumed with, as Node; otherwise the latest
+        the server sent. TLSPLUG_E_UNAVAILABLE when there is none.
 
         Node: getTLSTicket(). Answers None where the C call answers
         TLSPLUG_E_UNAVAILABLE."""

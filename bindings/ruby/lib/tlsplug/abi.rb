@@ -1542,8 +1542,9 @@ module Tlsplug
         @tlsplug_socket_get_session.call(sock, buf, cap, len)
       end
 
-      # Client: the latest session ticket the server sent (the opaque ticket
-      # bytes). TLSPLUG_E_UNAVAILABLE when none arrived.
+      # Client: the session ticket (the opaque ticket bytes): on a resumed
+      # connection the one it resumed with, as Node; otherwise the latest the
+      # server sent. TLSPLUG_E_UNAVAILABLE when there is none.
       #
       # Node: tlsSocket.getTLSTicket().
       #
@@ -2422,8 +2423,9 @@ module Tlsplug
         Runtime.getter(self, :get_session, :socket_get_session, "bytes", "buf_out", 4096)
       end
 
-      # Client: the latest session ticket the server sent (the opaque ticket
-      # bytes). TLSPLUG_E_UNAVAILABLE when none arrived.
+      # Client: the session ticket (the opaque ticket bytes): on a resumed
+      # connection the one it resumed with, as Node; otherwise the latest the
+      # server sent. TLSPLUG_E_UNAVAILABLE when there is none.
       #
       # Node: getTLSTicket(). Answers nil where the C call answers
       # TLSPLUG_E_UNAVAILABLE.
