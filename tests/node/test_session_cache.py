@@ -7,12 +7,14 @@ reconnects with the same session. Node's counts, measured in the same run
 with the same client: with session ids, 6 requests, 5 resumeSession, 1
 newSession; with tickets the store is never asked; with a store that answers
 garbage, every reconnect is a full handshake that stores a new session.
+A node client reconnecting with its session is resumed 5 times of 5, as
+by a node server with the same store.
 Node's file uses TLS 1.0 with RSA key exchange; Debian's openssl no longer
 offers that, so both sides run TLS 1.2 (session ids exist only up to 1.2)."""
 import unittest
 
-from nodeport_b import (LoopTestCase, close_server, listening_server, need_pki, node_eval, pki,
-                        pki_path, run_openssl, tlsplug)
+from nodeport_b import (LoopTestCase, NodePeer, close_server, listening_server, need_pki,
+                        node_eval, pki, pki_path, run_openssl, tlsplug)
 
 MODES = ("ids", "tickets", "invalid")
 
@@ -35,6 +37,32 @@ function run(mode, done){
 }
 const out={};
 run('ids',r=>{out.ids=r;run('tickets',r=>{out.tickets=r;run('invalid',r=>{out.invalid=r;report(out)})})});
+"""
+
+
+# A node client: a first connection, then five more offering its session
+# (TLS 1.2, no tickets); reports how many were resumed. `PORT` is the
+# server's; with PORT 0 it runs against a node server with the same
+# asynchronous store instead.
+NODE_CLIENT = r"""
+const {SSL_OP_NO_TICKET}=require('crypto').constants;
+function clients(port,done){
+  let session=null,reused=0,n=0;
+  (function one(){
+    const c=tls.connect({port,host:'127.0.0.1',rejectUnauthorized:false,maxVersion:'TLSv1.2',
+      secureOptions:SSL_OP_NO_TICKET,session},()=>{if(c.isSessionReused())reused++});
+    c.on('session',s=>{session=s});c.on('data',()=>{});c.on('error',()=>{});
+    c.on('close',()=>{if(++n<6)one();else done({connections:n,reused})})})();
+}
+if(PORT)clients(PORT,report);
+else{
+  let stored=null;
+  const srv=tls.createServer({key:pem('server.key'),cert:pem('server-chain.pem'),maxVersion:'TLSv1.2'},
+    s=>{s.on('error',()=>{});s.end('x')});
+  srv.on('newSession',(id,data,cb)=>setImmediate(()=>{stored=data;cb()}));
+  srv.on('resumeSession',(id,cb)=>setImmediate(()=>cb(null,stored)));
+  srv.listen(0,'127.0.0.1',()=>clients(srv.address().port,r=>srv.close(()=>report(r))));
+}
 """
 
 
@@ -103,6 +131,24 @@ class SessionCacheTest(LoopTestCase):
 
     def test_invalid_stored_session_means_full_handshakes(self):
         self.check("invalid")
+
+    def test_node_client_resumes_every_reconnect(self):
+        expected = NodePeer(NODE_CLIENT, 0).result(self)
+        store = {}
+        server, port = listening_server(self, {"max_version": "TLSv1.2"}, lambda s: s.end(b"x"))
+
+        def new_session(sid, data, cb):
+            def later():
+                store["data"] = data
+                cb()
+            tlsplug.set_timeout(later, 0)
+        server.on("newSession", new_session)
+        server.on("resumeSession",
+                  lambda sid, cb: tlsplug.set_timeout(lambda: cb(None, store.get("data")), 0))
+        got = NodePeer(NODE_CLIENT, port).result(self)
+        close_server(self, server)
+        self.assertEqual(expected, {"connections": 6, "reused": 5})
+        self.assertEqual(got, expected)
 
 
 if __name__ == "__main__":
