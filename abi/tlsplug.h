@@ -156,7 +156,7 @@ enum tlsplug_event {
     TLSPLUG_EV_RESUME_SESSION = 15,
     /** Server with OCSP stapling (tlsplug_server_set_ocsp): a client asked for the certificate's status. Payload: a 4-byte big-endian length, the certificate's DER, then the issuer's DER (empty when unknown). The handshake waits until tlsplug_socket_ocsp_done(). Node: 'OCSPRequest(certificate, issuer, cb)'. */
     TLSPLUG_EV_OCSP_REQUEST = 16,
-    /** Client with requestOCSP: the server stapled this OCSP response (the payload, DER), before secureConnect. Node: 'OCSPResponse'. */
+    /** Client with requestOCSP: the OCSP response the server stapled (the payload, DER), before secureConnect; an empty payload when it stapled none (Node's null). Node: 'OCSPResponse'. */
     TLSPLUG_EV_OCSP_RESPONSE = 17,
     /** A socket on a loop: the transport (TCP or Unix socket) connected; the TLS handshake starts now. No payload. Node: 'connect'. */
     TLSPLUG_EV_CONNECT = 18,
@@ -1374,8 +1374,9 @@ TLSPLUG_API int tlsplug_socket_set_session(tlsplug_socket *sock, const uint8_t *
 
 /**
  * The session to resume later, as a blob for tlsplug_socket_set_session().
- * TLSPLUG_E_UNAVAILABLE before the handshake completes, and in TLS 1.3
- * before the server's first ticket arrived.
+ * TLSPLUG_E_UNAVAILABLE before the handshake completes. In TLS 1.3 before
+ * the server's first ticket arrived it is a session that resumes nothing
+ * (given back, a full handshake follows), as Node's.
  *
  * Node: tlsSocket.getSession().
  *
@@ -1385,8 +1386,9 @@ TLSPLUG_API int tlsplug_socket_set_session(tlsplug_socket *sock, const uint8_t *
 TLSPLUG_API int tlsplug_socket_get_session(tlsplug_socket *sock, uint8_t *buf, size_t cap, size_t *len);
 
 /**
- * Client: the latest session ticket the server sent (the opaque ticket
- * bytes). TLSPLUG_E_UNAVAILABLE when none arrived.
+ * Client: the session ticket (the opaque ticket bytes): on a resumed
+ * connection the one it resumed with, as Node; otherwise the latest the
+ * server sent. TLSPLUG_E_UNAVAILABLE when there is none.
  *
  * Node: tlsSocket.getTLSTicket().
  *

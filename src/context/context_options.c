@@ -17,11 +17,14 @@
 
 /* ---------------------------------------------------------------- secureProtocol */
 
+/* As Node: TLS_method allows every version; SSLv23_method keeps the
+ * default minimum (tls.DEFAULT_MIN_VERSION, min 0 here) and stops at
+ * TLS 1.2. */
 static const struct {
     const char *method; /* without the _method/_client_method/_server_method suffix */
     int min, max;
 } methods[] = {
-    {"TLS", GNUTLS_TLS1_0, GNUTLS_TLS1_3},   {"SSLv23", GNUTLS_TLS1_0, GNUTLS_TLS1_3},
+    {"TLS", GNUTLS_TLS1_0, GNUTLS_TLS1_3},   {"SSLv23", 0, GNUTLS_TLS1_2},
     {"TLSv1", GNUTLS_TLS1_0, GNUTLS_TLS1_0}, {"TLSv1_1", GNUTLS_TLS1_1, GNUTLS_TLS1_1},
     {"TLSv1_2", GNUTLS_TLS1_2, GNUTLS_TLS1_2},
 };
@@ -50,7 +53,8 @@ int tp_api_context_set_secure_protocol(tlsplug_context *h, const char *method)
                                "TLS protocol version conflicts with secureProtocol \"%s\"", method);
             rc = tp_context_set_string(c, &c->secure_protocol, method);
             if (rc == TLSPLUG_OK) {
-                c->min_version = methods[i].min;
+                if (methods[i].min)
+                    c->min_version = methods[i].min;
                 c->max_version = methods[i].max;
             }
             return rc;

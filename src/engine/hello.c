@@ -88,7 +88,17 @@ static void parse_versions(reader ext, tp_hello *h)
             continue;
         if (v > h->max_version)
             h->max_version = (uint16_t)v;
+        if (v >= 0x0301)
+            h->versions |= (uint8_t)(1u << (v - 0x0301));
     }
+}
+
+/* A hello without supported_versions offers every version up to its
+ * legacy one, from TLS 1.0. */
+static void legacy_versions(tp_hello *h, unsigned legacy)
+{
+    for (unsigned v = 0x0301; v <= legacy && v <= 0x0304; v++)
+        h->versions |= (uint8_t)(1u << (v - 0x0301));
 }
 
 /* The body of the ClientHello handshake message. */
@@ -115,8 +125,10 @@ static int parse_body(reader b, tp_hello *h)
     sub(&b, u8(&b));  /* compression_methods */
     if (b.bad)
         return -1;
-    if (b.n == 0)
+    if (b.n == 0) {
+        legacy_versions(h, legacy);
         return 0; /* no extensions */
+    }
     reader exts = sub(&b, u16(&b));
     while (exts.n && !exts.bad) {
         unsigned type = u16(&exts);
@@ -163,7 +175,17 @@ static int parse_body(reader b, tp_hello *h)
             break;
         }
     }
+    if (!h->versions)
+        legacy_versions(h, legacy);
     return exts.bad ? -1 : 0;
+}
+
+int tp_hello_offers_version(const tp_hello *h, unsigned lo, unsigned hi)
+{
+    for (unsigned v = lo < 0x0301 ? 0x0301 : lo; v <= hi && v <= 0x0304; v++)
+        if (h->versions & (1u << (v - 0x0301)))
+            return 1;
+    return 0;
 }
 
 tp_hello *tp_hello_new(void)

@@ -50,6 +50,8 @@ typedef struct tp_hello {
     uint8_t early_data;       /* early_data extension */
     uint8_t fallback_scsv;    /* TLS_FALLBACK_SCSV among the suites (RFC 7507) */
     uint16_t max_version;     /* highest version offered (supported_versions or legacy) */
+    uint8_t versions;         /* versions offered: bit n = 0x0301 + n (TLS 1.n); from
+                               * supported_versions, else TLS 1.0 up to the legacy one */
     uint8_t ffdhe;            /* supported_groups names an FFDHE group (RFC 7919) */
 
     /* The reader's state between calls. */
@@ -59,6 +61,9 @@ typedef struct tp_hello {
     size_t have;              /* message bytes seen so far */
     size_t want;              /* the message's length with its header; 0 while unknown */
 } tp_hello;
+
+/* Whether the hello offers a version in [lo, hi] (wire numbers, 0x0303 = TLS 1.2). */
+int tp_hello_offers_version(const tp_hello *h, unsigned lo, unsigned hi);
 
 /* A reader with nothing read; NULL when out of memory. */
 tp_hello *tp_hello_new(void);

@@ -2,6 +2,7 @@
  * session (docs/GNUTLS.md, "Suites, versions and the fallback signal"), so
  * every observer goes through this dispatcher. Hooks only observe: they
  * return 0 unless a handshake must be refused. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ciphers.h"
@@ -35,6 +36,33 @@ static int find_ticket(void *ctx, unsigned tls_id, const unsigned char *data, un
     return 0;
 }
 
+/* The ticket a client's ClientHello offers: the session_ticket extension
+ * (TLS 1.2), or the first pre_shared_key identity (TLS 1.3: identities<2>
+ * of identity<2> obfuscated_ticket_age(4)). */
+static int find_offered_ticket(void *ctx, unsigned tls_id, const unsigned char *data,
+                               unsigned size)
+{
+    struct tlsplug_socket *s = ctx;
+    const unsigned char *t = data;
+    unsigned n = size;
+    if (tls_id == 41) {
+        if (size < 4 || (unsigned)(data[2] << 8 | data[3]) + 4 > size)
+            return 0;
+        n = (unsigned)(data[2] << 8 | data[3]);
+        t = data + 4;
+    } else if (tls_id != 35) {
+        return 0;
+    }
+    uint8_t *copy = n ? malloc(n) : NULL;
+    if (!copy)
+        return 0; /* none offered, or no memory: getTLSTicket keeps what it had */
+    memcpy(copy, t, n);
+    free(s->offered_ticket);
+    s->offered_ticket = copy;
+    s->offered_ticket_len = n;
+    return 0;
+}
+
 static int dispatch(gnutls_session_t session, unsigned htype, unsigned when, unsigned incoming,
                     const gnutls_datum_t *msg)
 {
@@ -51,6 +79,9 @@ static int dispatch(gnutls_session_t session, unsigned htype, unsigned when, uns
         gnutls_ext_raw_parse(&s->reneg_ticket, find_ticket, msg,
                              GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
     }
+    if (htype == GNUTLS_HANDSHAKE_CLIENT_HELLO && !incoming && when == GNUTLS_HOOK_POST &&
+        s->role == TLSPLUG_ROLE_CLIENT)
+        gnutls_ext_raw_parse(s, find_offered_ticket, msg, GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
     if (htype == GNUTLS_HANDSHAKE_FINISHED) {
         /* Node's getFinished()/getPeerFinished(): the verify_data, 12 bytes
          * in TLS 1.2, the hash length in TLS 1.3; again on each handshake. */
@@ -101,7 +132,11 @@ static int post_client_hello(gnutls_session_t session)
     /* The version GnuTLS reports here is tentative: never pin one the
      * context excludes (GnuTLS then refuses the client by itself). */
     int version = (int)gnutls_protocol_get_version(session), lo, hi;
-    if (!tp_context_version_range(c, &lo, &hi) || version < lo || version > hi)
+    if (!tp_context_version_range(c, &lo, &hi))
+        return 0;
+    if (!tp_hello_offers_version(s->hello, tp_wire_version(lo), tp_wire_version(hi)))
+        return GNUTLS_E_UNSUPPORTED_VERSION_PACKET; /* GnuTLS would fail on the suites */
+    if (version < lo || version > hi)
         return 0;
     /* RFC 7507: a client that fell back below what both sides could do
      * is being downgraded. GnuTLS checks this only after this callback,

@@ -41,13 +41,15 @@ static ssize_t push_rest(struct tlsplug_socket *s, const giovec_t *iov, int iovc
 }
 
 /* On a loop, records go straight to the fd when nothing waits before them
- * (the kernel's copy is the only one); the rest waits in `out`. */
+ * (the kernel's copy is the only one); the rest waits in `out`. A server
+ * that stores sessions keeps its handshake's records in `out`: GnuTLS
+ * stores the session (newSession) only after it wrote its Finished, and
+ * Node sends that Finished only once newSession is answered. */
 static ssize_t vec_push_fn(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
 {
     struct tlsplug_socket *s = p;
-    size_t sent = s->transport && tp_buf_len(&s->out) == 0
-                      ? s->transport->send_now(s->transport_ctx, iov, iovcnt)
-                      : 0;
+    int direct = s->transport && tp_buf_len(&s->out) == 0 && !(s->stores_sessions && !s->secure);
+    size_t sent = direct ? s->transport->send_now(s->transport_ctx, iov, iovcnt) : 0;
     return push_rest(s, iov, iovcnt, sent);
 }
 
@@ -144,6 +146,17 @@ static int send_fatal(struct tlsplug_socket *s, gnutls_alert_description_t alert
     return gnutls_alert_send(s->session, GNUTLS_AL_FATAL, alert) < 0 ? -1 : (int)alert;
 }
 
+/* A server refusing a well-formed hello that offers no version it allows
+ * (GnuTLS says UNSUPPORTED_VERSION_PACKET, as for a garbled record; OpenSSL,
+ * and so Node, say ERR_SSL_UNSUPPORTED_PROTOCOL, with protocol_version). */
+static int no_common_version(const struct tlsplug_socket *s)
+{
+    int lo, hi;
+    return s->role == TLSPLUG_ROLE_SERVER && s->hello && s->hello->versions &&
+           tp_context_version_range(s->ctx, &lo, &hi) &&
+           !tp_hello_offers_version(s->hello, tp_wire_version(lo), tp_wire_version(hi));
+}
+
 int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what)
 {
     err = as_truncation(s, err);
@@ -176,6 +189,8 @@ int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what)
         tp_error_set_message(&s->err, "the SNICallback's context has no certificate: "
                                       "passed a null parameter");
     }
+    if (err == GNUTLS_E_UNSUPPORTED_VERSION_PACKET && no_common_version(s))
+        tp_error_set_code(&s->err, "ERR_SSL_UNSUPPORTED_PROTOCOL"); /* not a garbled record */
     if (err == GNUTLS_E_PREMATURE_TERMINATION && !s->secure)
         tp_error_set_message(&s->err,
                              "Client network socket disconnected before secure TLS connection was established");
@@ -274,11 +289,13 @@ int tp_pump_finish_secure(struct tlsplug_socket *s)
     }
     if (s->started == 1) {
         s->started = 2; /* the secure event is emitted once */
-        tp_session_handshake_done(s);
         if (s->request_ocsp && s->role == TLSPLUG_ROLE_CLIENT && !s->freed) {
-            gnutls_datum_t staple;
-            if (gnutls_ocsp_status_request_get(s->session, &staple) == 0)
-                tp_emit(s, TLSPLUG_EV_OCSP_RESPONSE, staple.data, staple.size);
+            /* Node's OCSPResponse comes whenever it was asked for: null
+             * (an empty payload) when the server stapled nothing. */
+            gnutls_datum_t staple = {NULL, 0};
+            if (gnutls_ocsp_status_request_get(s->session, &staple) != 0)
+                staple.size = 0;
+            tp_emit(s, TLSPLUG_EV_OCSP_RESPONSE, staple.data, staple.size);
         }
         if (s->freed || s->closed)
             return TLSPLUG_OK;
@@ -286,6 +303,9 @@ int tp_pump_finish_secure(struct tlsplug_socket *s)
                                                             : TLSPLUG_EV_SECURE;
         s->deadline_ms = 0; /* the handshake timeout is over */
         tp_emit(s, ev, NULL, 0);
+        /* A TLS 1.2 client's session follows secureConnect, as in Node. */
+        if (!s->freed)
+            tp_session_handshake_done(s);
         if (s->freed || s->closed)
             return TLSPLUG_OK;
         tp_socket_owner_emit(s, TLSPLUG_EV_SECURE_CONNECTION, NULL, 0);

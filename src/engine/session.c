@@ -73,15 +73,13 @@ int tp_api_socket_set_session(tlsplug_socket *h, const uint8_t *session, size_t 
     return tp_socket_leave(s, rc);
 }
 
-/* A resumable session blob (gnutls_free it), or -1 (in TLS 1.3 there is
- * none until the server's first ticket: GnuTLS would hand out a useless
- * placeholder). The layout is above take_blob. */
+/* A session blob (gnutls_free it), or -1 before the handshake. The layout
+ * is above take_blob. In TLS 1.3 before the server's first ticket it holds
+ * GnuTLS's placeholder, which resumes nothing (set back, it gives a full
+ * handshake): Node's getSession() is a session there too. */
 static int session_data(struct tlsplug_socket *s, gnutls_datum_t *out)
 {
     if (!s->secure)
-        return -1;
-    if (gnutls_protocol_get_version(s->session) == GNUTLS_TLS1_3 &&
-        !(gnutls_session_get_flags(s->session) & GNUTLS_SFLAGS_SESSION_TICKET))
         return -1;
     gnutls_datum_t raw;
     if (gnutls_session_get_data2(s->session, &raw) < 0)
@@ -130,9 +128,13 @@ int tp_api_socket_get_tls_ticket(tlsplug_socket *h, uint8_t *buf, size_t cap,
         return TLSPLUG_E_BADHANDLE;
     if (!len)
         return tp_socket_leave(s, TLSPLUG_E_INVAL);
-    if (!s->ticket)
+    /* As Node: a resumed connection's ticket is the one it resumed with. */
+    int resumed = s->secure && gnutls_session_is_resumed(s->session) && s->offered_ticket;
+    const uint8_t *t = resumed ? s->offered_ticket : s->ticket;
+    size_t n = resumed ? s->offered_ticket_len : s->ticket_len;
+    if (!t)
         return tp_socket_leave(s, TLSPLUG_E_UNAVAILABLE);
-    return tp_socket_leave(s, tp_copy_bytes(s->ticket, s->ticket_len, buf, cap, len));
+    return tp_socket_leave(s, tp_copy_bytes(t, n, buf, cap, len));
 }
 
 int tp_api_socket_is_session_reused(tlsplug_socket *h, int *reused)

@@ -32,6 +32,7 @@ static void socket_destroy(struct tlsplug_socket *s)
     free(s->sni);
     free(s->alpn);
     free(s->ticket);
+    free(s->offered_ticket);
     free(s->resume_data);
     free(s->ocsp_data);
     tp_error_clear(&s->err);

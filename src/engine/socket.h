@@ -93,6 +93,7 @@ struct tlsplug_socket {
     int alpn_refuse;       /* ALPNCallback answered none: no_application_protocol */
     int hold_output;       /* waiting for tlsplug_socket_new_session_done(): output held */
     int finish_pending;    /* the handshake completed while output was held */
+    int stores_sessions;   /* server with newSession: the handshake's records wait in `out` */
     int request_ocsp;      /* client: emit OCSP_RESPONSE */
     uint8_t *resume_data;  /* the host's answer to resumeSession */
     size_t resume_len;
@@ -150,6 +151,8 @@ struct tlsplug_socket {
      * TLS 1.2 `session` event was emitted. */
     uint8_t *ticket;
     size_t ticket_len;
+    uint8_t *offered_ticket; /* the ticket its ClientHello offered to resume with */
+    size_t offered_ticket_len;
     int session_emitted;
     /* Client: the verdict carried by the session being resumed. */
     int has_resumed_verdict;

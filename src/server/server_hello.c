@@ -381,6 +381,7 @@ static int remove_fn(void *ptr, gnutls_datum_t key)
 
 void tp_session_store_attach(struct tlsplug_socket *s)
 {
+    s->stores_sessions = 1;
     gnutls_db_set_ptr(s->session, s);
     gnutls_db_set_store_function(s->session, store_fn);
     gnutls_db_set_retrieve_function(s->session, retrieve_fn);

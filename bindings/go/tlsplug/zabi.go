@@ -829,7 +829,7 @@ const (
 	EventResumeSession Event = 15
 	// Server with OCSP stapling (tlsplug_server_set_ocsp): a client asked for the certificate's status. Payload: a 4-byte big-endian length, the certificate's DER, then the issuer's DER (empty when unknown). The handshake waits until tlsplug_socket_ocsp_done().
 	EventOcspRequest Event = 16
-	// Client with requestOCSP: the server stapled this OCSP response (the payload, DER), before secureConnect.
+	// Client with requestOCSP: the OCSP response the server stapled (the payload, DER), before secureConnect; an empty payload when it stapled none (Node's null).
 	EventOcspResponse Event = 17
 	// A socket on a loop: the transport (TCP or Unix socket) connected; the TLS handshake starts now. No payload.
 	EventConnect Event = 18
@@ -2441,8 +2441,9 @@ func cSocketSetSession(p_sock *C.tlsplug_socket, p_session []byte) (err error) {
 // cSocketGetSession calls tlsplug_socket_get_session.
 //
 // The session to resume later, as a blob for tlsplug_socket_set_session().
-// TLSPLUG_E_UNAVAILABLE before the handshake completes, and in TLS 1.3
-// before the server's first ticket arrived.
+// TLSPLUG_E_UNAVAILABLE before the handshake completes. In TLS 1.3 before
+// the server's first ticket arrived it is a session that resumes nothing
+// (given back, a full handshake follows), as Node's.
 func cSocketGetSession(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
 	r := C.tpg_socket_get_session(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
@@ -2456,8 +2457,9 @@ func cSocketGetSession(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err
 
 // cSocketGetTlsTicket calls tlsplug_socket_get_tls_ticket.
 //
-// Client: the latest session ticket the server sent (the opaque ticket
-// bytes). TLSPLUG_E_UNAVAILABLE when none arrived.
+// Client: the session ticket (the opaque ticket bytes): on a resumed
+// connection the one it resumed with, as Node; otherwise the latest the
+// server sent. TLSPLUG_E_UNAVAILABLE when there is none.
 func cSocketGetTlsTicket(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
 	r := C.tpg_socket_get_tls_ticket(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)

@@ -116,7 +116,7 @@ class Event(enum.IntEnum):
     RESUME_SESSION = 15
     #: Server with OCSP stapling (tlsplug_server_set_ocsp): a client asked for the certificate's status. Payload: a 4-byte big-endian length, the certificate's DER, then the issuer's DER (empty when unknown). The handshake waits until tlsplug_socket_ocsp_done(). Node: 'OCSPRequest(certificate, issuer, cb)'.
     OCSP_REQUEST = 16
-    #: Client with requestOCSP: the server stapled this OCSP response (the payload, DER), before secureConnect. Node: 'OCSPResponse'.
+    #: Client with requestOCSP: the OCSP response the server stapled (the payload, DER), before secureConnect; an empty payload when it stapled none (Node's null). Node: 'OCSPResponse'.
     OCSP_RESPONSE = 17
     #: A socket on a loop: the transport (TCP or Unix socket) connected; the TLS handshake starts now. No payload. Node: 'connect'.
     CONNECT = 18
@@ -1199,8 +1199,9 @@ FUNCTIONS = {
         ('sock', 'buf', 'cap', 'len'),
         """The session to resume later, as a blob for
         tlsplug_socket_set_session(). TLSPLUG_E_UNAVAILABLE before the
-        handshake completes, and in TLS 1.3 before the server's first ticket
-        arrived.
+        handshake completes. In TLS 1.3 before the server's first ticket
+        arrived it is a session that resumes nothing (given back, a full
+        handshake follows), as Node's.
 
         Node: tlsSocket.getSession().
 
@@ -1209,8 +1210,9 @@ FUNCTIONS = {
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)],
         ('sock', 'buf', 'cap', 'len'),
-        """Client: the latest session ticket the server sent (the opaque ticket
-        bytes). TLSPLUG_E_UNAVAILABLE when none arrived.
+        """Client: the session ticket (the opaque ticket bytes): on a resumed
+        connection the one it resumed with, as Node; otherwise the latest
+        the server sent. TLSPLUG_E_UNAVAILABLE when there is none.
 
         Node: tlsSocket.getTLSTicket().
 
@@ -2458,16 +2460,18 @@ class SocketGetters:
     def get_session(self) -> Optional[bytes]:
         """The session to resume later, as a blob for
         tlsplug_socket_set_session(). TLSPLUG_E_UNAVAILABLE before the
-        handshake completes, and in TLS 1.3 before the server's first ticket
-        arrived.
+        handshake completes. In TLS 1.3 before the server's first ticket
+        arrived it is a session that resumes nothing (given back, a full
+        handshake follows), as Node's.
 
         Node: getSession(). Answers None where the C call answers
         TLSPLUG_E_UNAVAILABLE."""
         return _runtime.getter(self, 'get_session', 'tlsplug_socket_get_session', 'bytes', 'buf_out', 4096)
 
     def get_tls_ticket(self) -> Optional[bytes]:
-        """Client: the latest session ticket the server sent (the opaque ticket
-        bytes). TLSPLUG_E_UNAVAILABLE when none arrived.
+        """Client: the session ticket (the opaque ticket bytes): on a resumed
+        connection the one it resumed with, as Node; otherwise the latest
+        the server sent. TLSPLUG_E_UNAVAILABLE when there is none.
 
         Node: getTLSTicket(). Answers None where the C call answers
         TLSPLUG_E_UNAVAILABLE."""

@@ -298,16 +298,19 @@ class Server(EventEmitter, _abi.ServerGetters):
             self._answer_alpn(subject, *args)
         elif event == _abi.EV_NEW_SESSION:
             self._ask(subject, "newSession", args,
-                      lambda err=None, *_: lib.socket_new_session_done(subject))
+                      lambda err=None, *_: self._answered(
+                          subject, lib.socket_new_session_done(subject), "newSession"))
         elif event == _abi.EV_RESUME_SESSION:
             def answer(err=None, data=None):
                 d = bytes(data) if data and err is None else None
-                lib.socket_resume_session_done(subject, d, len(d) if d else 0)
+                self._answered(subject, lib.socket_resume_session_done(
+                    subject, d, len(d) if d else 0), "resumeSession")
             self._ask(subject, "resumeSession", args, answer)
         elif event == _abi.EV_OCSP_REQUEST:
             def answer(err=None, response=None):
                 r = bytes(response) if response and err is None else None
-                lib.socket_ocsp_done(subject, r, len(r) if r else 0)
+                self._answered(subject, lib.socket_ocsp_done(subject, r, len(r) if r else 0),
+                               "OCSPRequest")
             self._ask(subject, "OCSPRequest", args, answer)
         elif event == _abi.EV_KEYLOG:
             self.emit("keylog", *args, self._socket(subject))
@@ -349,6 +352,11 @@ class Server(EventEmitter, _abi.ServerGetters):
             cb()
 
     def _answer_sni(self, subject: int, servername: str) -> None:
+        """Node's SNICallback(servername, cb): cb(err, ctx) answers once, now
+        or later. ctx: a SecureContext, a dict of create_secure_context
+        options (made here, kept alive through the answer), or None (the
+        server's own); anything else, or options that do not make a context,
+        fail the handshake at once ('tlsClientError'), never stall it."""
         done = []
         loop = self._loop
 
@@ -359,12 +367,19 @@ class Server(EventEmitter, _abi.ServerGetters):
                 loop._check_thread("this Server")
             done.append(1)
             error = None
-            h = None
+            context = None
             if err is not None:
                 error = str(err) or "Invalid SNI context"
+            elif isinstance(ctx, (SecureContext, dict)):
+                try:
+                    context = _as_context(ctx)
+                except Exception as e:  # the connection fails; the host hears why
+                    error = str(e) or "Invalid SNI context"
             elif ctx is not None:
-                h = _as_context(ctx).handle
-            lib.socket_sni_done(subject, h, cstr(error))
+                error = "Invalid SNI context"
+            h = context.handle if context is not None else None
+            rc = lib.socket_sni_done(subject, h, cstr(error))
+            self._answered(subject, rc, "SNICallback")
             if loop is not None:
                 loop._kick()
 
@@ -398,6 +413,20 @@ class Server(EventEmitter, _abi.ServerGetters):
         rc = lib.socket_alpn_callback_done(subject, answer, len(answer) if answer else 0)
         if rc != _abi.E_TLS:  # E_TLS: the connection failed, told by its events
             check(rc, subject, "ALPNCallback")
+
+    def _answered(self, subject: int, rc: int, what: str) -> None:
+        """The status of an answer (sni_done, new_session_done, ...). When the
+        connection is gone (freed, closed or failed, before or because of the
+        answer), its own 'error'/'close' events tell the story and Node, too,
+        drops an answer for a closed socket; any other failure (the answer
+        itself refused) is raised to the caller of cb."""
+        if rc >= 0:
+            return
+        flags = ctypes.c_uint(0)
+        if lib.socket_state(subject, ctypes.byref(flags)) != 0 or \
+                flags.value & (_abi.STATE_CLOSED | _abi.STATE_ERROR):
+            return
+        raise error_from(subject, rc, what)
 
     # ---- Node's API
 

@@ -569,6 +569,9 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         if callback is not None:
             callback(None)
 
+    def _ev_ocsp_response(self, listener: str, response: bytes) -> None:
+        self.emit(listener, response or None)  # nothing stapled: Node's null
+
     def _ev_error(self, listener: str, code: str) -> None:
         self._error_in_call = True
         err = self._destroy_error
@@ -940,8 +943,8 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
 
 
 # The events whose handling is more than emitting Node's listener with the
-# decoded payload (drain, timeout, session, keylog, OCSPResponse are just
-# that). Each handler gets the listener's name and the decoded arguments.
+# decoded payload (drain, timeout, session, keylog are just that). Each
+# handler gets the listener's name and the decoded arguments.
 _EVENT_HANDLERS: Dict[int, Callable[..., None]] = {
     _abi.EV_RENEGOTIATED: TLSSocket._ev_renegotiated,
     _abi.EV_DATA: TLSSocket._ev_data,
@@ -954,6 +957,7 @@ _EVENT_HANDLERS: Dict[int, Callable[..., None]] = {
     _abi.EV_LOOKUP_REQUEST: TLSSocket._ev_lookup_request,
     _abi.EV_CHECK_SERVER_IDENTITY: TLSSocket._ev_check_server_identity,
     _abi.EV_ERROR: TLSSocket._ev_error,
+    _abi.EV_OCSP_RESPONSE: TLSSocket._ev_ocsp_response,
 }
 
 _CONNECT_OPTIONS = {"servername", "session", "alpn_protocols", "check_server_identity",

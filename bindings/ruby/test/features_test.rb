@@ -83,6 +83,29 @@ class FeaturesTest < Minitest::Test
     ec&.close
   end
 
+  # An answer that is not a context, or options that make none, fails that
+  # handshake at once (Node: tlsClientError "Invalid SNI context"), never
+  # stalls it.
+  def test_sni_callback_bad_answers_fail_fast
+    sni = lambda do |name, cb|
+      Tlsplug.set_timeout(10) do
+        cb.call(nil, name == "bad.test" ? Object.new : { key: "not a key", cert: pem("server.pem") })
+      end
+    end
+    server = Tlsplug.create_server(**server_opts, sni_callback: sni) { |s| s.end }
+    client_errors = []
+    server.on("tlsClientError") { |e, _s| client_errors << e }
+    _, port = listen(server)
+    %w[bad.test broken.test].each do |name|
+      raw, err, = connect_once(port, servername: name, reject_unauthorized: false)
+      assert_nil raw
+      refute_nil err
+    end
+    run_until("tlsClientError") { client_errors.size == 2 }
+    assert_match(/\AInvalid SNI context/, client_errors[0].message)
+    finish(server)
+  end
+
   def test_add_context
     server = Tlsplug.create_server(**server_opts) { |s| s.end }
     assert_same server, server.add_context("server.test", ec_opts)

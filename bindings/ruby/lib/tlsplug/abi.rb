@@ -170,8 +170,9 @@ module Tlsplug
     # handshake waits until tlsplug_socket_ocsp_done(). Node:
     # 'OCSPRequest(certificate, issuer, cb)'.
     EV_OCSP_REQUEST = 16
-    # Client with requestOCSP: the server stapled this OCSP response (the
-    # payload, DER), before secureConnect. Node: 'OCSPResponse'.
+    # Client with requestOCSP: the OCSP response the server stapled (the
+    # payload, DER), before secureConnect; an empty payload when it stapled none
+    # (Node's null). Node: 'OCSPResponse'.
     EV_OCSP_RESPONSE = 17
     # A socket on a loop: the transport (TCP or Unix socket) connected; the TLS
     # handshake starts now. No payload. Node: 'connect'.
@@ -1607,8 +1608,9 @@ module Tlsplug
       end
 
       # The session to resume later, as a blob for tlsplug_socket_set_session().
-      # TLSPLUG_E_UNAVAILABLE before the handshake completes, and in TLS 1.3
-      # before the server's first ticket arrived.
+      # TLSPLUG_E_UNAVAILABLE before the handshake completes. In TLS 1.3 before
+      # the server's first ticket arrived it is a session that resumes nothing
+      # (given back, a full handshake follows), as Node's.
       #
       # Node: tlsSocket.getSession().
       #
@@ -1617,8 +1619,9 @@ module Tlsplug
         @tlsplug_socket_get_session.call(sock, buf, cap, len)
       end
 
-      # Client: the latest session ticket the server sent (the opaque ticket
-      # bytes). TLSPLUG_E_UNAVAILABLE when none arrived.
+      # Client: the session ticket (the opaque ticket bytes): on a resumed
+      # connection the one it resumed with, as Node; otherwise the latest the
+      # server sent. TLSPLUG_E_UNAVAILABLE when there is none.
       #
       # Node: tlsSocket.getTLSTicket().
       #
@@ -2688,8 +2691,9 @@ module Tlsplug
       end
 
       # The session to resume later, as a blob for tlsplug_socket_set_session().
-      # TLSPLUG_E_UNAVAILABLE before the handshake completes, and in TLS 1.3
-      # before the server's first ticket arrived.
+      # TLSPLUG_E_UNAVAILABLE before the handshake completes. In TLS 1.3 before
+      # the server's first ticket arrived it is a session that resumes nothing
+      # (given back, a full handshake follows), as Node's.
       #
       # Node: getSession(). Answers nil where the C call answers
       # TLSPLUG_E_UNAVAILABLE.
@@ -2697,8 +2701,9 @@ module Tlsplug
         Runtime.getter(self, :get_session, :socket_get_session, "bytes", "buf_out", 4096)
       end
 
-      # Client: the latest session ticket the server sent (the opaque ticket
-      # bytes). TLSPLUG_E_UNAVAILABLE when none arrived.
+      # Client: the session ticket (the opaque ticket bytes): on a resumed
+      # connection the one it resumed with, as Node; otherwise the latest the
+      # server sent. TLSPLUG_E_UNAVAILABLE when there is none.
       #
       # Node: getTLSTicket(). Answers nil where the C call answers
       # TLSPLUG_E_UNAVAILABLE.

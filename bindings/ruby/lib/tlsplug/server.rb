@@ -202,16 +202,19 @@ module Tlsplug
       when ABI::EV_SNI_CALLBACK then answer_sni(subject, *args)
       when ABI::EV_ALPN_CALLBACK then answer_alpn(subject, *args)
       when ABI::EV_NEW_SESSION
-        ask("newSession", args) { |*_| ABI.lib.socket_new_session_done(subject) }
+        ask("newSession", args) do |*_|
+          answered(subject, ABI.lib.socket_new_session_done(subject), "newSession")
+        end
       when ABI::EV_RESUME_SESSION
         ask("resumeSession", args) do |err = nil, data = nil|
           d = data && err.nil? ? Util.bytes(data) : nil
-          ABI.lib.socket_resume_session_done(subject, d, d ? d.bytesize : 0)
+          answered(subject, ABI.lib.socket_resume_session_done(subject, d, d ? d.bytesize : 0),
+                   "resumeSession")
         end
       when ABI::EV_OCSP_REQUEST
         ask("OCSPRequest", args) do |err = nil, response = nil|
           r = response && err.nil? && !response.empty? ? Util.bytes(response) : nil
-          ABI.lib.socket_ocsp_done(subject, r, r ? r.bytesize : 0)
+          answered(subject, ABI.lib.socket_ocsp_done(subject, r, r ? r.bytesize : 0), "OCSPRequest")
         end
       when ABI::EV_KEYLOG then emit("keylog", *args, @sockets[subject])
       when ABI::EV_CLOSE
@@ -261,17 +264,24 @@ module Tlsplug
         loop&.check_thread!("this Server")
         done = true
         error = nil
-        own = nil
-        h = nil
+        context = own = nil
         if err
           error = (err.respond_to?(:message) ? err.message : err.to_s)
           error = "Invalid SNI context" if error.empty?
+        elsif ctx.is_a?(SecureContext)
+          context = ctx
+        elsif ctx.is_a?(Hash)
+          begin
+            context = own = Tlsplug.create_secure_context(**ctx.transform_keys(&:to_sym))
+          rescue StandardError => e # the connection fails; the host hears why
+            error = e.message.empty? ? "Invalid SNI context" : e.message
+          end
         elsif ctx
-          own = ctx.is_a?(SecureContext) ? nil : Tlsplug.create_secure_context(**ctx.transform_keys(&:to_sym))
-          h = (own || ctx).handle
+          error = "Invalid SNI context"
         end
         begin
-          ABI.lib.socket_sni_done(subject, h, Util.cstr(error))
+          answered(subject, ABI.lib.socket_sni_done(subject, context&.handle, Util.cstr(error)),
+                   "SNICallback")
         ensure
           own&.close # the socket keeps its own reference
         end
@@ -316,6 +326,21 @@ module Tlsplug
       Util.check(rc, subject, "ALPNCallback") unless rc == ABI::E_TLS
     end
     private :alpn_done
+
+    # The status of an answer (sni_done, new_session_done, ...). When the
+    # connection is gone (freed, closed or failed, before or because of the
+    # answer) its own 'error'/'close' events tell the story, and Node too
+    # drops an answer for a closed socket; any other failure is raised.
+    def answered(subject, rc, what)
+      return if rc >= 0
+
+      flags = Util.out(4)
+      return if ABI.lib.socket_state(subject, flags) != 0 ||
+                (Util.out_uint(flags) & (ABI::STATE_CLOSED | ABI::STATE_ERROR)) != 0
+
+      raise Util.error_from(subject, rc, what)
+    end
+    private :answered
 
     # Node's server.listen(port, host, backlog, cb), or listen(path: ...).
     # 'listening' follows from the loop. A bind failure (EADDRINUSE, ...) is

@@ -441,8 +441,7 @@ module Tlsplug
     private :on_c_event
 
     # The events whose handling is more than emitting Node's listener with
-    # the decoded payload (drain, timeout, session, keylog, OCSPResponse are
-    # just that). Each handler gets the listener's name and the arguments.
+    # the decoded payload (drain, timeout, session, keylog are just that). Each handler gets the listener's name and the arguments.
     EVENT_HANDLERS = {
       ABI::EV_DATA => :ev_data,
       ABI::EV_SECURE_CONNECT => :ev_secure,
@@ -454,7 +453,8 @@ module Tlsplug
       ABI::EV_LOOKUP_REQUEST => :ev_lookup_request,
       ABI::EV_RENEGOTIATED => :ev_renegotiated,
       ABI::EV_CHECK_SERVER_IDENTITY => :ev_check_server_identity,
-      ABI::EV_ERROR => :ev_error
+      ABI::EV_ERROR => :ev_error,
+      ABI::EV_OCSP_RESPONSE => :ev_ocsp_response
     }.freeze
     private_constant :EVENT_HANDLERS
 
@@ -515,6 +515,11 @@ module Tlsplug
       answer_lookup(hostname)
     end
 
+    # Nothing stapled: Node's null.
+    def ev_ocsp_response(listener, response)
+      emit(listener, response.empty? ? nil : response)
+    end
+
     def ev_renegotiated(_listener)
       cb = @renegotiate_cb
       @renegotiate_cb = nil
@@ -529,7 +534,8 @@ module Tlsplug
       on_error(code)
     end
     private :ev_data, :ev_secure, :ev_end, :ev_close, :ev_connect, :ev_lookup,
-            :ev_lookup_request, :ev_renegotiated, :ev_check_server_identity, :ev_error
+            :ev_lookup_request, :ev_renegotiated, :ev_check_server_identity, :ev_error,
+            :ev_ocsp_response
 
     def on_error(code)
       @error_in_call = true
