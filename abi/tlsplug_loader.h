@@ -199,7 +199,9 @@ typedef struct tlsplug_load_error {
     X(131, socket_set_lookup) \
     X(132, socket_lookup_done) \
     X(133, loop_listen_fd) \
-    X(134, get_api)
+    X(134, get_api) \
+    X(135, socket_feed_read) \
+    X(136, socket_write_pull)
 
 /* Record a failure (error may be NULL), close what was opened. */
 static inline int tlsplug_load_fail_(tlsplug_load_error *error, int code, void *dl,

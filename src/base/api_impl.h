@@ -151,5 +151,7 @@ int tp_api_socket_address(tlsplug_socket *sock, int side, char *buf, size_t cap,
 int tp_api_socket_set_lookup(tlsplug_socket *sock, int enabled);
 int tp_api_socket_lookup_done(tlsplug_socket *sock, const char *address, const char *code);
 int tp_api_loop_listen_fd(tlsplug_loop *loop, tlsplug_server *srv, int fd, int backlog);
+int tp_api_socket_feed_read(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state);
+int tp_api_socket_write_pull(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state);
 
 #endif

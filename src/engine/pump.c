@@ -23,7 +23,24 @@
 
 /* ---------------------------------------------------------------- transport */
 
-/* Queue what the fd did not take (all of it without a loop). */
+/* Copy what fits of the records into the host's window (write_pull):
+ * answers how many bytes it took. */
+static size_t push_window(struct tp_window *w, const giovec_t *iov, int iovcnt)
+{
+    size_t took = 0;
+    for (int i = 0; i < iovcnt && w->len < w->cap; i++) {
+        size_t k = iov[i].iov_len < w->cap - w->len ? iov[i].iov_len : w->cap - w->len;
+        memcpy(w->buf + w->len, iov[i].iov_base, k);
+        w->len += k;
+        took += k;
+        if (k < iov[i].iov_len)
+            break;
+    }
+    return took;
+}
+
+/* Queue what the fd (or the host's window) did not take (all of it
+ * without either). */
 static ssize_t push_rest(struct tlsplug_socket *s, const giovec_t *iov, int iovcnt, size_t sent)
 {
     ssize_t total = 0;
@@ -45,9 +62,13 @@ static ssize_t push_rest(struct tlsplug_socket *s, const giovec_t *iov, int iovc
 static ssize_t vec_push_fn(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
 {
     struct tlsplug_socket *s = p;
-    size_t sent = s->transport && tp_buf_len(&s->out) == 0
-                      ? s->transport->send_now(s->transport_ctx, iov, iovcnt)
-                      : 0;
+    size_t sent = 0;
+    if (tp_buf_len(&s->out) == 0) {
+        if (s->transport)
+            sent = s->transport->send_now(s->transport_ctx, iov, iovcnt);
+        else if (s->window && !s->hold_output)
+            sent = push_window(s->window, iov, iovcnt);
+    }
     return push_rest(s, iov, iovcnt, sent);
 }
 

@@ -114,6 +114,9 @@ struct tlsplug_socket {
     const uint8_t *lent;
     size_t lent_len;
     tp_buf out;     /* ciphertext GnuTLS produced, for the host to pull */
+    /* The host's own buffer during one write_pull: GnuTLS's records go
+     * straight into it while `out` is empty (pump_batch.c). */
+    struct tp_window *window;
     tp_buf pending; /* cleartext written before the handshake completed */
     int in_eof;       /* the host said the transport ended */
     int starved;      /* GnuTLS asked for input and found none */
@@ -252,6 +255,11 @@ int tp_pump(struct tlsplug_socket *s);
  * GnuTLS when it can be read in place, else keep a copy; count and pump
  * it. `data` need only live for the call. */
 int tp_pump_feed(struct tlsplug_socket *s, const uint8_t *data, size_t len);
+/* Copy what is left of lent ciphertext into `in` (which is empty while
+ * anything is lent); answers 0 or -1 when out of memory. */
+int tp_pump_keep_lent(struct tlsplug_socket *s);
+/* tlsplug_socket_write() on an entered socket. */
+int tp_pump_write(struct tlsplug_socket *s, const uint8_t *data, size_t len);
 /* Encrypt and queue cleartext (the handshake must be complete). */
 int tp_pump_send(struct tlsplug_socket *s, const uint8_t *p, size_t n);
 /* Queue close_notify as soon as the handshake allows (Node's end()). */
@@ -273,6 +281,12 @@ static inline size_t tp_in_len(const struct tlsplug_socket *s)
 {
     return tp_buf_len(&s->in) + s->lent_len;
 }
+
+/* A host buffer records are written into (tlsplug_socket_write_pull). */
+struct tp_window {
+    uint8_t *buf;
+    size_t cap, len;
+};
 
 /* Whether the socket waits for the host (input and events are held). */
 static inline int tp_socket_waiting(const struct tlsplug_socket *s)
@@ -300,6 +314,8 @@ enum { TP_RECV_DATA = 0, TP_RECV_RETRY = 1, TP_RECV_WAIT = 2, TP_RECV_EOF = 3 };
  * Answers TP_RECV_DATA with *got > 0, another TP_RECV_* value, or a fatal
  * status. */
 int tp_pump_recv(struct tlsplug_socket *s, uint8_t *buf, size_t cap, size_t *got);
+/* The TLSPLUG_STATE_* bits of tlsplug_socket_state(). */
+unsigned tp_pump_state(struct tlsplug_socket *s);
 
 /* Verify the peer when the handshake completes (peer.c): sets `authorized`
  * and `auth_code`; answers TLSPLUG_E_VERIFY with the detail in s->err when

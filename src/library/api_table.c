@@ -144,6 +144,8 @@ static const tlsplug_api api_table = {
     .socket_lookup_done = tlsplug_socket_lookup_done,
     .loop_listen_fd = tlsplug_loop_listen_fd,
     .get_api = tlsplug_get_api,
+    .socket_feed_read = tlsplug_socket_feed_read,
+    .socket_write_pull = tlsplug_socket_write_pull,
 };
 
 /* One table serves every version from 1 to ours: it only ever grew at its

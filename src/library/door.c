@@ -740,3 +740,17 @@ TLSPLUG_API int tlsplug_socket_buffer_size(tlsplug_socket *sock, size_t *bytes)
     tp_door_enter(&d, sock, TP_TAG_SOCKET);
     return tp_door_leave(&d, tp_api_socket_buffer_size(sock, bytes), "tlsplug_socket_buffer_size");
 }
+
+TLSPLUG_API int tlsplug_socket_feed_read(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state)
+{
+    tp_door d;
+    tp_door_enter(&d, sock, TP_TAG_SOCKET);
+    return tp_door_leave(&d, tp_api_socket_feed_read(sock, data, len, buf, cap, len_out, state), "tlsplug_socket_feed_read");
+}
+
+TLSPLUG_API int tlsplug_socket_write_pull(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state)
+{
+    tp_door d;
+    tp_door_enter(&d, sock, TP_TAG_SOCKET);
+    return tp_door_leave(&d, tp_api_socket_write_pull(sock, data, len, buf, cap, len_out, state), "tlsplug_socket_write_pull");
+}
