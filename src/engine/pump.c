@@ -78,6 +78,9 @@ static ssize_t push_fn(gnutls_transport_ptr_t p, const void *data, size_t n)
     return vec_push_fn(p, &one, 1);
 }
 
+/* How much a loop's socket reads from its fd at once: a few full records. */
+#define TP_READ_BATCH (64u * 1024u)
+
 static ssize_t pull_from(struct tlsplug_socket *s, void *data, size_t n)
 {
     if (s->lent_len) {
@@ -90,12 +93,20 @@ static ssize_t pull_from(struct tlsplug_socket *s, void *data, size_t n)
     if (tp_buf_len(&s->in) == 0) {
         if (s->in_eof)
             return 0;
-        /* On a loop, read the fd straight into GnuTLS's buffer. */
-        ssize_t got = s->transport ? s->transport->recv_now(s->transport_ctx, data, n) : -1;
+        /* On a loop, read the fd: a batch of records in one system call
+         * (GnuTLS asks for each record's 5-byte header, then its body: two
+         * calls per record if read as asked), kept in `in` while GnuTLS
+         * takes it, and released once it is all taken. */
+        uint8_t *room = s->transport ? tp_buf_reserve(&s->in, TP_READ_BATCH) : NULL;
+        ssize_t got = room ? s->transport->recv_now(s->transport_ctx, room, TP_READ_BATCH) : -1;
         if (got > 0) {
             s->bytes_fed += (size_t)got;
-            return got;
+            s->in.tail += (size_t)got;
+            size_t k = tp_buf_take(&s->in, data, n);
+            tp_buf_release_if_empty(&s->in);
+            return (ssize_t)k;
         }
+        tp_buf_release_if_empty(&s->in);
         if (got == 0) {
             s->in_eof = 1;
             return 0;
@@ -104,7 +115,10 @@ static ssize_t pull_from(struct tlsplug_socket *s, void *data, size_t n)
         gnutls_transport_set_errno(s->session, EAGAIN);
         return -1;
     }
-    return (ssize_t)tp_buf_take(&s->in, data, n);
+    size_t k = tp_buf_take(&s->in, data, n);
+    if (s->transport)
+        tp_buf_release_if_empty(&s->in); /* an idle socket holds no batch */
+    return (ssize_t)k;
 }
 
 /* `pulled` counts what GnuTLS took, wherever it came from: an EAGAIN after
