@@ -1359,6 +1359,18 @@ TLSPLUG_API int tlsplug_socket_set_keylog(tlsplug_socket *sock, int enabled);
  */
 TLSPLUG_API int tlsplug_socket_renegotiate(tlsplug_socket *sock, int request_cert, int reject_unauthorized);
 
+/**
+ * The largest `data` event, in bytes: 16384 (the default: one record per
+ * event, as Node delivers them) to 1048576. Above one record, the records
+ * that arrived together come in one event (the order of events stays the
+ * same), so a host whose callbacks are costly (ctypes, Fiddle) makes one
+ * per transport read instead of one per record. Out of bounds:
+ * TLSPLUG_E_INVAL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_socket_set_data_batch(tlsplug_socket *sock, size_t size);
+
 /* ---- socket: server ------------------------------------------------------ */
 
 /**
@@ -2345,6 +2357,8 @@ struct tlsplug_api {
     int (*socket_feed_read)(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state);
     /* slot 136 */
     int (*socket_write_pull)(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state);
+    /* slot 137 */
+    int (*socket_set_data_batch)(tlsplug_socket *sock, size_t size);
 };
 
 #ifdef __cplusplus

@@ -201,7 +201,8 @@ typedef struct tlsplug_load_error {
     X(133, loop_listen_fd) \
     X(134, get_api) \
     X(135, socket_feed_read) \
-    X(136, socket_write_pull)
+    X(136, socket_write_pull) \
+    X(137, socket_set_data_batch)
 
 /* Record a failure (error may be NULL), close what was opened. */
 static inline int tlsplug_load_fail_(tlsplug_load_error *error, int code, void *dl,

@@ -153,5 +153,6 @@ int tp_api_socket_lookup_done(tlsplug_socket *sock, const char *address, const c
 int tp_api_loop_listen_fd(tlsplug_loop *loop, tlsplug_server *srv, int fd, int backlog);
 int tp_api_socket_feed_read(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state);
 int tp_api_socket_write_pull(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state);
+int tp_api_socket_set_data_batch(tlsplug_socket *sock, size_t size);
 
 #endif

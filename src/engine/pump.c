@@ -498,29 +498,49 @@ int tp_pump_recv(struct tlsplug_socket *s, uint8_t *buf, size_t cap, size_t *got
     return recv_outcome(s, n, before);
 }
 
-/* Callback mode: decrypt everything fed and hand it to the `data` callback. */
+/* Callback mode: decrypt everything fed and hand it to the `data` callback,
+ * with set_data_batch the records that are here together in one event (a
+ * host's callback can cost more than a record's decryption: ctypes,
+ * Fiddle). The batch lives
+ * in s->batch while it fills, so that any other event flushes it first
+ * (tp_emit) and the order of events stays Node's. */
+#define RECORD_MAX 16384u
+
 static int drain(struct tlsplug_socket *s)
 {
-    uint8_t buf[16384];
+    uint8_t one[RECORD_MAX];
+    /* Out of memory, a record per event: the default's way. */
+    uint8_t *heap = s->data_batch ? malloc(s->data_batch) : NULL;
+    uint8_t *buf = heap ? heap : one, *outer = s->batch;
+    size_t cap = heap ? s->data_batch : sizeof one;
+    int rc = TLSPLUG_OK;
+    s->batch = buf;
     /* Bounded by the input; `retries` guards against a loop that consumes
      * nothing, which GnuTLS should never produce. */
-    for (int retries = 0; retries < MAX_SPINS;) {
+    for (int retries = 0;;) {
         if (s->closed || s->freed || s->peer_ended || s->paused || !s->on[TLSPLUG_EV_DATA].cb)
-            return TLSPLUG_OK;
+            break;
+        if (cap - s->batch_len < RECORD_MAX) {
+            tp_socket_flush_batch(s);
+            continue; /* the callback may have paused, ended or freed */
+        }
         size_t got = 0;
-        int rc = tp_pump_recv(s, buf, sizeof buf, &got);
-        if (rc < 0)
-            return rc;
-        if (rc == TP_RECV_WAIT || rc == TP_RECV_EOF)
-            return TLSPLUG_OK;
+        rc = tp_pump_recv(s, buf + s->batch_len, cap - s->batch_len, &got);
+        if (rc < 0 || rc == TP_RECV_WAIT || rc == TP_RECV_EOF)
+            break;
         if (rc == TP_RECV_DATA) {
             retries = 0;
-            tp_emit(s, TLSPLUG_EV_DATA, buf, got);
-        } else {
-            retries++;
+            s->batch_len += got;
+        } else if (++retries >= MAX_SPINS) {
+            tp_socket_flush_batch(s);
+            rc = tp_pump_tls_failure(s, GNUTLS_E_INTERNAL_ERROR, "read made no progress");
+            break;
         }
     }
-    return tp_pump_tls_failure(s, GNUTLS_E_INTERNAL_ERROR, "read made no progress");
+    tp_socket_flush_batch(s);
+    s->batch = outer;
+    free(heap);
+    return rc < 0 ? rc : TLSPLUG_OK;
 }
 
 int tp_pump(struct tlsplug_socket *s)

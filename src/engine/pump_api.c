@@ -377,6 +377,18 @@ int tp_api_socket_set_max_send_fragment(tlsplug_socket *h, size_t size)
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
+int tp_api_socket_set_data_batch(tlsplug_socket *h, size_t size)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (size < 16384 || size > 1048576)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_OUT_OF_RANGE",
+                                          "set_data_batch: %zu is outside 16384..1048576", size));
+    s->data_batch = size > 16384 ? (unsigned)size : 0;
+    return tp_socket_leave(s, TLSPLUG_OK);
+}
+
 int tp_api_socket_disable_renegotiation(tlsplug_socket *h)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);

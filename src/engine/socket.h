@@ -78,6 +78,7 @@ struct tlsplug_socket {
     uint8_t *alpn;         /* ALPNProtocols in wire form; NULL when none */
     size_t alpn_len;
     size_t max_fragment;   /* setMaxSendFragment; 0 = GnuTLS's maximum */
+    unsigned data_batch;   /* the largest `data` event; 0 = one record */
     int no_renegotiation;  /* disableRenegotiation() */
     int keylog;            /* produce `keylog` events */
     struct tlsplug_server *server; /* the server that accepted it, or NULL (opaque here) */
@@ -118,6 +119,9 @@ struct tlsplug_socket {
      * straight into it while `out` is empty (pump_batch.c). */
     struct tp_window *window;
     tp_buf pending; /* cleartext written before the handshake completed */
+    /* Cleartext decrypted for one `data` event, while drain() fills it. */
+    uint8_t *batch;
+    size_t batch_len;
     int in_eof;       /* the host said the transport ended */
     int starved;      /* GnuTLS asked for input and found none */
     size_t pulled;    /* ciphertext bytes GnuTLS has taken, ever */
@@ -198,6 +202,8 @@ struct tlsplug_socket *tp_socket_enter(const void *h);
  * answers `rc` so entry points can `return tp_socket_leave(s, rc)`. */
 int tp_socket_leave(struct tlsplug_socket *s, int rc);
 
+/* Deliver the cleartext batched for a `data` event (pump.c's drain). */
+void tp_socket_flush_batch(struct tlsplug_socket *s);
 /* Deliver an event to its callback, or to the queue. Callers must check
  * s->freed (and state) afterwards: the callback may have freed or destroyed
  * the socket. */

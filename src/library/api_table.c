@@ -146,6 +146,7 @@ static const tlsplug_api api_table = {
     .get_api = tlsplug_get_api,
     .socket_feed_read = tlsplug_socket_feed_read,
     .socket_write_pull = tlsplug_socket_write_pull,
+    .socket_set_data_batch = tlsplug_socket_set_data_batch,
 };
 
 /* One table serves every version from 1 to ours: it only ever grew at its

@@ -754,3 +754,10 @@ TLSPLUG_API int tlsplug_socket_write_pull(tlsplug_socket *sock, const uint8_t *d
     tp_door_enter(&d, sock, TP_TAG_SOCKET);
     return tp_door_leave(&d, tp_api_socket_write_pull(sock, data, len, buf, cap, len_out, state), "tlsplug_socket_write_pull");
 }
+
+TLSPLUG_API int tlsplug_socket_set_data_batch(tlsplug_socket *sock, size_t size)
+{
+    tp_door d;
+    tp_door_enter(&d, sock, TP_TAG_SOCKET);
+    return tp_door_leave(&d, tp_api_socket_set_data_batch(sock, size), "tlsplug_socket_set_data_batch");
+}

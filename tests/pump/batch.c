@@ -347,6 +347,32 @@ static void events_bit(uint64_t seed)
     pt_pair_free(&p);
 }
 
+/* set_data_batch: the records fed together come in one `data` event, and
+ * the `end` after them still comes after them; by default, one per record. */
+static void data_batches(size_t batch, uint64_t seed)
+{
+    t_case("data events with set_data_batch(%zu)", batch);
+    pt_pair p;
+    pt_pair_new(&p, PT_CLIENT, PT_SERVER, 0, seed); /* callback mode */
+    if (batch)
+        CHECK_OK(tlsplug_socket_set_data_batch(p.c.sock, batch));
+    pt_handshake(&p);
+    int before = p.c.counts[TLSPLUG_EV_DATA];
+    wire s2c = {0};
+    for (int i = 0; i < 5; i++)
+        pt_write_once(&p, &p.s, 16384); /* five full records */
+    CHECK_OK(tlsplug_socket_end(p.s.sock));
+    drain_output(&p, &p.s, &s2c, 200000);
+    CHECK_OK(tlsplug_socket_feed(p.c.sock, s2c.data, s2c.len));
+    CHECK(p.c.rx_bytes == 5 * 16384);
+    int events = p.c.counts[TLSPLUG_EV_DATA] - before;
+    int want = batch ? (int)((5 * 16384 + batch - 1) / batch) : 5;
+    CHECKF(events == want, "%d data events, expected %d", events, want);
+    CHECK_STR(pt_log(&p.c), "secureConnect data end close");
+    free(s2c.data);
+    pt_pair_free(&p);
+}
+
 static void refusals(uint64_t seed)
 {
     t_case("refusals: NULLs, a data callback");
@@ -367,6 +393,9 @@ static void refusals(uint64_t seed)
              TLSPLUG_E_INVAL);
     CHECK_RC(tlsplug_socket_write_pull(p.c.sock, NULL, 0, buf, sizeof buf, &got, NULL),
              TLSPLUG_E_INVAL);
+    CHECK_RC(tlsplug_socket_set_data_batch(p.c.sock, 16383), TLSPLUG_E_INVAL);
+    CHECK_STR(t_error_code(p.c.sock), "ERR_OUT_OF_RANGE");
+    CHECK_RC(tlsplug_socket_set_data_batch(p.c.sock, 1048577), TLSPLUG_E_INVAL);
     CHECK_RC(tlsplug_socket_feed_read(NULL, NULL, 0, buf, sizeof buf, &got, &st),
              TLSPLUG_E_BADHANDLE);
     CHECK_RC(tlsplug_socket_write_pull(NULL, NULL, 0, buf, sizeof buf, &got, &st),
@@ -389,6 +418,9 @@ int main(void)
     alert_in_batch(seed + 41);
     want_states(seed + 42);
     events_bit(seed + 43);
+    data_batches(0, seed + 45);
+    data_batches(16384, seed + 46);
+    data_batches(65536, seed + 47);
     refusals(seed + 44);
     return t_done();
 }

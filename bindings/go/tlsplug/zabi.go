@@ -629,6 +629,10 @@ static tpg_ret tpg_socket_write_pull(tlsplug_socket * sock, const uint8_t * data
     return tpg_result(tlsplug_socket_write_pull(sock, data, len, buf, cap, len_out, state), (const void *)sock);
 }
 
+static tpg_ret tpg_socket_set_data_batch(tlsplug_socket * sock, size_t size) {
+    return tpg_result(tlsplug_socket_set_data_batch(sock, size), (const void *)sock);
+}
+
 */
 import "C"
 
@@ -3377,6 +3381,22 @@ func cSocketWritePull(p_sock *C.tlsplug_socket, p_data []byte, p_buf []byte) (p_
 	p_buf_n = int(len_out_len) // also the length needed, on TLSPLUG_E_BUFSIZE
 	// set on every status, E_AGAIN and E_BUFSIZE included
 	p_state_o = uint32(p_state_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cSocketSetDataBatch calls tlsplug_socket_set_data_batch.
+//
+// The largest `data` event, in bytes: 16384 (the default: one record per
+// event, as Node delivers them) to 1048576. Above one record, the records
+// that arrived together come in one event (the order of events stays the
+// same), so a host whose callbacks are costly (ctypes, Fiddle) makes one per
+// transport read instead of one per record. Out of bounds: TLSPLUG_E_INVAL.
+func cSocketSetDataBatch(p_sock *C.tlsplug_socket, p_size int) (err error) {
+	r := C.tpg_socket_set_data_batch(p_sock, C.size_t(p_size))
 	if r.st < 0 {
 		err = newError(r)
 		return

@@ -1914,6 +1914,18 @@ FUNCTIONS = {
 
         Returns OK or E_BADHANDLE, E_INVAL, E_CLOSED, E_BUFSIZE, E_TLS,
         E_NOMEM."""),
+    'tlsplug_socket_set_data_batch': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_size_t],
+        ('sock', 'size'),
+        """The largest `data` event, in bytes: 16384 (the default: one record
+        per event, as Node delivers them) to 1048576. Above one record, the
+        records that arrived together come in one event (the order of events
+        stays the same), so a host whose callbacks are costly (ctypes,
+        Fiddle) makes one per transport read instead of one per record. Out
+        of bounds: TLSPLUG_E_INVAL.
+
+        Returns OK or E_BADHANDLE, E_INVAL."""),
 }
 
 
@@ -2061,6 +2073,7 @@ class ApiTable(ctypes.Structure):
         ("get_api", ctypes.c_void_p),  # slot 134
         ("socket_feed_read", ctypes.c_void_p),  # slot 135
         ("socket_write_pull", ctypes.c_void_p),  # slot 136
+        ("socket_set_data_batch", ctypes.c_void_p),  # slot 137
     ]
 
 

@@ -19,7 +19,7 @@ module Tlsplug
     SONAME = "libtlsplug.so.1"
     # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at
     # this ABI_VERSION: the table's size is its header, aligned, plus these.
-    TABLE_SLOTS = 137
+    TABLE_SLOTS = 138
     TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /
                    Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP
     TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP
@@ -594,6 +594,7 @@ module Tlsplug
       "tlsplug_loop_listen_fd" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT, Fiddle::TYPE_INT], ["loop", "srv", "fd", "backlog"], false],
       "tlsplug_socket_feed_read" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["sock", "data", "len", "buf", "cap", "len_out", "state"], false],
       "tlsplug_socket_write_pull" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["sock", "data", "len", "buf", "cap", "len_out", "state"], false],
+      "tlsplug_socket_set_data_batch" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T], ["sock", "size"], false],
     }.freeze
 
     # The loaded library is older than this binding was generated for.
@@ -755,6 +756,7 @@ module Tlsplug
         @tlsplug_loop_listen_fd = @functions["tlsplug_loop_listen_fd"]
         @tlsplug_socket_feed_read = @functions["tlsplug_socket_feed_read"]
         @tlsplug_socket_write_pull = @functions["tlsplug_socket_write_pull"]
+        @tlsplug_socket_set_data_batch = @functions["tlsplug_socket_set_data_batch"]
       end
 
       # The Fiddle::Function of a registry name (nil when the library lacks it).
@@ -2274,6 +2276,18 @@ module Tlsplug
       # Returns OK or E_BADHANDLE, E_INVAL, E_CLOSED, E_BUFSIZE, E_TLS, E_NOMEM.
       def socket_write_pull(sock, data, len, buf, cap, len_out, state)
         @tlsplug_socket_write_pull.call(sock, data, len, buf, cap, len_out, state)
+      end
+
+      # The largest `data` event, in bytes: 16384 (the default: one record per
+      # event, as Node delivers them) to 1048576. Above one record, the records
+      # that arrived together come in one event (the order of events stays the
+      # same), so a host whose callbacks are costly (ctypes, Fiddle) makes one
+      # per transport read instead of one per record. Out of bounds:
+      # TLSPLUG_E_INVAL.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL.
+      def socket_set_data_batch(sock, size)
+        @tlsplug_socket_set_data_batch.call(sock, size)
       end
     end
 
