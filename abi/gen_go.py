@@ -230,10 +230,17 @@ def gen_wrapper(reg, fn):
         out.append("\t}")
     else:
         early = [l for l in post if l.split(" = ")[0].endswith("_n") and any(q["type"] == "buf_out" and l.startswith("p_" + q["name"] + "_n") for q in params)]
+        # Out-parameters the registry marks as set on every status (the
+        # batched calls' state, which matters most on E_AGAIN/E_BUFSIZE).
+        early += [l for l in post if any(q.get("every_status") and l.startswith("p_" + q["name"] + "_o ") for q in params)]
         post = [l for l in post if l not in early]
         out.append(f"\tr := {call}")
         for line in early:
-            out.append("\t" + line + " // also the length needed, on TLSPLUG_E_BUFSIZE")
+            if "_n = " in line:
+                out.append("\t" + line + " // also the length needed, on TLSPLUG_E_BUFSIZE")
+            else:
+                out.append("\t// set on every status, E_AGAIN and E_BUFSIZE included")
+                out.append("\t" + line)
         out.append("\tif r.st < 0 {")
         out.append("\t\terr = newError(r)")
         out.append("\t\treturn")

@@ -206,6 +206,8 @@ enum tlsplug_state {
     TLSPLUG_STATE_ERROR = 1024,
     /** The write buffer reached the high-water mark: Node's write() would have answered false. TLSPLUG_EV_DRAIN follows once it is empty; writes are still accepted meanwhile. */
     TLSPLUG_STATE_NEED_DRAIN = 2048,
+    /** Events wait in the socket's event queue for tlsplug_socket_next_event() (only with the queue on). */
+    TLSPLUG_STATE_EVENTS = 4096,
 };
 
 /**
@@ -1108,6 +1110,60 @@ TLSPLUG_API int tlsplug_socket_destroy(tlsplug_socket *sock, const char *code, c
  */
 TLSPLUG_API int tlsplug_socket_state(tlsplug_socket *sock, unsigned *flags);
 
+/**
+ * One step of the read side in one call, for hosts that read the transport
+ * themselves: feed `len` bytes of ciphertext (0 to feed nothing), then
+ * decrypt as many records as fit into the caller's buffer (GnuTLS writes
+ * the cleartext straight into it). Read mode only (no `data` callback): a
+ * socket with one answers TLSPLUG_E_STATE. Answers TLSPLUG_OK with
+ * `len_out` above 0, TLSPLUG_OK with 0 once the peer has ended (end of
+ * stream), or TLSPLUG_E_AGAIN when every byte was taken and no cleartext is
+ * ready (feed more). Ciphertext beyond what fits is kept, and cleartext
+ * that does not fit waits for the next call (`state` then has
+ * TLSPLUG_STATE_READABLE). A close or a fatal alert after some records
+ * delivers those records first; the next call answers the end or the sticky
+ * error. `state` is tlsplug_socket_state() after the call:
+ * TLSPLUG_STATE_HAS_OUTPUT (a handshake reply, a key update) says to pull,
+ * TLSPLUG_STATE_EVENTS that events are queued. Events fire from inside, as
+ * with tlsplug_socket_feed().
+ *
+ * @param data May be NULL when len is 0. May be NULL.
+ *
+ * @param len_out Cleartext bytes written into buf.
+ *
+ * @param state The TLSPLUG_STATE_* bits after the call, whatever it
+ * answered.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_AGAIN, TLSPLUG_E_CLOSED, TLSPLUG_E_TLS,
+ * TLSPLUG_E_VERIFY, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_socket_feed_read(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state);
+
+/**
+ * One step of the write side in one call: write `len` bytes of cleartext (0
+ * to write nothing; all of it is accepted, as with tlsplug_socket_write())
+ * and put the ciphertext waiting for the peer into the caller's buffer
+ * (GnuTLS writes its records straight into it when nothing older waits).
+ * Answers TLSPLUG_OK when all pending ciphertext is in `buf` (`len_out` may
+ * be 0), or TLSPLUG_E_BUFSIZE when `buf` is full and more waits: send
+ * `len_out` bytes, then call again with no cleartext (or pull). `state` is
+ * tlsplug_socket_state() after the call.
+ *
+ * Node: tlsSocket.write().
+ *
+ * @param data May be NULL when len is 0. May be NULL.
+ *
+ * @param len_out Ciphertext bytes written into buf.
+ *
+ * @param state The TLSPLUG_STATE_* bits after the call, whatever it
+ * answered.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_CLOSED, TLSPLUG_E_BUFSIZE, TLSPLUG_E_TLS, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_socket_write_pull(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state);
+
 /* ---- socket: metadata ---------------------------------------------------- */
 
 /**
@@ -1461,6 +1517,18 @@ TLSPLUG_API int tlsplug_socket_set_keylog(tlsplug_socket *sock, int enabled);
  * TLSPLUG_E_UNSUPPORTED, TLSPLUG_E_TLS.
  */
 TLSPLUG_API int tlsplug_socket_renegotiate(tlsplug_socket *sock, int request_cert, int reject_unauthorized);
+
+/**
+ * The largest `data` event, in bytes: 16384 (the default: one record per
+ * event, as Node delivers them) to 1048576. Above one record, the records
+ * that arrived together come in one event (the order of events stays the
+ * same), so a host whose callbacks are costly (ctypes, Fiddle) makes one
+ * per transport read instead of one per record. Out of bounds:
+ * TLSPLUG_E_INVAL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ */
+TLSPLUG_API int tlsplug_socket_set_data_batch(tlsplug_socket *sock, size_t size);
 
 /* ---- socket: server ------------------------------------------------------ */
 
@@ -2575,6 +2643,12 @@ struct tlsplug_api {
     int (*server_session_store_dispatch)(tlsplug_server *srv);
     /* slot 150 */
     int (*server_load_ticket_keys)(tlsplug_server *srv, const char *source);
+    /* slot 151 */
+    int (*socket_feed_read)(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state);
+    /* slot 152 */
+    int (*socket_write_pull)(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state);
+    /* slot 153 */
+    int (*socket_set_data_batch)(tlsplug_socket *sock, size_t size);
 };
 
 #ifdef __cplusplus

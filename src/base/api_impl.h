@@ -167,5 +167,8 @@ int tp_api_x509_verify(const uint8_t *der, size_t der_len, const uint8_t *key, s
 int tp_api_root_certificates(char *buf, size_t cap, size_t *len);
 int tp_api_context_set_private_key_engine(tlsplug_context *ctx, const char *engine, const char *identifier);
 int tp_api_context_set_client_cert_engine(tlsplug_context *ctx, const char *engine);
+int tp_api_socket_feed_read(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state);
+int tp_api_socket_write_pull(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state);
+int tp_api_socket_set_data_batch(tlsplug_socket *sock, size_t size);
 
 #endif

@@ -7,6 +7,16 @@ int tp_buf_append(tp_buf *b, const void *p, size_t n)
 {
     if (n == 0)
         return 0;
+    uint8_t *tail = tp_buf_reserve(b, n);
+    if (!tail)
+        return -1;
+    memcpy(tail, p, n);
+    b->tail += n;
+    return 0;
+}
+
+uint8_t *tp_buf_reserve(tp_buf *b, size_t n)
+{
     if (b->cap - b->tail < n) {
         size_t len = tp_buf_len(b);
         if (b->head > 0 && b->cap - len >= n && b->head >= len) {
@@ -18,12 +28,12 @@ int tp_buf_append(tp_buf *b, const void *p, size_t n)
             size_t cap = b->cap ? b->cap : 4096;
             while (cap < want) {
                 if (cap > SIZE_MAX / 2)
-                    return -1;
+                    return NULL;
                 cap *= 2;
             }
             uint8_t *d = malloc(cap);
             if (!d)
-                return -1;
+                return NULL;
             if (len)
                 memcpy(d, b->data + b->head, len);
             free(b->data);
@@ -33,9 +43,7 @@ int tp_buf_append(tp_buf *b, const void *p, size_t n)
         b->head = 0;
         b->tail = len;
     }
-    memcpy(b->data + b->tail, p, n);
-    b->tail += n;
-    return 0;
+    return b->data + b->tail;
 }
 
 void tp_buf_consume(tp_buf *b, size_t n)

@@ -22,6 +22,9 @@ static inline const uint8_t *tp_buf_peek(const tp_buf *b)
 
 /* Append n bytes; -1 when out of memory (nothing appended). */
 int tp_buf_append(tp_buf *b, const void *p, size_t n);
+/* Room for n more bytes at the tail (the caller writes there, then adds
+ * what it wrote to `tail`); NULL when out of memory. */
+uint8_t *tp_buf_reserve(tp_buf *b, size_t n);
 /* Drop n bytes from the head (n <= length). */
 void tp_buf_consume(tp_buf *b, size_t n);
 /* Copy up to n bytes from the head into p and consume them; the count. */

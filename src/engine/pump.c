@@ -23,7 +23,24 @@
 
 /* ---------------------------------------------------------------- transport */
 
-/* Queue what the fd did not take (all of it without a loop). */
+/* Copy what fits of the records into the host's window (write_pull):
+ * answers how many bytes it took. */
+static size_t push_window(struct tp_window *w, const giovec_t *iov, int iovcnt)
+{
+    size_t took = 0;
+    for (int i = 0; i < iovcnt && w->len < w->cap; i++) {
+        size_t k = iov[i].iov_len < w->cap - w->len ? iov[i].iov_len : w->cap - w->len;
+        memcpy(w->buf + w->len, iov[i].iov_base, k);
+        w->len += k;
+        took += k;
+        if (k < iov[i].iov_len)
+            break;
+    }
+    return took;
+}
+
+/* Queue what the fd (or the host's window) did not take (all of it
+ * without either). */
 static ssize_t push_rest(struct tlsplug_socket *s, const giovec_t *iov, int iovcnt, size_t sent)
 {
     ssize_t total = 0;
@@ -48,8 +65,16 @@ static ssize_t push_rest(struct tlsplug_socket *s, const giovec_t *iov, int iovc
 static ssize_t vec_push_fn(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
 {
     struct tlsplug_socket *s = p;
-    int direct = s->transport && tp_buf_len(&s->out) == 0 && !(s->stores_sessions && !s->secure);
-    size_t sent = direct ? s->transport->send_now(s->transport_ctx, iov, iovcnt) : 0;
+    /* A server with a session store keeps its handshake records until it
+     * is secure, where the newSession hold applies (they must not reach
+     * the peer before the store answered). */
+    size_t sent = 0;
+    if (tp_buf_len(&s->out) == 0 && !(s->stores_sessions && !s->secure)) {
+        if (s->transport)
+            sent = s->transport->send_now(s->transport_ctx, iov, iovcnt);
+        else if (s->window && !s->hold_output)
+            sent = push_window(s->window, iov, iovcnt);
+    }
     return push_rest(s, iov, iovcnt, sent);
 }
 
@@ -58,6 +83,9 @@ static ssize_t push_fn(gnutls_transport_ptr_t p, const void *data, size_t n)
     giovec_t one = {(void *)data, n};
     return vec_push_fn(p, &one, 1);
 }
+
+/* How much a loop's socket reads from its fd at once: a few full records. */
+#define TP_READ_BATCH (64u * 1024u)
 
 static ssize_t pull_from(struct tlsplug_socket *s, void *data, size_t n)
 {
@@ -71,12 +99,20 @@ static ssize_t pull_from(struct tlsplug_socket *s, void *data, size_t n)
     if (tp_buf_len(&s->in) == 0) {
         if (s->in_eof)
             return 0;
-        /* On a loop, read the fd straight into GnuTLS's buffer. */
-        ssize_t got = s->transport ? s->transport->recv_now(s->transport_ctx, data, n) : -1;
+        /* On a loop, read the fd: a batch of records in one system call
+         * (GnuTLS asks for each record's 5-byte header, then its body: two
+         * calls per record if read as asked), kept in `in` while GnuTLS
+         * takes it, and released once it is all taken. */
+        uint8_t *room = s->transport ? tp_buf_reserve(&s->in, TP_READ_BATCH) : NULL;
+        ssize_t got = room ? s->transport->recv_now(s->transport_ctx, room, TP_READ_BATCH) : -1;
         if (got > 0) {
             s->bytes_fed += (size_t)got;
-            return got;
+            s->in.tail += (size_t)got;
+            size_t k = tp_buf_take(&s->in, data, n);
+            tp_buf_release_if_empty(&s->in);
+            return (ssize_t)k;
         }
+        tp_buf_release_if_empty(&s->in);
         if (got == 0) {
             s->in_eof = 1;
             return 0;
@@ -85,7 +121,10 @@ static ssize_t pull_from(struct tlsplug_socket *s, void *data, size_t n)
         gnutls_transport_set_errno(s->session, EAGAIN);
         return -1;
     }
-    return (ssize_t)tp_buf_take(&s->in, data, n);
+    size_t k = tp_buf_take(&s->in, data, n);
+    if (s->transport)
+        tp_buf_release_if_empty(&s->in); /* an idle socket holds no batch */
+    return (ssize_t)k;
 }
 
 /* `pulled` counts what GnuTLS took, wherever it came from: an EAGAIN after
@@ -515,29 +554,49 @@ int tp_pump_recv(struct tlsplug_socket *s, uint8_t *buf, size_t cap, size_t *got
     return recv_outcome(s, n, before);
 }
 
-/* Callback mode: decrypt everything fed and hand it to the `data` callback. */
+/* Callback mode: decrypt everything fed and hand it to the `data` callback,
+ * with set_data_batch the records that are here together in one event (a
+ * host's callback can cost more than a record's decryption: ctypes,
+ * Fiddle). The batch lives
+ * in s->batch while it fills, so that any other event flushes it first
+ * (tp_emit) and the order of events stays Node's. */
+#define RECORD_MAX 16384u
+
 static int drain(struct tlsplug_socket *s)
 {
-    uint8_t buf[16384];
+    uint8_t one[RECORD_MAX];
+    /* Out of memory, a record per event: the default's way. */
+    uint8_t *heap = s->data_batch ? malloc(s->data_batch) : NULL;
+    uint8_t *buf = heap ? heap : one, *outer = s->batch;
+    size_t cap = heap ? s->data_batch : sizeof one;
+    int rc = TLSPLUG_OK;
+    s->batch = buf;
     /* Bounded by the input; `retries` guards against a loop that consumes
      * nothing, which GnuTLS should never produce. */
-    for (int retries = 0; retries < MAX_SPINS;) {
+    for (int retries = 0;;) {
         if (s->closed || s->freed || s->peer_ended || s->paused || !s->on[TLSPLUG_EV_DATA].cb)
-            return TLSPLUG_OK;
+            break;
+        if (cap - s->batch_len < RECORD_MAX) {
+            tp_socket_flush_batch(s);
+            continue; /* the callback may have paused, ended or freed */
+        }
         size_t got = 0;
-        int rc = tp_pump_recv(s, buf, sizeof buf, &got);
-        if (rc < 0)
-            return rc;
-        if (rc == TP_RECV_WAIT || rc == TP_RECV_EOF)
-            return TLSPLUG_OK;
+        rc = tp_pump_recv(s, buf + s->batch_len, cap - s->batch_len, &got);
+        if (rc < 0 || rc == TP_RECV_WAIT || rc == TP_RECV_EOF)
+            break;
         if (rc == TP_RECV_DATA) {
             retries = 0;
-            tp_emit(s, TLSPLUG_EV_DATA, buf, got);
-        } else {
-            retries++;
+            s->batch_len += got;
+        } else if (++retries >= MAX_SPINS) {
+            tp_socket_flush_batch(s);
+            rc = tp_pump_tls_failure(s, GNUTLS_E_INTERNAL_ERROR, "read made no progress");
+            break;
         }
     }
-    return tp_pump_tls_failure(s, GNUTLS_E_INTERNAL_ERROR, "read made no progress");
+    tp_socket_flush_batch(s);
+    s->batch = outer;
+    free(heap);
+    return rc < 0 ? rc : TLSPLUG_OK;
 }
 
 int tp_pump(struct tlsplug_socket *s)

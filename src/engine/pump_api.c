@@ -51,9 +51,7 @@ static int pump_usable(struct tlsplug_socket *s)
     return TLSPLUG_OK;
 }
 
-/* Copy what is left of lent ciphertext into `in` (which is empty while
- * anything is lent); answers 0 or -1 when out of memory. */
-static int keep_lent(struct tlsplug_socket *s)
+int tp_pump_keep_lent(struct tlsplug_socket *s)
 {
     if (!s->lent_len)
         return 0;
@@ -90,7 +88,7 @@ int tp_pump_feed(struct tlsplug_socket *s, const uint8_t *data, size_t len)
         tp_buf_len(&s->in) == 0 && s->lent_len == 0 && !tp_socket_waiting(s) && len) {
         s->lent = data;
         s->lent_len = len;
-    } else if (keep_lent(s) != 0 || tp_buf_append(&s->in, data, len) != 0) {
+    } else if (tp_pump_keep_lent(s) != 0 || tp_buf_append(&s->in, data, len) != 0) {
         /* (A feed from inside a callback of a feed that lent its bytes:
          * those come first.) */
         return tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "feed: out of memory");
@@ -98,7 +96,7 @@ int tp_pump_feed(struct tlsplug_socket *s, const uint8_t *data, size_t len)
     s->bytes_fed += len;
     s->read_blocked = 0;
     rc = tp_pump(s);
-    if (keep_lent(s) != 0 && rc == TLSPLUG_OK)
+    if (tp_pump_keep_lent(s) != 0 && rc == TLSPLUG_OK)
         rc = tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "feed: out of memory");
     if (!s->freed && s->on[TLSPLUG_EV_DATA].cb && !s->paused)
         tp_buf_release_if_empty(&s->in);
@@ -192,17 +190,20 @@ int tp_api_socket_write(tlsplug_socket *h, const uint8_t *data, size_t len)
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
         return TLSPLUG_E_BADHANDLE;
+    return tp_socket_leave(s, tp_pump_write(s, data, len));
+}
+
+int tp_pump_write(struct tlsplug_socket *s, const uint8_t *data, size_t len)
+{
     int rc = pump_usable(s);
     if (rc)
-        return tp_socket_leave(s, rc);
+        return rc;
     if (!data && len)
-        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE",
-                                          "write: data is NULL"));
+        return tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE", "write: data is NULL");
     if (s->end_requested)
-        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_CLOSED, "ERR_STREAM_WRITE_AFTER_END",
-                                          "write after end"));
+        return tp_fail(&s->err, TLSPLUG_E_CLOSED, "ERR_STREAM_WRITE_AFTER_END", "write after end");
     if (len == 0)
-        return tp_socket_leave(s, TLSPLUG_OK);
+        return TLSPLUG_OK;
     if (!s->secure || s->renegotiating || s->awaiting_identity) {
         if (tp_buf_append(&s->pending, data, len) != 0)
             rc = tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "write: out of memory");
@@ -212,7 +213,7 @@ int tp_api_socket_write(tlsplug_socket *h, const uint8_t *data, size_t len)
     /* Node's write() answers false from here on, until `drain`. */
     if (rc == TLSPLUG_OK && tp_socket_buffered(s) >= s->hwm)
         s->need_drain = 1;
-    return tp_socket_leave(s, rc);
+    return rc;
 }
 
 int tp_api_socket_read(tlsplug_socket *h, uint8_t *buf, size_t cap, size_t *len)
@@ -291,13 +292,8 @@ int tp_api_socket_destroy(tlsplug_socket *h, const char *code, const char *messa
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
-int tp_api_socket_state(tlsplug_socket *h, unsigned *flags)
+unsigned tp_pump_state(struct tlsplug_socket *s)
 {
-    struct tlsplug_socket *s = tp_socket_enter(h);
-    if (!s)
-        return TLSPLUG_E_BADHANDLE;
-    if (!flags)
-        return tp_socket_leave(s, TLSPLUG_E_INVAL);
     unsigned f = 0;
     int open = !s->closed;
     if (open && s->started && (!s->secure || s->renegotiating || s->awaiting_identity))
@@ -327,7 +323,19 @@ int tp_api_socket_state(tlsplug_socket *h, unsigned *flags)
         f |= TLSPLUG_STATE_ERROR;
     if (open && s->need_drain)
         f |= TLSPLUG_STATE_NEED_DRAIN;
-    *flags = f;
+    if (s->queue.head)
+        f |= TLSPLUG_STATE_EVENTS;
+    return f;
+}
+
+int tp_api_socket_state(tlsplug_socket *h, unsigned *flags)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (!flags)
+        return tp_socket_leave(s, TLSPLUG_E_INVAL);
+    *flags = tp_pump_state(s);
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
@@ -366,6 +374,18 @@ int tp_api_socket_set_max_send_fragment(tlsplug_socket *h, size_t size)
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_OUT_OF_RANGE",
                                           "setMaxSendFragment: %zu is outside 512..16384", size));
     s->max_fragment = size;
+    return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+int tp_api_socket_set_data_batch(tlsplug_socket *h, size_t size)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    if (size < 16384 || size > 1048576)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_OUT_OF_RANGE",
+                                          "set_data_batch: %zu is outside 16384..1048576", size));
+    s->data_batch = size > 16384 ? (unsigned)size : 0;
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 

@@ -330,8 +330,18 @@ int tp_api_socket_next_event(tlsplug_socket *h, int *event, uint8_t *buf,
     return tp_socket_leave(s, tp_queue_pop(&s->queue, event, NULL, buf, cap, len));
 }
 
+void tp_socket_flush_batch(struct tlsplug_socket *s)
+{
+    size_t n = s->batch_len;
+    s->batch_len = 0;
+    if (n)
+        tp_emit(s, TLSPLUG_EV_DATA, s->batch, n);
+}
+
 void tp_emit(struct tlsplug_socket *s, int event, const void *data, size_t len)
 {
+    if (event != TLSPLUG_EV_DATA && s->batch_len)
+        tp_socket_flush_batch(s); /* the cleartext decrypted before this event goes first */
     if (s->freed)
         return; /* the handle is dead: nobody may hear of it again */
     if (s->on[event].cb) {

@@ -78,6 +78,7 @@ struct tlsplug_socket {
     uint8_t *alpn;         /* ALPNProtocols in wire form; NULL when none */
     size_t alpn_len;
     size_t max_fragment;   /* setMaxSendFragment; 0 = GnuTLS's maximum */
+    unsigned data_batch;   /* the largest `data` event; 0 = one record */
     int no_renegotiation;  /* disableRenegotiation() */
     int keylog;            /* produce `keylog` events */
     int sni_no_cert;       /* the SNICallback answered a context without a certificate */
@@ -118,7 +119,13 @@ struct tlsplug_socket {
     const uint8_t *lent;
     size_t lent_len;
     tp_buf out;     /* ciphertext GnuTLS produced, for the host to pull */
+    /* The host's own buffer during one write_pull: GnuTLS's records go
+     * straight into it while `out` is empty (pump_batch.c). */
+    struct tp_window *window;
     tp_buf pending; /* cleartext written before the handshake completed */
+    /* Cleartext decrypted for one `data` event, while drain() fills it. */
+    uint8_t *batch;
+    size_t batch_len;
     int in_eof;       /* the host said the transport ended */
     int starved;      /* GnuTLS asked for input and found none */
     size_t pulled;    /* ciphertext bytes GnuTLS has taken, ever */
@@ -201,6 +208,8 @@ struct tlsplug_socket *tp_socket_enter(const void *h);
  * answers `rc` so entry points can `return tp_socket_leave(s, rc)`. */
 int tp_socket_leave(struct tlsplug_socket *s, int rc);
 
+/* Deliver the cleartext batched for a `data` event (pump.c's drain). */
+void tp_socket_flush_batch(struct tlsplug_socket *s);
 /* Deliver an event to its callback, or to the queue. Callers must check
  * s->freed (and state) afterwards: the callback may have freed or destroyed
  * the socket. */
@@ -258,6 +267,11 @@ int tp_pump(struct tlsplug_socket *s);
  * GnuTLS when it can be read in place, else keep a copy; count and pump
  * it. `data` need only live for the call. */
 int tp_pump_feed(struct tlsplug_socket *s, const uint8_t *data, size_t len);
+/* Copy what is left of lent ciphertext into `in` (which is empty while
+ * anything is lent); answers 0 or -1 when out of memory. */
+int tp_pump_keep_lent(struct tlsplug_socket *s);
+/* tlsplug_socket_write() on an entered socket. */
+int tp_pump_write(struct tlsplug_socket *s, const uint8_t *data, size_t len);
 /* Encrypt and queue cleartext (the handshake must be complete). */
 int tp_pump_send(struct tlsplug_socket *s, const uint8_t *p, size_t n);
 /* Queue close_notify as soon as the handshake allows (Node's end()). */
@@ -279,6 +293,12 @@ static inline size_t tp_in_len(const struct tlsplug_socket *s)
 {
     return tp_buf_len(&s->in) + s->lent_len;
 }
+
+/* A host buffer records are written into (tlsplug_socket_write_pull). */
+struct tp_window {
+    uint8_t *buf;
+    size_t cap, len;
+};
 
 /* Whether the socket waits for the host (input and events are held). */
 static inline int tp_socket_waiting(const struct tlsplug_socket *s)
@@ -313,6 +333,8 @@ enum { TP_RECV_DATA = 0, TP_RECV_RETRY = 1, TP_RECV_WAIT = 2, TP_RECV_EOF = 3 };
  * Answers TP_RECV_DATA with *got > 0, another TP_RECV_* value, or a fatal
  * status. */
 int tp_pump_recv(struct tlsplug_socket *s, uint8_t *buf, size_t cap, size_t *got);
+/* The TLSPLUG_STATE_* bits of tlsplug_socket_state(). */
+unsigned tp_pump_state(struct tlsplug_socket *s);
 
 /* Verify the peer when the handshake completes (peer.c): sets `authorized`
  * and `auth_code`; answers TLSPLUG_E_VERIFY with the detail in s->err when

@@ -160,6 +160,9 @@ static const tlsplug_api api_table = {
     .server_session_store_fd = tlsplug_server_session_store_fd,
     .server_session_store_dispatch = tlsplug_server_session_store_dispatch,
     .server_load_ticket_keys = tlsplug_server_load_ticket_keys,
+    .socket_feed_read = tlsplug_socket_feed_read,
+    .socket_write_pull = tlsplug_socket_write_pull,
+    .socket_set_data_batch = tlsplug_socket_set_data_batch,
 };
 
 /* One table serves every version from 1 to ours: it only ever grew at its

@@ -844,3 +844,24 @@ TLSPLUG_API int tlsplug_context_set_client_cert_engine(tlsplug_context *ctx, con
     tp_door_enter(&d, ctx, TP_TAG_CONTEXT);
     return tp_door_leave(&d, tp_api_context_set_client_cert_engine(ctx, engine), "tlsplug_context_set_client_cert_engine");
 }
+
+TLSPLUG_API int tlsplug_socket_feed_read(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state)
+{
+    tp_door d;
+    tp_door_enter(&d, sock, TP_TAG_SOCKET);
+    return tp_door_leave(&d, tp_api_socket_feed_read(sock, data, len, buf, cap, len_out, state), "tlsplug_socket_feed_read");
+}
+
+TLSPLUG_API int tlsplug_socket_write_pull(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state)
+{
+    tp_door d;
+    tp_door_enter(&d, sock, TP_TAG_SOCKET);
+    return tp_door_leave(&d, tp_api_socket_write_pull(sock, data, len, buf, cap, len_out, state), "tlsplug_socket_write_pull");
+}
+
+TLSPLUG_API int tlsplug_socket_set_data_batch(tlsplug_socket *sock, size_t size)
+{
+    tp_door d;
+    tp_door_enter(&d, sock, TP_TAG_SOCKET);
+    return tp_door_leave(&d, tp_api_socket_set_data_batch(sock, size), "tlsplug_socket_set_data_batch");
+}

@@ -58,8 +58,9 @@ type Conn struct {
 	hsErr      error
 	hsComplete atomic.Bool
 
-	flushMu  sync.Mutex // orders ciphertext on the wire
-	writeErr error      // under flushMu
+	flushMu    sync.Mutex  // orders ciphertext on the wire
+	writeErr   error       // under flushMu
+	flushAgain atomic.Bool // a non-blocking flush found flushMu taken
 
 	readMu  sync.Mutex // one reader (and the handshake's input) at a time
 	writeMu sync.Mutex
@@ -242,54 +243,72 @@ func (c *Conn) noteErrLocked(err error) {
 }
 
 // flush sends pending ciphertext. A blocking flush waits for the flush lock;
-// a non-blocking one leaves the work to whoever holds it (who checks again
-// after releasing it).
+// a non-blocking one leaves the work to whoever holds it, and says so
+// (flushAgain), so that the holder goes round once more.
 func (c *Conn) flush(blocking bool) error {
 	for {
 		if blocking {
 			c.flushMu.Lock()
 		} else if !c.flushMu.TryLock() {
+			c.flushAgain.Store(true)
 			return nil
 		}
+		c.flushAgain.Store(false)
 		if c.writeErr != nil {
 			err := c.writeErr
 			c.flushMu.Unlock()
 			return err
 		}
 		bp := flushBufs.Get().(*[]byte)
-		out := *bp
-		for {
-			c.lock()
-			if c.sock == nil {
-				c.unlock()
-				break
-			}
-			n, err := cSocketPull(c.sock, out)
-			c.unlock()
-			if err != nil || n == 0 {
-				break
-			}
-			if _, werr := c.conn.Write(out[:n]); werr != nil {
-				c.writeErr = werr
-				break
-			}
-		}
+		c.sendLocked(nil, *bp) //nolint:errcheck // writeErr and the socket's own error tell
 		flushBufs.Put(bp)
 		err := c.writeErr
 		c.flushMu.Unlock()
-		if err != nil {
+		if err != nil || !c.flushAgain.Load() {
 			return err
 		}
+	}
+}
+
+// sendLocked encrypts clear (may be empty) and sends every record waiting,
+// one write_pull per transport write: GnuTLS puts the records straight
+// into out. c.flushMu is held, so ciphertext goes out in order. Answers the
+// socket's failure; a transport failure is kept in writeErr.
+func (c *Conn) sendLocked(clear, out []byte) error {
+	for {
 		c.lock()
-		pending := 0
-		if c.sock != nil {
-			pending, _ = cSocketPendingOutput(c.sock)
+		if c.sock == nil {
+			c.unlock()
+			return net.ErrClosed
+		}
+		n, st, err := cSocketWritePull(c.sock, clear, out)
+		more := hasStatus(err, StatusEBufsize)
+		if more {
+			err = nil
+		}
+		c.noteErrLocked(err)
+		if st&uint32(StateEvents) != 0 {
+			c.drainLocked()
 		}
 		c.unlock()
-		if pending == 0 {
-			return nil
+		clear = nil
+		if n > 0 {
+			if _, werr := c.conn.Write(out[:n]); werr != nil {
+				c.writeErr = werr
+				return err
+			}
+		}
+		if !more {
+			return err
 		}
 	}
+}
+
+// hasStatus tells whether err is the library's status st (the quiet
+// statuses are shared values: no allocation, no reflection).
+func hasStatus(err error, st Status) bool {
+	e, ok := err.(*Error)
+	return ok && e.Status == st
 }
 
 // readInput reads ciphertext from the transport and feeds it.
@@ -442,7 +461,9 @@ func (c *Conn) checkIdentity(host string) error {
 	return nil
 }
 
-// Read reads cleartext; io.EOF once the peer ended.
+// Read reads cleartext; io.EOF once the peer ended. Each round is one
+// transport read and one feed_read, which feeds the ciphertext and
+// decrypts every record that fits straight into b.
 func (c *Conn) Read(b []byte) (int, error) {
 	if err := c.Handshake(); err != nil {
 		return 0, err
@@ -452,34 +473,71 @@ func (c *Conn) Read(b []byte) (int, error) {
 	}
 	c.readMu.Lock()
 	defer c.readMu.Unlock()
+	var in []byte // read from the transport, for the next feed_read
+	var rbp *[]byte
+	defer func() {
+		if rbp != nil {
+			readBufs.Put(rbp)
+		}
+	}()
 	for {
 		c.lock()
 		if c.sock == nil {
 			c.unlock()
 			return 0, net.ErrClosed
 		}
-		n, err := cSocketRead(c.sock, b)
+		n, st, err := cSocketFeedRead(c.sock, in, b)
+		in = nil
 		c.noteErrLocked(err)
-		c.drainLocked()
+		if st&uint32(StateEvents) != 0 {
+			c.drainLocked()
+		}
 		c.unlock()
+		if st&uint32(StateHasOutput) != 0 {
+			c.flush(false) //nolint:errcheck // a write error shows on the next Write
+		}
 		if err == nil {
 			if n > 0 {
 				return n, nil
 			}
 			return 0, io.EOF
 		}
-		var e *Error
-		if !errors.As(err, &e) || e.Status != StatusEAgain {
+		if !hasStatus(err, StatusEAgain) {
 			return 0, err
 		}
-		if err := c.readInput(); err != nil {
+		if rbp == nil {
+			rbp = readBufs.Get().(*[]byte)
+		}
+		m, rerr := c.conn.Read(*rbp)
+		if m > 0 {
+			in = (*rbp)[:m]
+			continue // an EOF with it comes again on the next transport read
+		}
+		if rerr != io.EOF {
+			if rerr == nil {
+				continue
+			}
+			return 0, rerr
+		}
+		c.lock()
+		if c.sock == nil {
+			c.unlock()
+			return 0, net.ErrClosed
+		}
+		err = cSocketFeedEof(c.sock)
+		c.noteErrLocked(err)
+		c.drainLocked()
+		c.unlock()
+		c.flush(false) //nolint:errcheck
+		if err != nil {
 			return 0, err
 		}
 	}
 }
 
 // Write writes cleartext; it returns once the ciphertext went to the
-// transport.
+// transport. One write_pull per chunk encrypts it and hands the records
+// back in the flush buffer.
 func (c *Conn) Write(b []byte) (int, error) {
 	if err := c.Handshake(); err != nil {
 		return 0, err
@@ -487,28 +545,30 @@ func (c *Conn) Write(b []byte) (int, error) {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	written := 0
+	bp := flushBufs.Get().(*[]byte)
+	defer flushBufs.Put(bp)
 	for len(b) > 0 {
 		n := len(b)
 		if n > chunkSize {
 			n = chunkSize
 		}
-		c.lock()
-		if c.sock == nil {
-			c.unlock()
-			return written, net.ErrClosed
+		c.flushMu.Lock()
+		err := c.writeErr
+		if err == nil {
+			err = c.sendLocked(b[:n], *bp)
+			if err == nil {
+				err = c.writeErr
+			}
 		}
-		err := cSocketWrite(c.sock, b[:n])
-		c.noteErrLocked(err)
-		c.drainLocked()
-		c.unlock()
+		c.flushMu.Unlock()
 		if err != nil {
-			return written, err
-		}
-		if err := c.flush(true); err != nil {
 			return written, err
 		}
 		written += n
 		b = b[n:]
+	}
+	if c.flushAgain.Load() {
+		return written, c.flush(true)
 	}
 	return written, nil
 }

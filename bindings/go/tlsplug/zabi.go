@@ -64,6 +64,7 @@ _Static_assert(TLSPLUG_STATE_ENDED == 256, "TLSPLUG_STATE_ENDED");
 _Static_assert(TLSPLUG_STATE_CLOSED == 512, "TLSPLUG_STATE_CLOSED");
 _Static_assert(TLSPLUG_STATE_ERROR == 1024, "TLSPLUG_STATE_ERROR");
 _Static_assert(TLSPLUG_STATE_NEED_DRAIN == 2048, "TLSPLUG_STATE_NEED_DRAIN");
+_Static_assert(TLSPLUG_STATE_EVENTS == 4096, "TLSPLUG_STATE_EVENTS");
 _Static_assert(TLSPLUG_ERROR_MESSAGE == 1, "TLSPLUG_ERROR_MESSAGE");
 _Static_assert(TLSPLUG_ERROR_CODE == 2, "TLSPLUG_ERROR_CODE");
 _Static_assert(TLSPLUG_ERROR_GNUTLS == 3, "TLSPLUG_ERROR_GNUTLS");
@@ -688,6 +689,18 @@ static tpg_ret tpg_context_set_client_cert_engine(tlsplug_context * ctx, const c
     return tpg_result(tlsplug_context_set_client_cert_engine(ctx, engine), (const void *)ctx);
 }
 
+static tpg_ret tpg_socket_feed_read(tlsplug_socket * sock, const uint8_t * data, size_t len, uint8_t * buf, size_t cap, size_t * len_out, unsigned * state) {
+    return tpg_result(tlsplug_socket_feed_read(sock, data, len, buf, cap, len_out, state), (const void *)sock);
+}
+
+static tpg_ret tpg_socket_write_pull(tlsplug_socket * sock, const uint8_t * data, size_t len, uint8_t * buf, size_t cap, size_t * len_out, unsigned * state) {
+    return tpg_result(tlsplug_socket_write_pull(sock, data, len, buf, cap, len_out, state), (const void *)sock);
+}
+
+static tpg_ret tpg_socket_set_data_batch(tlsplug_socket * sock, size_t size) {
+    return tpg_result(tlsplug_socket_set_data_batch(sock, size), (const void *)sock);
+}
+
 */
 import "C"
 
@@ -938,6 +951,8 @@ const (
 	StateError State = 1024
 	// The write buffer reached the high-water mark: Node's write() would have answered false. TLSPLUG_EV_DRAIN follows once it is empty; writes are still accepted meanwhile.
 	StateNeedDrain State = 2048
+	// Events wait in the socket's event queue for tlsplug_socket_next_event() (only with the queue on).
+	StateEvents State = 4096
 )
 
 // ErrorField: Which text of a handle's last error tlsplug_error_get() returns.
@@ -3717,6 +3732,76 @@ func cContextSetClientCertEngine(p_ctx *C.tlsplug_context, p_engine string) (err
 	p_engine_c := cstr(p_engine, true)
 	defer freeCStr(p_engine_c)
 	r := C.tpg_context_set_client_cert_engine(p_ctx, p_engine_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cSocketFeedRead calls tlsplug_socket_feed_read.
+//
+// One step of the read side in one call, for hosts that read the transport
+// themselves: feed `len` bytes of ciphertext (0 to feed nothing), then
+// decrypt as many records as fit into the caller's buffer (GnuTLS writes the
+// cleartext straight into it). Read mode only (no `data` callback): a socket
+// with one answers TLSPLUG_E_STATE. Answers TLSPLUG_OK with `len_out` above
+// 0, TLSPLUG_OK with 0 once the peer has ended (end of stream), or
+// TLSPLUG_E_AGAIN when every byte was taken and no cleartext is ready (feed
+// more). Ciphertext beyond what fits is kept, and cleartext that does not
+// fit waits for the next call (`state` then has TLSPLUG_STATE_READABLE). A
+// close or a fatal alert after some records delivers those records first;
+// the next call answers the end or the sticky error. `state` is
+// tlsplug_socket_state() after the call: TLSPLUG_STATE_HAS_OUTPUT (a
+// handshake reply, a key update) says to pull, TLSPLUG_STATE_EVENTS that
+// events are queued. Events fire from inside, as with tlsplug_socket_feed().
+func cSocketFeedRead(p_sock *C.tlsplug_socket, p_data []byte, p_buf []byte) (p_buf_n int, p_state_o uint32, err error) {
+	var p_state_c C.unsigned
+	var len_out_len C.size_t
+	r := C.tpg_socket_feed_read(p_sock, (*C.uint8_t)(nullableBytesPtr(p_data)), C.size_t(len(p_data)), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_out_len, &p_state_c)
+	p_buf_n = int(len_out_len) // also the length needed, on TLSPLUG_E_BUFSIZE
+	// set on every status, E_AGAIN and E_BUFSIZE included
+	p_state_o = uint32(p_state_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cSocketWritePull calls tlsplug_socket_write_pull.
+//
+// One step of the write side in one call: write `len` bytes of cleartext (0
+// to write nothing; all of it is accepted, as with tlsplug_socket_write())
+// and put the ciphertext waiting for the peer into the caller's buffer
+// (GnuTLS writes its records straight into it when nothing older waits).
+// Answers TLSPLUG_OK when all pending ciphertext is in `buf` (`len_out` may
+// be 0), or TLSPLUG_E_BUFSIZE when `buf` is full and more waits: send
+// `len_out` bytes, then call again with no cleartext (or pull). `state` is
+// tlsplug_socket_state() after the call.
+func cSocketWritePull(p_sock *C.tlsplug_socket, p_data []byte, p_buf []byte) (p_buf_n int, p_state_o uint32, err error) {
+	var p_state_c C.unsigned
+	var len_out_len C.size_t
+	r := C.tpg_socket_write_pull(p_sock, (*C.uint8_t)(nullableBytesPtr(p_data)), C.size_t(len(p_data)), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_out_len, &p_state_c)
+	p_buf_n = int(len_out_len) // also the length needed, on TLSPLUG_E_BUFSIZE
+	// set on every status, E_AGAIN and E_BUFSIZE included
+	p_state_o = uint32(p_state_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cSocketSetDataBatch calls tlsplug_socket_set_data_batch.
+//
+// The largest `data` event, in bytes: 16384 (the default: one record per
+// event, as Node delivers them) to 1048576. Above one record, the records
+// that arrived together come in one event (the order of events stays the
+// same), so a host whose callbacks are costly (ctypes, Fiddle) makes one per
+// transport read instead of one per record. Out of bounds: TLSPLUG_E_INVAL.
+func cSocketSetDataBatch(p_sock *C.tlsplug_socket, p_size int) (err error) {
+	r := C.tpg_socket_set_data_batch(p_sock, C.size_t(p_size))
 	if r.st < 0 {
 		err = newError(r)
 		return

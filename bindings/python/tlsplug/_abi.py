@@ -220,6 +220,8 @@ class State(enum.IntFlag):
     ERROR = 1024
     #: The write buffer reached the high-water mark: Node's write() would have answered false. TLSPLUG_EV_DRAIN follows once it is empty; writes are still accepted meanwhile.
     NEED_DRAIN = 2048
+    #: Events wait in the socket's event queue for tlsplug_socket_next_event() (only with the queue on).
+    EVENTS = 4096
 
 
 STATE_HANDSHAKING = 1
@@ -234,6 +236,7 @@ STATE_ENDED = 256
 STATE_CLOSED = 512
 STATE_ERROR = 1024
 STATE_NEED_DRAIN = 2048
+STATE_EVENTS = 4096
 
 
 class ErrorField(enum.IntEnum):
@@ -2115,6 +2118,59 @@ FUNCTIONS = {
         Node: clientCertEngine.
 
         Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_UNSUPPORTED."""),
+    'tlsplug_socket_feed_read': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_uint)],
+        ('sock', 'data', 'len', 'buf', 'cap', 'len_out', 'state'),
+        """One step of the read side in one call, for hosts that read the
+        transport themselves: feed `len` bytes of ciphertext (0 to feed
+        nothing), then decrypt as many records as fit into the caller's
+        buffer (GnuTLS writes the cleartext straight into it). Read mode
+        only (no `data` callback): a socket with one answers
+        TLSPLUG_E_STATE. Answers TLSPLUG_OK with `len_out` above 0,
+        TLSPLUG_OK with 0 once the peer has ended (end of stream), or
+        TLSPLUG_E_AGAIN when every byte was taken and no cleartext is ready
+        (feed more). Ciphertext beyond what fits is kept, and cleartext that
+        does not fit waits for the next call (`state` then has
+        TLSPLUG_STATE_READABLE). A close or a fatal alert after some records
+        delivers those records first; the next call answers the end or the
+        sticky error. `state` is tlsplug_socket_state() after the call:
+        TLSPLUG_STATE_HAS_OUTPUT (a handshake reply, a key update) says to
+        pull, TLSPLUG_STATE_EVENTS that events are queued. Events fire from
+        inside, as with tlsplug_socket_feed().
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_AGAIN, E_CLOSED,
+        E_TLS, E_VERIFY, E_NOMEM."""),
+    'tlsplug_socket_write_pull': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_uint)],
+        ('sock', 'data', 'len', 'buf', 'cap', 'len_out', 'state'),
+        """One step of the write side in one call: write `len` bytes of
+        cleartext (0 to write nothing; all of it is accepted, as with
+        tlsplug_socket_write()) and put the ciphertext waiting for the peer
+        into the caller's buffer (GnuTLS writes its records straight into it
+        when nothing older waits). Answers TLSPLUG_OK when all pending
+        ciphertext is in `buf` (`len_out` may be 0), or TLSPLUG_E_BUFSIZE
+        when `buf` is full and more waits: send `len_out` bytes, then call
+        again with no cleartext (or pull). `state` is tlsplug_socket_state()
+        after the call.
+
+        Node: tlsSocket.write().
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_CLOSED, E_BUFSIZE, E_TLS,
+        E_NOMEM."""),
+    'tlsplug_socket_set_data_batch': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_size_t],
+        ('sock', 'size'),
+        """The largest `data` event, in bytes: 16384 (the default: one record
+        per event, as Node delivers them) to 1048576. Above one record, the
+        records that arrived together come in one event (the order of events
+        stays the same), so a host whose callbacks are costly (ctypes,
+        Fiddle) makes one per transport read instead of one per record. Out
+        of bounds: TLSPLUG_E_INVAL.
+
+        Returns OK or E_BADHANDLE, E_INVAL."""),
 }
 
 
@@ -2276,6 +2332,9 @@ class ApiTable(ctypes.Structure):
         ("server_session_store_fd", ctypes.c_void_p),  # slot 148
         ("server_session_store_dispatch", ctypes.c_void_p),  # slot 149
         ("server_load_ticket_keys", ctypes.c_void_p),  # slot 150
+        ("socket_feed_read", ctypes.c_void_p),  # slot 151
+        ("socket_write_pull", ctypes.c_void_p),  # slot 152
+        ("socket_set_data_batch", ctypes.c_void_p),  # slot 153
     ]
 
 

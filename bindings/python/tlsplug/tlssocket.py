@@ -59,6 +59,10 @@ _FAMILIES = {4: "IPv4", 6: "IPv6"}
 READABLE_HIGH_WATER_MARK = 16 * 1024
 
 
+# The largest 'data' chunk on a loop (tlsplug_socket_set_data_batch).
+_DATA_BATCH = 64 * 1024
+
+
 @_abi.EVENT_CB
 def _dispatch(userdata, source, event, subject, data, length):
     sock = _SOCKETS.get(userdata)
@@ -310,6 +314,9 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         h = self.handle
         for ev in _LOOP_EVENTS:
             check(lib.socket_on(h, ev, _dispatch, self._key), h)
+        # The records of one transport read in one 'data' callback: a
+        # ctypes callback costs more than decrypting a record.
+        check(lib.socket_set_data_batch(h, _DATA_BATCH), h)
         loop._hold(self)
 
     def _kick(self) -> None:
@@ -402,7 +409,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         err, self._unhandled = self._unhandled, None
         if err is not None:
             raise err
-        if rc < 0 and rc != _abi.E_AGAIN and not self._error_in_call:
+        if rc < 0 and rc not in (_abi.E_AGAIN, _abi.E_BUFSIZE) and not self._error_in_call:
             raise error_from(h if self._handle else None, rc, what)
         return rc
 
@@ -662,18 +669,21 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         self._pump(lib.socket_feed_eof, what="feed_eof")
 
     def pull(self, max_bytes: int = 1 << 20) -> bytes:
-        """All pending ciphertext for the peer (b"" when none)."""
+        """All pending ciphertext for the peer (b"" when none): one
+        write_pull per 64 KiB (E_BUFSIZE: more waits)."""
         self._ensure_started()
         out = []
         buf = ctypes.create_string_buffer(min(max_bytes, 65536))
-        n = ctypes.c_size_t(0)
+        n, st = ctypes.c_size_t(0), ctypes.c_uint(0)
         total = 0
         while total < max_bytes:
-            rc = self._pump(lib.socket_pull, buf, len(buf), ctypes.byref(n), what="pull")
-            if rc == _abi.E_AGAIN or n.value == 0:
+            rc = self._pump(lib.socket_write_pull, None, 0, buf, len(buf), ctypes.byref(n),
+                            ctypes.byref(st), what="pull")
+            if n.value:
+                out.append(ctypes.string_at(buf, n.value))
+                total += n.value
+            if rc != _abi.E_BUFSIZE:
                 break
-            out.append(buf.raw[: n.value])
-            total += n.value
         return b"".join(out)
 
     def pending_output(self) -> int:

@@ -26,6 +26,8 @@ class SurfaceTest < Minitest::Test
     "tlsplug_socket_peek_output" => "pull copies the output (tlsplug_socket_pull)",
     "tlsplug_socket_consume_output" => "pull copies the output (tlsplug_socket_pull)",
     "tlsplug_socket_read" => "cleartext arrives as 'data' events, buffered by the binding",
+    "tlsplug_socket_feed_read" => "cleartext arrives as 'data' events, batched (set_data_batch)",
+    "tlsplug_socket_pull" => "pull takes the output with write_pull, one call per 64 KiB",
     "tlsplug_socket_set_npn_protocols" => "NPN: GnuTLS answers E_UNSUPPORTED (use ALPN)",
     "tlsplug_server_accept" => "the sans-IO server; Server runs on the loop",
     "tlsplug_socket_tick" => "the sans-IO server's timer; the loop runs it",

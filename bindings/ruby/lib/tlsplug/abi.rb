@@ -19,7 +19,7 @@ module Tlsplug
     SONAME = "libtlsplug.so.1"
     # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at
     # this ABI_VERSION: the table's size is its header, aligned, plus these.
-    TABLE_SLOTS = 151
+    TABLE_SLOTS = 154
     TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /
                    Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP
     TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP
@@ -300,6 +300,9 @@ module Tlsplug
     # answered false. TLSPLUG_EV_DRAIN follows once it is empty; writes are
     # still accepted meanwhile.
     STATE_NEED_DRAIN = 2048
+    # Events wait in the socket's event queue for tlsplug_socket_next_event()
+    # (only with the queue on).
+    STATE_EVENTS = 4096
     # value -> name (without the prefix), for enum tlsplug_state.
     STATE_NAMES = {
       1 => "HANDSHAKING",
@@ -314,6 +317,7 @@ module Tlsplug
       512 => "CLOSED",
       1024 => "ERROR",
       2048 => "NEED_DRAIN",
+      4096 => "EVENTS",
     }.freeze
 
     # enum tlsplug_error_field: Which text of a handle's last error
@@ -635,6 +639,9 @@ module Tlsplug
       "tlsplug_root_certificates" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["buf", "cap", "len"], false],
       "tlsplug_context_set_private_key_engine" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "engine", "identifier"], false],
       "tlsplug_context_set_client_cert_engine" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "engine"], false],
+      "tlsplug_socket_feed_read" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["sock", "data", "len", "buf", "cap", "len_out", "state"], false],
+      "tlsplug_socket_write_pull" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["sock", "data", "len", "buf", "cap", "len_out", "state"], false],
+      "tlsplug_socket_set_data_batch" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T], ["sock", "size"], false],
     }.freeze
 
     # The loaded library is older than this binding was generated for.
@@ -810,6 +817,9 @@ module Tlsplug
         @tlsplug_root_certificates = @functions["tlsplug_root_certificates"]
         @tlsplug_context_set_private_key_engine = @functions["tlsplug_context_set_private_key_engine"]
         @tlsplug_context_set_client_cert_engine = @functions["tlsplug_context_set_client_cert_engine"]
+        @tlsplug_socket_feed_read = @functions["tlsplug_socket_feed_read"]
+        @tlsplug_socket_write_pull = @functions["tlsplug_socket_write_pull"]
+        @tlsplug_socket_set_data_batch = @functions["tlsplug_socket_set_data_batch"]
       end
 
       # The Fiddle::Function of a registry name (nil when the library lacks it).
@@ -2507,6 +2517,56 @@ module Tlsplug
       # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_UNSUPPORTED.
       def context_set_client_cert_engine(ctx, engine)
         @tlsplug_context_set_client_cert_engine.call(ctx, engine)
+      end
+
+      # One step of the read side in one call, for hosts that read the transport
+      # themselves: feed `len` bytes of ciphertext (0 to feed nothing), then
+      # decrypt as many records as fit into the caller's buffer (GnuTLS writes
+      # the cleartext straight into it). Read mode only (no `data` callback): a
+      # socket with one answers TLSPLUG_E_STATE. Answers TLSPLUG_OK with
+      # `len_out` above 0, TLSPLUG_OK with 0 once the peer has ended (end of
+      # stream), or TLSPLUG_E_AGAIN when every byte was taken and no cleartext
+      # is ready (feed more). Ciphertext beyond what fits is kept, and cleartext
+      # that does not fit waits for the next call (`state` then has
+      # TLSPLUG_STATE_READABLE). A close or a fatal alert after some records
+      # delivers those records first; the next call answers the end or the
+      # sticky error. `state` is tlsplug_socket_state() after the call:
+      # TLSPLUG_STATE_HAS_OUTPUT (a handshake reply, a key update) says to pull,
+      # TLSPLUG_STATE_EVENTS that events are queued. Events fire from inside, as
+      # with tlsplug_socket_feed().
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_AGAIN, E_CLOSED, E_TLS,
+      # E_VERIFY, E_NOMEM.
+      def socket_feed_read(sock, data, len, buf, cap, len_out, state)
+        @tlsplug_socket_feed_read.call(sock, data, len, buf, cap, len_out, state)
+      end
+
+      # One step of the write side in one call: write `len` bytes of cleartext
+      # (0 to write nothing; all of it is accepted, as with
+      # tlsplug_socket_write()) and put the ciphertext waiting for the peer into
+      # the caller's buffer (GnuTLS writes its records straight into it when
+      # nothing older waits). Answers TLSPLUG_OK when all pending ciphertext is
+      # in `buf` (`len_out` may be 0), or TLSPLUG_E_BUFSIZE when `buf` is full
+      # and more waits: send `len_out` bytes, then call again with no cleartext
+      # (or pull). `state` is tlsplug_socket_state() after the call.
+      #
+      # Node: tlsSocket.write().
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_CLOSED, E_BUFSIZE, E_TLS, E_NOMEM.
+      def socket_write_pull(sock, data, len, buf, cap, len_out, state)
+        @tlsplug_socket_write_pull.call(sock, data, len, buf, cap, len_out, state)
+      end
+
+      # The largest `data` event, in bytes: 16384 (the default: one record per
+      # event, as Node delivers them) to 1048576. Above one record, the records
+      # that arrived together come in one event (the order of events stays the
+      # same), so a host whose callbacks are costly (ctypes, Fiddle) makes one
+      # per transport read instead of one per record. Out of bounds:
+      # TLSPLUG_E_INVAL.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL.
+      def socket_set_data_batch(sock, size)
+        @tlsplug_socket_set_data_batch.call(sock, size)
       end
     end
 

@@ -88,6 +88,8 @@ module Tlsplug
               ABI::EV_ERROR, ABI::EV_CHECK_SERVER_IDENTITY, ABI::EV_SESSION, ABI::EV_KEYLOG,
               ABI::EV_OCSP_RESPONSE, ABI::EV_DRAIN, ABI::EV_RENEGOTIATED].freeze
     LOOP_EVENTS = [ABI::EV_CONNECT, ABI::EV_TIMEOUT, ABI::EV_LOOKUP].freeze
+    # The largest 'data' chunk on a loop (tlsplug_socket_set_data_batch).
+    DATA_BATCH = 64 * 1024
     FAMILIES = { 4 => "IPv4", 6 => "IPv6" }.freeze
     # Node's readableHighWaterMark for a socket: with nobody consuming, this
     # much cleartext is buffered before the socket stops reading the peer.
@@ -235,6 +237,9 @@ module Tlsplug
       @cell[2] = loop
       @started = true # the loop starts the handshake
       LOOP_EVENTS.each { |ev| call(:socket_on, ev, Dispatch::SOCKET_CB_ADDR, @key) }
+      # The records of one transport read in one 'data' callback: a Fiddle
+      # callback costs more than decrypting a record.
+      call(:socket_set_data_batch, DATA_BATCH)
       loop.hold(self)
     end
 
@@ -322,7 +327,7 @@ module Tlsplug
       err = @unhandled
       @unhandled = nil
       raise err if err
-      raise Util.error_from(@handle ? h : nil, rc, what) if rc.negative? && rc != ABI::E_AGAIN && !@error_in_call
+      raise Util.error_from(@handle ? h : nil, rc, what) if rc.negative? && rc != ABI::E_AGAIN && rc != ABI::E_BUFSIZE && !@error_in_call
       rc
     end
     private :pump_now
@@ -660,18 +665,20 @@ module Tlsplug
       nil
     end
 
-    # All pending ciphertext for the peer ("" when none).
+    # All pending ciphertext for the peer ("" when none): one write_pull per
+    # 64 KiB (E_BUFSIZE: more waits).
     def pull(max_bytes = 1 << 20)
       ensure_started
       out = "".b
       size = [max_bytes, 65_536].min
       buf = Util.out(size)
       n = Util.out
+      st = Util.out(4)
       while out.bytesize < max_bytes
-        rc = pump(:socket_pull, buf, size, n, what: "pull")
+        rc = pump(:socket_write_pull, nil, 0, buf, size, n, st, what: "pull")
         len = Util.out_size(n)
-        break if rc == ABI::E_AGAIN || len.zero?
-        out << buf.byteslice(0, len)
+        out << buf.byteslice(0, len) if len.positive?
+        break unless rc == ABI::E_BUFSIZE
       end
       out
     end
