@@ -574,6 +574,7 @@ class SSLObject(_Fixed):
         self._rbuf = bytearray()
         self._secure = self._ended = self._ragged = self._feeding_eof = False
         self._fed_eof = self._sent_end = False
+        self._protocol: Optional[str] = None
         self._error: Optional[BaseException] = None
         tls = TLSSocket(is_server=server_side, secure_context=context._secure_context(), **opts)
         # The listeners hold this object weakly: when asyncio (or an
@@ -591,6 +592,9 @@ class SSLObject(_Fixed):
 
     def _on_secure(self) -> None:
         self._secure = True
+        # ssl's version() holds after the close; Node's getProtocol() is
+        # null once the socket closed, so keep it from the handshake.
+        self._protocol = self._tls.get_protocol()
 
     def _on_end(self) -> None:
         self._ended = True
@@ -745,7 +749,7 @@ class SSLObject(_Fixed):
         return [(n.upper(), _cipher_version(n), _bits(n)) for n in get_ciphers()]
 
     def version(self) -> Optional[str]:
-        return self._tls.get_protocol() if self._secure else None
+        return self._protocol if self._secure else None
 
     def selected_alpn_protocol(self) -> Optional[str]:
         if not self._secure:
