@@ -199,7 +199,14 @@ typedef struct tlsplug_load_error {
     X(131, socket_set_lookup) \
     X(132, socket_lookup_done) \
     X(133, loop_listen_fd) \
-    X(134, get_api)
+    X(134, get_api) \
+    X(135, context_add_key_file) \
+    X(136, context_add_cert_file) \
+    X(137, context_add_ca_file) \
+    X(138, context_add_crl_file) \
+    X(139, context_add_pfx_file) \
+    X(140, socket_set_alpn_list) \
+    X(141, server_set_alpn_list)
 
 /* Record a failure (error may be NULL), close what was opened. */
 static inline int tlsplug_load_fail_(tlsplug_load_error *error, int code, void *dl,

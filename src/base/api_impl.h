@@ -151,5 +151,12 @@ int tp_api_socket_address(tlsplug_socket *sock, int side, char *buf, size_t cap,
 int tp_api_socket_set_lookup(tlsplug_socket *sock, int enabled);
 int tp_api_socket_lookup_done(tlsplug_socket *sock, const char *address, const char *code);
 int tp_api_loop_listen_fd(tlsplug_loop *loop, tlsplug_server *srv, int fd, int backlog);
+int tp_api_context_add_key_file(tlsplug_context *ctx, const char *path, const char *passphrase);
+int tp_api_context_add_cert_file(tlsplug_context *ctx, const char *path);
+int tp_api_context_add_ca_file(tlsplug_context *ctx, const char *path);
+int tp_api_context_add_crl_file(tlsplug_context *ctx, const char *path);
+int tp_api_context_add_pfx_file(tlsplug_context *ctx, const char *path, const char *passphrase);
+int tp_api_socket_set_alpn_list(tlsplug_socket *sock, const char *names);
+int tp_api_server_set_alpn_list(tlsplug_server *srv, const char *names);
 
 #endif

@@ -144,6 +144,13 @@ static const tlsplug_api api_table = {
     .socket_lookup_done = tlsplug_socket_lookup_done,
     .loop_listen_fd = tlsplug_loop_listen_fd,
     .get_api = tlsplug_get_api,
+    .context_add_key_file = tlsplug_context_add_key_file,
+    .context_add_cert_file = tlsplug_context_add_cert_file,
+    .context_add_ca_file = tlsplug_context_add_ca_file,
+    .context_add_crl_file = tlsplug_context_add_crl_file,
+    .context_add_pfx_file = tlsplug_context_add_pfx_file,
+    .socket_set_alpn_list = tlsplug_socket_set_alpn_list,
+    .server_set_alpn_list = tlsplug_server_set_alpn_list,
 };
 
 /* One table serves every version from 1 to ours: it only ever grew at its

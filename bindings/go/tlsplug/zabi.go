@@ -620,6 +620,34 @@ static tpg_ret tpg_loop_listen_fd(tlsplug_loop * loop, tlsplug_server * srv, int
     return tpg_result(tlsplug_loop_listen_fd(loop, srv, fd, backlog), (const void *)loop);
 }
 
+static tpg_ret tpg_context_add_key_file(tlsplug_context * ctx, const char * path, const char * passphrase) {
+    return tpg_result(tlsplug_context_add_key_file(ctx, path, passphrase), (const void *)ctx);
+}
+
+static tpg_ret tpg_context_add_cert_file(tlsplug_context * ctx, const char * path) {
+    return tpg_result(tlsplug_context_add_cert_file(ctx, path), (const void *)ctx);
+}
+
+static tpg_ret tpg_context_add_ca_file(tlsplug_context * ctx, const char * path) {
+    return tpg_result(tlsplug_context_add_ca_file(ctx, path), (const void *)ctx);
+}
+
+static tpg_ret tpg_context_add_crl_file(tlsplug_context * ctx, const char * path) {
+    return tpg_result(tlsplug_context_add_crl_file(ctx, path), (const void *)ctx);
+}
+
+static tpg_ret tpg_context_add_pfx_file(tlsplug_context * ctx, const char * path, const char * passphrase) {
+    return tpg_result(tlsplug_context_add_pfx_file(ctx, path, passphrase), (const void *)ctx);
+}
+
+static tpg_ret tpg_socket_set_alpn_list(tlsplug_socket * sock, const char * names) {
+    return tpg_result(tlsplug_socket_set_alpn_list(sock, names), (const void *)sock);
+}
+
+static tpg_ret tpg_server_set_alpn_list(tlsplug_server * srv, const char * names) {
+    return tpg_result(tlsplug_server_set_alpn_list(srv, names), (const void *)srv);
+}
+
 */
 import "C"
 
@@ -3312,6 +3340,122 @@ func cSocketLookupDone(p_sock *C.tlsplug_socket, p_address string, p_code string
 // the fd and closes it when the server stops listening.
 func cLoopListenFd(p_loop *C.tlsplug_loop, p_srv *C.tlsplug_server, p_fd int, p_backlog int) (err error) {
 	r := C.tpg_loop_listen_fd(p_loop, p_srv, C.int(p_fd), C.int(p_backlog))
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cContextAddKeyFile calls tlsplug_context_add_key_file.
+//
+// tlsplug_context_add_key() on the contents of the file at `path`. A file
+// that cannot be read answers TLSPLUG_E_CREDENTIALS with the code Node's
+// fs.readFileSync() throws (ENOENT, EACCES, EISDIR, ...) and its message
+// ("ENOENT: no such file or directory, open 'path'"); one over 64 MiB,
+// ERR_FS_FILE_TOO_LARGE. Its contents are then checked as add_key checks
+// them.
+func cContextAddKeyFile(p_ctx *C.tlsplug_context, p_path string, p_passphrase string) (err error) {
+	p_path_c := cstr(p_path, false)
+	defer freeCStr(p_path_c)
+	p_passphrase_c := cstr(p_passphrase, true)
+	defer freeCStr(p_passphrase_c)
+	r := C.tpg_context_add_key_file(p_ctx, p_path_c, p_passphrase_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cContextAddCertFile calls tlsplug_context_add_cert_file.
+//
+// tlsplug_context_add_cert() on the contents of the file at `path`; an
+// unreadable file is answered as by tlsplug_context_add_key_file().
+func cContextAddCertFile(p_ctx *C.tlsplug_context, p_path string) (err error) {
+	p_path_c := cstr(p_path, false)
+	defer freeCStr(p_path_c)
+	r := C.tpg_context_add_cert_file(p_ctx, p_path_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cContextAddCaFile calls tlsplug_context_add_ca_file.
+//
+// tlsplug_context_add_ca() on the contents of the file at `path`; an
+// unreadable file is answered as by tlsplug_context_add_key_file().
+func cContextAddCaFile(p_ctx *C.tlsplug_context, p_path string) (err error) {
+	p_path_c := cstr(p_path, false)
+	defer freeCStr(p_path_c)
+	r := C.tpg_context_add_ca_file(p_ctx, p_path_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cContextAddCrlFile calls tlsplug_context_add_crl_file.
+//
+// tlsplug_context_add_crl() on the contents of the file at `path`; an
+// unreadable file is answered as by tlsplug_context_add_key_file().
+func cContextAddCrlFile(p_ctx *C.tlsplug_context, p_path string) (err error) {
+	p_path_c := cstr(p_path, false)
+	defer freeCStr(p_path_c)
+	r := C.tpg_context_add_crl_file(p_ctx, p_path_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cContextAddPfxFile calls tlsplug_context_add_pfx_file.
+//
+// tlsplug_context_add_pfx() on the contents of the file at `path` (DER or
+// PEM); an unreadable file is answered as by tlsplug_context_add_key_file().
+func cContextAddPfxFile(p_ctx *C.tlsplug_context, p_path string, p_passphrase string) (err error) {
+	p_path_c := cstr(p_path, false)
+	defer freeCStr(p_path_c)
+	p_passphrase_c := cstr(p_passphrase, true)
+	defer freeCStr(p_passphrase_c)
+	r := C.tpg_context_add_pfx_file(p_ctx, p_path_c, p_passphrase_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cSocketSetAlpnList calls tlsplug_socket_set_alpn_list.
+//
+// tlsplug_socket_set_alpn_protocols() from a comma-separated list of names
+// in preference order ("h2,http/1.1"); spaces and tabs around a name are
+// ignored. An empty name answers TLSPLUG_E_INVAL (ERR_INVALID_ARG_VALUE),
+// one over 255 bytes ERR_OUT_OF_RANGE, as Node. A name that holds a comma
+// needs the wire form. Before start only.
+func cSocketSetAlpnList(p_sock *C.tlsplug_socket, p_names string) (err error) {
+	p_names_c := cstr(p_names, false)
+	defer freeCStr(p_names_c)
+	r := C.tpg_socket_set_alpn_list(p_sock, p_names_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cServerSetAlpnList calls tlsplug_server_set_alpn_list.
+//
+// The server's ALPN protocols as a comma-separated list of names (see
+// tlsplug_socket_set_alpn_list); for connections accepted afterwards.
+func cServerSetAlpnList(p_srv *C.tlsplug_server, p_names string) (err error) {
+	p_names_c := cstr(p_names, false)
+	defer freeCStr(p_names_c)
+	r := C.tpg_server_set_alpn_list(p_srv, p_names_c)
 	if r.st < 0 {
 		err = newError(r)
 		return

@@ -35,7 +35,14 @@ class SurfaceTest < Minitest::Test
     "tlsplug_loop_run" => "Tlsplug.run drives run_once / run_for, checking its block",
     "tlsplug_secure_pair_new" => "a gap: Python has create_secure_pair; Ruby does not yet",
     "tlsplug_server_set_secure_context" => "a gap: Python has set_secure_context; Ruby does not yet",
-    "tlsplug_loop_listen_fd" => "a gap: Python's listen takes an fd; Ruby's does not yet"
+    "tlsplug_loop_listen_fd" => "a gap: Python's listen takes an fd; Ruby's does not yet",
+    "tlsplug_context_add_key_file" => "a C convenience: Ruby reads the file (Node's fs.readFileSync)",
+    "tlsplug_context_add_cert_file" => "a C convenience: Ruby reads the file (Node's fs.readFileSync)",
+    "tlsplug_context_add_ca_file" => "a C convenience: Ruby reads the file (Node's fs.readFileSync)",
+    "tlsplug_context_add_crl_file" => "a C convenience: Ruby reads the file (Node's fs.readFileSync)",
+    "tlsplug_context_add_pfx_file" => "a C convenience: Ruby reads the file (Node's fs.readFileSync)",
+    "tlsplug_socket_set_alpn_list" => "a C convenience: alpn_protocols is an array already",
+    "tlsplug_server_set_alpn_list" => "a C convenience: alpn_protocols is an array already"
   }.freeze
 
   # The registry's functions: [name, handle type of the first parameter or
