@@ -22,6 +22,16 @@ GO_PATH = "bindings/go/tlsplug/zabi.go"
 NO_DETAIL = {"tlsplug_error_get", "tlsplug_error_detail"}
 
 
+# The enums a Go user meets (an *Error's Status and AlertDirection); the
+# others are the binding's own business and stay unexported ("c" + name, as
+# the cXxx wrappers), so `go doc` lists only the user API.
+EXPORTED_ENUMS = {"status", "alert_direction"}
+
+
+def enum_type(e):
+    return camel(e["name"]) if e["name"] in EXPORTED_ENUMS else "c" + camel(e["name"])
+
+
 def camel(name):
     return "".join(w[:1].upper() + w[1:].lower() for w in name.split("_") if w)
 
@@ -269,7 +279,7 @@ def outputs(reg, banner):
           f"const libraryVersion = {go_string_lit(reg.lib['version'])}", ""]
     # Enums.
     for e in reg.enums:
-        tname = camel(e["name"])
+        tname = enum_type(e)
         o.append(f"// {tname}: " + " ".join(e.get("doc", "").split()))
         o.append(f"type {tname} int")
         o.append("")

@@ -17,6 +17,7 @@ packages=(
   ca-certificates
   golang-go ruby ruby-dev                    # the Go and Ruby bindings
   man-db                                     # tests/packages renders the man pages
+  curl                                       # an HTTP client of the Go net/http tests
 )
 # Node's tls is an interop peer. Any node on PATH will do (a newer one may
 # be installed outside Debian's package); only fall back to Debian's.
