@@ -214,6 +214,42 @@ func TestErrorsIsConnectionRefused(t *testing.T) {
 	}
 }
 
+// A server that hangs up during the handshake: Node's code (ECONNRESET),
+// which is ErrConnectionReset and syscall.ECONNRESET.
+func TestErrorsIsConnectionReset(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, _ := nodeCmd(t, ctx, `
+const s = require('tls').connect({host: '127.0.0.1', port: +process.argv[2]}, () => console.log('{}'));
+s.on('error', (e) => console.log(JSON.stringify({code: e.code})));
+`, pkiDir(t), port).Output()
+	var node struct{ Code string }
+	if err := json.Unmarshal(out, &node); err != nil || node.Code == "" {
+		t.Fatalf("node: %q %v", out, err)
+	}
+	_, err = Dial("tcp", l.Addr().String(), clientConfig(t))
+	var e *Error
+	if !errors.As(err, &e) || e.Code != node.Code || !errors.Is(err, ErrConnectionReset) ||
+		!errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("Dial: %#v; node's code %q", err, node.Code)
+	}
+}
+
 // A server certificate the client's CA did not issue: ErrCertificateVerification,
 // with the code Node's client gives against the same server.
 func TestErrorsIsCertificateVerification(t *testing.T) {
