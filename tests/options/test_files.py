@@ -99,6 +99,12 @@ class Files(OptionsCase):
                     self.assertEqual(e["status"], "TLSPLUG_E_CREDENTIALS")
                     self.assertEqual((e["code"], e["message"]), (node["code"], node["message"]))
 
+    def test_endless_file_is_refused_not_read_forever(self):
+        # Node would read /dev/zero until its 2 GiB limit; the library stops
+        # at 64 MiB with Node's code for a file too large.
+        e = self.tool_options_refused("server", "--cert-file", "/dev/zero")
+        self.assertEqual((e["status"], e["code"]), ("TLSPLUG_E_CREDENTIALS", "ERR_FS_FILE_TOO_LARGE"))
+
     def test_files_that_are_not_pem(self):
         junk = self.tmp("junk.pem", b"this is not a PEM file\n")
         for option in ("key", "cert", "crl"):
