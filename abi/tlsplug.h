@@ -771,6 +771,71 @@ TLSPLUG_API int tlsplug_context_set_session_id_context(tlsplug_context *ctx, con
  */
 TLSPLUG_API int tlsplug_context_set_session_key(tlsplug_context *ctx, const uint8_t *key, size_t len);
 
+/**
+ * tlsplug_context_add_key() on the contents of the file at `path`. A file
+ * that cannot be read answers TLSPLUG_E_CREDENTIALS with the code Node's
+ * fs.readFileSync() throws (ENOENT, EACCES, EISDIR, ...) and its message
+ * ("ENOENT: no such file or directory, open 'path'"); one over 64 MiB,
+ * ERR_FS_FILE_TOO_LARGE. Its contents are then checked as add_key checks
+ * them.
+ *
+ * Node: key: fs.readFileSync(path), passphrase.
+ *
+ * @param passphrase Node's `passphrase`; NULL for an unencrypted key. May
+ * be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_CREDENTIALS, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_context_add_key_file(tlsplug_context *ctx, const char *path, const char *passphrase);
+
+/**
+ * tlsplug_context_add_cert() on the contents of the file at `path`; an
+ * unreadable file is answered as by tlsplug_context_add_key_file().
+ *
+ * Node: cert: fs.readFileSync(path).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_CREDENTIALS, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_context_add_cert_file(tlsplug_context *ctx, const char *path);
+
+/**
+ * tlsplug_context_add_ca() on the contents of the file at `path`; an
+ * unreadable file is answered as by tlsplug_context_add_key_file().
+ *
+ * Node: ca: fs.readFileSync(path).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_CREDENTIALS, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_context_add_ca_file(tlsplug_context *ctx, const char *path);
+
+/**
+ * tlsplug_context_add_crl() on the contents of the file at `path`; an
+ * unreadable file is answered as by tlsplug_context_add_key_file().
+ *
+ * Node: crl: fs.readFileSync(path).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_CREDENTIALS, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_context_add_crl_file(tlsplug_context *ctx, const char *path);
+
+/**
+ * tlsplug_context_add_pfx() on the contents of the file at `path` (DER or
+ * PEM); an unreadable file is answered as by
+ * tlsplug_context_add_key_file().
+ *
+ * Node: pfx: fs.readFileSync(path), passphrase.
+ *
+ * @param passphrase May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_CREDENTIALS, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_context_add_pfx_file(tlsplug_context *ctx, const char *path, const char *passphrase);
+
 /* ---- context: credentials ------------------------------------------------ */
 
 /**
@@ -1413,6 +1478,20 @@ TLSPLUG_API int tlsplug_socket_set_npn_protocols(tlsplug_socket *sock, const uin
  */
 TLSPLUG_API int tlsplug_socket_alpn_callback_done(tlsplug_socket *sock, const uint8_t *protocol, size_t len);
 
+/**
+ * tlsplug_socket_set_alpn_protocols() from a comma-separated list of names
+ * in preference order ("h2,http/1.1"); spaces and tabs around a name are
+ * ignored. An empty name answers TLSPLUG_E_INVAL (ERR_INVALID_ARG_VALUE),
+ * one over 255 bytes ERR_OUT_OF_RANGE, as Node. A name that holds a comma
+ * needs the wire form. Before start only.
+ *
+ * Node: ALPNProtocols: ['h2', 'http/1.1'].
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_socket_set_alpn_list(tlsplug_socket *sock, const char *names);
+
 /* ---- socket: sessions ---------------------------------------------------- */
 
 /**
@@ -2051,6 +2130,17 @@ TLSPLUG_API int tlsplug_server_set_ocsp(tlsplug_server *srv, int enabled);
  */
 TLSPLUG_API int tlsplug_server_set_keylog(tlsplug_server *srv, int enabled);
 
+/**
+ * The server's ALPN protocols as a comma-separated list of names (see
+ * tlsplug_socket_set_alpn_list); for connections accepted afterwards.
+ *
+ * Node: ALPNProtocols: ['h2', 'http/1.1'].
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_server_set_alpn_list(tlsplug_server *srv, const char *names);
+
 /* ---- server: loop -------------------------------------------------------- */
 
 /**
@@ -2649,6 +2739,20 @@ struct tlsplug_api {
     int (*socket_write_pull)(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state);
     /* slot 153 */
     int (*socket_set_data_batch)(tlsplug_socket *sock, size_t size);
+    /* slot 154 */
+    int (*context_add_key_file)(tlsplug_context *ctx, const char *path, const char *passphrase);
+    /* slot 155 */
+    int (*context_add_cert_file)(tlsplug_context *ctx, const char *path);
+    /* slot 156 */
+    int (*context_add_ca_file)(tlsplug_context *ctx, const char *path);
+    /* slot 157 */
+    int (*context_add_crl_file)(tlsplug_context *ctx, const char *path);
+    /* slot 158 */
+    int (*context_add_pfx_file)(tlsplug_context *ctx, const char *path, const char *passphrase);
+    /* slot 159 */
+    int (*socket_set_alpn_list)(tlsplug_socket *sock, const char *names);
+    /* slot 160 */
+    int (*server_set_alpn_list)(tlsplug_server *srv, const char *names);
 };
 
 #ifdef __cplusplus

@@ -218,7 +218,14 @@ typedef struct tlsplug_load_error {
     X(150, server_load_ticket_keys) \
     X(151, socket_feed_read) \
     X(152, socket_write_pull) \
-    X(153, socket_set_data_batch)
+    X(153, socket_set_data_batch) \
+    X(154, context_add_key_file) \
+    X(155, context_add_cert_file) \
+    X(156, context_add_ca_file) \
+    X(157, context_add_crl_file) \
+    X(158, context_add_pfx_file) \
+    X(159, socket_set_alpn_list) \
+    X(160, server_set_alpn_list)
 
 /* Record a failure (error may be NULL), close what was opened. */
 static inline int tlsplug_load_fail_(tlsplug_load_error *error, int code, void *dl,

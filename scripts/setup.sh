@@ -17,7 +17,7 @@ packages=(
   ca-certificates
   golang-go ruby ruby-dev                    # the Go and Ruby bindings
   man-db                                     # tests/packages renders the man pages
-  curl                                       # an HTTPS client for the Ruby binding's SSLServer test
+  curl                                       # an HTTPS client (Ruby's SSLServer, Go's net/http tests)
   libhiredis-dev                             # the Redis session store module
   redis-server                               # the fleet tests (tests/fleet)
 )

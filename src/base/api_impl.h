@@ -170,5 +170,12 @@ int tp_api_context_set_client_cert_engine(tlsplug_context *ctx, const char *engi
 int tp_api_socket_feed_read(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state);
 int tp_api_socket_write_pull(tlsplug_socket *sock, const uint8_t *data, size_t len, uint8_t *buf, size_t cap, size_t *len_out, unsigned *state);
 int tp_api_socket_set_data_batch(tlsplug_socket *sock, size_t size);
+int tp_api_context_add_key_file(tlsplug_context *ctx, const char *path, const char *passphrase);
+int tp_api_context_add_cert_file(tlsplug_context *ctx, const char *path);
+int tp_api_context_add_ca_file(tlsplug_context *ctx, const char *path);
+int tp_api_context_add_crl_file(tlsplug_context *ctx, const char *path);
+int tp_api_context_add_pfx_file(tlsplug_context *ctx, const char *path, const char *passphrase);
+int tp_api_socket_set_alpn_list(tlsplug_socket *sock, const char *names);
+int tp_api_server_set_alpn_list(tlsplug_server *srv, const char *names);
 
 #endif

@@ -200,12 +200,16 @@ int tp_api_context_add_key(tlsplug_context *h, const uint8_t *pem, size_t len,
         tp_fail_gnutls(&c->err, TLSPLUG_E_CREDENTIALS, err, -1, 0,
                        bad_pass ? "key: bad decrypt (wrong or missing passphrase)"
                                 : "key: not a usable PEM private key");
-        tp_error_set_code(&c->err, bad_pass ? "ERR_OSSL_BAD_DECRYPT" : "ERR_OSSL_PEM_NO_START_LINE");
+        /* OpenSSL 3 (Node 18 and 20): no decoder takes it. */
+        tp_error_set_code(&c->err, bad_pass ? "ERR_OSSL_BAD_DECRYPT" : "ERR_OSSL_UNSUPPORTED");
         return TLSPLUG_E_CREDENTIALS;
     }
-    gnutls_x509_privkey_t *keys = realloc(c->keys, (c->nkeys + 1) * sizeof *keys);
+    rc = tp_context_check_key(c, key);
+    gnutls_x509_privkey_t *keys = rc ? NULL : realloc(c->keys, (c->nkeys + 1) * sizeof *keys);
     if (!keys) {
         gnutls_x509_privkey_deinit(key);
+        if (rc)
+            return rc;
         return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
     }
     keys[c->nkeys++] = key;
@@ -239,11 +243,14 @@ int tp_api_context_add_cert(tlsplug_context *h, const uint8_t *pem, size_t len)
     rc = import_certs(c, pem, len, "cert", &chain.certs, &chain.n);
     if (rc)
         return rc;
-    tp_chain *chains = realloc(c->chains, (c->nchains + 1) * sizeof *chains);
+    rc = tp_context_check_chain(c, chain.certs[0]);
+    tp_chain *chains = rc ? NULL : realloc(c->chains, (c->nchains + 1) * sizeof *chains);
     if (!chains) {
         for (unsigned j = 0; j < chain.n; j++)
             gnutls_x509_crt_deinit(chain.certs[j]);
         gnutls_free(chain.certs);
+        if (rc)
+            return rc;
         return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
     }
     chains[c->nchains++] = chain;
@@ -254,7 +261,9 @@ int tp_api_context_add_cert(tlsplug_context *h, const uint8_t *pem, size_t len)
 int tp_context_add_pair(struct tlsplug_context *c, gnutls_x509_privkey_t key, gnutls_x509_crt_t *certs,
                         unsigned n)
 {
-    gnutls_x509_privkey_t *keys = realloc(c->keys, (c->nkeys + 1) * sizeof *keys);
+    /* A bundle's key must be its leaf's (OpenSSL checks it as Node loads a pfx). */
+    int matches = tp_context_key_matches(key, certs[0]);
+    gnutls_x509_privkey_t *keys = matches ? realloc(c->keys, (c->nkeys + 1) * sizeof *keys) : NULL;
     if (keys)
         c->keys = keys;
     tp_chain *chains = keys ? realloc(c->chains, (c->nchains + 1) * sizeof *chains) : NULL;
@@ -263,6 +272,9 @@ int tp_context_add_pair(struct tlsplug_context *c, gnutls_x509_privkey_t key, gn
         for (unsigned j = 0; j < n; j++)
             gnutls_x509_crt_deinit(certs[j]);
         gnutls_free(certs);
+        if (!matches)
+            return tp_fail(&c->err, TLSPLUG_E_CREDENTIALS, "ERR_OSSL_X509_KEY_VALUES_MISMATCH",
+                           "key values mismatch: the bundle's key does not match its certificate");
         return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
     }
     c->chains = chains;
@@ -332,16 +344,9 @@ int tp_api_context_set_max_version(tlsplug_context *h, const char *version)
 /* The key whose public key is the leaf's, or NULL. */
 static gnutls_x509_privkey_t key_for(struct tlsplug_context *c, gnutls_x509_crt_t leaf)
 {
-    unsigned char want[64], have[64];
-    size_t wn = sizeof want;
-    if (gnutls_x509_crt_get_key_id(leaf, GNUTLS_KEYID_USE_SHA256, want, &wn) < 0)
-        return NULL;
-    for (unsigned i = 0; i < c->nkeys; i++) {
-        size_t hn = sizeof have;
-        if (gnutls_x509_privkey_get_key_id(c->keys[i], GNUTLS_KEYID_USE_SHA256, have, &hn) == 0 &&
-            hn == wn && memcmp(want, have, wn) == 0)
+    for (unsigned i = 0; i < c->nkeys; i++)
+        if (tp_context_key_matches(c->keys[i], leaf))
             return c->keys[i];
-    }
     return NULL;
 }
 

@@ -84,6 +84,14 @@ static inline unsigned tp_wire_version(int gnutls_version)
     return 0x0300u + (unsigned)(gnutls_version - GNUTLS_SSL3);
 }
 
+/* pairing.c: whether the key's public key is the leaf's; and the checks
+ * of a key, or a chain's leaf, about to be added against the context's
+ * pairs (TLSPLUG_OK, or TLSPLUG_E_CREDENTIALS with Node's
+ * ERR_OSSL_X509_KEY_VALUES_MISMATCH recorded). */
+int tp_context_key_matches(gnutls_x509_privkey_t key, gnutls_x509_crt_t leaf);
+int tp_context_check_key(struct tlsplug_context *ctx, gnutls_x509_privkey_t key);
+int tp_context_check_chain(struct tlsplug_context *ctx, gnutls_x509_crt_t leaf);
+
 /* Add a key and its chain (taking ownership of both, even on failure). */
 int tp_context_add_pair(struct tlsplug_context *ctx, gnutls_x509_privkey_t key,
                         gnutls_x509_crt_t *certs, unsigned n);

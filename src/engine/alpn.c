@@ -15,6 +15,61 @@ int tp_alpn_valid(const uint8_t *p, size_t n)
     return 1;
 }
 
+int tp_alpn_from_list(const char *names, uint8_t **wire, size_t *len, tp_error *err)
+{
+    if (!names)
+        return tp_fail(err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_TYPE",
+                       "ALPNProtocols: expected a comma-separated list of names");
+    /* The wire form is never longer than the list plus one byte. */
+    size_t cap = strlen(names) + 1, n = 0;
+    uint8_t *out = malloc(cap);
+    if (!out)
+        return tp_fail(err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+    unsigned index = 0;
+    for (const char *p = names;; index++) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *end = p + strcspn(p, ",");
+        const char *last = end;
+        while (last > p && (last[-1] == ' ' || last[-1] == '\t'))
+            last--;
+        size_t nl = (size_t)(last - p);
+        if (nl == 0 || nl > 255) {
+            free(out);
+            if (nl == 0)
+                return tp_fail(err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
+                               "ALPNProtocols: the name at index %u is empty", index);
+            return tp_fail(err, TLSPLUG_E_INVAL, "ERR_OUT_OF_RANGE",
+                           "The byte length of the protocol at index %u exceeds the maximum "
+                           "length. It must be <= 255. Received %zu",
+                           index, nl);
+        }
+        out[n++] = (uint8_t)nl;
+        memcpy(out + n, p, nl);
+        n += nl;
+        if (!*end)
+            break;
+        p = end + 1;
+    }
+    *wire = out;
+    *len = n;
+    return TLSPLUG_OK;
+}
+
+int tp_api_socket_set_alpn_list(tlsplug_socket *h, const char *names)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    uint8_t *wire = NULL;
+    size_t len = 0;
+    int rc = tp_alpn_from_list(names, &wire, &len, &s->err);
+    if (rc == TLSPLUG_OK)
+        rc = tp_api_socket_set_alpn_protocols(h, wire, len);
+    free(wire);
+    return tp_socket_leave(s, rc);
+}
+
 int tp_api_socket_set_alpn_protocols(tlsplug_socket *h, const uint8_t *protocols,
                                      size_t len)
 {

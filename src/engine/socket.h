@@ -310,6 +310,9 @@ static inline int tp_socket_waiting(const struct tlsplug_socket *s)
 /* Node's ALPNProtocols in wire form: at most 64 KiB of names, each after
  * its length byte, none empty (alpn.c). */
 int tp_alpn_valid(const uint8_t *p, size_t n);
+/* A comma-separated list of names ("h2, http/1.1") in the wire form
+ * (malloc'd into *wire); TLSPLUG_OK or a status recorded on err. */
+int tp_alpn_from_list(const char *names, uint8_t **wire, size_t *len, tp_error *err);
 
 /* Serve exactly this one protocol (ALPNCallback's answer), which the
  * client offered: GnuTLS then selects it (alpn.c). */

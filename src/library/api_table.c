@@ -163,6 +163,13 @@ static const tlsplug_api api_table = {
     .socket_feed_read = tlsplug_socket_feed_read,
     .socket_write_pull = tlsplug_socket_write_pull,
     .socket_set_data_batch = tlsplug_socket_set_data_batch,
+    .context_add_key_file = tlsplug_context_add_key_file,
+    .context_add_cert_file = tlsplug_context_add_cert_file,
+    .context_add_ca_file = tlsplug_context_add_ca_file,
+    .context_add_crl_file = tlsplug_context_add_crl_file,
+    .context_add_pfx_file = tlsplug_context_add_pfx_file,
+    .socket_set_alpn_list = tlsplug_socket_set_alpn_list,
+    .server_set_alpn_list = tlsplug_server_set_alpn_list,
 };
 
 /* One table serves every version from 1 to ours: it only ever grew at its

@@ -865,3 +865,52 @@ TLSPLUG_API int tlsplug_socket_set_data_batch(tlsplug_socket *sock, size_t size)
     tp_door_enter(&d, sock, TP_TAG_SOCKET);
     return tp_door_leave(&d, tp_api_socket_set_data_batch(sock, size), "tlsplug_socket_set_data_batch");
 }
+
+TLSPLUG_API int tlsplug_context_add_key_file(tlsplug_context *ctx, const char *path, const char *passphrase)
+{
+    tp_door d;
+    tp_door_enter(&d, ctx, TP_TAG_CONTEXT);
+    return tp_door_leave(&d, tp_api_context_add_key_file(ctx, path, passphrase), "tlsplug_context_add_key_file");
+}
+
+TLSPLUG_API int tlsplug_context_add_cert_file(tlsplug_context *ctx, const char *path)
+{
+    tp_door d;
+    tp_door_enter(&d, ctx, TP_TAG_CONTEXT);
+    return tp_door_leave(&d, tp_api_context_add_cert_file(ctx, path), "tlsplug_context_add_cert_file");
+}
+
+TLSPLUG_API int tlsplug_context_add_ca_file(tlsplug_context *ctx, const char *path)
+{
+    tp_door d;
+    tp_door_enter(&d, ctx, TP_TAG_CONTEXT);
+    return tp_door_leave(&d, tp_api_context_add_ca_file(ctx, path), "tlsplug_context_add_ca_file");
+}
+
+TLSPLUG_API int tlsplug_context_add_crl_file(tlsplug_context *ctx, const char *path)
+{
+    tp_door d;
+    tp_door_enter(&d, ctx, TP_TAG_CONTEXT);
+    return tp_door_leave(&d, tp_api_context_add_crl_file(ctx, path), "tlsplug_context_add_crl_file");
+}
+
+TLSPLUG_API int tlsplug_context_add_pfx_file(tlsplug_context *ctx, const char *path, const char *passphrase)
+{
+    tp_door d;
+    tp_door_enter(&d, ctx, TP_TAG_CONTEXT);
+    return tp_door_leave(&d, tp_api_context_add_pfx_file(ctx, path, passphrase), "tlsplug_context_add_pfx_file");
+}
+
+TLSPLUG_API int tlsplug_socket_set_alpn_list(tlsplug_socket *sock, const char *names)
+{
+    tp_door d;
+    tp_door_enter(&d, sock, TP_TAG_SOCKET);
+    return tp_door_leave(&d, tp_api_socket_set_alpn_list(sock, names), "tlsplug_socket_set_alpn_list");
+}
+
+TLSPLUG_API int tlsplug_server_set_alpn_list(tlsplug_server *srv, const char *names)
+{
+    tp_door d;
+    tp_door_enter(&d, srv, TP_TAG_SERVER);
+    return tp_door_leave(&d, tp_api_server_set_alpn_list(srv, names), "tlsplug_server_set_alpn_list");
+}

@@ -195,6 +195,20 @@ int tp_api_server_set_alpn_protocols(tlsplug_server *h, const uint8_t *protocols
     return TLSPLUG_OK;
 }
 
+int tp_api_server_set_alpn_list(tlsplug_server *h, const char *names)
+{
+    struct tlsplug_server *srv = get(h);
+    if (!srv)
+        return TLSPLUG_E_BADHANDLE;
+    uint8_t *wire = NULL;
+    size_t len = 0;
+    int rc = tp_alpn_from_list(names, &wire, &len, &srv->err);
+    if (rc == TLSPLUG_OK)
+        rc = tp_api_server_set_alpn_protocols(h, wire, len);
+    free(wire);
+    return rc;
+}
+
 /* A context the server will serve: frozen now, so a bad one is reported
  * here rather than at some client's handshake. */
 static struct tlsplug_context *usable_context(struct tlsplug_server *srv, tlsplug_context *h,

@@ -221,6 +221,13 @@ static const struct tlsplug_abi_function tlsplug_abi_functions[] = {
     { "tlsplug_socket_feed_read", TLSPLUG_RET_STATUS, -1, 7, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 1 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_BUF_OUT, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 }, { TLSPLUG_ARG_UNSIGNED_OUT, 0, 0 } } },
     { "tlsplug_socket_write_pull", TLSPLUG_RET_STATUS, -1, 7, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 1 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_BUF_OUT, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 }, { TLSPLUG_ARG_UNSIGNED_OUT, 0, 0 } } },
     { "tlsplug_socket_set_data_batch", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 } } },
+    { "tlsplug_context_add_key_file", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 1, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 1 } } },
+    { "tlsplug_context_add_cert_file", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 1, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 0 } } },
+    { "tlsplug_context_add_ca_file", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 1, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 0 } } },
+    { "tlsplug_context_add_crl_file", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 1, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 0 } } },
+    { "tlsplug_context_add_pfx_file", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 1, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 1 } } },
+    { "tlsplug_socket_set_alpn_list", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 0 } } },
+    { "tlsplug_server_set_alpn_list", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 3, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 0 } } },
 };
 
 #endif

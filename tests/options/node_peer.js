@@ -52,6 +52,7 @@ function report(socket, role, extra) {
     authorized: socket.authorized,
     authorizationError: socket.authorizationError || null,
     servername: socket.servername || null,
+    alpnProtocol: socket.alpnProtocol || null,
     finished: hex(socket.getFinished()),
     peerFinished: hex(socket.getPeerFinished()),
   }, extra || {}));

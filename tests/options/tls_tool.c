@@ -164,6 +164,9 @@ static int make_socket(struct run *r, tlsplug_context *ctx)
         value = a->servername;
     } else if ((rc = tlsplug_socket_set_reject_unauthorized(r->sock, !a->insecure)) != 0) {
         what = "--insecure";
+    } else if (a->alpn && (rc = tlsplug_socket_set_alpn_list(r->sock, a->alpn)) != 0) {
+        what = "--alpn";
+        value = a->alpn;
     } else if (a->request_cert && (rc = tlsplug_socket_set_request_cert(r->sock, 1)) != 0) {
         what = "--request-cert";
     } else if (a->has_min_dh_size &&

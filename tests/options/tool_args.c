@@ -12,6 +12,7 @@ static const char *const ctx_valued[] = {
     "--crl",        "--ciphers",      "--priority",   "--ecdh-curve",
     "--dhparam",    "--min-version",  "--max-version", "--secure-protocol",
     "--secure-options", "--session-id-context",
+    "--key-file",   "--cert-file",    "--ca-file",    "--crl-file",   "--pfx-file",
 };
 
 void tool_usage(const char *prog)
@@ -22,11 +23,14 @@ void tool_usage(const char *prog)
             "One TLS connection over TCP through libtlsplug; one JSON line per event on stdout.\n"
             "context (in command-line order):\n"
             "  --key FILE --cert FILE --ca FILE --pfx FILE --crl FILE   (repeatable)\n"
+            "  --key-file, --cert-file, --ca-file, --crl-file, --pfx-file PATH: the same\n"
+            "      through the library's path loaders (tlsplug_context_add_*_file)\n"
             "  --passphrase P  --ciphers LIST  --priority GNUTLS  --honor-cipher-order\n"
             "  --ecdh-curve LIST  --dhparam FILE  --min-version V  --max-version V\n"
             "  --secure-protocol METHOD  --secure-options N  --session-id-context S\n"
             "socket:\n"
             "  --servername NAME  --insecure  --request-cert  --min-dh-size N\n"
+            "  --alpn LIST (comma-separated, tlsplug_socket_set_alpn_list)\n"
             "  --check-identity accept|reject-with-CODE  --pair  --send TEXT\n"
             "  --timeout SECONDS (default 20)\n"
             "server: prints \"PORT n\" once listening (use --port 0).\n"
@@ -116,6 +120,9 @@ int tool_parse_args(int argc, char **argv, struct tool_args *a)
                 fprintf(stderr, "tls_tool: --check-identity accept|reject-with-CODE\n");
                 return -1;
             }
+        } else if (strcmp(f, "--alpn") == 0) {
+            if (take(argc, argv, &i, &a->alpn) != 0)
+                return -1;
         } else if (strcmp(f, "--send") == 0) {
             if (take(argc, argv, &i, &a->send) != 0)
                 return -1;

@@ -30,6 +30,7 @@ struct tool_args {
     int has_min_dh_size;
     const char *check_identity; /* --check-identity accept|reject-with-CODE */
     int pair;                 /* --pair: tlsplug_secure_pair_new */
+    const char *alpn;         /* --alpn LIST: comma-separated ALPN names */
     const char *send;         /* --send TEXT: client writes TEXT\n, waits for a line */
     int timeout_ms;           /* --timeout SECONDS, default 20 */
 };

@@ -57,6 +57,23 @@ static int is_file_option(const char *flag)
     return 0;
 }
 
+/* The path loaders: the library reads the file. -1 when `flag` is none. */
+static int apply_path(tlsplug_context *ctx, const char *flag, const char *path,
+                      const char *passphrase)
+{
+    if (strcmp(flag, "--key-file") == 0)
+        return tlsplug_context_add_key_file(ctx, path, passphrase);
+    if (strcmp(flag, "--cert-file") == 0)
+        return tlsplug_context_add_cert_file(ctx, path);
+    if (strcmp(flag, "--ca-file") == 0)
+        return tlsplug_context_add_ca_file(ctx, path);
+    if (strcmp(flag, "--crl-file") == 0)
+        return tlsplug_context_add_crl_file(ctx, path);
+    if (strcmp(flag, "--pfx-file") == 0)
+        return tlsplug_context_add_pfx_file(ctx, path, passphrase);
+    return -1;
+}
+
 /* The setters that take text; -100 for a value tls_tool itself refuses. */
 static int apply_text(tlsplug_context *ctx, const char *flag, const char *v)
 {
@@ -104,6 +121,8 @@ int tool_make_context(const struct tool_args *a, tlsplug_context **out)
             }
             rc = apply_file(ctx, o->flag, d, n, a->passphrase);
             free(d);
+        } else if ((rc = apply_path(ctx, o->flag, o->value, a->passphrase)) != -1) {
+            /* the library read the file */
         } else {
             rc = apply_text(ctx, o->flag, o->value);
             if (rc == -100) {

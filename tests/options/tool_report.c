@@ -179,6 +179,7 @@ void report_secure(tlsplug_socket *sock, int is_server, const char *secure_event
     static const struct getter eph = {tlsplug_socket_get_ephemeral_key_info, NULL, 0};
     static const struct getter auth_err = {tlsplug_socket_authorization_error, NULL, 0};
     static const struct getter sni = {tlsplug_socket_get_servername, NULL, 0};
+    static const struct getter alpn = {tlsplug_socket_get_alpn_protocol, NULL, 0};
     static const struct getter cert = {tlsplug_socket_get_certificate, NULL, 0};
     static const struct getter peer = {peer_cert_json, NULL, 0};
 
@@ -196,6 +197,7 @@ void report_secure(tlsplug_socket *sock, int is_server, const char *secure_event
     printf(",\"authorized\":%s", authorized == 1 ? "true" : authorized == 0 ? "false" : "null");
     field_text(",", "authorizationError", &auth_err, sock, 0);
     field_text(",", "servername", &sni, sock, 0);
+    field_text(",", "alpnProtocol", &alpn, sock, 0);
     field_bytes("finished", tlsplug_socket_get_finished, sock);
     field_bytes("peerFinished", tlsplug_socket_get_peer_finished, sock);
     field_count("bytesWritten", tlsplug_socket_bytes_written, sock);

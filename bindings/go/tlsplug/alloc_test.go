@@ -14,7 +14,7 @@ func TestAgainDoesNotAllocate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cContextFree(ctx)
-	sock, err := cSocketNew(ctx, int(RoleClient))
+	sock, err := cSocketNew(ctx, int(cRoleClient))
 	if err != nil {
 		t.Fatal(err)
 	}

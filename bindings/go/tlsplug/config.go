@@ -35,6 +35,9 @@ type Config struct {
 	MinDHSize           uint32
 	// Session resumes a session from (*Conn).Session() (client).
 	Session []byte
+	// RequestOCSP asks the server for a stapled OCSP response (client);
+	// it shows in ConnectionState().OCSPResponse.
+	RequestOCSP bool
 	// SecureOptions are Node's secureOptions (OpenSSL SSL_OP_* bits, e.g.
 	// 0x4000 SSL_OP_NO_TICKET), as the library understands them.
 	SecureOptions uint32
@@ -49,6 +52,32 @@ type Config struct {
 
 	derivedMu sync.Mutex
 	derived   map[string]*Config
+}
+
+// NewConfig checks cfg now, as Node's createSecureContext does: its
+// SecureContext is built at once, so bad PEM, a wrong passphrase or a key
+// that does not match its certificate (errors.Is(err, ErrKeyMismatch)) is
+// an error here rather than at the first handshake. It answers cfg itself.
+func NewConfig(cfg *Config) (*Config, error) {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	if _, err := cfg.context(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// clone copies the options (not the built context) into a new Config.
+func (c *Config) clone() *Config {
+	return &Config{
+		RejectUnauthorized: c.RejectUnauthorized, ALPNProtocols: c.ALPNProtocols, ServerName: c.ServerName,
+		CA: c.CA, Cert: c.Cert, Key: c.Key, Passphrase: c.Passphrase, Ciphers: c.Ciphers,
+		MinVersion: c.MinVersion, MaxVersion: c.MaxVersion, ECDHCurve: c.ECDHCurve,
+		RequestCert: c.RequestCert, CheckServerIdentity: c.CheckServerIdentity,
+		MinDHSize: c.MinDHSize, Session: c.Session, RequestOCSP: c.RequestOCSP,
+		SecureOptions: c.SecureOptions,
+	}
 }
 
 // Bool is a helper for RejectUnauthorized.
@@ -72,13 +101,16 @@ func (c *Config) build() (*secureContext, error) {
 	}
 	sc := &secureContext{h: h}
 	runtime.SetFinalizer(sc, func(sc *secureContext) { _ = cContextFree(sc.h) })
-	for _, k := range c.Key {
-		if err := cContextAddKey(h, k, c.Passphrase); err != nil {
+	// Certificates before keys, as Node sets them: each key is checked
+	// against the certificates of its kind as it is added, so a mismatch
+	// fails here (ErrKeyMismatch), not at the first handshake.
+	for _, crt := range c.Cert {
+		if err := cContextAddCert(h, crt); err != nil {
 			return nil, err
 		}
 	}
-	for _, crt := range c.Cert {
-		if err := cContextAddCert(h, crt); err != nil {
+	for _, k := range c.Key {
+		if err := cContextAddKey(h, k, c.Passphrase); err != nil {
 			return nil, err
 		}
 	}

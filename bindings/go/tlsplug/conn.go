@@ -46,6 +46,7 @@ type Conn struct {
 	closing    bool
 	fatal      error
 	session    []byte
+	ocsp       []byte // the stapled OCSP response (RequestOCSP)
 	hsDone     bool
 	csiPending bool
 	csiHost    string
@@ -128,9 +129,9 @@ func (c *Conn) doSetup() error {
 	if err != nil {
 		return err
 	}
-	role := int(RoleClient)
+	role := int(cRoleClient)
 	if c.server {
-		role = int(RoleServer)
+		role = int(cRoleServer)
 	}
 	c.lock()
 	defer c.unlock()
@@ -173,6 +174,9 @@ func (c *Conn) doSetup() error {
 		if cfg.CheckServerIdentity != nil {
 			steps = append(steps, func() error { return cSocketSetCheckServerIdentity(s, true) })
 		}
+		if cfg.RequestOCSP {
+			steps = append(steps, func() error { return cSocketSetRequestOcsp(s, true) })
+		}
 	}
 	steps = append(steps, func() error { return cSocketStart(s) })
 	for _, f := range steps {
@@ -203,18 +207,20 @@ func (c *Conn) drainLocked() {
 			return
 		}
 		payload := c.evbuf[:n]
-		switch Event(ev) {
-		case EventSecureConnect, EventSecure:
+		switch cEvent(ev) {
+		case cEventSecureConnect, cEventSecure:
 			c.hsDone = true
-		case EventError:
+		case cEventError:
 			if c.fatal == nil {
 				c.fatal = c.errorFromHandleLocked(string(payload))
 			}
-		case EventCheckServerIdentity:
+		case cEventCheckServerIdentity:
 			c.csiPending = true
 			c.csiHost = string(payload)
-		case EventSession:
+		case cEventSession:
 			c.session = append([]byte(nil), payload...)
+		case cEventOcspResponse:
+			c.ocsp = append([]byte(nil), payload...)
 		}
 	}
 }
@@ -222,10 +228,10 @@ func (c *Conn) drainLocked() {
 func (c *Conn) errorFromHandleLocked(code string) error {
 	e := &Error{Status: StatusETls, Code: code, Alert: -1}
 	p := unsafe.Pointer(c.sock)
-	if m, err := cErrorGet(p, int(ErrorFieldMessage)); err == nil {
+	if m, err := cErrorGet(p, int(cErrorFieldMessage)); err == nil {
 		e.Message = m
 	}
-	if g, err := cErrorGet(p, int(ErrorFieldGnutls)); err == nil {
+	if g, err := cErrorGet(p, int(cErrorFieldGnutls)); err == nil {
 		e.GnuTLS = g
 	}
 	if st, g, a, d, err := cErrorDetail(p); err == nil {
@@ -287,7 +293,7 @@ func (c *Conn) sendLocked(clear, out []byte) error {
 			err = nil
 		}
 		c.noteErrLocked(err)
-		if st&uint32(StateEvents) != 0 {
+		if st&uint32(cStateEvents) != 0 {
 			c.drainLocked()
 		}
 		c.unlock()
@@ -410,7 +416,7 @@ func (c *Conn) handshake(ctx context.Context) error {
 		if done {
 			return nil
 		}
-		if c.srv != nil && st&uint32(StatePaused) != 0 {
+		if c.srv != nil && st&uint32(cStatePaused) != 0 {
 			// A server callback's goroutine answers; no input is needed
 			// (nor read) until it has.
 			select {
@@ -420,7 +426,7 @@ func (c *Conn) handshake(ctx context.Context) error {
 			}
 			continue
 		}
-		if st&uint32(StateClosed) != 0 {
+		if st&uint32(cStateClosed) != 0 {
 			return io.ErrUnexpectedEOF
 		}
 		if err := c.readInput(); err != nil {
@@ -432,7 +438,7 @@ func (c *Conn) handshake(ctx context.Context) error {
 			if fatal != nil {
 				return fatal
 			}
-			return err
+			return netError(err)
 		}
 	}
 }
@@ -489,11 +495,11 @@ func (c *Conn) Read(b []byte) (int, error) {
 		n, st, err := cSocketFeedRead(c.sock, in, b)
 		in = nil
 		c.noteErrLocked(err)
-		if st&uint32(StateEvents) != 0 {
+		if st&uint32(cStateEvents) != 0 {
 			c.drainLocked()
 		}
 		c.unlock()
-		if st&uint32(StateHasOutput) != 0 {
+		if st&uint32(cStateHasOutput) != 0 {
 			c.flush(false) //nolint:errcheck // a write error shows on the next Write
 		}
 		if err == nil {
@@ -704,10 +710,10 @@ type CipherInfo struct{ Name, StandardName, Version string }
 
 // Cipher is Node's getCipher().
 func (c *Conn) Cipher() CipherInfo {
-	get := func(f CipherField) string {
+	get := func(f cCipherField) string {
 		return c.text(func(s *C.tlsplug_socket) (string, error) { return cSocketGetCipher(s, int(f)) })
 	}
-	return CipherInfo{get(CipherFieldName), get(CipherFieldStandardName), get(CipherFieldVersion)}
+	return CipherInfo{get(cCipherFieldName), get(cCipherFieldStandardName), get(cCipherFieldVersion)}
 }
 
 func growBytes(f func(buf []byte) (int, error)) ([]byte, error) {

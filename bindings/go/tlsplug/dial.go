@@ -1,3 +1,5 @@
+//go:build cgo
+
 package tlsplug
 
 import (
@@ -15,7 +17,7 @@ func DialContext(ctx context.Context, network, addr string, cfg *Config) (*Conn,
 	var d net.Dialer
 	raw, err := d.DialContext(ctx, network, addr)
 	if err != nil {
-		return nil, err
+		return nil, netError(err)
 	}
 	if cfg == nil {
 		cfg = &Config{}
@@ -45,13 +47,8 @@ func (c *Config) withServerName(host string) *Config {
 	if d, ok := c.derived[host]; ok {
 		return d
 	}
-	d := &Config{
-		RejectUnauthorized: c.RejectUnauthorized, ALPNProtocols: c.ALPNProtocols, ServerName: host,
-		CA: c.CA, Cert: c.Cert, Key: c.Key, Passphrase: c.Passphrase, Ciphers: c.Ciphers,
-		MinVersion: c.MinVersion, MaxVersion: c.MaxVersion, ECDHCurve: c.ECDHCurve,
-		RequestCert: c.RequestCert, CheckServerIdentity: c.CheckServerIdentity,
-		MinDHSize: c.MinDHSize, Session: c.Session, SecureOptions: c.SecureOptions,
-	}
+	d := c.clone()
+	d.ServerName = host
 	if c.derived == nil {
 		c.derived = map[string]*Config{}
 	}

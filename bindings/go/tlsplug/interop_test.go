@@ -118,6 +118,24 @@ func nodeCmd(t *testing.T, ctx context.Context, script string, args ...string) *
 	return exec.CommandContext(ctx, node, append([]string{"-e", script}, args...)...)
 }
 
+// startNodeServer runs script (which prints its port, then serves until
+// its stdin ends) for the rest of the test: the port.
+func startNodeServer(t *testing.T, ctx context.Context, script string) string {
+	t.Helper()
+	cmd := nodeCmd(t, ctx, script, pkiDir(t))
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); cmd.Wait() })
+	port, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(port)
+}
+
 const nodeServer = `
 const tls = require('tls'), fs = require('fs'), p = process.argv[1];
 const server = tls.createServer({
@@ -137,23 +155,13 @@ process.stdin.on('end', () => process.exit(0)); process.stdin.resume();
 func TestInteropClientToNodeServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := nodeCmd(t, ctx, nodeServer, pkiDir(t))
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { stdin.Close(); cmd.Wait() }()
-	port, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
+	port := startNodeServer(t, ctx, nodeServer)
 	cfg := clientConfig(t)
 	cfg.ServerName = "server.test"
 	cfg.ALPNProtocols = []string{"http/1.1"}
 	cfg.Key = [][]byte{pki(t, "client.key")}
 	cfg.Cert = [][]byte{pki(t, "client-chain.pem")}
-	c, err := DialContext(ctx, "tcp", "127.0.0.1:"+strings.TrimSpace(port), cfg)
+	c, err := DialContext(ctx, "tcp", "127.0.0.1:"+port, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -402,24 +402,24 @@ func (s *TLSServer) drainLocked() {
 			continue
 		}
 		payload := append([]byte(nil), s.evbuf[:n]...)
-		s.dispatch(c, Event(ev), payload)
+		s.dispatch(c, cEvent(ev), payload)
 	}
 }
 
-func (s *TLSServer) dispatch(c *Conn, ev Event, p []byte) {
+func (s *TLSServer) dispatch(c *Conn, ev cEvent, p []byte) {
 	switch ev {
-	case EventKeylog:
+	case cEventKeylog:
 		if s.OnKeylog != nil {
 			go s.OnKeylog(p, c)
 		}
-	case EventSecureConnection:
+	case cEventSecureConnection:
 		if c.timer != nil {
 			c.timer.Stop()
 		}
 		if s.OnSecureConnection != nil {
 			go s.OnSecureConnection(c)
 		}
-	case EventTlsClientError:
+	case cEventTlsClientError:
 		if c.timer != nil {
 			c.timer.Stop()
 		}
@@ -437,7 +437,7 @@ func (s *TLSServer) dispatch(c *Conn, ev Event, p []byte) {
 				s.OnTLSClientError(err, c)
 			}()
 		}
-	case EventSniCallback:
+	case cEventSniCallback:
 		go func() {
 			cfg, err := s.SNICallback(string(p))
 			var sc *secureContext
@@ -459,9 +459,9 @@ func (s *TLSServer) dispatch(c *Conn, ev Event, p []byte) {
 				return cSocketSniDone(sock, sc.h, "")
 			})
 		}()
-	case EventAlpnCallback:
+	case cEventAlpnCallback:
 		go s.answerALPN(c, p)
-	case EventNewSession:
+	case cEventNewSession:
 		go func() {
 			if s.OnNewSession != nil && len(p) > 0 && int(p[0])+1 <= len(p) {
 				idLen := int(p[0])
@@ -469,7 +469,7 @@ func (s *TLSServer) dispatch(c *Conn, ev Event, p []byte) {
 			}
 			c.answer(cSocketNewSessionDone)
 		}()
-	case EventResumeSession:
+	case cEventResumeSession:
 		go func() {
 			var data []byte
 			if s.OnResumeSession != nil {
@@ -477,7 +477,7 @@ func (s *TLSServer) dispatch(c *Conn, ev Event, p []byte) {
 			}
 			c.answer(func(sock *C.tlsplug_socket) error { return cSocketResumeSessionDone(sock, data) })
 		}()
-	case EventOcspRequest:
+	case cEventOcspRequest:
 		go func() {
 			var resp []byte
 			if len(p) >= 4 {

@@ -235,6 +235,20 @@ func TestServerOCSPStapling(t *testing.T) {
 			t.Fatalf("version %x: OCSP response %x", v, st.OCSPResponse)
 		}
 	}
+	// A tlsplug client sees the staple in ConnectionState when it asks.
+	for _, ask := range []bool{true, false} {
+		cfg := clientConfig(t)
+		cfg.RequestOCSP = ask
+		c, err := Dial("tcp", addr, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := c.ConnectionState().OCSPResponse
+		c.Close()
+		if ask && !bytes.Equal(got, resp) || !ask && got != nil {
+			t.Fatalf("RequestOCSP %v: OCSPResponse %x", ask, got)
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if !bytes.Equal(gotCert, leafDER(t, "server.pem")) {
@@ -263,6 +277,10 @@ func TestServerHandshakeTimeout(t *testing.T) {
 		var e *Error
 		if !errors.As(err, &e) || e.Code != "ERR_TLS_HANDSHAKE_TIMEOUT" {
 			t.Fatalf("tlsClientError: %v", err)
+		}
+		var ne net.Error
+		if !errors.Is(err, ErrHandshakeTimeout) || !errors.As(err, &ne) || !ne.Timeout() {
+			t.Fatalf("not ErrHandshakeTimeout, or not a net.Error timeout: %#v", err)
 		}
 		if d := time.Since(start); d < 150*time.Millisecond {
 			t.Fatalf("timed out after %v", d)

@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package tlsplug is Node.js's tls module for Go, on libtlsplug (GnuTLS).
 //
 // Conn implements net.Conn over any transport net.Conn; Client, Server,

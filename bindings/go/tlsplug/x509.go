@@ -111,7 +111,7 @@ func (c *X509Certificate) Equal(o *X509Certificate) bool {
 	return o != nil && bytes.Equal(c.Raw, o.Raw)
 }
 
-func (c *X509Certificate) check(kind X509Check, value string) (bool, error) {
+func (c *X509Certificate) check(kind cX509CheckKind, value string) (bool, error) {
 	m, err := cX509Check(c.Raw, int(kind), value)
 	return m == 1, err
 }
@@ -119,7 +119,7 @@ func (c *X509Certificate) check(kind X509Check, value string) (bool, error) {
 // CheckHost is Node's checkHost: the certificate's name that host matches
 // (the entry, e.g. a wildcard), "" when none.
 func (c *X509Certificate) CheckHost(host string) (string, error) {
-	ok, err := c.check(X509CheckHost, host)
+	ok, err := c.check(cX509CheckKindHost, host)
 	if !ok || err != nil {
 		return "", err
 	}
@@ -142,7 +142,7 @@ func (c *X509Certificate) CheckHost(host string) (string, error) {
 
 // CheckEmail is Node's checkEmail: email when the certificate names it.
 func (c *X509Certificate) CheckEmail(email string) (string, error) {
-	if ok, err := c.check(X509CheckEmail, email); !ok || err != nil {
+	if ok, err := c.check(cX509CheckKindEmail, email); !ok || err != nil {
 		return "", err
 	}
 	return email, nil
@@ -150,7 +150,7 @@ func (c *X509Certificate) CheckEmail(email string) (string, error) {
 
 // CheckIP is Node's checkIP: ip when the certificate names it.
 func (c *X509Certificate) CheckIP(ip string) (string, error) {
-	if ok, err := c.check(X509CheckIp, ip); !ok || err != nil {
+	if ok, err := c.check(cX509CheckKindIp, ip); !ok || err != nil {
 		return "", err
 	}
 	return ip, nil
@@ -191,7 +191,7 @@ func (c *Conn) PeerX509Certificate() (*X509Certificate, error) {
 		var der []byte
 		err := c.query(func(s *C.tlsplug_socket) (err error) {
 			der, err = growBytes(func(buf []byte) (int, error) {
-				return cSocketPeerCertField(s, depth, int(CertFieldRaw), buf)
+				return cSocketPeerCertField(s, depth, int(cCertFieldRaw), buf)
 			})
 			return
 		})

@@ -701,6 +701,34 @@ static tpg_ret tpg_socket_set_data_batch(tlsplug_socket * sock, size_t size) {
     return tpg_result(tlsplug_socket_set_data_batch(sock, size), (const void *)sock);
 }
 
+static tpg_ret tpg_context_add_key_file(tlsplug_context * ctx, const char * path, const char * passphrase) {
+    return tpg_result(tlsplug_context_add_key_file(ctx, path, passphrase), (const void *)ctx);
+}
+
+static tpg_ret tpg_context_add_cert_file(tlsplug_context * ctx, const char * path) {
+    return tpg_result(tlsplug_context_add_cert_file(ctx, path), (const void *)ctx);
+}
+
+static tpg_ret tpg_context_add_ca_file(tlsplug_context * ctx, const char * path) {
+    return tpg_result(tlsplug_context_add_ca_file(ctx, path), (const void *)ctx);
+}
+
+static tpg_ret tpg_context_add_crl_file(tlsplug_context * ctx, const char * path) {
+    return tpg_result(tlsplug_context_add_crl_file(ctx, path), (const void *)ctx);
+}
+
+static tpg_ret tpg_context_add_pfx_file(tlsplug_context * ctx, const char * path, const char * passphrase) {
+    return tpg_result(tlsplug_context_add_pfx_file(ctx, path, passphrase), (const void *)ctx);
+}
+
+static tpg_ret tpg_socket_set_alpn_list(tlsplug_socket * sock, const char * names) {
+    return tpg_result(tlsplug_socket_set_alpn_list(sock, names), (const void *)sock);
+}
+
+static tpg_ret tpg_server_set_alpn_list(tlsplug_server * srv, const char * names) {
+    return tpg_result(tlsplug_server_set_alpn_list(srv, names), (const void *)srv);
+}
+
 */
 import "C"
 
@@ -785,87 +813,87 @@ func (v Status) String() string {
 	return "Status(" + itoa(int(v)) + ")"
 }
 
-// Role: Which end of the TLS connection a socket plays.
-type Role int
+// cRole: Which end of the TLS connection a socket plays.
+type cRole int
 
 const (
 	// The client: sends the ClientHello, verifies the server.
-	RoleClient Role = 1
+	cRoleClient cRole = 1
 	// The server: answers the ClientHello, presents the context's certificate.
-	RoleServer Role = 2
+	cRoleServer cRole = 2
 )
 
 // String names the value as the C header does; unknown values (from a newer library) are shown as numbers.
-func (v Role) String() string {
+func (v cRole) String() string {
 	switch v {
 	case 1:
 		return "TLSPLUG_ROLE_CLIENT"
 	case 2:
 		return "TLSPLUG_ROLE_SERVER"
 	}
-	return "Role(" + itoa(int(v)) + ")"
+	return "cRole(" + itoa(int(v)) + ")"
 }
 
-// Event: Node's events. Each is delivered to the callback registered with tlsplug_socket_on(), or, for a socket whose event queue is on and that has no callback for it, queued for tlsplug_socket_next_event().
-type Event int
+// cEvent: Node's events. Each is delivered to the callback registered with tlsplug_socket_on(), or, for a socket whose event queue is on and that has no callback for it, queued for tlsplug_socket_next_event().
+type cEvent int
 
 const (
 	// Client: the handshake completed (whether or not the server was authorized). No payload.
-	EventSecureConnect Event = 1
+	cEventSecureConnect cEvent = 1
 	// Server: the handshake completed. No payload.
-	EventSecure Event = 2
+	cEventSecure cEvent = 2
 	// Cleartext arrived; the payload is the bytes, borrowed for the duration of the callback. Never queued: with no callback, cleartext waits for tlsplug_socket_read().
-	EventData Event = 3
+	cEventData cEvent = 3
 	// The peer sent close_notify: it will send no more. No payload.
-	EventEnd Event = 4
+	cEventEnd cEvent = 4
 	// The TLS session is over. Payload: one byte, 1 if it closed because of an error (Node's hadError). Output (a close_notify or an alert) may still wait to be pulled.
-	EventClose Event = 5
+	cEventClose cEvent = 5
 	// A fatal error; the payload is Node's code as text, and the whole detail is on the handle. CLOSE follows.
-	EventError Event = 6
+	cEventError cEvent = 6
 	// Client with a custom identity check (tlsplug_socket_set_check_server_identity): the chain verified and the host must judge the name. Payload: the host name checked (servername, or "localhost"). The handshake waits (TLSPLUG_STATE_PAUSED) until tlsplug_socket_check_server_identity_done(), from inside the callback or later.
-	EventCheckServerIdentity Event = 7
+	cEventCheckServerIdentity cEvent = 7
 	// Client: a session to resume later arrived; the payload is the session blob for tlsplug_socket_set_session(). TLS 1.3 servers send tickets after the handshake: one event per ticket.
-	EventSession Event = 8
+	cEventSession cEvent = 8
 	// Key material, as one NSS key log line ("LABEL <client_random hex> <secret hex>\n"), the payload. Produced only after tlsplug_socket_set_keylog(), as Node produces it only for a 'keylog' listener.
-	EventKeylog Event = 9
+	cEventKeylog cEvent = 9
 	// Server: a connection's handshake completed; `subject` is the socket. No payload.
-	EventSecureConnection Event = 10
+	cEventSecureConnection cEvent = 10
 	// Server: a connection failed before it was secure (a TLS error, a refused client certificate, ERR_TLS_HANDSHAKE_TIMEOUT); `subject` is the socket, the payload Node's code. The socket is closed; the detail is on it. Node's older name for it is clientError.
-	EventTlsClientError Event = 11
+	cEventTlsClientError cEvent = 11
 	// Server with an SNI callback (tlsplug_server_set_sni_callback): a client sent this server name (the payload); `subject` is the socket. Its handshake waits until tlsplug_socket_sni_done(), from inside the callback or later.
-	EventSniCallback Event = 12
+	cEventSniCallback cEvent = 12
 	// A renegotiation this side asked for with tlsplug_socket_renegotiate() completed. No payload. (A failed one ends in `error`.)
-	EventRenegotiated Event = 13
+	cEventRenegotiated cEvent = 13
 	// Server with a session store (tlsplug_server_set_session_store): a TLS 1.2 session to keep. Payload: one byte, the id's length, then the id, then the session data. The connection holds its output until tlsplug_socket_new_session_done().
-	EventNewSession Event = 14
+	cEventNewSession cEvent = 14
 	// Server with a session store: a client offers this session id (the payload). Its handshake waits until tlsplug_socket_resume_session_done() gives the stored data or none.
-	EventResumeSession Event = 15
+	cEventResumeSession cEvent = 15
 	// Server with OCSP stapling (tlsplug_server_set_ocsp): a client asked for the certificate's status. Payload: a 4-byte big-endian length, the certificate's DER, then the issuer's DER (empty when unknown). The handshake waits until tlsplug_socket_ocsp_done().
-	EventOcspRequest Event = 16
+	cEventOcspRequest cEvent = 16
 	// Client with requestOCSP: the OCSP response the server stapled (the payload, DER), before secureConnect; an empty payload when it stapled none (Node's null).
-	EventOcspResponse Event = 17
+	cEventOcspResponse cEvent = 17
 	// A socket on a loop: the transport (TCP or Unix socket) connected; the TLS handshake starts now. No payload.
-	EventConnect Event = 18
+	cEventConnect cEvent = 18
 	// The write buffer, which had reached the high-water mark (TLSPLUG_STATE_NEED_DRAIN), is empty again: write more. No payload.
-	EventDrain Event = 19
+	cEventDrain cEvent = 19
 	// A socket on a loop was idle for the time given to tlsplug_socket_set_timeout(). Only a notice: the socket stays open, as in Node. No payload.
-	EventTimeout Event = 20
+	cEventTimeout cEvent = 20
 	// A socket on a loop resolved its host name; the payload is the address chosen (text, e.g. "127.0.0.1" or "::1").
-	EventLookup Event = 21
+	cEventLookup cEvent = 21
 	// A socket with tlsplug_socket_set_lookup(): resolve this host name (the payload). The connection waits until tlsplug_socket_lookup_done(), from inside the callback or later.
-	EventLookupRequest Event = 22
+	cEventLookupRequest cEvent = 22
 	// A server on a loop is bound and accepting (tlsplug_server_address() tells where). No payload.
-	EventListening Event = 23
+	cEventListening cEvent = 23
 	// A server on a loop accepted a transport; `subject` is its socket, before the TLS handshake. The loop owns accepted sockets: each is freed after its `close` event returns.
-	EventConnection Event = 24
+	cEventConnection cEvent = 24
 	// Server with an ALPN callback (tlsplug_server_set_alpn_callback): a client offered these protocols (the payload, in ALPN's wire form: each name after its length byte; the server name is tlsplug_socket_get_servername()). Its handshake waits until tlsplug_socket_alpn_callback_done(), from inside the callback or later. Raised after SNI, resumeSession and OCSPRequest, as OpenSSL asks; not raised for a client that offers no ALPN.
-	EventAlpnCallback Event = 26
+	cEventAlpnCallback cEvent = 26
 	// A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the payload the timer's id as 8 bytes in host byte order.
-	EventTimer Event = 25
+	cEventTimer cEvent = 25
 )
 
 // String names the value as the C header does; unknown values (from a newer library) are shown as numbers.
-func (v Event) String() string {
+func (v cEvent) String() string {
 	switch v {
 	case 1:
 		return "TLSPLUG_EV_SECURE_CONNECT"
@@ -920,57 +948,57 @@ func (v Event) String() string {
 	case 25:
 		return "TLSPLUG_EV_TIMER"
 	}
-	return "Event(" + itoa(int(v)) + ")"
+	return "cEvent(" + itoa(int(v)) + ")"
 }
 
-// State: Bits answered by tlsplug_socket_state(): what the host may do next.
-type State int
+// cState: Bits answered by tlsplug_socket_state(): what the host may do next.
+type cState int
 
 const (
 	// The handshake has started and is not finished.
-	StateHandshaking State = 1
+	cStateHandshaking cState = 1
 	// The handshake completed; application data can flow.
-	StateSecure State = 2
+	cStateSecure cState = 2
 	// The engine cannot progress without more ciphertext from the peer.
-	StateWantInput State = 4
+	cStateWantInput cState = 4
 	// Ciphertext is waiting to be pulled and sent to the peer.
-	StateHasOutput State = 8
+	cStateHasOutput cState = 8
 	// Cleartext (or the peer's end) may be waiting for tlsplug_socket_read().
-	StateReadable State = 16
+	cStateReadable cState = 16
 	// The handshake waits for the host to answer a request (an async callback).
-	StatePaused State = 32
+	cStatePaused cState = 32
 	// tlsplug_socket_write() accepts data (it is buffered until the handshake completes).
-	StateWritable State = 64
+	cStateWritable cState = 64
 	// The peer sent close_notify.
-	StatePeerEnded State = 128
+	cStatePeerEnded cState = 128
 	// This side sent (or queued) close_notify.
-	StateEnded State = 256
+	cStateEnded cState = 256
 	// The session is over (both ends closed, destroyed, or failed).
-	StateClosed State = 512
+	cStateClosed cState = 512
 	// A fatal error happened; tlsplug_error_get() tells which.
-	StateError State = 1024
+	cStateError cState = 1024
 	// The write buffer reached the high-water mark: Node's write() would have answered false. TLSPLUG_EV_DRAIN follows once it is empty; writes are still accepted meanwhile.
-	StateNeedDrain State = 2048
+	cStateNeedDrain cState = 2048
 	// Events wait in the socket's event queue for tlsplug_socket_next_event() (only with the queue on).
-	StateEvents State = 4096
+	cStateEvents cState = 4096
 )
 
-// ErrorField: Which text of a handle's last error tlsplug_error_get() returns.
-type ErrorField int
+// cErrorField: Which text of a handle's last error tlsplug_error_get() returns.
+type cErrorField int
 
 const (
 	// A human message, as Node's error.message.
-	ErrorFieldMessage ErrorField = 1
+	cErrorFieldMessage cErrorField = 1
 	// Node's error code (error.code), e.g. ECONNRESET, CERT_HAS_EXPIRED, ERR_SSL_WRONG_VERSION_NUMBER.
-	ErrorFieldCode ErrorField = 2
+	cErrorFieldCode cErrorField = 2
 	// The GnuTLS error name (GNUTLS_E_...), when GnuTLS reported it.
-	ErrorFieldGnutls ErrorField = 3
+	cErrorFieldGnutls cErrorField = 3
 	// The public function whose failure this is ("tlsplug_socket_pull"); every failing call records it, a socket's later calls show its fatal error with the call that met it.
-	ErrorFieldCall ErrorField = 4
+	cErrorFieldCall cErrorField = 4
 )
 
 // String names the value as the C header does; unknown values (from a newer library) are shown as numbers.
-func (v ErrorField) String() string {
+func (v cErrorField) String() string {
 	switch v {
 	case 1:
 		return "TLSPLUG_ERROR_MESSAGE"
@@ -981,7 +1009,7 @@ func (v ErrorField) String() string {
 	case 4:
 		return "TLSPLUG_ERROR_CALL"
 	}
-	return "ErrorField(" + itoa(int(v)) + ")"
+	return "cErrorField(" + itoa(int(v)) + ")"
 }
 
 // AlertDirection: Whether the alert of an error was received from the peer or sent to it.
@@ -1009,20 +1037,20 @@ func (v AlertDirection) String() string {
 	return "AlertDirection(" + itoa(int(v)) + ")"
 }
 
-// CipherField: Which field of Node's getCipher() object tlsplug_socket_get_cipher() returns.
-type CipherField int
+// cCipherField: Which field of Node's getCipher() object tlsplug_socket_get_cipher() returns.
+type cCipherField int
 
 const (
 	// The OpenSSL name (the IANA name for TLS 1.3 suites), Node's `name`.
-	CipherFieldName CipherField = 1
+	cCipherFieldName cCipherField = 1
 	// The IANA name, Node's `standardName`.
-	CipherFieldStandardName CipherField = 2
+	cCipherFieldStandardName cCipherField = 2
 	// The suite's minimum protocol as OpenSSL names it, Node's `version`: TLSv1.0 for ECDHE-RSA-AES128-SHA, TLSv1.2 for the GCM suites, TLSv1.3 (not the negotiated protocol: that is tlsplug_socket_get_protocol()).
-	CipherFieldVersion CipherField = 3
+	cCipherFieldVersion cCipherField = 3
 )
 
 // String names the value as the C header does; unknown values (from a newer library) are shown as numbers.
-func (v CipherField) String() string {
+func (v cCipherField) String() string {
 	switch v {
 	case 1:
 		return "TLSPLUG_CIPHER_NAME"
@@ -1031,23 +1059,23 @@ func (v CipherField) String() string {
 	case 3:
 		return "TLSPLUG_CIPHER_VERSION"
 	}
-	return "CipherField(" + itoa(int(v)) + ")"
+	return "cCipherField(" + itoa(int(v)) + ")"
 }
 
-// X509Check: What tlsplug_x509_check() matches a certificate against, as Node's X509Certificate checkHost(), checkEmail() and checkIP().
-type X509Check int
+// cX509CheckKind: What tlsplug_x509_check() matches a certificate against, as Node's X509Certificate checkHost(), checkEmail() and checkIP().
+type cX509CheckKind int
 
 const (
 	// A DNS host name: subjectAltName DNS entries (wildcards as RFC 6125), the subject CN when there are none.
-	X509CheckHost X509Check = 1
+	cX509CheckKindHost cX509CheckKind = 1
 	// An email address: subjectAltName rfc822Name entries, the subject emailAddress when there are none.
-	X509CheckEmail X509Check = 2
+	cX509CheckKindEmail cX509CheckKind = 2
 	// An IPv4 or IPv6 address, as text: subjectAltName iPAddress entries.
-	X509CheckIp X509Check = 3
+	cX509CheckKindIp cX509CheckKind = 3
 )
 
 // String names the value as the C header does; unknown values (from a newer library) are shown as numbers.
-func (v X509Check) String() string {
+func (v cX509CheckKind) String() string {
 	switch v {
 	case 1:
 		return "TLSPLUG_X509_CHECK_HOST"
@@ -1056,37 +1084,37 @@ func (v X509Check) String() string {
 	case 3:
 		return "TLSPLUG_X509_CHECK_IP"
 	}
-	return "X509Check(" + itoa(int(v)) + ")"
+	return "cX509CheckKind(" + itoa(int(v)) + ")"
 }
 
-// CertField: Which field of a certificate tlsplug_socket_peer_cert_field() returns, as Node's certificate object has it.
-type CertField int
+// cCertField: Which field of a certificate tlsplug_socket_peer_cert_field() returns, as Node's certificate object has it.
+type cCertField int
 
 const (
 	// The subject's common name (`subject.CN`); the first when there are several.
-	CertFieldSubjectCn CertField = 1
+	cCertFieldSubjectCn cCertField = 1
 	// The issuer's common name (`issuer.CN`).
-	CertFieldIssuerCn CertField = 2
+	cCertFieldIssuerCn cCertField = 2
 	// `subjectaltname`, in Node's form: "DNS:a.example, IP Address:127.0.0.1".
-	CertFieldSubjectAltName CertField = 3
+	cCertFieldSubjectAltName cCertField = 3
 	// `serialNumber`: uppercase hex, no separators.
-	CertFieldSerialNumber CertField = 4
+	cCertFieldSerialNumber cCertField = 4
 	// `valid_from`, e.g. "Jan 1 00:00:00 2030 GMT".
-	CertFieldValidFrom CertField = 5
+	cCertFieldValidFrom cCertField = 5
 	// `valid_to`.
-	CertFieldValidTo CertField = 6
+	cCertFieldValidTo cCertField = 6
 	// `fingerprint`: SHA-1, uppercase hex pairs joined by ':'.
-	CertFieldFingerprint CertField = 7
+	cCertFieldFingerprint cCertField = 7
 	// `fingerprint256`: SHA-256.
-	CertFieldFingerprint256 CertField = 8
+	cCertFieldFingerprint256 cCertField = 8
 	// `fingerprint512`: SHA-512.
-	CertFieldFingerprint512 CertField = 9
+	cCertFieldFingerprint512 cCertField = 9
 	// `raw`: the DER bytes (not NUL-terminated).
-	CertFieldRaw CertField = 10
+	cCertFieldRaw cCertField = 10
 )
 
 // String names the value as the C header does; unknown values (from a newer library) are shown as numbers.
-func (v CertField) String() string {
+func (v cCertField) String() string {
 	switch v {
 	case 1:
 		return "TLSPLUG_CERT_SUBJECT_CN"
@@ -1109,50 +1137,50 @@ func (v CertField) String() string {
 	case 10:
 		return "TLSPLUG_CERT_RAW"
 	}
-	return "CertField(" + itoa(int(v)) + ")"
+	return "cCertField(" + itoa(int(v)) + ")"
 }
 
-// AddressSide: Which end of a socket's transport tlsplug_socket_address() describes.
-type AddressSide int
+// cAddressSide: Which end of a socket's transport tlsplug_socket_address() describes.
+type cAddressSide int
 
 const (
 	// This end: Node's localAddress, localPort (and address()).
-	AddressSideLocal AddressSide = 1
+	cAddressSideLocal cAddressSide = 1
 	// The peer: Node's remoteAddress, remotePort, remoteFamily.
-	AddressSideRemote AddressSide = 2
+	cAddressSideRemote cAddressSide = 2
 )
 
 // String names the value as the C header does; unknown values (from a newer library) are shown as numbers.
-func (v AddressSide) String() string {
+func (v cAddressSide) String() string {
 	switch v {
 	case 1:
 		return "TLSPLUG_ADDRESS_LOCAL"
 	case 2:
 		return "TLSPLUG_ADDRESS_REMOTE"
 	}
-	return "AddressSide(" + itoa(int(v)) + ")"
+	return "cAddressSide(" + itoa(int(v)) + ")"
 }
 
-// Default: Node's settable module values, read and set with tlsplug_get_default() and tlsplug_set_default(). They are process-wide, as in Node, and read when a context (or socket) is created.
-type Default int
+// cDefault: Node's settable module values, read and set with tlsplug_get_default() and tlsplug_set_default(). They are process-wide, as in Node, and read when a context (or socket) is created.
+type cDefault int
 
 const (
 	// Default `ecdhCurve`: "auto".
-	DefaultEcdhCurve Default = 1
+	cDefaultEcdhCurve cDefault = 1
 	// Default `minVersion`: "TLSv1.2".
-	DefaultMinVersion Default = 2
+	cDefaultMinVersion cDefault = 2
 	// Default `maxVersion`: "TLSv1.3".
-	DefaultMaxVersion Default = 3
+	cDefaultMaxVersion cDefault = 3
 	// Default `ciphers`: Node's default list.
-	DefaultCiphers Default = 4
+	cDefaultCiphers cDefault = 4
 	// Client renegotiations allowed per window: "3" (a decimal number).
-	DefaultClientRenegLimit Default = 5
+	cDefaultClientRenegLimit cDefault = 5
 	// The window in seconds: "600" (a decimal number).
-	DefaultClientRenegWindow Default = 6
+	cDefaultClientRenegWindow cDefault = 6
 )
 
 // String names the value as the C header does; unknown values (from a newer library) are shown as numbers.
-func (v Default) String() string {
+func (v cDefault) String() string {
 	switch v {
 	case 1:
 		return "TLSPLUG_DEFAULT_ECDH_CURVE"
@@ -1167,7 +1195,7 @@ func (v Default) String() string {
 	case 6:
 		return "TLSPLUG_DEFAULT_CLIENT_RENEG_WINDOW"
 	}
-	return "Default(" + itoa(int(v)) + ")"
+	return "cDefault(" + itoa(int(v)) + ")"
 }
 
 // cAbiVersion calls tlsplug_abi_version.
@@ -3802,6 +3830,122 @@ func cSocketWritePull(p_sock *C.tlsplug_socket, p_data []byte, p_buf []byte) (p_
 // transport read instead of one per record. Out of bounds: TLSPLUG_E_INVAL.
 func cSocketSetDataBatch(p_sock *C.tlsplug_socket, p_size int) (err error) {
 	r := C.tpg_socket_set_data_batch(p_sock, C.size_t(p_size))
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cContextAddKeyFile calls tlsplug_context_add_key_file.
+//
+// tlsplug_context_add_key() on the contents of the file at `path`. A file
+// that cannot be read answers TLSPLUG_E_CREDENTIALS with the code Node's
+// fs.readFileSync() throws (ENOENT, EACCES, EISDIR, ...) and its message
+// ("ENOENT: no such file or directory, open 'path'"); one over 64 MiB,
+// ERR_FS_FILE_TOO_LARGE. Its contents are then checked as add_key checks
+// them.
+func cContextAddKeyFile(p_ctx *C.tlsplug_context, p_path string, p_passphrase string) (err error) {
+	p_path_c := cstr(p_path, false)
+	defer freeCStr(p_path_c)
+	p_passphrase_c := cstr(p_passphrase, true)
+	defer freeCStr(p_passphrase_c)
+	r := C.tpg_context_add_key_file(p_ctx, p_path_c, p_passphrase_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cContextAddCertFile calls tlsplug_context_add_cert_file.
+//
+// tlsplug_context_add_cert() on the contents of the file at `path`; an
+// unreadable file is answered as by tlsplug_context_add_key_file().
+func cContextAddCertFile(p_ctx *C.tlsplug_context, p_path string) (err error) {
+	p_path_c := cstr(p_path, false)
+	defer freeCStr(p_path_c)
+	r := C.tpg_context_add_cert_file(p_ctx, p_path_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cContextAddCaFile calls tlsplug_context_add_ca_file.
+//
+// tlsplug_context_add_ca() on the contents of the file at `path`; an
+// unreadable file is answered as by tlsplug_context_add_key_file().
+func cContextAddCaFile(p_ctx *C.tlsplug_context, p_path string) (err error) {
+	p_path_c := cstr(p_path, false)
+	defer freeCStr(p_path_c)
+	r := C.tpg_context_add_ca_file(p_ctx, p_path_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cContextAddCrlFile calls tlsplug_context_add_crl_file.
+//
+// tlsplug_context_add_crl() on the contents of the file at `path`; an
+// unreadable file is answered as by tlsplug_context_add_key_file().
+func cContextAddCrlFile(p_ctx *C.tlsplug_context, p_path string) (err error) {
+	p_path_c := cstr(p_path, false)
+	defer freeCStr(p_path_c)
+	r := C.tpg_context_add_crl_file(p_ctx, p_path_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cContextAddPfxFile calls tlsplug_context_add_pfx_file.
+//
+// tlsplug_context_add_pfx() on the contents of the file at `path` (DER or
+// PEM); an unreadable file is answered as by tlsplug_context_add_key_file().
+func cContextAddPfxFile(p_ctx *C.tlsplug_context, p_path string, p_passphrase string) (err error) {
+	p_path_c := cstr(p_path, false)
+	defer freeCStr(p_path_c)
+	p_passphrase_c := cstr(p_passphrase, true)
+	defer freeCStr(p_passphrase_c)
+	r := C.tpg_context_add_pfx_file(p_ctx, p_path_c, p_passphrase_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cSocketSetAlpnList calls tlsplug_socket_set_alpn_list.
+//
+// tlsplug_socket_set_alpn_protocols() from a comma-separated list of names
+// in preference order ("h2,http/1.1"); spaces and tabs around a name are
+// ignored. An empty name answers TLSPLUG_E_INVAL (ERR_INVALID_ARG_VALUE),
+// one over 255 bytes ERR_OUT_OF_RANGE, as Node. A name that holds a comma
+// needs the wire form. Before start only.
+func cSocketSetAlpnList(p_sock *C.tlsplug_socket, p_names string) (err error) {
+	p_names_c := cstr(p_names, false)
+	defer freeCStr(p_names_c)
+	r := C.tpg_socket_set_alpn_list(p_sock, p_names_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cServerSetAlpnList calls tlsplug_server_set_alpn_list.
+//
+// The server's ALPN protocols as a comma-separated list of names (see
+// tlsplug_socket_set_alpn_list); for connections accepted afterwards.
+func cServerSetAlpnList(p_srv *C.tlsplug_server, p_names string) (err error) {
+	p_names_c := cstr(p_names, false)
+	defer freeCStr(p_names_c)
+	r := C.tpg_server_set_alpn_list(p_srv, p_names_c)
 	if r.st < 0 {
 		err = newError(r)
 		return

@@ -41,6 +41,13 @@ NOT_EXPOSED = {
     "tlsplug_server_session_store_dispatch": "the sans-IO server's session store; the loop polls it",
     "tlsplug_socket_next_timeout": "the sans-IO server's timer; the loop runs it",
     "tlsplug_loop_run": "run() drives run_once / run_for, checking its predicate",
+    "tlsplug_context_add_key_file": "a C convenience: Python reads the file (Node's fs.readFileSync)",
+    "tlsplug_context_add_cert_file": "a C convenience: Python reads the file (Node's fs.readFileSync)",
+    "tlsplug_context_add_ca_file": "a C convenience: Python reads the file (Node's fs.readFileSync)",
+    "tlsplug_context_add_crl_file": "a C convenience: Python reads the file (Node's fs.readFileSync)",
+    "tlsplug_context_add_pfx_file": "a C convenience: Python reads the file (Node's fs.readFileSync)",
+    "tlsplug_socket_set_alpn_list": "a C convenience: alpn_protocols is a list already",
+    "tlsplug_server_set_alpn_list": "a C convenience: alpn_protocols is a list already",
 }
 
 

@@ -2171,6 +2171,85 @@ FUNCTIONS = {
         of bounds: TLSPLUG_E_INVAL.
 
         Returns OK or E_BADHANDLE, E_INVAL."""),
+    'tlsplug_context_add_key_file': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p],
+        ('ctx', 'path', 'passphrase'),
+        """tlsplug_context_add_key() on the contents of the file at `path`. A
+        file that cannot be read answers TLSPLUG_E_CREDENTIALS with the code
+        Node's fs.readFileSync() throws (ENOENT, EACCES, EISDIR, ...) and
+        its message ("ENOENT: no such file or directory, open 'path'"); one
+        over 64 MiB, ERR_FS_FILE_TOO_LARGE. Its contents are then checked as
+        add_key checks them.
+
+        Node: key: fs.readFileSync(path), passphrase.
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_CREDENTIALS, E_NOMEM."""),
+    'tlsplug_context_add_cert_file': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p],
+        ('ctx', 'path'),
+        """tlsplug_context_add_cert() on the contents of the file at `path`; an
+        unreadable file is answered as by tlsplug_context_add_key_file().
+
+        Node: cert: fs.readFileSync(path).
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_CREDENTIALS, E_NOMEM."""),
+    'tlsplug_context_add_ca_file': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p],
+        ('ctx', 'path'),
+        """tlsplug_context_add_ca() on the contents of the file at `path`; an
+        unreadable file is answered as by tlsplug_context_add_key_file().
+
+        Node: ca: fs.readFileSync(path).
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_CREDENTIALS, E_NOMEM."""),
+    'tlsplug_context_add_crl_file': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p],
+        ('ctx', 'path'),
+        """tlsplug_context_add_crl() on the contents of the file at `path`; an
+        unreadable file is answered as by tlsplug_context_add_key_file().
+
+        Node: crl: fs.readFileSync(path).
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_CREDENTIALS, E_NOMEM."""),
+    'tlsplug_context_add_pfx_file': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p],
+        ('ctx', 'path', 'passphrase'),
+        """tlsplug_context_add_pfx() on the contents of the file at `path` (DER
+        or PEM); an unreadable file is answered as by
+        tlsplug_context_add_key_file().
+
+        Node: pfx: fs.readFileSync(path), passphrase.
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_CREDENTIALS, E_NOMEM."""),
+    'tlsplug_socket_set_alpn_list': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p],
+        ('sock', 'names'),
+        """tlsplug_socket_set_alpn_protocols() from a comma-separated list of
+        names in preference order ("h2,http/1.1"); spaces and tabs around a
+        name are ignored. An empty name answers TLSPLUG_E_INVAL
+        (ERR_INVALID_ARG_VALUE), one over 255 bytes ERR_OUT_OF_RANGE, as
+        Node. A name that holds a comma needs the wire form. Before start
+        only.
+
+        Node: ALPNProtocols: ['h2', 'http/1.1'].
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM."""),
+    'tlsplug_server_set_alpn_list': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p],
+        ('srv', 'names'),
+        """The server's ALPN protocols as a comma-separated list of names (see
+        tlsplug_socket_set_alpn_list); for connections accepted afterwards.
+
+        Node: ALPNProtocols: ['h2', 'http/1.1'].
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_NOMEM."""),
 }
 
 
@@ -2335,6 +2414,13 @@ class ApiTable(ctypes.Structure):
         ("socket_feed_read", ctypes.c_void_p),  # slot 151
         ("socket_write_pull", ctypes.c_void_p),  # slot 152
         ("socket_set_data_batch", ctypes.c_void_p),  # slot 153
+        ("context_add_key_file", ctypes.c_void_p),  # slot 154
+        ("context_add_cert_file", ctypes.c_void_p),  # slot 155
+        ("context_add_ca_file", ctypes.c_void_p),  # slot 156
+        ("context_add_crl_file", ctypes.c_void_p),  # slot 157
+        ("context_add_pfx_file", ctypes.c_void_p),  # slot 158
+        ("socket_set_alpn_list", ctypes.c_void_p),  # slot 159
+        ("server_set_alpn_list", ctypes.c_void_p),  # slot 160
     ]
 
 

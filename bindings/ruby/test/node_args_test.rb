@@ -156,4 +156,17 @@ class NodeArgsTest < Minitest::Test
     server.close { done = true }
     run_until("server close") { done }
   end
+
+  # Node's test-tls-key-mismatch: createSecureContext throws for a key that
+  # does not match the certificate; so do create_secure_context and
+  # create_server, with Node's code.
+  def test_key_mismatch_raises_at_create
+    expected = node_code("tls.createSecureContext({key: fs.readFileSync(P + '/client.key'), " \
+                         "cert: fs.readFileSync(P + '/server.pem')}); done('accepted')")
+    refute_equal "accepted", expected, "node took a mismatched key"
+    e = assert_raises(Tlsplug::Error) { Tlsplug.create_secure_context(key: pem("client.key"), cert: pem("server.pem")) }
+    assert_equal expected, e.code
+    e = assert_raises(Tlsplug::Error) { Tlsplug.create_server(key: pem("client.key"), cert: pem("server.pem")) }
+    assert_equal expected, e.code
+  end
 end

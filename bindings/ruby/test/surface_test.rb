@@ -35,7 +35,14 @@ class SurfaceTest < Minitest::Test
     "tlsplug_server_session_store_dispatch" => "the sans-IO server's session store; the loop polls it",
     "tlsplug_socket_next_timeout" => "the sans-IO server's timer; the loop runs it",
     "tlsplug_loop_run" => "Tlsplug.run drives run_once / run_for, checking its block",
-    "tlsplug_loop_listen_fd" => "a gap: Python's listen takes an fd; Ruby's does not yet"
+    "tlsplug_loop_listen_fd" => "a gap: Python's listen takes an fd; Ruby's does not yet",
+    "tlsplug_context_add_key_file" => "a C convenience: Ruby reads the file (Node's fs.readFileSync)",
+    "tlsplug_context_add_cert_file" => "a C convenience: Ruby reads the file (Node's fs.readFileSync)",
+    "tlsplug_context_add_ca_file" => "a C convenience: Ruby reads the file (Node's fs.readFileSync)",
+    "tlsplug_context_add_crl_file" => "a C convenience: Ruby reads the file (Node's fs.readFileSync)",
+    "tlsplug_context_add_pfx_file" => "a C convenience: Ruby reads the file (Node's fs.readFileSync)",
+    "tlsplug_socket_set_alpn_list" => "a C convenience: alpn_protocols is an array already",
+    "tlsplug_server_set_alpn_list" => "a C convenience: alpn_protocols is an array already"
   }.freeze
 
   # obj.method( in a registry function's `node`, not after `new` (a constructor).

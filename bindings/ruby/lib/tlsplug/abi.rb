@@ -19,7 +19,7 @@ module Tlsplug
     SONAME = "libtlsplug.so.1"
     # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at
     # this ABI_VERSION: the table's size is its header, aligned, plus these.
-    TABLE_SLOTS = 154
+    TABLE_SLOTS = 161
     TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /
                    Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP
     TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP
@@ -642,6 +642,13 @@ module Tlsplug
       "tlsplug_socket_feed_read" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["sock", "data", "len", "buf", "cap", "len_out", "state"], false],
       "tlsplug_socket_write_pull" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["sock", "data", "len", "buf", "cap", "len_out", "state"], false],
       "tlsplug_socket_set_data_batch" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T], ["sock", "size"], false],
+      "tlsplug_context_add_key_file" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "path", "passphrase"], false],
+      "tlsplug_context_add_cert_file" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "path"], false],
+      "tlsplug_context_add_ca_file" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "path"], false],
+      "tlsplug_context_add_crl_file" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "path"], false],
+      "tlsplug_context_add_pfx_file" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "path", "passphrase"], false],
+      "tlsplug_socket_set_alpn_list" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["sock", "names"], false],
+      "tlsplug_server_set_alpn_list" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["srv", "names"], false],
     }.freeze
 
     # The loaded library is older than this binding was generated for.
@@ -820,6 +827,13 @@ module Tlsplug
         @tlsplug_socket_feed_read = @functions["tlsplug_socket_feed_read"]
         @tlsplug_socket_write_pull = @functions["tlsplug_socket_write_pull"]
         @tlsplug_socket_set_data_batch = @functions["tlsplug_socket_set_data_batch"]
+        @tlsplug_context_add_key_file = @functions["tlsplug_context_add_key_file"]
+        @tlsplug_context_add_cert_file = @functions["tlsplug_context_add_cert_file"]
+        @tlsplug_context_add_ca_file = @functions["tlsplug_context_add_ca_file"]
+        @tlsplug_context_add_crl_file = @functions["tlsplug_context_add_crl_file"]
+        @tlsplug_context_add_pfx_file = @functions["tlsplug_context_add_pfx_file"]
+        @tlsplug_socket_set_alpn_list = @functions["tlsplug_socket_set_alpn_list"]
+        @tlsplug_server_set_alpn_list = @functions["tlsplug_server_set_alpn_list"]
       end
 
       # The Fiddle::Function of a registry name (nil when the library lacks it).
@@ -2567,6 +2581,84 @@ module Tlsplug
       # Returns OK or E_BADHANDLE, E_INVAL.
       def socket_set_data_batch(sock, size)
         @tlsplug_socket_set_data_batch.call(sock, size)
+      end
+
+      # tlsplug_context_add_key() on the contents of the file at `path`. A file
+      # that cannot be read answers TLSPLUG_E_CREDENTIALS with the code Node's
+      # fs.readFileSync() throws (ENOENT, EACCES, EISDIR, ...) and its message
+      # ("ENOENT: no such file or directory, open 'path'"); one over 64 MiB,
+      # ERR_FS_FILE_TOO_LARGE. Its contents are then checked as add_key checks
+      # them.
+      #
+      # Node: key: fs.readFileSync(path), passphrase.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_CREDENTIALS, E_NOMEM.
+      def context_add_key_file(ctx, path, passphrase)
+        @tlsplug_context_add_key_file.call(ctx, path, passphrase)
+      end
+
+      # tlsplug_context_add_cert() on the contents of the file at `path`; an
+      # unreadable file is answered as by tlsplug_context_add_key_file().
+      #
+      # Node: cert: fs.readFileSync(path).
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_CREDENTIALS, E_NOMEM.
+      def context_add_cert_file(ctx, path)
+        @tlsplug_context_add_cert_file.call(ctx, path)
+      end
+
+      # tlsplug_context_add_ca() on the contents of the file at `path`; an
+      # unreadable file is answered as by tlsplug_context_add_key_file().
+      #
+      # Node: ca: fs.readFileSync(path).
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_CREDENTIALS, E_NOMEM.
+      def context_add_ca_file(ctx, path)
+        @tlsplug_context_add_ca_file.call(ctx, path)
+      end
+
+      # tlsplug_context_add_crl() on the contents of the file at `path`; an
+      # unreadable file is answered as by tlsplug_context_add_key_file().
+      #
+      # Node: crl: fs.readFileSync(path).
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_CREDENTIALS, E_NOMEM.
+      def context_add_crl_file(ctx, path)
+        @tlsplug_context_add_crl_file.call(ctx, path)
+      end
+
+      # tlsplug_context_add_pfx() on the contents of the file at `path` (DER or
+      # PEM); an unreadable file is answered as by
+      # tlsplug_context_add_key_file().
+      #
+      # Node: pfx: fs.readFileSync(path), passphrase.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_CREDENTIALS, E_NOMEM.
+      def context_add_pfx_file(ctx, path, passphrase)
+        @tlsplug_context_add_pfx_file.call(ctx, path, passphrase)
+      end
+
+      # tlsplug_socket_set_alpn_protocols() from a comma-separated list of names
+      # in preference order ("h2,http/1.1"); spaces and tabs around a name are
+      # ignored. An empty name answers TLSPLUG_E_INVAL (ERR_INVALID_ARG_VALUE),
+      # one over 255 bytes ERR_OUT_OF_RANGE, as Node. A name that holds a comma
+      # needs the wire form. Before start only.
+      #
+      # Node: ALPNProtocols: ['h2', 'http/1.1'].
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM.
+      def socket_set_alpn_list(sock, names)
+        @tlsplug_socket_set_alpn_list.call(sock, names)
+      end
+
+      # The server's ALPN protocols as a comma-separated list of names (see
+      # tlsplug_socket_set_alpn_list); for connections accepted afterwards.
+      #
+      # Node: ALPNProtocols: ['h2', 'http/1.1'].
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_NOMEM.
+      def server_set_alpn_list(srv, names)
+        @tlsplug_server_set_alpn_list.call(srv, names)
       end
     end
 
