@@ -3,7 +3,7 @@ against a tlsplug server, with the same scenario's JavaScript for live
 node, and the peer chain reduced to what the tests compare."""
 import json
 
-from nodeport import close_server, listening_server, run_until
+from nodeport import close_server, listening_server, node_eval, pki, run_until
 import tlsplug  # noqa: E402  (nodeport puts it on sys.path)
 
 CHAIN_FIELDS = ("subject", "issuer", "serialNumber")
@@ -35,12 +35,6 @@ def chain(cert):
     return out
 
 
-def node_files(opts):
-    """A dict of PKI file names -> JavaScript reading them, for NODE scripts:
-    {"cert": "server.pem"} -> "{cert: pem('server.pem')}"."""
-    return "{" + ",".join(f"{k}: pem({json.dumps(v)})" for k, v in opts.items()) + "}"
-
-
 def handshake(test, server_opts, client_opts, on_secure):
     """Connect a tlsplug client to a tlsplug server made of server_opts;
     on_secure(client, server_socket) runs at secureConnect, with the
@@ -57,3 +51,91 @@ def handshake(test, server_opts, client_opts, on_secure):
     client.destroy()
     close_server(test, server)
     return errors
+
+
+# ---- The scenario of Node's client-reject.js, shared by its ports
+# (test_client_reject.py, and test_client_reject_12.py under a TLS 1.2
+# default maximum): a server with a self-signed certificate echoes; four
+# clients in turn -- rejectUnauthorized false (secure but not authorized,
+# the echo and a 'session' arrive), the default and an explicit None/undefined
+# (both an 'error' and no data), and one trusting that certificate through
+# `ca` (authorized, echoed). Each client's events are compared with live
+# node's, where tls.DEFAULT_MAX_VERSION is set the same.
+REJECT_CASES = [
+    ("unauthorized", {"rejectUnauthorized": False}),
+    ("reject", {}),
+    ("rejectUndefined", {"rejectUnauthorized": None}),
+    ("authorized", {"ca": True}),
+]
+
+REJECT_NODE = """
+if (%s) tls.DEFAULT_MAX_VERSION = %s;
+const cases = %s, out = {};
+const server = tls.createServer({key: pem('self.key'), cert: pem('self.pem')}, (s) => {
+  s.pipe(s);
+  s.on('end', () => s.end());
+});
+server.listen(0, '127.0.0.1', () => next(0));
+function next(i) {
+  if (i === cases.length) { server.close(); return report(out); }
+  const [name, o] = cases[i];
+  const opts = {port: server.address().port, host: '127.0.0.1', servername: 'localhost'};
+  if ('rejectUnauthorized' in o) opts.rejectUnauthorized = o.rejectUnauthorized === null ? undefined : o.rejectUnauthorized;
+  if (o.ca) opts.ca = [pem('self.pem')];
+  const ev = out[name] = {secure: false, authorized: null, data: '', session: false, error: null,
+                          protocol: null};
+  const c = tls.connect(opts, () => {
+    ev.secure = true; ev.authorized = c.authorized; ev.protocol = c.getProtocol();
+  });
+  c.once('session', () => { ev.session = true; });
+  c.on('data', (d) => { ev.data += d; });
+  c.on('error', (e) => { ev.error = e.code; });
+  c.on('close', () => next(i + 1));
+  c.end(o.ca || o.rejectUnauthorized === false ? 'ok' : 'ng');
+}
+"""
+
+
+def reject_expectation(max_version=None):
+    return node_eval(REJECT_NODE % (json.dumps(bool(max_version)), json.dumps(max_version),
+                             json.dumps(REJECT_CASES)))
+
+
+def run_reject_cases(test, want):
+    """Runs REJECT_CASES against a tlsplug echo server; asserts each against want."""
+    def on_conn(sock):
+        sock.on("data", sock.write)
+        sock.on("end", sock.end)
+
+    server, port = listening_server(test, {"key": pki("self.key"), "cert": pki("self.pem")},
+                                    listener=on_conn)
+    for name, o in REJECT_CASES:
+        with test.subTest(case=name):
+            opts = {"servername": "localhost"}
+            if "rejectUnauthorized" in o:
+                opts["reject_unauthorized"] = o["rejectUnauthorized"]
+            if o.get("ca"):
+                opts["ca"] = [pki("self.pem")]
+            ev = {"secure": False, "authorized": None, "data": "", "session": False,
+                  "error": None, "protocol": None}
+            closed = []
+
+            def on_secure():
+                ev.update(secure=True, authorized=client.authorized,
+                          protocol=client.get_protocol())
+
+            def on_data(d):
+                ev["data"] += d.decode()
+
+            def on_error(e):
+                ev["error"] = e.code
+
+            client = tlsplug.connect(port, "127.0.0.1", on_secure_connect=on_secure, **opts)
+            client.once("session", lambda *a: ev.update(session=True))
+            client.on("data", on_data)
+            client.on("error", on_error)
+            client.on("close", closed.append)
+            client.end("ok" if o.get("ca") or o.get("rejectUnauthorized") is False else "ng")
+            run_until(test, lambda: closed, what=f"{name}: close")
+            test.assertEqual(ev, want[name])
+    close_server(test, server)
