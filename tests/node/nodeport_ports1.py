@@ -139,3 +139,78 @@ def run_reject_cases(test, want):
             run_until(test, lambda: closed, what=f"{name}: close")
             test.assertEqual(ev, want[name])
     close_server(test, server)
+
+
+# ---- The scenario of Node's client-resume.js, shared by its ports
+# (test_client_resume.py, test_client_resume_12.py): a first client takes
+# getSession() at secureConnect and the first 'session' event's session,
+# counts its 'session' events to close (TLS 1.3 servers send two tickets,
+# TLS 1.2 one), and a second client resumes with the event's session.
+RESUME_NODE = """
+if (%s) tls.DEFAULT_MAX_VERSION = %s;
+const server = tls.createServer({key: pem('server.key'), cert: pem('server-chain.pem')}, (s) => s.end('Goodbye'));
+server.listen(0, '127.0.0.1', () => {
+  const port = server.address().port, r = {sessions: 0};
+  let sessionx = null, session1 = null;
+  const c1 = tls.connect({port, host: '127.0.0.1', rejectUnauthorized: false}, () => {
+    r.protocol = c1.getProtocol(); r.firstReused = c1.isSessionReused();
+    sessionx = c1.getSession(); r.hadSessionx = !!sessionx;
+    if (session1) again();
+  });
+  c1.on('data', (d) => { r.data = String(d); });
+  c1.once('session', (s) => { session1 = s; if (sessionx) again(); });
+  c1.on('session', () => { r.sessions++; });
+  let c1closed = false, c2closed = false;
+  c1.on('close', () => { c1closed = true; if (c2closed) done(); });
+  function again() {
+    r.sameSession = sessionx.equals(session1);
+    const c2 = tls.connect({port, host: '127.0.0.1', rejectUnauthorized: false, session: session1},
+                           () => { r.secondReused = c2.isSessionReused(); });
+    c2.on('close', () => { c2closed = true; if (c1closed) done(); });
+    c2.resume();
+  }
+  function done() { server.close(); report(r); }
+  c1.resume();
+});
+"""
+
+
+def resume_expectation(max_version=None):
+    return node_eval(RESUME_NODE % (json.dumps(bool(max_version)), json.dumps(max_version)))
+
+
+def run_resume(test):
+    """Runs the scenario against a tlsplug server; answers what it saw, in
+    the keys the node script reports."""
+    server, port = listening_server(test, listener=lambda s: s.end("Goodbye"))
+    r = {"sessions": 0}
+    held = {}
+    closed = []
+
+    def again():
+        r["sameSession"] = held["x"] == held["1"]
+        c2 = tlsplug.connect(port, "127.0.0.1", reject_unauthorized=False, session=held["1"])
+        c2.on("secureConnect", lambda: r.update(secondReused=c2.is_session_reused()))
+        c2.on("close", closed.append)
+
+    def on_secure():
+        r.update(protocol=c1.get_protocol(), firstReused=c1.is_session_reused())
+        held["x"] = c1.get_session()
+        r["hadSessionx"] = bool(held["x"])
+        if "1" in held:
+            again()
+
+    def on_session(s):
+        r["sessions"] += 1
+        if "1" not in held:
+            held["1"] = s
+            if "x" in held:
+                again()
+
+    c1 = tlsplug.connect(port, "127.0.0.1", reject_unauthorized=False, on_secure_connect=on_secure)
+    c1.on("data", lambda d: r.update(data=d.decode()))
+    c1.on("session", on_session)
+    c1.on("close", closed.append)
+    run_until(test, lambda: len(closed) == 2, what="both clients closed")
+    close_server(test, server)
+    return r
