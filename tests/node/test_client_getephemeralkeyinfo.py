@@ -8,8 +8,7 @@ in this run.
 Deviation (docs/NODE_MAP.md): dhparam 'auto' (OpenSSL picks parameters
 matching the key) is refused with ERR_INVALID_ARG_VALUE; the test asserts
 that beside node's DH info for it. And with 1024-bit `dhparam` a tlsplug
-pair negotiates an RFC 7919 group (ffdhe2048: GnuTLS's client offers the
-FFDHE groups, its server prefers them to the configured parameters), so
+pair negotiates an RFC 7919 group the client offered (ffdhe2048) instead, so
 the client sees 2048 bits where node, which ignores RFC 7919 on TLS 1.2,
 sees 1024; asserted side by side."""
 import base64
