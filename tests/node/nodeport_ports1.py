@@ -1,6 +1,7 @@
 """Helpers shared by the ports1 ports of Node's tls tests: one handshake
 against a tlsplug server, with the same scenario's JavaScript for live
 node, and the peer chain reduced to what the tests compare."""
+import base64
 import json
 
 from nodeport import close_server, listening_server, node_eval, pki, run_until
@@ -214,3 +215,29 @@ def run_resume(test):
     run_until(test, lambda: len(closed) == 2, what="both clients closed")
     close_server(test, server)
     return r
+
+
+# ---- DH parameters in PKCS#3 PEM (the only form GnuTLS reads), for ports
+# that need a given size without openssl's seconds-long generation.
+
+# RFC 2409's 1024-bit MODP group (generator 2).
+MODP1024 = int("FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
+               "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
+               "4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+               "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF", 16)
+
+
+def _der(tag: int, body: bytes) -> bytes:
+    n = len(body)
+    size = bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes(
+        (n.bit_length() + 7) // 8, "big")
+    return bytes([tag]) + size + body
+
+
+def pkcs3_dhparam(prime: int, generator: int = 2) -> bytes:
+    """PEM of DHParameter ::= SEQUENCE { prime INTEGER, base INTEGER }."""
+    def integer(v):
+        return _der(0x02, v.to_bytes(v.bit_length() // 8 + 1, "big"))  # leading 0: positive
+    b64 = base64.b64encode(_der(0x30, integer(prime) + integer(generator))).decode()
+    lines = "\n".join(b64[i:i + 64] for i in range(0, len(b64), 64))
+    return f"-----BEGIN DH PARAMETERS-----\n{lines}\n-----END DH PARAMETERS-----\n".encode()

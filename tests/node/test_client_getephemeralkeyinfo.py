@@ -11,7 +11,6 @@ that beside node's DH info for it. And with 1024-bit `dhparam` a tlsplug
 pair negotiates an RFC 7919 group the client offered (ffdhe2048) instead, so
 the client sees 2048 bits where node, which ignores RFC 7919 on TLS 1.2,
 sees 1024; asserted side by side."""
-import base64
 import json
 import os
 import shutil
@@ -19,7 +18,8 @@ import subprocess
 import tempfile
 import unittest
 
-from nodeport import LoopTestCase, close_server, listening_server, node_eval, pki, run_until
+from nodeport import LoopTestCase, close_server, listening_server, node_eval, run_until
+from nodeport_ports1 import MODP1024, pkcs3_dhparam
 import tlsplug  # noqa: E402  (nodeport puts it on sys.path)
 
 # (ciphers, dhparam: None / 'auto' / bits, ecdhCurve)
@@ -55,23 +55,6 @@ const cases = %s, dh = %s, out = [];
 """
 
 
-# RFC 2409's 1024-bit MODP group (generator 2): generating one takes
-# openssl seconds, and GnuTLS reads only PKCS#3, so it is encoded here.
-MODP1024 = int("FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
-               "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
-               "4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-               "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF", 16)
-
-
-def pkcs3_1024() -> bytes:
-    """PEM of DHParameter ::= SEQUENCE { prime INTEGER, base INTEGER }."""
-    body = b"\x02\x81\x81\x00" + MODP1024.to_bytes(128, "big") + b"\x02\x01\x02"
-    der = b"\x30\x81" + bytes([len(body)]) + body
-    b64 = base64.encodebytes(der).decode().replace("\n", "")
-    lines = "\n".join(b64[i:i + 64] for i in range(0, len(b64), 64))
-    return f"-----BEGIN DH PARAMETERS-----\n{lines}\n-----END DH PARAMETERS-----\n".encode()
-
-
 @unittest.skipUnless(shutil.which("certtool"), "certtool (gnutls-bin) is not installed")
 class ClientGetEphemeralKeyInfo(LoopTestCase):
     def setUp(self):
@@ -79,7 +62,7 @@ class ClientGetEphemeralKeyInfo(LoopTestCase):
         self.addCleanup(tmp.cleanup)
         self.dh = {bits: os.path.join(tmp.name, f"dh{bits}.pem") for bits in (1024, 2048)}
         with open(self.dh[1024], "wb") as f:
-            f.write(pkcs3_1024())
+            f.write(pkcs3_dhparam(MODP1024))
         out = subprocess.run(["certtool", "--get-dh-params", "--bits", "2048"], check=True,
                              capture_output=True, timeout=30).stdout  # RFC 7919 ffdhe2048
         with open(self.dh[2048], "wb") as f:
