@@ -7,6 +7,7 @@ pump over it; see driver.py.
 """
 from __future__ import annotations
 
+import math
 import collections
 import ctypes
 import itertools
@@ -19,7 +20,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 from . import _abi
 from ._lib import (TLSError, WrongThreadError, check, cstr, error_from, get_bytes, lib,
                    want_callable, want_int, want_port, want_str)
-from ._lib import InvalidArgTypeError, _type_name as type_name
+from ._lib import InvalidArgTypeError, OutOfRangeError, want_number, _type_name as type_name
 from ._runtime import decode_payload
 from .deprecation import warn_ip_servername
 from .x509 import X509Certificate
@@ -98,6 +99,16 @@ def alpn_wire(protocols: Union[bytes, Iterable[Union[str, bytes]]]) -> bytes:
         out += b
     return bytes(out)
 
+
+
+def min_dh_size(v) -> int:
+    """Node's minDHSize check: a number (not bool), greater than 0 (NaN is
+    not); an infinite size asks for more than any prime has."""
+    want_number("options.minDHSize", v)
+    if not v > 0:
+        raise OutOfRangeError('The value of "options.minDHSize" is out of range. It must be > 0. '
+                              f"Received {v!r}")
+    return min(int(v) if v != math.inf else 0xFFFFFFFF, 0xFFFFFFFF)
 
 class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
     """Node's tls.TLSSocket.
@@ -224,7 +235,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             s = bytes(o["session"])
             self._call(lib.socket_set_session, s, len(s))
         if o.get("min_dh_size") is not None:
-            self._call(lib.socket_set_min_dh_size, int(o["min_dh_size"]))
+            self._call(lib.socket_set_min_dh_size, min_dh_size(o["min_dh_size"]))
         if o.get("allow_half_open") is not None:
             self._call(lib.socket_set_allow_half_open, int(bool(o["allow_half_open"])))
         if self._check_identity:
