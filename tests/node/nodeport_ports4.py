@@ -81,3 +81,45 @@ def make_pfx(test, name: str, password: str) -> bytes:
                        timeout=30)
         with open(out, "rb") as f:
             return f.read()
+
+
+_NODE_SUBJECT = """
+const c = tls.connect({host: '127.0.0.1', port: PORT, rejectUnauthorized: false}, () => {
+  const s = c.getPeerCertificate().subject; c.end(); c.on('close', () => report(s));
+});
+c.resume();
+"""
+
+
+def subjects(test, key: bytes, cert: bytes):
+    """Serve key/cert from tlsplug (answering "World" to a "Hello"); answers
+    the subject live node reads as a client, the tlsplug client's peer
+    subject and the server's own (getCertificate()) subject."""
+    import tlsplug
+    from nodeport import close_server, listening_server, run_until
+    from nodeport_b import NodePeer
+    local = []
+
+    def on_secure_connection(s):
+        local.append(s.get_certificate()["subject"])
+        s.end(b"World")
+    server, port = listening_server(test, {"key": key, "cert": cert},
+                                    listener=on_secure_connection)
+    peer = NodePeer(_NODE_SUBJECT, port=port)
+    try:
+        want = peer.result(test)
+    finally:
+        peer.kill()
+    got = []
+
+    def on_secure():
+        got.append(client.get_peer_certificate()["subject"])
+    client = tlsplug.connect(port, "127.0.0.1", reject_unauthorized=False,
+                             on_secure_connect=on_secure)
+    client.on("data", lambda d: None)
+    closed = []
+    client.on("close", closed.append)
+    client.end(b"Hello")
+    run_until(test, lambda: closed and len(local) == 2, what="both clients done")
+    close_server(test, server)
+    return want, got[0], local[-1]
