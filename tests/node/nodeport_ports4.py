@@ -39,9 +39,10 @@ def key_form(spec):
     return [conv(k) for k in spec["key"]] if isinstance(spec["key"], list) else conv(spec["key"])
 
 
-def self_signed(test, subject: str):
-    """A fresh self-signed P-256 key and certificate for `subject` (openssl's
-    -subj form, UTF-8), for names the shared PKI does not have; answers
+def self_signed(test, subject: str, newkey=("ec", "-pkeyopt", "ec_paramgen_curve:P-256")):
+    """A fresh self-signed key (P-256 unless `newkey`, openssl's -newkey
+    arguments, says otherwise) and certificate for `subject` (openssl's
+    -subj form, UTF-8), for what the shared PKI does not have; answers
     (key PEM, cert PEM). Skips the test without openssl."""
     import os
     import subprocess
@@ -51,8 +52,8 @@ def self_signed(test, subject: str):
         test.skipTest("openssl is not installed")
     with tempfile.TemporaryDirectory() as d:
         key, cert = os.path.join(d, "k.pem"), os.path.join(d, "c.pem")
-        subprocess.run([nodeport.OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+        subprocess.run([nodeport.OPENSSL, "req", "-x509", "-newkey", *newkey,
+                        "-nodes", "-keyout", key, "-out", cert,
                         "-days", "30", "-utf8", "-subj", subject],
                        check=True, capture_output=True, timeout=30)
         with open(key, "rb") as k, open(cert, "rb") as c:
