@@ -124,3 +124,17 @@ def subjects(test, key: bytes, cert: bytes):
     run_until(test, lambda: closed and len(local) == 2, what="both clients done")
     close_server(test, server)
     return want, got[0], local[-1]
+
+
+def one_client(test, server, port: int):
+    """A tlsplug client that ends as soon as it is secure and reads what
+    comes; waits until it closed, then closes `server`."""
+    import tlsplug
+    from nodeport import close_server, run_until
+    c = tlsplug.connect(port, "127.0.0.1", reject_unauthorized=False,
+                        on_secure_connect=lambda: c.end())
+    c.on("data", lambda d: None)
+    closed = []
+    c.on("close", closed.append)
+    run_until(test, lambda: closed, what="client close")
+    close_server(test, server)

@@ -3,8 +3,8 @@ server's 'connection' event hands over the accepted socket, whose `server`
 is that very server (node answers the same of its own, in this run)."""
 import unittest
 
-from nodeport import LoopTestCase, close_server, listening_server, node_eval, run_until
-import tlsplug  # noqa: E402  (nodeport puts it on sys.path)
+from nodeport import LoopTestCase, listening_server, node_eval
+from nodeport_ports4 import one_client
 
 NODE = """
 const server = tls.createServer({key: pem('server.key'), cert: pem('server-chain.pem')},
@@ -32,13 +32,7 @@ class ServerConnectionServer(LoopTestCase):
             got["connections"] = got.get("connections", 0) + 1
             got["sameServer"] = s.server is server
         server.on("connection", on_connection)
-        c = tlsplug.connect(port, "127.0.0.1", reject_unauthorized=False,
-                            on_secure_connect=lambda: c.end())
-        c.on("data", lambda d: None)
-        closed = []
-        c.on("close", closed.append)
-        run_until(self, lambda: closed, what="client close")
-        close_server(self, server)
+        one_client(self, server, port)
         self.assertEqual(got, want)
 
 

@@ -8,8 +8,8 @@ node emits 'end' on the still-paused socket where tlsplug waits for
 resume() (a recorded deviation, asserted side by side)."""
 import unittest
 
-from nodeport import LoopTestCase, close_server, listening_server, node_eval, run_until
-import tlsplug  # noqa: E402  (nodeport puts it on sys.path)
+from nodeport import LoopTestCase, listening_server, node_eval
+from nodeport_ports4 import one_client
 
 NODE = """
 const variants = [{}, {allowHalfOpen: true, pauseOnConnect: true}], out = [];
@@ -50,13 +50,7 @@ class ServerParentConstructorOptions(LoopTestCase):
                         s.resume()  # the deviation: a paused socket holds its 'end' back
                 server, port = listening_server(self, opts, listener=on_secure)
                 got["server"] = [server.allow_half_open, server.pause_on_connect]
-                c = tlsplug.connect(port, "127.0.0.1", reject_unauthorized=False,
-                                    on_secure_connect=lambda: c.end())
-                c.on("data", lambda d: None)
-                closed = []
-                c.on("close", closed.append)
-                run_until(self, lambda: closed, what="client close")
-                close_server(self, server)
+                one_client(self, server, port)
                 if "endWhilePaused" in expected:
                     # Deviation (docs/NODE_MAP.md, "A paused socket emits 'end'
                     # only once resumed"): node ends the paused socket.
