@@ -185,6 +185,9 @@ class Server(EventEmitter, _abi.ServerGetters):
                        what="sessionStore")
         self._allow_half_open = opts.get("allow_half_open")
         self._pause_on_connect = bool(opts.get("pause_on_connect"))
+        # Node's server.allowHalfOpen / server.pauseOnConnect, read-only here.
+        self.allow_half_open = bool(self._allow_half_open)
+        self.pause_on_connect = self._pause_on_connect
         if secure_connection_listener is not None:
             self.on("secureConnection", secure_connection_listener)
 
@@ -273,6 +276,7 @@ class Server(EventEmitter, _abi.ServerGetters):
             sock = TLSSocket(is_server=True, secure_context=_NoContext(), _handle=subject,
                              _accepted=True)
             sock.server = self
+            sock.allow_half_open = self.allow_half_open
             self._sockets[subject] = sock
             sock._attach(self._loop)
             if self._allow_half_open is not None:

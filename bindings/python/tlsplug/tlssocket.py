@@ -236,6 +236,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             self._call(lib.socket_set_session, s, len(s))
         if o.get("min_dh_size") is not None:
             self._call(lib.socket_set_min_dh_size, min_dh_size(o["min_dh_size"]))
+        self.allow_half_open = bool(o.get("allow_half_open"))  # Node's socket.allowHalfOpen
         if o.get("allow_half_open") is not None:
             self._call(lib.socket_set_allow_half_open, int(bool(o["allow_half_open"])))
         if self._check_identity:
