@@ -76,3 +76,21 @@ server.listen(where, () => {
   if (sock) sock.connect(port);
 });
 """
+
+
+def reset_before_handshake(test, make_client, peer):
+    """Connects with make_client() to `peer` (a ClosingListener), drives the
+    loop until 'close', checks 'error' came first and 'close' said
+    had_error; answers the error."""
+    from nodeport import run_until
+    try:
+        events = []
+        client = make_client()
+        client.on("error", lambda e: events.append(("error", e)))
+        client.on("close", lambda had_error: events.append(("close", had_error)))
+        run_until(test, lambda: events and events[-1][0] == "close", what="client close")
+    finally:
+        peer.close()
+    test.assertEqual([name for name, _ in events], ["error", "close"])
+    test.assertTrue(events[1][1], "close(had_error) after an error")
+    return events[0][1]
