@@ -18,7 +18,8 @@ from threading import get_ident
 from typing import Any, Callable, Dict, Optional, Union
 
 from . import _abi
-from ._lib import (TLSError, WrongThreadError, check, cstr, error_from, lib, want_callable,
+from ._lib import (InvalidArgTypeError, TLSError, WrongThreadError, _type_name, check, cstr,
+                   error_from, lib, want_callable,
                    want_int, want_number, want_str)
 from ._runtime import decode_payload
 from .context import SecureContext, create_secure_context
@@ -544,6 +545,11 @@ class Server(EventEmitter, _abi.ServerGetters):
         self._call(lib.server_set_secure_context, ctx.handle, what="setSecureContext")
 
     def set_ticket_keys(self, keys: bytes) -> None:
+        # Node takes only a Buffer/TypedArray/DataView; bytes(None) or
+        # bytes(1) would otherwise pass as an empty or zeroed buffer.
+        if not isinstance(keys, (bytes, bytearray, memoryview)):
+            raise InvalidArgTypeError('The "keys" argument must be an instance of bytes, '
+                                      f"bytearray or memoryview. Received {_type_name(keys)}")
         b = bytes(keys)
         self._call(lib.server_set_ticket_keys, b, len(b), what="setTicketKeys")
 
