@@ -215,7 +215,9 @@ typedef struct tlsplug_load_error {
     X(147, server_get_session_store_failures) \
     X(148, server_session_store_fd) \
     X(149, server_session_store_dispatch) \
-    X(150, server_load_ticket_keys)
+    X(150, server_load_ticket_keys) \
+    X(151, context_set_psk) \
+    X(152, socket_psk_answer)
 
 /* Record a failure (error may be NULL), close what was opened. */
 static inline int tlsplug_load_fail_(tlsplug_load_error *error, int code, void *dl,

@@ -167,5 +167,7 @@ int tp_api_x509_verify(const uint8_t *der, size_t der_len, const uint8_t *key, s
 int tp_api_root_certificates(char *buf, size_t cap, size_t *len);
 int tp_api_context_set_private_key_engine(tlsplug_context *ctx, const char *engine, const char *identifier);
 int tp_api_context_set_client_cert_engine(tlsplug_context *ctx, const char *engine);
+int tp_api_context_set_psk(tlsplug_context *ctx, int enabled, const char *hint);
+int tp_api_socket_psk_answer(tlsplug_socket *sock, const uint8_t *key, size_t len, const char *identity);
 
 #endif

@@ -160,6 +160,8 @@ static const tlsplug_api api_table = {
     .server_session_store_fd = tlsplug_server_session_store_fd,
     .server_session_store_dispatch = tlsplug_server_session_store_dispatch,
     .server_load_ticket_keys = tlsplug_server_load_ticket_keys,
+    .context_set_psk = tlsplug_context_set_psk,
+    .socket_psk_answer = tlsplug_socket_psk_answer,
 };
 
 /* One table serves every version from 1 to ours: it only ever grew at its

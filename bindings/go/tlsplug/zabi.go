@@ -51,6 +51,7 @@ _Static_assert(TLSPLUG_EV_LOOKUP_REQUEST == 22, "TLSPLUG_EV_LOOKUP_REQUEST");
 _Static_assert(TLSPLUG_EV_LISTENING == 23, "TLSPLUG_EV_LISTENING");
 _Static_assert(TLSPLUG_EV_CONNECTION == 24, "TLSPLUG_EV_CONNECTION");
 _Static_assert(TLSPLUG_EV_ALPN_CALLBACK == 26, "TLSPLUG_EV_ALPN_CALLBACK");
+_Static_assert(TLSPLUG_EV_PSK == 27, "TLSPLUG_EV_PSK");
 _Static_assert(TLSPLUG_EV_TIMER == 25, "TLSPLUG_EV_TIMER");
 _Static_assert(TLSPLUG_STATE_HANDSHAKING == 1, "TLSPLUG_STATE_HANDSHAKING");
 _Static_assert(TLSPLUG_STATE_SECURE == 2, "TLSPLUG_STATE_SECURE");
@@ -688,6 +689,14 @@ static tpg_ret tpg_context_set_client_cert_engine(tlsplug_context * ctx, const c
     return tpg_result(tlsplug_context_set_client_cert_engine(ctx, engine), (const void *)ctx);
 }
 
+static tpg_ret tpg_context_set_psk(tlsplug_context * ctx, int enabled, const char * hint) {
+    return tpg_result(tlsplug_context_set_psk(ctx, enabled, hint), (const void *)ctx);
+}
+
+static tpg_ret tpg_socket_psk_answer(tlsplug_socket * sock, const uint8_t * key, size_t len, const char * identity) {
+    return tpg_result(tlsplug_socket_psk_answer(sock, key, len, identity), (const void *)sock);
+}
+
 */
 import "C"
 
@@ -847,6 +856,8 @@ const (
 	EventConnection Event = 24
 	// Server with an ALPN callback (tlsplug_server_set_alpn_callback): a client offered these protocols (the payload, in ALPN's wire form: each name after its length byte; the server name is tlsplug_socket_get_servername()). Its handshake waits until tlsplug_socket_alpn_callback_done(), from inside the callback or later. Raised after SNI, resumeSession and OCSPRequest, as OpenSSL asks; not raised for a client that offers no ALPN.
 	EventAlpnCallback Event = 26
+	// A context with tlsplug_context_set_psk(): GnuTLS asks for the pre-shared key. Client: the payload is the server's identity hint (empty when none, and always at TLS 1.3); answer with the key and the identity. Server: the payload is the identity the client sent; answer with its key. The answer, tlsplug_socket_psk_answer(), must be given from inside the callback (GnuTLS waits for it synchronously); an event not answered there (or queued) refuses the PSK, as a pskCallback that returns null. On a server's socket the server's callback gets it, `subject` the socket.
+	EventPsk Event = 27
 	// A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the payload the timer's id as 8 bytes in host byte order.
 	EventTimer Event = 25
 )
@@ -904,6 +915,8 @@ func (v Event) String() string {
 		return "TLSPLUG_EV_CONNECTION"
 	case 26:
 		return "TLSPLUG_EV_ALPN_CALLBACK"
+	case 27:
+		return "TLSPLUG_EV_PSK"
 	case 25:
 		return "TLSPLUG_EV_TIMER"
 	}
@@ -3712,6 +3725,43 @@ func cContextSetClientCertEngine(p_ctx *C.tlsplug_context, p_engine string) (err
 	p_engine_c := cstr(p_engine, true)
 	defer freeCStr(p_engine_c)
 	r := C.tpg_context_set_client_cert_engine(p_ctx, p_engine_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cContextSetPsk calls tlsplug_context_set_psk.
+//
+// Turn on TLS-PSK for sockets of this context: each asks the host for the
+// key with TLSPLUG_EV_PSK, answered by tlsplug_socket_psk_answer(). PSK
+// suites are chosen with `ciphers` (e.g. "PSK+HIGH" at TLS 1.2); at TLS 1.3
+// the external PSK is offered with the usual TLS_ suites. `hint` is a
+// server's pskIdentityHint (NULL for none): one longer than 256 bytes
+// answers TLSPLUG_E_INVAL with ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED now (Node
+// reports it per connection as tlsClientError).
+func cContextSetPsk(p_ctx *C.tlsplug_context, p_enabled bool, p_hint string) (err error) {
+	p_hint_c := cstr(p_hint, true)
+	defer freeCStr(p_hint_c)
+	r := C.tpg_context_set_psk(p_ctx, cbool(p_enabled), p_hint_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cSocketPskAnswer calls tlsplug_socket_psk_answer.
+//
+// Answer TLSPLUG_EV_PSK from inside its callback: the key (non-empty), and
+// for a client the identity to send (a string of at most 256 bytes; a server
+// passes NULL). Not answering refuses the PSK. Outside the callback,
+// TLSPLUG_E_STATE.
+func cSocketPskAnswer(p_sock *C.tlsplug_socket, p_key []byte, p_identity string) (err error) {
+	p_identity_c := cstr(p_identity, true)
+	defer freeCStr(p_identity_c)
+	r := C.tpg_socket_psk_answer(p_sock, (*C.uint8_t)(bytesPtr(p_key)), C.size_t(len(p_key)), p_identity_c)
 	if r.st < 0 {
 		err = newError(r)
 		return

@@ -19,7 +19,7 @@ module Tlsplug
     SONAME = "libtlsplug.so.1"
     # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at
     # this ABI_VERSION: the table's size is its header, aligned, plus these.
-    TABLE_SLOTS = 151
+    TABLE_SLOTS = 153
     TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /
                    Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP
     TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP
@@ -207,6 +207,16 @@ module Tlsplug
     # OpenSSL asks; not raised for a client that offers no ALPN. Node:
     # 'ALPNCallback({servername, protocols})'.
     EV_ALPN_CALLBACK = 26
+    # A context with tlsplug_context_set_psk(): GnuTLS asks for the pre-shared
+    # key. Client: the payload is the server's identity hint (empty when none,
+    # and always at TLS 1.3); answer with the key and the identity. Server: the
+    # payload is the identity the client sent; answer with its key. The answer,
+    # tlsplug_socket_psk_answer(), must be given from inside the callback
+    # (GnuTLS waits for it synchronously); an event not answered there (or
+    # queued) refuses the PSK, as a pskCallback that returns null. On a server's
+    # socket the server's callback gets it, `subject` the socket. Node:
+    # 'pskCallback'.
+    EV_PSK = 27
     # A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the
     # payload the timer's id as 8 bytes in host byte order. Node: 'setTimeout /
     # setInterval'.
@@ -238,6 +248,7 @@ module Tlsplug
       23 => "LISTENING",
       24 => "CONNECTION",
       26 => "ALPN_CALLBACK",
+      27 => "PSK",
       25 => "TIMER",
     }.freeze
     # value -> Node's name, for enum tlsplug_event.
@@ -267,6 +278,7 @@ module Tlsplug
       23 => "listening",
       24 => "connection",
       26 => "ALPNCallback({servername, protocols})",
+      27 => "pskCallback",
       25 => "setTimeout / setInterval",
     }.freeze
 
@@ -632,6 +644,8 @@ module Tlsplug
       "tlsplug_root_certificates" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["buf", "cap", "len"], false],
       "tlsplug_context_set_private_key_engine" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "engine", "identifier"], false],
       "tlsplug_context_set_client_cert_engine" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "engine"], false],
+      "tlsplug_context_set_psk" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT, Fiddle::TYPE_VOIDP], ["ctx", "enabled", "hint"], false],
+      "tlsplug_socket_psk_answer" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["sock", "key", "len", "identity"], false],
     }.freeze
 
     # The loaded library is older than this binding was generated for.
@@ -807,6 +821,8 @@ module Tlsplug
         @tlsplug_root_certificates = @functions["tlsplug_root_certificates"]
         @tlsplug_context_set_private_key_engine = @functions["tlsplug_context_set_private_key_engine"]
         @tlsplug_context_set_client_cert_engine = @functions["tlsplug_context_set_client_cert_engine"]
+        @tlsplug_context_set_psk = @functions["tlsplug_context_set_psk"]
+        @tlsplug_socket_psk_answer = @functions["tlsplug_socket_psk_answer"]
       end
 
       # The Fiddle::Function of a registry name (nil when the library lacks it).
@@ -2501,6 +2517,33 @@ module Tlsplug
       def context_set_client_cert_engine(ctx, engine)
         @tlsplug_context_set_client_cert_engine.call(ctx, engine)
       end
+
+      # Turn on TLS-PSK for sockets of this context: each asks the host for the
+      # key with TLSPLUG_EV_PSK, answered by tlsplug_socket_psk_answer(). PSK
+      # suites are chosen with `ciphers` (e.g. "PSK+HIGH" at TLS 1.2); at TLS
+      # 1.3 the external PSK is offered with the usual TLS_ suites. `hint` is a
+      # server's pskIdentityHint (NULL for none): one longer than 256 bytes
+      # answers TLSPLUG_E_INVAL with ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED now
+      # (Node reports it per connection as tlsClientError).
+      #
+      # Node: pskCallback, pskIdentityHint.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM.
+      def context_set_psk(ctx, enabled, hint)
+        @tlsplug_context_set_psk.call(ctx, enabled, hint)
+      end
+
+      # Answer TLSPLUG_EV_PSK from inside its callback: the key (non-empty), and
+      # for a client the identity to send (a string of at most 256 bytes; a
+      # server passes NULL). Not answering refuses the PSK. Outside the
+      # callback, TLSPLUG_E_STATE.
+      #
+      # Node: pskCallback's return value.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM.
+      def socket_psk_answer(sock, key, len, identity)
+        @tlsplug_socket_psk_answer.call(sock, key, len, identity)
+      end
     end
 
     # event value => [Node's listener name or nil, payload kind, subject
@@ -2534,6 +2577,7 @@ module Tlsplug
       EV_LISTENING => ["listening", "none", nil, ["server"].freeze].freeze,
       EV_CONNECTION => ["connection", "none", "socket", ["server"].freeze].freeze,
       EV_ALPN_CALLBACK => [nil, "bytes", "socket", ["server"].freeze].freeze,
+      EV_PSK => ["pskCallback", "string", "socket", ["socket", "server"].freeze].freeze,
       EV_TIMER => [nil, "u64", nil, ["loop"].freeze].freeze,
     }.freeze
 
