@@ -86,7 +86,7 @@ module Tlsplug
 
     EVENTS = [ABI::EV_SECURE_CONNECT, ABI::EV_SECURE, ABI::EV_DATA, ABI::EV_END, ABI::EV_CLOSE,
               ABI::EV_ERROR, ABI::EV_CHECK_SERVER_IDENTITY, ABI::EV_SESSION, ABI::EV_KEYLOG,
-              ABI::EV_OCSP_RESPONSE, ABI::EV_DRAIN, ABI::EV_RENEGOTIATED].freeze
+              ABI::EV_OCSP_RESPONSE, ABI::EV_DRAIN, ABI::EV_RENEGOTIATED, ABI::EV_PSK].freeze
     LOOP_EVENTS = [ABI::EV_CONNECT, ABI::EV_TIMEOUT, ABI::EV_LOOKUP].freeze
     FAMILIES = { 4 => "IPv4", 6 => "IPv6" }.freeze
     # Node's readableHighWaterMark for a socket: with nobody consuming, this
@@ -141,6 +141,7 @@ module Tlsplug
       else
         own = secure_context.nil? && _handle.nil? ? Tlsplug.create_secure_context(**ctx_opts) : nil
         ctx = own || secure_context
+        @psk_callback = ctx.psk_callback
         begin
           buf = Util.out
           role = @is_server ? ABI::ROLE_SERVER : ABI::ROLE_CLIENT
@@ -424,6 +425,11 @@ module Tlsplug
     # listener, the payload's layout) is generated; only the behaviour beyond
     # emitting the listener with the decoded payload is written here, in
     # EVENT_HANDLERS (Python's TLSSocket._on_event reads the same description).
+    def ev_psk(_listener, hint)
+      PSK.answer_client(@handle, @psk_callback, hint)
+    end
+    private :ev_psk
+
     def on_c_event(event, _subject, payload)
       info = ABI::EVENTS[event]
       return if info.nil? # an event from a newer library
@@ -444,6 +450,7 @@ module Tlsplug
     # just that). Each handler gets the listener's name and the arguments.
     EVENT_HANDLERS = {
       ABI::EV_DATA => :ev_data,
+      ABI::EV_PSK => :ev_psk,
       ABI::EV_SECURE_CONNECT => :ev_secure,
       ABI::EV_SECURE => :ev_secure,
       ABI::EV_END => :ev_end,
