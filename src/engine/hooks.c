@@ -70,6 +70,23 @@ static int dispatch(gnutls_session_t session, unsigned htype, unsigned when, uns
     return 0;
 }
 
+/* pskCallback at TLS 1.3: an external PSK is bound to SHA-256 (GnuTLS's
+ * and OpenSSL's default), so, as OpenSSL, choose among the client's SHA-256
+ * suites first (all but TLS_AES_256_GCM_SHA384); answers whether one fit. */
+static int choose_for_psk(struct tlsplug_socket *s, int version, uint8_t id[2])
+{
+    uint8_t sha256[512];
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < s->hello->suites_len && n + 2 <= sizeof sha256; i += 2)
+        if (!(s->hello->suites[i] == 0x13 && s->hello->suites[i + 1] == 0x02)) {
+            sha256[n++] = s->hello->suites[i];
+            sha256[n++] = s->hello->suites[i + 1];
+        }
+    struct tlsplug_context *c = s->ctx;
+    return tp_cipher_policy_choose(c->policy, sha256, n, version, tp_context_server_precedence(c),
+                                   c->key_kinds, id);
+}
+
 /* Server, once GnuTLS has read the ClientHello (the version is known):
  * pin the suite OpenSSL would choose from `ciphers`, in the client's order
  * or, with honorCipherOrder, the server's (docs/GNUTLS.md, "Suites,
@@ -110,7 +127,8 @@ static int post_client_hello(gnutls_session_t session)
     if (s->hello->fallback_scsv && s->hello->max_version < tp_wire_version(hi))
         return GNUTLS_E_INAPPROPRIATE_FALLBACK;
     uint8_t id[2];
-    if (!tp_cipher_policy_choose(c->policy, s->hello->suites, s->hello->suites_len, version,
+    if (!(c->psk && version == GNUTLS_TLS1_3 && choose_for_psk(s, version, id)) &&
+        !tp_cipher_policy_choose(c->policy, s->hello->suites, s->hello->suites_len, version,
                                  tp_context_server_precedence(c), c->key_kinds, id))
         return GNUTLS_E_NO_CIPHER_SUITES; /* Node's ERR_SSL_NO_SHARED_CIPHER */
     unsigned flags = s->hello->ffdhe ? TP_SUITE_CLIENT_FFDHE : 0;
