@@ -176,6 +176,8 @@ enum tlsplug_event {
     TLSPLUG_EV_ALPN_CALLBACK = 26,
     /** A context with tlsplug_context_set_psk(): GnuTLS asks for the pre-shared key. Client: the payload is the server's identity hint (empty when none, and always at TLS 1.3); answer with the key and the identity. Server: the payload is the identity the client sent; answer with its key. The answer, tlsplug_socket_psk_answer(), must be given from inside the callback (GnuTLS waits for it synchronously); an event not answered there (or queued) refuses the PSK, as a pskCallback that returns null. On a server's socket the server's callback gets it, `subject` the socket. Node: 'pskCallback'. */
     TLSPLUG_EV_PSK = 27,
+    /** After tlsplug_socket_enable_trace(): one handshake message sent or received, as a line of text ("Sent ClientHello, Length=512", "Received Finished, Length=32"), the payload. Node prints OpenSSL's much longer trace to stderr; the bindings write these lines there. Node: 'enableTrace()'. */
+    TLSPLUG_EV_TRACE = 28,
     /** A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the payload the timer's id as 8 bytes in host byte order. Node: 'setTimeout / setInterval'. */
     TLSPLUG_EV_TIMER = 25,
 };
@@ -1024,6 +1026,17 @@ TLSPLUG_API int tlsplug_secure_pair_new(tlsplug_context *ctx, int is_server, int
  * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM.
  */
 TLSPLUG_API int tlsplug_socket_psk_answer(tlsplug_socket *sock, const uint8_t *key, size_t len, const char *identity);
+
+/**
+ * Produce a TLSPLUG_EV_TRACE event for every handshake message this socket
+ * sends or receives, from now on. GnuTLS's own debug log is process-wide,
+ * so the trace is tlsplug's: the message's direction, name and length.
+ *
+ * Node: tlsSocket.enableTrace().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_socket_enable_trace(tlsplug_socket *sock);
 
 /* ---- socket: pump -------------------------------------------------------- */
 
@@ -2609,6 +2622,8 @@ struct tlsplug_api {
     int (*context_set_psk)(tlsplug_context *ctx, int enabled, const char *hint);
     /* slot 152 */
     int (*socket_psk_answer)(tlsplug_socket *sock, const uint8_t *key, size_t len, const char *identity);
+    /* slot 153 */
+    int (*socket_enable_trace)(tlsplug_socket *sock);
 };
 
 #ifdef __cplusplus

@@ -217,7 +217,8 @@ typedef struct tlsplug_load_error {
     X(149, server_session_store_dispatch) \
     X(150, server_load_ticket_keys) \
     X(151, context_set_psk) \
-    X(152, socket_psk_answer)
+    X(152, socket_psk_answer) \
+    X(153, socket_enable_trace)
 
 /* Record a failure (error may be NULL), close what was opened. */
 static inline int tlsplug_load_fail_(tlsplug_load_error *error, int code, void *dl,

@@ -169,5 +169,6 @@ int tp_api_context_set_private_key_engine(tlsplug_context *ctx, const char *engi
 int tp_api_context_set_client_cert_engine(tlsplug_context *ctx, const char *engine);
 int tp_api_context_set_psk(tlsplug_context *ctx, int enabled, const char *hint);
 int tp_api_socket_psk_answer(tlsplug_socket *sock, const uint8_t *key, size_t len, const char *identity);
+int tp_api_socket_enable_trace(tlsplug_socket *sock);
 
 #endif

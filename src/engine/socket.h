@@ -90,6 +90,7 @@ struct tlsplug_socket {
     int awaiting_ocsp;     /* waiting for tlsplug_socket_ocsp_done() */
     int awaiting_alpn;     /* waiting for tlsplug_socket_alpn_callback_done() */
     int alpn_refuse;       /* ALPNCallback answered none: no_application_protocol */
+    int trace;             /* enableTrace(): a TRACE event per handshake message */
     struct {               /* pskCallback (psk.c) */
         void *cred;        /* gnutls_psk_{client,server}_credentials_t */
         int asking;        /* inside the PSK event: tlsplug_socket_psk_answer() allowed */

@@ -162,6 +162,7 @@ static const tlsplug_api api_table = {
     .server_load_ticket_keys = tlsplug_server_load_ticket_keys,
     .context_set_psk = tlsplug_context_set_psk,
     .socket_psk_answer = tlsplug_socket_psk_answer,
+    .socket_enable_trace = tlsplug_socket_enable_trace,
 };
 
 /* One table serves every version from 1 to ours: it only ever grew at its

@@ -858,3 +858,10 @@ TLSPLUG_API int tlsplug_socket_psk_answer(tlsplug_socket *sock, const uint8_t *k
     tp_door_enter(&d, sock, TP_TAG_SOCKET);
     return tp_door_leave(&d, tp_api_socket_psk_answer(sock, key, len, identity), "tlsplug_socket_psk_answer");
 }
+
+TLSPLUG_API int tlsplug_socket_enable_trace(tlsplug_socket *sock)
+{
+    tp_door d;
+    tp_door_enter(&d, sock, TP_TAG_SOCKET);
+    return tp_door_leave(&d, tp_api_socket_enable_trace(sock), "tlsplug_socket_enable_trace");
+}

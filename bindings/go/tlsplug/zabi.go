@@ -52,6 +52,7 @@ _Static_assert(TLSPLUG_EV_LISTENING == 23, "TLSPLUG_EV_LISTENING");
 _Static_assert(TLSPLUG_EV_CONNECTION == 24, "TLSPLUG_EV_CONNECTION");
 _Static_assert(TLSPLUG_EV_ALPN_CALLBACK == 26, "TLSPLUG_EV_ALPN_CALLBACK");
 _Static_assert(TLSPLUG_EV_PSK == 27, "TLSPLUG_EV_PSK");
+_Static_assert(TLSPLUG_EV_TRACE == 28, "TLSPLUG_EV_TRACE");
 _Static_assert(TLSPLUG_EV_TIMER == 25, "TLSPLUG_EV_TIMER");
 _Static_assert(TLSPLUG_STATE_HANDSHAKING == 1, "TLSPLUG_STATE_HANDSHAKING");
 _Static_assert(TLSPLUG_STATE_SECURE == 2, "TLSPLUG_STATE_SECURE");
@@ -697,6 +698,10 @@ static tpg_ret tpg_socket_psk_answer(tlsplug_socket * sock, const uint8_t * key,
     return tpg_result(tlsplug_socket_psk_answer(sock, key, len, identity), (const void *)sock);
 }
 
+static tpg_ret tpg_socket_enable_trace(tlsplug_socket * sock) {
+    return tpg_result(tlsplug_socket_enable_trace(sock), (const void *)sock);
+}
+
 */
 import "C"
 
@@ -858,6 +863,8 @@ const (
 	EventAlpnCallback Event = 26
 	// A context with tlsplug_context_set_psk(): GnuTLS asks for the pre-shared key. Client: the payload is the server's identity hint (empty when none, and always at TLS 1.3); answer with the key and the identity. Server: the payload is the identity the client sent; answer with its key. The answer, tlsplug_socket_psk_answer(), must be given from inside the callback (GnuTLS waits for it synchronously); an event not answered there (or queued) refuses the PSK, as a pskCallback that returns null. On a server's socket the server's callback gets it, `subject` the socket.
 	EventPsk Event = 27
+	// After tlsplug_socket_enable_trace(): one handshake message sent or received, as a line of text ("Sent ClientHello, Length=512", "Received Finished, Length=32"), the payload. Node prints OpenSSL's much longer trace to stderr; the bindings write these lines there.
+	EventTrace Event = 28
 	// A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the payload the timer's id as 8 bytes in host byte order.
 	EventTimer Event = 25
 )
@@ -917,6 +924,8 @@ func (v Event) String() string {
 		return "TLSPLUG_EV_ALPN_CALLBACK"
 	case 27:
 		return "TLSPLUG_EV_PSK"
+	case 28:
+		return "TLSPLUG_EV_TRACE"
 	case 25:
 		return "TLSPLUG_EV_TIMER"
 	}
@@ -3762,6 +3771,20 @@ func cSocketPskAnswer(p_sock *C.tlsplug_socket, p_key []byte, p_identity string)
 	p_identity_c := cstr(p_identity, true)
 	defer freeCStr(p_identity_c)
 	r := C.tpg_socket_psk_answer(p_sock, (*C.uint8_t)(bytesPtr(p_key)), C.size_t(len(p_key)), p_identity_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cSocketEnableTrace calls tlsplug_socket_enable_trace.
+//
+// Produce a TLSPLUG_EV_TRACE event for every handshake message this socket
+// sends or receives, from now on. GnuTLS's own debug log is process-wide, so
+// the trace is tlsplug's: the message's direction, name and length.
+func cSocketEnableTrace(p_sock *C.tlsplug_socket) (err error) {
+	r := C.tpg_socket_enable_trace(p_sock)
 	if r.st < 0 {
 		err = newError(r)
 		return

@@ -136,6 +136,8 @@ class Event(enum.IntEnum):
     ALPN_CALLBACK = 26
     #: A context with tlsplug_context_set_psk(): GnuTLS asks for the pre-shared key. Client: the payload is the server's identity hint (empty when none, and always at TLS 1.3); answer with the key and the identity. Server: the payload is the identity the client sent; answer with its key. The answer, tlsplug_socket_psk_answer(), must be given from inside the callback (GnuTLS waits for it synchronously); an event not answered there (or queued) refuses the PSK, as a pskCallback that returns null. On a server's socket the server's callback gets it, `subject` the socket. Node: 'pskCallback'.
     PSK = 27
+    #: After tlsplug_socket_enable_trace(): one handshake message sent or received, as a line of text ("Sent ClientHello, Length=512", "Received Finished, Length=32"), the payload. Node prints OpenSSL's much longer trace to stderr; the bindings write these lines there. Node: 'enableTrace()'.
+    TRACE = 28
     #: A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the payload the timer's id as 8 bytes in host byte order. Node: 'setTimeout / setInterval'.
     TIMER = 25
 
@@ -166,6 +168,7 @@ EV_LISTENING = 23
 EV_CONNECTION = 24
 EV_ALPN_CALLBACK = 26
 EV_PSK = 27
+EV_TRACE = 28
 EV_TIMER = 25
 EVENT_NODE_NAMES = {
     1: 'secureConnect',
@@ -194,6 +197,7 @@ EVENT_NODE_NAMES = {
     24: 'connection',
     26: 'ALPNCallback({servername, protocols})',
     27: 'pskCallback',
+    28: 'enableTrace()',
     25: 'setTimeout / setInterval',
 }
 
@@ -2143,6 +2147,18 @@ FUNCTIONS = {
         Node: pskCallback's return value.
 
         Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM."""),
+    'tlsplug_socket_enable_trace': (
+        ctypes.c_int,
+        [ctypes.c_void_p],
+        ('sock',),
+        """Produce a TLSPLUG_EV_TRACE event for every handshake message this
+        socket sends or receives, from now on. GnuTLS's own debug log is
+        process-wide, so the trace is tlsplug's: the message's direction,
+        name and length.
+
+        Node: tlsSocket.enableTrace().
+
+        Returns OK or E_BADHANDLE."""),
 }
 
 
@@ -2306,6 +2322,7 @@ class ApiTable(ctypes.Structure):
         ("server_load_ticket_keys", ctypes.c_void_p),  # slot 150
         ("context_set_psk", ctypes.c_void_p),  # slot 151
         ("socket_psk_answer", ctypes.c_void_p),  # slot 152
+        ("socket_enable_trace", ctypes.c_void_p),  # slot 153
     ]
 
 
@@ -2340,6 +2357,7 @@ EVENTS = {
     EV_CONNECTION: ('connection', 'none', 'socket', ('server',)),
     EV_ALPN_CALLBACK: (None, 'bytes', 'socket', ('server',)),
     EV_PSK: ('pskCallback', 'string', 'socket', ('socket', 'server')),
+    EV_TRACE: (None, 'string', None, ('socket',)),
     EV_TIMER: (None, 'u64', None, ('loop',)),
 }
 

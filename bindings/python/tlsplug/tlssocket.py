@@ -50,7 +50,7 @@ _KEYS = itertools.count(1)
 _EVENTS = (_abi.EV_SECURE_CONNECT, _abi.EV_SECURE, _abi.EV_DATA, _abi.EV_END,
            _abi.EV_CLOSE, _abi.EV_ERROR, _abi.EV_CHECK_SERVER_IDENTITY,
            _abi.EV_SESSION, _abi.EV_KEYLOG, _abi.EV_OCSP_RESPONSE, _abi.EV_DRAIN,
-           _abi.EV_PSK)
+           _abi.EV_PSK, _abi.EV_TRACE)
 # Events only a socket on a loop raises.
 _LOOP_EVENTS = (_abi.EV_CONNECT, _abi.EV_TIMEOUT, _abi.EV_LOOKUP)
 
@@ -882,6 +882,24 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
     def disable_renegotiation(self) -> None:
         self._call(lib.socket_disable_renegotiation)
 
+    def enable_trace(self, writer: Optional[Callable[[str], Any]] = None) -> None:
+        """Node's tlsSocket.enableTrace(): one line per handshake message
+        sent or received ("Sent ClientHello, Length=512"), written to
+        sys.stderr or given to writer(line). tlsplug's own trace: Node
+        prints OpenSSL's, far more detailed."""
+        if writer is not None:
+            want_callable("writer", writer)
+        self._trace_writer = writer
+        self._call(lib.socket_enable_trace)
+
+    def _ev_trace(self, _listener: Optional[str], line: str) -> None:
+        writer = getattr(self, "_trace_writer", None)
+        if writer is not None:
+            writer(line)
+        else:
+            import sys
+            sys.stderr.write(line + "\n")
+
     def export_keying_material(self, length: int, label: str,
                                context: Optional[bytes] = None) -> bytes:
         """Node's exportKeyingMaterial(): `length` bytes of keying material
@@ -922,6 +940,7 @@ _EVENT_HANDLERS: Dict[int, Callable[..., None]] = {
     _abi.EV_CHECK_SERVER_IDENTITY: TLSSocket._ev_check_server_identity,
     _abi.EV_ERROR: TLSSocket._ev_error,
     _abi.EV_PSK: TLSSocket._ev_psk,
+    _abi.EV_TRACE: TLSSocket._ev_trace,
 }
 
 _CONNECT_OPTIONS = {"servername", "session", "alpn_protocols", "check_server_identity",

@@ -19,7 +19,7 @@ module Tlsplug
     SONAME = "libtlsplug.so.1"
     # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at
     # this ABI_VERSION: the table's size is its header, aligned, plus these.
-    TABLE_SLOTS = 153
+    TABLE_SLOTS = 154
     TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /
                    Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP
     TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP
@@ -217,6 +217,12 @@ module Tlsplug
     # socket the server's callback gets it, `subject` the socket. Node:
     # 'pskCallback'.
     EV_PSK = 27
+    # After tlsplug_socket_enable_trace(): one handshake message sent or
+    # received, as a line of text ("Sent ClientHello, Length=512", "Received
+    # Finished, Length=32"), the payload. Node prints OpenSSL's much longer
+    # trace to stderr; the bindings write these lines there. Node:
+    # 'enableTrace()'.
+    EV_TRACE = 28
     # A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the
     # payload the timer's id as 8 bytes in host byte order. Node: 'setTimeout /
     # setInterval'.
@@ -249,6 +255,7 @@ module Tlsplug
       24 => "CONNECTION",
       26 => "ALPN_CALLBACK",
       27 => "PSK",
+      28 => "TRACE",
       25 => "TIMER",
     }.freeze
     # value -> Node's name, for enum tlsplug_event.
@@ -279,6 +286,7 @@ module Tlsplug
       24 => "connection",
       26 => "ALPNCallback({servername, protocols})",
       27 => "pskCallback",
+      28 => "enableTrace()",
       25 => "setTimeout / setInterval",
     }.freeze
 
@@ -646,6 +654,7 @@ module Tlsplug
       "tlsplug_context_set_client_cert_engine" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "engine"], false],
       "tlsplug_context_set_psk" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT, Fiddle::TYPE_VOIDP], ["ctx", "enabled", "hint"], false],
       "tlsplug_socket_psk_answer" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["sock", "key", "len", "identity"], false],
+      "tlsplug_socket_enable_trace" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP], ["sock"], false],
     }.freeze
 
     # The loaded library is older than this binding was generated for.
@@ -823,6 +832,7 @@ module Tlsplug
         @tlsplug_context_set_client_cert_engine = @functions["tlsplug_context_set_client_cert_engine"]
         @tlsplug_context_set_psk = @functions["tlsplug_context_set_psk"]
         @tlsplug_socket_psk_answer = @functions["tlsplug_socket_psk_answer"]
+        @tlsplug_socket_enable_trace = @functions["tlsplug_socket_enable_trace"]
       end
 
       # The Fiddle::Function of a registry name (nil when the library lacks it).
@@ -2544,6 +2554,17 @@ module Tlsplug
       def socket_psk_answer(sock, key, len, identity)
         @tlsplug_socket_psk_answer.call(sock, key, len, identity)
       end
+
+      # Produce a TLSPLUG_EV_TRACE event for every handshake message this socket
+      # sends or receives, from now on. GnuTLS's own debug log is process-wide,
+      # so the trace is tlsplug's: the message's direction, name and length.
+      #
+      # Node: tlsSocket.enableTrace().
+      #
+      # Returns OK or E_BADHANDLE.
+      def socket_enable_trace(sock)
+        @tlsplug_socket_enable_trace.call(sock)
+      end
     end
 
     # event value => [Node's listener name or nil, payload kind, subject
@@ -2578,6 +2599,7 @@ module Tlsplug
       EV_CONNECTION => ["connection", "none", "socket", ["server"].freeze].freeze,
       EV_ALPN_CALLBACK => [nil, "bytes", "socket", ["server"].freeze].freeze,
       EV_PSK => ["pskCallback", "string", "socket", ["socket", "server"].freeze].freeze,
+      EV_TRACE => [nil, "string", nil, ["socket"].freeze].freeze,
       EV_TIMER => [nil, "u64", nil, ["loop"].freeze].freeze,
     }.freeze
 

@@ -86,7 +86,8 @@ module Tlsplug
 
     EVENTS = [ABI::EV_SECURE_CONNECT, ABI::EV_SECURE, ABI::EV_DATA, ABI::EV_END, ABI::EV_CLOSE,
               ABI::EV_ERROR, ABI::EV_CHECK_SERVER_IDENTITY, ABI::EV_SESSION, ABI::EV_KEYLOG,
-              ABI::EV_OCSP_RESPONSE, ABI::EV_DRAIN, ABI::EV_RENEGOTIATED, ABI::EV_PSK].freeze
+              ABI::EV_OCSP_RESPONSE, ABI::EV_DRAIN, ABI::EV_RENEGOTIATED, ABI::EV_PSK,
+              ABI::EV_TRACE].freeze
     LOOP_EVENTS = [ABI::EV_CONNECT, ABI::EV_TIMEOUT, ABI::EV_LOOKUP].freeze
     FAMILIES = { 4 => "IPv4", 6 => "IPv6" }.freeze
     # Node's readableHighWaterMark for a socket: with nobody consuming, this
@@ -451,6 +452,7 @@ module Tlsplug
     EVENT_HANDLERS = {
       ABI::EV_DATA => :ev_data,
       ABI::EV_PSK => :ev_psk,
+      ABI::EV_TRACE => :ev_trace,
       ABI::EV_SECURE_CONNECT => :ev_secure,
       ABI::EV_SECURE => :ev_secure,
       ABI::EV_END => :ev_end,
@@ -884,6 +886,19 @@ module Tlsplug
     # tells from "". Argument errors as Node's: InvalidArgTypeError (a
     # TypeError), OutOfRangeError (an ArgumentError); before the handshake,
     # Tlsplug::Error ERR_TLS_INVALID_STATE.
+    # Node's tlsSocket.enableTrace(): one line per handshake message sent or
+    # received ("Sent ClientHello, Length=512"), written to +io+ ($stderr) or
+    # given to the block. tlsplug's own trace: Node prints OpenSSL's.
+    def enable_trace(io = $stderr, &block)
+      @trace_writer = block || ->(line) { io.puts(line) }
+      call(:socket_enable_trace)
+    end
+
+    def ev_trace(_listener, line)
+      @trace_writer&.call(line)
+    end
+    private :ev_trace
+
     def export_keying_material(length, label, context = nil)
       length = Check.int("length", length, 1, 2**32 - 1, "argument")
       unless label.is_a?(String)
