@@ -174,6 +174,10 @@ enum tlsplug_event {
     TLSPLUG_EV_CONNECTION = 24,
     /** Server with an ALPN callback (tlsplug_server_set_alpn_callback): a client offered these protocols (the payload, in ALPN's wire form: each name after its length byte; the server name is tlsplug_socket_get_servername()). Its handshake waits until tlsplug_socket_alpn_callback_done(), from inside the callback or later. Raised after SNI, resumeSession and OCSPRequest, as OpenSSL asks; not raised for a client that offers no ALPN. Node: 'ALPNCallback({servername, protocols})'. */
     TLSPLUG_EV_ALPN_CALLBACK = 26,
+    /** A context with tlsplug_context_set_psk(): GnuTLS asks for the pre-shared key. Client: the payload is the server's identity hint (empty when none, and always at TLS 1.3); answer with the key and the identity. Server: the payload is the identity the client sent; answer with its key. The answer, tlsplug_socket_psk_answer(), must be given from inside the callback (GnuTLS waits for it synchronously); an event not answered there (or queued) refuses the PSK, as a pskCallback that returns null. On a server's socket the server's callback gets it, `subject` the socket. Node: 'pskCallback'. */
+    TLSPLUG_EV_PSK = 27,
+    /** After tlsplug_socket_enable_trace(): one handshake message sent or received, as a line of text ("Sent ClientHello, Length=512", "Received Finished, Length=32"), the payload. Node prints OpenSSL's much longer trace to stderr; the bindings write these lines there. Node: 'enableTrace()'. */
+    TLSPLUG_EV_TRACE = 28,
     /** A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the payload the timer's id as 8 bytes in host byte order. Node: 'setTimeout / setInterval'. */
     TLSPLUG_EV_TIMER = 25,
 };
@@ -836,6 +840,24 @@ TLSPLUG_API int tlsplug_context_add_crl_file(tlsplug_context *ctx, const char *p
  */
 TLSPLUG_API int tlsplug_context_add_pfx_file(tlsplug_context *ctx, const char *path, const char *passphrase);
 
+/**
+ * Turn on TLS-PSK for sockets of this context: each asks the host for the
+ * key with TLSPLUG_EV_PSK, answered by tlsplug_socket_psk_answer(). PSK
+ * suites are chosen with `ciphers` (e.g. "PSK+HIGH" at TLS 1.2); at TLS 1.3
+ * the external PSK is offered with the usual TLS_ suites. `hint` is a
+ * server's pskIdentityHint (NULL for none): one longer than 256 bytes
+ * answers TLSPLUG_E_INVAL with ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED now
+ * (Node reports it per connection as tlsClientError).
+ *
+ * Node: pskCallback, pskIdentityHint.
+ *
+ * @param hint May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_context_set_psk(tlsplug_context *ctx, int enabled, const char *hint);
+
 /* ---- context: credentials ------------------------------------------------ */
 
 /**
@@ -1056,6 +1078,32 @@ TLSPLUG_API int tlsplug_socket_check_server_identity_done(tlsplug_socket *sock, 
  * TLSPLUG_E_NOMEM, TLSPLUG_E_CREDENTIALS, TLSPLUG_E_TLS.
  */
 TLSPLUG_API int tlsplug_secure_pair_new(tlsplug_context *ctx, int is_server, int request_cert, int reject_unauthorized, tlsplug_socket **out);
+
+/**
+ * Answer TLSPLUG_EV_PSK from inside its callback: the key (non-empty), and
+ * for a client the identity to send (a string of at most 256 bytes; a
+ * server passes NULL). Not answering refuses the PSK. Outside the callback,
+ * TLSPLUG_E_STATE.
+ *
+ * Node: pskCallback's return value.
+ *
+ * @param identity May be NULL.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_socket_psk_answer(tlsplug_socket *sock, const uint8_t *key, size_t len, const char *identity);
+
+/**
+ * Produce a TLSPLUG_EV_TRACE event for every handshake message this socket
+ * sends or receives, from now on. GnuTLS's own debug log is process-wide,
+ * so the trace is tlsplug's: the message's direction, name and length.
+ *
+ * Node: tlsSocket.enableTrace().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE.
+ */
+TLSPLUG_API int tlsplug_socket_enable_trace(tlsplug_socket *sock);
 
 /* ---- socket: pump -------------------------------------------------------- */
 
@@ -2753,6 +2801,12 @@ struct tlsplug_api {
     int (*socket_set_alpn_list)(tlsplug_socket *sock, const char *names);
     /* slot 160 */
     int (*server_set_alpn_list)(tlsplug_server *srv, const char *names);
+    /* slot 161 */
+    int (*context_set_psk)(tlsplug_context *ctx, int enabled, const char *hint);
+    /* slot 162 */
+    int (*socket_psk_answer)(tlsplug_socket *sock, const uint8_t *key, size_t len, const char *identity);
+    /* slot 163 */
+    int (*socket_enable_trace)(tlsplug_socket *sock);
 };
 
 #ifdef __cplusplus

@@ -225,7 +225,10 @@ typedef struct tlsplug_load_error {
     X(157, context_add_crl_file) \
     X(158, context_add_pfx_file) \
     X(159, socket_set_alpn_list) \
-    X(160, server_set_alpn_list)
+    X(160, server_set_alpn_list) \
+    X(161, context_set_psk) \
+    X(162, socket_psk_answer) \
+    X(163, socket_enable_trace)
 
 /* Record a failure (error may be NULL), close what was opened. */
 static inline int tlsplug_load_fail_(tlsplug_load_error *error, int code, void *dl,

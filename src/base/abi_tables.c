@@ -33,6 +33,8 @@ int tp_event_raised_by(int event, enum tp_tag tag)
         [TLSPLUG_EV_LISTENING] = 1u << TP_TAG_SERVER,
         [TLSPLUG_EV_CONNECTION] = 1u << TP_TAG_SERVER,
         [TLSPLUG_EV_ALPN_CALLBACK] = 1u << TP_TAG_SERVER,
+        [TLSPLUG_EV_PSK] = 1u << TP_TAG_SOCKET | 1u << TP_TAG_SERVER,
+        [TLSPLUG_EV_TRACE] = 1u << TP_TAG_SOCKET,
         [TLSPLUG_EV_TIMER] = 1u << TP_TAG_LOOP,
     };
     int t = (int)tag;

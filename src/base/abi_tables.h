@@ -20,7 +20,7 @@ enum tp_tag {
 };
 
 /* One past the highest TLSPLUG_EV_*: the size of per-event tables. */
-#define TP_EV_COUNT 27
+#define TP_EV_COUNT 29
 
 /* Nonzero when a handle of type `tag` raises `event` (the registry's
  * `source` of each event); 0 for any other event number. */

@@ -177,5 +177,8 @@ int tp_api_context_add_crl_file(tlsplug_context *ctx, const char *path);
 int tp_api_context_add_pfx_file(tlsplug_context *ctx, const char *path, const char *passphrase);
 int tp_api_socket_set_alpn_list(tlsplug_socket *sock, const char *names);
 int tp_api_server_set_alpn_list(tlsplug_server *srv, const char *names);
+int tp_api_context_set_psk(tlsplug_context *ctx, int enabled, const char *hint);
+int tp_api_socket_psk_answer(tlsplug_socket *sock, const uint8_t *key, size_t len, const char *identity);
+int tp_api_socket_enable_trace(tlsplug_socket *sock);
 
 #endif

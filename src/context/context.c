@@ -19,6 +19,9 @@
 #include "tlsplug.h"
 #include "api_impl.h"
 
+/* The key exchanges that enable an external PSK at TLS 1.3. */
+#define TP_PSK_MODES "+ECDHE-PSK:+DHE-PSK:+PSK"
+
 /* What every Node-option priority string ends with. */
 #define TP_PRIORITY_TAIL "+COMP-NULL:+SIGN-ALL:+CTYPE-X509"
 
@@ -104,6 +107,7 @@ static void destroy(struct tlsplug_context *c)
     free(c->crls);
     if (c->cred)
         gnutls_certificate_free_credentials(c->cred);
+    free(c->psk_hint);
     for (int i = 0; i < 2; i++)
         if (c->priority_cache[i])
             gnutls_priority_deinit(c->priority_cache[i]);
@@ -390,6 +394,10 @@ static int build_priority(struct tlsplug_context *c, int server, char **out)
     bad |= tp_buf_append(&b, suites, strlen(suites));
     if (server && !c->dh)
         bad |= tp_buf_append(&b, ":-DHE-RSA:-DHE-DSS", 18);
+    /* pskCallback at TLS 1.3: the PSK key exchange modes (psk_dhe_ke,
+     * psk_ke) come from the key exchanges GnuTLS is given. */
+    if (c->psk && hi >= GNUTLS_TLS1_3)
+        bad |= tp_buf_append(&b, ":" TP_PSK_MODES, sizeof TP_PSK_MODES);
     bad |= tp_buf_append(&b, ":" TP_PRIORITY_TAIL ":", sizeof TP_PRIORITY_TAIL + 1);
     bad |= tp_buf_append(&b, groups, strlen(groups));
     if (tp_context_server_precedence(c))
@@ -407,7 +415,7 @@ static int build_priority(struct tlsplug_context *c, int server, char **out)
  * suite, plus the key exchanges the context can do. */
 static unsigned key_kinds(const struct tlsplug_context *c)
 {
-    unsigned have = TP_HAVE_ECDHE | (c->dh ? TP_HAVE_DHE : 0);
+    unsigned have = TP_HAVE_ECDHE | (c->dh ? TP_HAVE_DHE : 0) | (c->psk ? TP_HAVE_PSK : 0);
     for (unsigned i = 0; i < c->nkeys; i++) {
         switch (gnutls_x509_privkey_get_pk_algorithm2(c->keys[i], NULL)) {
         case GNUTLS_PK_RSA: have |= TP_HAVE_RSA; break;
@@ -451,6 +459,8 @@ gnutls_priority_t tp_context_suite_priority(struct tlsplug_context *c, const uin
             }
             if (tp_context_server_precedence(c))
                 strncat(text, ":%SERVER_PRECEDENCE", sizeof text - strlen(text) - 1);
+            if (c->psk && version == GNUTLS_TLS1_3)
+                strncat(text, ":" TP_PSK_MODES, sizeof text - strlen(text) - 1);
             if (flags & TP_SUITE_NO_TICKETS)
                 strncat(text, ":%NO_TICKETS", sizeof text - strlen(text) - 1);
             gnutls_priority_t p;

@@ -43,6 +43,8 @@ struct tlsplug_context {
     unsigned ncrls;
     tp_buf ca_pem; /* the `ca` option's PEM, concatenated; empty = system trust */
     int have_ca;
+    int psk;        /* pskCallback: the host answers TLSPLUG_EV_PSK (engine/psk.c) */
+    char *psk_hint; /* pskIdentityHint, NULL when none */
 
     /* Built when frozen; read-only afterwards, so sockets on any thread share it. */
     gnutls_certificate_credentials_t cred;

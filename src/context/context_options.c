@@ -441,3 +441,25 @@ int tp_api_context_set_session_key(tlsplug_context *h, const uint8_t *key, size_
     c->session_key_len = len;
     return TLSPLUG_OK;
 }
+
+/* ---------------------------------------------------------------- PSK */
+
+/* OpenSSL's PSK_MAX_IDENTITY_LEN: a longer hint is refused. */
+#define TP_PSK_MAX_IDENTITY 256
+
+int tp_api_context_set_psk(tlsplug_context *h, int enabled, const char *hint)
+{
+    int rc;
+    struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);
+    if (!c)
+        return rc;
+    if (hint && strlen(hint) > TP_PSK_MAX_IDENTITY)
+        return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED",
+                       "Failed to set PSK identity hint: longer than %d bytes",
+                       TP_PSK_MAX_IDENTITY);
+    rc = tp_context_set_string(c, &c->psk_hint, hint);
+    if (rc)
+        return rc;
+    c->psk = enabled != 0;
+    return TLSPLUG_OK;
+}

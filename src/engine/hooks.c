@@ -2,11 +2,13 @@
  * session (docs/GNUTLS.md, "Suites, versions and the fallback signal"), so
  * every observer goes through this dispatcher. Hooks only observe: they
  * return 0 unless a handshake must be refused. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ciphers.h"
 #include "socket.h"
+#include "api_impl.h"
 
 static void keep(uint8_t *dst, uint8_t *len, const gnutls_datum_t *msg)
 {
@@ -63,12 +65,38 @@ static int find_offered_ticket(void *ctx, unsigned tls_id, const unsigned char *
     return 0;
 }
 
+/* enableTrace(): "Sent ClientHello, Length=512", the name in OpenSSL's
+ * spelling made from GnuTLS's ("CLIENT HELLO"). A message sent is told once
+ * sent (POST), one received before it is processed (PRE). */
+static void trace(struct tlsplug_socket *s, unsigned htype, unsigned incoming,
+                  const gnutls_datum_t *msg)
+{
+    const char *g = gnutls_handshake_description_get_name((gnutls_handshake_description_t)htype);
+    char name[64], line[128];
+    size_t n = 0;
+    for (int up = 1; g && *g && n + 1 < sizeof name; g++) {
+        if (*g == ' ' || *g == '_') {
+            up = 1;
+            continue;
+        }
+        name[n++] = (char)(up ? *g : (*g >= 'A' && *g <= 'Z' ? *g + 32 : *g));
+        up = 0;
+    }
+    name[n] = 0;
+    int len = snprintf(line, sizeof line, "%s %s, Length=%u", incoming ? "Received" : "Sent",
+                       n ? name : "Unknown", msg->size);
+    if (len > 0)
+        tp_emit(s, TLSPLUG_EV_TRACE, line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
+}
+
 static int dispatch(gnutls_session_t session, unsigned htype, unsigned when, unsigned incoming,
                     const gnutls_datum_t *msg)
 {
     struct tlsplug_socket *s = gnutls_session_get_ptr(session);
     if (!s || !msg)
         return 0;
+    if (s->trace && when == (incoming ? GNUTLS_HOOK_PRE : GNUTLS_HOOK_POST))
+        trace(s, htype, incoming, msg);
     if (htype == GNUTLS_HANDSHAKE_SERVER_HELLO && incoming && when == GNUTLS_HOOK_PRE &&
         s->role == TLSPLUG_ROLE_CLIENT)
         return check_server_suite(s, msg);
@@ -99,6 +127,23 @@ static int dispatch(gnutls_session_t session, unsigned htype, unsigned when, uns
             tp_session_ticket_done(s);
     }
     return 0;
+}
+
+/* pskCallback at TLS 1.3: an external PSK is bound to SHA-256 (GnuTLS's
+ * and OpenSSL's default), so, as OpenSSL, choose among the client's SHA-256
+ * suites first (all but TLS_AES_256_GCM_SHA384); answers whether one fit. */
+static int choose_for_psk(struct tlsplug_socket *s, int version, uint8_t id[2])
+{
+    uint8_t sha256[512];
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < s->hello->suites_len && n + 2 <= sizeof sha256; i += 2)
+        if (!(s->hello->suites[i] == 0x13 && s->hello->suites[i + 1] == 0x02)) {
+            sha256[n++] = s->hello->suites[i];
+            sha256[n++] = s->hello->suites[i + 1];
+        }
+    struct tlsplug_context *c = s->ctx;
+    return tp_cipher_policy_choose(c->policy, sha256, n, version, tp_context_server_precedence(c),
+                                   c->key_kinds, id);
 }
 
 /* Server, once GnuTLS has read the ClientHello (the version is known):
@@ -145,7 +190,8 @@ static int post_client_hello(gnutls_session_t session)
     if (s->hello->fallback_scsv && s->hello->max_version < tp_wire_version(hi))
         return GNUTLS_E_INAPPROPRIATE_FALLBACK;
     uint8_t id[2];
-    if (!tp_cipher_policy_choose(c->policy, s->hello->suites, s->hello->suites_len, version,
+    if (!(c->psk && version == GNUTLS_TLS1_3 && choose_for_psk(s, version, id)) &&
+        !tp_cipher_policy_choose(c->policy, s->hello->suites, s->hello->suites_len, version,
                                  tp_context_server_precedence(c), c->key_kinds, id))
         return GNUTLS_E_NO_CIPHER_SUITES; /* Node's ERR_SSL_NO_SHARED_CIPHER */
     unsigned flags = s->hello->ffdhe ? TP_SUITE_CLIENT_FFDHE : 0;
@@ -164,4 +210,13 @@ void tp_hooks_attach(struct tlsplug_socket *s)
     gnutls_handshake_set_hook_function(s->session, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_BOTH, dispatch);
     if (s->role == TLSPLUG_ROLE_SERVER)
         gnutls_handshake_set_post_client_hello_function(s->session, post_client_hello);
+}
+
+int tp_api_socket_enable_trace(tlsplug_socket *h)
+{
+    struct tlsplug_socket *s = tp_socket_enter(h);
+    if (!s)
+        return TLSPLUG_E_BADHANDLE;
+    s->trace = 1;
+    return tp_socket_leave(s, TLSPLUG_OK);
 }

@@ -205,8 +205,11 @@ int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what)
         dir = TLSPLUG_ALERT_RECEIVED;
     } else if (err != GNUTLS_E_PREMATURE_TERMINATION && !s->in_eof) {
         int level;
-        int a = gnutls_error_to_alert(err, &level);
-        if (err == GNUTLS_E_NO_CERTIFICATE_FOUND &&
+        int a = gnutls_error_to_alert(err, &level), psk = tp_psk_refusal_alert(s, err);
+        if (psk >= 0) {
+            a = gnutls_alert_send(s->session, GNUTLS_AL_FATAL, (gnutls_alert_description_t)psk) < 0
+                    ? -1 : psk;
+        } else if (err == GNUTLS_E_NO_CERTIFICATE_FOUND &&
             gnutls_protocol_get_version(s->session) != GNUTLS_TLS1_3) {
             /* GnuTLS would say decode_error; OpenSSL and Node say handshake_failure. */
             a = send_fatal(s, GNUTLS_A_HANDSHAKE_FAILURE);

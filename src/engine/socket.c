@@ -35,6 +35,7 @@ static void socket_destroy(struct tlsplug_socket *s)
     free(s->offered_ticket);
     free(s->resume_data);
     free(s->ocsp_data);
+    tp_psk_free(s);
     tp_error_clear(&s->err);
     tp_error_clear(&s->fatal_err);
     if (s->owner)
@@ -138,6 +139,8 @@ int tp_socket_create(struct tlsplug_context *ctx, int role, struct tlsplug_socke
         err = gnutls_priority_set(s->session, ctx->priority_cache[role == TLSPLUG_ROLE_SERVER]);
     if (err == 0)
         err = gnutls_credentials_set(s->session, GNUTLS_CRD_CERTIFICATE, ctx->cred);
+    if (err == 0 && ctx->psk)
+        err = tp_psk_attach(s);
     if (err == 0 && role == TLSPLUG_ROLE_SERVER && !tp_context_no_tickets(ctx)) {
         gnutls_datum_t key = {ctx->stek, sizeof ctx->stek};
         err = gnutls_session_ticket_enable_server(s->session, &key);

@@ -92,6 +92,15 @@ struct tlsplug_socket {
     int awaiting_ocsp;     /* waiting for tlsplug_socket_ocsp_done() */
     int awaiting_alpn;     /* waiting for tlsplug_socket_alpn_callback_done() */
     int alpn_refuse;       /* ALPNCallback answered none: no_application_protocol */
+    int trace;             /* enableTrace(): a TRACE event per handshake message */
+    struct {               /* pskCallback (psk.c) */
+        void *cred;        /* gnutls_psk_{client,server}_credentials_t */
+        int asking;        /* inside the PSK event: tlsplug_socket_psk_answer() allowed */
+        int answered;
+        int refused;       /* server: the host gave no key for the identity */
+        gnutls_datum_t key;      /* the answer, gnutls_malloc'ed, handed to GnuTLS */
+        gnutls_datum_t identity; /* client: the identity to send */
+    } psk;
     int hold_output;       /* waiting for tlsplug_socket_new_session_done(): output held */
     int finish_pending;    /* the handshake completed while output was held */
     int stores_sessions;   /* server with newSession: the handshake's records wait in `out` */
@@ -200,6 +209,12 @@ TP_OBJECT_CHECK(struct tlsplug_socket);
  * have freed: a server keeps its own reference). Errors go on the context. */
 int tp_socket_create(struct tlsplug_context *ctx, int role, struct tlsplug_socket **out_s,
                      tlsplug_socket **out);
+
+/* psk.c: PSK credentials for a context with pskCallback; a GnuTLS status. */
+int tp_psk_attach(struct tlsplug_socket *s);
+void tp_psk_free(struct tlsplug_socket *s);
+/* The alert OpenSSL sends for an identity the host refused; -1 otherwise. */
+int tp_psk_refusal_alert(const struct tlsplug_socket *s, int err);
 
 /* Look up a live socket and mark an entry point on its stack; NULL for a
  * bad handle. Every successful tp_socket_enter is paired with tp_socket_leave. */

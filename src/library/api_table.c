@@ -170,6 +170,9 @@ static const tlsplug_api api_table = {
     .context_add_pfx_file = tlsplug_context_add_pfx_file,
     .socket_set_alpn_list = tlsplug_socket_set_alpn_list,
     .server_set_alpn_list = tlsplug_server_set_alpn_list,
+    .context_set_psk = tlsplug_context_set_psk,
+    .socket_psk_answer = tlsplug_socket_psk_answer,
+    .socket_enable_trace = tlsplug_socket_enable_trace,
 };
 
 /* One table serves every version from 1 to ours: it only ever grew at its

@@ -914,3 +914,24 @@ TLSPLUG_API int tlsplug_server_set_alpn_list(tlsplug_server *srv, const char *na
     tp_door_enter(&d, srv, TP_TAG_SERVER);
     return tp_door_leave(&d, tp_api_server_set_alpn_list(srv, names), "tlsplug_server_set_alpn_list");
 }
+
+TLSPLUG_API int tlsplug_context_set_psk(tlsplug_context *ctx, int enabled, const char *hint)
+{
+    tp_door d;
+    tp_door_enter(&d, ctx, TP_TAG_CONTEXT);
+    return tp_door_leave(&d, tp_api_context_set_psk(ctx, enabled, hint), "tlsplug_context_set_psk");
+}
+
+TLSPLUG_API int tlsplug_socket_psk_answer(tlsplug_socket *sock, const uint8_t *key, size_t len, const char *identity)
+{
+    tp_door d;
+    tp_door_enter(&d, sock, TP_TAG_SOCKET);
+    return tp_door_leave(&d, tp_api_socket_psk_answer(sock, key, len, identity), "tlsplug_socket_psk_answer");
+}
+
+TLSPLUG_API int tlsplug_socket_enable_trace(tlsplug_socket *sock)
+{
+    tp_door d;
+    tp_door_enter(&d, sock, TP_TAG_SOCKET);
+    return tp_door_leave(&d, tp_api_socket_enable_trace(sock), "tlsplug_socket_enable_trace");
+}

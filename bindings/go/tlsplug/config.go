@@ -45,6 +45,14 @@ type Config struct {
 	// Node's OpenSSL-engine options. GnuTLS has no engines: setting them
 	// fails the Config with ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED.
 	PrivateKeyEngine, PrivateKeyIdentifier, ClientCertEngine string
+	// PSKCallback and PSKIdentityHint are Node's pskCallback and
+	// pskIdentityHint. Not supported in Go: GnuTLS asks for the key inside
+	// the handshake and waits for the answer, which must come from inside
+	// the library's event callback, while Go's events are queued. Setting
+	// either fails the Config with ERR_FEATURE_UNAVAILABLE_ON_PLATFORM
+	// (StatusEUnsupported); the C, Python and Ruby APIs have them.
+	PSKCallback     func(hintOrIdentity string) (key []byte, identity string)
+	PSKIdentityHint string
 
 	once sync.Once
 	ctx  *secureContext

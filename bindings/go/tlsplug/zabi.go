@@ -51,6 +51,8 @@ _Static_assert(TLSPLUG_EV_LOOKUP_REQUEST == 22, "TLSPLUG_EV_LOOKUP_REQUEST");
 _Static_assert(TLSPLUG_EV_LISTENING == 23, "TLSPLUG_EV_LISTENING");
 _Static_assert(TLSPLUG_EV_CONNECTION == 24, "TLSPLUG_EV_CONNECTION");
 _Static_assert(TLSPLUG_EV_ALPN_CALLBACK == 26, "TLSPLUG_EV_ALPN_CALLBACK");
+_Static_assert(TLSPLUG_EV_PSK == 27, "TLSPLUG_EV_PSK");
+_Static_assert(TLSPLUG_EV_TRACE == 28, "TLSPLUG_EV_TRACE");
 _Static_assert(TLSPLUG_EV_TIMER == 25, "TLSPLUG_EV_TIMER");
 _Static_assert(TLSPLUG_STATE_HANDSHAKING == 1, "TLSPLUG_STATE_HANDSHAKING");
 _Static_assert(TLSPLUG_STATE_SECURE == 2, "TLSPLUG_STATE_SECURE");
@@ -729,6 +731,18 @@ static tpg_ret tpg_server_set_alpn_list(tlsplug_server * srv, const char * names
     return tpg_result(tlsplug_server_set_alpn_list(srv, names), (const void *)srv);
 }
 
+static tpg_ret tpg_context_set_psk(tlsplug_context * ctx, int enabled, const char * hint) {
+    return tpg_result(tlsplug_context_set_psk(ctx, enabled, hint), (const void *)ctx);
+}
+
+static tpg_ret tpg_socket_psk_answer(tlsplug_socket * sock, const uint8_t * key, size_t len, const char * identity) {
+    return tpg_result(tlsplug_socket_psk_answer(sock, key, len, identity), (const void *)sock);
+}
+
+static tpg_ret tpg_socket_enable_trace(tlsplug_socket * sock) {
+    return tpg_result(tlsplug_socket_enable_trace(sock), (const void *)sock);
+}
+
 */
 import "C"
 
@@ -888,6 +902,10 @@ const (
 	cEventConnection cEvent = 24
 	// Server with an ALPN callback (tlsplug_server_set_alpn_callback): a client offered these protocols (the payload, in ALPN's wire form: each name after its length byte; the server name is tlsplug_socket_get_servername()). Its handshake waits until tlsplug_socket_alpn_callback_done(), from inside the callback or later. Raised after SNI, resumeSession and OCSPRequest, as OpenSSL asks; not raised for a client that offers no ALPN.
 	cEventAlpnCallback cEvent = 26
+	// A context with tlsplug_context_set_psk(): GnuTLS asks for the pre-shared key. Client: the payload is the server's identity hint (empty when none, and always at TLS 1.3); answer with the key and the identity. Server: the payload is the identity the client sent; answer with its key. The answer, tlsplug_socket_psk_answer(), must be given from inside the callback (GnuTLS waits for it synchronously); an event not answered there (or queued) refuses the PSK, as a pskCallback that returns null. On a server's socket the server's callback gets it, `subject` the socket.
+	cEventPsk cEvent = 27
+	// After tlsplug_socket_enable_trace(): one handshake message sent or received, as a line of text ("Sent ClientHello, Length=512", "Received Finished, Length=32"), the payload. Node prints OpenSSL's much longer trace to stderr; the bindings write these lines there.
+	cEventTrace cEvent = 28
 	// A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the payload the timer's id as 8 bytes in host byte order.
 	cEventTimer cEvent = 25
 )
@@ -945,6 +963,10 @@ func (v cEvent) String() string {
 		return "TLSPLUG_EV_CONNECTION"
 	case 26:
 		return "TLSPLUG_EV_ALPN_CALLBACK"
+	case 27:
+		return "TLSPLUG_EV_PSK"
+	case 28:
+		return "TLSPLUG_EV_TRACE"
 	case 25:
 		return "TLSPLUG_EV_TIMER"
 	}
@@ -3946,6 +3968,57 @@ func cServerSetAlpnList(p_srv *C.tlsplug_server, p_names string) (err error) {
 	p_names_c := cstr(p_names, false)
 	defer freeCStr(p_names_c)
 	r := C.tpg_server_set_alpn_list(p_srv, p_names_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cContextSetPsk calls tlsplug_context_set_psk.
+//
+// Turn on TLS-PSK for sockets of this context: each asks the host for the
+// key with TLSPLUG_EV_PSK, answered by tlsplug_socket_psk_answer(). PSK
+// suites are chosen with `ciphers` (e.g. "PSK+HIGH" at TLS 1.2); at TLS 1.3
+// the external PSK is offered with the usual TLS_ suites. `hint` is a
+// server's pskIdentityHint (NULL for none): one longer than 256 bytes
+// answers TLSPLUG_E_INVAL with ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED now (Node
+// reports it per connection as tlsClientError).
+func cContextSetPsk(p_ctx *C.tlsplug_context, p_enabled bool, p_hint string) (err error) {
+	p_hint_c := cstr(p_hint, true)
+	defer freeCStr(p_hint_c)
+	r := C.tpg_context_set_psk(p_ctx, cbool(p_enabled), p_hint_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cSocketPskAnswer calls tlsplug_socket_psk_answer.
+//
+// Answer TLSPLUG_EV_PSK from inside its callback: the key (non-empty), and
+// for a client the identity to send (a string of at most 256 bytes; a server
+// passes NULL). Not answering refuses the PSK. Outside the callback,
+// TLSPLUG_E_STATE.
+func cSocketPskAnswer(p_sock *C.tlsplug_socket, p_key []byte, p_identity string) (err error) {
+	p_identity_c := cstr(p_identity, true)
+	defer freeCStr(p_identity_c)
+	r := C.tpg_socket_psk_answer(p_sock, (*C.uint8_t)(bytesPtr(p_key)), C.size_t(len(p_key)), p_identity_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cSocketEnableTrace calls tlsplug_socket_enable_trace.
+//
+// Produce a TLSPLUG_EV_TRACE event for every handshake message this socket
+// sends or receives, from now on. GnuTLS's own debug log is process-wide, so
+// the trace is tlsplug's: the message's direction, name and length.
+func cSocketEnableTrace(p_sock *C.tlsplug_socket) (err error) {
+	r := C.tpg_socket_enable_trace(p_sock)
 	if r.st < 0 {
 		err = newError(r)
 		return

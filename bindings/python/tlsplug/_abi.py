@@ -134,6 +134,10 @@ class Event(enum.IntEnum):
     CONNECTION = 24
     #: Server with an ALPN callback (tlsplug_server_set_alpn_callback): a client offered these protocols (the payload, in ALPN's wire form: each name after its length byte; the server name is tlsplug_socket_get_servername()). Its handshake waits until tlsplug_socket_alpn_callback_done(), from inside the callback or later. Raised after SNI, resumeSession and OCSPRequest, as OpenSSL asks; not raised for a client that offers no ALPN. Node: 'ALPNCallback({servername, protocols})'.
     ALPN_CALLBACK = 26
+    #: A context with tlsplug_context_set_psk(): GnuTLS asks for the pre-shared key. Client: the payload is the server's identity hint (empty when none, and always at TLS 1.3); answer with the key and the identity. Server: the payload is the identity the client sent; answer with its key. The answer, tlsplug_socket_psk_answer(), must be given from inside the callback (GnuTLS waits for it synchronously); an event not answered there (or queued) refuses the PSK, as a pskCallback that returns null. On a server's socket the server's callback gets it, `subject` the socket. Node: 'pskCallback'.
+    PSK = 27
+    #: After tlsplug_socket_enable_trace(): one handshake message sent or received, as a line of text ("Sent ClientHello, Length=512", "Received Finished, Length=32"), the payload. Node prints OpenSSL's much longer trace to stderr; the bindings write these lines there. Node: 'enableTrace()'.
+    TRACE = 28
     #: A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the payload the timer's id as 8 bytes in host byte order. Node: 'setTimeout / setInterval'.
     TIMER = 25
 
@@ -163,6 +167,8 @@ EV_LOOKUP_REQUEST = 22
 EV_LISTENING = 23
 EV_CONNECTION = 24
 EV_ALPN_CALLBACK = 26
+EV_PSK = 27
+EV_TRACE = 28
 EV_TIMER = 25
 EVENT_NODE_NAMES = {
     1: 'secureConnect',
@@ -190,6 +196,8 @@ EVENT_NODE_NAMES = {
     23: 'listening',
     24: 'connection',
     26: 'ALPNCallback({servername, protocols})',
+    27: 'pskCallback',
+    28: 'enableTrace()',
     25: 'setTimeout / setInterval',
 }
 
@@ -2250,6 +2258,46 @@ FUNCTIONS = {
         Node: ALPNProtocols: ['h2', 'http/1.1'].
 
         Returns OK or E_BADHANDLE, E_INVAL, E_NOMEM."""),
+    'tlsplug_context_set_psk': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p],
+        ('ctx', 'enabled', 'hint'),
+        """Turn on TLS-PSK for sockets of this context: each asks the host for
+        the key with TLSPLUG_EV_PSK, answered by
+        tlsplug_socket_psk_answer(). PSK suites are chosen with `ciphers`
+        (e.g. "PSK+HIGH" at TLS 1.2); at TLS 1.3 the external PSK is offered
+        with the usual TLS_ suites. `hint` is a server's pskIdentityHint
+        (NULL for none): one longer than 256 bytes answers TLSPLUG_E_INVAL
+        with ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED now (Node reports it per
+        connection as tlsClientError).
+
+        Node: pskCallback, pskIdentityHint.
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM."""),
+    'tlsplug_socket_psk_answer': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p],
+        ('sock', 'key', 'len', 'identity'),
+        """Answer TLSPLUG_EV_PSK from inside its callback: the key (non-empty),
+        and for a client the identity to send (a string of at most 256
+        bytes; a server passes NULL). Not answering refuses the PSK. Outside
+        the callback, TLSPLUG_E_STATE.
+
+        Node: pskCallback's return value.
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM."""),
+    'tlsplug_socket_enable_trace': (
+        ctypes.c_int,
+        [ctypes.c_void_p],
+        ('sock',),
+        """Produce a TLSPLUG_EV_TRACE event for every handshake message this
+        socket sends or receives, from now on. GnuTLS's own debug log is
+        process-wide, so the trace is tlsplug's: the message's direction,
+        name and length.
+
+        Node: tlsSocket.enableTrace().
+
+        Returns OK or E_BADHANDLE."""),
 }
 
 
@@ -2421,6 +2469,9 @@ class ApiTable(ctypes.Structure):
         ("context_add_pfx_file", ctypes.c_void_p),  # slot 158
         ("socket_set_alpn_list", ctypes.c_void_p),  # slot 159
         ("server_set_alpn_list", ctypes.c_void_p),  # slot 160
+        ("context_set_psk", ctypes.c_void_p),  # slot 161
+        ("socket_psk_answer", ctypes.c_void_p),  # slot 162
+        ("socket_enable_trace", ctypes.c_void_p),  # slot 163
     ]
 
 
@@ -2454,6 +2505,8 @@ EVENTS = {
     EV_LISTENING: ('listening', 'none', None, ('server',)),
     EV_CONNECTION: ('connection', 'none', 'socket', ('server',)),
     EV_ALPN_CALLBACK: (None, 'bytes', 'socket', ('server',)),
+    EV_PSK: ('pskCallback', 'string', 'socket', ('socket', 'server')),
+    EV_TRACE: (None, 'string', None, ('socket',)),
     EV_TIMER: (None, 'u64', None, ('loop',)),
 }
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import ctypes
 import os
-from typing import Any, Iterable, Optional, Union
+from typing import Any, Callable, Iterable, Optional, Union
 
 from . import _abi
-from ._lib import TLSError, check, cstr, lib, want_number, want_str
+from ._lib import TLSError, check, cstr, lib, want_callable, want_number, want_str
 
 __all__ = ["SecureContext", "create_secure_context"]
 
@@ -31,6 +31,8 @@ class SecureContext:
         out = ctypes.c_void_p()
         check(lib.context_new(ctypes.byref(out)), None, "createSecureContext")
         self._handle: Optional[int] = out.value
+        # Node's pskCallback: the sockets of this context call it (psk.py).
+        self._psk_callback: Optional[Callable[..., Any]] = None
 
     @property
     def handle(self) -> int:
@@ -101,6 +103,8 @@ def create_secure_context(
     private_key_engine: Optional[str] = None,
     private_key_identifier: Optional[str] = None,
     client_cert_engine: Optional[str] = None,
+    psk_callback: Optional[Callable[..., Any]] = None,
+    psk_identity_hint: Optional[str] = None,
     **files: Any,
 ) -> SecureContext:
     """Node's tls.createSecureContext(options), options in snake_case.
@@ -112,6 +116,10 @@ def create_secure_context(
     client context's sessions, so that processes sharing it resume each
     other's `session` blobs (by default a blob resumes only in the process
     that made it).
+    psk_callback / psk_identity_hint: Node's pskCallback (a client's
+    fn(hint) -> {"psk": bytes, "identity": str} or None, a server's
+    fn(socket, identity) -> bytes or None) and pskIdentityHint; the sockets
+    of this context call it.
     cafile/certfile/keyfile/crlfile/pfxfile: paths (or lists of paths)
     whose contents are added to ca/cert/key/crl/pfx (Node has only the
     contents; a missing file raises FileNotFoundError).
@@ -127,13 +135,16 @@ def create_secure_context(
     # Node checks the types before anything is made (it throws at the
     # call); None is Node's undefined: the option is not given.
     for name, v in (("options.ciphers", ciphers), ("options.ecdhCurve", ecdh_curve),
-                    ("options.sessionIdContext", session_id_context)):
+                    ("options.sessionIdContext", session_id_context),
+                    ("options.pskIdentityHint", psk_identity_hint)):
         if v is not None:
             want_str(name, v)
     if passphrase is not None and (key is not None or pfx is not None):
         want_str("options.passphrase", passphrase)
     if secure_options is not None:
         want_number("secureOptions", secure_options, "argument")
+    if psk_callback is not None:
+        want_callable("options.pskCallback", psk_callback)
     for name, v in (("options.privateKeyEngine", private_key_engine),
                     ("options.privateKeyIdentifier", private_key_identifier),
                     ("options.clientCertEngine", client_cert_engine)):
@@ -183,6 +194,9 @@ def create_secure_context(
             ctx._call(lib.context_set_secure_options, int(secure_options), what="secureOptions")
         if session_id_context is not None:
             ctx._call(lib.context_set_session_id_context, cstr(session_id_context))
+        if psk_callback is not None:
+            ctx._call(lib.context_set_psk, 1, cstr(psk_identity_hint), what="pskIdentityHint")
+            ctx._psk_callback = psk_callback
         if session_key is not None:
             b = bytes(session_key)
             ctx._call(lib.context_set_session_key, b, len(b), what="sessionKey")

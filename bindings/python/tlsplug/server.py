@@ -25,6 +25,7 @@ from ._runtime import decode_payload
 from .context import SecureContext, create_secure_context
 from .events import EventEmitter
 from .loop import Loop, get_loop, report_exception
+from .psk import answer_server
 from .tlssocket import _CONTEXT_OPTIONS, TLSSocket, alpn_wire
 
 __all__ = ["Server", "create_server"]
@@ -156,6 +157,7 @@ class Server(EventEmitter, _abi.ServerGetters):
         for ev in _SERVER_EVENTS:
             self._call(lib.server_on, ev, _server_dispatch, self._key)
         self._sni_callback = opts.get("sni_callback")
+        self._psk_callback = ctx._psk_callback
         if opts.get("request_cert"):
             self._call(lib.server_set_request_cert, 1)
         # Node's server default: rejectUnauthorized true (it matters with requestCert).
@@ -301,6 +303,8 @@ class Server(EventEmitter, _abi.ServerGetters):
             self._answer_sni(subject, *args)
         elif event == _abi.EV_ALPN_CALLBACK:
             self._answer_alpn(subject, *args)
+        elif event == _abi.EV_PSK:
+            answer_server(subject, self._psk_callback, self._socket(subject), *args)
         elif event == _abi.EV_NEW_SESSION:
             self._ask(subject, "newSession", args,
                       lambda err=None, *_: self._answered(

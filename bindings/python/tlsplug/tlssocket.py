@@ -29,6 +29,7 @@ from .context import SecureContext, create_secure_context
 from .driver import Driver
 from .events import EventEmitter
 from .loop import Loop, get_loop, report_exception
+from .psk import answer_client
 
 __all__ = ["TLSSocket", "alpn_wire", "connect"]
 
@@ -38,6 +39,7 @@ _CONTEXT_OPTIONS = {
     "secure_options", "session_id_context", "priority", "session_key",
     "private_key_engine", "private_key_identifier", "client_cert_engine",
     "cafile", "certfile", "keyfile", "crlfile", "pfxfile",  # context.FILE_OPTIONS
+    "psk_callback", "psk_identity_hint",
 }
 
 # Every live socket by its userdata key. The one C callback below lives as
@@ -49,7 +51,7 @@ _KEYS = itertools.count(1)
 _EVENTS = (_abi.EV_SECURE_CONNECT, _abi.EV_SECURE, _abi.EV_DATA, _abi.EV_END,
            _abi.EV_CLOSE, _abi.EV_ERROR, _abi.EV_CHECK_SERVER_IDENTITY,
            _abi.EV_SESSION, _abi.EV_KEYLOG, _abi.EV_OCSP_RESPONSE, _abi.EV_DRAIN,
-           _abi.EV_RENEGOTIATED)
+           _abi.EV_RENEGOTIATED, _abi.EV_PSK, _abi.EV_TRACE)
 # Events only a socket on a loop raises.
 _LOOP_EVENTS = (_abi.EV_CONNECT, _abi.EV_TIMEOUT, _abi.EV_LOOKUP)
 
@@ -182,6 +184,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         elif ctx_opts:
             raise TypeError("context options given with secure_context: "
                             + ", ".join(sorted(ctx_opts)))
+        self._psk_callback = getattr(secure_context, "_psk_callback", None)
         self._check_identity: Optional[Callable] = options.pop("check_server_identity", None)
         self._lookup: Optional[Callable] = options.pop("lookup", None)
         unknown = set(options) - {"reject_unauthorized", "request_cert", "servername",
@@ -591,6 +594,9 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
     def _ev_ocsp_response(self, listener: str, response: bytes) -> None:
         self.emit(listener, response or None)  # nothing stapled: Node's null
 
+    def _ev_psk(self, _listener: Optional[str], hint: str) -> None:
+        answer_client(self.handle, self._psk_callback, hint)
+
     def _ev_error(self, listener: str, code: str) -> None:
         self._error_in_call = True
         err = self._destroy_error
@@ -911,6 +917,24 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
     def disable_renegotiation(self) -> None:
         self._call(lib.socket_disable_renegotiation)
 
+    def enable_trace(self, writer: Optional[Callable[[str], Any]] = None) -> None:
+        """Node's tlsSocket.enableTrace(): one line per handshake message
+        sent or received ("Sent ClientHello, Length=512"), written to
+        sys.stderr or given to writer(line). tlsplug's own trace: Node
+        prints OpenSSL's, far more detailed."""
+        if writer is not None:
+            want_callable("writer", writer)
+        self._trace_writer = writer
+        self._call(lib.socket_enable_trace)
+
+    def _ev_trace(self, _listener: Optional[str], line: str) -> None:
+        writer = getattr(self, "_trace_writer", None)
+        if writer is not None:
+            writer(line)
+        else:
+            import sys
+            sys.stderr.write(line + "\n")
+
     def export_keying_material(self, length: int, label: str,
                                context: Optional[bytes] = None) -> bytes:
         """Node's exportKeyingMaterial(): `length` bytes of keying material
@@ -980,6 +1004,8 @@ _EVENT_HANDLERS: Dict[int, Callable[..., None]] = {
     _abi.EV_CHECK_SERVER_IDENTITY: TLSSocket._ev_check_server_identity,
     _abi.EV_ERROR: TLSSocket._ev_error,
     _abi.EV_OCSP_RESPONSE: TLSSocket._ev_ocsp_response,
+    _abi.EV_PSK: TLSSocket._ev_psk,
+    _abi.EV_TRACE: TLSSocket._ev_trace,
 }
 
 _CONNECT_OPTIONS = {"servername", "session", "alpn_protocols", "check_server_identity",

@@ -19,7 +19,7 @@ module Tlsplug
     SONAME = "libtlsplug.so.1"
     # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at
     # this ABI_VERSION: the table's size is its header, aligned, plus these.
-    TABLE_SLOTS = 161
+    TABLE_SLOTS = 164
     TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /
                    Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP
     TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP
@@ -208,6 +208,22 @@ module Tlsplug
     # OpenSSL asks; not raised for a client that offers no ALPN. Node:
     # 'ALPNCallback({servername, protocols})'.
     EV_ALPN_CALLBACK = 26
+    # A context with tlsplug_context_set_psk(): GnuTLS asks for the pre-shared
+    # key. Client: the payload is the server's identity hint (empty when none,
+    # and always at TLS 1.3); answer with the key and the identity. Server: the
+    # payload is the identity the client sent; answer with its key. The answer,
+    # tlsplug_socket_psk_answer(), must be given from inside the callback
+    # (GnuTLS waits for it synchronously); an event not answered there (or
+    # queued) refuses the PSK, as a pskCallback that returns null. On a server's
+    # socket the server's callback gets it, `subject` the socket. Node:
+    # 'pskCallback'.
+    EV_PSK = 27
+    # After tlsplug_socket_enable_trace(): one handshake message sent or
+    # received, as a line of text ("Sent ClientHello, Length=512", "Received
+    # Finished, Length=32"), the payload. Node prints OpenSSL's much longer
+    # trace to stderr; the bindings write these lines there. Node:
+    # 'enableTrace()'.
+    EV_TRACE = 28
     # A timer of tlsplug_loop_set_timer() fired; `source` is the loop, the
     # payload the timer's id as 8 bytes in host byte order. Node: 'setTimeout /
     # setInterval'.
@@ -239,6 +255,8 @@ module Tlsplug
       23 => "LISTENING",
       24 => "CONNECTION",
       26 => "ALPN_CALLBACK",
+      27 => "PSK",
+      28 => "TRACE",
       25 => "TIMER",
     }.freeze
     # value -> Node's name, for enum tlsplug_event.
@@ -268,6 +286,8 @@ module Tlsplug
       23 => "listening",
       24 => "connection",
       26 => "ALPNCallback({servername, protocols})",
+      27 => "pskCallback",
+      28 => "enableTrace()",
       25 => "setTimeout / setInterval",
     }.freeze
 
@@ -649,6 +669,9 @@ module Tlsplug
       "tlsplug_context_add_pfx_file" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "path", "passphrase"], false],
       "tlsplug_socket_set_alpn_list" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["sock", "names"], false],
       "tlsplug_server_set_alpn_list" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["srv", "names"], false],
+      "tlsplug_context_set_psk" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT, Fiddle::TYPE_VOIDP], ["ctx", "enabled", "hint"], false],
+      "tlsplug_socket_psk_answer" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["sock", "key", "len", "identity"], false],
+      "tlsplug_socket_enable_trace" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP], ["sock"], false],
     }.freeze
 
     # The loaded library is older than this binding was generated for.
@@ -834,6 +857,9 @@ module Tlsplug
         @tlsplug_context_add_pfx_file = @functions["tlsplug_context_add_pfx_file"]
         @tlsplug_socket_set_alpn_list = @functions["tlsplug_socket_set_alpn_list"]
         @tlsplug_server_set_alpn_list = @functions["tlsplug_server_set_alpn_list"]
+        @tlsplug_context_set_psk = @functions["tlsplug_context_set_psk"]
+        @tlsplug_socket_psk_answer = @functions["tlsplug_socket_psk_answer"]
+        @tlsplug_socket_enable_trace = @functions["tlsplug_socket_enable_trace"]
       end
 
       # The Fiddle::Function of a registry name (nil when the library lacks it).
@@ -2660,6 +2686,44 @@ module Tlsplug
       def server_set_alpn_list(srv, names)
         @tlsplug_server_set_alpn_list.call(srv, names)
       end
+
+      # Turn on TLS-PSK for sockets of this context: each asks the host for the
+      # key with TLSPLUG_EV_PSK, answered by tlsplug_socket_psk_answer(). PSK
+      # suites are chosen with `ciphers` (e.g. "PSK+HIGH" at TLS 1.2); at TLS
+      # 1.3 the external PSK is offered with the usual TLS_ suites. `hint` is a
+      # server's pskIdentityHint (NULL for none): one longer than 256 bytes
+      # answers TLSPLUG_E_INVAL with ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED now
+      # (Node reports it per connection as tlsClientError).
+      #
+      # Node: pskCallback, pskIdentityHint.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM.
+      def context_set_psk(ctx, enabled, hint)
+        @tlsplug_context_set_psk.call(ctx, enabled, hint)
+      end
+
+      # Answer TLSPLUG_EV_PSK from inside its callback: the key (non-empty), and
+      # for a client the identity to send (a string of at most 256 bytes; a
+      # server passes NULL). Not answering refuses the PSK. Outside the
+      # callback, TLSPLUG_E_STATE.
+      #
+      # Node: pskCallback's return value.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM.
+      def socket_psk_answer(sock, key, len, identity)
+        @tlsplug_socket_psk_answer.call(sock, key, len, identity)
+      end
+
+      # Produce a TLSPLUG_EV_TRACE event for every handshake message this socket
+      # sends or receives, from now on. GnuTLS's own debug log is process-wide,
+      # so the trace is tlsplug's: the message's direction, name and length.
+      #
+      # Node: tlsSocket.enableTrace().
+      #
+      # Returns OK or E_BADHANDLE.
+      def socket_enable_trace(sock)
+        @tlsplug_socket_enable_trace.call(sock)
+      end
     end
 
     # event value => [Node's listener name or nil, payload kind, subject
@@ -2693,6 +2757,8 @@ module Tlsplug
       EV_LISTENING => ["listening", "none", nil, ["server"].freeze].freeze,
       EV_CONNECTION => ["connection", "none", "socket", ["server"].freeze].freeze,
       EV_ALPN_CALLBACK => [nil, "bytes", "socket", ["server"].freeze].freeze,
+      EV_PSK => ["pskCallback", "string", "socket", ["socket", "server"].freeze].freeze,
+      EV_TRACE => [nil, "string", nil, ["socket"].freeze].freeze,
       EV_TIMER => [nil, "u64", nil, ["loop"].freeze].freeze,
     }.freeze
 

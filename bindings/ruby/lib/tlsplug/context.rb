@@ -15,8 +15,11 @@ module Tlsplug
       Util.check(ABI.lib.context_new(buf), nil, "createSecureContext")
       @handle = Util.out_handle(buf)
       @cell = [@handle]
+      @psk_callback = nil # Node's pskCallback, called by this context's sockets
       ObjectSpace.define_finalizer(self, self.class.finalizer(@cell))
     end
+
+    attr_accessor :psk_callback
 
     def handle
       @handle or raise Error.new("SecureContext is closed", "ERR_TLSPLUG_CLOSED", ABI::E_BADHANDLE)
@@ -39,7 +42,8 @@ module Tlsplug
   CONTEXT_OPTIONS = %i[key cert ca passphrase pfx crl ciphers honor_cipher_order ecdh_curve
                        dhparam min_version max_version secure_protocol secure_options
                        session_id_context priority session_key private_key_engine
-                       private_key_identifier client_cert_engine].freeze
+                       private_key_identifier client_cert_engine psk_callback
+                       psk_identity_hint].freeze
 
   def self.many(v)
     return [] if v.nil?
@@ -55,13 +59,16 @@ module Tlsplug
   # session_key: (a tlsplug extension: 32 to 64 secret bytes sealing this
   # client context's sessions, so processes sharing it resume each other's
   # session blobs; by default a blob resumes only in the process that made it).
+  # psk_callback:, psk_identity_hint: Node's pskCallback (a client's
+  # call(hint) -> { psk:, identity: } or nil, a server's call(socket,
+  # identity) -> key or nil) and pskIdentityHint; this context's sockets call it.
   # Raises Tlsplug::Error with Node's code.
   def self.create_secure_context(**o)
     unknown = o.keys - CONTEXT_OPTIONS
     raise ArgumentError, "unknown secure context options: #{unknown.join(', ')}" unless unknown.empty?
     # Node throws at the call, before anything is made; nil is undefined.
     { ciphers: "options.ciphers", ecdh_curve: "options.ecdhCurve",
-      session_id_context: "options.sessionIdContext" }.each do |k, name|
+      session_id_context: "options.sessionIdContext", psk_identity_hint: "options.pskIdentityHint" }.each do |k, name|
       Check.string(name, o[k]) unless o[k].nil?
     end
     Check.string("options.passphrase", o[:passphrase]) if !o[:passphrase].nil? && (o[:key] || o[:pfx])
@@ -100,6 +107,11 @@ module Tlsplug
       end
       ctx.call(:context_set_secure_options, o[:secure_options].to_i, what: "secureOptions") if o[:secure_options]
       ctx.call(:context_set_session_id_context, Util.cstr(o[:session_id_context])) if o[:session_id_context]
+      if o[:psk_callback]
+        Check.callable("options.pskCallback", o[:psk_callback])
+        ctx.call(:context_set_psk, 1, Util.cstr(o[:psk_identity_hint]), what: "pskIdentityHint")
+        ctx.psk_callback = o[:psk_callback]
+      end
       if o[:session_key]
         b = Util.bytes(o[:session_key])
         ctx.call(:context_set_session_key, b, b.bytesize, what: "sessionKey")

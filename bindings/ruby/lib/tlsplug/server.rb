@@ -99,6 +99,7 @@ module Tlsplug
       @sni_callback = opts[:sni_callback]
       call(:server_set_sni_callback, 1) if @sni_callback
       @alpn_callback = opts[:alpn_callback]
+      @psk_callback = ctx.psk_callback
       call(:server_set_alpn_callback, 1) if @alpn_callback
       if opts[:ticket_keys].is_a?(String) && opts[:ticket_keys].start_with?("redis://", "redis+unix://")
         # A Redis key holding the fleet's 48 bytes, read by the library.
@@ -201,6 +202,7 @@ module Tlsplug
         emit("tlsClientError", err, @sockets[subject])
       when ABI::EV_SNI_CALLBACK then answer_sni(subject, *args)
       when ABI::EV_ALPN_CALLBACK then answer_alpn(subject, *args)
+      when ABI::EV_PSK then PSK.answer_server(subject, @psk_callback, @sockets[subject], *args)
       when ABI::EV_NEW_SESSION
         ask("newSession", args) do |*_|
           answered(subject, ABI.lib.socket_new_session_done(subject), "newSession")

@@ -86,7 +86,8 @@ module Tlsplug
 
     EVENTS = [ABI::EV_SECURE_CONNECT, ABI::EV_SECURE, ABI::EV_DATA, ABI::EV_END, ABI::EV_CLOSE,
               ABI::EV_ERROR, ABI::EV_CHECK_SERVER_IDENTITY, ABI::EV_SESSION, ABI::EV_KEYLOG,
-              ABI::EV_OCSP_RESPONSE, ABI::EV_DRAIN, ABI::EV_RENEGOTIATED].freeze
+              ABI::EV_OCSP_RESPONSE, ABI::EV_DRAIN, ABI::EV_RENEGOTIATED, ABI::EV_PSK,
+              ABI::EV_TRACE].freeze
     LOOP_EVENTS = [ABI::EV_CONNECT, ABI::EV_TIMEOUT, ABI::EV_LOOKUP].freeze
     # The largest 'data' chunk on a loop (tlsplug_socket_set_data_batch).
     DATA_BATCH = 64 * 1024
@@ -143,6 +144,7 @@ module Tlsplug
       else
         own = secure_context.nil? && _handle.nil? ? Tlsplug.create_secure_context(**ctx_opts) : nil
         ctx = own || secure_context
+        @psk_callback = ctx.psk_callback
         begin
           buf = Util.out
           role = @is_server ? ABI::ROLE_SERVER : ABI::ROLE_CLIENT
@@ -430,6 +432,11 @@ module Tlsplug
     # listener, the payload's layout) is generated; only the behaviour beyond
     # emitting the listener with the decoded payload is written here, in
     # EVENT_HANDLERS (Python's TLSSocket._on_event reads the same description).
+    def ev_psk(_listener, hint)
+      PSK.answer_client(@handle, @psk_callback, hint)
+    end
+    private :ev_psk
+
     def on_c_event(event, _subject, payload)
       info = ABI::EVENTS[event]
       return if info.nil? # an event from a newer library
@@ -449,6 +456,8 @@ module Tlsplug
     # the decoded payload (drain, timeout, session, keylog are just that). Each handler gets the listener's name and the arguments.
     EVENT_HANDLERS = {
       ABI::EV_DATA => :ev_data,
+      ABI::EV_PSK => :ev_psk,
+      ABI::EV_TRACE => :ev_trace,
       ABI::EV_SECURE_CONNECT => :ev_secure,
       ABI::EV_SECURE => :ev_secure,
       ABI::EV_END => :ev_end,
@@ -891,6 +900,19 @@ module Tlsplug
     # tells from "". Argument errors as Node's: InvalidArgTypeError (a
     # TypeError), OutOfRangeError (an ArgumentError); before the handshake,
     # Tlsplug::Error ERR_TLS_INVALID_STATE.
+    # Node's tlsSocket.enableTrace(): one line per handshake message sent or
+    # received ("Sent ClientHello, Length=512"), written to +io+ ($stderr) or
+    # given to the block. tlsplug's own trace: Node prints OpenSSL's.
+    def enable_trace(io = $stderr, &block)
+      @trace_writer = block || ->(line) { io.puts(line) }
+      call(:socket_enable_trace)
+    end
+
+    def ev_trace(_listener, line)
+      @trace_writer&.call(line)
+    end
+    private :ev_trace
+
     def export_keying_material(length, label, context = nil)
       length = Check.int("length", length, 1, 2**32 - 1, "argument")
       unless label.is_a?(String)
