@@ -367,11 +367,17 @@ int tp_api_context_add_pfx(tlsplug_context *h, const uint8_t *pfx, size_t len,
         gnutls_x509_crt_deinit(extra[i]);
     gnutls_free(extra);
     if (err < 0 || !key || nchain == 0) {
+        /* A bundle without a private key (a certificate-only export) gets
+         * Node's words for it; the other failures keep GnuTLS's reason. */
+        int keyless = !key && (err >= 0 || err == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE);
         if (key)
             gnutls_x509_privkey_deinit(key);
         for (unsigned i = 0; i < nchain; i++)
             gnutls_x509_crt_deinit(chain[i]);
         gnutls_free(chain);
+        if (keyless)
+            return tp_fail(&c->err, TLSPLUG_E_CREDENTIALS, "ERR_CRYPTO_OPERATION_FAILED",
+                           "Unable to load private key from PFX data");
         tp_fail_gnutls(&c->err, TLSPLUG_E_CREDENTIALS, err < 0 ? err : GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE,
                        -1, 0, "pfx: no key and certificate in the bundle");
         tp_error_set_code(&c->err, "ERR_CRYPTO_OPERATION_FAILED");

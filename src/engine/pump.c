@@ -233,6 +233,9 @@ int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what)
     }
     if (err == GNUTLS_E_UNSUPPORTED_VERSION_PACKET && no_common_version(s))
         tp_error_set_code(&s->err, "ERR_SSL_UNSUPPORTED_PROTOCOL"); /* not a garbled record */
+    else if (err == GNUTLS_E_UNSUPPORTED_VERSION_PACKET && s->role == TLSPLUG_ROLE_SERVER &&
+             s->hello && s->hello->max_version && s->hello->max_version < 0x0301)
+        tp_error_set_code(&s->err, "ERR_SSL_VERSION_TOO_LOW"); /* an SSL 3.0 hello, as OpenSSL */
     if (err == GNUTLS_E_PREMATURE_TERMINATION && !s->secure)
         tp_error_set_message(&s->err,
                              "Client network socket disconnected before secure TLS connection was established");

@@ -6,7 +6,8 @@ import os
 from typing import Any, Callable, Iterable, Optional, Union
 
 from . import _abi
-from ._lib import TLSError, check, cstr, lib, want_callable, want_number, want_str
+from ._lib import (InvalidArgTypeError, TLSError, _type_name, check, cstr, lib, want_callable,
+                   want_number, want_str)
 
 __all__ = ["SecureContext", "create_secure_context"]
 
@@ -20,6 +21,24 @@ def _many(v: Many):
     if isinstance(v, (bytes, bytearray, str)):
         return [v]
     return list(v)
+
+
+def _pem_items(name: str, v: Any, objects: bool = False) -> list:
+    """Node's key/cert/ca check (it throws at the call): a falsy value (None,
+    False, 0, empty) is not given; else a str or bytes-like, or a list of
+    them (for key, also {"pem": ...} dicts in a list). Anything else raises
+    ERR_INVALID_ARG_TYPE naming the first bad value."""
+    if v is None or v is False or (type(v) is int and v == 0) or (
+            isinstance(v, (str, bytes, bytearray, memoryview)) and len(v) == 0):
+        return []
+    items = list(v) if isinstance(v, (list, tuple)) else [v]
+    for item in items:
+        if not (isinstance(item, (str, bytes, bytearray, memoryview))
+                or (objects and isinstance(v, (list, tuple)) and isinstance(item, dict))):
+            raise InvalidArgTypeError(
+                f'The "options.{name}" property must be of type string or an instance of '
+                f"Buffer, TypedArray, or DataView. Received {_type_name(item)}")
+    return items
 
 
 class SecureContext:
@@ -127,7 +146,8 @@ def create_secure_context(
     unknown = set(files) - set(FILE_OPTIONS)
     if unknown:
         raise TypeError("unknown create_secure_context options: " + ", ".join(sorted(unknown)))
-    given = {"ca": ca, "cert": cert, "key": key, "crl": crl, "pfx": pfx}
+    given = {"ca": _pem_items("ca", ca), "cert": _pem_items("cert", cert),
+             "key": _pem_items("key", key, objects=True), "crl": crl, "pfx": pfx}
     for name, target in FILE_OPTIONS.items():
         if files.get(name) is not None:
             given[target] = _many(given[target]) + _read_files(files[name])

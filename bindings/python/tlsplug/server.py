@@ -19,8 +19,7 @@ from typing import Any, Callable, Dict, Optional, Union
 
 from . import _abi
 from ._lib import (InvalidArgTypeError, TLSError, WrongThreadError, _type_name, check, cstr,
-                   error_from, lib, want_callable,
-                   want_int, want_number, want_str)
+                   error_from, lib, want_callable, want_int, want_number, want_str)
 from ._runtime import decode_payload
 from .context import SecureContext, create_secure_context
 from .events import EventEmitter
@@ -118,6 +117,12 @@ class Server(EventEmitter, _abi.ServerGetters):
         self._sockets: Dict[int, TLSSocket] = {}
         self._max_connections: Optional[int] = None
         self.listening = False
+        # Node's createServer(listener): a function alone is the listener.
+        if callable(options) and secure_connection_listener is None:
+            options, secure_connection_listener = None, options
+        if options is not None and not isinstance(options, dict):
+            raise InvalidArgTypeError('The "options" argument must be of type object. '
+                                      f"Received {_type_name(options)}")
         opts = dict(options or {}, **kw)
         ctx_opts = {k: opts.pop(k) for k in list(opts) if k in _CONTEXT_OPTIONS}
         unknown = set(opts) - _SERVER_OPTIONS
