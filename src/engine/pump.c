@@ -192,8 +192,7 @@ int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what)
     if (err == GNUTLS_E_UNSUPPORTED_VERSION_PACKET && no_common_version(s))
         tp_error_set_code(&s->err, "ERR_SSL_UNSUPPORTED_PROTOCOL"); /* not a garbled record */
     if (err == GNUTLS_E_PREMATURE_TERMINATION && !s->secure)
-        tp_error_set_message(&s->err,
-                             "Client network socket disconnected before secure TLS connection was established");
+        tp_error_set_message(&s->err, tp_socket_hangup_message(s));
     return tp_socket_fatal(s, TLSPLUG_E_TLS);
 }
 

@@ -251,6 +251,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         self._in_call = 0
         self._destroy_error: Optional[BaseException] = None
         self._renegotiate_cb: Optional[Callable[..., Any]] = None
+        self.timeout: Optional[float] = None
         self.destroyed = False
         self.closed = False
         self.secure = False
@@ -753,6 +754,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         """Node's setTimeout(ms, cb): 'timeout' after `ms` idle (0: off).
         The socket stays open. On a loop only."""
         self._call(lib.socket_set_timeout, max(0, int(ms)), what="setTimeout")
+        self.timeout = ms  # Node's socket.timeout: the last value set
         if callback is not None:
             if ms:
                 self.once("timeout", callback)
