@@ -773,6 +773,14 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
                    what="setKeepAlive")
         return self
 
+    def set_servername(self, name: str) -> None:
+        """Node's setServername(name): the SNI name, on a client before its
+        handshake (a server socket raises ERR_TLS_SNI_FROM_SERVER)."""
+        if not isinstance(name, str):
+            raise InvalidArgTypeError('The "name" argument must be of type string. '
+                                      f"Received {type_name(name)}")
+        self._call(lib.socket_set_servername, cstr(name), what="setServername")
+
     def set_high_water_mark(self, n: int) -> None:
         self._call(lib.socket_set_high_water_mark, int(n), what="highWaterMark")
 
