@@ -25,3 +25,18 @@ def node_s_client(test, server_js: str, *args):
     prelude), as s_client() answers it."""
     with NodeServer(server_js) as node:
         return s_client(test, node.port, *args)
+
+
+def accept_with_data(listener, timeout: float = 10.0):
+    """Accept one connection on a plain listening socket and wait (bounded)
+    until its first bytes have arrived, unread: what a late TLS attach
+    finds waiting. Answers the connected socket."""
+    import selectors
+    listener.settimeout(timeout)
+    conn, _ = listener.accept()
+    with selectors.DefaultSelector() as sel:
+        sel.register(conn, selectors.EVENT_READ)
+        if not sel.select(timeout):
+            conn.close()
+            raise AssertionError("the peer sent nothing")
+    return conn
