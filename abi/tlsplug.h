@@ -931,7 +931,9 @@ TLSPLUG_API int tlsplug_socket_free(tlsplug_socket *sock);
  * Client: the name sent in SNI and checked against the server's certificate
  * (Node's checkServerIdentity). An IP address is checked against the
  * certificate's IP SANs and not sent in SNI. Without it, the identity check
- * uses "localhost", as Node's tls.connect() does. Before start only.
+ * uses "localhost", as Node's tls.connect() does. Before start only. A
+ * server socket answers TLSPLUG_E_STATE with Node's
+ * ERR_TLS_SNI_FROM_SERVER.
  *
  * Node: servername.
  *

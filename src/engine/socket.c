@@ -190,7 +190,10 @@ int tp_api_socket_set_servername(tlsplug_socket *h, const char *name)
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
         return TLSPLUG_E_BADHANDLE;
-    int rc = before_start(s, "servername");
+    int rc = s->role == TLSPLUG_ROLE_SERVER
+                 ? tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_SNI_FROM_SERVER",
+                           "Cannot issue SNI from a TLS server-side socket")
+                 : before_start(s, "servername");
     if (rc == TLSPLUG_OK) {
         char *copy = NULL;
         if (name && *name) {

@@ -264,6 +264,15 @@ int tp_socket_net_fail(struct tlsplug_socket *s, const char *code, const char *f
  * CLOSE, and answer the sticky status. */
 int tp_socket_fatal(struct tlsplug_socket *s, int status);
 
+/* Node's message for a peer gone before the handshake finished: a client
+ * says why it could not connect, a server just sees the hang-up. */
+static inline const char *tp_socket_hangup_message(const struct tlsplug_socket *s)
+{
+    return s->role == TLSPLUG_ROLE_SERVER
+               ? "socket hang up"
+               : "Client network socket disconnected before secure TLS connection was established";
+}
+
 /* Node's client-initiated renegotiation limit: count a handshake starting
  * now on a server; answers TLSPLUG_OK, or fails the socket with
  * ERR_TLS_SESSION_ATTACK past CLIENT_RENEG_LIMIT per CLIENT_RENEG_WINDOW. */

@@ -1644,7 +1644,8 @@ func cSocketFree(p_sock *C.tlsplug_socket) (err error) {
 // Client: the name sent in SNI and checked against the server's certificate
 // (Node's checkServerIdentity). An IP address is checked against the
 // certificate's IP SANs and not sent in SNI. Without it, the identity check
-// uses "localhost", as Node's tls.connect() does. Before start only.
+// uses "localhost", as Node's tls.connect() does. Before start only. A
+// server socket answers TLSPLUG_E_STATE with Node's ERR_TLS_SNI_FROM_SERVER.
 func cSocketSetServername(p_sock *C.tlsplug_socket, p_servername string) (err error) {
 	p_servername_c := cstr(p_servername, true)
 	defer freeCStr(p_servername_c)

@@ -702,7 +702,8 @@ FUNCTIONS = {
         certificate (Node's checkServerIdentity). An IP address is checked
         against the certificate's IP SANs and not sent in SNI. Without it,
         the identity check uses "localhost", as Node's tls.connect() does.
-        Before start only.
+        Before start only. A server socket answers TLSPLUG_E_STATE with
+        Node's ERR_TLS_SNI_FROM_SERVER.
 
         Node: servername.
 

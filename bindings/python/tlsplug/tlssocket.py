@@ -141,7 +141,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
     Reading, as a Node stream: with a 'data' listener (and not pause()d)
     the socket flows. Without one, cleartext is buffered as in a paused
     Node stream: read() takes it ('readable' says when some arrived), and
-    once readable_high_water_mark (16 KiB) is buffered the C socket is
+    once readable_high_water_mark (16 KiB, or high_water_mark) is buffered the C socket is
     paused, so a loop stops reading the TCP socket and the peer is held
     back by TCP; reading below the mark, or adding a 'data' listener,
     resumes it. 'end' comes after the buffered data was consumed.
@@ -251,6 +251,9 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         if self._lookup is not None:
             self._call(lib.socket_set_lookup, 1)
             self._call(lib.socket_on, _abi.EV_LOOKUP_REQUEST, _dispatch, self._key)
+        if o.get("high_water_mark") is not None:
+            # Node's highWaterMark sets the readable mark too (0 included).
+            self.readable_high_water_mark = int(o["high_water_mark"])
         Driver.__init__(self, transport)
 
     def _state_init(self) -> None:
@@ -267,6 +270,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         self._in_call = 0
         self._destroy_error: Optional[BaseException] = None
         self._renegotiate_cb: Optional[Callable[..., Any]] = None
+        self.timeout: Optional[float] = None
         self.destroyed = False
         self.closed = False
         self.secure = False
@@ -464,7 +468,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         reading the fd: TCP holds the peer back)."""
         if not self._handle or self.closed:
             return
-        want = self._paused or (self._held_bytes >= self.readable_high_water_mark
+        want = self._paused or (self._held_bytes >= self._pause_mark()
                                 and not self.listener_count("data"))
         if want == self._c_paused:
             return
@@ -474,6 +478,11 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             self._kick()
         else:
             self._pump(lib.socket_resume, what="resume")
+
+    def _pause_mark(self) -> int:
+        # A mark of 0 still reads one chunk ahead, as Node's read() does:
+        # pausing with nothing held would leave read() waiting forever.
+        return max(self.readable_high_water_mark, 1)
 
     @property
     def readable_length(self) -> int:
@@ -540,7 +549,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             was_empty = not self._held
             self._held.append(data)
             self._held_bytes += len(data)
-            if self._held_bytes >= self.readable_high_water_mark and not self._c_paused:
+            if self._held_bytes >= self._pause_mark() and not self._c_paused:
                 self._sync_c_pause()  # stop reading: the peer waits in TCP
             if was_empty:
                 self.emit("readable")
@@ -773,6 +782,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         """Node's setTimeout(ms, cb): 'timeout' after `ms` idle (0: off).
         The socket stays open. On a loop only."""
         self._call(lib.socket_set_timeout, max(0, int(ms)), what="setTimeout")
+        self.timeout = ms  # Node's socket.timeout: the last value set
         if callback is not None:
             if ms:
                 self.once("timeout", callback)
@@ -790,6 +800,14 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         self._call(lib.socket_set_keep_alive, int(bool(enable)), max(0, int(initial_delay)),
                    what="setKeepAlive")
         return self
+
+    def set_servername(self, name: str) -> None:
+        """Node's setServername(name): the SNI name, on a client before its
+        handshake (a server socket raises ERR_TLS_SNI_FROM_SERVER)."""
+        if not isinstance(name, str):
+            raise InvalidArgTypeError('The "name" argument must be of type string. '
+                                      f"Received {type_name(name)}")
+        self._call(lib.socket_set_servername, cstr(name), what="setServername")
 
     def set_high_water_mark(self, n: int) -> None:
         self._call(lib.socket_set_high_water_mark, int(n), what="highWaterMark")

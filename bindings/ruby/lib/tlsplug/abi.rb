@@ -1161,7 +1161,8 @@ module Tlsplug
       # certificate (Node's checkServerIdentity). An IP address is checked
       # against the certificate's IP SANs and not sent in SNI. Without it, the
       # identity check uses "localhost", as Node's tls.connect() does. Before
-      # start only.
+      # start only. A server socket answers TLSPLUG_E_STATE with Node's
+      # ERR_TLS_SNI_FROM_SERVER.
       #
       # Node: servername.
       #
