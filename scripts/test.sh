@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build and test tlsplug the way CI does, in three passes:
 #   1. gcc, RelWithDebInfo, build/        -> full ctest
-#   2. gcc + ASan/UBSan, build-asan/      -> full ctest, leaks checked
+#   2. gcc + ASan/UBSan, build-asan/      -> ctest but the Node ports (label
+#      node: Python driving the same library calls as the binding tests,
+#      which do run here), leaks checked
 #   3. clang -Werror, build-clang/        -> the libFuzzer targets' bounded
 #      runs only (ctest -L fuzz, each at most 30 s of fuzzing)
 #   4. gcc, -DTLSPLUG_LOOP=OFF, build-noloop/ -> the pump-only library
@@ -33,13 +35,14 @@ count_tests() {
   tests_failed=$((tests_failed + bad))
 }
 
-# run_pass NAME BUILD_DIR TEST(yes|no|fuzz) [CMAKE_ARGS...]; fuzz runs only
-# the tests labelled fuzz. CC and the sanitizer options come from the
+# run_pass NAME BUILD_DIR TEST(yes|no|fuzz|nonode) [CMAKE_ARGS...]; fuzz
+# runs only the tests labelled fuzz, nonode all but those labelled node. CC and the sanitizer options come from the
 # caller's environment.
 run_pass() {
   local name=$1 dir=$2 test=$3; shift 3
   local start=$SECONDS result label=()
   [[ "$test" == fuzz ]] && label=(-L fuzz)
+  [[ "$test" == nonode ]] && label=(-LE node)
   echo
   echo "=== $name: build in $dir ==="
   if ! bash scripts/build.sh "$dir" "$@"; then
@@ -68,7 +71,7 @@ if [[ "${TLSPLUG_TEST_QUICK:-0}" == 1 ]]; then
 else
   CC=gcc ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_pass asan "$root/build-asan" yes -DTLSPLUG_SANITIZE=ON
+    run_pass asan "$root/build-asan" nonode -DTLSPLUG_SANITIZE=ON
   CC=clang run_pass clang "$root/build-clang" fuzz -DTLSPLUG_WERROR=ON
   CC=gcc run_pass noloop "$root/build-noloop" yes -DTLSPLUG_LOOP=OFF
 fi
