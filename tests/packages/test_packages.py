@@ -258,9 +258,16 @@ class Packages(unittest.TestCase):
                     stdin=subprocess.DEVNULL)
         self.assertEqual(r.returncode, 4, r.stderr)
         self.assertEqual(json.loads(r.stdout)["error"]["code"], "ECONNREFUSED")
-        r = run([self.tool, "client", "--trace"])
-        self.assertEqual(r.returncode, 2)
-        self.assertIn(b"not supported", r.stderr)
+        # --trace: the handshake's messages in order, each direction named.
+        r = run([self.tool, "client", "--connect", f"127.0.0.1:{port}", "--ca", pki("ca.pem"),
+                 "--servername", "localhost", "--trace", "--brief"], stdin=subprocess.DEVNULL)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        msgs = re.findall(r"(?m)^(Sent|Received) ([A-Za-z]+), Length=\d+$", r.stderr.decode())
+        names = [f"{d} {m}" for d, m in msgs]
+        self.assertEqual(names[:2], ["Sent ClientHello", "Received ServerHello"], names)
+        self.assertIn("Received Finished", names)
+        self.assertIn("Sent Finished", names)
+        self.assertLess(names.index("Received Finished"), names.index("Sent Finished"))
         # The text report: the chain and the parameters, alpn as (none).
         r = run([self.tool, "client", "--connect", f"127.0.0.1:{port}", "--ca", pki("ca.pem"),
                  "--servername", "localhost"], stdin=subprocess.DEVNULL)

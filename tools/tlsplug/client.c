@@ -183,6 +183,7 @@ static void on_event(uintptr_t ud, void *source, int event, void *subject, const
         if (c->o->sess_out && session_out(c->o->sess_out, data, len) != 0)
             c->failure = EXIT_FAILED;
         break;
+    case TLSPLUG_EV_TRACE: fprintf(stderr, "%.*s\n", (int)len, (const char *)data); break;
     case TLSPLUG_EV_DATA:
         if (c->o->json)
             break; /* stdout holds the JSON alone */
@@ -290,8 +291,8 @@ static int parse(int argc, char **argv, struct client_opts *o)
         {"--sess-key", "FILE", "the 32-byte key sealing saved sessions (default: "
                                "$XDG_STATE_HOME/tlsplug/session-key, made on first use)",
          &o->sess_key, 0},
-        {"--trace|-msg", NULL, "show handshake messages: not supported (says so and exits 2)",
-         &o->trace, 0},
+        {"--trace|-msg", NULL, "show each handshake message as it passes (\"Sent ClientHello, "
+                               "Length=...\") on stderr", &o->trace, 0},
         {NULL, NULL, NULL, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -312,12 +313,6 @@ static int parse(int argc, char **argv, struct client_opts *o)
     }
     if (!o->tls.key != !o->tls.cert) {
         fprintf(stderr, "tlsplug client: --key and --cert go together\n");
-        return -1;
-    }
-    if (o->trace) {
-        fprintf(stderr, "tlsplug client: --trace (-msg) is not supported: the tlsplug ABI has no "
-                        "hook that shows handshake messages as they pass (use --keylog FILE with "
-                        "a packet capture instead)\n");
         return -1;
     }
     if (o->noservername && o->servername) {
@@ -371,12 +366,14 @@ static int start(struct client *c, const struct client_opts *o)
     }
     if (n > 0)
         tlsplug_socket_set_alpn_protocols(c->sock, alpn, (size_t)n);
+    if (o->trace)
+        tlsplug_socket_enable_trace(c->sock);
     if (o->sess_in && session_in(c->sock, o->sess_in) != 0)
         return EXIT_FAILED;
     static const int events[] = {TLSPLUG_EV_SECURE_CONNECT, TLSPLUG_EV_DATA, TLSPLUG_EV_DRAIN,
                                  TLSPLUG_EV_END, TLSPLUG_EV_ERROR, TLSPLUG_EV_CLOSE,
                                  TLSPLUG_EV_CHECK_SERVER_IDENTITY, TLSPLUG_EV_OCSP_RESPONSE,
-                                 TLSPLUG_EV_KEYLOG, TLSPLUG_EV_SESSION};
+                                 TLSPLUG_EV_KEYLOG, TLSPLUG_EV_SESSION, TLSPLUG_EV_TRACE};
     for (size_t i = 0; i < sizeof events / sizeof *events; i++)
         tlsplug_socket_on(c->sock, events[i], on_event, (uintptr_t)c);
     if (secs > 0 && tlsplug_loop_set_timer(c->loop, (size_t)secs * 1000, 0, on_timeout,
