@@ -22,7 +22,8 @@ static void on_psk(uintptr_t userdata, void *source, int event, void *subject,
     psk_side *ps = (psk_side *)userdata;
     CHECK(event == TLSPLUG_EV_PSK && len < sizeof ps->payload);
     ps->asked++;
-    memcpy(ps->payload, data, len);
+    if (len) /* an empty hint (always at TLS 1.3) may come as NULL */
+        memcpy(ps->payload, data, len);
     ps->payload[len] = 0;
     tlsplug_socket *sock = source;
     if (!ps->identity)

@@ -481,7 +481,8 @@ static void on_ocsp_response(uintptr_t ud, void *src, int ev, void *subj, const 
 {
     (void)ud, (void)src, (void)ev, (void)subj;
     CHECK(n <= sizeof staple);
-    memcpy(staple, d, n);
+    if (n) /* nothing stapled comes as no payload (Node's null), d may be NULL */
+        memcpy(staple, d, n);
     staple_len = n;
 }
 

@@ -167,8 +167,11 @@ static void on_event(uintptr_t ud, void *source, int event, void *subject, const
         break;
     case TLSPLUG_EV_CHECK_SERVER_IDENTITY: check_identity(c); break;
     case TLSPLUG_EV_OCSP_RESPONSE:
+        /* No payload: asked for, nothing stapled (Node's null). */
         free(c->ocsp);
-        if ((c->ocsp = malloc(len ? len : 1)) != NULL) {
+        c->ocsp = NULL;
+        c->ocsp_len = 0;
+        if (len && (c->ocsp = malloc(len)) != NULL) {
             memcpy(c->ocsp, data, len);
             c->ocsp_len = len;
         }
