@@ -76,7 +76,7 @@ s.on('error', e => console.log(JSON.stringify({code: e.code})));
 
 def node_run(script: str, *args: str, timeout: float = PEER_TIMEOUT) -> dict:
     """Run a node script to completion; its last stdout line as JSON."""
-    p = subprocess.run([NODE, "-e", script, *args], capture_output=True, text=True,
+    p = subprocess.run([NODE, "-e", script, *args], capture_output=True, text=True, env=peer_env(),
                        timeout=timeout)
     lines = p.stdout.strip().splitlines()
     if not lines:
@@ -92,7 +92,7 @@ class NodeHTTPSServer:
         self.args = [support.PKI, cert, key, min_version]
 
     def __enter__(self) -> "NodeHTTPSServer":
-        self.proc = subprocess.Popen([NODE, "-e", HTTPS_SERVER_JS, *self.args],
+        self.proc = subprocess.Popen([NODE, "-e", HTTPS_SERVER_JS, *self.args], env=peer_env(),
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         ready, _, _ = select.select([self.proc.stdout], [], [], PEER_TIMEOUT)
         if not ready:
@@ -108,9 +108,17 @@ class NodeHTTPSServer:
         self.proc.stderr.close()
 
 
+def peer_env() -> dict:
+    """The environment for a peer program: without the sanitizer build's
+    LD_PRELOAD of the ASan runtime, which is for this Python (curl hangs
+    under it, and node and openssl are no code of ours)."""
+    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+
+
 def curl(url: str, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run([CURL, "-sS", "--max-time", "15", "--cacert", pki_path("ca.pem"),
-                           *extra, url], capture_output=True, text=True, timeout=PEER_TIMEOUT)
+                           *extra, url], capture_output=True, text=True, timeout=PEER_TIMEOUT,
+                          env=peer_env())
 
 
 def stdlib_verify_error(port: int, hostname: str, cafile: str = "ca.pem"):

@@ -19,7 +19,7 @@ import support
 import tlsplug
 import tlsplug.ssl
 from ssl_peers import (CURL, HTTPS_REQUEST_JS, NODE, NODE_VERIFY_JS, PEER_TIMEOUT,
-                       NodeHTTPSServer, curl, node_run, pki_path, serve_in_thread,
+                       NodeHTTPSServer, curl, node_run, peer_env, pki_path, serve_in_thread,
                        stdlib_verify_error, stop_server)
 
 GET = b"GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -379,12 +379,12 @@ class ServersTest(unittest.TestCase):
             async with server:
                 node = await asyncio.create_subprocess_exec(
                     NODE, "-e", HTTPS_REQUEST_JS, support.PKI, str(port), "/n", "from node",
-                    stdout=asyncio.subprocess.PIPE)
+                    stdout=asyncio.subprocess.PIPE, env=peer_env())
                 node_out, _ = await asyncio.wait_for(node.communicate(), PEER_TIMEOUT)
                 cu = await asyncio.create_subprocess_exec(
                     CURL, "-sS", "--max-time", "15", "--cacert", pki_path("ca.pem"),
                     "-d", "from curl", f"https://localhost:{port}/c",
-                    stdout=asyncio.subprocess.PIPE)
+                    stdout=asyncio.subprocess.PIPE, env=peer_env())
                 curl_out, _ = await asyncio.wait_for(cu.communicate(), PEER_TIMEOUT)
             return json.loads(node_out.decode().strip().splitlines()[-1]), curl_out
 
