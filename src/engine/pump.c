@@ -237,7 +237,7 @@ int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what)
              s->hello && s->hello->max_version && s->hello->max_version < 0x0301)
         tp_error_set_code(&s->err, "ERR_SSL_VERSION_TOO_LOW"); /* an SSL 3.0 hello, as OpenSSL */
     if (err == GNUTLS_E_PREMATURE_TERMINATION && !s->secure)
-        tp_error_set_message(&s->err, tp_socket_hangup_message(s));
+        tp_error_set_message(&s->err, "%s", tp_socket_hangup_message(s));
     return tp_socket_fatal(s, TLSPLUG_E_TLS);
 }
 

@@ -117,7 +117,7 @@ int tp_api_socket_feed_eof(tlsplug_socket *h)
     int rc = TLSPLUG_OK;
     if (!s->started) {
         tp_fail_gnutls(&s->err, TLSPLUG_E_TLS, GNUTLS_E_PREMATURE_TERMINATION, -1, 0, NULL);
-        tp_error_set_message(&s->err, tp_socket_hangup_message(s));
+        tp_error_set_message(&s->err, "%s", tp_socket_hangup_message(s));
         rc = tp_socket_fatal(s, TLSPLUG_E_TLS);
     } else if (s->peer_ended) {
         tp_pump_maybe_close(s); /* the ordinary end of a closed session */
