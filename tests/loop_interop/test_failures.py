@@ -81,8 +81,8 @@ class Failures(Case):
         tool = env_path("TLSPLUG_TOOL")
         for argv in (["server", "--bogus"], ["client", "--port"], ["client", "--port", "x"],
                      ["client", "-connect", "nocolon"], ["server", "--key", "k"], ["frobnicate"],
-                     ["server", "--alpn", ",,"], ["server", "--once=1"], ["client", "--trace"],
-                     ["client", "-msg"], ["server", "--www", "--http"],
+                     ["server", "--alpn", ",,"], ["server", "--once=1"],
+                     ["client", "--trace=1"], ["server", "--www", "--http"],
                      ["server", "--sni", "nocolons"]):
             with self.subTest(argv=argv):
                 cp = subprocess.run([tool, *argv], stdin=subprocess.DEVNULL, capture_output=True,
