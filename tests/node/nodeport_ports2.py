@@ -4,6 +4,7 @@ tlsplug server, and what a user reads in its transcript."""
 import re
 
 from node_server import NodeServer
+from nodeport import close_server, listening_server
 from nodeport_b import run_openssl
 
 REPLY = "I AM THE WALRUS"  # something recognisable the servers end with
@@ -25,6 +26,24 @@ def node_s_client(test, server_js: str, *args):
     prelude), as s_client() answers it."""
     with NodeServer(server_js) as node:
         return s_client(test, node.port, *args)
+
+
+def ecdh_case(test, curve: str):
+    """Node's ecdh.js / ecdh-auto.js: a TLS 1.2 server limited to
+    ECDHE-RSA-AES128-SHA256 with ecdhCurve `curve` serves openssl s_client,
+    which reads the server's reply; asserts the cipher and the server's
+    temporary key s_client reports from tlsplug's server are node's."""
+    ciphers = "-ALL:ECDHE-RSA-AES128-SHA256"
+    want = node_s_client(test, f"""
+const s = tls.createServer({{key: pem('server.key'), cert: pem('server-chain.pem'), ciphers: '{ciphers}',
+                            ecdhCurve: '{curve}', maxVersion: 'TLSv1.2'}}, (c) => c.end('{REPLY}'));
+""", "-cipher", ciphers)
+    test.assertTrue(want["reply"], want)
+    server, port = listening_server(test, {"ciphers": ciphers, "ecdh_curve": curve,
+                                           "max_version": "TLSv1.2"},
+                                    listener=lambda c: c.end(REPLY))
+    test.assertEqual(s_client(test, port, "-cipher", ciphers), want)
+    close_server(test, server)
 
 
 def accept_with_data(listener, timeout: float = 10.0):

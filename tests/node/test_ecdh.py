@@ -4,25 +4,13 @@ which reads the server's reply; the cipher and the server's temporary key
 s_client reports are node's, for the same options, in the same run."""
 import unittest
 
-from nodeport import LoopTestCase, close_server, listening_server
-from nodeport_ports2 import REPLY, node_s_client, s_client
-
-CIPHERS = "-ALL:ECDHE-RSA-AES128-SHA256"
-CURVE = "prime256v1"
+from nodeport import LoopTestCase
+from nodeport_ports2 import ecdh_case
 
 
 class Ecdh(LoopTestCase):
     def test_s_client_over_ecdhe_prime256v1(self):
-        want = node_s_client(self, f"""
-const s = tls.createServer({{key: pem('server.key'), cert: pem('server-chain.pem'), ciphers: '{CIPHERS}',
-                            ecdhCurve: '{CURVE}', maxVersion: 'TLSv1.2'}}, (c) => c.end('{REPLY}'));
-""", "-cipher", CIPHERS)
-        self.assertTrue(want["reply"], want)
-        server, port = listening_server(self, {"ciphers": CIPHERS, "ecdh_curve": CURVE,
-                                               "max_version": "TLSv1.2"},
-                                        listener=lambda c: c.end(REPLY))
-        self.assertEqual(s_client(self, port, "-cipher", CIPHERS), want)
-        close_server(self, server)
+        ecdh_case(self, "prime256v1")
 
 
 if __name__ == "__main__":
