@@ -134,6 +134,25 @@ class ArgumentChecks(LoopTestCase):
             self.assertEqual(cm.exception.code, expected)
         self.assertFalse(tlsplug.get_loop().alive)
 
+    def test_ticket_keys_secure_pair_alpn_and_versions(self):
+        self.check("tls.createServer({ticketKeys:1})",
+                   lambda: tlsplug.create_server({"ticket_keys": 1}))
+        # ERR_INVALID_ARG_VALUE: Node's TypeError, and a ValueError in Python.
+        for kind in (TypeError, ValueError):
+            self.check("tls.createServer({ticketKeys:Buffer.alloc(47)})",
+                       lambda: tlsplug.create_server({"ticket_keys": bytes(47)}), kind)
+        self.check("tls.createSecurePair({})", lambda: tlsplug.create_secure_pair({}))
+        self.check("tls.convertALPNProtocols(['a'.repeat(256)],{})",
+                   lambda: tlsplug.alpn_wire(["a" * 256]))
+        self.check("tls.convertALPNProtocols([5],{})", lambda: tlsplug.alpn_wire([5]))
+        self.check("tls.createSecureContext({minVersion:'x'})",
+                   lambda: tlsplug.create_secure_context(min_version="x"))
+        self.check("tls.createSecureContext({minVersion:'TLSv1.2',secureProtocol:'TLSv1_2_method'})",
+                   lambda: tlsplug.create_secure_context(min_version="TLSv1.2",
+                                                         secure_protocol="TLSv1_2_method"))
+        self.assertEqual(tlsplug.alpn_wire(memoryview(b"\x02h2")), b"\x02h2")
+        self.assertFalse(tlsplug.get_loop().alive)
+
     def test_server_timeouts(self):
         self.check("tls.createServer({handshakeTimeout:'x'})",
                    lambda: tlsplug.create_server({"handshake_timeout": "x"}))

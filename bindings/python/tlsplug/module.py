@@ -6,7 +6,7 @@ import ctypes
 from typing import Any, Dict, List, Optional
 
 from . import _abi
-from ._lib import InvalidArgTypeError, TLSError, check, cstr, get_str, lib, _type_name
+from ._lib import InvalidArgTypeError, TLSError, TLSTypeError, check, cstr, get_str, lib, _type_name
 from .context import SecureContext, create_secure_context
 from .errors import make_error
 from .events import EventEmitter
@@ -102,6 +102,8 @@ class SecurePair(EventEmitter):
     def __init__(self, context: Optional[SecureContext], is_server: bool,
                  request_cert: bool, reject_unauthorized: bool) -> None:
         super().__init__()
+        if context is not None and not isinstance(context, SecureContext):
+            raise TLSTypeError("context must be a SecureContext", "ERR_TLS_INVALID_CONTEXT")
         ctx = context if context is not None else create_secure_context()
         out = ctypes.c_void_p()
         check(lib.secure_pair_new(ctx.handle, int(bool(is_server)), int(bool(request_cert)),

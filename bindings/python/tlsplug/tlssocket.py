@@ -88,15 +88,28 @@ def _dispatch(userdata, source, event, subject, data, length):
 
 
 def alpn_wire(protocols: Union[bytes, Iterable[Union[str, bytes]]]) -> bytes:
-    """Node's wire form of an ALPN list: each name after its length byte.
-    Bytes are taken as already in wire form, as Node takes a Buffer."""
-    if isinstance(protocols, (bytes, bytearray)):
+    """Node's tls.convertALPNProtocols(): the wire form of an ALPN list, each
+    name after its length byte. Bytes (bytearray, memoryview) are taken as
+    already in wire form and copied, as Node copies a Buffer or view. A
+    name over 255 bytes is Node's ERR_OUT_OF_RANGE; a name that is not
+    text or bytes, or a str given for the whole list (Node ignores one),
+    is ERR_INVALID_ARG_TYPE."""
+    if isinstance(protocols, (bytes, bytearray, memoryview)):
         return bytes(protocols)
+    if isinstance(protocols, str):
+        raise InvalidArgTypeError('The "ALPNProtocols" argument must be a list of names or bytes. '
+                                  f"Received {type_name(protocols)}")
     out = bytearray()
-    for p in protocols:
+    for i, p in enumerate(protocols):
+        if not isinstance(p, (str, bytes, bytearray, memoryview)):
+            raise InvalidArgTypeError(f'The "ALPNProtocols[{i}]" element must be of type string '
+                                      f"or bytes. Received {type_name(p)}")
         b = p.encode() if isinstance(p, str) else bytes(p)
-        if not 0 < len(b) < 256:
-            raise ValueError(f"ALPN protocol name of {len(b)} bytes")
+        if len(b) > 255:
+            raise OutOfRangeError(f"The byte length of the protocol at index {i} exceeds the "
+                                  f"maximum length. It must be <= 255. Received {len(b)}")
+        if not b:
+            raise ValueError(f"ALPN protocol name at index {i} is empty")
         out.append(len(b))
         out += b
     return bytes(out)

@@ -107,6 +107,21 @@ class NodeArgsTest < Minitest::Test
     assert_equal expected, e.code
   end
 
+  def test_ticket_keys_secure_pair_alpn_and_versions
+    check("tls.createServer({ticketKeys:1})") { Tlsplug.create_server(ticket_keys: 1) }
+    # ERR_INVALID_ARG_VALUE: Node's TypeError, Ruby's ArgumentError for a bad value.
+    check("tls.createServer({ticketKeys:Buffer.alloc(47)})", ArgumentError) do
+      Tlsplug.create_server(ticket_keys: "\0".b * 47)
+    end
+    check("tls.createSecurePair({})") { Tlsplug.create_secure_pair({}) }
+    check("tls.convertALPNProtocols(['a'.repeat(256)],{})", ArgumentError) { Tlsplug.alpn_wire(["a" * 256]) }
+    check("tls.convertALPNProtocols([5],{})") { Tlsplug.alpn_wire([5]) }
+    check("tls.createSecureContext({minVersion:'x'})") { Tlsplug.create_secure_context(min_version: "x") }
+    check("tls.createSecureContext({minVersion:'TLSv1.2',secureProtocol:'TLSv1_2_method'})") do
+      Tlsplug.create_secure_context(min_version: "TLSv1.2", secure_protocol: "TLSv1_2_method")
+    end
+  end
+
   def test_server_timeouts
     check("tls.createServer({handshakeTimeout:'x'})") { Tlsplug.create_server(handshake_timeout: "x") }
     check("tls.createServer({handshakeTimeout:true})") { Tlsplug.create_server(handshake_timeout: true) }

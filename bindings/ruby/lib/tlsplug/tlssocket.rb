@@ -9,9 +9,21 @@ module Tlsplug
   # String is taken as already in wire form, as Node takes a Buffer.
   def self.alpn_wire(protocols)
     return protocols.b if protocols.is_a?(String)
-    protocols.map do |p|
-      b = p.to_s.b
-      raise ArgumentError, "ALPN protocol name of #{b.bytesize} bytes" unless b.bytesize.between?(1, 255)
+    unless protocols.respond_to?(:each_with_index)
+      raise InvalidArgTypeError, %(The "ALPNProtocols" argument must be an Array of names or a String. Received #{Check.received(protocols)})
+    end
+
+    protocols.each_with_index.map do |p, i|
+      unless p.is_a?(String)
+        raise InvalidArgTypeError, %(The "ALPNProtocols[#{i}]" element must be of type string. Received #{Check.received(p)})
+      end
+      b = p.b
+      if b.bytesize > 255
+        raise OutOfRangeError, "The byte length of the protocol at index #{i} exceeds the maximum length. " \
+                               "It must be <= 255. Received #{b.bytesize}"
+      end
+      raise ArgumentError, "ALPN protocol name at index #{i} is empty" if b.empty?
+
       b.bytesize.chr.b + b
     end.join.b
   end
