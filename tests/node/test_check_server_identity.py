@@ -96,7 +96,9 @@ for (const [host, subject, san, pemFile] of %s) {
             made: answer(tls.checkServerIdentity(h, made)),
             host: '' + h});
 }
-report(out);
+// A host holding a NUL byte, against the first row's certificate (CN a.com).
+const nul = tls.checkServerIdentity('a.com\\0.evil.example', {subject: {CN: 'a.com'}});
+report({rows: out, nul: nul && nul.code});
 """
 
 
@@ -130,7 +132,8 @@ class CheckServerIdentity(unittest.TestCase):
                         "ec_paramgen_curve:P-256", "-out", key],
                        check=True, capture_output=True, timeout=30)
         cls.pems = [cls._make(key, i, subject, san) for i, (_, subject, san) in enumerate(ROWS)]
-        cls.node = node_eval(NODE % json.dumps([list(r) + [p] for r, p in zip(ROWS, cls.pems)]))
+        cls.answers = node_eval(NODE % json.dumps([list(r) + [p] for r, p in zip(ROWS, cls.pems)]))
+        cls.node = cls.answers["rows"]
 
     @classmethod
     def tearDownClass(cls):
@@ -180,6 +183,17 @@ class CheckServerIdentity(unittest.TestCase):
         with self.assertRaises(TypeError) as cm:
             tlsplug.check_server_identity("a.com", {"subject": {"CN": "a.com"}})
         self.assertEqual(cm.exception.code, "ERR_INVALID_ARG_TYPE")
+
+    def test_a_host_with_a_nul_byte_never_matches(self):
+        # Node compares the whole string: no match. C would see only the
+        # part before the NUL (a match), so the binding refuses such a host.
+        self.assertEqual(self.answers["nul"], "ERR_TLS_CERT_ALTNAME_INVALID")
+        with open(self.pems[0], "rb") as f:
+            cert = tlsplug.X509Certificate(f.read()).to_legacy_object()
+        self.assertIsNone(tlsplug.check_server_identity("a.com", cert))
+        with self.assertRaises(ValueError) as cm:
+            tlsplug.check_server_identity("a.com\0.evil.example", cert)
+        self.assertEqual(cm.exception.code, "ERR_INVALID_ARG_VALUE")
 
 
 if __name__ == "__main__":

@@ -234,3 +234,14 @@ def cstr(s) -> Optional[bytes]:
     if s is None:
         return None
     return s.encode() if isinstance(s, str) else bytes(s)
+
+
+def cname(s, what: str) -> Optional[bytes]:
+    """cstr for a name the library compares with a certificate's (a host,
+    a servername): C would cut one holding a NUL byte there and judge its
+    prefix ("a.example\\0.evil" as "a.example"), so it is refused."""
+    b = cstr(s)
+    if b is not None and b"\0" in b:
+        raise InvalidArgValueError(f'The "{what}" argument must not contain null bytes. '
+                                   f"Received {s!r:.60}")
+    return b

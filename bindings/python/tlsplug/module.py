@@ -6,7 +6,7 @@ import ctypes
 from typing import Any, Dict, List, Optional
 
 from . import _abi
-from ._lib import InvalidArgTypeError, TLSError, TLSTypeError, check, cstr, get_str, lib, _type_name
+from ._lib import InvalidArgTypeError, TLSError, TLSTypeError, check, cname, cstr, get_str, lib, _type_name
 from .context import SecureContext, create_secure_context
 from .errors import make_error
 from .events import EventEmitter
@@ -59,13 +59,13 @@ def check_server_identity(hostname: str, cert: Dict[str, Any]) -> Optional[TLSEr
     if not isinstance(der, (bytes, bytearray)):
         raise InvalidArgTypeError('The "cert" argument must be a certificate dict with '
                                   f"raw DER bytes. Received {type(cert).__name__}")
-    der = bytes(der)
+    der, host = bytes(der), cname(hostname, "hostname")
     n = ctypes.c_size_t(0)
     buf = ctypes.create_string_buffer(1024)
-    rc = lib.check_server_identity(cstr(hostname), der, len(der), buf, len(buf), ctypes.byref(n))
+    rc = lib.check_server_identity(host, der, len(der), buf, len(buf), ctypes.byref(n))
     if rc == _abi.E_VERIFY and n.value >= len(buf):  # a longer reason: again, room for all of it
         buf = ctypes.create_string_buffer(n.value + 1)
-        rc = lib.check_server_identity(cstr(hostname), der, len(der), buf, len(buf), ctypes.byref(n))
+        rc = lib.check_server_identity(host, der, len(der), buf, len(buf), ctypes.byref(n))
     if rc == _abi.OK:
         return None
     if rc == _abi.E_VERIFY:

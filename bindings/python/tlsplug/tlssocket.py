@@ -18,7 +18,7 @@ from threading import get_ident
 from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 from . import _abi
-from ._lib import (TLSError, WrongThreadError, check, cstr, error_from, get_bytes, lib,
+from ._lib import (TLSError, WrongThreadError, check, cname, cstr, error_from, get_bytes, lib,
                    want_callable, want_int, want_port, want_str)
 from ._lib import InvalidArgTypeError, OutOfRangeError, want_number, _type_name as type_name
 from ._runtime import decode_payload
@@ -243,7 +243,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         if o.get("request_cert"):
             self._call(lib.socket_set_request_cert, 1)
         if o.get("servername"):
-            self._call(lib.socket_set_servername, cstr(o["servername"]))
+            self._call(lib.socket_set_servername, cname(o["servername"], "servername"))
         if o.get("alpn_protocols"):
             w = alpn_wire(o["alpn_protocols"])
             self._call(lib.socket_set_alpn_protocols, w, len(w))
@@ -820,7 +820,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         if not isinstance(name, str):
             raise InvalidArgTypeError('The "name" argument must be of type string. '
                                       f"Received {type_name(name)}")
-        self._call(lib.socket_set_servername, cstr(name), what="setServername")
+        self._call(lib.socket_set_servername, cname(name, "name"), what="setServername")
 
     def set_high_water_mark(self, n: int) -> None:
         self._call(lib.socket_set_high_water_mark, int(n), what="highWaterMark")

@@ -122,6 +122,21 @@ class NodeArgsTest < Minitest::Test
     end
   end
 
+  def test_names_with_a_nul_byte_are_refused
+    # C would compare only the part before the NUL; Node compares the whole
+    # string, which then matches no certificate.
+    assert_equal "ERR_TLS_CERT_ALTNAME_INVALID",
+                 node_code("const e=tls.checkServerIdentity('localhost\\0.evil',{subject:{CN:'localhost'}});done(e.code)")
+    cert = Tlsplug::X509Certificate.new(pem("server.pem"))
+    [-> { Tlsplug.check_server_identity("localhost\0.evil", pem("server.pem")) },
+     -> { Tlsplug::TLSSocket.new(servername: "localhost\0.evil") },
+     -> { cert.check_host("localhost\0.evil") }].each do |call|
+      e = assert_raises(ArgumentError) { call.call }
+      assert_equal "ERR_INVALID_ARG_VALUE", e.code
+    end
+    assert_nil Tlsplug.check_server_identity("localhost", pem("server.pem"))
+  end
+
   def test_server_timeouts
     check("tls.createServer({handshakeTimeout:'x'})") { Tlsplug.create_server(handshake_timeout: "x") }
     check("tls.createServer({handshakeTimeout:true})") { Tlsplug.create_server(handshake_timeout: true) }

@@ -197,6 +197,18 @@ module Tlsplug
       s.is_a?(String) ? s.b : s.to_s.b
     end
 
+    # cstr for a name the library compares with a certificate's (a host, a
+    # servername): C would cut one holding a NUL byte there and judge its
+    # prefix ("a.example\0.evil" as "a.example"), so it is refused.
+    def cname(s, what)
+      b = cstr(s)
+      if b && b.byteslice(0, b.bytesize - 1).include?("\0")
+        raise InvalidArgValueError, %(The "#{what}" argument must not contain null bytes. Received #{s.inspect[0, 60]})
+      end
+
+      b
+    end
+
     def status_name(status)
       lib.status_name(status).to_s
     end

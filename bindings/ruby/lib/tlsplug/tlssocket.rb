@@ -196,7 +196,7 @@ module Tlsplug
       # nil is Node's undefined: the default (true), never "off".
       call(:socket_set_reject_unauthorized, o[:reject_unauthorized] ? 1 : 0) unless o[:reject_unauthorized].nil?
       call(:socket_set_request_cert, 1) if o[:request_cert]
-      call(:socket_set_servername, Util.cstr(o[:servername])) if o[:servername]
+      call(:socket_set_servername, Util.cname(o[:servername], "servername")) if o[:servername]
       if o[:alpn_protocols]
         w = Tlsplug.alpn_wire(o[:alpn_protocols])
         call(:socket_set_alpn_protocols, w, w.bytesize)
