@@ -166,9 +166,6 @@ class ServerVerify(LoopTestCase):
             self.assertEqual([w["shown"] for w in row], [e for _, e in clients], title)
             got = self._serve(case, [n for n, _ in clients])
             twin = next(verdicts) if case["server"]["rejectUnauthorized"] else None
-            if twin:
-                self.assertEqual(self._serve(dict(case, server=dict(case["server"], rejectUnauthorized=False)),
-                                             [n for n, _ in clients]), twin, title + " (not rejecting)")
             for i, ((name, _), w, g) in enumerate(zip(clients, row, got)):
                 with self.subTest(title=title, client=name):
                     verdict = twin and twin[i]["authorizationError"]
