@@ -5,8 +5,10 @@ require "base64"
 require "monitor"
 
 module Tlsplug
-  # Node's wire form of an ALPN list: each name after its length byte. A
-  # String is taken as already in wire form, as Node takes a Buffer.
+  # Node's wire form of an ALPN list (convertALPNProtocols): each name after
+  # its length byte. A String is taken as already in wire form, as Node takes
+  # a Buffer. A name over 255 bytes is Node's ERR_OUT_OF_RANGE (Node's text);
+  # one that is no String or Symbol is ERR_INVALID_ARG_TYPE.
   def self.alpn_wire(protocols)
     return protocols.b if protocols.is_a?(String)
     unless protocols.respond_to?(:each_with_index)
@@ -14,6 +16,7 @@ module Tlsplug
     end
 
     protocols.each_with_index.map do |p, i|
+      p = p.to_s if p.is_a?(Symbol) # alpn_protocols: [:h2] reads as Ruby
       unless p.is_a?(String)
         raise InvalidArgTypeError, %(The "ALPNProtocols[#{i}]" element must be of type string. Received #{Check.received(p)})
       end
