@@ -158,11 +158,17 @@ func (c *Config) build() (*secureContext, error) {
 	return sc, nil
 }
 
+// alpnWire is Node's convertALPNProtocols: each name after its length
+// byte; a name over 255 bytes fails with Node's ERR_OUT_OF_RANGE and text.
 func alpnWire(protos []string) ([]byte, error) {
 	var b []byte
-	for _, p := range protos {
-		if len(p) == 0 || len(p) > 255 {
-			return nil, errorf("ERR_OUT_OF_RANGE", "invalid ALPN protocol %q", p)
+	for i, p := range protos {
+		if len(p) > 255 {
+			return nil, errorf("ERR_OUT_OF_RANGE", "The byte length of the protocol at index %d exceeds "+
+				"the maximum length. It must be <= 255. Received %d", i, len(p))
+		}
+		if len(p) == 0 {
+			return nil, errorf("ERR_OUT_OF_RANGE", "The ALPN protocol at index %d is empty", i)
 		}
 		b = append(b, byte(len(p)))
 		b = append(b, p...)

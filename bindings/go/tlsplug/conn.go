@@ -163,7 +163,12 @@ func (c *Conn) doSetup() error {
 		steps = append(steps, func() error { return cSocketSetRequestCert(s, cfg.RequestCert) })
 	} else {
 		if cfg.ServerName != "" {
-			steps = append(steps, func() error { return cSocketSetServername(s, cfg.ServerName) })
+			steps = append(steps, func() error {
+				if err := checkName("ServerName", cfg.ServerName); err != nil {
+					return err
+				}
+				return cSocketSetServername(s, cfg.ServerName)
+			})
 		}
 		if len(cfg.Session) > 0 {
 			steps = append(steps, func() error { return cSocketSetSession(s, cfg.Session) })

@@ -2,6 +2,8 @@ package tlsplug
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -260,5 +262,29 @@ func TestEnginesRefused(t *testing.T) {
 		if !errors.As(err, &e) || e.Code != "ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED" || e.Status != StatusEUnsupported {
 			t.Fatalf("%+v: %v", cfg, err)
 		}
+	}
+}
+
+// Node's basic-validations: an ALPN name over 255 bytes is ERR_OUT_OF_RANGE
+// with Node's message, which live node gives for the same list.
+func TestALPNNameTooLong(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := nodeCmd(t, ctx, `try { require('tls').convertALPNProtocols(['h2', 'a'.repeat(300)], {}); }
+catch (e) { console.log(JSON.stringify({code: e.code, message: e.message})); }`).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want struct{ Code, Message string }
+	if err := json.Unmarshal(out, &want); err != nil {
+		t.Fatalf("node said %q: %v", out, err)
+	}
+	_, err = alpnWire([]string{"h2", strings.Repeat("a", 300)})
+	var e *Error
+	if !errors.As(err, &e) || e.Code != want.Code || e.Message != want.Message {
+		t.Fatalf("got %v, want %+v", err, want)
+	}
+	if w, err := alpnWire([]string{"h2", strings.Repeat("a", 255)}); err != nil || len(w) != 3+256 {
+		t.Fatalf("255 bytes: %d %v", len(w), err)
 	}
 }

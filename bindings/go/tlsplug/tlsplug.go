@@ -44,6 +44,9 @@ func GetCiphers() []string {
 // certificate: nil when host matches, else an *Error with Code
 // ERR_TLS_CERT_ALTNAME_INVALID and Node's reason as Message.
 func CheckServerIdentity(host string, certDER []byte) error {
+	if err := checkName("host", host); err != nil {
+		return err
+	}
 	reason, err := cCheckServerIdentity(host, certDER)
 	if err != nil {
 		if e, ok := err.(*Error); ok && e.Status == StatusEVerify {
@@ -59,3 +62,13 @@ func CheckServerIdentity(host string, certDER []byte) error {
 
 // CertificateJSON is Node's certificate object for a DER certificate, as JSON.
 func CertificateJSON(certDER []byte) (string, error) { return cCertToJson(certDER) }
+
+// checkName refuses a name the library compares with a certificate's (a
+// host, a server name) when it holds a NUL byte: C would cut it there and
+// judge its prefix ("a.example\x00.evil" as "a.example").
+func checkName(what, name string) error {
+	if strings.IndexByte(name, 0) >= 0 {
+		return errorf("ERR_INVALID_ARG_VALUE", "The %q argument must not contain null bytes. Received %q", what, name)
+	}
+	return nil
+}

@@ -180,6 +180,16 @@ func TestPeerCertificateDetailed(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != "ERR_TLS_CERT_ALTNAME_INVALID" || !strings.Contains(e.Message, "nope.example") {
 		t.Fatalf("CheckServerIdentity: %v", err)
 	}
+	// A NUL byte would cut the host to "localhost" in C: refused instead
+	// (Node compares the whole string, which matches nothing).
+	if err = CheckServerIdentity("localhost\x00.evil", raw); !errors.As(err, &e) || e.Code != "ERR_INVALID_ARG_VALUE" {
+		t.Fatalf("CheckServerIdentity with a NUL: %v", err)
+	}
+	if x, err := NewX509Certificate(raw); err != nil {
+		t.Fatal(err)
+	} else if _, err = x.CheckHost("localhost\x00.evil"); !errors.As(err, &e) || e.Code != "ERR_INVALID_ARG_VALUE" {
+		t.Fatalf("CheckHost with a NUL: %v", err)
+	}
 	// Walk to the root, whose issuerCertificate is itself.
 	m := cert
 	for i := 0; i < 5; i++ {

@@ -112,6 +112,9 @@ func (c *X509Certificate) Equal(o *X509Certificate) bool {
 }
 
 func (c *X509Certificate) check(kind cX509CheckKind, value string) (bool, error) {
+	if err := checkName("name", value); err != nil {
+		return false, err
+	}
 	m, err := cX509Check(c.Raw, int(kind), value)
 	return m == 1, err
 }

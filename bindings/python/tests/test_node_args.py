@@ -134,6 +134,40 @@ class ArgumentChecks(LoopTestCase):
             self.assertEqual(cm.exception.code, expected)
         self.assertFalse(tlsplug.get_loop().alive)
 
+    def test_ticket_keys_secure_pair_alpn_and_versions(self):
+        self.check("tls.createServer({ticketKeys:1})",
+                   lambda: tlsplug.create_server({"ticket_keys": 1}))
+        # ERR_INVALID_ARG_VALUE: Node's TypeError, and a ValueError in Python.
+        for kind in (TypeError, ValueError):
+            self.check("tls.createServer({ticketKeys:Buffer.alloc(47)})",
+                       lambda: tlsplug.create_server({"ticket_keys": bytes(47)}), kind)
+        self.check("tls.createSecurePair({})", lambda: tlsplug.create_secure_pair({}))
+        self.check("tls.convertALPNProtocols(['a'.repeat(256)],{})",
+                   lambda: tlsplug.alpn_wire(["a" * 256]))
+        self.check("tls.convertALPNProtocols([5],{})", lambda: tlsplug.alpn_wire([5]))
+        self.check("tls.createSecureContext({minVersion:'x'})",
+                   lambda: tlsplug.create_secure_context(min_version="x"))
+        self.check("tls.createSecureContext({minVersion:'TLSv1.2',secureProtocol:'TLSv1_2_method'})",
+                   lambda: tlsplug.create_secure_context(min_version="TLSv1.2",
+                                                         secure_protocol="TLSv1_2_method"))
+        self.assertEqual(tlsplug.alpn_wire(memoryview(b"\x02h2")), b"\x02h2")
+        self.assertFalse(tlsplug.get_loop().alive)
+
+    def test_names_with_a_nul_byte_are_refused(self):
+        # C would compare only the part before the NUL; Node compares the
+        # whole string, which then matches no certificate.
+        self.assertEqual(node_code("const e=tls.checkServerIdentity('localhost\\0.evil',"
+                                   "{subject:{CN:'localhost'}});done(e.code)"),
+                         "ERR_TLS_CERT_ALTNAME_INVALID")
+        cert = tlsplug.X509Certificate(pki("server.pem"))
+        for call in (lambda: tlsplug.check_server_identity("localhost\0.evil", cert.to_legacy_object()),
+                     lambda: tlsplug.TLSSocket(servername="localhost\0.evil"),
+                     lambda: cert.check_host("localhost\0.evil")):
+            with self.assertRaises(ValueError) as cm:
+                call()
+            self.assertEqual(cm.exception.code, "ERR_INVALID_ARG_VALUE")
+        self.assertIsNone(tlsplug.check_server_identity("localhost", cert.to_legacy_object()))
+
     def test_server_timeouts(self):
         self.check("tls.createServer({handshakeTimeout:'x'})",
                    lambda: tlsplug.create_server({"handshake_timeout": "x"}))

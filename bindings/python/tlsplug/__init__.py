@@ -26,10 +26,10 @@ from __future__ import annotations
 from . import _abi
 from ._lib import AbiVersionError, TLSError, WrongThreadError, lib, load_library
 from .certificate import cert_from_json
-from .errors import (InvalidArgTypeError, OutOfRangeError, TLSBrokenPipeError,
+from .errors import (InvalidArgTypeError, InvalidArgValueError, OutOfRangeError, TLSBrokenPipeError,
                      TLSCertVerificationError, TLSConnectionAbortedError,
                      TLSConnectionRefusedError, TLSConnectionResetError, TLSHostLookupError,
-                     TLSOSError, TLSSSLError, TLSTimeoutError)
+                     TLSOSError, TLSSSLError, TLSTimeoutError, TLSTypeError)
 from .context import SecureContext, create_secure_context
 from .deprecation import TLSDeprecationWarning
 from .x509 import X509Certificate
@@ -54,6 +54,7 @@ CLIENT_RENEG_WINDOW: int = get_default("CLIENT_RENEG_WINDOW")
 
 __all__ = [
     "AbiVersionError", "TLSError", "WrongThreadError", "InvalidArgTypeError", "OutOfRangeError",
+    "InvalidArgValueError", "TLSTypeError",
     "TLSOSError", "TLSConnectionRefusedError", "TLSConnectionResetError",
     "TLSConnectionAbortedError", "TLSBrokenPipeError", "TLSHostLookupError", "TLSTimeoutError",
     "TLSSSLError", "TLSCertVerificationError", "SecureContext", "create_secure_context",

@@ -78,6 +78,23 @@ class InvalidArgTypeError(TLSError, TypeError):
         super().__init__(message, "ERR_INVALID_ARG_TYPE")
 
 
+class InvalidArgValueError(TLSError, TypeError, ValueError):
+    """An argument of the right type whose value Node refuses: code
+    ERR_INVALID_ARG_VALUE. Node throws it as a TypeError; Python code
+    expects a ValueError for a bad value: it is both."""
+
+    def __init__(self, message: str, code: Optional[str] = "ERR_INVALID_ARG_VALUE", status: int = 0):
+        super().__init__(message, code, status)
+
+
+class TLSTypeError(TLSError, TypeError):
+    """Another of Node's errors thrown as a TypeError at the call: a
+    protocol version name that is none (ERR_TLS_INVALID_PROTOCOL_VERSION),
+    minVersion/maxVersion beside secureProtocol
+    (ERR_TLS_PROTOCOL_VERSION_CONFLICT), a context that is not a
+    SecureContext (ERR_TLS_INVALID_CONTEXT)."""
+
+
 class OutOfRangeError(TLSError, ValueError):
     """A number outside what Node accepts (Node's RangeError):
     code ERR_OUT_OF_RANGE."""
@@ -217,3 +234,14 @@ def cstr(s) -> Optional[bytes]:
     if s is None:
         return None
     return s.encode() if isinstance(s, str) else bytes(s)
+
+
+def cname(s, what: str) -> Optional[bytes]:
+    """cstr for a name the library compares with a certificate's (a host,
+    a servername): C would cut one holding a NUL byte there and judge its
+    prefix ("a.example\\0.evil" as "a.example"), so it is refused."""
+    b = cstr(s)
+    if b is not None and b"\0" in b:
+        raise InvalidArgValueError(f'The "{what}" argument must not contain null bytes. '
+                                   f"Received {s!r:.60}")
+    return b

@@ -19,6 +19,10 @@ exception Python code already catches for that failure:
     │         (ssl.SSLCertVerificationError)       ERR_TLS_CERT_ALTNAME_INVALID, ...
     │                                              + verify_code, verify_message
     ├── InvalidArgTypeError (TypeError)            ERR_INVALID_ARG_TYPE
+    ├── InvalidArgValueError (TypeError, ValueError) ERR_INVALID_ARG_VALUE
+    ├── TLSTypeError (TypeError)                   ERR_TLS_INVALID_PROTOCOL_VERSION,
+    │                                              ERR_TLS_PROTOCOL_VERSION_CONFLICT,
+    │                                              ERR_TLS_INVALID_CONTEXT
     ├── OutOfRangeError (ValueError)               ERR_OUT_OF_RANGE, ERR_SOCKET_BAD_PORT
     └── WrongThreadError (RuntimeError)            ERR_TLSPLUG_WRONG_THREAD
 
@@ -33,12 +37,14 @@ import ssl
 from typing import Dict, Optional, Type
 
 from . import _abi
-from ._lib import InvalidArgTypeError, OutOfRangeError, TLSError, WrongThreadError
+from ._lib import (InvalidArgTypeError, InvalidArgValueError, OutOfRangeError, TLSError, TLSTypeError,
+                   WrongThreadError)
 
 __all__ = ["TLSError", "TLSOSError", "TLSConnectionRefusedError", "TLSConnectionResetError",
            "TLSConnectionAbortedError", "TLSBrokenPipeError", "TLSHostLookupError",
            "TLSTimeoutError", "TLSSSLError", "TLSCertVerificationError", "InvalidArgTypeError",
-           "OutOfRangeError", "WrongThreadError", "make_error"]
+           "InvalidArgValueError", "TLSTypeError", "OutOfRangeError", "WrongThreadError",
+           "make_error"]
 
 
 class TLSOSError(TLSError, OSError):
@@ -128,6 +134,9 @@ _BY_CODE: Dict[str, Type[TLSError]] = {
     "ENOTFOUND": TLSHostLookupError, "EAI_AGAIN": TLSHostLookupError,
     "EAI_FAIL": TLSHostLookupError, "EAI_NONAME": TLSHostLookupError,
     "ERR_INVALID_ARG_TYPE": TLSError, "ERR_OUT_OF_RANGE": TLSError,
+    "ERR_INVALID_ARG_VALUE": InvalidArgValueError,
+    "ERR_TLS_INVALID_PROTOCOL_VERSION": TLSTypeError, "ERR_TLS_PROTOCOL_VERSION_CONFLICT": TLSTypeError,
+    "ERR_TLS_INVALID_CONTEXT": TLSTypeError,
 }
 # ERR_TLS_* codes that are a failure of the TLS exchange itself (the rest
 # are Node's argument errors: plain TLSError).

@@ -6,7 +6,7 @@ import ctypes
 from typing import Any, Dict, List, Optional
 
 from . import _abi
-from ._lib import TLSError, check, cstr, get_str, lib
+from ._lib import InvalidArgTypeError, TLSError, TLSTypeError, check, cname, cstr, get_str, lib, _type_name
 from .context import SecureContext, create_secure_context
 from .errors import make_error
 from .events import EventEmitter
@@ -49,20 +49,26 @@ def set_default(name: str, value) -> None:
 def check_server_identity(hostname: str, cert: Dict[str, Any]) -> Optional[TLSError]:
     """Node's tls.checkServerIdentity(hostname, cert): None on a match, else
     a TLSError (code ERR_TLS_CERT_ALTNAME_INVALID) with `reason`, `host` and
-    `cert`. `cert` is a certificate dict with `raw` (DER bytes)."""
+    `cert`. `cert` is a certificate dict with `raw` (DER bytes): the names
+    are read from the certificate itself. Unlike Node, which makes a string
+    of any host, a host that is not a str raises InvalidArgTypeError."""
+    if not isinstance(hostname, (str, bytes)):
+        raise InvalidArgTypeError('The "hostname" argument must be of type string. '
+                                  f"Received {_type_name(hostname)}")
     der = cert.get("raw") if isinstance(cert, dict) else None
     if not isinstance(der, (bytes, bytearray)):
-        raise TypeError("cert must be a certificate dict with raw DER bytes")
-    der = bytes(der)
+        raise InvalidArgTypeError('The "cert" argument must be a certificate dict with '
+                                  f"raw DER bytes. Received {type(cert).__name__}")
+    der, host = bytes(der), cname(hostname, "hostname")
     n = ctypes.c_size_t(0)
     buf = ctypes.create_string_buffer(1024)
-    rc = lib.check_server_identity(cstr(hostname), der, len(der), buf, len(buf), ctypes.byref(n))
+    rc = lib.check_server_identity(host, der, len(der), buf, len(buf), ctypes.byref(n))
+    if rc == _abi.E_VERIFY and n.value >= len(buf):  # a longer reason: again, room for all of it
+        buf = ctypes.create_string_buffer(n.value + 1)
+        rc = lib.check_server_identity(host, der, len(der), buf, len(buf), ctypes.byref(n))
     if rc == _abi.OK:
         return None
     if rc == _abi.E_VERIFY:
-        if n.value >= len(buf):
-            buf = ctypes.create_string_buffer(n.value + 1)
-            lib.check_server_identity(cstr(hostname), der, len(der), buf, len(buf), ctypes.byref(n))
         reason = buf.value.decode("utf-8", "replace")
         err = make_error(f"Hostname/IP does not match certificate's altnames: {reason}",
                          "ERR_TLS_CERT_ALTNAME_INVALID", rc)
@@ -96,6 +102,8 @@ class SecurePair(EventEmitter):
     def __init__(self, context: Optional[SecureContext], is_server: bool,
                  request_cert: bool, reject_unauthorized: bool) -> None:
         super().__init__()
+        if context is not None and not isinstance(context, SecureContext):
+            raise TLSTypeError("context must be a SecureContext", "ERR_TLS_INVALID_CONTEXT")
         ctx = context if context is not None else create_secure_context()
         out = ctypes.c_void_p()
         check(lib.secure_pair_new(ctx.handle, int(bool(is_server)), int(bool(request_cert)),

@@ -18,8 +18,8 @@ from threading import get_ident
 from typing import Any, Callable, Dict, Optional, Union
 
 from . import _abi
-from ._lib import (InvalidArgTypeError, TLSError, WrongThreadError, _type_name, check, cstr,
-                   error_from, lib, want_callable, want_int, want_number, want_str)
+from ._lib import (InvalidArgTypeError, InvalidArgValueError, TLSError, WrongThreadError, _type_name,
+                   check, cstr, error_from, lib, want_callable, want_int, want_number, want_str)
 from ._runtime import decode_payload
 from .context import SecureContext, create_secure_context
 from .events import EventEmitter
@@ -185,7 +185,7 @@ class Server(EventEmitter, _abi.ServerGetters):
             self._call(lib.server_load_ticket_keys, cstr(opts["ticket_keys"]),
                        what="ticketKeys")
         elif opts.get("ticket_keys") is not None:
-            self.set_ticket_keys(opts["ticket_keys"])
+            self.set_ticket_keys(_ticket_keys_option(opts["ticket_keys"]))
         if opts.get("session_cache_size") is not None:
             self._call(lib.server_set_session_cache_size, int(opts["session_cache_size"]))
         if opts.get("session_store") is not None:
@@ -584,6 +584,17 @@ class _NoContext(SecureContext):
 
     def __init__(self) -> None:
         self._handle = None
+
+
+def _ticket_keys_option(keys):
+    """The ticketKeys option checked as Node's createServer checks it."""
+    if not isinstance(keys, (bytes, bytearray, memoryview)):
+        raise InvalidArgTypeError('The "options.ticketKeys" property must be an instance of bytes, '
+                                  f"bytearray or memoryview. Received {_type_name(keys)}")
+    if len(bytes(keys)) != 48:
+        raise InvalidArgValueError("The property 'options.ticketKeys' must be exactly 48 bytes. "
+                                   f"Received {len(bytes(keys))}")
+    return keys
 
 
 def create_server(options: Optional[Dict[str, Any]] = None,

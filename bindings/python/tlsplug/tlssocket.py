@@ -18,7 +18,7 @@ from threading import get_ident
 from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 from . import _abi
-from ._lib import (TLSError, WrongThreadError, check, cstr, error_from, get_bytes, lib,
+from ._lib import (TLSError, WrongThreadError, check, cname, cstr, error_from, get_bytes, lib,
                    want_callable, want_int, want_port, want_str)
 from ._lib import InvalidArgTypeError, OutOfRangeError, want_number, _type_name as type_name
 from ._runtime import decode_payload
@@ -88,15 +88,28 @@ def _dispatch(userdata, source, event, subject, data, length):
 
 
 def alpn_wire(protocols: Union[bytes, Iterable[Union[str, bytes]]]) -> bytes:
-    """Node's wire form of an ALPN list: each name after its length byte.
-    Bytes are taken as already in wire form, as Node takes a Buffer."""
-    if isinstance(protocols, (bytes, bytearray)):
+    """Node's tls.convertALPNProtocols(): the wire form of an ALPN list, each
+    name after its length byte. Bytes (bytearray, memoryview) are taken as
+    already in wire form and copied, as Node copies a Buffer or view. A
+    name over 255 bytes is Node's ERR_OUT_OF_RANGE; a name that is not
+    text or bytes, or a str given for the whole list (Node ignores one),
+    is ERR_INVALID_ARG_TYPE."""
+    if isinstance(protocols, (bytes, bytearray, memoryview)):
         return bytes(protocols)
+    if isinstance(protocols, str):
+        raise InvalidArgTypeError('The "ALPNProtocols" argument must be a list of names or bytes. '
+                                  f"Received {type_name(protocols)}")
     out = bytearray()
-    for p in protocols:
+    for i, p in enumerate(protocols):
+        if not isinstance(p, (str, bytes, bytearray, memoryview)):
+            raise InvalidArgTypeError(f'The "ALPNProtocols[{i}]" element must be of type string '
+                                      f"or bytes. Received {type_name(p)}")
         b = p.encode() if isinstance(p, str) else bytes(p)
-        if not 0 < len(b) < 256:
-            raise ValueError(f"ALPN protocol name of {len(b)} bytes")
+        if len(b) > 255:
+            raise OutOfRangeError(f"The byte length of the protocol at index {i} exceeds the "
+                                  f"maximum length. It must be <= 255. Received {len(b)}")
+        if not b:
+            raise ValueError(f"ALPN protocol name at index {i} is empty")
         out.append(len(b))
         out += b
     return bytes(out)
@@ -230,7 +243,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         if o.get("request_cert"):
             self._call(lib.socket_set_request_cert, 1)
         if o.get("servername"):
-            self._call(lib.socket_set_servername, cstr(o["servername"]))
+            self._call(lib.socket_set_servername, cname(o["servername"], "servername"))
         if o.get("alpn_protocols"):
             w = alpn_wire(o["alpn_protocols"])
             self._call(lib.socket_set_alpn_protocols, w, len(w))
@@ -807,7 +820,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         if not isinstance(name, str):
             raise InvalidArgTypeError('The "name" argument must be of type string. '
                                       f"Received {type_name(name)}")
-        self._call(lib.socket_set_servername, cstr(name), what="setServername")
+        self._call(lib.socket_set_servername, cname(name, "name"), what="setServername")
 
     def set_high_water_mark(self, n: int) -> None:
         self._call(lib.socket_set_high_water_mark, int(n), what="highWaterMark")

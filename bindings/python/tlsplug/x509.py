@@ -11,7 +11,7 @@ import re
 from typing import Any, Dict, Optional, Union
 
 from . import _abi
-from ._lib import check, cstr, get_str, lib
+from ._lib import check, cname, get_str, lib
 from .certificate import cert_from_json
 
 __all__ = ["X509Certificate"]
@@ -92,7 +92,7 @@ class X509Certificate:
 
     def _check(self, kind: int, value: str) -> bool:
         m = ctypes.c_int(0)
-        check(lib.x509_check(self.raw, len(self.raw), kind, cstr(value), ctypes.byref(m)),
+        check(lib.x509_check(self.raw, len(self.raw), kind, cname(value, "name"), ctypes.byref(m)),
               None, "X509Certificate check")
         return bool(m.value)
 

@@ -107,6 +107,36 @@ class NodeArgsTest < Minitest::Test
     assert_equal expected, e.code
   end
 
+  def test_ticket_keys_secure_pair_alpn_and_versions
+    check("tls.createServer({ticketKeys:1})") { Tlsplug.create_server(ticket_keys: 1) }
+    # ERR_INVALID_ARG_VALUE: Node's TypeError, Ruby's ArgumentError for a bad value.
+    check("tls.createServer({ticketKeys:Buffer.alloc(47)})", ArgumentError) do
+      Tlsplug.create_server(ticket_keys: "\0".b * 47)
+    end
+    check("tls.createSecurePair({})") { Tlsplug.create_secure_pair({}) }
+    check("tls.convertALPNProtocols(['a'.repeat(256)],{})", ArgumentError) { Tlsplug.alpn_wire(["a" * 256]) }
+    check("tls.convertALPNProtocols([5],{})") { Tlsplug.alpn_wire([5]) }
+    check("tls.createSecureContext({minVersion:'x'})") { Tlsplug.create_secure_context(min_version: "x") }
+    check("tls.createSecureContext({minVersion:'TLSv1.2',secureProtocol:'TLSv1_2_method'})") do
+      Tlsplug.create_secure_context(min_version: "TLSv1.2", secure_protocol: "TLSv1_2_method")
+    end
+  end
+
+  def test_names_with_a_nul_byte_are_refused
+    # C would compare only the part before the NUL; Node compares the whole
+    # string, which then matches no certificate.
+    assert_equal "ERR_TLS_CERT_ALTNAME_INVALID",
+                 node_code("const e=tls.checkServerIdentity('localhost\\0.evil',{subject:{CN:'localhost'}});done(e.code)")
+    cert = Tlsplug::X509Certificate.new(pem("server.pem"))
+    [-> { Tlsplug.check_server_identity("localhost\0.evil", pem("server.pem")) },
+     -> { Tlsplug::TLSSocket.new(servername: "localhost\0.evil") },
+     -> { cert.check_host("localhost\0.evil") }].each do |call|
+      e = assert_raises(ArgumentError) { call.call }
+      assert_equal "ERR_INVALID_ARG_VALUE", e.code
+    end
+    assert_nil Tlsplug.check_server_identity("localhost", pem("server.pem"))
+  end
+
   def test_server_timeouts
     check("tls.createServer({handshakeTimeout:'x'})") { Tlsplug.create_server(handshake_timeout: "x") }
     check("tls.createServer({handshakeTimeout:true})") { Tlsplug.create_server(handshake_timeout: true) }

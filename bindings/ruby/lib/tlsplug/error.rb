@@ -49,6 +49,24 @@ module Tlsplug
     end
   end
 
+  # A value of the right type that Node refuses (ERR_INVALID_ARG_VALUE):
+  # Ruby's ArgumentError for a bad value.
+  class InvalidArgValueError < ArgumentError
+    include Error
+
+    def initialize(message, code = "ERR_INVALID_ARG_VALUE", status = 0)
+      super
+    end
+  end
+
+  # Another of Node's errors thrown as a TypeError at the call: a protocol
+  # version name that is none (ERR_TLS_INVALID_PROTOCOL_VERSION), versions
+  # beside secure_protocol (ERR_TLS_PROTOCOL_VERSION_CONFLICT), a context
+  # that is not a SecureContext (ERR_TLS_INVALID_CONTEXT).
+  class TLSTypeError < TypeError
+    include Error
+  end
+
   # A value out of Node's range (ERR_OUT_OF_RANGE, ERR_SOCKET_BAD_PORT).
   class OutOfRangeError < ArgumentError
     include Error
@@ -177,6 +195,18 @@ module Tlsplug
 
     def bytes(s)
       s.is_a?(String) ? s.b : s.to_s.b
+    end
+
+    # cstr for a name the library compares with a certificate's (a host, a
+    # servername): C would cut one holding a NUL byte there and judge its
+    # prefix ("a.example\0.evil" as "a.example"), so it is refused.
+    def cname(s, what)
+      b = cstr(s)
+      if b && b.byteslice(0, b.bytesize - 1).include?("\0")
+        raise InvalidArgValueError, %(The "#{what}" argument must not contain null bytes. Received #{s.inspect[0, 60]})
+      end
+
+      b
     end
 
     def status_name(status)

@@ -21,6 +21,10 @@ module Tlsplug
   #       Tlsplug::IdentityError                   ERR_TLS_CERT_ALTNAME_INVALID (#reason, #host, #cert)
   #   Tlsplug::InvalidArgTypeError < TypeError     ERR_INVALID_ARG_TYPE
   #   Tlsplug::OutOfRangeError < ArgumentError     ERR_OUT_OF_RANGE, ERR_SOCKET_BAD_PORT
+  #   Tlsplug::InvalidArgValueError < ArgumentError ERR_INVALID_ARG_VALUE
+  #   Tlsplug::TLSTypeError < TypeError            ERR_TLS_INVALID_PROTOCOL_VERSION,
+  #                                                ERR_TLS_PROTOCOL_VERSION_CONFLICT,
+  #                                                ERR_TLS_INVALID_CONTEXT
   #   Tlsplug::WrongThreadError < ThreadError      ERR_TLSPLUG_WRONG_THREAD
   #   Tlsplug::GeneralError < StandardError        the rest (ERR_TLSPLUG_CLOSED, bad PEM, ...)
   #
@@ -86,6 +90,9 @@ module Tlsplug
     # Node's argument and state errors).
     TLS_EXCHANGE = %w[ERR_TLS_RENEGOTIATE ERR_TLS_RENEGOTIATION_DISABLED ERR_TLS_SESSION_ATTACK
                       ERR_TLS_DH_PARAM_SIZE ERR_TLS_SNI_CALLBACK].freeze
+    # Node's TypeErrors that are not about an argument's type.
+    TYPE_ERRORS = %w[ERR_TLS_INVALID_PROTOCOL_VERSION ERR_TLS_PROTOCOL_VERSION_CONFLICT
+                     ERR_TLS_INVALID_CONTEXT].freeze
 
     module_function
 
@@ -100,6 +107,8 @@ module Tlsplug
       return CertificateVerificationError if verify_code?(c)
       return SSLError if c.start_with?("ERR_SSL_") || TLS_EXCHANGE.include?(c)
       return SSLError if status == ABI::E_TLS && !c.start_with?("ERR_")
+      return InvalidArgValueError if c == "ERR_INVALID_ARG_VALUE"
+      return TLSTypeError if TYPE_ERRORS.include?(c)
 
       GeneralError
     end

@@ -66,15 +66,16 @@ module Tlsplug
   # and #cert. +cert+: a certificate Hash (get_peer_certificate), PEM or DER.
   def self.check_server_identity(hostname, cert)
     der = cert_der(cert)
+    host = Util.cname(hostname, "hostname")
     n = Util.out
     buf = Util.out(1024)
-    rc = ABI.lib.check_server_identity(Util.cstr(hostname), der, der.bytesize, buf, buf.bytesize, n)
+    rc = ABI.lib.check_server_identity(host, der, der.bytesize, buf, buf.bytesize, n)
+    if rc == ABI::E_VERIFY && Util.out_size(n) >= buf.bytesize # a longer reason: again, with room
+      buf = Util.out(Util.out_size(n) + 1)
+      rc = ABI.lib.check_server_identity(host, der, der.bytesize, buf, buf.bytesize, n)
+    end
     return nil if rc == ABI::OK
     Util.check(rc, nil, "checkServerIdentity") unless rc == ABI::E_VERIFY
-    if Util.out_size(n) >= buf.bytesize
-      buf = Util.out(Util.out_size(n) + 1)
-      ABI.lib.check_server_identity(Util.cstr(hostname), der, der.bytesize, buf, buf.bytesize, n)
-    end
     reason = buf.byteslice(0, [Util.out_size(n), buf.bytesize].min).force_encoding(Encoding::UTF_8).scrub
     err = IdentityError.new("Hostname/IP does not match certificate's altnames: #{reason}",
                             "ERR_TLS_CERT_ALTNAME_INVALID", rc)

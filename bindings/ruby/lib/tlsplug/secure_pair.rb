@@ -29,6 +29,10 @@ module Tlsplug
     attr_reader :cleartext, :encrypted
 
     def initialize(context, is_server, request_cert, reject_unauthorized)
+      unless context.nil? || context.is_a?(SecureContext)
+        raise TLSTypeError.new("context must be a SecureContext", "ERR_TLS_INVALID_CONTEXT")
+      end
+
       own = context.nil? ? Tlsplug.create_secure_context : nil
       ctx = own || context
       begin

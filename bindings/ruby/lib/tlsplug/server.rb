@@ -105,7 +105,7 @@ module Tlsplug
         # A Redis key holding the fleet's 48 bytes, read by the library.
         call(:server_load_ticket_keys, opts[:ticket_keys])
       elsif opts[:ticket_keys]
-        self.ticket_keys = opts[:ticket_keys]
+        self.ticket_keys = Server.ticket_keys_option(opts[:ticket_keys])
       end
       # Where TLS 1.2 sessions are kept: "memory" (the default cache),
       # "redis://HOST[:PORT][/DB]" or "redis+unix:///PATH".
@@ -452,6 +452,18 @@ module Tlsplug
         own&.close # the server holds its own reference
       end
       self
+    end
+
+    # The ticket_keys option checked as Node's createServer checks it.
+    def self.ticket_keys_option(keys)
+      unless keys.is_a?(String)
+        raise InvalidArgTypeError, %(The "options.ticketKeys" property must be a binary String. Received #{Check.received(keys)})
+      end
+      unless keys.bytesize == 48
+        raise InvalidArgValueError, "The property 'options.ticketKeys' must be exactly 48 bytes. Received #{keys.bytesize}"
+      end
+
+      keys
     end
 
     # The generated get_ticket_keys (Node's getTicketKeys()), as the option's name.

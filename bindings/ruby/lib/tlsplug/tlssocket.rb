@@ -5,13 +5,28 @@ require "base64"
 require "monitor"
 
 module Tlsplug
-  # Node's wire form of an ALPN list: each name after its length byte. A
-  # String is taken as already in wire form, as Node takes a Buffer.
+  # Node's wire form of an ALPN list (convertALPNProtocols): each name after
+  # its length byte. A String is taken as already in wire form, as Node takes
+  # a Buffer. A name over 255 bytes is Node's ERR_OUT_OF_RANGE (Node's text);
+  # one that is no String or Symbol is ERR_INVALID_ARG_TYPE.
   def self.alpn_wire(protocols)
     return protocols.b if protocols.is_a?(String)
-    protocols.map do |p|
-      b = p.to_s.b
-      raise ArgumentError, "ALPN protocol name of #{b.bytesize} bytes" unless b.bytesize.between?(1, 255)
+    unless protocols.respond_to?(:each_with_index)
+      raise InvalidArgTypeError, %(The "ALPNProtocols" argument must be an Array of names or a String. Received #{Check.received(protocols)})
+    end
+
+    protocols.each_with_index.map do |p, i|
+      p = p.to_s if p.is_a?(Symbol) # alpn_protocols: [:h2] reads as Ruby
+      unless p.is_a?(String)
+        raise InvalidArgTypeError, %(The "ALPNProtocols[#{i}]" element must be of type string. Received #{Check.received(p)})
+      end
+      b = p.b
+      if b.bytesize > 255
+        raise OutOfRangeError, "The byte length of the protocol at index #{i} exceeds the maximum length. " \
+                               "It must be <= 255. Received #{b.bytesize}"
+      end
+      raise ArgumentError, "ALPN protocol name at index #{i} is empty" if b.empty?
+
       b.bytesize.chr.b + b
     end.join.b
   end
@@ -184,7 +199,7 @@ module Tlsplug
       # nil is Node's undefined: the default (true), never "off".
       call(:socket_set_reject_unauthorized, o[:reject_unauthorized] ? 1 : 0) unless o[:reject_unauthorized].nil?
       call(:socket_set_request_cert, 1) if o[:request_cert]
-      call(:socket_set_servername, Util.cstr(o[:servername])) if o[:servername]
+      call(:socket_set_servername, Util.cname(o[:servername], "servername")) if o[:servername]
       if o[:alpn_protocols]
         w = Tlsplug.alpn_wire(o[:alpn_protocols])
         call(:socket_set_alpn_protocols, w, w.bytesize)

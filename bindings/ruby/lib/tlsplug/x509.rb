@@ -104,7 +104,7 @@ module Tlsplug
 
     def check(kind, value)
       out = Util.out(4)
-      Util.check(ABI.lib.x509_check(@raw, @raw.bytesize, kind, Util.cstr(value), out), nil,
+      Util.check(ABI.lib.x509_check(@raw, @raw.bytesize, kind, Util.cname(value, "name"), out), nil,
                  "X509Certificate check")
       Util.out_int(out) == 1
     end
