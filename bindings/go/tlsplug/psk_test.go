@@ -1,8 +1,14 @@
 package tlsplug
 
 import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
 	"net"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -132,6 +138,154 @@ func TestPSKGoToGo(t *testing.T) {
 				t.Fatalf("%s %s: the server's callback got %q from %q (client at %s)", tc.version, name,
 					ids, remotes, r.clientAddr)
 			}
+		}
+	}
+}
+
+// pskErrorCode is the client's *Error code, "" for another error.
+func pskErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// A server callback's error or panic refuses the identity as a nil key
+// does (the client sees the same alert), and is the server's handshake
+// error: the Conn's (Listen) and OnTLSClientError's (TLSServer). A panic
+// does not unwind into C.
+func TestPSKServerCallbackFailures(t *testing.T) {
+	errNoUser := errors.New("no such user")
+	answers := map[string]func() ([]byte, error){
+		"refuse": func() ([]byte, error) { return nil, nil },
+		"error":  func() ([]byte, error) { return pskUsers["UserB"], errNoUser },
+		"panic":  func() ([]byte, error) { panic("boom") },
+	}
+	clientErr := map[string]string{}
+	for _, name := range []string{"refuse", "error", "panic"} {
+		answer := answers[name]
+		cfg := func() *Config {
+			return &Config{Ciphers: "PSK", MaxVersion: "TLSv1.2",
+				ServerPSKCallback: func(string, net.Conn) ([]byte, error) { return answer() }}
+		}
+		listenErr := make(chan error, 1)
+		l := serve(t, cfg(), func(c *Conn) { listenErr <- c.Handshake() })
+		tlsErr := make(chan error, 1)
+		srv := &TLSServer{Config: cfg(), OnTLSClientError: func(err error, _ *Conn) { tlsErr <- err }}
+		for way, addr := range map[string]string{"Listen": l.Addr().String(), "TLSServer": serveTLS(t, srv)} {
+			var hints []string
+			_, err := pskRound(t, addr, pskClientConfig("PSK", "UserB", "UserB", &hints))
+			if err == nil {
+				t.Fatalf("%s %s: the client connected", name, way)
+			}
+			if name == "refuse" {
+				// Node's code for it is TestPSKCircuitMatchesNode's to check.
+				if clientErr[way] = pskErrorCode(err); clientErr[way] == "" {
+					t.Fatalf("refused %s: the client failed without Node's code: %v", way, err)
+				}
+			} else if pskErrorCode(err) != clientErr[way] {
+				t.Fatalf("%s %s: the client failed with %v, with a nil key with %s", name, way, err, clientErr[way])
+			}
+			var serverErr error
+			bounded(t, 30*time.Second, "the server's handshake error", func() {
+				if way == "Listen" {
+					serverErr = <-listenErr
+				} else {
+					serverErr = <-tlsErr
+				}
+			})
+			switch {
+			case serverErr == nil:
+				t.Fatalf("%s %s: the server's handshake succeeded", name, way)
+			case name == "error" && !errors.Is(serverErr, errNoUser),
+				name == "panic" && !strings.Contains(serverErr.Error(), "pskCallback panicked: boom"):
+				t.Fatalf("%s %s: the server's handshake failed with %v", name, way, serverErr)
+			}
+		}
+	}
+}
+
+// A client callback's error or panic is Dial's error.
+func TestPSKClientCallbackFailures(t *testing.T) {
+	seen := &pskSeen{}
+	addr := serve(t, pskServerConfig("PSK", "", seen), echo).Addr().String()
+	errNoKey := errors.New("no key for this server")
+	for name, answer := range map[string]func() (string, []byte, error){
+		"error": func() (string, []byte, error) { return "UserB", pskUsers["UserB"], errNoKey },
+		"panic": func() (string, []byte, error) { panic(fmt.Sprintf("boom %d", 42)) },
+	} {
+		answer := answer
+		cfg := &Config{Ciphers: "PSK", MaxVersion: "TLSv1.2",
+			CheckServerIdentity: func(string, map[string]any) error { return nil },
+			ClientPSKCallback:   func(string) (string, []byte, error) { return answer() }}
+		_, err := pskRound(t, addr, cfg)
+		if name == "error" && !errors.Is(err, errNoKey) ||
+			name == "panic" && (err == nil || !strings.Contains(err.Error(), "pskCallback panicked: boom 42")) {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	if ids, _ := seen.get(); len(ids) != 0 {
+		t.Fatalf("the server was asked for %q", ids)
+	}
+}
+
+// Node's pskIdentityHint is at most 256 bytes; the Config says so at once.
+func TestPSKLongHint(t *testing.T) {
+	_, err := NewConfig(&Config{PSKIdentityHint: strings.Repeat("h", 257),
+		ServerPSKCallback: func(string, net.Conn) ([]byte, error) { return nil, nil }})
+	if pskErrorCode(err) != "ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED" {
+		t.Fatalf("%v", err)
+	}
+}
+
+// openssl s_client -psk against a Go server, at TLS 1.2 (a PSK suite) and
+// TLS 1.3 (the external PSK): the server is asked for the identity
+// s_client sends, and the two talk.
+func TestPSKOpenSSLClient(t *testing.T) {
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed")
+	}
+	for _, tc := range []struct{ flag, version, cipher string }{
+		{"-tls1_2", "TLSv1.2", "PSK-AES128-GCM-SHA256"},
+		{"-tls1_3", "TLSv1.3", "TLS_AES_128_GCM_SHA256"},
+	} {
+		seen := &pskSeen{}
+		cfg := pskServerConfig("PSK-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256", "", seen)
+		state := make(chan string, 1)
+		l := serve(t, cfg, func(c *Conn) {
+			c.SetDeadline(time.Now().Add(30 * time.Second))
+			line, err := bufio.NewReader(c).ReadString('\n')
+			state <- fmt.Sprintf("%s %s %q %v", c.Protocol(), c.Cipher().Name, line, err)
+			c.Write([]byte("hello " + line))
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, openssl, "s_client", "-connect", l.Addr().String(), tc.flag,
+			"-cipher", "PSK", "-psk", hex.EncodeToString(pskUsers["UserB"]), "-psk_identity", "UserB")
+		stdin, _ := cmd.StdinPipe()
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		stdin.Write([]byte("world\n")) // sent once the handshake is done
+		var out []string
+		for r := bufio.NewScanner(stdout); r.Scan(); {
+			out = append(out, r.Text())
+			if r.Text() == "hello world" {
+				break
+			}
+		}
+		stdin.Close()
+		if err := cmd.Wait(); err != nil || len(out) == 0 || out[len(out)-1] != "hello world" {
+			t.Fatalf("%s: s_client: %v: %s", tc.version, err, strings.Join(out, "\n"))
+		}
+		if got, want := <-state, fmt.Sprintf("%s %s %q <nil>", tc.version, tc.cipher, "world\n"); got != want {
+			t.Fatalf("the server saw %s, want %s", got, want)
+		}
+		if ids, _ := seen.get(); strings.Join(ids, ",") != "UserB" {
+			t.Fatalf("%s: the server's callback was asked for %q", tc.version, ids)
 		}
 	}
 }
