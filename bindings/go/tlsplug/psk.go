@@ -65,7 +65,12 @@ func (c *Conn) answerPSKLocked(sock *C.tlsplug_socket, text string) {
 func (c *Conn) askPSK(text string) (identity string, key []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			identity, key, err = "", nil, fmt.Errorf("tlsplug: pskCallback panicked: %v", r)
+			identity, key = "", nil
+			if e, ok := r.(error); ok {
+				err = fmt.Errorf("tlsplug: pskCallback panicked: %w", e)
+			} else {
+				err = fmt.Errorf("tlsplug: pskCallback panicked: %v", r)
+			}
 		}
 	}()
 	if !c.server {

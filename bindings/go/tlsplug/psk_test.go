@@ -206,21 +206,23 @@ func TestPSKServerCallbackFailures(t *testing.T) {
 	}
 }
 
-// A client callback's error or panic is Dial's error.
+// A client callback's error or panic is Dial's error (a panic with an
+// error wraps it).
 func TestPSKClientCallbackFailures(t *testing.T) {
 	seen := &pskSeen{}
 	addr := serve(t, pskServerConfig("PSK", "", seen), echo).Addr().String()
 	errNoKey := errors.New("no key for this server")
 	for name, answer := range map[string]func() (string, []byte, error){
-		"error": func() (string, []byte, error) { return "UserB", pskUsers["UserB"], errNoKey },
-		"panic": func() (string, []byte, error) { panic(fmt.Sprintf("boom %d", 42)) },
+		"error":               func() (string, []byte, error) { return "UserB", pskUsers["UserB"], errNoKey },
+		"panic":               func() (string, []byte, error) { panic(fmt.Sprintf("boom %d", 42)) },
+		"panic with an error": func() (string, []byte, error) { panic(errNoKey) },
 	} {
 		answer := answer
 		cfg := &Config{Ciphers: "PSK", MaxVersion: "TLSv1.2",
 			CheckServerIdentity: func(string, map[string]any) error { return nil },
 			ClientPSKCallback:   func(string) (string, []byte, error) { return answer() }}
 		_, err := pskRound(t, addr, cfg)
-		if name == "error" && !errors.Is(err, errNoKey) ||
+		if name != "panic" && !errors.Is(err, errNoKey) ||
 			name == "panic" && (err == nil || !strings.Contains(err.Error(), "pskCallback panicked: boom 42")) {
 			t.Fatalf("%s: %v", name, err)
 		}
