@@ -5,6 +5,7 @@ package tlsplug
 import "C"
 
 import (
+	"net"
 	"runtime"
 	"sync"
 )
@@ -45,13 +46,34 @@ type Config struct {
 	// Node's OpenSSL-engine options. GnuTLS has no engines: setting them
 	// fails the Config with ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED.
 	PrivateKeyEngine, PrivateKeyIdentifier, ClientCertEngine string
-	// PSKCallback and PSKIdentityHint are Node's pskCallback and
-	// pskIdentityHint. Not supported in Go: GnuTLS asks for the key inside
-	// the handshake and waits for the answer, which must come from inside
-	// the library's event callback, while Go's events are queued. Setting
-	// either fails the Config with ERR_FEATURE_UNAVAILABLE_ON_PLATFORM
-	// (StatusEUnsupported); the C, Python and Ruby APIs have them.
-	PSKCallback     func(hintOrIdentity string) (key []byte, identity string)
+	// ClientPSKCallback and ServerPSKCallback are Node's pskCallback, one
+	// field per role (as crypto/tls's GetClientCertificate and
+	// GetCertificate), so each has exactly its role's answer. Setting either
+	// turns TLS-PSK on for the Config's context: choose PSK suites with
+	// Ciphers ("PSK", "PSK+HIGH" at TLS 1.2; TLS 1.3 offers the external PSK
+	// with its usual suites). A PSK client gets no certificate: give it a
+	// CheckServerIdentity that accepts, as Node's PSK clients do.
+	//
+	// Both run synchronously inside the handshake (GnuTLS waits for the key),
+	// on the goroutine driving it, with the connection's lock held (and, for
+	// a TLSServer's connection, the server's): keep them quick, and call no
+	// method of the Conn or of its TLSServer from inside them. A nil key
+	// refuses, as Node's null: the handshake fails (a server refusing sends
+	// unknown_psk_identity at TLS 1.2, handshake_failure at TLS 1.3). A
+	// non-nil error, or a panic (recovered), refuses too and is the error
+	// the handshake returns (and the one OnTLSClientError gets).
+	//
+	// ClientPSKCallback (client) gets the server's PSKIdentityHint ("" when
+	// it sent none, and always at TLS 1.3) and answers the identity to send
+	// (1 to 256 bytes) and its key.
+	ClientPSKCallback func(hint string) (identity string, key []byte, err error)
+	// ServerPSKCallback (server) gets the identity the client sent and the
+	// transport (as crypto/tls's ClientHelloInfo.Conn: for its addresses;
+	// do not read or write it) and answers that identity's key.
+	ServerPSKCallback func(identity string, transport net.Conn) (key []byte, err error)
+	// PSKIdentityHint is Node's pskIdentityHint (server, with
+	// ServerPSKCallback): sent to TLS 1.2 clients, at most 256 bytes (a
+	// longer one fails the Config with ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED).
 	PSKIdentityHint string
 
 	once sync.Once
@@ -84,7 +106,10 @@ func (c *Config) clone() *Config {
 		MinVersion: c.MinVersion, MaxVersion: c.MaxVersion, ECDHCurve: c.ECDHCurve,
 		RequestCert: c.RequestCert, CheckServerIdentity: c.CheckServerIdentity,
 		MinDHSize: c.MinDHSize, Session: c.Session, RequestOCSP: c.RequestOCSP,
-		SecureOptions: c.SecureOptions,
+		SecureOptions: c.SecureOptions, PrivateKeyEngine: c.PrivateKeyEngine,
+		PrivateKeyIdentifier: c.PrivateKeyIdentifier, ClientCertEngine: c.ClientCertEngine,
+		ClientPSKCallback: c.ClientPSKCallback, ServerPSKCallback: c.ServerPSKCallback,
+		PSKIdentityHint: c.PSKIdentityHint,
 	}
 }
 
@@ -154,6 +179,11 @@ func (c *Config) build() (*secureContext, error) {
 	}
 	if err := c.buildEngines(h); err != nil {
 		return nil, err
+	}
+	if c.pskEnabled() {
+		if err := cContextSetPsk(h, true, c.PSKIdentityHint); err != nil {
+			return nil, err
+		}
 	}
 	return sc, nil
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"runtime/cgo"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,6 +73,8 @@ type Conn struct {
 	srv   *TLSServer
 	wake  chan struct{} // an answer to a paused handshake arrived
 	timer *time.Timer   // the handshake timeout (under mu)
+
+	pskHandle cgo.Handle // the PSK event's userdata, for a socket of its own (psk.go)
 }
 
 // lock takes the socket's lock (and its server's).
@@ -158,6 +161,9 @@ func (c *Conn) doSetup() error {
 			}
 			return cSocketSetAlpnProtocols(s, w)
 		})
+	}
+	if cfg.pskEnabled() {
+		steps = append(steps, func() error { return c.listenPSK(s) })
 	}
 	if c.server {
 		steps = append(steps, func() error { return cSocketSetRequestCert(s, cfg.RequestCert) })
@@ -651,6 +657,7 @@ func (c *Conn) Close() error {
 		}
 		_ = cSocketFree(c.sock)
 		c.sock = nil
+		releaseHandle(&c.pskHandle)
 	}
 	c.unlock()
 	c.signal()

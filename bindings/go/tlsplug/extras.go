@@ -78,12 +78,6 @@ func RootCertificates() ([]string, error) {
 // buildEngines refuses Node's engine options explicitly (GnuTLS has none);
 // an empty string is "not given" (NULL).
 func (c *Config) buildEngines(h *C.tlsplug_context) error {
-	if c.PSKCallback != nil || c.PSKIdentityHint != "" {
-		return &Error{Status: StatusEUnsupported, Code: "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
-			Message: "pskCallback is not supported in Go: GnuTLS needs the key from inside " +
-				"the event callback and Go's events are queued (use the C, Python or Ruby API)",
-			Alert: -1}
-	}
 	if c.PrivateKeyEngine != "" || c.PrivateKeyIdentifier != "" {
 		if err := cContextSetPrivateKeyEngine(h, c.PrivateKeyEngine, c.PrivateKeyIdentifier); err != nil {
 			return err

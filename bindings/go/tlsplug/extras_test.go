@@ -239,19 +239,6 @@ func TestRootCertificates(t *testing.T) {
 	}
 }
 
-func TestPSKRefused(t *testing.T) {
-	for _, cfg := range []*Config{
-		{PSKCallback: func(string) ([]byte, string) { return nil, "" }},
-		{PSKIdentityHint: "hint"},
-	} {
-		_, err := cfg.context()
-		var e *Error
-		if !errors.As(err, &e) || e.Code != "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM" || e.Status != StatusEUnsupported {
-			t.Fatalf("%+v: %v", cfg, err)
-		}
-	}
-}
-
 func TestEnginesRefused(t *testing.T) {
 	for _, cfg := range []*Config{
 		{PrivateKeyEngine: "engine", PrivateKeyIdentifier: "key"},

@@ -119,10 +119,14 @@ func nodeCmd(t *testing.T, ctx context.Context, script string, args ...string) *
 }
 
 // startNodeServer runs script (which prints its port, then serves until
-// its stdin ends) for the rest of the test: the port.
-func startNodeServer(t *testing.T, ctx context.Context, script string) string {
+// its stdin ends) for the rest of the test: the port. args are its
+// process.argv[1:]; none gives it the PKI directory.
+func startNodeServer(t *testing.T, ctx context.Context, script string, args ...string) string {
 	t.Helper()
-	cmd := nodeCmd(t, ctx, script, pkiDir(t))
+	if len(args) == 0 {
+		args = []string{pkiDir(t)}
+	}
+	cmd := nodeCmd(t, ctx, script, args...)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {

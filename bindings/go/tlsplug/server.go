@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net"
 	"runtime"
+	"runtime/cgo"
 	"sync"
 	"time"
 )
@@ -95,6 +96,9 @@ type TLSServer struct {
 	contexts []*secureContext
 	conns    map[*C.tlsplug_socket]*Conn
 	evbuf    []byte
+	// pskHandle is the PSK event's userdata (psk.go), with a Config whose
+	// ServerPSKCallback (or ClientPSKCallback) is set.
+	pskHandle cgo.Handle
 }
 
 func (s *TLSServer) init() error {
@@ -185,6 +189,9 @@ func (s *TLSServer) build() error {
 	if s.OnKeylog != nil {
 		steps = append(steps, func() error { return cServerSetKeylog(h, true) })
 	}
+	if cfg.pskEnabled() {
+		steps = append(steps, func() error { return s.listenPSK(h) })
+	}
 	for _, f := range steps {
 		if err := f(); err != nil {
 			return err
@@ -203,6 +210,7 @@ func (s *TLSServer) Close() error {
 	}
 	err := cServerFree(s.h)
 	s.h = nil
+	releaseHandle(&s.pskHandle)
 	return err
 }
 

@@ -4,7 +4,9 @@
 //
 // Conn implements net.Conn over any transport net.Conn; Client, Server,
 // Dial, DialContext and Listen mirror crypto/tls. The C library's pump is
-// driven by Go's own IO; the library is never called back into Go.
+// driven by Go's own IO, and its events are queued and read after each C
+// call; the one exception is the PSK key, which GnuTLS asks for inside the
+// handshake, so the library calls back into Go for it (psk.go).
 package tlsplug
 
 import (
