@@ -50,3 +50,66 @@ def serve_pair_over_socket(conn, pair, peer_out, on_peer_output, deadline):
                     on_peer_output(text.decode("utf-8", "replace"))
                 else:
                     open_fds.discard(fd)
+
+
+def run_node_file(js: str, env: dict, timeout: float = 20.0):
+    """Run `js` as a script file in node (a file, so that cluster.fork can
+    run it again in the workers); answers the JSON of its last stdout line.
+    TLSPLUG_PKI is in the environment."""
+    import json
+    import os
+    import subprocess
+    import tempfile
+    import nodeport
+    with tempfile.NamedTemporaryFile("w", suffix=".js", delete=False) as f:
+        f.write(js)
+    try:
+        full = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+        full.update(env, TLSPLUG_PKI=nodeport.PKI)
+        out = subprocess.run([nodeport.NODE, f.name], capture_output=True, text=True,
+                             timeout=timeout, env=full)
+    finally:
+        os.unlink(f.name)
+    lines = [ln for ln in out.stdout.splitlines() if ln.strip()]
+    if not lines:
+        raise AssertionError(f"node reported nothing (exit {out.returncode}): {out.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def ticket_worker(ticket_keys_hex: str) -> None:
+    """A worker process of the ticket-cluster port: a tlsplug server with
+    the given ticket keys ("random": its own), on asyncio so that it also
+    watches stdin. It prints "listening PORT", then "reused" or
+    "not-reused" per connection (ending each with "x"), and closes the
+    server and exits when stdin is closed (the primary's "die")."""
+    import asyncio
+    import os
+    import sys
+    import nodeport
+    import tlsplug
+    import tlsplug.asyncio as tlsaio
+
+    async def main():
+        tlsaio.install()
+        aloop = asyncio.get_running_loop()
+        die, closed = aloop.create_future(), aloop.create_future()
+        opts = {"key": nodeport.pki("server.key"), "cert": nodeport.pki("server-chain.pem")}
+        if ticket_keys_hex != "random":
+            opts["ticket_keys"] = bytes.fromhex(ticket_keys_hex)
+
+        def on_secure(sock):
+            print("reused" if sock.is_session_reused() else "not-reused", flush=True)
+            sock.end(b"x")
+        server = tlsplug.create_server(opts, on_secure)
+        server.listen(0, "127.0.0.1",
+                      callback=lambda: print("listening", server.address()["port"], flush=True))
+
+        def on_stdin():
+            if not os.read(sys.stdin.fileno(), 64) and not die.done():
+                die.set_result(None)
+        aloop.add_reader(sys.stdin.fileno(), on_stdin)
+        await asyncio.wait_for(die, 60)
+        aloop.remove_reader(sys.stdin.fileno())
+        server.close(lambda *err: closed.set_result(None))
+        await asyncio.wait_for(closed, 10)
+    asyncio.run(main())
