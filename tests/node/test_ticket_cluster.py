@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 
 from nodeport import LoopTestCase, need_pki, run_until
 from nodeport_parity import run_node_file
@@ -112,8 +113,11 @@ class TicketCluster(LoopTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.node = {shared: run_node_file(NODE, {"OWN": "0" if shared else "1"})
+        # the two node runs side by side: each waits mostly on its processes
+        with ThreadPoolExecutor(2) as pool:
+            runs = {shared: pool.submit(run_node_file, NODE, {"OWN": "0" if shared else "1"})
                     for shared in (True, False)}
+            cls.node = {shared: run.result() for shared, run in runs.items()}
 
     def fleet(self, shared):
         keys = os.urandom(48).hex()
