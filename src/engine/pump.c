@@ -135,6 +135,8 @@ static ssize_t pull_fn(gnutls_transport_ptr_t p, void *data, size_t n)
     ssize_t got = pull_from(s, data, n);
     if (got > 0)
         s->pulled += (size_t)got;
+    if (got == 5 && n == 5) /* GnuTLS takes each record's header on its own */
+        s->last_record_type = ((const uint8_t *)data)[0];
     return got;
 }
 
@@ -196,9 +198,21 @@ static int no_common_version(const struct tlsplug_socket *s)
            !tp_hello_offers_version(s->hello, tp_wire_version(lo), tp_wire_version(hi));
 }
 
+/* A TLS 1.2 handshake record on a secure connection that holds no
+ * handshake message the peer may send: GnuTLS says UNEXPECTED_PACKET, as
+ * for an unparsable record; OpenSSL, and so Node, say unexpected_message
+ * (ERR_SSL_UNEXPECTED_MESSAGE). The record's header tells the two apart. */
+static int unexpected_handshake(const struct tlsplug_socket *s, int err)
+{
+    return s->secure && err == GNUTLS_E_UNEXPECTED_PACKET && s->last_record_type == 22 &&
+                   gnutls_protocol_get_version(s->session) != GNUTLS_TLS1_3
+               ? GNUTLS_E_UNEXPECTED_HANDSHAKE_PACKET
+               : err;
+}
+
 int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what)
 {
-    err = as_truncation(s, err);
+    err = unexpected_handshake(s, as_truncation(s, err));
     int alert = -1, dir = TLSPLUG_ALERT_NONE;
     if (err == GNUTLS_E_FATAL_ALERT_RECEIVED) {
         alert = (int)gnutls_alert_get(s->session);

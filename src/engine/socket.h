@@ -138,6 +138,7 @@ struct tlsplug_socket {
     int in_eof;       /* the host said the transport ended */
     int starved;      /* GnuTLS asked for input and found none */
     size_t pulled;    /* ciphertext bytes GnuTLS has taken, ever */
+    int last_record_type; /* the outer content type of the last record header GnuTLS took */
     int read_blocked; /* read() needs more input than is buffered */
 
     /* Where the connection is. */

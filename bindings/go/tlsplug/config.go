@@ -75,6 +75,27 @@ type Config struct {
 	// ServerPSKCallback): sent to TLS 1.2 clients, at most 256 bytes (a
 	// longer one fails the Config with ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED).
 	PSKIdentityHint string
+	// PFX holds PKCS#12 (DER) bundles, each a key and its chain, opened
+	// with Passphrase (Node's pfx).
+	PFX [][]byte
+	// CRL holds PEM certificate revocation lists (Node's crl).
+	CRL [][]byte
+	// DHParam: PEM Diffie-Hellman parameters, or "auto" (Node's dhparam).
+	DHParam []byte
+	// HonorCipherOrder: the server picks by its own order, not the
+	// client's (Node's honorCipherOrder); nil leaves the library's default.
+	HonorCipherOrder *bool
+	// SecureProtocol is Node's secureProtocol ("TLSv1_2_method", ...).
+	SecureProtocol string
+	// SessionIDContext is Node's sessionIdContext (server).
+	SessionIDContext string
+	// Priority is a GnuTLS priority string (a tlsplug extension).
+	Priority string
+	// SessionKey (a tlsplug extension, 32 to 64 secret bytes) seals this
+	// client Config's sessions (Session(), the Session option), so that
+	// processes and Configs given the same key resume each other's; by
+	// default a session resumes only in the process that made it.
+	SessionKey []byte
 
 	once sync.Once
 	ctx  *secureContext
@@ -110,6 +131,9 @@ func (c *Config) clone() *Config {
 		PrivateKeyIdentifier: c.PrivateKeyIdentifier, ClientCertEngine: c.ClientCertEngine,
 		ClientPSKCallback: c.ClientPSKCallback, ServerPSKCallback: c.ServerPSKCallback,
 		PSKIdentityHint: c.PSKIdentityHint,
+		PFX:             c.PFX, CRL: c.CRL,
+		DHParam: c.DHParam, HonorCipherOrder: c.HonorCipherOrder, SecureProtocol: c.SecureProtocol,
+		SessionIDContext: c.SessionIDContext, Priority: c.Priority, SessionKey: c.SessionKey,
 	}
 }
 
@@ -134,48 +158,11 @@ func (c *Config) build() (*secureContext, error) {
 	}
 	sc := &secureContext{h: h}
 	runtime.SetFinalizer(sc, func(sc *secureContext) { _ = cContextFree(sc.h) })
-	// Certificates before keys, as Node sets them: each key is checked
-	// against the certificates of its kind as it is added, so a mismatch
-	// fails here (ErrKeyMismatch), not at the first handshake.
-	for _, crt := range c.Cert {
-		if err := cContextAddCert(h, crt); err != nil {
-			return nil, err
-		}
+	if err := c.buildCredentials(h); err != nil {
+		return nil, err
 	}
-	for _, k := range c.Key {
-		if err := cContextAddKey(h, k, c.Passphrase); err != nil {
-			return nil, err
-		}
-	}
-	for _, ca := range c.CA {
-		if err := cContextAddCa(h, ca); err != nil {
-			return nil, err
-		}
-	}
-	if c.MinVersion != "" {
-		if err := cContextSetMinVersion(h, c.MinVersion); err != nil {
-			return nil, err
-		}
-	}
-	if c.MaxVersion != "" {
-		if err := cContextSetMaxVersion(h, c.MaxVersion); err != nil {
-			return nil, err
-		}
-	}
-	if c.Ciphers != "" {
-		if err := cContextSetCiphers(h, c.Ciphers); err != nil {
-			return nil, err
-		}
-	}
-	if c.SecureOptions != 0 {
-		if err := cContextSetSecureOptions(h, c.SecureOptions); err != nil {
-			return nil, err
-		}
-	}
-	if c.ECDHCurve != "" {
-		if err := cContextSetEcdhCurve(h, c.ECDHCurve); err != nil {
-			return nil, err
-		}
+	if err := c.buildSettings(h); err != nil {
+		return nil, err
 	}
 	if err := c.buildEngines(h); err != nil {
 		return nil, err
@@ -204,4 +191,66 @@ func alpnWire(protos []string) ([]byte, error) {
 		b = append(b, p...)
 	}
 	return b, nil
+}
+
+// buildCredentials adds the PKCS#12 bundles, certificates, keys, CAs and
+// CRLs. Certificates before keys, as Node sets them: each key is checked
+// against the certificates of its kind as it is added, so a mismatch fails
+// here (ErrKeyMismatch), not at the first handshake.
+func (c *Config) buildCredentials(h *C.tlsplug_context) error {
+	for _, p := range c.PFX {
+		if err := cContextAddPfx(h, p, c.Passphrase); err != nil {
+			return err
+		}
+	}
+	for _, crt := range c.Cert {
+		if err := cContextAddCert(h, crt); err != nil {
+			return err
+		}
+	}
+	for _, k := range c.Key {
+		if err := cContextAddKey(h, k, c.Passphrase); err != nil {
+			return err
+		}
+	}
+	for _, ca := range c.CA {
+		if err := cContextAddCa(h, ca); err != nil {
+			return err
+		}
+	}
+	for _, crl := range c.CRL {
+		if err := cContextAddCrl(h, crl); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buildSettings applies the string and flag options that are set, in
+// Node's order (secureProtocol before the version bounds).
+func (c *Config) buildSettings(h *C.tlsplug_context) error {
+	steps := []struct {
+		set bool
+		do  func() error
+	}{
+		{c.SecureProtocol != "", func() error { return cContextSetSecureProtocol(h, c.SecureProtocol) }},
+		{c.MinVersion != "", func() error { return cContextSetMinVersion(h, c.MinVersion) }},
+		{c.MaxVersion != "", func() error { return cContextSetMaxVersion(h, c.MaxVersion) }},
+		{c.Ciphers != "", func() error { return cContextSetCiphers(h, c.Ciphers) }},
+		{c.Priority != "", func() error { return cContextSetPriority(h, c.Priority) }},
+		{c.HonorCipherOrder != nil, func() error { return cContextSetHonorCipherOrder(h, *c.HonorCipherOrder) }},
+		{c.ECDHCurve != "", func() error { return cContextSetEcdhCurve(h, c.ECDHCurve) }},
+		{c.DHParam != nil, func() error { return cContextSetDhparam(h, c.DHParam) }},
+		{c.SecureOptions != 0, func() error { return cContextSetSecureOptions(h, c.SecureOptions) }},
+		{c.SessionIDContext != "", func() error { return cContextSetSessionIdContext(h, c.SessionIDContext) }},
+		{c.SessionKey != nil, func() error { return cContextSetSessionKey(h, c.SessionKey) }},
+	}
+	for _, s := range steps {
+		if s.set {
+			if err := s.do(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

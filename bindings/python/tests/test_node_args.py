@@ -116,6 +116,16 @@ class ArgumentChecks(LoopTestCase):
                    lambda: tlsplug.create_server({"ecdh_curve": 1}))
         self.assertFalse(tlsplug.get_loop().alive)
 
+    def test_pfx_option_types(self):
+        """pfx of a type that is no buffer: Node cannot load it and says so
+        with a code of its own; so does the binding (a dict was once passed
+        over in silence, a number raised a bare TypeError)."""
+        for js, v in (("42", 42), ("{}", {}), ("[42]", [42]), ("true", True)):
+            expected = node_code(f"tls.createSecureContext({{pfx:{js}}});done('made')")
+            with self.assertRaises(tlsplug.TLSError, msg=js) as cm:
+                tlsplug.create_secure_context(pfx=v)
+            self.assertEqual(cm.exception.code, expected, js)
+
     def test_callables(self):
         self.check("tls.createServer({SNICallback:1})",
                    lambda: tlsplug.create_server({"sni_callback": 1}))

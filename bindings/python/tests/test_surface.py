@@ -4,7 +4,10 @@ the snake_case of its Node name, as a property or a method as in Node, and
 is the generated one (no hand-written twin); every registry function is
 used by the binding or listed below as deliberately not exposed. Ruby's
 test/surface_test.rb checks the same of the Ruby binding, so the two
-bindings keep one surface."""
+bindings keep one surface. OptionParity reads the option tables of the
+Python, Ruby and Go bindings (createSecureContext, connect, createServer)
+and fails when one lacks an option another takes, unless NOT_APPLICABLE
+says why that binding's idiom makes it moot."""
 import inspect
 import os
 import re
@@ -169,6 +172,143 @@ class Surface(unittest.TestCase):
 NODE_CALL = re.compile(r"(?<!new )\b(tls|tlsSocket|socket|server)\.(\w+)\(")
 NODE_OBJECTS = {"tls": tlsplug, "tlsSocket": tlsplug.TLSSocket, "socket": tlsplug.TLSSocket,
                 "server": tlsplug.Server}
+
+
+# ------------------------------------------------------------------ options
+# The option names each binding accepts, read from its own source (Python's
+# from the package), so that a binding lacking an option another has fails
+# here unless a line below says why it does not apply there.
+RUBY_LIB = os.path.join(ROOT, "bindings", "ruby", "lib")
+GO_PKG = os.path.join(ROOT, "bindings", "go", "tlsplug")
+KINDS = ("context", "connect", "server")
+
+
+def _read(*parts):
+    with open(os.path.join(*parts), encoding="utf-8") as f:
+        return f.read()
+
+
+def python_options():
+    from tlsplug import server, tlssocket
+    extra = {p for p in inspect.signature(tlsplug.connect).parameters
+             if p not in ("options",)}
+    return {"context": set(tlssocket._CONTEXT_OPTIONS),
+            "connect": set(tlssocket._CONNECT_OPTIONS) | extra,
+            "server": set(server._SERVER_OPTIONS)}
+
+
+def _ruby_symbols(text, const):
+    m = re.search(const + r" = %i\[([^\]]*)\]", text)
+    if m is None:
+        raise AssertionError(f"{const} not found in the Ruby binding")
+    return set(m.group(1).split())
+
+
+def ruby_options():
+    main = _read(RUBY_LIB, "tlsplug.rb")
+    connect = re.search(r"def self\.connect\(.*?\n  end\n", main, re.S).group(0)
+    # connect's own keys (taken off before the options check), and its
+    # block, the 'secureConnect' listener (Python's on_secure_connect).
+    extra = set(re.findall(r"options\.delete\(:(\w+)\)", connect)) | {"on_secure_connect"}
+    return {"context": _ruby_symbols(_read(RUBY_LIB, "tlsplug", "context.rb"), "CONTEXT_OPTIONS"),
+            "connect": _ruby_symbols(main, "CONNECT_OPTIONS") | extra,
+            "server": _ruby_symbols(_read(RUBY_LIB, "tlsplug", "server.rb"), "SERVER_OPTIONS")}
+
+
+def go_snake(name):
+    """Go's exported field name in the bindings' snake_case (ALPNProtocols
+    -> alpn_protocols, SessionIDContext -> session_id_context)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def _go_fields(text, struct):
+    body = re.search(r"type " + struct + r" struct \{\n(.*?)\n\}", text, re.S).group(1)
+    names = set()
+    for line in body.splitlines():
+        m = re.match(r"\t([A-Z]\w*(?:, [A-Z]\w*)*) ", line)
+        if m:
+            names.update(m.group(1).split(", "))
+    return names
+
+
+# Go's spelling where the snake_case of its field is not the others' name.
+GO_ALIASES = {"server_name": "servername", "dh_param": "dhparam",
+              "ticket_keys_source": "ticket_keys",  # the 48 bytes' file or Redis key
+              "config": "secure_context",  # TLSServer.Config: the server's own context
+              # Node's one pskCallback is a field per role in Go
+              "client_psk_callback": "psk_callback", "server_psk_callback": "psk_callback"}
+
+
+def go_options():
+    """Go has one Config for clients, servers and contexts, and TLSServer's
+    fields for a server; the On* fields are Node's events, not options."""
+    fields = (_go_fields(_read(GO_PKG, "config.go"), "Config")
+              | _go_fields(_read(GO_PKG, "server.go"), "TLSServer"))
+    names = {GO_ALIASES.get(go_snake(f), go_snake(f)) for f in fields if not f.startswith("On")}
+    return names
+
+
+# Options a binding does not take, and why (its idiom does the job).
+NOT_APPLICABLE = {
+    "ruby": {
+        **{f: "Python's ssl-style file options; Ruby reads the file (File.read), as Node's "
+              "fs.readFileSync" for f in ("cafile", "certfile", "keyfile", "crlfile", "pfxfile")},
+    },
+    "go": {
+        **{f: "Python's ssl-style file options; Go reads the file (os.ReadFile)"
+           for f in ("cafile", "certfile", "keyfile", "crlfile", "pfxfile")},
+        "host": "Dial's address (net.Dial's host:port)",
+        "port": "Dial's address (net.Dial's host:port)",
+        "path": "Dial(\"unix\", path, cfg)",
+        "socket": "Client(conn, cfg) over any net.Conn",
+        "lookup": "DialContext's net.Dialer (its Resolver), or Client over a conn dialled any way",
+        "timeout": "net.Conn deadlines (SetDeadline) and DialContext's context",
+        "loop": "goroutines: Go has no tlsplug loop",
+        "on_secure_connect": "Dial returns once the handshake is done",
+        "high_water_mark": "a Conn is read into the caller's buffer (io.Reader); nothing is "
+                           "buffered ahead of the reader",
+        "allow_half_open": "a Conn stays writable after Read's io.EOF until Close or CloseWrite",
+        "pause_on_connect": "a Conn reads only when the caller reads: every Conn starts paused",
+    },
+    "python": {},
+}
+
+
+class OptionParity(unittest.TestCase):
+    """Every option one binding takes exists in the others, or is listed in
+    NOT_APPLICABLE with the reason."""
+
+    def test_ruby_takes_python_options_and_back(self):
+        py, rb = python_options(), ruby_options()
+        for kind in KINDS:
+            with self.subTest(kind=kind):
+                self.assertEqual(sorted(py[kind] - rb[kind] - NOT_APPLICABLE["ruby"].keys()), [],
+                                 f"{kind} options Python takes and Ruby does not")
+                self.assertEqual(sorted(rb[kind] - py[kind] - NOT_APPLICABLE["python"].keys()),
+                                 [], f"{kind} options Ruby takes and Python does not")
+
+    def test_go_takes_every_option_of_the_others(self):
+        py, rb, go = python_options(), ruby_options(), go_options()
+        others = set().union(*py.values(), *rb.values())
+        self.assertEqual(sorted(others - go - NOT_APPLICABLE["go"].keys()), [],
+                         "options Python or Ruby take and Go does not")
+        self.assertEqual(sorted(go - others), [], "options Go takes and Python and Ruby do not")
+
+    def test_not_applicable_lists_only_missing_options(self):
+        py, rb, go = python_options(), ruby_options(), go_options()
+        have = {"python": set().union(*py.values()), "ruby": set().union(*rb.values()), "go": go}
+        for binding, listed in NOT_APPLICABLE.items():
+            self.assertEqual(sorted(listed.keys() & have[binding]), [],
+                             f"{binding} takes these: take them off NOT_APPLICABLE")
+
+    def test_the_readers_see_the_options(self):
+        # The parsers above must find the tables: a known option of each kind.
+        for name, opts in (("python", python_options()), ("ruby", ruby_options())):
+            self.assertIn("ciphers", opts["context"], name)
+            self.assertIn("servername", opts["connect"], name)
+            self.assertIn("ticket_keys", opts["server"], name)
+        self.assertTrue({"ciphers", "servername", "ticket_keys", "session_key",
+                         "alpn_callback"} <= go_options())
 
 
 if __name__ == "__main__":

@@ -41,6 +41,24 @@ def _pem_items(name: str, v: Any, objects: bool = False) -> list:
     return items
 
 
+def _pfx_items(v: Any) -> list:
+    """Node's pfx: None is not given; anything that is not bytes (bytes,
+    str, or {"buf": ..., "passphrase": ...} in a list) cannot be loaded,
+    and Node says so as for undecodable bytes (ERR_CRYPTO_OPERATION_FAILED);
+    a dict or a number is never passed over in silence."""
+    if v is None:
+        return []
+    items = list(v) if isinstance(v, (list, tuple)) else [v]
+    for item in items:
+        if not (isinstance(item, (str, bytes, bytearray, memoryview))
+                or (isinstance(v, (list, tuple)) and isinstance(item, dict)
+                    and isinstance(item.get("buf"), (str, bytes, bytearray, memoryview)))):
+            raise TLSError("pfx: Unable to load PFX certificate: not a buffer. "
+                           f"Received {_type_name(item)}", "ERR_CRYPTO_OPERATION_FAILED",
+                           _abi.E_CREDENTIALS)
+    return items
+
+
 class SecureContext:
     """A tlsplug_context. Made by create_secure_context(); frozen by the first
     socket that uses it. close() (or garbage collection) releases this
@@ -147,7 +165,8 @@ def create_secure_context(
     if unknown:
         raise TypeError("unknown create_secure_context options: " + ", ".join(sorted(unknown)))
     given = {"ca": _pem_items("ca", ca), "cert": _pem_items("cert", cert),
-             "key": _pem_items("key", key, objects=True), "crl": crl, "pfx": pfx}
+             "key": _pem_items("key", key, objects=True), "crl": crl,
+             "pfx": _pfx_items(pfx)}
     for name, target in FILE_OPTIONS.items():
         if files.get(name) is not None:
             given[target] = _many(given[target]) + _read_files(files[name])

@@ -158,7 +158,9 @@ module Tlsplug
   # (snake_case): request_cert:, reject_unauthorized: (true),
   # handshake_timeout: (ms), session_timeout: (s), alpn_protocols:,
   # ticket_keys: (48 bytes), allow_half_open:, pause_on_connect:,
-  # secure_context:, and every create_secure_context option.
+  # secure_context:, and every create_secure_context option. As Node's
+  # createServer(listener), a Proc (or anything callable) given alone is the
+  # 'secureConnection' listener, as a block is.
   def self.create_server(options = {}, &secure_connection_listener)
     Server.new(options, &secure_connection_listener)
   end

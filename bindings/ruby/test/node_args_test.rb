@@ -187,6 +187,56 @@ class NodeArgsTest < Minitest::Test
     run_until("server close") { done }
   end
 
+  # Node's tls.createServer(listener): a callable alone is the
+  # 'secureConnection' listener (here a lambda, the server's context set
+  # afterwards); options that are no Hash raise Node's code.
+  def test_create_server_with_a_listener_alone
+    got = []
+    server = Tlsplug.create_server(->(s) { got << s; s.end("x") })
+    server.set_secure_context(server_opts)
+    server, port = listen(server)
+    c = Tlsplug.connect(port, "127.0.0.1", **client_opts)
+    closed = false
+    c.on("close") { |*_a| closed = true }
+    run_until("client close") { closed }
+    assert_equal 1, got.size
+    assert_kind_of Tlsplug::TLSSocket, got[0]
+    done = false
+    server.close { done = true }
+    run_until("server close") { done }
+    check("tls.createServer(42)") { Tlsplug.create_server(42) }
+    check("tls.createServer('key')") { Tlsplug.create_server("key") }
+  end
+
+  # key/cert/ca: a String or an Array of them; a wrong type raises Node's
+  # code at the call (never "42" passed on as PEM), and Node's falsy values
+  # (0, false, "") are not given.
+  def test_pem_option_types
+    [["42", 42], ["{}", {}], ["[42]", [42]], ["[Symbol()]", [:pem]]].each do |jsv, v|
+      check("tls.createSecureContext({key:#{jsv}})") { Tlsplug.create_secure_context(key: v) }
+    end
+    check("tls.createSecureContext({cert:42})") { Tlsplug.create_secure_context(cert: 42) }
+    check("tls.createSecureContext({ca:[42]})") { Tlsplug.create_secure_context(ca: [42]) }
+    check("tls.createServer({cert:42})") { Tlsplug.create_server(cert: 42) }
+    check("tls.connect({port:1,ca:42})") { Tlsplug.connect(1, "127.0.0.1", ca: 42) }
+    falsy = %w[key cert ca].product(%w[0 false '']).map { |o, v| "tls.createSecureContext({#{o}:#{v}});" }
+    assert_equal "made", node_code("#{falsy.join}done('made')")
+    %i[key cert ca].product([0, false, ""]).each do |opt, v|
+      assert_kind_of Tlsplug::SecureContext, Tlsplug.create_secure_context(opt => v)
+    end
+  end
+
+  # pfx of a type that is no buffer: Node cannot load it, and says so with
+  # the code it gives undecodable bytes; so does the binding, for a Hash
+  # too (it once read {} as an empty buffer and 42 as "42").
+  def test_pfx_option_types
+    [["42", 42], ["{}", {}], ["[42]", [42]], ["true", true]].each do |jsv, v|
+      expected = node_code("tls.createSecureContext({pfx:#{jsv}});done('made')")
+      e = assert_raises(Tlsplug::Error) { Tlsplug.create_secure_context(pfx: v) }
+      assert_equal expected, e.code, v.inspect
+    end
+  end
+
   # Node's test-tls-key-mismatch: createSecureContext throws for a key that
   # does not match the certificate; so do create_secure_context and
   # create_server, with Node's code.

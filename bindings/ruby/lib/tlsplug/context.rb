@@ -77,22 +77,26 @@ module Tlsplug
       client_cert_engine: "options.clientCertEngine" }.each do |k, name|
       Check.string(name, o[k]) unless o[k].nil?
     end
+    pfx = Check.pfx_items(o[:pfx])
+    cert = Check.pem_items("cert", o[:cert])
+    key = Check.pem_items("key", o[:key], objects: true)
+    ca = Check.pem_items("ca", o[:ca])
     ctx = SecureContext.new
     begin
-      many(o[:pfx]).each do |item|
+      pfx.each do |item|
         pw = o[:passphrase]
         item, pw = item[:buf], item.fetch(:passphrase, pw) if item.is_a?(Hash)
         b = Util.bytes(item)
         ctx.call(:context_add_pfx, b, b.bytesize, Util.cstr(pw), what: "pfx")
       end
-      many(o[:cert]).each { |c| b = Util.bytes(c); ctx.call(:context_add_cert, b, b.bytesize, what: "cert") }
-      many(o[:key]).each do |item|
+      cert.each { |c| b = Util.bytes(c); ctx.call(:context_add_cert, b, b.bytesize, what: "cert") }
+      key.each do |item|
         pw = o[:passphrase]
         item, pw = item[:pem], item.fetch(:passphrase, pw) if item.is_a?(Hash)
         b = Util.bytes(item)
         ctx.call(:context_add_key, b, b.bytesize, Util.cstr(pw), what: "key")
       end
-      many(o[:ca]).each { |c| b = Util.bytes(c); ctx.call(:context_add_ca, b, b.bytesize, what: "ca") }
+      ca.each { |c| b = Util.bytes(c); ctx.call(:context_add_ca, b, b.bytesize, what: "ca") }
       many(o[:crl]).each { |c| b = Util.bytes(c); ctx.call(:context_add_crl, b, b.bytesize, what: "crl") }
       ctx.call(:context_set_secure_protocol, Util.cstr(o[:secure_protocol]), what: "secureProtocol") if o[:secure_protocol]
       ctx.call(:context_set_min_version, Util.cstr(o[:min_version]), what: "minVersion") if o[:min_version]

@@ -113,6 +113,36 @@ module Tlsplug
       raise InvalidArgTypeError, %(The "#{name}" #{kind} must be of type number. Received #{received(v)})
     end
 
+    # Node's key/cert/ca check (it throws at the call): a falsy value (nil,
+    # false, 0, "") is not given; else a String or an Array of them (for
+    # key, also {pem:, passphrase:} Hashes in an Array). Anything else
+    # raises InvalidArgTypeError naming the first bad value. Answers the items.
+    def pem_items(name, v, objects: false)
+      return [] if v.nil? || v == false || v == 0 || (v.is_a?(String) && v.empty?) # rubocop:disable Style/NumericPredicate
+
+      items = v.is_a?(Array) ? v : [v]
+      bad = items.find { |i| !(i.is_a?(String) || (objects && v.is_a?(Array) && i.is_a?(Hash))) }
+      return items if bad.nil?
+
+      raise InvalidArgTypeError, %(The "options.#{name}" property must be of type string or an instance of ) +
+                                 %(Buffer, TypedArray, or DataView. Received #{received(bad)})
+    end
+
+    # Node's pfx: nil is not given; anything that is not bytes (a String,
+    # or {buf:, passphrase:} in an Array) cannot be loaded, and Node says so
+    # as for undecodable bytes (ERR_CRYPTO_OPERATION_FAILED), never by
+    # turning 42 into "42".
+    def pfx_items(v)
+      return [] if v.nil?
+
+      items = v.is_a?(Array) ? v : [v]
+      bad = items.find { |i| !(i.is_a?(String) || (v.is_a?(Array) && i.is_a?(Hash) && i[:buf].is_a?(String))) }
+      return items if bad.nil?
+
+      raise Error.new("pfx: Unable to load PFX certificate: not a buffer. Received #{received(bad)}",
+                      "ERR_CRYPTO_OPERATION_FAILED", ABI::E_CREDENTIALS)
+    end
+
     # Node's validateInt32/validateInteger: a number, an integer, lo..hi.
     def int(name, v, lo, hi, kind = "property")
       number(name, v, kind)

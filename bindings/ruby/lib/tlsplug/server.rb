@@ -51,6 +51,13 @@ module Tlsplug
     end
 
     def initialize(options = {}, &secure_connection_listener)
+      # Node's createServer(listener): a callable alone is the listener.
+      options, secure_connection_listener = {}, options if options.respond_to?(:call) && secure_connection_listener.nil?
+      options = {} if options.nil?
+      unless options.is_a?(Hash)
+        raise InvalidArgTypeError, %(The "options" argument must be of type object. Received #{Check.received(options)})
+      end
+
       opts = options.transform_keys(&:to_sym)
       ctx_opts = opts.slice(*CONTEXT_OPTIONS)
       opts = opts.reject { |k, _| CONTEXT_OPTIONS.include?(k) }
