@@ -1,0 +1,143 @@
+"""Port of Node's test/parallel/tls/set-ciphers.js (test-tls-set-ciphers.js).
+
+A client and a server, each with its own `ciphers` (TLS 1.2 names, TLS 1.3
+TLS_ names, both, or none) and a maxVersion that follows from it (TLS 1.2
+when the list names no TLS_ suite, else TLS 1.3, unless the case says),
+either agree on a suite (the same getCipher().name on both sides, and
+data flows) or fail with an error code on each side. Every case runs in
+node (node client, node server) and in tlsplug in this run, and the
+outcomes must be equal; invalid `ciphers` values (a number, ':') must be
+refused with node's code."""
+import json
+import unittest
+
+from nodeport_b import (LoopTestCase, close_server, listening_server, need_pki, node_eval, pki,
+                        run_until, tlsplug)
+
+U = None
+REPLY = "So long and thanks for all the fish."
+# (client ciphers, server ciphers, maxVersion for both or None), as Node's table.
+CASES = [
+    (U, "AES256-SHA", U),
+    ("AES256-SHA", U, U),
+    (U, "TLS_AES_256_GCM_SHA384", U),
+    ("TLS_AES_256_GCM_SHA384", U, U),
+    ("TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", U),
+    ("AES128-SHA", "AES256-SHA", U),
+    ("AES128-SHA:TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256:AES256-SHA", U),
+    ("AES256-SHA:TLS_AES_256_GCM_SHA384", U, U),
+    (U, "AES256-SHA:TLS_AES_256_GCM_SHA384", U),
+    ("AES256-SHA", U, "TLSv1.3"),
+    (U, "AES256-SHA", "TLSv1.3"),
+    ("TLS_AES_128_CCM_8_SHA256", U, U),
+    ("TLS_AES_128_CCM_8_SHA256", "TLS_AES_128_CCM_8_SHA256", U),
+    ("TLS_AES_256_GCM_SHA384", "", U),
+    ("", "TLS_AES_256_GCM_SHA384", U),
+]
+# Values Node refuses at createSecureContext: (client ciphers, server ciphers).
+INVALID = [(9, "AES256-SHA"), ("AES256-SHA", 9), (":", "AES256-SHA"), ("AES256-SHA", ":")]
+
+
+def max_version(ciphers, forced):
+    """Node's file: the forced version, else TLS 1.2 for a non-empty list
+    naming no TLS_ suite, else TLS 1.3."""
+    if forced:
+        return forced
+    if isinstance(ciphers, str) and ciphers and "TLS_" not in ciphers:
+        return "TLSv1.2"
+    return "TLSv1.3"
+
+
+def sides(case):
+    cc, sc, forced = case
+    return ({"ciphers": cc, "maxVersion": max_version(cc, forced)},
+            {"ciphers": sc, "maxVersion": max_version(sc, forced)})
+
+
+NODE = r"""
+const cases=%s, invalid=%s, reply=%s, out=[];
+function strip(o){const r={};for(const k in o)if(o[k]!==null)r[k]=o[k];return r}
+function run(i){
+  if(i===cases.length){
+    const bad=invalid.map(([c,s])=>[c,s].map(v=>{try{tls.createSecureContext({ciphers:v});return null}
+                                                  catch(e){return e.code}}));
+    return report({cases:out,invalid:bad});
+  }
+  const [copts,sopts]=cases[i], r={};let left=2;
+  const done=()=>{if(--left===0){srv.close();out.push(r);run(i+1)}};
+  const srv=tls.createServer(Object.assign({key:pem('server.key'),cert:pem('server-chain.pem')},strip(sopts)),
+    s=>{r.server=s.getCipher().name;s.end(reply);done()});
+  srv.on('tlsClientError',e=>{r.server_err=e.code;done()});
+  srv.listen(0,'127.0.0.1',()=>{
+    const c=tls.connect(Object.assign({port:srv.address().port,host:'127.0.0.1',ca:pem('ca.pem'),
+      servername:'localhost'},strip(copts)),()=>{r.client=c.getCipher().name});
+    let got='';c.on('data',d=>{got+=d});
+    c.on('end',()=>{if(got)r.data=got});
+    c.on('error',e=>{r.client_err=e.code});
+    c.on('close',done)});
+}
+run(0);
+"""
+
+
+def snake(opts):
+    out = {}
+    if opts["ciphers"] is not None:
+        out["ciphers"] = opts["ciphers"]
+    out["max_version"] = opts["maxVersion"]
+    return out
+
+
+@need_pki
+class SetCiphersTest(LoopTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.node = node_eval(NODE % (json.dumps([sides(c) for c in CASES]), json.dumps(INVALID),
+                                     json.dumps(REPLY)), timeout=30)
+
+    def pair(self, case):
+        copts, sopts = sides(case)
+        r = {}
+
+        def on_server(s):
+            r["server"] = s.get_cipher()["name"]
+            s.end(REPLY)
+
+        server, port = listening_server(self, snake(sopts), on_server)
+        server.on("tlsClientError", lambda e, s: r.update(server_err=e.code))
+        c = tlsplug.connect(port, "127.0.0.1", ca=pki("ca.pem"), servername="localhost",
+                            **snake(copts))
+        got = []
+        c.on("secureConnect", lambda: r.update(client=c.get_cipher()["name"]))
+        c.on("error", lambda e: r.update(client_err=e.code))
+        c.on("data", lambda d: got.append(bytes(d)))
+        c.on("end", lambda: got and r.update(data=b"".join(got).decode()))
+        c.on("close", lambda *a: r.update(closed=True))
+        run_until(self, lambda: "closed" in r and ("server" in r or "server_err" in r),
+                  what=f"case {case}")
+        del r["closed"]
+        close_server(self, server)
+        return r
+
+    def test_cipher_table(self):
+        node = self.node["cases"]
+        self.assertEqual(len(node), len(CASES), self.node)
+        for case, expected in zip(CASES, node):
+            with self.subTest(case=case):
+                self.assertTrue(expected.get("client") or expected.get("client_err"), expected)
+                self.assertEqual(self.pair(case), expected)
+
+    def test_invalid_values(self):
+        for (cc, sc), codes in zip(INVALID, self.node["invalid"]):
+            for value, code in zip((cc, sc), codes):
+                with self.subTest(ciphers=value):
+                    if code is None:
+                        tlsplug.create_secure_context(ciphers=value)
+                        continue
+                    with self.assertRaises(tlsplug.TLSError) as cm:
+                        tlsplug.create_secure_context(ciphers=value)
+                    self.assertEqual(cm.exception.code, code)
+
+
+if __name__ == "__main__":
+    unittest.main()
