@@ -18,6 +18,7 @@
 #include "pem.h"
 #include "tlsplug.h"
 #include "api_impl.h"
+#include "sigalgs.h"
 
 /* The key exchanges that enable an external PSK at TLS 1.3. */
 #define TP_PSK_MODES "+ECDHE-PSK:+DHE-PSK:+PSK"
@@ -99,6 +100,7 @@ static void destroy(struct tlsplug_context *c)
     free(c->ciphers);
     free(c->priority);
     free(c->ecdh_curve);
+    free(c->sigalgs);
     free(c->session_id_context);
     if (c->dh)
         gnutls_dh_params_deinit(c->dh);
@@ -400,6 +402,8 @@ static int build_priority(struct tlsplug_context *c, int server, char **out)
         bad |= tp_buf_append(&b, ":" TP_PSK_MODES, sizeof TP_PSK_MODES);
     bad |= tp_buf_append(&b, ":" TP_PRIORITY_TAIL ":", sizeof TP_PRIORITY_TAIL + 1);
     bad |= tp_buf_append(&b, groups, strlen(groups));
+    const char *sign = tp_context_sign_tokens(c);
+    bad |= tp_buf_append(&b, sign, strlen(sign));
     if (tp_context_server_precedence(c))
         bad |= tp_buf_append(&b, ":%SERVER_PRECEDENCE", 19);
     bad |= tp_buf_append(&b, "", 1); /* the NUL */
@@ -446,7 +450,8 @@ gnutls_priority_t tp_context_suite_priority(struct tlsplug_context *c, const uin
             c->suite_prio[i].version == version && c->suite_prio[i].flags == flags)
             found = c->suite_prio[i].prio;
     if (!found) {
-        char base[TP_SUITE_PRIORITY_MAX], groups[512], text[TP_SUITE_PRIORITY_MAX + 512];
+        char base[TP_SUITE_PRIORITY_MAX], groups[512];
+        char text[TP_SUITE_PRIORITY_MAX + 512 + TP_SIGALGS_TOKENS_MAX];
         if (tp_suite_priority(id[0], id[1], version, base, sizeof base) == TLSPLUG_OK &&
             tp_context_groups(c, ffdhe, groups, sizeof groups) == TLSPLUG_OK) {
             /* The context's groups (ecdhCurve) in place of GROUP-ALL. */
@@ -457,6 +462,7 @@ gnutls_priority_t tp_context_suite_priority(struct tlsplug_context *c, const uin
             } else {
                 snprintf(text, sizeof text, "%s", base);
             }
+            strncat(text, tp_context_sign_tokens(c), sizeof text - strlen(text) - 1);
             if (tp_context_server_precedence(c))
                 strncat(text, ":%SERVER_PRECEDENCE", sizeof text - strlen(text) - 1);
             if (c->psk && version == GNUTLS_TLS1_3)
