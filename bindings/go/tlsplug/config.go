@@ -27,6 +27,9 @@ type Config struct {
 	MinVersion    string // "TLSv1.2", "TLSv1.3"
 	MaxVersion    string
 	ECDHCurve     string
+	// Sigalgs is Node's sigalgs: the signature algorithms offered and
+	// accepted, in preference order ("rsa_pss_rsae_sha256:ECDSA+SHA256").
+	Sigalgs string
 	// RequestCert asks the client for a certificate (server).
 	RequestCert bool
 	// CheckServerIdentity replaces Node's host-name check (client); cert is
@@ -81,7 +84,7 @@ func (c *Config) clone() *Config {
 	return &Config{
 		RejectUnauthorized: c.RejectUnauthorized, ALPNProtocols: c.ALPNProtocols, ServerName: c.ServerName,
 		CA: c.CA, Cert: c.Cert, Key: c.Key, Passphrase: c.Passphrase, Ciphers: c.Ciphers,
-		MinVersion: c.MinVersion, MaxVersion: c.MaxVersion, ECDHCurve: c.ECDHCurve,
+		MinVersion: c.MinVersion, MaxVersion: c.MaxVersion, ECDHCurve: c.ECDHCurve, Sigalgs: c.Sigalgs,
 		RequestCert: c.RequestCert, CheckServerIdentity: c.CheckServerIdentity,
 		MinDHSize: c.MinDHSize, Session: c.Session, RequestOCSP: c.RequestOCSP,
 		SecureOptions: c.SecureOptions,
@@ -149,6 +152,11 @@ func (c *Config) build() (*secureContext, error) {
 	}
 	if c.ECDHCurve != "" {
 		if err := cContextSetEcdhCurve(h, c.ECDHCurve); err != nil {
+			return nil, err
+		}
+	}
+	if c.Sigalgs != "" {
+		if err := cContextSetSigalgs(h, c.Sigalgs); err != nil {
 			return nil, err
 		}
 	}
