@@ -19,6 +19,7 @@
 #include <gnutls/ocsp.h>
 
 #include "socket.h"
+#include "suites.h"
 
 
 /* ---------------------------------------------------------------- transport */
@@ -243,6 +244,12 @@ int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what)
         tp_error_set_message(&s->err, "the SNICallback's context has no certificate: "
                                       "passed a null parameter");
     }
+    const tp_suite *refused = err == GNUTLS_E_UNKNOWN_CIPHER_SUITE
+                                  ? tp_suite_by_id(s->refused_suite[0], s->refused_suite[1]) : NULL;
+    if (refused && s->role == TLSPLUG_ROLE_CLIENT)
+        tp_error_set_message(&s->err, "the server chose %s, which `ciphers` does not allow: with "
+                             "TLS 1.3 on, GnuTLS also offers the TLS 1.2 suites pairing the "
+                             "allowed key exchanges with the TLS 1.3 ciphers", refused->openssl);
     if (no_shared_sigalgs(s, err, dir)) {
         tp_error_set_code(&s->err, "ERR_SSL_NO_SHARED_SIGNATURE_ALGORITHMS");
         tp_error_set_message(&s->err, "no shared signature algorithms: the client's "

@@ -163,6 +163,9 @@ struct tlsplug_socket {
     uint8_t finished[64], peer_finished[64];
     uint8_t finished_len, peer_finished_len;
 
+    /* Client: the suite of a ServerHello refused as outside `ciphers`. */
+    uint8_t refused_suite[2];
+
     /* Client: the latest session ticket (getTLSTicket), and whether the
      * TLS 1.2 `session` event was emitted. */
     uint8_t *ticket;

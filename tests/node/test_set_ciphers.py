@@ -9,6 +9,7 @@ node (node client, node server) and in tlsplug in this run, and the
 outcomes must be equal; invalid `ciphers` values (a number, ':') must be
 refused with node's code."""
 import json
+import re
 import unittest
 
 from nodeport_b import (LoopTestCase, close_server, listening_server, need_pki, node_eval, pki,
@@ -49,9 +50,18 @@ def max_version(ciphers, forced):
 
 
 def sides(case):
+    """(client options, server options); `forced` is one maxVersion for
+    both, or a (client, server) pair."""
     cc, sc, forced = case
-    return ({"ciphers": cc, "maxVersion": max_version(cc, forced)},
-            {"ciphers": sc, "maxVersion": max_version(sc, forced)})
+    cmax, smax = forced if isinstance(forced, tuple) else (forced, forced)
+    return ({"ciphers": cc, "maxVersion": max_version(cc, cmax)},
+            {"ciphers": sc, "maxVersion": max_version(sc, smax)})
+
+
+# Not in Node's table: a client that offers TLS 1.3 and restricts its TLS
+# 1.2 suites, against a server that stops at TLS 1.2 (docs/NODE_MAP.md).
+WIDER_OFFER = [("AES256-SHA:TLS_AES_256_GCM_SHA384", U, ("TLSv1.3", "TLSv1.2")),
+               ("AES256-SHA", U, ("TLSv1.3", "TLSv1.2"))]
 
 
 NODE = r"""
@@ -92,7 +102,8 @@ def snake(opts):
 class SetCiphersTest(LoopTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.node = node_eval(NODE % (json.dumps([sides(c) for c in CASES]), json.dumps(INVALID),
+        cls.node = node_eval(NODE % (json.dumps([sides(c) for c in CASES + WIDER_OFFER]),
+                                     json.dumps(INVALID),
                                      json.dumps(REPLY)), timeout=30)
 
     def pair(self, case):
@@ -109,7 +120,7 @@ class SetCiphersTest(LoopTestCase):
                             **snake(copts))
         got = []
         c.on("secureConnect", lambda: r.update(client=c.get_cipher()["name"]))
-        c.on("error", lambda e: r.update(client_err=e.code))
+        c.on("error", lambda e: r.update(client_err=e.code, message=str(e)))
         c.on("data", lambda d: got.append(bytes(d)))
         c.on("end", lambda: got and r.update(data=b"".join(got).decode()))
         c.on("close", lambda *a: r.update(closed=True))
@@ -119,13 +130,36 @@ class SetCiphersTest(LoopTestCase):
         close_server(self, server)
         return r
 
+    def outcome(self, case):
+        r = self.pair(case)
+        r.pop("message", None)
+        return r
+
     def test_cipher_table(self):
         node = self.node["cases"]
-        self.assertEqual(len(node), len(CASES), self.node)
+        self.assertEqual(len(node), len(CASES) + len(WIDER_OFFER), self.node)
         for case, expected in zip(CASES, node):
             with self.subTest(case=case):
                 self.assertTrue(expected.get("client") or expected.get("client_err"), expected)
-                self.assertEqual(self.pair(case), expected)
+                self.assertEqual(self.outcome(case), expected)
+
+    def test_wider_offer_deviation(self):
+        """Node's client offers exactly its TLS 1.2 list, so a TLS 1.2
+        server picks from it. A GnuTLS client that also offers TLS 1.3
+        offers the TLS 1.2 suites pairing its key exchanges with the TLS
+        1.3 ciphers too; a server preferring one of those is refused with
+        ERR_SSL_WRONG_CIPHER_RETURNED, the message naming the suite."""
+        node = self.node["cases"][len(CASES):]
+        for case, expected in zip(WIDER_OFFER, node):
+            with self.subTest(case=case):
+                self.assertEqual(expected.get("client"), "AES256-SHA", expected)
+                self.assertEqual(expected.get("server"), "AES256-SHA", expected)
+                got = self.pair(case)
+                self.assertEqual(got.get("client_err"), "ERR_SSL_WRONG_CIPHER_RETURNED", got)
+                self.assertEqual(got.get("server_err"), "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE", got)
+                chosen = re.search(r"the server chose (\S+),", got["message"])
+                self.assertIsNotNone(chosen, got)
+                self.assertNotIn(chosen.group(1), case[0].split(":"))
 
     def test_invalid_values(self):
         for (cc, sc), codes in zip(INVALID, self.node["invalid"]):

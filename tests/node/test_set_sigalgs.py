@@ -32,12 +32,15 @@ VALID = ["rsa_pss_rsae_sha256", "PSS+SHA256", "RSA+sha256", " RSA+SHA256 : ECDSA
          "rsa_pkcs1_sha1"]
 
 NODE = r"""
-const cases=%s, invalid=%s, valid=%s, out=[];
+const cases=%s, invalid=%s, valid=%s, versions=%s, out=[];
 function run(i){
   if(i===cases.length){
     const made=v=>{try{tls.createSecureContext({sigalgs:v});return {ok:true}}
                    catch(e){return {code:e.code===undefined?null:e.code,message:e.message}}};
-    return report({cases:out,invalid:invalid.map(made),valid:valid.map(made)});
+    const defaults={};
+    for(let j=0;j<versions.length;j++)defaults[versions[j]]=out[out.length-versions.length+j].server;
+    return report({cases:out.slice(0,out.length-versions.length),invalid:invalid.map(made),
+                   valid:valid.map(made),defaults});
   }
   const [csig,ssig,version]=cases[i], r={};let left=2;
   const done=()=>{if(--left===0){srv.close();out.push(r);run(i+1)}};
@@ -63,8 +66,9 @@ class SetSigalgsTest(LoopTestCase):
     def setUpClass(cls):
         cases = [[c, s, v] for v in VERSIONS for c, s in CASES]
         cls.cases = cases
-        cls.node = node_eval(NODE % (json.dumps(cases), json.dumps(INVALID), json.dumps(VALID)),
-                             timeout=30)
+        defaults = [[None, None, v] for v in VERSIONS]  # no sigalgs on either end
+        cls.node = node_eval(NODE % (json.dumps(cases + defaults), json.dumps(INVALID),
+                                     json.dumps(VALID), json.dumps(VERSIONS)), timeout=30)
 
     def pair(self, csig, ssig, version):
         r = {}
@@ -113,6 +117,22 @@ class SetSigalgsTest(LoopTestCase):
             with self.subTest(sigalgs=value):
                 self.assertEqual(made, {"ok": True})
                 tlsplug.create_secure_context(sigalgs=value)
+
+    def test_default_lists_deviation(self):
+        """Without `sigalgs` each end offers its TLS library's defaults:
+        between tlsplug's ends the list is GnuTLS's, which has the SHA-1
+        schemes node's lacks and lacks its SHA-224 and DSA-SHA-2 ones
+        (docs/NODE_MAP.md)."""
+        for version in VERSIONS:
+            with self.subTest(version=version):
+                node = self.node["defaults"][version]
+                ours = self.pair(None, None, version)["server"]
+                only_ours, only_node = set(ours) - set(node), set(node) - set(ours)
+                self.assertTrue(all(n.endswith("+SHA1") for n in only_ours), only_ours)
+                self.assertTrue(all(n.endswith("+SHA224") or n.startswith("DSA+")
+                                    for n in only_node), only_node)
+                self.assertIn("RSA-PSS+SHA256", ours)
+                self.assertIn("ECDSA+SHA256", ours)
 
     def test_type_checked(self):
         js = ("try{tls.createSecureContext({sigalgs:1});report(null)}"
