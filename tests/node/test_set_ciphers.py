@@ -12,8 +12,8 @@ import json
 import re
 import unittest
 
-from nodeport_b import (LoopTestCase, close_server, listening_server, need_pki, node_eval, pki,
-                        run_until, tlsplug)
+from nodeport_b import LoopTestCase, need_pki, node_eval, tlsplug
+from nodeport_sigalgs import connect_pair
 
 U = None
 REPLY = "So long and thanks for all the fish."
@@ -108,27 +108,9 @@ class SetCiphersTest(LoopTestCase):
 
     def pair(self, case):
         copts, sopts = sides(case)
-        r = {}
-
-        def on_server(s):
-            r["server"] = s.get_cipher()["name"]
-            s.end(REPLY)
-
-        server, port = listening_server(self, snake(sopts), on_server)
-        server.on("tlsClientError", lambda e, s: r.update(server_err=e.code))
-        c = tlsplug.connect(port, "127.0.0.1", ca=pki("ca.pem"), servername="localhost",
-                            **snake(copts))
-        got = []
-        c.on("secureConnect", lambda: r.update(client=c.get_cipher()["name"]))
-        c.on("error", lambda e: r.update(client_err=e.code, message=str(e)))
-        c.on("data", lambda d: got.append(bytes(d)))
-        c.on("end", lambda: got and r.update(data=b"".join(got).decode()))
-        c.on("close", lambda *a: r.update(closed=True))
-        run_until(self, lambda: "closed" in r and ("server" in r or "server_err" in r),
-                  what=f"case {case}")
-        del r["closed"]
-        close_server(self, server)
-        return r
+        return connect_pair(self, snake(sopts), snake(copts),
+                            lambda s: s.get_cipher()["name"], lambda c: c.get_cipher()["name"],
+                            reply=REPLY)
 
     def outcome(self, case):
         r = self.pair(case)

@@ -12,8 +12,8 @@ with a bare OpenSSL error and no code, with ERR_INVALID_ARG_VALUE
 import json
 import unittest
 
-from nodeport_b import (LoopTestCase, close_server, listening_server, need_pki, node_eval, pki,
-                        run_until, tlsplug)
+from nodeport_b import LoopTestCase, need_pki, node_eval, pki, tlsplug
+from nodeport_sigalgs import connect_pair
 
 # (client sigalgs, server sigalgs), as Node's table: two with algorithms in common, two without.
 CASES = [
@@ -71,27 +71,13 @@ class SetSigalgsTest(LoopTestCase):
                                      json.dumps(VALID), json.dumps(VERSIONS)), timeout=30)
 
     def pair(self, csig, ssig, version):
-        r = {}
-
-        def on_server(s):
-            r["server"] = s.get_shared_sigalgs()
-            s.end()
-
-        server, port = listening_server(self, {"ca": pki("ca.pem"), "request_cert": True,
-                                               "reject_unauthorized": True, "sigalgs": ssig,
-                                               "max_version": version}, on_server)
-        server.on("tlsClientError", lambda e, s: r.update(server_err=e.code))
-        c = tlsplug.connect(port, "127.0.0.1", ca=pki("ca.pem"), servername="localhost",
-                            cert=pki("client-chain.pem"), key=pki("client.key"), sigalgs=csig,
-                            max_version=version)
-        c.on("secureConnect", lambda: r.update(client=c.get_shared_sigalgs()))
-        c.on("error", lambda e: r.update(client_err=e.code))
-        c.on("data", lambda d: None)
-        c.on("close", lambda *a: r.update(closed=True))
-        run_until(self, lambda: "closed" in r and ("server" in r or "server_err" in r),
-                  what=f"case {csig} / {ssig} at {version}")
-        del r["closed"]
-        close_server(self, server)
+        r = connect_pair(
+            self, {"ca": pki("ca.pem"), "request_cert": True, "reject_unauthorized": True,
+                   "sigalgs": ssig, "max_version": version},
+            {"cert": pki("client-chain.pem"), "key": pki("client.key"), "sigalgs": csig,
+             "max_version": version},
+            lambda s: s.get_shared_sigalgs(), lambda c: c.get_shared_sigalgs())
+        r.pop("message", None)
         return r
 
     def test_shared_sigalgs_table(self):
