@@ -251,7 +251,9 @@ unsigned tp_socket_shared_sigalgs(struct tlsplug_socket *s, const struct tp_siga
 int tp_api_socket_get_shared_sigalgs(tlsplug_socket *h, char *buf, size_t cap, size_t *len)
 {
     GETTER_ENTER(h, s, len);
-    if (!s->secure)
+    /* Node answers what OpenSSL has so far ([] before a hello) and null
+     * once the socket closed. */
+    if (s->closed)
         return tp_socket_leave(s, TLSPLUG_E_UNAVAILABLE);
     const tp_sigalg *shared[64];
     unsigned npeer, n = tp_socket_shared_sigalgs(s, shared, 64, &npeer);

@@ -62,7 +62,7 @@ static void server_signs_with(const char *version, pt_creds server, const char *
     pt_pair p;
     limited_pair(&p, version, server, NULL, ssig, 0);
     CHECK(pt_get(p.c.sock, tlsplug_socket_get_peer_signature_algorithm) == NULL);
-    CHECK(pt_get(p.c.sock, tlsplug_socket_get_shared_sigalgs) == NULL);
+    CHECK_STR(pt_get(p.c.sock, tlsplug_socket_get_shared_sigalgs), "[]"); /* Node's [] */
     pt_handshake(&p);
     CHECK_STR(pt_get(p.c.sock, tlsplug_socket_get_protocol), version);
     CHECK_STR(pt_get(p.s.sock, tlsplug_socket_get_signature_algorithm), scheme);
@@ -72,6 +72,8 @@ static void server_signs_with(const char *version, pt_creds server, const char *
     CHECK(pt_get(p.c.sock, tlsplug_socket_get_signature_algorithm) == NULL);
     CHECK(pt_get(p.s.sock, tlsplug_socket_get_peer_signature_algorithm) == NULL);
     CHECK_STR(pt_get(p.c.sock, tlsplug_socket_get_shared_sigalgs), "[]");
+    CHECK_OK(tlsplug_socket_destroy(p.c.sock, NULL, NULL));
+    CHECK(pt_get(p.c.sock, tlsplug_socket_get_shared_sigalgs) == NULL); /* Node's null */
     pt_pair_free(&p);
 }
 

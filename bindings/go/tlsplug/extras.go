@@ -13,8 +13,9 @@ import (
 
 // SharedSigalgs is Node's getSharedSigalgs(): the signature algorithms both
 // ends can use, in Node's names ("RSA-PSS+SHA256", "ECDSA+SHA384"). A
-// client's list is empty unless the server asked for a certificate.
-// Before the handshake: nil and an *Error with StatusEUnavailable.
+// client's list is empty unless the server asked for a certificate, and
+// so is any list before the peer's hello. Once the connection closed: nil
+// and an *Error with StatusEUnavailable (Node's null).
 func (c *Conn) SharedSigalgs() ([]string, error) {
 	var js string
 	if err := c.query(func(s *C.tlsplug_socket) (err error) { js, err = cSocketGetSharedSigalgs(s); return }); err != nil {

@@ -4071,8 +4071,9 @@ func cContextSetSigalgs(p_ctx *C.tlsplug_context, p_sigalgs string) (err error) 
 // server's are those of the client's signature_algorithms it also allows; a
 // client's those of the server's certificate request ([] when the server
 // asked for no certificate, as in Node). In the peer's order, or in this
-// end's with honorCipherOrder. TLSPLUG_E_UNAVAILABLE before the handshake
-// completes.
+// end's with honorCipherOrder. Before the handshake, what is known so far
+// ("[]" before the peer's hello), as Node; TLSPLUG_E_UNAVAILABLE once the
+// socket closed (Node's null).
 func cSocketGetSharedSigalgs(p_sock *C.tlsplug_socket) (p_buf_s string, err error) {
 	var len_len C.size_t
 	sbuf := make([]byte, 256)

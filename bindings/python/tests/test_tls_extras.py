@@ -102,10 +102,12 @@ class Sigalgs(unittest.TestCase):
         self.assertEqual(c.peer_signature_algorithm, s.signature_algorithm)
         self.assertIsNotNone(c.peer_signature_algorithm)
 
-    def test_before_the_handshake(self):
+    def test_before_the_handshake_and_after_close(self):
         c, s = pair()
-        self.assertIsNone(c.get_shared_sigalgs())
+        self.assertEqual(c.get_shared_sigalgs(), [])  # Node's [] too
         self.assertIsNone(c.peer_signature_algorithm)
+        c.destroy()
+        self.assertIsNone(c.get_shared_sigalgs())  # Node's null once closed
 
     def test_bad_lists(self):
         for value in ("", "bogus", "RSA+SHA256:RSA+SHA256", "RSA+MD5"):

@@ -2326,8 +2326,9 @@ FUNCTIONS = {
         signature_algorithms it also allows; a client's those of the
         server's certificate request ([] when the server asked for no
         certificate, as in Node). In the peer's order, or in this end's with
-        honorCipherOrder. TLSPLUG_E_UNAVAILABLE before the handshake
-        completes.
+        honorCipherOrder. Before the handshake, what is known so far ("[]"
+        before the peer's hello), as Node; TLSPLUG_E_UNAVAILABLE once the
+        socket closed (Node's null).
 
         Node: tlsSocket.getSharedSigalgs().
 
@@ -2766,8 +2767,9 @@ class SocketGetters:
         signature_algorithms it also allows; a client's those of the
         server's certificate request ([] when the server asked for no
         certificate, as in Node). In the peer's order, or in this end's with
-        honorCipherOrder. TLSPLUG_E_UNAVAILABLE before the handshake
-        completes.
+        honorCipherOrder. Before the handshake, what is known so far ("[]"
+        before the peer's hello), as Node; TLSPLUG_E_UNAVAILABLE once the
+        socket closed (Node's null).
 
         Node: getSharedSigalgs(). Answers None where the C call answers
         TLSPLUG_E_UNAVAILABLE."""

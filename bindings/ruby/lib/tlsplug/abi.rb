@@ -2755,8 +2755,9 @@ module Tlsplug
       # a server's are those of the client's signature_algorithms it also
       # allows; a client's those of the server's certificate request ([] when
       # the server asked for no certificate, as in Node). In the peer's order,
-      # or in this end's with honorCipherOrder. TLSPLUG_E_UNAVAILABLE before the
-      # handshake completes.
+      # or in this end's with honorCipherOrder. Before the handshake, what is
+      # known so far ("[]" before the peer's hello), as Node;
+      # TLSPLUG_E_UNAVAILABLE once the socket closed (Node's null).
       #
       # Node: tlsSocket.getSharedSigalgs().
       #
@@ -3021,8 +3022,9 @@ module Tlsplug
       # a server's are those of the client's signature_algorithms it also
       # allows; a client's those of the server's certificate request ([] when
       # the server asked for no certificate, as in Node). In the peer's order,
-      # or in this end's with honorCipherOrder. TLSPLUG_E_UNAVAILABLE before the
-      # handshake completes.
+      # or in this end's with honorCipherOrder. Before the handshake, what is
+      # known so far ("[]" before the peer's hello), as Node;
+      # TLSPLUG_E_UNAVAILABLE once the socket closed (Node's null).
       #
       # Node: getSharedSigalgs(). Answers nil where the C call answers
       # TLSPLUG_E_UNAVAILABLE.
