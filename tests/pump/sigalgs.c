@@ -108,6 +108,58 @@ static void nothing_shared(const char *version)
     pt_pair_free(&p);
 }
 
+/* The latest session blob a client's SESSION event carried. */
+typedef struct session_blob {
+    uint8_t data[8192];
+    size_t len;
+} session_blob;
+
+static void on_session(uintptr_t ud, void *src, int ev, void *subject, const uint8_t *d,
+                       size_t n)
+{
+    (void)src, (void)ev, (void)subject;
+    session_blob *b = (session_blob *)ud;
+    CHECK(n <= sizeof b->data);
+    if (n <= sizeof b->data)
+        memcpy(b->data, d, n), b->len = n;
+}
+
+/* A resumed handshake is signed by neither end, as OpenSSL reports it. */
+static void resumed(const char *version)
+{
+    t_case("%s: a resumed session names no signature scheme", version);
+    pt_creds server = PT_SERVER;
+    server.max_version = version;
+    tlsplug_context *cctx = pt_context(PT_CLIENT), *sctx = pt_context(server);
+    session_blob blob = {.len = 0};
+    for (int round = 0; round < 2; round++) {
+        pt_pair p;
+        pt_pair_init(&p, cctx, sctx, 1, t_seed() + (uint64_t)round);
+        CHECK_OK(tlsplug_socket_on(p.c.sock, TLSPLUG_EV_SESSION, on_session, (uintptr_t)&blob));
+        if (round == 1)
+            CHECK_OK(tlsplug_socket_set_session(p.c.sock, blob.data, blob.len));
+        pt_handshake(&p);
+        pt_write(&p, &p.s, 100); /* lets a TLS 1.3 ticket in */
+        pt_write(&p, &p.c, 100);
+        pt_run(&p);
+        int reused = -1;
+        CHECK_OK(tlsplug_socket_is_session_reused(p.c.sock, &reused));
+        CHECK(reused == round);
+        const char *seen = pt_get(p.c.sock, tlsplug_socket_get_peer_signature_algorithm);
+        const char *signed_with = pt_get(p.s.sock, tlsplug_socket_get_signature_algorithm);
+        if (round == 0) {
+            CHECK(seen != NULL);
+            CHECK_STR(signed_with, seen);
+        } else {
+            CHECKF(seen == NULL, "resumed, yet the client names %s", seen);
+            CHECKF(signed_with == NULL, "resumed, yet the server names %s", signed_with);
+        }
+        pt_pair_free(&p);
+    }
+    CHECK_OK(tlsplug_context_free(cctx));
+    CHECK_OK(tlsplug_context_free(sctx));
+}
+
 int main(void)
 {
     t_init("pump_sigalgs", 17);
@@ -122,5 +174,7 @@ int main(void)
     shared_lists("TLSv1.2");
     nothing_shared("TLSv1.3");
     nothing_shared("TLSv1.2");
+    resumed("TLSv1.3");
+    resumed("TLSv1.2");
     return t_done();
 }
