@@ -415,6 +415,18 @@ static int build_priority(struct tlsplug_context *c, int server, char **out)
     return TLSPLUG_OK;
 }
 
+/* A native priority string as given; `sigalgs`, when set too, replaces its
+ * signature algorithms rather than being ignored. */
+static int native_priority(struct tlsplug_context *c, char **out)
+{
+    const char *sign = tp_context_sign_tokens(c);
+    size_t n = strlen(c->priority) + strlen(sign) + 1;
+    if (!(*out = malloc(n)))
+        return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+    snprintf(*out, n, "%s%s", c->priority, sign);
+    return TLSPLUG_OK;
+}
+
 /* The TP_HAVE_* bits of the certificates' keys, for the server's choice of
  * suite, plus the key exchanges the context can do. */
 static unsigned key_kinds(const struct tlsplug_context *c)
@@ -604,10 +616,10 @@ static int build(struct tlsplug_context *c)
     c->key_kinds = key_kinds(c);
     for (int server = 0; server < 2; server++) {
         char *prio = NULL;
-        int rc = c->priority ? TLSPLUG_OK : build_priority(c, server, &prio);
+        int rc = c->priority ? native_priority(c, &prio) : build_priority(c, server, &prio);
         if (rc)
             return rc;
-        const char *text = c->priority ? c->priority : prio, *errpos = NULL;
+        const char *text = prio, *errpos = NULL;
         err = gnutls_priority_init2(&c->priority_cache[server], text, &errpos, 0);
         if (err < 0)
             tp_fail(&c->err, TLSPLUG_E_INTERNAL, "ERR_TLS_INVALID_PRIORITY",

@@ -160,6 +160,23 @@ static void resumed(const char *version)
     CHECK_OK(tlsplug_context_free(sctx));
 }
 
+/* With a native GnuTLS priority, `sigalgs` still decides the signature. */
+static void native_priority(void)
+{
+    t_case("priority NORMAL plus sigalgs: the sigalgs scheme signs");
+    pt_creds server = PT_SERVER;
+    tlsplug_context *cctx = pt_context(PT_CLIENT), *sctx = pt_context(server);
+    CHECK_OK(tlsplug_context_set_priority(sctx, "NORMAL"));
+    CHECK_OK(tlsplug_context_set_sigalgs(sctx, "rsa_pss_rsae_sha512"));
+    pt_pair p;
+    pt_pair_init(&p, cctx, sctx, 0, t_seed());
+    CHECK_OK(tlsplug_context_free(cctx));
+    CHECK_OK(tlsplug_context_free(sctx));
+    pt_handshake(&p);
+    CHECK_STR(pt_get(p.c.sock, tlsplug_socket_get_peer_signature_algorithm), "rsa_pss_rsae_sha512");
+    pt_pair_free(&p);
+}
+
 int main(void)
 {
     t_init("pump_sigalgs", 17);
@@ -176,5 +193,6 @@ int main(void)
     nothing_shared("TLSv1.2");
     resumed("TLSv1.3");
     resumed("TLSv1.2");
+    native_priority();
     return t_done();
 }

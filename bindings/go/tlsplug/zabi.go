@@ -4052,7 +4052,9 @@ func cSocketEnableTrace(p_sock *C.tlsplug_socket) (err error) {
 // SHA224, SHA256, SHA384 or SHA512, e.g. "RSA-PSS+SHA256", "ECDSA+SHA384").
 // An empty list, or an unknown or repeated item, answers TLSPLUG_E_INVAL
 // with ERR_INVALID_ARG_VALUE (Node's error for an unknown item has no code).
-// Without it, every algorithm GnuTLS allows.
+// Without it, every algorithm GnuTLS allows. With a native priority
+// (tlsplug_context_set_priority) it replaces the priority's signature
+// algorithms.
 func cContextSetSigalgs(p_ctx *C.tlsplug_context, p_sigalgs string) (err error) {
 	p_sigalgs_c := cstr(p_sigalgs, false)
 	defer freeCStr(p_sigalgs_c)
@@ -4101,9 +4103,10 @@ func cSocketGetSharedSigalgs(p_sock *C.tlsplug_socket) (p_buf_s string, err erro
 //
 // The signature scheme this end signed the handshake with, in its TLS (IANA)
 // name as OpenSSL names it: "rsa_pss_rsae_sha256", "ecdsa_secp256r1_sha256",
-// "ed25519", "rsa_pkcs1_sha256", ... TLSPLUG_E_UNAVAILABLE before the
-// handshake completes and when this end signed nothing (a client without a
-// certificate, RSA key transport, a resumed session).
+// "ed25519", "rsa_pkcs1_sha256", ... (a scheme OpenSSL has no name for keeps
+// GnuTLS's). TLSPLUG_E_UNAVAILABLE before the handshake completes and when
+// this end signed nothing (a client without a certificate, RSA key
+// transport, a resumed session).
 func cSocketGetSignatureAlgorithm(p_sock *C.tlsplug_socket) (p_buf_s string, err error) {
 	var len_len C.size_t
 	sbuf := make([]byte, 256)

@@ -2311,7 +2311,9 @@ FUNCTIONS = {
         e.g. "RSA-PSS+SHA256", "ECDSA+SHA384"). An empty list, or an unknown
         or repeated item, answers TLSPLUG_E_INVAL with ERR_INVALID_ARG_VALUE
         (Node's error for an unknown item has no code). Without it, every
-        algorithm GnuTLS allows.
+        algorithm GnuTLS allows. With a native priority
+        (tlsplug_context_set_priority) it replaces the priority's signature
+        algorithms.
 
         Node: sigalgs.
 
@@ -2339,7 +2341,8 @@ FUNCTIONS = {
         ('sock', 'buf', 'cap', 'len'),
         """The signature scheme this end signed the handshake with, in its TLS
         (IANA) name as OpenSSL names it: "rsa_pss_rsae_sha256",
-        "ecdsa_secp256r1_sha256", "ed25519", "rsa_pkcs1_sha256", ...
+        "ecdsa_secp256r1_sha256", "ed25519", "rsa_pkcs1_sha256", ... (a
+        scheme OpenSSL has no name for keeps GnuTLS's).
         TLSPLUG_E_UNAVAILABLE before the handshake completes and when this
         end signed nothing (a client without a certificate, RSA key
         transport, a resumed session).
@@ -2779,7 +2782,8 @@ class SocketGetters:
     def signature_algorithm(self) -> Optional[str]:
         """The signature scheme this end signed the handshake with, in its TLS
         (IANA) name as OpenSSL names it: "rsa_pss_rsae_sha256",
-        "ecdsa_secp256r1_sha256", "ed25519", "rsa_pkcs1_sha256", ...
+        "ecdsa_secp256r1_sha256", "ed25519", "rsa_pkcs1_sha256", ... (a
+        scheme OpenSSL has no name for keeps GnuTLS's).
         TLSPLUG_E_UNAVAILABLE before the handshake completes and when this
         end signed nothing (a client without a certificate, RSA key
         transport, a resumed session).
