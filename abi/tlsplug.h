@@ -858,6 +858,25 @@ TLSPLUG_API int tlsplug_context_add_pfx_file(tlsplug_context *ctx, const char *p
  */
 TLSPLUG_API int tlsplug_context_set_psk(tlsplug_context *ctx, int enabled, const char *hint);
 
+/**
+ * The signature algorithms this end offers and accepts, in preference
+ * order: a ':'-separated list of OpenSSL's names ("rsa_pss_rsae_sha256",
+ * "ecdsa_secp256r1_sha256", "ed25519", "rsa_pkcs1_sha256", ...) or
+ * "SIG+HASH" forms (SIG one of RSA, RSA-PSS, PSS, ECDSA, DSA; HASH SHA1,
+ * SHA224, SHA256, SHA384 or SHA512, e.g. "RSA-PSS+SHA256", "ECDSA+SHA384").
+ * An empty list, or an unknown or repeated item, answers TLSPLUG_E_INVAL
+ * with ERR_INVALID_ARG_VALUE (Node's error for an unknown item has no
+ * code). Without it, every algorithm GnuTLS allows. With a native priority
+ * (tlsplug_context_set_priority) it replaces the priority's signature
+ * algorithms.
+ *
+ * Node: sigalgs.
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_STATE, TLSPLUG_E_NOMEM.
+ */
+TLSPLUG_API int tlsplug_context_set_sigalgs(tlsplug_context *ctx, const char *sigalgs);
+
 /* ---- context: credentials ------------------------------------------------ */
 
 /**
@@ -1423,6 +1442,51 @@ TLSPLUG_API int tlsplug_socket_bytes_read(tlsplug_socket *sock, size_t *n);
  * TLSPLUG_E_STATE.
  */
 TLSPLUG_API int tlsplug_socket_export_keying_material(tlsplug_socket *sock, const uint8_t *label, size_t label_len, const uint8_t *context, size_t context_len, uint8_t *buf, size_t cap, size_t *len);
+
+/**
+ * The signature algorithms both ends can use, as a JSON array of Node's
+ * names ("RSA-PSS+SHA256", "ECDSA+SHA384", "RSA+SHA256", "Ed25519+UNDEF"):
+ * a server's are those of the client's signature_algorithms it also allows;
+ * a client's those of the server's certificate request ([] when the server
+ * asked for no certificate, as in Node). In the peer's order, or in this
+ * end's with honorCipherOrder. Before the handshake, what is known so far
+ * ("[]" before the peer's hello), as Node; TLSPLUG_E_UNAVAILABLE once the
+ * socket closed (Node's null).
+ *
+ * Node: tlsSocket.getSharedSigalgs().
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
+ */
+TLSPLUG_API int tlsplug_socket_get_shared_sigalgs(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
+
+/**
+ * The signature scheme this end signed the handshake with, in its TLS
+ * (IANA) name as OpenSSL names it: "rsa_pss_rsae_sha256",
+ * "ecdsa_secp256r1_sha256", "ed25519", "rsa_pkcs1_sha256", ... (a scheme
+ * OpenSSL has no name for keeps GnuTLS's). TLSPLUG_E_UNAVAILABLE before the
+ * handshake completes and when this end signed nothing (a client without a
+ * certificate, RSA key transport, a resumed session).
+ *
+ * Node: (none; OpenSSL's SSL_get_signature_type_nid).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
+ */
+TLSPLUG_API int tlsplug_socket_get_signature_algorithm(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
+
+/**
+ * The signature scheme the peer signed the handshake with (a client: the
+ * server's; a server: the client certificate's), named as
+ * tlsplug_socket_get_signature_algorithm() names it. TLSPLUG_E_UNAVAILABLE
+ * before the handshake completes and when the peer signed nothing.
+ *
+ * Node: (none; OpenSSL's SSL_get_peer_signature_type_nid).
+ *
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_BUFSIZE, TLSPLUG_E_UNAVAILABLE.
+ */
+TLSPLUG_API int tlsplug_socket_get_peer_signature_algorithm(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
 
 /* ---- socket: certificates ------------------------------------------------ */
 
@@ -2809,6 +2873,14 @@ struct tlsplug_api {
     int (*socket_psk_answer)(tlsplug_socket *sock, const uint8_t *key, size_t len, const char *identity);
     /* slot 163 */
     int (*socket_enable_trace)(tlsplug_socket *sock);
+    /* slot 164 */
+    int (*context_set_sigalgs)(tlsplug_context *ctx, const char *sigalgs);
+    /* slot 165 */
+    int (*socket_get_shared_sigalgs)(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
+    /* slot 166 */
+    int (*socket_get_signature_algorithm)(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
+    /* slot 167 */
+    int (*socket_get_peer_signature_algorithm)(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
 };
 
 #ifdef __cplusplus

@@ -228,7 +228,11 @@ typedef struct tlsplug_load_error {
     X(160, server_set_alpn_list) \
     X(161, context_set_psk) \
     X(162, socket_psk_answer) \
-    X(163, socket_enable_trace)
+    X(163, socket_enable_trace) \
+    X(164, context_set_sigalgs) \
+    X(165, socket_get_shared_sigalgs) \
+    X(166, socket_get_signature_algorithm) \
+    X(167, socket_get_peer_signature_algorithm)
 
 /* Record a failure (error may be NULL), close what was opened. */
 static inline int tlsplug_load_fail_(tlsplug_load_error *error, int code, void *dl,

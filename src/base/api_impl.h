@@ -180,5 +180,9 @@ int tp_api_server_set_alpn_list(tlsplug_server *srv, const char *names);
 int tp_api_context_set_psk(tlsplug_context *ctx, int enabled, const char *hint);
 int tp_api_socket_psk_answer(tlsplug_socket *sock, const uint8_t *key, size_t len, const char *identity);
 int tp_api_socket_enable_trace(tlsplug_socket *sock);
+int tp_api_context_set_sigalgs(tlsplug_context *ctx, const char *sigalgs);
+int tp_api_socket_get_shared_sigalgs(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
+int tp_api_socket_get_signature_algorithm(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
+int tp_api_socket_get_peer_signature_algorithm(tlsplug_socket *sock, char *buf, size_t cap, size_t *len);
 
 #endif

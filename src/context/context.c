@@ -18,6 +18,7 @@
 #include "pem.h"
 #include "tlsplug.h"
 #include "api_impl.h"
+#include "sigalgs.h"
 
 /* The key exchanges that enable an external PSK at TLS 1.3. */
 #define TP_PSK_MODES "+ECDHE-PSK:+DHE-PSK:+PSK"
@@ -99,6 +100,7 @@ static void destroy(struct tlsplug_context *c)
     free(c->ciphers);
     free(c->priority);
     free(c->ecdh_curve);
+    free(c->sigalgs);
     free(c->session_id_context);
     if (c->dh)
         gnutls_dh_params_deinit(c->dh);
@@ -400,6 +402,8 @@ static int build_priority(struct tlsplug_context *c, int server, char **out)
         bad |= tp_buf_append(&b, ":" TP_PSK_MODES, sizeof TP_PSK_MODES);
     bad |= tp_buf_append(&b, ":" TP_PRIORITY_TAIL ":", sizeof TP_PRIORITY_TAIL + 1);
     bad |= tp_buf_append(&b, groups, strlen(groups));
+    const char *sign = tp_context_sign_tokens(c);
+    bad |= tp_buf_append(&b, sign, strlen(sign));
     if (tp_context_server_precedence(c))
         bad |= tp_buf_append(&b, ":%SERVER_PRECEDENCE", 19);
     bad |= tp_buf_append(&b, "", 1); /* the NUL */
@@ -408,6 +412,18 @@ static int build_priority(struct tlsplug_context *c, int server, char **out)
         return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
     }
     *out = (char *)b.data; /* head is 0: the buffer is the string */
+    return TLSPLUG_OK;
+}
+
+/* A native priority string as given; `sigalgs`, when set too, replaces its
+ * signature algorithms rather than being ignored. */
+static int native_priority(struct tlsplug_context *c, char **out)
+{
+    const char *sign = tp_context_sign_tokens(c);
+    size_t n = strlen(c->priority) + strlen(sign) + 1;
+    if (!(*out = malloc(n)))
+        return tp_fail(&c->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
+    snprintf(*out, n, "%s%s", c->priority, sign);
     return TLSPLUG_OK;
 }
 
@@ -446,7 +462,8 @@ gnutls_priority_t tp_context_suite_priority(struct tlsplug_context *c, const uin
             c->suite_prio[i].version == version && c->suite_prio[i].flags == flags)
             found = c->suite_prio[i].prio;
     if (!found) {
-        char base[TP_SUITE_PRIORITY_MAX], groups[512], text[TP_SUITE_PRIORITY_MAX + 512];
+        char base[TP_SUITE_PRIORITY_MAX], groups[512];
+        char text[TP_SUITE_PRIORITY_MAX + 512 + TP_SIGALGS_TOKENS_MAX];
         if (tp_suite_priority(id[0], id[1], version, base, sizeof base) == TLSPLUG_OK &&
             tp_context_groups(c, ffdhe, groups, sizeof groups) == TLSPLUG_OK) {
             /* The context's groups (ecdhCurve) in place of GROUP-ALL. */
@@ -457,6 +474,7 @@ gnutls_priority_t tp_context_suite_priority(struct tlsplug_context *c, const uin
             } else {
                 snprintf(text, sizeof text, "%s", base);
             }
+            strncat(text, tp_context_sign_tokens(c), sizeof text - strlen(text) - 1);
             if (tp_context_server_precedence(c))
                 strncat(text, ":%SERVER_PRECEDENCE", sizeof text - strlen(text) - 1);
             if (c->psk && version == GNUTLS_TLS1_3)
@@ -598,10 +616,10 @@ static int build(struct tlsplug_context *c)
     c->key_kinds = key_kinds(c);
     for (int server = 0; server < 2; server++) {
         char *prio = NULL;
-        int rc = c->priority ? TLSPLUG_OK : build_priority(c, server, &prio);
+        int rc = c->priority ? native_priority(c, &prio) : build_priority(c, server, &prio);
         if (rc)
             return rc;
-        const char *text = c->priority ? c->priority : prio, *errpos = NULL;
+        const char *text = prio, *errpos = NULL;
         err = gnutls_priority_init2(&c->priority_cache[server], text, &errpos, 0);
         if (err < 0)
             tp_fail(&c->err, TLSPLUG_E_INTERNAL, "ERR_TLS_INVALID_PRIORITY",

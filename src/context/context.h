@@ -37,6 +37,7 @@ struct tlsplug_context {
     char *ciphers;         /* Node's `ciphers`; NULL for the default */
     char *priority;        /* a native GnuTLS priority string replacing the above */
     char *ecdh_curve;      /* "auto" or a list */
+    char *sigalgs;         /* `sigalgs` as GnuTLS keywords ("+SIGN-..."), NULL for GnuTLS's all */
     gnutls_dh_params_t dh; /* `dhparam`, NULL when none */
     char *session_id_context;
     gnutls_x509_crl_t *crls;
@@ -72,6 +73,10 @@ TP_OBJECT_CHECK(struct tlsplug_context);
 /* context_options.c: GnuTLS priority tokens for `ecdhCurve` (and whether
  * custom DH parameters exclude the FFDHE groups); 0 or a status. */
 int tp_context_groups(struct tlsplug_context *ctx, int ffdhe, char *buf, size_t cap);
+
+/* context_options.c: what replaces a priority's signature algorithms
+ * ("-SIGN-ALL:+SIGN-..."), "" when `sigalgs` was not given. */
+const char *tp_context_sign_tokens(const struct tlsplug_context *ctx);
 
 /* context_options.c: what secureOptions and the options say. */
 int tp_context_no_tickets(const struct tlsplug_context *ctx);

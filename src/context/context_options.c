@@ -12,6 +12,7 @@
 
 #include "ciphers.h"
 #include "context.h"
+#include "sigalgs.h"
 #include "tlsplug.h"
 #include "api_impl.h"
 
@@ -272,6 +273,39 @@ int tp_context_groups(struct tlsplug_context *c, int ffdhe, char *buf, size_t ca
         return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_CRYPTO_OPERATION_FAILED",
                        "Failed to set ECDH curve: no usable group in \"%s\"", list);
     return TLSPLUG_OK;
+}
+
+/* ---------------------------------------------------------------- sigalgs */
+
+int tp_api_context_set_sigalgs(tlsplug_context *h, const char *sigalgs)
+{
+    int rc;
+    struct tlsplug_context *c = tp_context_for_setter(h, NULL, NULL, 0, &rc);
+    if (!c)
+        return rc;
+    if (!sigalgs || !*sigalgs)
+        return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
+                       "The property 'options.sigalgs' is invalid. Received ''");
+    /* GnuTLS's list replaces the default (SIGN-ALL, and the DSA keywords
+     * a DSS suite adds) wherever a priority is made. */
+    char tokens[TP_SIGALGS_TOKENS_MAX] = ":-SIGN-ALL:", bad[64];
+    size_t head = strlen(tokens);
+    switch (tp_sigalgs_tokens(sigalgs, tokens + head, sizeof tokens - head, bad, sizeof bad)) {
+    case 0: break;
+    case -1:
+        return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
+                       "Failed to set sigalgs: unknown or repeated signature algorithm \"%s\" in \"%s\"",
+                       bad, sigalgs);
+    default:
+        return tp_fail(&c->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
+                       "Failed to set sigalgs: list too long");
+    }
+    return tp_context_set_string(c, &c->sigalgs, tokens);
+}
+
+const char *tp_context_sign_tokens(const struct tlsplug_context *c)
+{
+    return c->sigalgs ? c->sigalgs : "";
 }
 
 /* ---------------------------------------------------------------- dhparam */

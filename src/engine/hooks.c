@@ -27,7 +27,10 @@ static int check_server_suite(struct tlsplug_socket *s, const gnutls_datum_t *ms
     if (!s->ctx->policy || msg->size < 35 || msg->size < 35u + p[34] + 2)
         return 0;
     const uint8_t *id = p + 35 + p[34];
-    return tp_cipher_policy_allows(s->ctx->policy, id[0], id[1]) ? 0 : GNUTLS_E_UNKNOWN_CIPHER_SUITE;
+    if (tp_cipher_policy_allows(s->ctx->policy, id[0], id[1]))
+        return 0;
+    memcpy(s->refused_suite, id, 2); /* for the error's message (pump.c) */
+    return GNUTLS_E_UNKNOWN_CIPHER_SUITE;
 }
 
 static int find_ticket(void *ctx, unsigned tls_id, const unsigned char *data, unsigned size)

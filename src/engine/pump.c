@@ -19,6 +19,7 @@
 #include <gnutls/ocsp.h>
 
 #include "socket.h"
+#include "suites.h"
 
 
 /* ---------------------------------------------------------------- transport */
@@ -210,6 +211,18 @@ static int unexpected_handshake(const struct tlsplug_socket *s, int err)
                : err;
 }
 
+/* A server that found no suite because it can sign with none of the
+ * client's signature algorithms: OpenSSL (and Node) name that cause,
+ * ERR_SSL_NO_SHARED_SIGNATURE_ALGORITHMS, where GnuTLS finds no suite. */
+static int no_shared_sigalgs(struct tlsplug_socket *s, int err, int dir)
+{
+    const struct tp_sigalg *shared[1];
+    unsigned npeer;
+    return s->role == TLSPLUG_ROLE_SERVER && !s->secure && dir != TLSPLUG_ALERT_RECEIVED &&
+           (err == GNUTLS_E_NO_CIPHER_SUITES || err == GNUTLS_E_INSUFFICIENT_CREDENTIALS) &&
+           tp_socket_shared_sigalgs(s, shared, 1, &npeer) == 0 && npeer > 0;
+}
+
 int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what)
 {
     err = unexpected_handshake(s, as_truncation(s, err));
@@ -244,6 +257,17 @@ int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what)
         tp_error_set_code(&s->err, "ERR_SSL_PASSED_A_NULL_PARAMETER");
         tp_error_set_message(&s->err, "the SNICallback's context has no certificate: "
                                       "passed a null parameter");
+    }
+    const tp_suite *refused = err == GNUTLS_E_UNKNOWN_CIPHER_SUITE
+                                  ? tp_suite_by_id(s->refused_suite[0], s->refused_suite[1]) : NULL;
+    if (refused && s->role == TLSPLUG_ROLE_CLIENT)
+        tp_error_set_message(&s->err, "the server chose %s, which `ciphers` does not allow: with "
+                             "TLS 1.3 on, GnuTLS also offers the TLS 1.2 suites pairing the "
+                             "allowed key exchanges with the TLS 1.3 ciphers", refused->openssl);
+    if (no_shared_sigalgs(s, err, dir)) {
+        tp_error_set_code(&s->err, "ERR_SSL_NO_SHARED_SIGNATURE_ALGORITHMS");
+        tp_error_set_message(&s->err, "no shared signature algorithms: the client's "
+                                      "signature_algorithms and `sigalgs` have none in common");
     }
     if (err == GNUTLS_E_UNSUPPORTED_VERSION_PACKET && no_common_version(s))
         tp_error_set_code(&s->err, "ERR_SSL_UNSUPPORTED_PROTOCOL"); /* not a garbled record */

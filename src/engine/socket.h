@@ -164,6 +164,9 @@ struct tlsplug_socket {
     uint8_t finished[64], peer_finished[64];
     uint8_t finished_len, peer_finished_len;
 
+    /* Client: the suite of a ServerHello refused as outside `ciphers`. */
+    uint8_t refused_suite[2];
+
     /* Client: the latest session ticket (getTLSTicket), and whether the
      * TLS 1.2 `session` event was emitted. */
     uint8_t *ticket;
@@ -246,6 +249,13 @@ void tp_socket_maybe_drain(struct tlsplug_socket *s);
 /* Serve `ctx` on a server socket that has not started its handshake in
  * GnuTLS yet (SNI): credentials, priority and the context reference. */
 int tp_socket_switch_context(struct tlsplug_socket *s, struct tlsplug_context *ctx);
+
+/* socket_meta.c: the signature algorithms both ends can use (OpenSSL's
+ * shared sigalgs, in its order), at most cap of them into out; *npeer is
+ * how many the peer listed (0: it sent no list). */
+struct tp_sigalg;
+unsigned tp_socket_shared_sigalgs(struct tlsplug_socket *s, const struct tp_sigalg **out,
+                                  unsigned cap, unsigned *npeer);
 /* Install or remove (NULL) the driver's transport. */
 void tp_socket_set_transport(struct tlsplug_socket *s, const tp_transport *t, void *ctx);
 /* A server event about this socket, through its owner (none: nothing). */

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sigalgs.h"
 #include "socket.h"
 #include "suites.h"
 #include "api_impl.h"
@@ -195,4 +196,102 @@ int tp_api_socket_bytes_read(tlsplug_socket *h, size_t *n)
     GETTER_ENTER(h, s, n);
     *n = s->bytes_fed;
     return tp_socket_leave(s, TLSPLUG_OK);
+}
+
+/* ---------------------------------------------------------------- signatures */
+
+/* Is GnuTLS's `id` among this context's signature algorithms? */
+static int signs_with(const gnutls_sign_algorithm_t *ours, unsigned n, gnutls_sign_algorithm_t id)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (ours[i] == id)
+            return 1;
+    return 0;
+}
+
+unsigned tp_socket_shared_sigalgs(struct tlsplug_socket *s, const struct tp_sigalg **out,
+                                  unsigned cap, unsigned *npeer_out)
+{
+    /* The peer's list is what GnuTLS calls requested: a server's is the
+     * ClientHello's signature_algorithms, a client's the server's
+     * CertificateRequest (none without one, as OpenSSL's client). Ours is
+     * the context's priority; the sign list is the same in the pinned
+     * per-suite priorities. */
+    gnutls_sign_algorithm_t peer[64];
+    unsigned npeer = 0;
+    while (npeer < sizeof peer / sizeof *peer &&
+           gnutls_sign_algorithm_get_requested(s->session, npeer, &peer[npeer]) == 0)
+        npeer++;
+    *npeer_out = npeer;
+    const unsigned int *ours_raw = NULL;
+    int server = s->role == TLSPLUG_ROLE_SERVER;
+    int nours = s->ctx->priority_cache[server]
+                    ? gnutls_priority_sign_list(s->ctx->priority_cache[server], &ours_raw)
+                    : 0;
+    gnutls_sign_algorithm_t ours[128];
+    unsigned n = 0;
+    for (int i = 0; i < nours && n < sizeof ours / sizeof *ours; i++)
+        ours[n++] = (gnutls_sign_algorithm_t)ours_raw[i];
+    /* OpenSSL lists them in the peer's order, or in its own under
+     * SSL_OP_CIPHER_SERVER_PREFERENCE (honorCipherOrder). */
+    int own_order = tp_context_server_precedence(s->ctx);
+    const gnutls_sign_algorithm_t *pref = own_order ? ours : peer, *allow = own_order ? peer : ours;
+    unsigned npref = own_order ? n : npeer, nallow = own_order ? npeer : n, nout = 0;
+    for (unsigned i = 0; i < npref && nout < cap; i++) {
+        const tp_sigalg *a = tp_sigalg_by_gnutls(pref[i]);
+        int dup = !a || !signs_with(allow, nallow, pref[i]);
+        for (unsigned j = 0; j < nout && !dup; j++)
+            dup = out[j] == a;
+        if (!dup)
+            out[nout++] = a;
+    }
+    return nout;
+}
+
+int tp_api_socket_get_shared_sigalgs(tlsplug_socket *h, char *buf, size_t cap, size_t *len)
+{
+    GETTER_ENTER(h, s, len);
+    /* Node answers what OpenSSL has so far ([] before a hello) and null
+     * once the socket closed. */
+    if (s->closed)
+        return tp_socket_leave(s, TLSPLUG_E_UNAVAILABLE);
+    const tp_sigalg *shared[64];
+    unsigned npeer, n = tp_socket_shared_sigalgs(s, shared, 64, &npeer);
+    char json[1024] = "[";
+    for (unsigned i = 0; i < n; i++) {
+        size_t at = strlen(json);
+        snprintf(json + at, sizeof json - at, "%s\"%s\"", i ? "," : "", shared[i]->node);
+    }
+    strncat(json, "]", sizeof json - strlen(json) - 1);
+    return tp_socket_leave(s, tp_copy_string(json, buf, cap, len));
+}
+
+/* The scheme one side signed the handshake with: GnuTLS keeps the
+ * server's (gnutls_sign_algorithm_get) and the client's certificate's
+ * (gnutls_sign_algorithm_get_client); 0 when that side signed nothing
+ * (RSA key transport, no client certificate, a resumption). */
+static int signature_of(tlsplug_socket *h, int peer, char *buf, size_t cap, size_t *len)
+{
+    GETTER_ENTER(h, s, len);
+    if (!s->secure)
+        return tp_socket_leave(s, TLSPLUG_E_UNAVAILABLE);
+    int server_side = (s->role == TLSPLUG_ROLE_SERVER) != peer;
+    int id = server_side ? gnutls_sign_algorithm_get(s->session)
+                         : gnutls_sign_algorithm_get_client(s->session);
+    if (id <= 0)
+        return tp_socket_leave(s, TLSPLUG_E_UNAVAILABLE);
+    const tp_sigalg *a = tp_sigalg_by_gnutls((gnutls_sign_algorithm_t)id);
+    return string_or_unavailable(s, a ? a->iana : gnutls_sign_get_name((gnutls_sign_algorithm_t)id),
+                                 buf, cap, len);
+}
+
+int tp_api_socket_get_signature_algorithm(tlsplug_socket *h, char *buf, size_t cap, size_t *len)
+{
+    return signature_of(h, 0, buf, cap, len);
+}
+
+int tp_api_socket_get_peer_signature_algorithm(tlsplug_socket *h, char *buf, size_t cap,
+                                               size_t *len)
+{
+    return signature_of(h, 1, buf, cap, len);
 }

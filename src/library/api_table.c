@@ -173,6 +173,10 @@ static const tlsplug_api api_table = {
     .context_set_psk = tlsplug_context_set_psk,
     .socket_psk_answer = tlsplug_socket_psk_answer,
     .socket_enable_trace = tlsplug_socket_enable_trace,
+    .context_set_sigalgs = tlsplug_context_set_sigalgs,
+    .socket_get_shared_sigalgs = tlsplug_socket_get_shared_sigalgs,
+    .socket_get_signature_algorithm = tlsplug_socket_get_signature_algorithm,
+    .socket_get_peer_signature_algorithm = tlsplug_socket_get_peer_signature_algorithm,
 };
 
 /* One table serves every version from 1 to ours: it only ever grew at its

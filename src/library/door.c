@@ -935,3 +935,31 @@ TLSPLUG_API int tlsplug_socket_enable_trace(tlsplug_socket *sock)
     tp_door_enter(&d, sock, TP_TAG_SOCKET);
     return tp_door_leave(&d, tp_api_socket_enable_trace(sock), "tlsplug_socket_enable_trace");
 }
+
+TLSPLUG_API int tlsplug_context_set_sigalgs(tlsplug_context *ctx, const char *sigalgs)
+{
+    tp_door d;
+    tp_door_enter(&d, ctx, TP_TAG_CONTEXT);
+    return tp_door_leave(&d, tp_api_context_set_sigalgs(ctx, sigalgs), "tlsplug_context_set_sigalgs");
+}
+
+TLSPLUG_API int tlsplug_socket_get_shared_sigalgs(tlsplug_socket *sock, char *buf, size_t cap, size_t *len)
+{
+    tp_door d;
+    tp_door_enter(&d, sock, TP_TAG_SOCKET);
+    return tp_door_leave(&d, tp_api_socket_get_shared_sigalgs(sock, buf, cap, len), "tlsplug_socket_get_shared_sigalgs");
+}
+
+TLSPLUG_API int tlsplug_socket_get_signature_algorithm(tlsplug_socket *sock, char *buf, size_t cap, size_t *len)
+{
+    tp_door d;
+    tp_door_enter(&d, sock, TP_TAG_SOCKET);
+    return tp_door_leave(&d, tp_api_socket_get_signature_algorithm(sock, buf, cap, len), "tlsplug_socket_get_signature_algorithm");
+}
+
+TLSPLUG_API int tlsplug_socket_get_peer_signature_algorithm(tlsplug_socket *sock, char *buf, size_t cap, size_t *len)
+{
+    tp_door d;
+    tp_door_enter(&d, sock, TP_TAG_SOCKET);
+    return tp_door_leave(&d, tp_api_socket_get_peer_signature_algorithm(sock, buf, cap, len), "tlsplug_socket_get_peer_signature_algorithm");
+}

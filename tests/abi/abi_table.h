@@ -231,6 +231,10 @@ static const struct tlsplug_abi_function tlsplug_abi_functions[] = {
     { "tlsplug_context_set_psk", TLSPLUG_RET_STATUS, -1, 3, { { TLSPLUG_ARG_HANDLE, 1, 0 }, { TLSPLUG_ARG_INT, 0, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 1 } } },
     { "tlsplug_socket_psk_answer", TLSPLUG_RET_STATUS, -1, 4, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BYTES_IN, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 1 } } },
     { "tlsplug_socket_enable_trace", TLSPLUG_RET_STATUS, -1, 1, { { TLSPLUG_ARG_HANDLE, 2, 0 } } },
+    { "tlsplug_context_set_sigalgs", TLSPLUG_RET_STATUS, -1, 2, { { TLSPLUG_ARG_HANDLE, 1, 0 }, { TLSPLUG_ARG_STRING_IN, 0, 0 } } },
+    { "tlsplug_socket_get_shared_sigalgs", TLSPLUG_RET_STATUS, -1, 4, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BUF_OUT, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 } } },
+    { "tlsplug_socket_get_signature_algorithm", TLSPLUG_RET_STATUS, -1, 4, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BUF_OUT, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 } } },
+    { "tlsplug_socket_get_peer_signature_algorithm", TLSPLUG_RET_STATUS, -1, 4, { { TLSPLUG_ARG_HANDLE, 2, 0 }, { TLSPLUG_ARG_BUF_OUT, 0, 0 }, { TLSPLUG_ARG_SIZE, 0, 0 }, { TLSPLUG_ARG_SIZE_OUT, 0, 0 } } },
 };
 
 #endif

@@ -1,9 +1,14 @@
 """`tlsplug client` (Node's echo client, on the loop) against servers
 nobody here wrote: Node's tls.createServer echo example, Python's ssl,
 gnutls-serv --echo, openssl s_server -rev. The client's stdout must be
-what the server sent back, byte for byte; 64 MiB against Node and Python."""
+what the server sent back, byte for byte; 64 MiB against Node and Python.
+The signature scheme it reports is the one openssl s_client reports for
+the same server."""
 
+import json
 import os
+import re
+import subprocess
 import unittest
 
 from lisupport import (BIG_TIMEOUT, MIB, WELCOME, Case, PyServer, env_path, free_port,
@@ -83,3 +88,64 @@ class ClientAgainstServers(Case):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# A TLS signature scheme's name -> what openssl s_client 3.0 prints for it
+# ("Peer signature type", "Peer signing digest"): a translation of names,
+# the values themselves come from s_client in the run.
+def openssl_view(scheme):
+    if scheme in ("ed25519", "ed448"):
+        return {"ed25519": "Ed25519", "ed448": "Ed448"}[scheme], None
+    kind, _, digest = scheme.rpartition("_")
+    sig = {"ecdsa_secp256r1": "ECDSA", "ecdsa_secp384r1": "ECDSA", "ecdsa_secp521r1": "ECDSA",
+           "rsa_pss_rsae": "RSA-PSS", "rsa_pss_pss": "RSA-PSS", "rsa_pkcs1": "RSA"}[kind]
+    return sig, digest.upper()
+
+
+class SignatureScheme(Case):
+    """The server's signature scheme `tlsplug client` shows (text and
+    --json) is the one openssl s_client sees from the same s_server."""
+
+    # (certificate, key, version, s_server's -sigalgs, the clients' -sigalgs). The
+    # clients differ in their default lists' order, so where the server
+    # leaves the choice to the client both get the same list.
+    CASES = [
+        ("server.pem", "server.key", "TLSv1.3", None, None),
+        ("server.pem", "server.key", "TLSv1.2", None, "rsa_pss_rsae_sha384:RSA+SHA256"),
+        ("server.pem", "server.key", "TLSv1.2", "RSA+SHA384", None),
+        ("server.pem", "server.key", "TLSv1.3", "rsa_pss_rsae_sha512", None),
+        ("server-ec.pem", "server-ec.key", "TLSv1.3", None, None),
+        ("server-ec.pem", "server-ec.key", "TLSv1.2", "ECDSA+SHA384", None),
+        ("server-ec.pem", "server-ec.key", "TLSv1.2", None, "ECDSA+SHA512:ECDSA+SHA256"),
+    ]
+
+    def test_matches_s_client(self):
+        for cert, key, version, sigalgs, client_sigalgs in self.CASES:
+            with self.subTest(cert=cert, version=version, sigalgs=sigalgs,
+                              client_sigalgs=client_sigalgs):
+                mine = ["-sigalgs", client_sigalgs] if client_sigalgs else []
+                port = free_port()
+                server = self.start("s_server", [
+                    env_path("TLSPLUG_OPENSSL"), "s_server", "-naccept", "3",
+                    "-accept", f"127.0.0.1:{port}", "-cert", pki(cert), "-cert_chain",
+                    pki("int.pem"), "-key", pki(key), "-no_ticket",
+                    *(["-sigalgs", sigalgs] if sigalgs else [])])
+                server.wait_for(rb"^ACCEPT")
+                flag = "-" + version.lower().replace("v", "").replace(".", "_")
+                out = subprocess.run([env_path("TLSPLUG_OPENSSL"), "s_client", "-connect",
+                                      f"127.0.0.1:{port}", flag, *mine], stdin=subprocess.DEVNULL,
+                                     capture_output=True, text=True, timeout=30).stdout
+                want_sig = re.search(r"(?m)^Peer signature type: (\S+)$", out)
+                want_digest = re.search(r"(?m)^Peer signing digest: (\S+)$", out)
+                self.assertIsNotNone(want_sig, out)
+                want = (want_sig.group(1), want_digest and want_digest.group(1))
+                common = ["--connect", f"127.0.0.1:{port}", "--servername", "localhost", "--ca",
+                          pki("ca.pem"), "--min-version", version, "--max-version", version, *mine]
+                rc, got, _ = self.run_client([*common, "--json"])
+                self.assertEqual(rc, 0, server.describe())
+                scheme = json.loads(got)["peerSignatureAlgorithm"]
+                self.assertEqual(openssl_view(scheme), want, scheme)
+                rc, _, err = self.run_client(common)
+                self.assertEqual(rc, 0, err + server.describe())
+                self.assertRegex(err, rf"(?m)^peer signature scheme: {scheme}$")
+                server.kill()

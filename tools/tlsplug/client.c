@@ -274,6 +274,8 @@ static int parse(int argc, char **argv, struct client_opts *o)
                                                      "TLS_ names, ':'-separated)", &o->tls.ciphers, 0},
         {"--groups|-curves|-groups", "LIST", "key exchange groups, e.g. X25519:P-256",
          &o->tls.groups, 0},
+        {"--sigalgs|-sigalgs", "LIST", "signature algorithms, e.g. rsa_pss_rsae_sha256:ECDSA+SHA256",
+         &o->tls.sigalgs, 0},
         {"--alpn|-alpn", "LIST", "ALPN protocols in preference order, e.g. h2,http/1.1", &o->alpn, 0},
         {"--insecure|-k", NULL, "go on when the server fails verification "
                                 "(rejectUnauthorized: false)", &o->insecure, 0},

@@ -206,8 +206,11 @@ void report_text(FILE *to, tlsplug_socket *sock, const struct report_opts *o)
     } else {
         fprintf(to, "group: (none: the key exchange was not ephemeral)\n");
     }
-    fprintf(to, "signature scheme: not supported (the tlsplug ABI does not expose it)\n");
-    free(std), free(eph);
+    /* What openssl s_client calls the peer signature type and digest. */
+    char *sig = get_str(sock, tlsplug_socket_get_peer_signature_algorithm);
+    fprintf(to, "peer signature scheme: %s\n",
+            sig ? sig : "(none: the server signed nothing, e.g. a resumed session)");
+    free(std), free(eph), free(sig);
     if (!o->no_sni && tlsplug_socket_get_servername(sock, buf, sizeof buf, &len) == TLSPLUG_OK)
         fprintf(to, "servername: %s\n", buf);
     else
@@ -299,7 +302,8 @@ int report_json(FILE *to, tlsplug_socket *sock, const struct report_opts *o)
     char *protocol = get_str(sock, tlsplug_socket_get_protocol), *name = get_str(sock, cipher_name),
          *std = get_str(sock, cipher_std), *ver = get_str(sock, cipher_version),
          *eph = get_str(sock, tlsplug_socket_get_ephemeral_key_info),
-         *peer = get_str(sock, peer_cert_detailed);
+         *peer = get_str(sock, peer_cert_detailed),
+         *sig = get_str(sock, tlsplug_socket_get_peer_signature_algorithm);
     fprintf(to, "{\"authorized\":%s,\"authorizationError\":", authorized ? "true" : "false");
     json_opt(to, tlsplug_socket_authorization_error(sock, buf, sizeof buf, &len) == TLSPLUG_OK ? buf : NULL,
              "null");
@@ -311,7 +315,9 @@ int report_json(FILE *to, tlsplug_socket *sock, const struct report_opts *o)
     json_opt(to, std, "null");
     fputs(",\"version\":", to);
     json_opt(to, ver, "null");
-    fprintf(to, "},\"ephemeralKeyInfo\":%s,\"alpnProtocol\":", eph ? eph : "null");
+    fprintf(to, "},\"ephemeralKeyInfo\":%s,\"peerSignatureAlgorithm\":", eph ? eph : "null");
+    json_opt(to, sig, "null");
+    fputs(",\"alpnProtocol\":", to);
     json_opt(to, tlsplug_socket_get_alpn_protocol(sock, buf, sizeof buf, &len) == TLSPLUG_OK ? buf : NULL,
              "false");
     fputs(",\"servername\":", to);
@@ -344,7 +350,7 @@ int report_json(FILE *to, tlsplug_socket *sock, const struct report_opts *o)
     }
     fputs("}\n", to);
     fflush(to);
-    free(protocol), free(name), free(std), free(ver), free(eph), free(peer);
+    free(protocol), free(name), free(std), free(ver), free(eph), free(peer), free(sig);
     return 0;
 }
 

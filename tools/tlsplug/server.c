@@ -431,6 +431,8 @@ static int parse(int argc, char **argv, struct server_opts *o)
         {"--ciphers|-cipher|-ciphersuites", "LIST", "Node's ciphers string", &o->tls.ciphers, 0},
         {"--groups|-curves|-groups", "LIST", "key exchange groups, e.g. X25519:P-256",
          &o->tls.groups, 0},
+        {"--sigalgs|-sigalgs", "LIST", "signature algorithms, e.g. rsa_pss_rsae_sha256:ECDSA+SHA256",
+         &o->tls.sigalgs, 0},
         {"--dhparam|-dhparam", "FILE", "PEM DH parameters (enables the DHE suites)",
          &o->tls.dhparam, 0},
         {"--min-version", "V", "lowest TLS version (TLSv1.2, TLSv1.3)", &o->tls.min_version, 0},

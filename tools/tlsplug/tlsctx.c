@@ -153,6 +153,10 @@ int tlsctx_build(const char *cmd, const struct tls_files *f, const char *key_pem
         fprintf(stderr, "tlsplug %s: --groups %s: %s\n", cmd, f->groups, tlsctx_error(ctx, err, sizeof err));
         ok = 0;
     }
+    if (ok && f->sigalgs && tlsplug_context_set_sigalgs(ctx, f->sigalgs) != TLSPLUG_OK) {
+        fprintf(stderr, "tlsplug %s: --sigalgs %s: %s\n", cmd, f->sigalgs, tlsctx_error(ctx, err, sizeof err));
+        ok = 0;
+    }
     if (ok && f->dhparam) {
         size_t len;
         char *pem = tlsctx_slurp(f->dhparam, &len);

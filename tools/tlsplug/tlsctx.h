@@ -16,6 +16,7 @@ struct tls_files {
     const char *passphrase; /* as given: "pass:X", "env:VAR", "file:PATH" or X */
     const char *ciphers;    /* Node's ciphers string */
     const char *groups;     /* Node's ecdhCurve: "X25519:P-256" */
+    const char *sigalgs;    /* Node's sigalgs: "rsa_pss_rsae_sha256:ECDSA+SHA256" */
     const char *dhparam;    /* PEM file */
 };
 

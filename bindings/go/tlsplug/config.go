@@ -28,6 +28,9 @@ type Config struct {
 	MinVersion    string // "TLSv1.2", "TLSv1.3"
 	MaxVersion    string
 	ECDHCurve     string
+	// Sigalgs is Node's sigalgs: the signature algorithms offered and
+	// accepted, in preference order ("rsa_pss_rsae_sha256:ECDSA+SHA256").
+	Sigalgs string
 	// RequestCert asks the client for a certificate (server).
 	RequestCert bool
 	// CheckServerIdentity replaces Node's host-name check (client); cert is
@@ -124,7 +127,7 @@ func (c *Config) clone() *Config {
 	return &Config{
 		RejectUnauthorized: c.RejectUnauthorized, ALPNProtocols: c.ALPNProtocols, ServerName: c.ServerName,
 		CA: c.CA, Cert: c.Cert, Key: c.Key, Passphrase: c.Passphrase, Ciphers: c.Ciphers,
-		MinVersion: c.MinVersion, MaxVersion: c.MaxVersion, ECDHCurve: c.ECDHCurve,
+		MinVersion: c.MinVersion, MaxVersion: c.MaxVersion, ECDHCurve: c.ECDHCurve, Sigalgs: c.Sigalgs,
 		RequestCert: c.RequestCert, CheckServerIdentity: c.CheckServerIdentity,
 		MinDHSize: c.MinDHSize, Session: c.Session, RequestOCSP: c.RequestOCSP,
 		SecureOptions: c.SecureOptions, PrivateKeyEngine: c.PrivateKeyEngine,
@@ -163,6 +166,11 @@ func (c *Config) build() (*secureContext, error) {
 	}
 	if err := c.buildSettings(h); err != nil {
 		return nil, err
+	}
+	if c.Sigalgs != "" {
+		if err := cContextSetSigalgs(h, c.Sigalgs); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.buildEngines(h); err != nil {
 		return nil, err

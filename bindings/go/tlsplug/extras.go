@@ -3,10 +3,39 @@ package tlsplug
 // #include <tlsplug.h>
 import "C"
 
-import "strings"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // The rest of Node 20's tls surface on a Conn: exportKeyingMaterial, the
 // X509Certificate objects, getSharedSigalgs, enableTrace.
+
+// SharedSigalgs is Node's getSharedSigalgs(): the signature algorithms both
+// ends can use, in Node's names ("RSA-PSS+SHA256", "ECDSA+SHA384"). A
+// client's list is empty unless the server asked for a certificate, and
+// so is any list before the peer's hello. Once the connection closed: nil
+// and an *Error with StatusEUnavailable (Node's null).
+func (c *Conn) SharedSigalgs() ([]string, error) {
+	var js string
+	if err := c.query(func(s *C.tlsplug_socket) (err error) { js, err = cSocketGetSharedSigalgs(s); return }); err != nil {
+		return nil, err
+	}
+	list := []string{}
+	if err := json.Unmarshal([]byte(js), &list); err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
+// SignatureAlgorithm is the TLS signature scheme this end signed the
+// handshake with ("rsa_pss_rsae_sha256", "ecdsa_secp256r1_sha256"); ""
+// when it signed nothing (a client without a certificate, a resumption)
+// or before the handshake. PeerSignatureAlgorithm is the peer's.
+func (c *Conn) SignatureAlgorithm() string { return c.text(cSocketGetSignatureAlgorithm) }
+
+// PeerSignatureAlgorithm: see SignatureAlgorithm.
+func (c *Conn) PeerSignatureAlgorithm() string { return c.text(cSocketGetPeerSignatureAlgorithm) }
 
 // ExportKeyingMaterial is Node's exportKeyingMaterial(length, label,
 // context), with crypto/tls's ConnectionState.ExportKeyingMaterial

@@ -275,3 +275,43 @@ catch (e) { console.log(JSON.stringify({code: e.code, message: e.message})); }`)
 		t.Fatalf("255 bytes: %d %v", len(w), err)
 	}
 }
+
+func TestSigalgs(t *testing.T) {
+	for _, version := range []string{"TLSv1.2", "TLSv1.3"} {
+		t.Run(version, func(t *testing.T) {
+			scfg := serverConfig(t)
+			scfg.MaxVersion, scfg.Sigalgs = version, "rsa_pss_rsae_sha384:RSA-PSS+SHA256"
+			scfg.RequestCert, scfg.CA = true, [][]byte{pki(t, "ca.pem")}
+			ccfg := clientConfig(t)
+			ccfg.ServerName, ccfg.MaxVersion = "localhost", version
+			ccfg.Sigalgs = "RSA-PSS+SHA256:ECDSA+SHA256:rsa_pss_rsae_sha384"
+			ccfg.Cert, ccfg.Key = [][]byte{pki(t, "client-chain.pem")}, [][]byte{pki(t, "client.key")}
+			c, s := connected(t, scfg, ccfg)
+			// The server lists them in the client's order, the client in the server's.
+			for _, end := range []struct {
+				conn *Conn
+				want string
+			}{{s, "RSA-PSS+SHA256 RSA-PSS+SHA384"}, {c, "RSA-PSS+SHA384 RSA-PSS+SHA256"}} {
+				got, err := end.conn.SharedSigalgs()
+				if err != nil || strings.Join(got, " ") != end.want {
+					t.Fatalf("shared %q (%v), want %q", got, err, end.want)
+				}
+			}
+			if c.PeerSignatureAlgorithm() != s.SignatureAlgorithm() ||
+				s.PeerSignatureAlgorithm() != c.SignatureAlgorithm() {
+				t.Fatalf("the ends disagree: client %q/%q, server %q/%q", c.SignatureAlgorithm(),
+					c.PeerSignatureAlgorithm(), s.SignatureAlgorithm(), s.PeerSignatureAlgorithm())
+			}
+			if a := c.SignatureAlgorithm(); a != "rsa_pss_rsae_sha256" && a != "rsa_pss_rsae_sha384" {
+				t.Fatalf("client signed with %q", a)
+			}
+		})
+	}
+	for _, list := range []string{"bogus", "RSA+SHA256:RSA+SHA256", "RSA+MD5"} {
+		_, err := (&Config{Sigalgs: list}).context()
+		var e *Error
+		if !errors.As(err, &e) || e.Code != "ERR_INVALID_ARG_VALUE" || e.Status != StatusEInval {
+			t.Fatalf("%q: %v", list, err)
+		}
+	}
+}

@@ -743,6 +743,22 @@ static tpg_ret tpg_socket_enable_trace(tlsplug_socket * sock) {
     return tpg_result(tlsplug_socket_enable_trace(sock), (const void *)sock);
 }
 
+static tpg_ret tpg_context_set_sigalgs(tlsplug_context * ctx, const char * sigalgs) {
+    return tpg_result(tlsplug_context_set_sigalgs(ctx, sigalgs), (const void *)ctx);
+}
+
+static tpg_ret tpg_socket_get_shared_sigalgs(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_get_shared_sigalgs(sock, buf, cap, len), (const void *)sock);
+}
+
+static tpg_ret tpg_socket_get_signature_algorithm(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_get_signature_algorithm(sock, buf, cap, len), (const void *)sock);
+}
+
+static tpg_ret tpg_socket_get_peer_signature_algorithm(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
+    return tpg_result(tlsplug_socket_get_peer_signature_algorithm(sock, buf, cap, len), (const void *)sock);
+}
+
 */
 import "C"
 
@@ -4023,6 +4039,122 @@ func cSocketEnableTrace(p_sock *C.tlsplug_socket) (err error) {
 	if r.st < 0 {
 		err = newError(r)
 		return
+	}
+	return
+}
+
+// cContextSetSigalgs calls tlsplug_context_set_sigalgs.
+//
+// The signature algorithms this end offers and accepts, in preference order:
+// a ':'-separated list of OpenSSL's names ("rsa_pss_rsae_sha256",
+// "ecdsa_secp256r1_sha256", "ed25519", "rsa_pkcs1_sha256", ...) or
+// "SIG+HASH" forms (SIG one of RSA, RSA-PSS, PSS, ECDSA, DSA; HASH SHA1,
+// SHA224, SHA256, SHA384 or SHA512, e.g. "RSA-PSS+SHA256", "ECDSA+SHA384").
+// An empty list, or an unknown or repeated item, answers TLSPLUG_E_INVAL
+// with ERR_INVALID_ARG_VALUE (Node's error for an unknown item has no code).
+// Without it, every algorithm GnuTLS allows. With a native priority
+// (tlsplug_context_set_priority) it replaces the priority's signature
+// algorithms.
+func cContextSetSigalgs(p_ctx *C.tlsplug_context, p_sigalgs string) (err error) {
+	p_sigalgs_c := cstr(p_sigalgs, false)
+	defer freeCStr(p_sigalgs_c)
+	r := C.tpg_context_set_sigalgs(p_ctx, p_sigalgs_c)
+	if r.st < 0 {
+		err = newError(r)
+		return
+	}
+	return
+}
+
+// cSocketGetSharedSigalgs calls tlsplug_socket_get_shared_sigalgs.
+//
+// The signature algorithms both ends can use, as a JSON array of Node's
+// names ("RSA-PSS+SHA256", "ECDSA+SHA384", "RSA+SHA256", "Ed25519+UNDEF"): a
+// server's are those of the client's signature_algorithms it also allows; a
+// client's those of the server's certificate request ([] when the server
+// asked for no certificate, as in Node). In the peer's order, or in this
+// end's with honorCipherOrder. Before the handshake, what is known so far
+// ("[]" before the peer's hello), as Node; TLSPLUG_E_UNAVAILABLE once the
+// socket closed (Node's null).
+func cSocketGetSharedSigalgs(p_sock *C.tlsplug_socket) (p_buf_s string, err error) {
+	var len_len C.size_t
+	sbuf := make([]byte, 256)
+	for {
+		len_len = 0
+		r := C.tpg_socket_get_shared_sigalgs(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
+			sbuf = make([]byte, int(len_len)+1)
+			continue
+		}
+		if n := int(len_len); n <= len(sbuf) {
+			p_buf_s = string(sbuf[:n])
+		}
+		if r.st < 0 {
+			err = newError(r)
+			return
+		}
+		break
+	}
+	return
+}
+
+// cSocketGetSignatureAlgorithm calls tlsplug_socket_get_signature_algorithm.
+//
+// The signature scheme this end signed the handshake with, in its TLS (IANA)
+// name as OpenSSL names it: "rsa_pss_rsae_sha256", "ecdsa_secp256r1_sha256",
+// "ed25519", "rsa_pkcs1_sha256", ... (a scheme OpenSSL has no name for keeps
+// GnuTLS's). TLSPLUG_E_UNAVAILABLE before the handshake completes and when
+// this end signed nothing (a client without a certificate, RSA key
+// transport, a resumed session).
+func cSocketGetSignatureAlgorithm(p_sock *C.tlsplug_socket) (p_buf_s string, err error) {
+	var len_len C.size_t
+	sbuf := make([]byte, 256)
+	for {
+		len_len = 0
+		r := C.tpg_socket_get_signature_algorithm(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
+			sbuf = make([]byte, int(len_len)+1)
+			continue
+		}
+		if n := int(len_len); n <= len(sbuf) {
+			p_buf_s = string(sbuf[:n])
+		}
+		if r.st < 0 {
+			err = newError(r)
+			return
+		}
+		break
+	}
+	return
+}
+
+// cSocketGetPeerSignatureAlgorithm calls tlsplug_socket_get_peer_signature_algorithm.
+//
+// The signature scheme the peer signed the handshake with (a client: the
+// server's; a server: the client certificate's), named as
+// tlsplug_socket_get_signature_algorithm() names it. TLSPLUG_E_UNAVAILABLE
+// before the handshake completes and when the peer signed nothing.
+func cSocketGetPeerSignatureAlgorithm(p_sock *C.tlsplug_socket) (p_buf_s string, err error) {
+	var len_len C.size_t
+	sbuf := make([]byte, 256)
+	for {
+		len_len = 0
+		r := C.tpg_socket_get_peer_signature_algorithm(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
+			dropDetail(r)
+			sbuf = make([]byte, int(len_len)+1)
+			continue
+		}
+		if n := int(len_len); n <= len(sbuf) {
+			p_buf_s = string(sbuf[:n])
+		}
+		if r.st < 0 {
+			err = newError(r)
+			return
+		}
+		break
 	}
 	return
 }

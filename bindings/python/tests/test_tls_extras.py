@@ -61,6 +61,66 @@ class ExportKeyingMaterial(unittest.TestCase):
 
 
 @support.need_pki
+class Sigalgs(unittest.TestCase):
+    """sigalgs= limits what each end signs with and accepts;
+    get_shared_sigalgs() lists what both can use; the handshake's
+    schemes are seen alike from both ends."""
+
+    def handshaken(self, version, csig, ssig, request_cert=True):
+        cctx = support.client_context(max_version=version, sigalgs=csig,
+                                      cert=support.pki("client-chain.pem"),
+                                      key=support.pki("client.key"))
+        sctx = support.server_context(max_version=version, sigalgs=ssig,
+                                      ca=support.pki("ca.pem"))
+        c, s = pair(cctx=cctx, sctx=sctx, server_opts={"request_cert": request_cert})
+        shuttle(c, s)
+        self.assertEqual(c.get_protocol(), version)
+        return c, s
+
+    def test_shared_and_negotiated(self):
+        for version in ("TLSv1.2", "TLSv1.3"):
+            with self.subTest(version=version):
+                c, s = self.handshaken(version, "RSA-PSS+SHA256:ECDSA+SHA256:rsa_pss_rsae_sha384",
+                                       "rsa_pss_rsae_sha384:RSA-PSS+SHA256")
+                # The server lists them in the client's order, the client in
+                # the server's (its certificate request).
+                self.assertEqual(s.get_shared_sigalgs(), ["RSA-PSS+SHA256", "RSA-PSS+SHA384"])
+                self.assertEqual(c.get_shared_sigalgs(), ["RSA-PSS+SHA384", "RSA-PSS+SHA256"])
+                # Each end signed with a scheme both allow, seen alike from the other end.
+                self.assertEqual(c.peer_signature_algorithm, s.signature_algorithm)
+                self.assertEqual(s.peer_signature_algorithm, c.signature_algorithm)
+                for scheme in (c.signature_algorithm, s.signature_algorithm):
+                    self.assertIn(scheme, ("rsa_pss_rsae_sha256", "rsa_pss_rsae_sha384"))
+                c.close(), s.close()
+
+    def test_without_client_certificate(self):
+        c, s = self.handshaken("TLSv1.3", None, None, request_cert=False)
+        self.assertEqual(c.get_shared_sigalgs(), [])  # no certificate request, as Node
+        self.assertGreater(len(s.get_shared_sigalgs()), 0)
+        self.assertIsNone(c.signature_algorithm)  # the client signed nothing
+        self.assertIsNone(s.peer_signature_algorithm)
+        self.assertEqual(c.peer_signature_algorithm, s.signature_algorithm)
+        self.assertIsNotNone(c.peer_signature_algorithm)
+
+    def test_before_the_handshake_and_after_close(self):
+        c, s = pair()
+        self.assertEqual(c.get_shared_sigalgs(), [])  # Node's [] too
+        self.assertIsNone(c.peer_signature_algorithm)
+        c.destroy()
+        self.assertIsNone(c.get_shared_sigalgs())  # Node's null once closed
+
+    def test_bad_lists(self):
+        for value in ("", "bogus", "RSA+SHA256:RSA+SHA256", "RSA+MD5"):
+            with self.subTest(value=value):
+                with self.assertRaises(tlsplug.TLSError) as cm:
+                    tlsplug.create_secure_context(sigalgs=value)
+                self.assertEqual(cm.exception.code, "ERR_INVALID_ARG_VALUE")
+        with self.assertRaises(TypeError) as cm:
+            tlsplug.create_secure_context(sigalgs=["RSA+SHA256"])
+        self.assertEqual(cm.exception.code, "ERR_INVALID_ARG_TYPE")
+
+
+@support.need_pki
 class ALPNCallbackOnALoop(support.LoopTestCase):
     def round(self, protos, answer):
         got, seen = {}, []

@@ -2299,6 +2299,70 @@ FUNCTIONS = {
         Node: tlsSocket.enableTrace().
 
         Returns OK or E_BADHANDLE."""),
+    'tlsplug_context_set_sigalgs': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_char_p],
+        ('ctx', 'sigalgs'),
+        """The signature algorithms this end offers and accepts, in preference
+        order: a ':'-separated list of OpenSSL's names
+        ("rsa_pss_rsae_sha256", "ecdsa_secp256r1_sha256", "ed25519",
+        "rsa_pkcs1_sha256", ...) or "SIG+HASH" forms (SIG one of RSA, RSA-
+        PSS, PSS, ECDSA, DSA; HASH SHA1, SHA224, SHA256, SHA384 or SHA512,
+        e.g. "RSA-PSS+SHA256", "ECDSA+SHA384"). An empty list, or an unknown
+        or repeated item, answers TLSPLUG_E_INVAL with ERR_INVALID_ARG_VALUE
+        (Node's error for an unknown item has no code). Without it, every
+        algorithm GnuTLS allows. With a native priority
+        (tlsplug_context_set_priority) it replaces the priority's signature
+        algorithms.
+
+        Node: sigalgs.
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM."""),
+    'tlsplug_socket_get_shared_sigalgs': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)],
+        ('sock', 'buf', 'cap', 'len'),
+        """The signature algorithms both ends can use, as a JSON array of
+        Node's names ("RSA-PSS+SHA256", "ECDSA+SHA384", "RSA+SHA256",
+        "Ed25519+UNDEF"): a server's are those of the client's
+        signature_algorithms it also allows; a client's those of the
+        server's certificate request ([] when the server asked for no
+        certificate, as in Node). In the peer's order, or in this end's with
+        honorCipherOrder. Before the handshake, what is known so far ("[]"
+        before the peer's hello), as Node; TLSPLUG_E_UNAVAILABLE once the
+        socket closed (Node's null).
+
+        Node: tlsSocket.getSharedSigalgs().
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_BUFSIZE, E_UNAVAILABLE."""),
+    'tlsplug_socket_get_signature_algorithm': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)],
+        ('sock', 'buf', 'cap', 'len'),
+        """The signature scheme this end signed the handshake with, in its TLS
+        (IANA) name as OpenSSL names it: "rsa_pss_rsae_sha256",
+        "ecdsa_secp256r1_sha256", "ed25519", "rsa_pkcs1_sha256", ... (a
+        scheme OpenSSL has no name for keeps GnuTLS's).
+        TLSPLUG_E_UNAVAILABLE before the handshake completes and when this
+        end signed nothing (a client without a certificate, RSA key
+        transport, a resumed session).
+
+        Node: (none; OpenSSL's SSL_get_signature_type_nid).
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_BUFSIZE, E_UNAVAILABLE."""),
+    'tlsplug_socket_get_peer_signature_algorithm': (
+        ctypes.c_int,
+        [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)],
+        ('sock', 'buf', 'cap', 'len'),
+        """The signature scheme the peer signed the handshake with (a client:
+        the server's; a server: the client certificate's), named as
+        tlsplug_socket_get_signature_algorithm() names it.
+        TLSPLUG_E_UNAVAILABLE before the handshake completes and when the
+        peer signed nothing.
+
+        Node: (none; OpenSSL's SSL_get_peer_signature_type_nid).
+
+        Returns OK or E_BADHANDLE, E_INVAL, E_BUFSIZE, E_UNAVAILABLE."""),
 }
 
 
@@ -2473,6 +2537,10 @@ class ApiTable(ctypes.Structure):
         ("context_set_psk", ctypes.c_void_p),  # slot 161
         ("socket_psk_answer", ctypes.c_void_p),  # slot 162
         ("socket_enable_trace", ctypes.c_void_p),  # slot 163
+        ("context_set_sigalgs", ctypes.c_void_p),  # slot 164
+        ("socket_get_shared_sigalgs", ctypes.c_void_p),  # slot 165
+        ("socket_get_signature_algorithm", ctypes.c_void_p),  # slot 166
+        ("socket_get_peer_signature_algorithm", ctypes.c_void_p),  # slot 167
     ]
 
 
@@ -2533,6 +2601,9 @@ GETTERS = {
         'get_tls_ticket': ('tlsplug_socket_get_tls_ticket', 'bytes', 'buf_out', 4096, 'getTLSTicket', 'method'),
         'is_session_reused': ('tlsplug_socket_is_session_reused', 'bool', 'int_out', 0, 'isSessionReused', 'method'),
         'buffer_size': ('tlsplug_socket_buffer_size', 'int', 'size_out', 0, 'bufferSize', 'property'),
+        'get_shared_sigalgs': ('tlsplug_socket_get_shared_sigalgs', 'json', 'string_out', 256, 'getSharedSigalgs', 'method'),
+        'signature_algorithm': ('tlsplug_socket_get_signature_algorithm', 'string', 'string_out', 256, 'signatureAlgorithm', 'property'),
+        'peer_signature_algorithm': ('tlsplug_socket_get_peer_signature_algorithm', 'string', 'string_out', 256, 'peerSignatureAlgorithm', 'property'),
     },
     'server': {
         'get_ticket_keys': ('tlsplug_server_get_ticket_keys', 'bytes', 'buf_out', 64, 'getTicketKeys', 'method'),
@@ -2691,6 +2762,47 @@ class SocketGetters:
 
         Node: bufferSize."""
         return _runtime.getter(self, 'buffer_size', 'tlsplug_socket_buffer_size', 'int', 'size_out', 0)
+
+    def get_shared_sigalgs(self) -> Optional[Dict[str, Any]]:
+        """The signature algorithms both ends can use, as a JSON array of
+        Node's names ("RSA-PSS+SHA256", "ECDSA+SHA384", "RSA+SHA256",
+        "Ed25519+UNDEF"): a server's are those of the client's
+        signature_algorithms it also allows; a client's those of the
+        server's certificate request ([] when the server asked for no
+        certificate, as in Node). In the peer's order, or in this end's with
+        honorCipherOrder. Before the handshake, what is known so far ("[]"
+        before the peer's hello), as Node; TLSPLUG_E_UNAVAILABLE once the
+        socket closed (Node's null).
+
+        Node: getSharedSigalgs(). Answers None where the C call answers
+        TLSPLUG_E_UNAVAILABLE."""
+        return _runtime.getter(self, 'get_shared_sigalgs', 'tlsplug_socket_get_shared_sigalgs', 'json', 'string_out', 256)
+
+    @property
+    def signature_algorithm(self) -> Optional[str]:
+        """The signature scheme this end signed the handshake with, in its TLS
+        (IANA) name as OpenSSL names it: "rsa_pss_rsae_sha256",
+        "ecdsa_secp256r1_sha256", "ed25519", "rsa_pkcs1_sha256", ... (a
+        scheme OpenSSL has no name for keeps GnuTLS's).
+        TLSPLUG_E_UNAVAILABLE before the handshake completes and when this
+        end signed nothing (a client without a certificate, RSA key
+        transport, a resumed session).
+
+        Node: signatureAlgorithm. Answers None where the C call answers
+        TLSPLUG_E_UNAVAILABLE."""
+        return _runtime.getter(self, 'signature_algorithm', 'tlsplug_socket_get_signature_algorithm', 'string', 'string_out', 256)
+
+    @property
+    def peer_signature_algorithm(self) -> Optional[str]:
+        """The signature scheme the peer signed the handshake with (a client:
+        the server's; a server: the client certificate's), named as
+        tlsplug_socket_get_signature_algorithm() names it.
+        TLSPLUG_E_UNAVAILABLE before the handshake completes and when the
+        peer signed nothing.
+
+        Node: peerSignatureAlgorithm. Answers None where the C call answers
+        TLSPLUG_E_UNAVAILABLE."""
+        return _runtime.getter(self, 'peer_signature_algorithm', 'tlsplug_socket_get_peer_signature_algorithm', 'string', 'string_out', 256)
 
 
 class ServerGetters:

@@ -129,6 +129,7 @@ def create_secure_context(
     ciphers: Optional[str] = None,
     honor_cipher_order: Optional[bool] = None,
     ecdh_curve: Optional[str] = None,
+    sigalgs: Optional[str] = None,
     dhparam: Optional[BytesLike] = None,
     min_version: Optional[str] = None,
     max_version: Optional[str] = None,
@@ -174,6 +175,7 @@ def create_secure_context(
     # Node checks the types before anything is made (it throws at the
     # call); None is Node's undefined: the option is not given.
     for name, v in (("options.ciphers", ciphers), ("options.ecdhCurve", ecdh_curve),
+                    ("options.sigalgs", sigalgs),
                     ("options.sessionIdContext", session_id_context),
                     ("options.pskIdentityHint", psk_identity_hint)):
         if v is not None:
@@ -226,6 +228,8 @@ def create_secure_context(
             ctx._call(lib.context_set_honor_cipher_order, int(bool(honor_cipher_order)))
         if ecdh_curve is not None:
             ctx._call(lib.context_set_ecdh_curve, cstr(ecdh_curve), what="ecdhCurve")
+        if sigalgs is not None:
+            ctx._call(lib.context_set_sigalgs, cstr(sigalgs), what="sigalgs")
         if dhparam is not None:
             b = _pem(dhparam)
             ctx._call(lib.context_set_dhparam, b, len(b), what="dhparam")

@@ -35,7 +35,7 @@ __all__ = ["TLSSocket", "alpn_wire", "connect"]
 
 _CONTEXT_OPTIONS = {
     "key", "cert", "ca", "passphrase", "pfx", "crl", "ciphers", "honor_cipher_order",
-    "ecdh_curve", "dhparam", "min_version", "max_version", "secure_protocol",
+    "ecdh_curve", "sigalgs", "dhparam", "min_version", "max_version", "secure_protocol",
     "secure_options", "session_id_context", "priority", "session_key",
     "private_key_engine", "private_key_identifier", "client_cert_engine",
     "cafile", "certfile", "keyfile", "crlfile", "pfxfile",  # context.FILE_OPTIONS

@@ -27,6 +27,44 @@ class TlsExtrasTest < Minitest::Test
     [client, server]
   end
 
+  def sigalgs_pair(version, csig, ssig)
+    cctx = Tlsplug.create_secure_context(ca: [pem("ca.pem")], max_version: version, sigalgs: csig,
+                                         cert: pem("client-chain.pem"), key: pem("client.key"))
+    sctx = Tlsplug.create_secure_context(**server_opts, ca: [pem("ca.pem")], max_version: version,
+                                         sigalgs: ssig)
+    client, server = pair({ request_cert: true }, sctx: sctx, cctx: cctx)
+    shuttle(client, server)
+    assert_equal version, client.get_protocol
+    [client, server]
+  end
+
+  def test_sigalgs_shared_and_negotiated
+    %w[TLSv1.2 TLSv1.3].each do |version|
+      client, server = sigalgs_pair(version, "RSA-PSS+SHA256:ECDSA+SHA256:rsa_pss_rsae_sha384",
+                                    "rsa_pss_rsae_sha384:RSA-PSS+SHA256")
+      # The server lists them in the client's order, the client in the server's.
+      assert_equal %w[RSA-PSS+SHA256 RSA-PSS+SHA384], server.shared_sigalgs
+      assert_equal %w[RSA-PSS+SHA384 RSA-PSS+SHA256], client.get_shared_sigalgs
+      assert_equal server.signature_algorithm, client.peer_signature_algorithm
+      assert_equal client.signature_algorithm, server.peer_signature_algorithm
+      assert_includes %w[rsa_pss_rsae_sha256 rsa_pss_rsae_sha384], client.signature_algorithm
+      client.close
+      server.close
+    end
+  end
+
+  def test_sigalgs_refused
+    ["", "bogus", "RSA+SHA256:RSA+SHA256", "RSA+MD5"].each do |value|
+      err = assert_raises(Tlsplug::Error) { Tlsplug.create_secure_context(sigalgs: value) }
+      assert_equal "ERR_INVALID_ARG_VALUE", err.code
+    end
+    err = assert_raises(TypeError) { Tlsplug.create_secure_context(sigalgs: 1) }
+    assert_equal "ERR_INVALID_ARG_TYPE", err.code
+    fresh, = pair
+    assert_equal [], fresh.shared_sigalgs # as Node's, before the handshake
+    assert_nil fresh.peer_signature_algorithm
+  end
+
   def test_export_keying_material_equal_on_both_ends
     %w[TLSv1.2 TLSv1.3].each do |version|
       client, server = handshaken(version)

@@ -19,7 +19,7 @@ module Tlsplug
     SONAME = "libtlsplug.so.1"
     # Function pointers in struct tlsplug_api (tlsplug_get_api's table) at
     # this ABI_VERSION: the table's size is its header, aligned, plus these.
-    TABLE_SLOTS = 164
+    TABLE_SLOTS = 168
     TABLE_HEADER = (Fiddle::SIZEOF_SIZE_T + Fiddle::SIZEOF_INT + Fiddle::SIZEOF_VOIDP - 1) /
                    Fiddle::SIZEOF_VOIDP * Fiddle::SIZEOF_VOIDP
     TABLE_SIZE = TABLE_HEADER + TABLE_SLOTS * Fiddle::SIZEOF_VOIDP
@@ -672,6 +672,10 @@ module Tlsplug
       "tlsplug_context_set_psk" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_INT, Fiddle::TYPE_VOIDP], ["ctx", "enabled", "hint"], false],
       "tlsplug_socket_psk_answer" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["sock", "key", "len", "identity"], false],
       "tlsplug_socket_enable_trace" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP], ["sock"], false],
+      "tlsplug_context_set_sigalgs" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP], ["ctx", "sigalgs"], false],
+      "tlsplug_socket_get_shared_sigalgs" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["sock", "buf", "cap", "len"], false],
+      "tlsplug_socket_get_signature_algorithm" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["sock", "buf", "cap", "len"], false],
+      "tlsplug_socket_get_peer_signature_algorithm" => [Fiddle::TYPE_INT, [Fiddle::TYPE_VOIDP, Fiddle::TYPE_VOIDP, Fiddle::TYPE_SIZE_T, Fiddle::TYPE_VOIDP], ["sock", "buf", "cap", "len"], false],
     }.freeze
 
     # The loaded library is older than this binding was generated for.
@@ -860,6 +864,10 @@ module Tlsplug
         @tlsplug_context_set_psk = @functions["tlsplug_context_set_psk"]
         @tlsplug_socket_psk_answer = @functions["tlsplug_socket_psk_answer"]
         @tlsplug_socket_enable_trace = @functions["tlsplug_socket_enable_trace"]
+        @tlsplug_context_set_sigalgs = @functions["tlsplug_context_set_sigalgs"]
+        @tlsplug_socket_get_shared_sigalgs = @functions["tlsplug_socket_get_shared_sigalgs"]
+        @tlsplug_socket_get_signature_algorithm = @functions["tlsplug_socket_get_signature_algorithm"]
+        @tlsplug_socket_get_peer_signature_algorithm = @functions["tlsplug_socket_get_peer_signature_algorithm"]
       end
 
       # The Fiddle::Function of a registry name (nil when the library lacks it).
@@ -2725,6 +2733,66 @@ module Tlsplug
       def socket_enable_trace(sock)
         @tlsplug_socket_enable_trace.call(sock)
       end
+
+      # The signature algorithms this end offers and accepts, in preference
+      # order: a ':'-separated list of OpenSSL's names ("rsa_pss_rsae_sha256",
+      # "ecdsa_secp256r1_sha256", "ed25519", "rsa_pkcs1_sha256", ...) or
+      # "SIG+HASH" forms (SIG one of RSA, RSA-PSS, PSS, ECDSA, DSA; HASH SHA1,
+      # SHA224, SHA256, SHA384 or SHA512, e.g. "RSA-PSS+SHA256",
+      # "ECDSA+SHA384"). An empty list, or an unknown or repeated item, answers
+      # TLSPLUG_E_INVAL with ERR_INVALID_ARG_VALUE (Node's error for an unknown
+      # item has no code). Without it, every algorithm GnuTLS allows. With a
+      # native priority (tlsplug_context_set_priority) it replaces the
+      # priority's signature algorithms.
+      #
+      # Node: sigalgs.
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_STATE, E_NOMEM.
+      def context_set_sigalgs(ctx, sigalgs)
+        @tlsplug_context_set_sigalgs.call(ctx, sigalgs)
+      end
+
+      # The signature algorithms both ends can use, as a JSON array of Node's
+      # names ("RSA-PSS+SHA256", "ECDSA+SHA384", "RSA+SHA256", "Ed25519+UNDEF"):
+      # a server's are those of the client's signature_algorithms it also
+      # allows; a client's those of the server's certificate request ([] when
+      # the server asked for no certificate, as in Node). In the peer's order,
+      # or in this end's with honorCipherOrder. Before the handshake, what is
+      # known so far ("[]" before the peer's hello), as Node;
+      # TLSPLUG_E_UNAVAILABLE once the socket closed (Node's null).
+      #
+      # Node: tlsSocket.getSharedSigalgs().
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_BUFSIZE, E_UNAVAILABLE.
+      def socket_get_shared_sigalgs(sock, buf, cap, len)
+        @tlsplug_socket_get_shared_sigalgs.call(sock, buf, cap, len)
+      end
+
+      # The signature scheme this end signed the handshake with, in its TLS
+      # (IANA) name as OpenSSL names it: "rsa_pss_rsae_sha256",
+      # "ecdsa_secp256r1_sha256", "ed25519", "rsa_pkcs1_sha256", ... (a scheme
+      # OpenSSL has no name for keeps GnuTLS's). TLSPLUG_E_UNAVAILABLE before
+      # the handshake completes and when this end signed nothing (a client
+      # without a certificate, RSA key transport, a resumed session).
+      #
+      # Node: (none; OpenSSL's SSL_get_signature_type_nid).
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_BUFSIZE, E_UNAVAILABLE.
+      def socket_get_signature_algorithm(sock, buf, cap, len)
+        @tlsplug_socket_get_signature_algorithm.call(sock, buf, cap, len)
+      end
+
+      # The signature scheme the peer signed the handshake with (a client: the
+      # server's; a server: the client certificate's), named as
+      # tlsplug_socket_get_signature_algorithm() names it. TLSPLUG_E_UNAVAILABLE
+      # before the handshake completes and when the peer signed nothing.
+      #
+      # Node: (none; OpenSSL's SSL_get_peer_signature_type_nid).
+      #
+      # Returns OK or E_BADHANDLE, E_INVAL, E_BUFSIZE, E_UNAVAILABLE.
+      def socket_get_peer_signature_algorithm(sock, buf, cap, len)
+        @tlsplug_socket_get_peer_signature_algorithm.call(sock, buf, cap, len)
+      end
     end
 
     # event value => [Node's listener name or nil, payload kind, subject
@@ -2786,6 +2854,9 @@ module Tlsplug
         "get_tls_ticket" => [[].freeze, "socket_get_tls_ticket", "bytes", "buf_out", 4096, "getTLSTicket", "method"].freeze,
         "session_reused?" => [["is_session_reused"].freeze, "socket_is_session_reused", "bool", "int_out", 0, "isSessionReused", "method"].freeze,
         "buffer_size" => [[].freeze, "socket_buffer_size", "int", "size_out", 0, "bufferSize", "property"].freeze,
+        "get_shared_sigalgs" => [[].freeze, "socket_get_shared_sigalgs", "json", "string_out", 256, "getSharedSigalgs", "method"].freeze,
+        "signature_algorithm" => [[].freeze, "socket_get_signature_algorithm", "string", "string_out", 256, "signatureAlgorithm", "property"].freeze,
+        "peer_signature_algorithm" => [[].freeze, "socket_get_peer_signature_algorithm", "string", "string_out", 256, "peerSignatureAlgorithm", "property"].freeze,
       }.freeze,
       "server" => {
         "get_ticket_keys" => [[].freeze, "server_get_ticket_keys", "bytes", "buf_out", 64, "getTicketKeys", "method"].freeze,
@@ -2946,6 +3017,45 @@ module Tlsplug
       # Node: bufferSize.
       def buffer_size
         Runtime.getter(self, :buffer_size, :socket_buffer_size, "int", "size_out", 0)
+      end
+
+      # The signature algorithms both ends can use, as a JSON array of Node's
+      # names ("RSA-PSS+SHA256", "ECDSA+SHA384", "RSA+SHA256", "Ed25519+UNDEF"):
+      # a server's are those of the client's signature_algorithms it also
+      # allows; a client's those of the server's certificate request ([] when
+      # the server asked for no certificate, as in Node). In the peer's order,
+      # or in this end's with honorCipherOrder. Before the handshake, what is
+      # known so far ("[]" before the peer's hello), as Node;
+      # TLSPLUG_E_UNAVAILABLE once the socket closed (Node's null).
+      #
+      # Node: getSharedSigalgs(). Answers nil where the C call answers
+      # TLSPLUG_E_UNAVAILABLE.
+      def get_shared_sigalgs
+        Runtime.getter(self, :get_shared_sigalgs, :socket_get_shared_sigalgs, "json", "string_out", 256)
+      end
+
+      # The signature scheme this end signed the handshake with, in its TLS
+      # (IANA) name as OpenSSL names it: "rsa_pss_rsae_sha256",
+      # "ecdsa_secp256r1_sha256", "ed25519", "rsa_pkcs1_sha256", ... (a scheme
+      # OpenSSL has no name for keeps GnuTLS's). TLSPLUG_E_UNAVAILABLE before
+      # the handshake completes and when this end signed nothing (a client
+      # without a certificate, RSA key transport, a resumed session).
+      #
+      # Node: signatureAlgorithm. Answers nil where the C call answers
+      # TLSPLUG_E_UNAVAILABLE.
+      def signature_algorithm
+        Runtime.getter(self, :signature_algorithm, :socket_get_signature_algorithm, "string", "string_out", 256)
+      end
+
+      # The signature scheme the peer signed the handshake with (a client: the
+      # server's; a server: the client certificate's), named as
+      # tlsplug_socket_get_signature_algorithm() names it. TLSPLUG_E_UNAVAILABLE
+      # before the handshake completes and when the peer signed nothing.
+      #
+      # Node: peerSignatureAlgorithm. Answers nil where the C call answers
+      # TLSPLUG_E_UNAVAILABLE.
+      def peer_signature_algorithm
+        Runtime.getter(self, :peer_signature_algorithm, :socket_get_peer_signature_algorithm, "string", "string_out", 256)
       end
     end
 

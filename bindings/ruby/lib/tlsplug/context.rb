@@ -40,7 +40,7 @@ module Tlsplug
   end
 
   CONTEXT_OPTIONS = %i[key cert ca passphrase pfx crl ciphers honor_cipher_order ecdh_curve
-                       dhparam min_version max_version secure_protocol secure_options
+                       sigalgs dhparam min_version max_version secure_protocol secure_options
                        session_id_context priority session_key private_key_engine
                        private_key_identifier client_cert_engine psk_callback
                        psk_identity_hint].freeze
@@ -53,7 +53,7 @@ module Tlsplug
   # Node's tls.createSecureContext(options), options in snake_case:
   # key:, cert:, ca:, crl: (PEM strings, or arrays of them; key may also be
   # {pem:, passphrase:}), pfx: (DER string or array of {buf:, passphrase:}),
-  # passphrase:, ciphers:, honor_cipher_order:, ecdh_curve:, dhparam:,
+  # passphrase:, ciphers:, honor_cipher_order:, ecdh_curve:, sigalgs:, dhparam:,
   # min_version:, max_version:, secure_protocol:, secure_options:,
   # session_id_context:, priority: (a GnuTLS priority string),
   # session_key: (a tlsplug extension: 32 to 64 secret bytes sealing this
@@ -67,7 +67,7 @@ module Tlsplug
     unknown = o.keys - CONTEXT_OPTIONS
     raise ArgumentError, "unknown secure context options: #{unknown.join(', ')}" unless unknown.empty?
     # Node throws at the call, before anything is made; nil is undefined.
-    { ciphers: "options.ciphers", ecdh_curve: "options.ecdhCurve",
+    { ciphers: "options.ciphers", ecdh_curve: "options.ecdhCurve", sigalgs: "options.sigalgs",
       session_id_context: "options.sessionIdContext", psk_identity_hint: "options.pskIdentityHint" }.each do |k, name|
       Check.string(name, o[k]) unless o[k].nil?
     end
@@ -105,6 +105,7 @@ module Tlsplug
       ctx.call(:context_set_priority, Util.cstr(o[:priority]), what: "priority") if o[:priority]
       ctx.call(:context_set_honor_cipher_order, o[:honor_cipher_order] ? 1 : 0) unless o[:honor_cipher_order].nil?
       ctx.call(:context_set_ecdh_curve, Util.cstr(o[:ecdh_curve]), what: "ecdhCurve") if o[:ecdh_curve]
+      ctx.call(:context_set_sigalgs, Util.cstr(o[:sigalgs]), what: "sigalgs") unless o[:sigalgs].nil?
       if o[:dhparam]
         b = Util.bytes(o[:dhparam])
         ctx.call(:context_set_dhparam, b, b.bytesize, what: "dhparam")

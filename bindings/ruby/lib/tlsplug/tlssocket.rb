@@ -852,6 +852,9 @@ module Tlsplug
 
     # ---- metadata (the plain getters are generated: ABI::SocketGetters)
 
+    # Node's getSharedSigalgs(), also by its Ruby name.
+    alias shared_sigalgs get_shared_sigalgs
+
     # {"name", "standardName", "version"} as Node's; nil before the handshake.
     def get_cipher
       final_or(:get_cipher) do
