@@ -579,7 +579,7 @@ static int drain(struct tlsplug_socket *s)
     /* Bounded by the input; `retries` guards against a loop that consumes
      * nothing, which GnuTLS should never produce. */
     for (int retries = 0;;) {
-        if (s->closed || s->freed || s->peer_ended || s->paused || !s->on[TLSPLUG_EV_DATA].cb)
+        if (s->closed || s->freed || s->peer_ended || s->paused || !tp_socket_has_callback(s, TLSPLUG_EV_DATA))
             break;
         if (cap - s->batch_len < RECORD_MAX) {
             tp_socket_flush_batch(s);
@@ -628,5 +628,5 @@ int tp_pump(struct tlsplug_socket *s)
         }
     }
     /* In read mode (no `data` callback) records wait for read(). */
-    return s->on[TLSPLUG_EV_DATA].cb ? drain(s) : TLSPLUG_OK;
+    return tp_socket_has_callback(s, TLSPLUG_EV_DATA) ? drain(s) : TLSPLUG_OK;
 }

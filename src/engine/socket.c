@@ -22,6 +22,7 @@ static void socket_destroy(struct tlsplug_socket *s)
     if (s->transport)
         s->transport->detach(s->transport_ctx); /* closes it; the driver forgets s */
     tp_queue_clear(&s->queue);
+    free(s->on);
     if (s->session)
         gnutls_deinit(s->session);
     tp_buf_free(&s->in);
@@ -33,11 +34,16 @@ static void socket_destroy(struct tlsplug_socket *s)
     free(s->alpn);
     free(s->ticket);
     free(s->offered_ticket);
+    free(s->resumed);
+    tp_socket_clear_auth_code(s);
     free(s->resume_data);
     free(s->ocsp_data);
     tp_psk_free(s);
     tp_error_clear(&s->err);
-    tp_error_clear(&s->fatal_err);
+    if (s->sticky) {
+        tp_error_clear(s->sticky);
+        free(s->sticky);
+    }
     if (s->owner)
         s->owner->release(s->server);
     tp_context_release(s->ctx);
@@ -98,8 +104,6 @@ int tp_socket_create(struct tlsplug_context *ctx, int role, struct tlsplug_socke
         return context_fail(ctx, TLSPLUG_E_NOMEM, 0, "out of memory");
     }
     tp_error_clear(&s->err);
-    tp_error_clear(&s->fatal_err);
-    s->sticky = &s->fatal_err; /* every call shows the fatal error again (door.c) */
     s->ctx = ctx;
     s->role = role;
     s->reject_unauthorized = 1;
@@ -302,6 +306,38 @@ int tp_api_socket_set_allow_half_open(tlsplug_socket *h, int allow)
     return set_flag(h, FLAG(allow_half_open), allow, NULL);
 }
 
+/* Set, replace or (cb NULL) remove the callback of `event` in the socket's
+ * dense table; -1 when out of memory (nothing changed). */
+static int set_callback(struct tlsplug_socket *s, int event, tlsplug_event_cb cb, uintptr_t userdata)
+{
+    uint64_t bit = (uint64_t)1 << event;
+    size_t at = (size_t)__builtin_popcountll(s->on_mask & (bit - 1));
+    size_t n = (size_t)__builtin_popcountll(s->on_mask);
+    if (s->on_mask & bit) {
+        if (cb) {
+            s->on[at] = (struct tp_callback){cb, userdata};
+            return 0;
+        }
+        memmove(&s->on[at], &s->on[at + 1], (n - at - 1) * sizeof *s->on);
+        s->on_mask &= ~bit;
+        if (n == 1) {
+            free(s->on);
+            s->on = NULL;
+        }
+        return 0;
+    }
+    if (!cb)
+        return 0;
+    struct tp_callback *on = realloc(s->on, (n + 1) * sizeof *on);
+    if (!on)
+        return -1;
+    memmove(&on[at + 1], &on[at], (n - at) * sizeof *on);
+    on[at] = (struct tp_callback){cb, userdata};
+    s->on = on;
+    s->on_mask |= bit;
+    return 0;
+}
+
 int tp_api_socket_on(tlsplug_socket *h, int event, tlsplug_event_cb cb,
                      uintptr_t userdata)
 {
@@ -311,8 +347,9 @@ int tp_api_socket_on(tlsplug_socket *h, int event, tlsplug_event_cb cb,
     if (event <= 0 || event >= TP_EV_COUNT)
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
                                           "on: unknown event %d", event));
-    s->on[event].cb = cb;
-    s->on[event].userdata = cb ? userdata : 0;
+    if (set_callback(s, event, cb, userdata) < 0)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY",
+                                          "on: out of memory"));
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
@@ -350,8 +387,9 @@ void tp_emit(struct tlsplug_socket *s, int event, const void *data, size_t len)
         tp_socket_flush_batch(s); /* the cleartext decrypted before this event goes first */
     if (s->freed)
         return; /* the handle is dead: nobody may hear of it again */
-    if (s->on[event].cb) {
-        s->on[event].cb(s->on[event].userdata, (void *)s->handle, event, NULL, data, len);
+    const struct tp_callback *on = tp_socket_callback(s, event);
+    if (on) {
+        on->cb(on->userdata, (void *)s->handle, event, NULL, data, len);
         return;
     }
     if (event != TLSPLUG_EV_DATA) /* cleartext is read(), not queued */
@@ -396,21 +434,30 @@ int tp_socket_fatal(struct tlsplug_socket *s, int status)
     if (s->fatal || s->closed)
         return s->fatal ? s->fatal : status;
     s->fatal = status;
-    tp_error_copy(&s->fatal_err, &s->err);
+    /* Every later call shows the fatal error again (door.c): its record is
+     * made now, so a healthy socket carries none. Out of memory, the
+     * status alone is sticky (the detail of the failing call stays). */
+    tp_error *sticky = calloc(1, sizeof *sticky);
+    if (sticky) {
+        tp_error_copy(sticky, &s->err);
+        s->sticky = sticky;
+    }
     s->had_error = 1;
-    tp_emit(s, TLSPLUG_EV_ERROR, s->err.code, strlen(s->err.code));
+    tp_emit(s, TLSPLUG_EV_ERROR, tp_error_code(&s->err), strlen(tp_error_code(&s->err)));
     /* A connection that fails before it was secure is the server's
      * tlsClientError (Node's clientError). */
-    if (s->started != 2 && !s->freed)
-        tp_socket_owner_emit(s, TLSPLUG_EV_TLS_CLIENT_ERROR, s->fatal_err.code,
-                             strlen(s->fatal_err.code));
+    if (s->started != 2 && !s->freed) {
+        const char *code = tp_error_code(s->sticky ? s->sticky : &s->err);
+        tp_socket_owner_emit(s, TLSPLUG_EV_TLS_CLIENT_ERROR, code, strlen(code));
+    }
     tp_socket_close(s);
     return status;
 }
 
 int tp_socket_sticky(struct tlsplug_socket *s)
 {
-    tp_error_copy(&s->err, &s->fatal_err);
+    if (s->sticky)
+        tp_error_copy(&s->err, s->sticky);
     return s->fatal;
 }
 

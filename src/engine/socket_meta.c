@@ -33,7 +33,7 @@ int tp_api_socket_authorization_error(tlsplug_socket *h, char *buf, size_t cap,
                                       size_t *len)
 {
     GETTER_ENTER(h, s, len);
-    return string_or_unavailable(s, s->auth_code, buf, cap, len);
+    return string_or_unavailable(s, tp_socket_auth_code(s), buf, cap, len);
 }
 
 /* Node's protocol names: "TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1". */
