@@ -322,7 +322,7 @@ unsigned tp_pump_state(struct tlsplug_socket *s)
         f |= TLSPLUG_STATE_ERROR;
     if (open && s->need_drain)
         f |= TLSPLUG_STATE_NEED_DRAIN;
-    if (s->queue.head)
+    if (s->queue && s->queue->head)
         f |= TLSPLUG_STATE_EVENTS;
     return f;
 }

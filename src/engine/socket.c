@@ -21,7 +21,9 @@ static void socket_destroy(struct tlsplug_socket *s)
 {
     if (s->transport)
         s->transport->detach(s->transport_ctx); /* closes it; the driver forgets s */
-    tp_queue_clear(&s->queue);
+    if (s->queue)
+        tp_queue_clear(s->queue);
+    free(s->queue);
     free(s->on);
     if (s->session)
         gnutls_deinit(s->session);
@@ -35,9 +37,10 @@ static void socket_destroy(struct tlsplug_socket *s)
     free(s->ticket);
     free(s->offered_ticket);
     free(s->resumed);
+    free(s->finished);
     tp_socket_clear_auth_code(s);
-    free(s->resume_data);
-    free(s->ocsp_data);
+    free(s->resume_answer);
+    free(s->ocsp_answer);
     tp_psk_free(s);
     tp_error_clear(&s->err);
     if (s->sticky) {
@@ -216,21 +219,28 @@ int tp_api_socket_set_servername(tlsplug_socket *h, const char *name)
     return tp_socket_leave(s, rc);
 }
 
-/* The boolean options share one shape (as the server's do): the int field
- * at `offset` takes 0 or 1; an option that only matters before the
- * handshake names itself in `pre_start_only`. */
-static int set_flag(tlsplug_socket *h, size_t offset, int value, const char *pre_start_only)
+/* The boolean options share one shape (as the server's do): the flag
+ * takes 0 or 1; an option that only matters before the handshake names
+ * itself in `pre_start_only`. */
+enum flag { REJECT_UNAUTHORIZED, REQUEST_CERT, ALLOW_HALF_OPEN, CUSTOM_IDENTITY, REQUEST_OCSP };
+
+static int set_flag(tlsplug_socket *h, enum flag flag, int value, const char *pre_start_only)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
         return TLSPLUG_E_BADHANDLE;
     int rc = pre_start_only ? before_start(s, pre_start_only) : TLSPLUG_OK;
-    if (rc == TLSPLUG_OK)
-        *(int *)((char *)s + offset) = value != 0;
-    return tp_socket_leave(s, rc);
+    if (rc != TLSPLUG_OK)
+        return tp_socket_leave(s, rc);
+    switch (flag) { /* one bit each: no address to write through */
+    case REJECT_UNAUTHORIZED: s->reject_unauthorized = value != 0; break;
+    case REQUEST_CERT: s->request_cert = value != 0; break;
+    case ALLOW_HALF_OPEN: s->allow_half_open = value != 0; break;
+    case CUSTOM_IDENTITY: s->custom_identity = value != 0; break;
+    case REQUEST_OCSP: s->request_ocsp = value != 0; break;
+    }
+    return tp_socket_leave(s, TLSPLUG_OK);
 }
-
-#define FLAG(field) offsetof(struct tlsplug_socket, field)
 
 /* Any time: Node's tests add the 'keylog' listener right after connect(),
  * when the ClientHello may already be out; the secrets come later. */
@@ -247,12 +257,12 @@ int tp_api_socket_set_keylog(tlsplug_socket *h, int enabled)
 
 int tp_api_socket_set_check_server_identity(tlsplug_socket *h, int custom)
 {
-    return set_flag(h, FLAG(custom_identity), custom, "checkServerIdentity");
+    return set_flag(h, CUSTOM_IDENTITY, custom, "checkServerIdentity");
 }
 
 int tp_api_socket_set_request_ocsp(tlsplug_socket *h, int request)
 {
-    return set_flag(h, FLAG(request_ocsp), request, "requestOCSP");
+    return set_flag(h, REQUEST_OCSP, request, "requestOCSP");
 }
 
 int tp_api_socket_set_min_dh_size(tlsplug_socket *h, unsigned bits)
@@ -293,17 +303,17 @@ int tp_api_secure_pair_new(tlsplug_context *ctx, int is_server, int request_cert
 
 int tp_api_socket_set_reject_unauthorized(tlsplug_socket *h, int reject)
 {
-    return set_flag(h, FLAG(reject_unauthorized), reject, "rejectUnauthorized");
+    return set_flag(h, REJECT_UNAUTHORIZED, reject, "rejectUnauthorized");
 }
 
 int tp_api_socket_set_request_cert(tlsplug_socket *h, int request)
 {
-    return set_flag(h, FLAG(request_cert), request, "requestCert");
+    return set_flag(h, REQUEST_CERT, request, "requestCert");
 }
 
 int tp_api_socket_set_allow_half_open(tlsplug_socket *h, int allow)
 {
-    return set_flag(h, FLAG(allow_half_open), allow, NULL);
+    return set_flag(h, ALLOW_HALF_OPEN, allow, NULL);
 }
 
 /* Set, replace or (cb NULL) remove the callback of `event` in the socket's
@@ -358,7 +368,11 @@ int tp_api_socket_set_event_queue(tlsplug_socket *h, int enabled)
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
         return TLSPLUG_E_BADHANDLE;
-    tp_queue_enable(&s->queue, enabled);
+    if (!s->queue && enabled && !(s->queue = calloc(1, sizeof *s->queue)))
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY",
+                                          "set_event_queue: out of memory"));
+    if (s->queue)
+        tp_queue_enable(s->queue, enabled);
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
@@ -370,7 +384,9 @@ int tp_api_socket_next_event(tlsplug_socket *h, int *event, uint8_t *buf,
         return TLSPLUG_E_BADHANDLE;
     if (!event || !len || (cap && !buf))
         return tp_socket_leave(s, TLSPLUG_E_INVAL);
-    return tp_socket_leave(s, tp_queue_pop(&s->queue, event, NULL, buf, cap, len));
+    if (!s->queue) /* never turned on: nothing waits */
+        return tp_socket_leave(s, TLSPLUG_E_AGAIN);
+    return tp_socket_leave(s, tp_queue_pop(s->queue, event, NULL, buf, cap, len));
 }
 
 void tp_socket_flush_batch(struct tlsplug_socket *s)
@@ -392,8 +408,8 @@ void tp_emit(struct tlsplug_socket *s, int event, const void *data, size_t len)
         on->cb(on->userdata, (void *)s->handle, event, NULL, data, len);
         return;
     }
-    if (event != TLSPLUG_EV_DATA) /* cleartext is read(), not queued */
-        tp_queue_push(&s->queue, event, 0, data, len);
+    if (event != TLSPLUG_EV_DATA && s->queue) /* cleartext is read(), not queued */
+        tp_queue_push(s->queue, event, 0, data, len);
 }
 
 void tp_socket_set_transport(struct tlsplug_socket *s, const tp_transport *t, void *ctx)

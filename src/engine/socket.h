@@ -67,25 +67,24 @@ typedef struct tp_owner {
  * session's verdict). */
 struct tlsplug_socket {
     TP_OBJECT_HEAD;
-    uintptr_t handle;
     int fatal;          /* the status every later pump call answers, 0 while healthy;
                            its detail is the head's `sticky` record, made then */
+    uintptr_t handle;
     struct tlsplug_context *ctx;
-    int role;
     gnutls_session_t session;
+    int role;
+    /* Re-entrancy: how many entry points are on the stack for this socket
+     * (a driver's callbacks count too: tp_driver_enter), and whether it was
+     * freed from inside one of them (`freed` below). */
+    int depth;
 
     /* Options. */
     char *servername;
-    int reject_unauthorized; /* these five are set through set_flag (offsetof) */
-    int request_cert;
-    int allow_half_open;
-    int custom_identity;   /* client: the host checks the name (checkServerIdentity) */
-    int request_ocsp;      /* client: emit OCSP_RESPONSE */
     unsigned min_dh_size;  /* client: Node's minDHSize */
+    unsigned data_batch;   /* the largest `data` event; 0 = one record */
     uint8_t *alpn;         /* ALPNProtocols in wire form; NULL when none */
     size_t alpn_len;
     size_t max_fragment;   /* setMaxSendFragment; 0 = GnuTLS's maximum */
-    unsigned data_batch;   /* the largest `data` event; 0 = one record */
     struct tlsplug_server *server; /* the server that accepted it, or NULL (opaque here) */
     const tp_owner *owner;         /* installed by that server */
     size_t deadline_ms;    /* handshake deadline on the host's clock; 0 = none */
@@ -101,24 +100,20 @@ struct tlsplug_socket {
     uint8_t pinned_id[2];  /* server: the suite post_client_hello pinned (hooks.c) */
     int pinned_version;    /* its version; 0 when nothing was pinned */
     unsigned pinned_flags; /* its TP_SUITE_* flags */
-    struct {               /* pskCallback (psk.c) */
-        void *cred;        /* gnutls_psk_{client,server}_credentials_t */
-        bool asking : 1;   /* inside the PSK event: tlsplug_socket_psk_answer() allowed */
-        bool answered : 1;
-        bool refused : 1;  /* server: the host gave no key for the identity */
-        gnutls_datum_t key;      /* the answer, gnutls_malloc'ed, handed to GnuTLS */
-        gnutls_datum_t identity; /* client: the identity to send */
-    } psk;
-    uint8_t *resume_data;  /* the host's answer to resumeSession */
-    size_t resume_len;
-    uint8_t *ocsp_data;    /* the host's answer to OCSPRequest */
-    size_t ocsp_len;
+    unsigned handshakes;   /* Node's count of recent handshakes (server) */
+    struct tp_psk *psk;    /* pskCallback (psk.c): made when the context has one */
+    struct tp_answer *resume_answer; /* the host's answer to resumeSession, or NULL */
+    struct tp_answer *ocsp_answer;   /* the host's answer to OCSPRequest, or NULL */
     unsigned reneg_limit;  /* CLIENT_RENEG_LIMIT / _WINDOW when the socket was made */
     unsigned reneg_window_s;
-    unsigned handshakes;   /* Node's count of recent handshakes (server) */
     uint64_t last_handshake_ms;
 
     /* Yes/no state, one bit each. */
+    bool reject_unauthorized : 1; /* these five: set_flag (socket.c) */
+    bool request_cert : 1;
+    bool allow_half_open : 1;
+    bool custom_identity : 1;  /* client: the host checks the name (checkServerIdentity) */
+    bool request_ocsp : 1;     /* client: emit OCSP_RESPONSE */
     bool pair : 1;             /* a SecurePair: both roles emit `secure` */
     bool no_renegotiation : 1; /* disableRenegotiation() */
     bool keylog : 1;           /* produce `keylog` events */
@@ -178,9 +173,10 @@ struct tlsplug_socket {
     /* Node's authorizationError when not authorized (made then), or NULL. */
     char *auth_code;
 
-    /* The latest handshake's Finished messages (verify_data). */
-    uint8_t finished[64], peer_finished[64];
-    uint8_t finished_len, peer_finished_len;
+    /* The latest handshake's Finished messages (verify_data), ours and the
+     * peer's, in one block made to measure: their lengths, then their
+     * bytes (tp_socket_finished); NULL before the first. */
+    uint8_t *finished;
 
     /* Client: the latest session ticket (getTLSTicket). */
     uint8_t *ticket;
@@ -204,12 +200,9 @@ struct tlsplug_socket {
      * socket); NULL while none is set. tp_socket_callback() finds one. */
     uint64_t on_mask;
     struct tp_callback *on;
-    tp_event_queue queue; /* for hosts that poll (tlsplug_socket_next_event) */
-
-    /* Re-entrancy: how many entry points are on the stack for this socket
-     * (a driver's callbacks count too: tp_driver_enter), and whether it was
-     * freed from inside one of them (`freed` above). */
-    int depth;
+    /* For hosts that poll (tlsplug_socket_next_event): made when the host
+     * turns it on, NULL otherwise. */
+    tp_event_queue *queue;
 };
 TP_OBJECT_CHECK(struct tlsplug_socket);
 
@@ -218,6 +211,12 @@ struct tp_callback {
     uintptr_t userdata;
 };
 _Static_assert(TP_EV_COUNT <= 64, "one bit of tlsplug_socket.on_mask per event");
+
+/* Bytes the host answered (resumeSession, OCSPRequest). */
+struct tp_answer {
+    size_t len;
+    uint8_t data[];
+};
 
 /* A resumed session's verdict (session.c takes it from the blob). */
 struct tp_resumed_verdict {
@@ -229,6 +228,18 @@ struct tp_resumed_verdict {
 /* The longest authorization code kept, its NUL included (as OpenSSL's
  * verify reasons, and a session blob's one-byte length, need). */
 #define TP_AUTH_CODE_MAX 64
+/* Our (peer 0) or the peer's (1) latest Finished verify_data: its length
+ * (0: none yet) and, through *p, its bytes. */
+#define TP_FINISHED_MAX 64
+static inline size_t tp_socket_finished(const struct tlsplug_socket *s, int peer, const uint8_t **p)
+{
+    const uint8_t *b = s->finished;
+    if (!b)
+        return 0;
+    *p = b + 2 + (peer ? b[0] : 0);
+    return b[peer];
+}
+
 /* The authorization code, "" when none. */
 static inline const char *tp_socket_auth_code(const struct tlsplug_socket *s)
 {
