@@ -368,11 +368,12 @@ int tp_api_socket_set_event_queue(tlsplug_socket *h, int enabled)
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
         return TLSPLUG_E_BADHANDLE;
-    if (!s->queue && enabled && !(s->queue = calloc(1, sizeof *s->queue)))
-        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY",
-                                          "set_event_queue: out of memory"));
-    if (s->queue)
-        tp_queue_enable(s->queue, enabled);
+    s->queue_on = enabled != 0;
+    if (!s->queue_on && s->queue) { /* turning it off drops what waits */
+        tp_queue_clear(s->queue);
+        free(s->queue);
+        s->queue = NULL;
+    }
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
@@ -397,6 +398,16 @@ void tp_socket_flush_batch(struct tlsplug_socket *s)
         tp_emit(s, TLSPLUG_EV_DATA, s->batch, n);
 }
 
+/* Queue an event for next_event, making the queue with its first event.
+ * Out of memory the event is dropped, as tp_queue_push drops one. */
+static void queue_event(struct tlsplug_socket *s, int event, const void *data, size_t len)
+{
+    if (!s->queue && (s->queue = calloc(1, sizeof *s->queue)) != NULL)
+        tp_queue_enable(s->queue, 1);
+    if (s->queue)
+        tp_queue_push(s->queue, event, 0, data, len);
+}
+
 void tp_emit(struct tlsplug_socket *s, int event, const void *data, size_t len)
 {
     if (event != TLSPLUG_EV_DATA && s->batch_len)
@@ -408,8 +419,8 @@ void tp_emit(struct tlsplug_socket *s, int event, const void *data, size_t len)
         on->cb(on->userdata, (void *)s->handle, event, NULL, data, len);
         return;
     }
-    if (event != TLSPLUG_EV_DATA && s->queue) /* cleartext is read(), not queued */
-        tp_queue_push(s->queue, event, 0, data, len);
+    if (event != TLSPLUG_EV_DATA && s->queue_on) /* cleartext is read(), not queued */
+        queue_event(s, event, data, len);
 }
 
 void tp_socket_set_transport(struct tlsplug_socket *s, const tp_transport *t, void *ctx)

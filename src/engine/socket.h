@@ -146,6 +146,7 @@ struct tlsplug_socket {
     bool paused : 1;           /* pause(): `data` waits until resume() */
     bool need_drain : 1;       /* the buffered amount reached hwm: DRAIN once empty */
     bool host_lookup : 1;      /* the `lookup` option: the host resolves names */
+    bool queue_on : 1;         /* set_event_queue(): events with no callback are queued */
     /* Freed from inside an entry point (the memory goes when the outermost
      * call returns: `depth` below). */
     bool freed : 1;
@@ -200,8 +201,8 @@ struct tlsplug_socket {
      * socket); NULL while none is set. tp_socket_callback() finds one. */
     uint64_t on_mask;
     struct tp_callback *on;
-    /* For hosts that poll (tlsplug_socket_next_event): made when the host
-     * turns it on, NULL otherwise. */
+    /* For hosts that poll (tlsplug_socket_next_event): made with the first
+     * event queued while queue_on, NULL otherwise. */
     tp_event_queue *queue;
 };
 TP_OBJECT_CHECK(struct tlsplug_socket);
