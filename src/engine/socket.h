@@ -72,11 +72,11 @@ struct tlsplug_socket {
     uintptr_t handle;
     struct tlsplug_context *ctx;
     gnutls_session_t session;
-    int role;
     /* Re-entrancy: how many entry points are on the stack for this socket
      * (a driver's callbacks count too: tp_driver_enter), and whether it was
      * freed from inside one of them (`freed` below). */
     int depth;
+    unsigned handshakes;   /* Node's count of recent handshakes (server) */
 
     /* Options. */
     char *servername;
@@ -84,7 +84,8 @@ struct tlsplug_socket {
     unsigned data_batch;   /* the largest `data` event; 0 = one record */
     uint8_t *alpn;         /* ALPNProtocols in wire form; NULL when none */
     size_t alpn_len;
-    size_t max_fragment;   /* setMaxSendFragment; 0 = GnuTLS's maximum */
+    unsigned max_fragment; /* setMaxSendFragment (512..16384); 0 = GnuTLS's maximum */
+    unsigned reneg_limit;  /* CLIENT_RENEG_LIMIT / _WINDOW when the socket was made */
     struct tlsplug_server *server; /* the server that accepted it, or NULL (opaque here) */
     const tp_owner *owner;         /* installed by that server */
     size_t deadline_ms;    /* handshake deadline on the host's clock; 0 = none */
@@ -100,12 +101,10 @@ struct tlsplug_socket {
     uint8_t pinned_id[2];  /* server: the suite post_client_hello pinned (hooks.c) */
     int pinned_version;    /* its version; 0 when nothing was pinned */
     unsigned pinned_flags; /* its TP_SUITE_* flags */
-    unsigned handshakes;   /* Node's count of recent handshakes (server) */
+    unsigned reneg_window_s;
     struct tp_psk *psk;    /* pskCallback (psk.c): made when the context has one */
     struct tp_answer *resume_answer; /* the host's answer to resumeSession, or NULL */
     struct tp_answer *ocsp_answer;   /* the host's answer to OCSPRequest, or NULL */
-    unsigned reneg_limit;  /* CLIENT_RENEG_LIMIT / _WINDOW when the socket was made */
-    unsigned reneg_window_s;
     uint64_t last_handshake_ms;
 
     /* Yes/no state, one bit each. */
@@ -150,6 +149,7 @@ struct tlsplug_socket {
     /* Freed from inside an entry point (the memory goes when the outermost
      * call returns: `depth` below). */
     bool freed : 1;
+    uint8_t role; /* TLSPLUG_ROLE_* */
 
     /* The pump's buffers. */
     tp_buf in;      /* ciphertext fed by the host, not yet read by GnuTLS */
