@@ -443,12 +443,14 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 static void send_fin(tp_conn *c)
 {
     uv_shutdown_t *req = malloc(sizeof *req);
-    if (req && uv_shutdown(req, &c->io.stream, on_shutdown) == 0)
+    if (!req) {
+        uv_os_fd_t fd;
+        if (uv_fileno(&c->io.handle, &fd) == 0)
+            shutdown(fd, SHUT_WR);
         return;
-    free(req);
-    uv_os_fd_t fd;
-    if (uv_fileno(&c->io.handle, &fd) == 0)
-        shutdown(fd, SHUT_WR);
+    }
+    if (uv_shutdown(req, &c->io.stream, on_shutdown) != 0)
+        free(req); /* failure: nothing to add */
 }
 
 /* ---------------------------------------------------------------- timers */
