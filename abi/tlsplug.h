@@ -1005,7 +1005,8 @@ TLSPLUG_API int tlsplug_socket_set_allow_half_open(tlsplug_socket *sock, int all
  *
  * @param userdata Handed back to the callback unchanged.
  *
- * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL.
+ * @return TLSPLUG_OK, TLSPLUG_E_BADHANDLE, TLSPLUG_E_INVAL,
+ * TLSPLUG_E_NOMEM.
  */
 TLSPLUG_API int tlsplug_socket_on(tlsplug_socket *sock, int event, tlsplug_event_cb cb, uintptr_t userdata);
 

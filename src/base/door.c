@@ -28,7 +28,7 @@ static int is_copy(const tp_error *e, const tp_error *sticky)
 {
     return e->status == sticky->status && e->gnutls == sticky->gnutls &&
            e->alert == sticky->alert && e->alert_dir == sticky->alert_dir &&
-           e->call == sticky->call && strcmp(e->code, sticky->code) == 0 &&
+           e->call == sticky->call && same_text(e->code, sticky->code) &&
            same_text(e->message, sticky->message);
 }
 

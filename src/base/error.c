@@ -11,6 +11,9 @@
 /* Shown when even the message cannot be allocated. */
 static char oom_message[] = "out of memory (while recording an error)";
 
+/* The code when even it cannot be allocated. */
+static char oom_code[] = "ERR_OUT_OF_MEMORY";
+
 static void free_message(tp_error *e)
 {
     if (e->message != oom_message)
@@ -18,9 +21,17 @@ static void free_message(tp_error *e)
     e->message = NULL;
 }
 
+static void free_code(tp_error *e)
+{
+    if (e->code != oom_code)
+        free(e->code);
+    e->code = NULL;
+}
+
 void tp_error_clear(tp_error *e)
 {
     free_message(e);
+    free_code(e);
     memset(e, 0, sizeof *e);
     e->alert = -1;
 }
@@ -28,10 +39,13 @@ void tp_error_clear(tp_error *e)
 void tp_error_copy(tp_error *dst, const tp_error *src)
 {
     free_message(dst);
+    free_code(dst);
     *dst = *src;
     dst->message = NULL;
+    dst->code = NULL;
     if (src->message && !(dst->message = strdup(src->message)))
         dst->message = oom_message;
+    tp_error_set_code(dst, src->code);
 }
 
 static void vset_message(tp_error *e, const char *fmt, va_list ap)
@@ -58,7 +72,13 @@ void tp_error_set_message(tp_error *e, const char *fmt, ...)
 
 void tp_error_set_code(tp_error *e, const char *code)
 {
-    snprintf(e->code, sizeof e->code, "%s", code ? code : "");
+    if (code == e->code)
+        return;
+    char *copy = NULL;
+    if (code && *code && !(copy = strdup(code)))
+        copy = oom_code;
+    free_code(e);
+    e->code = copy;
 }
 
 int tp_vfail(tp_error *e, int status, const char *code, const char *fmt, va_list ap)

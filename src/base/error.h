@@ -12,15 +12,15 @@
 
 #include "tlsplug.h"
 
-/* The message lives on the heap, allocated only when something fails, so
- * that an idle socket carries a few bytes here rather than a message buffer
- * (and a message may be as long as Node's, e.g. a list of altnames). */
+/* The code and the message live on the heap, allocated only when something
+ * fails, so that an idle handle carries a few words here rather than text
+ * buffers (and a message may be as long as Node's, e.g. a list of altnames). */
 typedef struct tp_error {
     int status;    /* the TLSPLUG_E_* answered; 0 when no error */
     int gnutls;    /* GnuTLS error code, 0 when none */
     int alert;     /* TLS alert number, -1 when none */
     int alert_dir; /* TLSPLUG_ALERT_* */
-    char code[64]; /* Node's error code, "" when none */
+    char *code;    /* Node's error code (owned); NULL when none: tp_error_code() */
     char *message; /* human text (owned); NULL when none */
     const char *call; /* the public function that failed ("tlsplug_socket_pull"),
                          set by the door (door.c); a static string, never owned,
@@ -35,6 +35,11 @@ void tp_error_copy(tp_error *dst, const tp_error *src);
 static inline const char *tp_error_message(const tp_error *e)
 {
     return e->message ? e->message : "";
+}
+/* Node's code, or "" when none. */
+static inline const char *tp_error_code(const tp_error *e)
+{
+    return e->code ? e->code : "";
 }
 /* Replace the message (printf-style). */
 void tp_error_set_message(tp_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -38,7 +38,7 @@ void tp_driver_lost_output(struct tlsplug_socket *s, const char *code, const cha
          * Not the sticky fatal status: the session itself ended well. */
         tp_vfail(&s->err, TLSPLUG_E_NET, code, fmt, ap);
         s->had_error = 1;
-        tp_emit(s, TLSPLUG_EV_ERROR, s->err.code, strlen(s->err.code));
+        tp_emit(s, TLSPLUG_EV_ERROR, tp_error_code(&s->err), strlen(tp_error_code(&s->err)));
     }
     va_end(ap);
 }

@@ -10,11 +10,28 @@
 #include "socket.h"
 #include "api_impl.h"
 
-static void keep(uint8_t *dst, uint8_t *len, const gnutls_datum_t *msg)
+/* Keep one side's verify_data in the socket's finished block (socket.h):
+ * made to measure, the other side's copied over. Out of memory, neither
+ * is kept (getFinished answers none) rather than a stale one. */
+static void keep(struct tlsplug_socket *s, int peer, const gnutls_datum_t *msg)
 {
-    size_t n = msg->size < 64 ? msg->size : 64;
-    memcpy(dst, msg->data, n);
-    *len = (uint8_t)n;
+    uint8_t len[2] = {0, 0};
+    const uint8_t *part[2] = {NULL, NULL};
+    for (int i = 0; i < 2; i++)
+        len[i] = (uint8_t)tp_socket_finished(s, i, &part[i]);
+    len[peer] = (uint8_t)(msg->size < TP_FINISHED_MAX ? msg->size : TP_FINISHED_MAX);
+    part[peer] = msg->data;
+    uint8_t *b = malloc(2 + (size_t)len[0] + len[1]);
+    if (b) {
+        b[0] = len[0];
+        b[1] = len[1];
+        if (len[0])
+            memcpy(b + 2, part[0], len[0]);
+        if (len[1])
+            memcpy(b + 2 + len[0], part[1], len[1]);
+    }
+    free(s->finished);
+    s->finished = b;
 }
 
 /* Client: GnuTLS offers the whole product of its key exchanges, ciphers
@@ -117,9 +134,9 @@ static int dispatch(gnutls_session_t session, unsigned htype, unsigned when, uns
         /* Node's getFinished()/getPeerFinished(): the verify_data, 12 bytes
          * in TLS 1.2, the hash length in TLS 1.3; again on each handshake. */
         if (!incoming && when == GNUTLS_HOOK_POST)
-            keep(s->finished, &s->finished_len, msg);
+            keep(s, 0, msg);
         else if (incoming && when == GNUTLS_HOOK_PRE)
-            keep(s->peer_finished, &s->peer_finished_len, msg);
+            keep(s, 1, msg);
     }
     if (htype == GNUTLS_HANDSHAKE_NEW_SESSION_TICKET && incoming) {
         /* The ticket bytes only exist before GnuTLS consumes the message

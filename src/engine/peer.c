@@ -15,9 +15,22 @@
 /* Room for Node's reason with a long list of altnames. */
 #define REASON_MAX 4096
 
+/* The code is made only for a peer that is not authorized (an authorized
+ * socket carries none); out of memory, Node's code for that. */
+static char oom_code[] = "ERR_OUT_OF_MEMORY";
+
+void tp_socket_clear_auth_code(struct tlsplug_socket *s)
+{
+    if (s->auth_code != oom_code)
+        free(s->auth_code);
+    s->auth_code = NULL;
+}
+
 static void set_code(struct tlsplug_socket *s, const char *code)
 {
-    snprintf(s->auth_code, sizeof s->auth_code, "%s", code);
+    char *copy = strndup(code ? code : "", TP_AUTH_CODE_MAX - 1);
+    tp_socket_clear_auth_code(s);
+    s->auth_code = copy ? copy : oom_code;
 }
 
 /* The client's host-name check against the leaf the chain verification
@@ -52,7 +65,7 @@ int tp_socket_unauthorized(struct tlsplug_socket *s, const char *code)
 int tp_socket_verify_peer(struct tlsplug_socket *s)
 {
     s->authorized = 0;
-    s->auth_code[0] = 0;
+    tp_socket_clear_auth_code(s);
     if (s->role == TLSPLUG_ROLE_SERVER && !s->request_cert)
         return TLSPLUG_OK; /* Node: authorized false, no error, nothing to check */
 
@@ -63,13 +76,13 @@ int tp_socket_verify_peer(struct tlsplug_socket *s)
          * Only for a verdict this process made under the same trust and for
          * the same name (session_mac.h); any other resumed session is
          * verified below like a fresh connection, host name included. */
-        if (s->resumed_authorized) {
+        if (s->resumed->authorized) {
             s->authorized = 1;
             return TLSPLUG_OK;
         }
-        tp_fail(&s->err, TLSPLUG_E_VERIFY, s->resumed_code, "%s (from the resumed session)",
-                s->resumed_code);
-        return tp_socket_unauthorized(s, s->resumed_code);
+        tp_fail(&s->err, TLSPLUG_E_VERIFY, s->resumed->code, "%s (from the resumed session)",
+                s->resumed->code);
+        return tp_socket_unauthorized(s, s->resumed->code);
     }
     unsigned n = 0;
     const gnutls_datum_t *chain = gnutls_certificate_get_peers(s->session, &n);
@@ -107,7 +120,7 @@ int tp_socket_verify_peer(struct tlsplug_socket *s)
         if (leaf)
             gnutls_x509_crt_deinit(leaf);
         if (bad != 0)
-            return tp_socket_unauthorized(s, s->err.code);
+            return tp_socket_unauthorized(s, tp_error_code(&s->err));
     }
     s->authorized = 1;
     return TLSPLUG_OK;

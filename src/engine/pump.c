@@ -578,9 +578,8 @@ static int recv_outcome(struct tlsplug_socket *s, ssize_t n, size_t pulled_befor
     }
 }
 
-/* Read one record's worth into buf, continuing a renegotiation first.
- * Answers TP_RECV_DATA with *got > 0, another RECV_* value, or a fatal status. */
-int tp_pump_recv(struct tlsplug_socket *s, uint8_t *buf, size_t cap, size_t *got)
+/* Before reading a record: continue a renegotiation; 0 or a fatal status. */
+static int recv_begin(struct tlsplug_socket *s)
 {
     if (s->renegotiating) {
         int rc = tp_pump_handshake_step(s);
@@ -588,12 +587,40 @@ int tp_pump_recv(struct tlsplug_socket *s, uint8_t *buf, size_t cap, size_t *got
             return rc;
     }
     s->starved = 0;
+    return 0;
+}
+
+/* Read one record's worth into buf, continuing a renegotiation first.
+ * Answers TP_RECV_DATA with *got > 0, another RECV_* value, or a fatal status. */
+int tp_pump_recv(struct tlsplug_socket *s, uint8_t *buf, size_t cap, size_t *got)
+{
+    int rc = recv_begin(s);
+    if (rc < 0)
+        return rc;
     size_t before = s->pulled;
     ssize_t n = gnutls_record_recv(s->session, buf, cap);
     if (n > 0) {
         *got = (size_t)n;
         return TP_RECV_DATA;
     }
+    return recv_outcome(s, n, before);
+}
+
+/* The same for one whole record left where GnuTLS decrypted it (no copy,
+ * docs/GNUTLS.md): with TP_RECV_DATA, *pkt holds it until
+ * gnutls_packet_deinit. */
+static int recv_packet(struct tlsplug_socket *s, gnutls_packet_t *pkt)
+{
+    int rc = recv_begin(s);
+    if (rc < 0)
+        return rc;
+    size_t before = s->pulled;
+    ssize_t n = gnutls_record_recv_packet(s->session, pkt);
+    if (n > 0)
+        return TP_RECV_DATA;
+    if (*pkt) /* not expected with n <= 0; never leaked */
+        gnutls_packet_deinit(*pkt);
+    *pkt = NULL;
     return recv_outcome(s, n, before);
 }
 
@@ -605,19 +632,50 @@ int tp_pump_recv(struct tlsplug_socket *s, uint8_t *buf, size_t cap, size_t *got
  * (tp_emit) and the order of events stays Node's. */
 #define RECORD_MAX 16384u
 
+/* The default, one record per event: each record is handed to the callback
+ * from GnuTLS's own buffer. */
+static int drain_records(struct tlsplug_socket *s)
+{
+    uint8_t *outer = s->batch;
+    int rc = TLSPLUG_OK;
+    for (int retries = 0;;) {
+        if (s->closed || s->freed || s->peer_ended || s->paused || !tp_socket_has_callback(s, TLSPLUG_EV_DATA))
+            break;
+        gnutls_packet_t pkt = NULL;
+        rc = recv_packet(s, &pkt);
+        if (rc < 0 || rc == TP_RECV_WAIT || rc == TP_RECV_EOF)
+            break;
+        if (rc == TP_RECV_DATA) {
+            retries = 0;
+            gnutls_datum_t d;
+            gnutls_packet_get(pkt, &d, NULL);
+            s->batch = d.data;
+            s->batch_len = d.size;
+            tp_socket_flush_batch(s); /* the callback may have paused, ended or freed */
+            gnutls_packet_deinit(pkt);
+        } else if (++retries >= MAX_SPINS) {
+            rc = tp_pump_tls_failure(s, GNUTLS_E_INTERNAL_ERROR, "read made no progress");
+            break;
+        }
+    }
+    s->batch = outer;
+    return rc < 0 ? rc : TLSPLUG_OK;
+}
+
 static int drain(struct tlsplug_socket *s)
 {
-    uint8_t one[RECORD_MAX];
     /* Out of memory, a record per event: the default's way. */
     uint8_t *heap = s->data_batch ? malloc(s->data_batch) : NULL;
-    uint8_t *buf = heap ? heap : one, *outer = s->batch;
-    size_t cap = heap ? s->data_batch : sizeof one;
+    if (!heap)
+        return drain_records(s);
+    uint8_t *buf = heap, *outer = s->batch;
+    size_t cap = s->data_batch;
     int rc = TLSPLUG_OK;
     s->batch = buf;
     /* Bounded by the input; `retries` guards against a loop that consumes
      * nothing, which GnuTLS should never produce. */
     for (int retries = 0;;) {
-        if (s->closed || s->freed || s->peer_ended || s->paused || !s->on[TLSPLUG_EV_DATA].cb)
+        if (s->closed || s->freed || s->peer_ended || s->paused || !tp_socket_has_callback(s, TLSPLUG_EV_DATA))
             break;
         if (cap - s->batch_len < RECORD_MAX) {
             tp_socket_flush_batch(s);
@@ -666,5 +724,5 @@ int tp_pump(struct tlsplug_socket *s)
         }
     }
     /* In read mode (no `data` callback) records wait for read(). */
-    return s->on[TLSPLUG_EV_DATA].cb ? drain(s) : TLSPLUG_OK;
+    return tp_socket_has_callback(s, TLSPLUG_EV_DATA) ? drain(s) : TLSPLUG_OK;
 }

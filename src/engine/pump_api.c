@@ -84,7 +84,7 @@ int tp_pump_feed(struct tlsplug_socket *s, const uint8_t *data, size_t len)
     /* Once secure, in callback mode, GnuTLS reads records straight from
      * the caller's buffer while this call lasts (one copy fewer); only what
      * it leaves is kept. */
-    if (s->secure && !s->renegotiating && s->on[TLSPLUG_EV_DATA].cb && !s->paused &&
+    if (s->secure && !s->renegotiating && tp_socket_has_callback(s, TLSPLUG_EV_DATA) && !s->paused &&
         tp_buf_len(&s->in) == 0 && s->lent_len == 0 && !tp_socket_waiting(s) && len) {
         s->lent = data;
         s->lent_len = len;
@@ -98,7 +98,7 @@ int tp_pump_feed(struct tlsplug_socket *s, const uint8_t *data, size_t len)
     rc = tp_pump(s);
     if (tp_pump_keep_lent(s) != 0 && rc == TLSPLUG_OK)
         rc = tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "feed: out of memory");
-    if (!s->freed && s->on[TLSPLUG_EV_DATA].cb && !s->paused)
+    if (!s->freed && tp_socket_has_callback(s, TLSPLUG_EV_DATA) && !s->paused)
         tp_buf_release_if_empty(&s->in);
     return rc;
 }
@@ -284,7 +284,7 @@ int tp_api_socket_destroy(tlsplug_socket *h, const char *code, const char *messa
             tp_fail(&s->err, TLSPLUG_E_CLOSED, code ? code : "", "%s",
                     message ? message : code);
             s->had_error = 1;
-            tp_emit(s, TLSPLUG_EV_ERROR, s->err.code, strlen(s->err.code));
+            tp_emit(s, TLSPLUG_EV_ERROR, tp_error_code(&s->err), strlen(tp_error_code(&s->err)));
         }
         tp_socket_close(s);
     }
@@ -303,7 +303,7 @@ unsigned tp_pump_state(struct tlsplug_socket *s)
         f |= TLSPLUG_STATE_SECURE;
     if (tp_buf_len(&s->out) && !s->hold_output)
         f |= TLSPLUG_STATE_HAS_OUTPUT;
-    int readable = open && s->secure && !s->awaiting_identity && !s->on[TLSPLUG_EV_DATA].cb && !s->read_blocked &&
+    int readable = open && s->secure && !s->awaiting_identity && !tp_socket_has_callback(s, TLSPLUG_EV_DATA) && !s->read_blocked &&
                    (tp_buf_len(&s->in) || gnutls_record_check_pending(s->session) ||
                     s->peer_ended || s->in_eof);
     if (readable)
@@ -322,7 +322,7 @@ unsigned tp_pump_state(struct tlsplug_socket *s)
         f |= TLSPLUG_STATE_ERROR;
     if (open && s->need_drain)
         f |= TLSPLUG_STATE_NEED_DRAIN;
-    if (s->queue.head)
+    if (s->queue && s->queue->head)
         f |= TLSPLUG_STATE_EVENTS;
     return f;
 }

@@ -95,7 +95,7 @@ int tp_api_socket_feed_read(tlsplug_socket *h, const uint8_t *data, size_t len, 
                                           "feed_read: a buffer of at least one byte, "
                                           "len_out and state are needed"));
     *len_out = 0;
-    if (s->on[TLSPLUG_EV_DATA].cb) {
+    if (tp_socket_has_callback(s, TLSPLUG_EV_DATA)) {
         *state = tp_pump_state(s);
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
                                           "feed_read: the socket has a data callback; "

@@ -39,18 +39,24 @@ static int take_blob(struct tlsplug_socket *s, const uint8_t *b, size_t len)
         return TLSPLUG_E_INVAL;
     const uint8_t *binding = b + sizeof BLOB_MAGIC;
     size_t clen = b[BLOB_HEAD - 1], head = BLOB_HEAD + clen;
-    if (clen >= sizeof s->resumed_code || head + TP_SESSION_TAG_LEN >= len)
+    if (clen >= TP_AUTH_CODE_MAX || head + TP_SESSION_TAG_LEN >= len)
         return TLSPLUG_E_INVAL;
     size_t sealed = len - TP_SESSION_TAG_LEN;
     if (!tp_session_mac_ok(s->ctx, b, sealed, b + sealed))
         return TLSPLUG_OK; /* not ours, or altered: a full handshake */
     if (gnutls_session_set_data(s->session, b + head, sealed - head) < 0)
         return TLSPLUG_E_INVAL;
-    memcpy(s->resumed_binding, binding, TP_SESSION_BINDING_LEN);
-    s->resumed_authorized = b[BLOB_HEAD - 2] != 0;
-    memcpy(s->resumed_code, b + BLOB_HEAD, clen);
-    s->resumed_code[clen] = 0;
-    s->has_resumed_verdict = 1;
+    /* Out of memory the verdict is not kept: peer.c verifies the session's
+     * chain as for a fresh one. */
+    struct tp_resumed_verdict *v = malloc(sizeof *v + clen + 1);
+    if (v) {
+        memcpy(v->binding, binding, TP_SESSION_BINDING_LEN);
+        v->authorized = b[BLOB_HEAD - 2] != 0;
+        memcpy(v->code, b + BLOB_HEAD, clen);
+        v->code[clen] = 0;
+        free(s->resumed);
+        s->resumed = v;
+    }
     return TLSPLUG_OK;
 }
 
@@ -84,14 +90,15 @@ static int session_data(struct tlsplug_socket *s, gnutls_datum_t *out)
     gnutls_datum_t raw;
     if (gnutls_session_get_data2(s->session, &raw) < 0)
         return -1;
-    size_t clen = strlen(s->auth_code), head = BLOB_HEAD + clen;
+    const char *code = tp_socket_auth_code(s);
+    size_t clen = strlen(code), head = BLOB_HEAD + clen;
     size_t sealed = head + raw.size;
     uint8_t *b = gnutls_malloc(sealed + TP_SESSION_TAG_LEN);
     if (b) {
         memcpy(b, BLOB_MAGIC, sizeof BLOB_MAGIC);
         b[BLOB_HEAD - 2] = (uint8_t)s->authorized;
         b[BLOB_HEAD - 1] = (uint8_t)clen;
-        memcpy(b + BLOB_HEAD, s->auth_code, clen);
+        memcpy(b + BLOB_HEAD, code, clen);
         memcpy(b + head, raw.data, raw.size);
     }
     gnutls_free(raw.data);

@@ -68,6 +68,6 @@ int tp_session_binding(const struct tlsplug_socket *s, uint8_t out[TP_SESSION_BI
 int tp_session_verdict_applies(const struct tlsplug_socket *s)
 {
     uint8_t now[TP_SESSION_BINDING_LEN];
-    return s->has_resumed_verdict && tp_session_binding(s, now) == 0 &&
-           memcmp(now, s->resumed_binding, sizeof now) == 0;
+    return s->resumed && tp_session_binding(s, now) == 0 &&
+           memcmp(now, s->resumed->binding, sizeof now) == 0;
 }

@@ -21,7 +21,10 @@ static void socket_destroy(struct tlsplug_socket *s)
 {
     if (s->transport)
         s->transport->detach(s->transport_ctx); /* closes it; the driver forgets s */
-    tp_queue_clear(&s->queue);
+    if (s->queue)
+        tp_queue_clear(s->queue);
+    free(s->queue);
+    free(s->on);
     if (s->session)
         gnutls_deinit(s->session);
     tp_buf_free(&s->in);
@@ -33,11 +36,17 @@ static void socket_destroy(struct tlsplug_socket *s)
     free(s->alpn);
     free(s->ticket);
     free(s->offered_ticket);
-    free(s->resume_data);
-    free(s->ocsp_data);
+    free(s->resumed);
+    free(s->finished);
+    tp_socket_clear_auth_code(s);
+    free(s->resume_answer);
+    free(s->ocsp_answer);
     tp_psk_free(s);
     tp_error_clear(&s->err);
-    tp_error_clear(&s->fatal_err);
+    if (s->sticky) {
+        tp_error_clear(s->sticky);
+        free(s->sticky);
+    }
     if (s->owner)
         s->owner->release(s->server);
     tp_context_release(s->ctx);
@@ -98,8 +107,6 @@ int tp_socket_create(struct tlsplug_context *ctx, int role, struct tlsplug_socke
         return context_fail(ctx, TLSPLUG_E_NOMEM, 0, "out of memory");
     }
     tp_error_clear(&s->err);
-    tp_error_clear(&s->fatal_err);
-    s->sticky = &s->fatal_err; /* every call shows the fatal error again (door.c) */
     s->ctx = ctx;
     s->role = role;
     s->reject_unauthorized = 1;
@@ -212,21 +219,28 @@ int tp_api_socket_set_servername(tlsplug_socket *h, const char *name)
     return tp_socket_leave(s, rc);
 }
 
-/* The boolean options share one shape (as the server's do): the int field
- * at `offset` takes 0 or 1; an option that only matters before the
- * handshake names itself in `pre_start_only`. */
-static int set_flag(tlsplug_socket *h, size_t offset, int value, const char *pre_start_only)
+/* The boolean options share one shape (as the server's do): the flag
+ * takes 0 or 1; an option that only matters before the handshake names
+ * itself in `pre_start_only`. */
+enum flag { REJECT_UNAUTHORIZED, REQUEST_CERT, ALLOW_HALF_OPEN, CUSTOM_IDENTITY, REQUEST_OCSP };
+
+static int set_flag(tlsplug_socket *h, enum flag flag, int value, const char *pre_start_only)
 {
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
         return TLSPLUG_E_BADHANDLE;
     int rc = pre_start_only ? before_start(s, pre_start_only) : TLSPLUG_OK;
-    if (rc == TLSPLUG_OK)
-        *(int *)((char *)s + offset) = value != 0;
-    return tp_socket_leave(s, rc);
+    if (rc != TLSPLUG_OK)
+        return tp_socket_leave(s, rc);
+    switch (flag) { /* one bit each: no address to write through */
+    case REJECT_UNAUTHORIZED: s->reject_unauthorized = value != 0; break;
+    case REQUEST_CERT: s->request_cert = value != 0; break;
+    case ALLOW_HALF_OPEN: s->allow_half_open = value != 0; break;
+    case CUSTOM_IDENTITY: s->custom_identity = value != 0; break;
+    case REQUEST_OCSP: s->request_ocsp = value != 0; break;
+    }
+    return tp_socket_leave(s, TLSPLUG_OK);
 }
-
-#define FLAG(field) offsetof(struct tlsplug_socket, field)
 
 /* Any time: Node's tests add the 'keylog' listener right after connect(),
  * when the ClientHello may already be out; the secrets come later. */
@@ -243,12 +257,12 @@ int tp_api_socket_set_keylog(tlsplug_socket *h, int enabled)
 
 int tp_api_socket_set_check_server_identity(tlsplug_socket *h, int custom)
 {
-    return set_flag(h, FLAG(custom_identity), custom, "checkServerIdentity");
+    return set_flag(h, CUSTOM_IDENTITY, custom, "checkServerIdentity");
 }
 
 int tp_api_socket_set_request_ocsp(tlsplug_socket *h, int request)
 {
-    return set_flag(h, FLAG(request_ocsp), request, "requestOCSP");
+    return set_flag(h, REQUEST_OCSP, request, "requestOCSP");
 }
 
 int tp_api_socket_set_min_dh_size(tlsplug_socket *h, unsigned bits)
@@ -289,17 +303,49 @@ int tp_api_secure_pair_new(tlsplug_context *ctx, int is_server, int request_cert
 
 int tp_api_socket_set_reject_unauthorized(tlsplug_socket *h, int reject)
 {
-    return set_flag(h, FLAG(reject_unauthorized), reject, "rejectUnauthorized");
+    return set_flag(h, REJECT_UNAUTHORIZED, reject, "rejectUnauthorized");
 }
 
 int tp_api_socket_set_request_cert(tlsplug_socket *h, int request)
 {
-    return set_flag(h, FLAG(request_cert), request, "requestCert");
+    return set_flag(h, REQUEST_CERT, request, "requestCert");
 }
 
 int tp_api_socket_set_allow_half_open(tlsplug_socket *h, int allow)
 {
-    return set_flag(h, FLAG(allow_half_open), allow, NULL);
+    return set_flag(h, ALLOW_HALF_OPEN, allow, NULL);
+}
+
+/* Set, replace or (cb NULL) remove the callback of `event` in the socket's
+ * dense table; -1 when out of memory (nothing changed). */
+static int set_callback(struct tlsplug_socket *s, int event, tlsplug_event_cb cb, uintptr_t userdata)
+{
+    uint64_t bit = (uint64_t)1 << event;
+    size_t at = (size_t)__builtin_popcountll(s->on_mask & (bit - 1));
+    size_t n = (size_t)__builtin_popcountll(s->on_mask);
+    if (s->on_mask & bit) {
+        if (cb) {
+            s->on[at] = (struct tp_callback){cb, userdata};
+            return 0;
+        }
+        memmove(&s->on[at], &s->on[at + 1], (n - at - 1) * sizeof *s->on);
+        s->on_mask &= ~bit;
+        if (n == 1) {
+            free(s->on);
+            s->on = NULL;
+        }
+        return 0;
+    }
+    if (!cb)
+        return 0;
+    struct tp_callback *on = realloc(s->on, (n + 1) * sizeof *on);
+    if (!on)
+        return -1;
+    memmove(&on[at + 1], &on[at], (n - at) * sizeof *on);
+    on[at] = (struct tp_callback){cb, userdata};
+    s->on = on;
+    s->on_mask |= bit;
+    return 0;
 }
 
 int tp_api_socket_on(tlsplug_socket *h, int event, tlsplug_event_cb cb,
@@ -311,8 +357,9 @@ int tp_api_socket_on(tlsplug_socket *h, int event, tlsplug_event_cb cb,
     if (event <= 0 || event >= TP_EV_COUNT)
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_INVALID_ARG_VALUE",
                                           "on: unknown event %d", event));
-    s->on[event].cb = cb;
-    s->on[event].userdata = cb ? userdata : 0;
+    if (set_callback(s, event, cb, userdata) < 0)
+        return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY",
+                                          "on: out of memory"));
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
@@ -321,7 +368,12 @@ int tp_api_socket_set_event_queue(tlsplug_socket *h, int enabled)
     struct tlsplug_socket *s = tp_socket_enter(h);
     if (!s)
         return TLSPLUG_E_BADHANDLE;
-    tp_queue_enable(&s->queue, enabled);
+    s->queue_on = enabled != 0;
+    if (!s->queue_on && s->queue) { /* turning it off drops what waits */
+        tp_queue_clear(s->queue);
+        free(s->queue);
+        s->queue = NULL;
+    }
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 
@@ -333,7 +385,9 @@ int tp_api_socket_next_event(tlsplug_socket *h, int *event, uint8_t *buf,
         return TLSPLUG_E_BADHANDLE;
     if (!event || !len || (cap && !buf))
         return tp_socket_leave(s, TLSPLUG_E_INVAL);
-    return tp_socket_leave(s, tp_queue_pop(&s->queue, event, NULL, buf, cap, len));
+    if (!s->queue) /* never turned on: nothing waits */
+        return tp_socket_leave(s, TLSPLUG_E_AGAIN);
+    return tp_socket_leave(s, tp_queue_pop(s->queue, event, NULL, buf, cap, len));
 }
 
 void tp_socket_flush_batch(struct tlsplug_socket *s)
@@ -344,18 +398,29 @@ void tp_socket_flush_batch(struct tlsplug_socket *s)
         tp_emit(s, TLSPLUG_EV_DATA, s->batch, n);
 }
 
+/* Queue an event for next_event, making the queue with its first event.
+ * Out of memory the event is dropped, as tp_queue_push drops one. */
+static void queue_event(struct tlsplug_socket *s, int event, const void *data, size_t len)
+{
+    if (!s->queue && (s->queue = calloc(1, sizeof *s->queue)) != NULL)
+        tp_queue_enable(s->queue, 1);
+    if (s->queue)
+        tp_queue_push(s->queue, event, 0, data, len);
+}
+
 void tp_emit(struct tlsplug_socket *s, int event, const void *data, size_t len)
 {
     if (event != TLSPLUG_EV_DATA && s->batch_len)
         tp_socket_flush_batch(s); /* the cleartext decrypted before this event goes first */
     if (s->freed)
         return; /* the handle is dead: nobody may hear of it again */
-    if (s->on[event].cb) {
-        s->on[event].cb(s->on[event].userdata, (void *)s->handle, event, NULL, data, len);
+    const struct tp_callback *on = tp_socket_callback(s, event);
+    if (on) {
+        on->cb(on->userdata, (void *)s->handle, event, NULL, data, len);
         return;
     }
-    if (event != TLSPLUG_EV_DATA) /* cleartext is read(), not queued */
-        tp_queue_push(&s->queue, event, 0, data, len);
+    if (event != TLSPLUG_EV_DATA && s->queue_on) /* cleartext is read(), not queued */
+        queue_event(s, event, data, len);
 }
 
 void tp_socket_set_transport(struct tlsplug_socket *s, const tp_transport *t, void *ctx)
@@ -396,21 +461,30 @@ int tp_socket_fatal(struct tlsplug_socket *s, int status)
     if (s->fatal || s->closed)
         return s->fatal ? s->fatal : status;
     s->fatal = status;
-    tp_error_copy(&s->fatal_err, &s->err);
+    /* Every later call shows the fatal error again (door.c): its record is
+     * made now, so a healthy socket carries none. Out of memory, the
+     * status alone is sticky (the detail of the failing call stays). */
+    tp_error *sticky = calloc(1, sizeof *sticky);
+    if (sticky) {
+        tp_error_copy(sticky, &s->err);
+        s->sticky = sticky;
+    }
     s->had_error = 1;
-    tp_emit(s, TLSPLUG_EV_ERROR, s->err.code, strlen(s->err.code));
+    tp_emit(s, TLSPLUG_EV_ERROR, tp_error_code(&s->err), strlen(tp_error_code(&s->err)));
     /* A connection that fails before it was secure is the server's
      * tlsClientError (Node's clientError). */
-    if (s->started != 2 && !s->freed)
-        tp_socket_owner_emit(s, TLSPLUG_EV_TLS_CLIENT_ERROR, s->fatal_err.code,
-                             strlen(s->fatal_err.code));
+    if (s->started != 2 && !s->freed) {
+        const char *code = tp_error_code(s->sticky ? s->sticky : &s->err);
+        tp_socket_owner_emit(s, TLSPLUG_EV_TLS_CLIENT_ERROR, code, strlen(code));
+    }
     tp_socket_close(s);
     return status;
 }
 
 int tp_socket_sticky(struct tlsplug_socket *s)
 {
-    tp_error_copy(&s->err, &s->fatal_err);
+    if (s->sticky)
+        tp_error_copy(&s->err, s->sticky);
     return s->fatal;
 }
 

@@ -4,6 +4,7 @@
 #define TLSPLUG_SOCKET_H
 
 #include <gnutls/gnutls.h>
+#include <stdbool.h>
 
 #include "buf.h"
 #include "context.h"
@@ -58,67 +59,98 @@ typedef struct tp_owner {
 } tp_owner;
 
 
+/* An idle connection should cost little beyond GnuTLS's own session (the
+ * idle-memory target is raw GnuTLS + 0.5 KiB): yes/no state is one bit
+ * each (the `bool x : 1` fields, grouped so that they pack), and what only
+ * some sockets or only failures need lives behind a pointer made on first
+ * use (callbacks, the sticky error, the authorization code, a resumed
+ * session's verdict). */
 struct tlsplug_socket {
     TP_OBJECT_HEAD;
+    int fatal;          /* the status every later pump call answers, 0 while healthy;
+                           its detail is the head's `sticky` record, made then */
     uintptr_t handle;
-    tp_error fatal_err; /* the fatal error, restored whenever it is answered again */
-    int fatal;          /* the status every later pump call answers, 0 while healthy */
     struct tlsplug_context *ctx;
-    int role;
     gnutls_session_t session;
+    /* Re-entrancy: how many entry points are on the stack for this socket
+     * (a driver's callbacks count too: tp_driver_enter), and whether it was
+     * freed from inside one of them (`freed` below). */
+    int depth;
+    unsigned handshakes;   /* Node's count of recent handshakes (server) */
 
     /* Options. */
     char *servername;
-    int reject_unauthorized;
-    int request_cert;
-    int allow_half_open;
     unsigned min_dh_size;  /* client: Node's minDHSize */
-    int custom_identity;   /* client: the host checks the name (checkServerIdentity) */
-    int pair;              /* a SecurePair: both roles emit `secure` */
+    unsigned data_batch;   /* the largest `data` event; 0 = one record */
     uint8_t *alpn;         /* ALPNProtocols in wire form; NULL when none */
     size_t alpn_len;
-    size_t max_fragment;   /* setMaxSendFragment; 0 = GnuTLS's maximum */
-    unsigned data_batch;   /* the largest `data` event; 0 = one record */
-    int no_renegotiation;  /* disableRenegotiation() */
-    int keylog;            /* produce `keylog` events */
-    int sni_no_cert;       /* the SNICallback answered a context without a certificate */
+    unsigned max_fragment; /* setMaxSendFragment (512..16384); 0 = GnuTLS's maximum */
+    unsigned reneg_limit;  /* CLIENT_RENEG_LIMIT / _WINDOW when the socket was made */
     struct tlsplug_server *server; /* the server that accepted it, or NULL (opaque here) */
     const tp_owner *owner;         /* installed by that server */
     size_t deadline_ms;    /* handshake deadline on the host's clock; 0 = none */
+    /* Waiting for the host (server_hello.c hands out their addresses). */
     int awaiting_sni;      /* waiting for tlsplug_socket_sni_done() */
-    int hello_parsed;      /* server: the ClientHello was read (hello / sni set) */
-    int hello_stage;       /* server: 0 SNI, 1 resumeSession, 2 OCSPRequest, 3 ALPN, 4 released */
     int awaiting_resume;   /* waiting for tlsplug_socket_resume_session_done() */
     int awaiting_ocsp;     /* waiting for tlsplug_socket_ocsp_done() */
     int awaiting_alpn;     /* waiting for tlsplug_socket_alpn_callback_done() */
-    int alpn_refuse;       /* ALPNCallback answered none: no_application_protocol */
-    int trace;             /* enableTrace(): a TRACE event per handshake message */
-    struct {               /* pskCallback (psk.c) */
-        void *cred;        /* gnutls_psk_{client,server}_credentials_t */
-        int asking;        /* inside the PSK event: tlsplug_socket_psk_answer() allowed */
-        int answered;
-        int refused;       /* server: the host gave no key for the identity */
-        gnutls_datum_t key;      /* the answer, gnutls_malloc'ed, handed to GnuTLS */
-        gnutls_datum_t identity; /* client: the identity to send */
-    } psk;
     int hold_output;       /* waiting for tlsplug_socket_new_session_done(): output held */
-    int finish_pending;    /* the handshake completed while output was held */
-    int stores_sessions;   /* server with newSession: the handshake's records wait in `out` */
-    int request_ocsp;      /* client: emit OCSP_RESPONSE */
-    uint8_t *resume_data;  /* the host's answer to resumeSession */
-    size_t resume_len;
-    uint8_t *ocsp_data;    /* the host's answer to OCSPRequest */
-    size_t ocsp_len;
-    int reneg_requested;   /* this side called renegotiate(): RENEGOTIATED follows */
-    int reauth;            /* the handshake in progress is TLS 1.3 post-handshake auth */
+    int reneg_ticket;      /* server: a renegotiation's ClientHello offers a ticket */
+    uint8_t hello_stage;   /* server: 0 SNI, 1 resumeSession, 2 OCSPRequest, 3 ALPN, 4 released */
+    uint8_t started;       /* 1 the handshake started, 2 the secure event was emitted */
     uint8_t pinned_id[2];  /* server: the suite post_client_hello pinned (hooks.c) */
     int pinned_version;    /* its version; 0 when nothing was pinned */
     unsigned pinned_flags; /* its TP_SUITE_* flags */
-    int reneg_ticket;      /* server: a renegotiation's ClientHello offers a ticket */
-    unsigned reneg_limit;  /* CLIENT_RENEG_LIMIT / _WINDOW when the socket was made */
     unsigned reneg_window_s;
-    unsigned handshakes;   /* Node's count of recent handshakes (server) */
+    struct tp_psk *psk;    /* pskCallback (psk.c): made when the context has one */
+    struct tp_answer *resume_answer; /* the host's answer to resumeSession, or NULL */
+    struct tp_answer *ocsp_answer;   /* the host's answer to OCSPRequest, or NULL */
     uint64_t last_handshake_ms;
+
+    /* Yes/no state, one bit each. */
+    bool reject_unauthorized : 1; /* these five: set_flag (socket.c) */
+    bool request_cert : 1;
+    bool allow_half_open : 1;
+    bool custom_identity : 1;  /* client: the host checks the name (checkServerIdentity) */
+    bool request_ocsp : 1;     /* client: emit OCSP_RESPONSE */
+    bool pair : 1;             /* a SecurePair: both roles emit `secure` */
+    bool no_renegotiation : 1; /* disableRenegotiation() */
+    bool keylog : 1;           /* produce `keylog` events */
+    bool sni_no_cert : 1;      /* the SNICallback answered a context without a certificate */
+    bool hello_parsed : 1;     /* server: the ClientHello was read (hello / sni set) */
+    bool alpn_refuse : 1;      /* ALPNCallback answered none: no_application_protocol */
+    bool trace : 1;            /* enableTrace(): a TRACE event per handshake message */
+    bool finish_pending : 1;   /* the handshake completed while output was held */
+    bool stores_sessions : 1;  /* server with newSession: the handshake's records wait in `out` */
+    bool reneg_requested : 1;  /* this side called renegotiate(): RENEGOTIATED follows */
+    bool reauth : 1;           /* the handshake in progress is TLS 1.3 post-handshake auth */
+    /* The pump's input. */
+    bool in_eof : 1;           /* the host said the transport ended */
+    bool starved : 1;          /* GnuTLS asked for input and found none */
+    bool read_blocked : 1;     /* read() needs more input than is buffered */
+    /* Where the connection is. */
+    bool hello_released : 1;   /* server: GnuTLS may read the client's first flight */
+    bool secure : 1;           /* the first handshake completed */
+    bool renegotiating : 1;    /* a later handshake is in progress */
+    bool end_requested : 1;    /* end() was called; close_notify goes once possible */
+    bool ended : 1;            /* close_notify queued */
+    bool peer_ended : 1;       /* close_notify received (or clean EOF after our end) */
+    bool closed : 1;           /* the session is over; CLOSE was emitted */
+    bool had_error : 1;
+    /* Verification. */
+    bool authorized : 1;        /* set when the handshake completes */
+    bool awaiting_identity : 1; /* waiting for tlsplug_socket_check_server_identity_done() */
+    bool session_emitted : 1;   /* client: the TLS 1.2 `session` event was emitted */
+    /* Stream behaviour (stream.c). */
+    bool paused : 1;           /* pause(): `data` waits until resume() */
+    bool need_drain : 1;       /* the buffered amount reached hwm: DRAIN once empty */
+    bool host_lookup : 1;      /* the `lookup` option: the host resolves names */
+    bool queue_on : 1;         /* set_event_queue(): events with no callback are queued */
+    /* Freed from inside an entry point (the memory goes when the outermost
+     * call returns: `depth` below). */
+    bool freed : 1;
+    uint8_t role; /* TLSPLUG_ROLE_* */
+    uint8_t last_record_type; /* the outer content type of the last record header GnuTLS took */
 
     /* The pump's buffers. */
     tp_buf in;      /* ciphertext fed by the host, not yet read by GnuTLS */
@@ -135,79 +167,103 @@ struct tlsplug_socket {
     /* Cleartext decrypted for one `data` event, while drain() fills it. */
     uint8_t *batch;
     size_t batch_len;
-    int in_eof;       /* the host said the transport ended */
-    int starved;      /* GnuTLS asked for input and found none */
     size_t pulled;    /* ciphertext bytes GnuTLS has taken, ever */
-    int last_record_type; /* the outer content type of the last record header GnuTLS took */
-    int read_blocked; /* read() needs more input than is buffered */
-
-    /* Where the connection is. */
-    int started;
-    int hello_released; /* server: GnuTLS may read the client's first flight */
-    int secure;         /* the first handshake completed */
-    int renegotiating;  /* a later handshake is in progress */
-    int end_requested;  /* end() was called; close_notify goes once possible */
-    int ended;          /* close_notify queued */
-    int peer_ended;     /* close_notify received (or clean EOF after our end) */
-    int closed;         /* the session is over; CLOSE was emitted */
-    int had_error;
 
     tp_hello *hello;  /* server, during the handshake: what the ClientHello said */
     char *sni;        /* server: the name the client sent in SNI, kept after the handshake */
 
-    /* Verification outcome, set when the handshake completes. */
-    int authorized;
-    char auth_code[64];
-    int awaiting_identity; /* waiting for tlsplug_socket_check_server_identity_done() */
+    /* Node's authorizationError when not authorized (made then), or NULL. */
+    char *auth_code;
 
-    /* The latest handshake's Finished messages (verify_data). */
-    uint8_t finished[64], peer_finished[64];
-    uint8_t finished_len, peer_finished_len;
+    /* The latest handshake's Finished messages (verify_data), ours and the
+     * peer's, in one block made to measure: their lengths, then their
+     * bytes (tp_socket_finished); NULL before the first. */
+    uint8_t *finished;
 
     /* Client: the suite of a ServerHello refused as outside `ciphers`. */
     uint8_t refused_suite[2];
 
-    /* Client: the latest session ticket (getTLSTicket), and whether the
-     * TLS 1.2 `session` event was emitted. */
+    /* Client: the latest session ticket (getTLSTicket). */
     uint8_t *ticket;
     size_t ticket_len;
     uint8_t *offered_ticket; /* the ticket its ClientHello offered to resume with */
     size_t offered_ticket_len;
-    int session_emitted;
-    /* Client: the verdict carried by the session being resumed. */
-    int has_resumed_verdict;
-    int resumed_authorized;
-    char resumed_code[64];
-    uint8_t resumed_binding[32]; /* what that verdict was computed against (session_mac.h) */
+    /* Client: the verdict carried by the session being resumed, or NULL. */
+    struct tp_resumed_verdict *resumed;
 
     /* Ciphertext counted in and out (Node's bytesRead / bytesWritten). */
     size_t bytes_fed, bytes_pulled;
 
-    /* Stream behaviour (stream.c). */
-    int paused;        /* pause(): `data` waits until resume() */
-    int need_drain;    /* the buffered amount reached hwm: DRAIN once empty */
     size_t hwm;        /* Node's writableHighWaterMark */
-    int host_lookup;   /* the `lookup` option: the host resolves names */
     /* The transport driving this socket (the loop's connection), or NULL
      * when the host drives the pump itself. */
     const tp_transport *transport;
     void *transport_ctx;
 
-    /* Events. */
-    struct {
-        tlsplug_event_cb cb;
-        uintptr_t userdata;
-    } on[TP_EV_COUNT];
-    tp_event_queue queue; /* for hosts that poll (tlsplug_socket_next_event) */
-
-    /* Re-entrancy: how many entry points are on the stack for this socket
-     * (a driver's callbacks count too: tp_driver_enter), and whether it was
-     * freed from inside one of them (then the memory goes when the
-     * outermost call returns). */
-    int depth;
-    int freed;
+    /* Events: the callbacks set, one per bit of on_mask in event order (a
+     * host sets a few of the events, so no table of all of them per
+     * socket); NULL while none is set. tp_socket_callback() finds one. */
+    uint64_t on_mask;
+    struct tp_callback *on;
+    /* For hosts that poll (tlsplug_socket_next_event): made with the first
+     * event queued while queue_on, NULL otherwise. */
+    tp_event_queue *queue;
 };
 TP_OBJECT_CHECK(struct tlsplug_socket);
+
+struct tp_callback {
+    tlsplug_event_cb cb;
+    uintptr_t userdata;
+};
+_Static_assert(TP_EV_COUNT <= 64, "one bit of tlsplug_socket.on_mask per event");
+
+/* Bytes the host answered (resumeSession, OCSPRequest). */
+struct tp_answer {
+    size_t len;
+    uint8_t data[];
+};
+
+/* A resumed session's verdict (session.c takes it from the blob). */
+struct tp_resumed_verdict {
+    int authorized;
+    uint8_t binding[32]; /* what it was computed against (session_mac.h) */
+    char code[];         /* the authorization code, "" when authorized */
+};
+
+/* The longest authorization code kept, its NUL included (as OpenSSL's
+ * verify reasons, and a session blob's one-byte length, need). */
+#define TP_AUTH_CODE_MAX 64
+/* Our (peer 0) or the peer's (1) latest Finished verify_data: its length
+ * (0: none yet) and, through *p, its bytes. */
+#define TP_FINISHED_MAX 64
+static inline size_t tp_socket_finished(const struct tlsplug_socket *s, int peer, const uint8_t **p)
+{
+    const uint8_t *b = s->finished;
+    if (!b)
+        return 0;
+    *p = b + 2 + (peer ? b[0] : 0);
+    return b[peer];
+}
+
+/* The authorization code, "" when none. */
+static inline const char *tp_socket_auth_code(const struct tlsplug_socket *s)
+{
+    return s->auth_code ? s->auth_code : "";
+}
+
+/* The callback set for `event`, or NULL when none is. */
+static inline const struct tp_callback *tp_socket_callback(const struct tlsplug_socket *s, int event)
+{
+    uint64_t bit = (uint64_t)1 << event;
+    if (!(s->on_mask & bit))
+        return NULL;
+    return &s->on[__builtin_popcountll(s->on_mask & (bit - 1))];
+}
+/* Whether a callback is set for `event` (the `data` one: flowing mode). */
+static inline int tp_socket_has_callback(const struct tlsplug_socket *s, int event)
+{
+    return (s->on_mask >> event) & 1;
+}
 
 /* Create a socket on a context object (whose handle the host may already
  * have freed: a server keeps its own reference). Errors go on the context. */
@@ -382,6 +438,8 @@ unsigned tp_pump_state(struct tlsplug_socket *s);
 int tp_socket_verify_peer(struct tlsplug_socket *s);
 /* The host name a client checks: servername, or "localhost" as in Node. */
 const char *tp_socket_identity_host(const struct tlsplug_socket *s);
+/* Forget the authorization code (peer.c). */
+void tp_socket_clear_auth_code(struct tlsplug_socket *s);
 /* Record a failed verification; answers TLSPLUG_E_VERIFY when the peer
  * must be refused, else TLSPLUG_OK. */
 int tp_socket_unauthorized(struct tlsplug_socket *s, const char *code);

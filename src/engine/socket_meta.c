@@ -34,7 +34,7 @@ int tp_api_socket_authorization_error(tlsplug_socket *h, char *buf, size_t cap,
                                       size_t *len)
 {
     GETTER_ENTER(h, s, len);
-    return string_or_unavailable(s, s->auth_code, buf, cap, len);
+    return string_or_unavailable(s, tp_socket_auth_code(s), buf, cap, len);
 }
 
 /* Node's protocol names: "TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1". */
@@ -167,10 +167,11 @@ int tp_api_socket_get_ephemeral_key_info(tlsplug_socket *h, char *buf, size_t ca
 static int finished_copy(tlsplug_socket *h, int peer, uint8_t *buf, size_t cap, size_t *len)
 {
     GETTER_ENTER(h, s, len);
-    size_t n = peer ? s->peer_finished_len : s->finished_len;
+    const uint8_t *p = NULL;
+    size_t n = tp_socket_finished(s, peer, &p);
     if (n == 0)
         return tp_socket_leave(s, TLSPLUG_E_UNAVAILABLE);
-    return tp_socket_leave(s, tp_copy_bytes(peer ? s->peer_finished : s->finished, n, buf, cap, len));
+    return tp_socket_leave(s, tp_copy_bytes(p, n, buf, cap, len));
 }
 
 int tp_api_socket_get_finished(tlsplug_socket *h, uint8_t *buf, size_t cap, size_t *len)

@@ -7,6 +7,7 @@
 #define TLSPLUG_LOOP_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <uv.h>
 
 #include "error.h"
@@ -60,55 +61,69 @@ enum {
     TP_DUE_READ_ERR = 16, /* a straight read failed: fail the socket */
 };
 
+/* What connecting by host or path needs (tls.connect), made by connect
+ * and dropped once the transport is up: an accepted or adopted connection
+ * never has one. */
+typedef struct tp_dial {
+    uv_connect_t connect_req;
+    uv_getaddrinfo_t gai_req;
+    char *host;          /* the name to resolve, or the path */
+    int port;
+    struct addrinfo *addrs, *next_addr; /* candidates still to try */
+    char attempt[80]; /* "address:port" (or the path) being connected, for messages */
+    int last_connect_err;
+} tp_dial;
+
+/* A uv_write in flight: only while the kernel refused part of the output. */
+typedef struct tp_write {
+    uv_write_t req;
+    tp_buf buf; /* ciphertext handed to uv_write (tp_driver_take_output) */
+} tp_write;
+
+/* An idle connection keeps only its stream handle here: the requests and
+ * the timer are made when needed and dropped after (the idle-memory
+ * target, tests/bench/README.md). */
 struct tp_conn {
     struct tlsplug_loop *loop;
     struct tlsplug_socket *sock; /* NULL once the socket is gone */
     uintptr_t sock_handle;       /* for the loop-owned (accepted) socket's free */
-    int owned;                   /* accepted by a server: freed after CLOSE */
     struct tlsplug_server *srv;  /* the accepting server (a reference), or NULL */
-    int is_pipe;
     union {
         uv_handle_t handle;
         uv_stream_t stream;
         uv_tcp_t tcp;
         uv_pipe_t pipe;
     } io;
-    uv_timer_t timer; /* the handshake deadline and setTimeout */
-    uv_connect_t connect_req;
-    uv_getaddrinfo_t gai_req;
-    uv_write_t write_req;
-    uv_shutdown_t shutdown_req;
-    tp_buf inflight; /* ciphertext handed to uv_write (tp_driver_take_output) */
+    /* The handshake deadline and setTimeout, while either is set (its
+     * handle is closed when neither is); NULL otherwise. */
+    uv_timer_t *timer;
+    tp_write *write; /* the uv_write in flight, or NULL */
+    /* Connecting (tls.connect), or NULL. */
+    tp_dial *dial;
 
-    /* Connecting. */
-    char *host;          /* the name to resolve, or the path */
-    int port;
-    struct addrinfo *addrs, *next_addr; /* candidates still to try */
-    int connecting, retrying, awaiting_lookup;
-    char attempt[80]; /* "address:port" (or the path) being connected, for messages */
-    int last_connect_err;
-
-    /* State. */
-    int connected;  /* the transport is up */
-    int reading;    /* uv_read_start is on */
-    int writing;    /* a uv_write is in flight */
-    int shut;       /* uv_shutdown was asked */
-    int eof;        /* the peer's FIN arrived */
-    int closing;    /* uv_close was asked */
-    int abandoned;  /* the loop is being freed */
-    int ops;        /* handles (and a name lookup) not yet closed */
-    int gai_active; /* uv_getaddrinfo in flight */
+    /* State, one bit each. */
+    bool owned : 1;     /* accepted by a server: freed after CLOSE */
+    bool is_pipe : 1;
+    bool connecting : 1, retrying : 1, awaiting_lookup : 1;
+    bool connected : 1;  /* the transport is up */
+    bool reading : 1;    /* uv_read_start is on */
+    bool writing : 1;    /* a uv_write is in flight */
+    bool shut : 1;       /* uv_shutdown was asked */
+    bool eof : 1;        /* the peer's FIN arrived */
+    bool closing : 1;    /* uv_close was asked */
+    bool abandoned : 1;  /* the loop is being freed */
+    bool gai_active : 1; /* uv_getaddrinfo in flight */
+    bool timeout_fired : 1; /* TIMEOUT was emitted for this idle period */
+    int8_t no_delay, keep_alive; /* setNoDelay / setKeepAlive, -1 = not set */
+    int ops;        /* handles (and a name lookup) not yet closed: each releases one */
     int write_err;  /* the failure TP_DUE_WRITE_ERR reports */
     int read_err;   /* the failure TP_DUE_READ_ERR reports */
-    uint64_t timer_due; /* when the timer fires, 0 when stopped */
-    int no_delay, keep_alive; /* setNoDelay / setKeepAlive, -1 = not set */
     unsigned keep_alive_delay_s;
+    unsigned due;
+    uint64_t timer_due; /* when the timer fires, 0 when stopped */
     size_t timeout_ms;      /* setTimeout, 0 = off */
     uint64_t last_activity; /* uv_now of the last read or write */
-    int timeout_fired;      /* TIMEOUT was emitted for this idle period */
-    int timer_on;
 
-    unsigned due;
     /* On loop->due_conns or ->batch_conns: the link that points here, or
      * NULL when on neither. */
     tp_conn *due_next, **due_pprev;
@@ -159,7 +174,8 @@ int tp_conn_apply_tcp(tp_conn *c);
 void tp_conn_lookup_answer(tp_conn *c, const char *address, const char *code);
 /* Resolve and connect (loop_connect.c), from the loop's turn. */
 void tp_conn_start_connect(tp_conn *c);
-void tp_conn_free_addrs(tp_conn *c);
+/* Drop what connecting needed (once connected, or as the connection goes). */
+void tp_conn_free_dial(tp_conn *c);
 /* Fail the socket for libuv error `err` while doing `what` ("connect",
  * "read", "getaddrinfo", ...), with Node's code and message. */
 void tp_conn_fail(tp_conn *c, const char *what, int err, const char *where);

@@ -58,10 +58,7 @@ tp_conn *tp_conn_new(struct tlsplug_loop *loop, struct tlsplug_socket *s, int is
     else
         uv_tcp_init(&loop->uv, &c->io.tcp);
     c->io.handle.data = c;
-    uv_timer_init(&loop->uv, &c->timer);
-    c->timer.data = c;
-    uv_unref((uv_handle_t *)&c->timer); /* as Node's socket timers: never keeps the loop */
-    c->ops = 2;                          /* the two handles; each close releases one */
+    c->ops = 1; /* the stream handle; the timer and a name lookup add theirs */
     c->next = loop->conns;
     if (loop->conns)
         loop->conns->prev = c;
@@ -91,15 +88,27 @@ void tp_conn_release(tp_conn *c)
     tp_conn_undue(c);
     if (!c->abandoned)
         unlink_conn(c);
-    tp_buf_free(&c->inflight);
-    tp_conn_free_addrs(c);
-    free(c->host);
+    tp_conn_free_dial(c);
     free(c);
 }
 
 static void on_timer_closed(uv_handle_t *h)
 {
-    tp_conn_release(h->data);
+    tp_conn *c = h->data;
+    free(h);
+    tp_conn_release(c);
+}
+
+/* Close the timer's handle (its close releases its op); a later arm_timer
+ * makes a fresh one. */
+static void drop_timer(tp_conn *c)
+{
+    if (!c->timer)
+        return;
+    uv_timer_stop(c->timer);
+    uv_close((uv_handle_t *)c->timer, on_timer_closed);
+    c->timer = NULL;
+    c->timer_due = 0;
 }
 
 /* The transport is closed: Node's `close`, then the server's count, then
@@ -138,10 +147,9 @@ void tp_conn_close(tp_conn *c)
         return;
     c->closing = 1;
     c->reading = 0;
-    uv_timer_stop(&c->timer);
-    uv_close((uv_handle_t *)&c->timer, on_timer_closed);
+    drop_timer(c);
     if (c->gai_active)
-        uv_cancel((uv_req_t *)&c->gai_req); /* its callback releases it */
+        uv_cancel((uv_req_t *)&c->dial->gai_req); /* its callback releases it */
     if (!c->retrying) /* else the retry's close callback finishes */
         uv_close(&c->io.handle, on_io_closed);
 }
@@ -350,10 +358,13 @@ static void write_failed(tp_conn *c, int err)
 static void on_write(uv_write_t *req, int status)
 {
     tp_conn *c = req->data;
+    tp_write *w = c->write;
     c->writing = 0;
+    c->write = NULL;
     if (c->sock)
-        tp_driver_sent(c->sock, tp_buf_len(&c->inflight));
-    tp_buf_free(&c->inflight);
+        tp_driver_sent(c->sock, tp_buf_len(&w->buf));
+    tp_buf_free(&w->buf);
+    free(w);
     if (status == UV_ECANCELED || !c->sock || c->closing)
         return;
     if (status < 0) {
@@ -396,27 +407,50 @@ static void flush(tp_conn *c)
     }
     /* The kernel is full: the rest goes by uv_write. The buffer moves to
      * the request; the pump starts a fresh one. */
-    tp_driver_take_output(s, &c->inflight);
-    uv_buf_t rest = uv_buf_init((char *)tp_buf_peek(&c->inflight), (unsigned)tp_buf_len(&c->inflight));
-    c->write_req.data = c;
+    tp_write *wr = calloc(1, sizeof *wr);
+    if (!wr) {
+        c->write_err = UV_ENOMEM;
+        tp_conn_due(c, TP_DUE_WRITE_ERR);
+        return;
+    }
+    tp_driver_take_output(s, &wr->buf);
+    uv_buf_t rest = uv_buf_init((char *)tp_buf_peek(&wr->buf), (unsigned)tp_buf_len(&wr->buf));
+    wr->req.data = c;
     /* uv_write tries the fd at once (with write(): SIGPIPE held). */
     tp_sigpipe_guard g;
     tp_sigpipe_hold(&g);
-    int err = uv_write(&c->write_req, &c->io.stream, &rest, 1, on_write);
+    int err = uv_write(&wr->req, &c->io.stream, &rest, 1, on_write);
     tp_sigpipe_release(&g);
     if (err) {
-        tp_buf_free(&c->inflight);
+        tp_buf_free(&wr->buf);
+        free(wr);
         c->write_err = err;
         tp_conn_due(c, TP_DUE_WRITE_ERR);
         return;
     }
+    c->write = wr;
     c->writing = 1;
 }
 
 static void on_shutdown(uv_shutdown_t *req, int status)
 {
-    (void)req;
     (void)status; /* a failed FIN changes nothing: the session's end was sent */
+    free(req);
+}
+
+/* The FIN after close_notify, as Node's end(). Out of memory for the
+ * request, straight on the fd (nothing is being written: the kick checks). */
+static void send_fin(tp_conn *c)
+{
+    uv_shutdown_t *req = malloc(sizeof *req);
+    if (!req) {
+        uv_os_fd_t fd;
+        if (uv_fileno(&c->io.handle, &fd) == 0)
+            shutdown(fd, SHUT_WR);
+        return;
+    }
+    if (uv_shutdown(req, &c->io.stream, on_shutdown) != 0)
+        free(req); /* failure: nothing to add */
 }
 
 /* ---------------------------------------------------------------- timers */
@@ -434,17 +468,25 @@ static void arm_timer(tp_conn *c)
         c->last_activity + c->timeout_ms < due)
         due = c->last_activity + c->timeout_ms;
     if (due == UINT64_MAX) {
-        if (c->timer_due)
-            uv_timer_stop(&c->timer);
-        c->timer_due = 0;
+        drop_timer(c); /* an idle connection keeps no timer */
         return;
     }
     /* Activity only pushes the due time later: a timer already set for an
      * earlier time re-arms itself when it fires (no restart per read). */
-    if (c->timer_due && c->timer_due <= due)
+    if (c->timer && c->timer_due && c->timer_due <= due)
         return;
+    if (!c->timer) {
+        uv_timer_t *t = malloc(sizeof *t);
+        if (!t)
+            return; /* out of memory: the next kick tries again */
+        uv_timer_init(&c->loop->uv, t);
+        t->data = c;
+        uv_unref((uv_handle_t *)t); /* as Node's socket timers: never keeps the loop */
+        c->timer = t;
+        c->ops++; /* its close releases it */
+    }
     c->timer_due = due;
-    uv_timer_start(&c->timer, on_timer, due > now ? due - now : 0, 0);
+    uv_timer_start(c->timer, on_timer, due > now ? due - now : 0, 0);
 }
 
 static void on_timer(uv_timer_t *t)
@@ -489,8 +531,7 @@ void tp_conn_kick(tp_conn *c)
     }
     if (tp_driver_ended(s) && !c->shut && !c->writing && tp_driver_output_len(s) == 0) {
         c->shut = 1; /* close_notify is out: the FIN follows, as Node's end() */
-        c->shutdown_req.data = c;
-        uv_shutdown(&c->shutdown_req, &c->io.stream, on_shutdown); /* failure: nothing to add */
+        send_fin(c);
     }
     update_reading(c);
     arm_timer(c);
@@ -553,7 +594,7 @@ static void defer_pump(void *ctx)
 static size_t inflight(void *ctx)
 {
     tp_conn *c = ctx;
-    return tp_buf_len(&c->inflight);
+    return c->write ? tp_buf_len(&c->write->buf) : 0;
 }
 
 /* What the engine may ask of a socket's connection (socket.h, "seams"). */

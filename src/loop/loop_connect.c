@@ -11,11 +11,21 @@
 #include "loop.h"
 #include "api_impl.h"
 
-void tp_conn_free_addrs(tp_conn *c)
+static void free_addrs(tp_conn *c)
 {
-    if (c->addrs)
-        uv_freeaddrinfo(c->addrs);
-    c->addrs = c->next_addr = NULL;
+    if (c->dial->addrs)
+        uv_freeaddrinfo(c->dial->addrs);
+    c->dial->addrs = c->dial->next_addr = NULL;
+}
+
+void tp_conn_free_dial(tp_conn *c)
+{
+    if (!c->dial)
+        return;
+    free_addrs(c);
+    free(c->dial->host);
+    free(c->dial);
+    c->dial = NULL;
 }
 
 /* Emit an event on the connection's socket from the loop. */
@@ -35,30 +45,30 @@ static void connect_to(tp_conn *c, const struct sockaddr *sa)
     memcpy(&ss, sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
                                               : sizeof(struct sockaddr_in));
     if (ss.ss_family == AF_INET6)
-        ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)c->port);
+        ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)c->dial->port);
     else
-        ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)c->port);
+        ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)c->dial->port);
     char text[INET6_ADDRSTRLEN];
     int port, family;
     tp_sockaddr_describe((struct sockaddr *)&ss, text, sizeof text, &port, &family);
-    snprintf(c->attempt, sizeof c->attempt, "%s:%d", text, port);
-    c->connect_req.data = c;
+    snprintf(c->dial->attempt, sizeof c->dial->attempt, "%s:%d", text, port);
+    c->dial->connect_req.data = c;
     c->connecting = 1;
-    int err = uv_tcp_connect(&c->connect_req, &c->io.tcp, (struct sockaddr *)&ss, on_connect);
+    int err = uv_tcp_connect(&c->dial->connect_req, &c->io.tcp, (struct sockaddr *)&ss, on_connect);
     if (err) {
         c->connecting = 0;
-        tp_conn_fail(c, "connect", err, c->attempt);
+        tp_conn_fail(c, "connect", err, c->dial->attempt);
     }
 }
 
 /* The next resolved address to try (IPv4 or IPv6), or NULL. */
 static struct addrinfo *next_candidate(tp_conn *c)
 {
-    while (c->next_addr && c->next_addr->ai_family != AF_INET && c->next_addr->ai_family != AF_INET6)
-        c->next_addr = c->next_addr->ai_next;
-    struct addrinfo *a = c->next_addr;
+    while (c->dial->next_addr && c->dial->next_addr->ai_family != AF_INET && c->dial->next_addr->ai_family != AF_INET6)
+        c->dial->next_addr = c->dial->next_addr->ai_next;
+    struct addrinfo *a = c->dial->next_addr;
     if (a)
-        c->next_addr = a->ai_next;
+        c->dial->next_addr = a->ai_next;
     return a;
 }
 
@@ -79,7 +89,7 @@ static void on_retry_closed(uv_handle_t *h)
     if (a)
         connect_to(c, a->ai_addr);
     else
-        tp_conn_fail(c, "connect", c->last_connect_err, c->attempt);
+        tp_conn_fail(c, "connect", c->dial->last_connect_err, c->dial->attempt);
 }
 
 static void on_connect(uv_connect_t *req, int status)
@@ -89,16 +99,16 @@ static void on_connect(uv_connect_t *req, int status)
     if (c->closing || !c->sock)
         return; /* the close in progress finishes the connection */
     if (status < 0) {
-        c->last_connect_err = status;
-        if (c->next_addr) {
+        c->dial->last_connect_err = status;
+        if (c->dial->next_addr) {
             c->retrying = 1;
             uv_close(&c->io.handle, on_retry_closed);
         } else {
-            tp_conn_fail(c, "connect", status, c->attempt);
+            tp_conn_fail(c, "connect", status, c->dial->attempt);
         }
         return;
     }
-    tp_conn_free_addrs(c);
+    tp_conn_free_dial(c); /* connected: the requests, names and addresses go */
     tp_conn_connected(c);
     emit(c, TLSPLUG_EV_CONNECT, NULL);
     if (c->sock && !tp_driver_closed(c->sock) && !tp_driver_started(c->sock))
@@ -138,12 +148,12 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         return;
     }
     if (status < 0) {
-        tp_conn_fail(c, "getaddrinfo", status, c->host);
+        tp_conn_fail(c, "getaddrinfo", status, c->dial->host);
     } else {
-        c->addrs = c->next_addr = ipv4_first(res);
+        c->dial->addrs = c->dial->next_addr = ipv4_first(res);
         struct addrinfo *a = next_candidate(c);
         if (!a) {
-            tp_conn_fail(c, "getaddrinfo", UV_EAI_NODATA, c->host);
+            tp_conn_fail(c, "getaddrinfo", UV_EAI_NODATA, c->dial->host);
         } else {
             char text[INET6_ADDRSTRLEN];
             int port, family;
@@ -166,20 +176,20 @@ static int parse_ip(const char *text, int port, struct sockaddr_storage *ss)
 void tp_conn_start_connect(tp_conn *c)
 {
     if (c->is_pipe) {
-        snprintf(c->attempt, sizeof c->attempt, "%s", c->host);
-        c->connect_req.data = c;
+        snprintf(c->dial->attempt, sizeof c->dial->attempt, "%s", c->dial->host);
+        c->dial->connect_req.data = c;
         c->connecting = 1;
-        uv_pipe_connect(&c->connect_req, &c->io.pipe, c->host, on_connect);
+        uv_pipe_connect(&c->dial->connect_req, &c->io.pipe, c->dial->host, on_connect);
         return;
     }
     struct sockaddr_storage ss;
-    if (parse_ip(c->host, c->port, &ss) == 0) {
+    if (parse_ip(c->dial->host, c->dial->port, &ss) == 0) {
         connect_to(c, (struct sockaddr *)&ss); /* an address needs no lookup (nor event) */
         return;
     }
     if (tp_driver_host_lookup(c->sock)) {
         c->awaiting_lookup = 1;
-        emit(c, TLSPLUG_EV_LOOKUP_REQUEST, c->host);
+        emit(c, TLSPLUG_EV_LOOKUP_REQUEST, c->dial->host);
         return;
     }
     struct addrinfo hints;
@@ -187,10 +197,10 @@ void tp_conn_start_connect(tp_conn *c)
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_ADDRCONFIG;
-    c->gai_req.data = c;
-    int err = uv_getaddrinfo(&c->loop->uv, &c->gai_req, on_resolved, c->host, NULL, &hints);
+    c->dial->gai_req.data = c;
+    int err = uv_getaddrinfo(&c->loop->uv, &c->dial->gai_req, on_resolved, c->dial->host, NULL, &hints);
     if (err) {
-        tp_conn_fail(c, "getaddrinfo", err, c->host);
+        tp_conn_fail(c, "getaddrinfo", err, c->dial->host);
         return;
     }
     c->gai_active = 1;
@@ -203,11 +213,11 @@ void tp_conn_lookup_answer(tp_conn *c, const char *address, const char *code)
     struct tlsplug_socket *s = c->sock;
     if (!address) {
         tp_driver_fail(s, code && *code ? code : "ENOTFOUND", "getaddrinfo %s %s",
-                       code && *code ? code : "ENOTFOUND", c->host);
+                       code && *code ? code : "ENOTFOUND", c->dial->host);
         return;
     }
     struct sockaddr_storage ss;
-    if (parse_ip(address, c->port, &ss) != 0) {
+    if (parse_ip(address, c->dial->port, &ss) != 0) {
         tp_driver_fail(s, "ERR_INVALID_IP_ADDRESS", "Invalid IP address: %s", address);
         return;
     }
@@ -256,14 +266,17 @@ static int connect_common(tlsplug_loop *lh, tlsplug_socket *sh, const char *host
      * host it sends no SNI and checks against localhost, the default. */
     if (!is_pipe && host_given && tp_driver_default_servername(s, host) != TLSPLUG_OK)
         return tp_socket_leave(s, TLSPLUG_E_NOMEM);
-    char *copy = strdup(host);
+    tp_dial *dial = calloc(1, sizeof *dial);
+    char *copy = dial ? strdup(host) : NULL;
     tp_conn *c = copy ? tp_conn_new(loop, s, is_pipe) : NULL;
     if (!c) {
         free(copy);
+        free(dial);
         return tp_socket_leave(s, TLSPLUG_E_NOMEM);
     }
-    c->host = copy;
-    c->port = port;
+    c->dial = dial;
+    dial->host = copy;
+    dial->port = port;
     tp_conn_due(c, TP_DUE_RESOLVE); /* events come from the loop, not from here */
     return tp_socket_leave(s, TLSPLUG_OK);
 }

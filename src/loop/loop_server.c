@@ -134,7 +134,7 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     if (status < 0) {
         tp_fail(&srv->err, TLSPLUG_E_NET, tp_uv_code(status), "accept %s", tp_uv_code(status));
-        tp_server_emit(srv, TLSPLUG_EV_ERROR, NULL, srv->err.code, strlen(srv->err.code));
+        tp_server_emit(srv, TLSPLUG_EV_ERROR, NULL, tp_error_code(&srv->err), strlen(tp_error_code(&srv->err)));
         return;
     }
     if (srv->max_connections >= 0 && srv->connections >= (size_t)srv->max_connections) {

@@ -44,6 +44,22 @@ static uint8_t *store_key(struct tlsplug_socket *s, const uint8_t *id, size_t id
     return key;
 }
 
+/* Keep the host's answer (none when empty), replacing an earlier one;
+ * -1 when out of memory. */
+static int keep_answer(const uint8_t *data, size_t len, struct tp_answer **out)
+{
+    if (!data || !len)
+        return 0;
+    struct tp_answer *a = malloc(sizeof *a + len);
+    if (!a)
+        return -1;
+    a->len = len;
+    memcpy(a->data, data, len);
+    free(*out);
+    *out = a;
+    return 0;
+}
+
 /* Ask the library's store; it answers now, or later through
  * tp_server_store_dispatch (the socket waits as for resumeSession). */
 static int ask_store(struct tlsplug_socket *s, struct tp_store *st)
@@ -57,9 +73,8 @@ static int ask_store(struct tlsplug_socket *s, struct tp_store *st)
     s->awaiting_resume = 1;
     if (st->ops->get(st, key, klen, s->handle, &val, &vlen)) {
         s->awaiting_resume = 0;
-        free(s->resume_data);
-        s->resume_data = val;
-        s->resume_len = vlen;
+        keep_answer(val, vlen, &s->resume_answer); /* out of memory: a full handshake */
+        free(val);
     }
     free(key);
     return TLSPLUG_OK;
@@ -182,17 +197,13 @@ static int resume_after_answer(struct tlsplug_socket *s)
     return tp_socket_leave(s, rc);
 }
 
-static int copy_answer(struct tlsplug_socket *s, const uint8_t *data, size_t len, uint8_t **out,
-                       size_t *out_len)
+static int copy_answer(struct tlsplug_socket *s, const uint8_t *data, size_t len,
+                       struct tp_answer **out)
 {
-    if (!data || !len)
-        return TLSPLUG_OK;
-    if (!(*out = malloc(len))) {
+    if (keep_answer(data, len, out) < 0) {
         tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "out of memory");
         return tp_socket_fatal(s, TLSPLUG_E_NOMEM);
     }
-    memcpy(*out, data, len);
-    *out_len = len;
     return TLSPLUG_OK;
 }
 
@@ -233,7 +244,7 @@ int tp_api_socket_resume_session_done(tlsplug_socket *h, const uint8_t *data, si
     struct tlsplug_socket *s = answering(h, TLSPLUG_EV_RESUME_SESSION, "resume_session_done", &rc);
     if (!s)
         return rc;
-    rc = copy_answer(s, data, len, &s->resume_data, &s->resume_len);
+    rc = copy_answer(s, data, len, &s->resume_answer);
     return rc ? tp_socket_leave(s, rc) : resume_after_answer(s);
 }
 
@@ -243,7 +254,7 @@ int tp_api_socket_ocsp_done(tlsplug_socket *h, const uint8_t *response, size_t l
     struct tlsplug_socket *s = answering(h, TLSPLUG_EV_OCSP_REQUEST, "ocsp_done", &rc);
     if (!s)
         return rc;
-    rc = copy_answer(s, response, len, &s->ocsp_data, &s->ocsp_len);
+    rc = copy_answer(s, response, len, &s->ocsp_answer);
     return rc ? tp_socket_leave(s, rc) : resume_after_answer(s);
 }
 
@@ -354,12 +365,12 @@ static gnutls_datum_t retrieve_fn(void *ptr, gnutls_datum_t key)
     gnutls_datum_t out = {NULL, 0};
     const char *sid = s->ctx->session_id_context ? s->ctx->session_id_context : "";
     size_t sidlen = strlen(sid);
-    if (!s->resume_data || s->resume_len < 1 + sidlen || s->resume_data[0] != sidlen ||
-        memcmp(s->resume_data + 1, sid, sidlen) != 0)
+    const struct tp_answer *a = s->resume_answer;
+    if (!a || a->len < 1 + sidlen || a->data[0] != sidlen || memcmp(a->data + 1, sid, sidlen) != 0)
         return out; /* unknown, or another context's session */
-    size_t n = s->resume_len - 1 - sidlen;
+    size_t n = a->len - 1 - sidlen;
     if (n && (out.data = gnutls_malloc(n))) {
-        memcpy(out.data, s->resume_data + 1 + sidlen, n);
+        memcpy(out.data, a->data + 1 + sidlen, n);
         out.size = (unsigned)n;
     }
     return out;
@@ -393,11 +404,12 @@ void tp_session_store_attach(struct tlsplug_socket *s)
 int tp_ocsp_staple(gnutls_session_t session, gnutls_datum_t *response)
 {
     struct tlsplug_socket *s = gnutls_session_get_ptr(session);
-    if (!s || !s->ocsp_data)
+    const struct tp_answer *a = s ? s->ocsp_answer : NULL;
+    if (!a)
         return GNUTLS_E_NO_CERTIFICATE_STATUS;
-    if (!(response->data = gnutls_malloc(s->ocsp_len)))
+    if (!(response->data = gnutls_malloc(a->len)))
         return GNUTLS_E_MEMORY_ERROR;
-    memcpy(response->data, s->ocsp_data, s->ocsp_len);
-    response->size = (unsigned)s->ocsp_len;
+    memcpy(response->data, a->data, a->len);
+    response->size = (unsigned)a->len;
     return 0;
 }

@@ -292,6 +292,31 @@ static void idle_timeout(tlsplug_loop *loop, int port)
     CHECK_OK(tlsplug_socket_free(r.sock));
 }
 
+/* The connection keeps no timer once the handshake's deadline is gone
+ * (idle memory): setTimeout on an idle secure connection makes one. */
+static void timeout_set_when_idle(tlsplug_loop *loop, int port)
+{
+    t_case("setTimeout after the handshake, on an idle connection");
+    rec r;
+    recorded_client(&r, PT_CLIENT);
+    CHECK_OK(tlsplug_loop_connect(loop, r.sock, "127.0.0.1", port));
+    lk_run_until(loop, &r.n[TLSPLUG_EV_SECURE_CONNECT], 5000);
+    int alive;
+    CHECK_OK(tlsplug_loop_run_for(loop, 50, &alive)); /* idle: tickets in, nothing pending */
+    CHECK_OK(tlsplug_socket_set_timeout(r.sock, 40));
+    lk_run_until(loop, &r.n[TLSPLUG_EV_TIMEOUT], 5000);
+    CHECK(r.n[TLSPLUG_EV_TIMEOUT] == 1 && !r.closed);
+    /* Off again: no more `timeout`, and the connection still works. */
+    CHECK_OK(tlsplug_socket_set_timeout(r.sock, 0));
+    CHECK_OK(tlsplug_socket_write(r.sock, (const uint8_t *)"ping", 4));
+    CHECK_OK(tlsplug_loop_run_for(loop, 150, &alive));
+    CHECK(r.n[TLSPLUG_EV_TIMEOUT] == 1 && !r.closed && r.n[TLSPLUG_EV_ERROR] == 0);
+    CHECK_OK(tlsplug_socket_end(r.sock));
+    lk_run_until(loop, &r.closed, 5000);
+    CHECK(!r.had_error);
+    CHECK_OK(tlsplug_socket_free(r.sock));
+}
+
 static void handshake_timeout(tlsplug_loop *loop)
 {
     t_case("handshakeTimeout on a real timer");
@@ -384,6 +409,7 @@ int main(void)
     localhost_by_name(loop, s.port);
     reset_mid_transfer(loop);
     idle_timeout(loop, s.port);
+    timeout_set_when_idle(loop, s.port);
     handshake_timeout(loop);
     bad_calls(loop, s.port);
     CHECK_OK(tlsplug_server_close(s.srv));

@@ -748,7 +748,7 @@ FUNCTIONS = {
         """Register the callback for one event, replacing any earlier one; a
         NULL callback removes it.
 
-        Returns OK or E_BADHANDLE, E_INVAL."""),
+        Returns OK or E_BADHANDLE, E_INVAL, E_NOMEM."""),
     'tlsplug_socket_set_event_queue': (
         ctypes.c_int,
         [ctypes.c_void_p, ctypes.c_int],

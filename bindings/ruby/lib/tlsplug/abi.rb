@@ -1214,7 +1214,7 @@ module Tlsplug
       # Register the callback for one event, replacing any earlier one; a NULL
       # callback removes it.
       #
-      # Returns OK or E_BADHANDLE, E_INVAL.
+      # Returns OK or E_BADHANDLE, E_INVAL, E_NOMEM.
       def socket_on(sock, event, cb, userdata)
         @tlsplug_socket_on.call(sock, event, cb, userdata)
       end
