@@ -84,6 +84,19 @@ void tp_sigpipe_release(tp_sigpipe_guard *g)
     pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 }
 
+void tp_loop_writes_queued(struct tlsplug_loop *loop, int delta)
+{
+    loop->writes_queued = (unsigned)((int)loop->writes_queued + delta);
+    /* Held from the first queued write to the end of the run call: the
+     * mask is this thread's, so it must be back as the host had it when
+     * the run returns, and libuv's write() of a queued request happens
+     * only inside a run. */
+    if (loop->writes_queued && loop->running && !loop->run_guard_held) {
+        tp_sigpipe_hold(&loop->run_guard);
+        loop->run_guard_held = 1;
+    }
+}
+
 /* ---------------------------------------------------------------- deferred work */
 
 /* The due lists are doubly linked through a pointer to the link that
@@ -288,10 +301,12 @@ static int run(tlsplug_loop *h, uv_run_mode mode, size_t timeout_ms, int with_de
     if (with_deadline)
         uv_timer_start(&loop->run_deadline, stop_on_deadline, timeout_ms, 0);
     loop->running = 1;
-    tp_sigpipe_guard g;
-    tp_sigpipe_hold(&g);
+    if (loop->writes_queued)
+        tp_loop_writes_queued(loop, 0); /* libuv may write() those: hold SIGPIPE */
     uv_run(&loop->uv, mode);
-    tp_sigpipe_release(&g);
+    if (loop->run_guard_held)
+        tp_sigpipe_release(&loop->run_guard);
+    loop->run_guard_held = 0;
     loop->running = 0;
     if (with_deadline)
         uv_timer_stop(&loop->run_deadline);

@@ -20,6 +20,16 @@ typedef struct tp_conn tp_conn;
 typedef struct tp_listener tp_listener;
 struct tp_store_watch;
 
+/* libuv writes with write(), which raises SIGPIPE on a reset connection
+ * (Node ignores SIGPIPE process-wide; a library must not): SIGPIPE is held
+ * for this thread around libuv's writes, and one it raised meanwhile is
+ * taken back. */
+typedef struct tp_sigpipe_guard {
+    sigset_t old;
+    int was_pending;
+    int active; /* SIGPIPE was not ignored: the mask was changed */
+} tp_sigpipe_guard;
+
 struct tlsplug_loop {
     TP_OBJECT_HEAD;
     uintptr_t handle;
@@ -42,6 +52,13 @@ struct tlsplug_loop {
     tp_timer *timers;
     size_t next_timer_id;
     int running; /* inside uv_run: no nested run, no free */
+    /* uv_write requests not yet called back: libuv may write() them, and
+     * so raise SIGPIPE, during a run call. A run holds SIGPIPE only while
+     * there are some (from its start, or from the first one queued inside
+     * it: tp_loop_writes_queued); a run with none makes no signal call. */
+    unsigned writes_queued;
+    tp_sigpipe_guard run_guard;
+    int run_guard_held;
     /* Name lookups handed to libuv's thread pool whose callback has not
      * run: the worker writes into `uv` when getaddrinfo returns, so the
      * loop's memory must outlive them (tlsplug_loop_free waits). */
@@ -225,17 +242,11 @@ void tp_loop_wake(struct tlsplug_loop *loop);
 void tp_loop_due_listener(tp_listener *l, unsigned what);
 /* Take `l` off the deferred work (before its memory goes). */
 void tp_listener_undue(tp_listener *l);
-/* libuv writes with write(), which raises SIGPIPE on a reset connection
- * (Node ignores SIGPIPE process-wide; a library must not): SIGPIPE is held
- * for this thread around libuv's writes, and one it raised meanwhile is
- * taken back. */
-typedef struct tp_sigpipe_guard {
-    sigset_t old;
-    int was_pending;
-    int active; /* SIGPIPE was not ignored: the mask was changed */
-} tp_sigpipe_guard;
+
 void tp_sigpipe_hold(tp_sigpipe_guard *g);
 void tp_sigpipe_release(tp_sigpipe_guard *g);
+/* A uv_write was queued (+1) or called back (-1) on this loop. */
+void tp_loop_writes_queued(struct tlsplug_loop *loop, int delta);
 
 /* An IPv4 or IPv6 address as Node shows it: text, port, family 4 / 6;
  * -1 for any other family. */

@@ -359,6 +359,7 @@ static void on_write(uv_write_t *req, int status)
 {
     tp_conn *c = req->data;
     tp_write *w = c->write;
+    tp_loop_writes_queued(c->loop, -1);
     c->writing = 0;
     c->write = NULL;
     if (c->sock)
@@ -416,12 +417,19 @@ static void flush(tp_conn *c)
     tp_driver_take_output(s, &wr->buf);
     uv_buf_t rest = uv_buf_init((char *)tp_buf_peek(&wr->buf), (unsigned)tp_buf_len(&wr->buf));
     wr->req.data = c;
-    /* uv_write tries the fd at once (with write(): SIGPIPE held). */
+    /* uv_write tries the fd at once, with write(): SIGPIPE is held for it,
+     * by the run call from here to its end when inside one (libuv writes
+     * the rest during runs), else around this call alone. */
+    tp_loop_writes_queued(c->loop, +1);
+    int outside_run = !c->loop->running;
     tp_sigpipe_guard g;
-    tp_sigpipe_hold(&g);
+    if (outside_run)
+        tp_sigpipe_hold(&g);
     int err = uv_write(&wr->req, &c->io.stream, &rest, 1, on_write);
-    tp_sigpipe_release(&g);
+    if (outside_run)
+        tp_sigpipe_release(&g);
     if (err) {
+        tp_loop_writes_queued(c->loop, -1);
         tp_buf_free(&wr->buf);
         free(wr);
         c->write_err = err;
