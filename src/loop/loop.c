@@ -84,17 +84,27 @@ void tp_sigpipe_release(tp_sigpipe_guard *g)
     pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 }
 
-void tp_loop_writes_queued(struct tlsplug_loop *loop, int delta)
+/* Held from the first queued write to the end of the run call: the mask
+ * is this thread's, so it must be back as the host had it when the run
+ * returns, and libuv's write() of a queued request happens only inside a
+ * run. */
+static void hold_while_writing(struct tlsplug_loop *loop)
 {
-    loop->writes_queued = (unsigned)((int)loop->writes_queued + delta);
-    /* Held from the first queued write to the end of the run call: the
-     * mask is this thread's, so it must be back as the host had it when
-     * the run returns, and libuv's write() of a queued request happens
-     * only inside a run. */
     if (loop->writes_queued && loop->running && !loop->run_guard_held) {
         tp_sigpipe_hold(&loop->run_guard);
         loop->run_guard_held = 1;
     }
+}
+
+void tp_loop_write_queued(struct tlsplug_loop *loop)
+{
+    loop->writes_queued++;
+    hold_while_writing(loop);
+}
+
+void tp_loop_write_done(struct tlsplug_loop *loop)
+{
+    loop->writes_queued--;
 }
 
 /* ---------------------------------------------------------------- deferred work */
@@ -301,8 +311,7 @@ static int run(tlsplug_loop *h, uv_run_mode mode, size_t timeout_ms, int with_de
     if (with_deadline)
         uv_timer_start(&loop->run_deadline, stop_on_deadline, timeout_ms, 0);
     loop->running = 1;
-    if (loop->writes_queued)
-        tp_loop_writes_queued(loop, 0); /* libuv may write() those: hold SIGPIPE */
+    hold_while_writing(loop); /* libuv may write() the queued requests */
     uv_run(&loop->uv, mode);
     if (loop->run_guard_held)
         tp_sigpipe_release(&loop->run_guard);

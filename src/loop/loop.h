@@ -55,7 +55,7 @@ struct tlsplug_loop {
     /* uv_write requests not yet called back: libuv may write() them, and
      * so raise SIGPIPE, during a run call. A run holds SIGPIPE only while
      * there are some (from its start, or from the first one queued inside
-     * it: tp_loop_writes_queued); a run with none makes no signal call. */
+     * it: tp_loop_write_queued); a run with none makes no signal call. */
     unsigned writes_queued;
     tp_sigpipe_guard run_guard;
     int run_guard_held;
@@ -245,8 +245,9 @@ void tp_listener_undue(tp_listener *l);
 
 void tp_sigpipe_hold(tp_sigpipe_guard *g);
 void tp_sigpipe_release(tp_sigpipe_guard *g);
-/* A uv_write was queued (+1) or called back (-1) on this loop. */
-void tp_loop_writes_queued(struct tlsplug_loop *loop, int delta);
+/* A uv_write was queued on this loop; one was called back. */
+void tp_loop_write_queued(struct tlsplug_loop *loop);
+void tp_loop_write_done(struct tlsplug_loop *loop);
 
 /* An IPv4 or IPv6 address as Node shows it: text, port, family 4 / 6;
  * -1 for any other family. */

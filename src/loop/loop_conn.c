@@ -359,7 +359,7 @@ static void on_write(uv_write_t *req, int status)
 {
     tp_conn *c = req->data;
     tp_write *w = c->write;
-    tp_loop_writes_queued(c->loop, -1);
+    tp_loop_write_done(c->loop);
     c->writing = 0;
     c->write = NULL;
     if (c->sock)
@@ -420,7 +420,7 @@ static void flush(tp_conn *c)
     /* uv_write tries the fd at once, with write(): SIGPIPE is held for it,
      * by the run call from here to its end when inside one (libuv writes
      * the rest during runs), else around this call alone. */
-    tp_loop_writes_queued(c->loop, +1);
+    tp_loop_write_queued(c->loop);
     int outside_run = !c->loop->running;
     tp_sigpipe_guard g;
     if (outside_run)
@@ -429,7 +429,7 @@ static void flush(tp_conn *c)
     if (outside_run)
         tp_sigpipe_release(&g);
     if (err) {
-        tp_loop_writes_queued(c->loop, -1);
+        tp_loop_write_done(c->loop);
         tp_buf_free(&wr->buf);
         free(wr);
         c->write_err = err;

@@ -212,6 +212,25 @@ static void flush_out(tlsplug_socket *s, int fd)
         send_all(fd, buf, n);
 }
 
+/* The raw server's listening socket on 127.0.0.1, an ephemeral port. */
+static void resetter_listen(resetter *rs)
+{
+    rs->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    CHECK(bind(rs->listen_fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(rs->listen_fd, 1) == 0);
+    socklen_t len = sizeof a;
+    CHECK(getsockname(rs->listen_fd, (struct sockaddr *)&a, &len) == 0);
+    rs->port = ntohs(a.sin_port);
+}
+
+/* Close with SO_LINGER 0: the kernel sends RST, not FIN. */
+static void close_with_reset(int fd)
+{
+    struct linger lg = {1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(fd);
+}
+
 /* The server's handshake on a plain blocking socket (the pump, no loop). */
 static tlsplug_socket *raw_server_handshake(int fd)
 {
@@ -244,9 +263,7 @@ static void *reset_server(void *arg)
         CHECK_OK(tlsplug_socket_write(s, buf, sizeof buf));
         flush_out(s, fd);
     }
-    struct linger lg = {1, 0};
-    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    close(fd);
+    close_with_reset(fd);
     CHECK_OK(tlsplug_socket_free(s));
     return NULL;
 }
@@ -255,17 +272,13 @@ static void reset_mid_transfer(tlsplug_loop *loop)
 {
     t_case("ECONNRESET mid-transfer");
     resetter rs;
-    rs.listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    CHECK(bind(rs.listen_fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(rs.listen_fd, 1) == 0);
-    socklen_t len = sizeof a;
-    CHECK(getsockname(rs.listen_fd, (struct sockaddr *)&a, &len) == 0);
+    resetter_listen(&rs);
     CHECK(pthread_create(&rs.thread, NULL, reset_server, &rs) == 0);
     rec r;
     recorded_client(&r, PT_CLIENT);
     CHECK_OK(tlsplug_socket_set_servername(r.sock, "localhost"));
     /* A slow reader: the reset arrives while data is still in flight. */
-    CHECK_OK(tlsplug_loop_connect(loop, r.sock, "127.0.0.1", ntohs(a.sin_port)));
+    CHECK_OK(tlsplug_loop_connect(loop, r.sock, "127.0.0.1", rs.port));
     lk_run_until(loop, &r.closed, 20000);
     pthread_join(rs.thread, NULL);
     close(rs.listen_fd);
@@ -295,9 +308,7 @@ static void *reset_unread_server(void *arg)
         if (ioctl(fd, FIONREAD, &queued) == 0 && queued > 1 << 20)
             break;
     }
-    struct linger lg = {1, 0};
-    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    close(fd);
+    close_with_reset(fd);
     CHECK_OK(tlsplug_socket_free(s));
     return NULL;
 }
@@ -314,11 +325,7 @@ static void reset_while_writing(tlsplug_loop *loop)
     sigemptyset(&dfl.sa_mask);
     CHECK(sigaction(SIGPIPE, &dfl, &old) == 0);
     resetter rs;
-    rs.listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    CHECK(bind(rs.listen_fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(rs.listen_fd, 1) == 0);
-    socklen_t len = sizeof a;
-    CHECK(getsockname(rs.listen_fd, (struct sockaddr *)&a, &len) == 0);
+    resetter_listen(&rs);
     CHECK(pthread_create(&rs.thread, NULL, reset_unread_server, &rs) == 0);
     rec r;
     recorded_client(&r, PT_CLIENT);
@@ -331,7 +338,7 @@ static void reset_while_writing(tlsplug_loop *loop)
         int st = tlsplug_socket_write(r.sock, chunk, sizeof chunk);
         CHECK(st >= 0);
     }
-    CHECK_OK(tlsplug_loop_connect(loop, r.sock, "127.0.0.1", ntohs(a.sin_port)));
+    CHECK_OK(tlsplug_loop_connect(loop, r.sock, "127.0.0.1", rs.port));
     lk_run_until(loop, &r.closed, 20000);
     pthread_join(rs.thread, NULL);
     close(rs.listen_fd);
