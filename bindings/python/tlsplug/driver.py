@@ -24,6 +24,11 @@ __all__ = ["Driver"]
 
 
 class Driver:
+    # Its state (transport, _eof, _wrote_fin, _want_fin) is in the slots of
+    # the class that mixes it in (TLSSocket): two bases with slots of their
+    # own cannot be mixed.
+    __slots__ = ()
+
     def __init__(self, transport: Optional[socket.socket]) -> None:
         self.transport = transport
         self._eof = False

@@ -171,6 +171,22 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
     by garbage collection); a closed socket raises TLSError for every call.
     """
 
+    # A connection's state in slots, not an instance dict: an idle socket on
+    # a loop is held for as long as it is open, and a dict of this many
+    # attributes costs about 1.5 KiB (a host's own attributes still go in a
+    # __dict__, made when it sets the first one: EventEmitter's slot).
+    __slots__ = (
+        "_handle", "_owner", "_lock", "_key", "is_server", "_psk_callback", "_check_identity",
+        "_lookup", "_started", "_loop", "_owned_by_loop", "_final", "server", "connecting",
+        "_host", "_paused", "allow_half_open", "_trace_writer",
+        # _state_init's
+        "_held", "_held_bytes", "_c_paused", "readable_high_water_mark", "_end_held",
+        "_unhandled", "_error_in_call", "_in_call", "_destroy_error", "_renegotiate_cb",
+        "timeout", "destroyed", "closed", "secure", "had_error",
+        # Driver's
+        "transport", "_eof", "_wrote_fin", "_want_fin",
+    )
+
     def __init__(self, transport: Optional[socket.socket] = None, is_server: bool = False,
                  secure_context: Optional[SecureContext] = None, **options: Any) -> None:
         EventEmitter.__init__(self)
@@ -226,7 +242,9 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         self._state_init()
         self._loop: Optional[Loop] = None
         self._owned_by_loop = bool(options.get("_accepted"))
-        self._final: Dict[str, Any] = {}
+        # What stays readable once the loop freed an accepted socket (made
+        # by _keep_final).
+        self._final: Optional[Dict[str, Any]] = None
         self.server = None
         self.connecting = False
         self._host: Optional[str] = None
@@ -272,8 +290,10 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
     def _state_init(self) -> None:
         # Cleartext nobody consumed yet (no 'data' listener, or paused), in
         # order, and its size; _c_paused: whether we told C to pause (the
-        # host's pause(), or _held reached the high-water mark).
-        self._held: "collections.deque[bytes]" = collections.deque()
+        # host's pause(), or _held reached the high-water mark). The deque
+        # (over 700 bytes even empty) is made by the first chunk held and
+        # dropped when it is emptied: a flowing socket never has one.
+        self._held: "Optional[collections.deque[bytes]]" = None
         self._held_bytes = 0
         self._c_paused = False
         self.readable_high_water_mark = READABLE_HIGH_WATER_MARK
@@ -330,7 +350,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         """A generated getter's call (_abi.SocketGetters): what _keep_final
         kept for `name` once an accepted socket's handle is gone, else
         fn(handle, *args) under the thread rule."""
-        if not self._handle and name in self._final:
+        if not self._handle and self._final and name in self._final:
             return self._final[name]
         return self._c(fn, *args)
 
@@ -451,7 +471,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         if event == "data" and (self._held or self._end_held or self._c_paused):
             # A 'data' listener starts the flow (unless pause()d), as in Node.
             if self._owner is not None and self._owner != get_ident():
-                self.off("data", self._listeners["data"][-1])
+                self.off("data", self._last_listener("data"))
                 raise WrongThreadError("this TLSSocket")
             self._flow()
         if event == "keylog" and self._handle:
@@ -467,6 +487,8 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             chunk = self._held.popleft()
             self._held_bytes -= len(chunk)
             self.emit("data", chunk)
+        if not self._held:
+            self._held = None
         self._end_if_consumed()
         self._sync_c_pause()
 
@@ -518,7 +540,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             if size is not None and size > self._held_bytes and not self._end_held:
                 return None
             data = b"".join(self._held)
-            self._held.clear()
+            self._held = None
         else:
             parts, need = [], int(size)
             while need:
@@ -560,6 +582,8 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             self.emit(listener, data)
         else:
             was_empty = not self._held
+            if was_empty:
+                self._held = collections.deque()
             self._held.append(data)
             self._held_bytes += len(data)
             if self._held_bytes >= self._pause_mark() and not self._c_paused:
@@ -668,7 +692,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
 
     def _keep_final(self) -> None:
         """What stays readable after the loop frees an accepted socket."""
-        f = self._final
+        f = self._final = {}
         for name in ("bytes_read", "bytes_written", "authorized", "authorization_error",
                      "remote_address", "remote_port", "remote_family", "local_address",
                      "local_port", "alpn_protocol", "servername"):
@@ -845,7 +869,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         return buf.value.decode("utf-8", "replace"), port.value, family.value
 
     def _final_or(self, name: str, fn):
-        if not self._handle and name in self._final:
+        if not self._handle and self._final and name in self._final:
             return self._final[name]
         return fn()
 
@@ -895,7 +919,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
 
     def get_cipher(self) -> Optional[Dict[str, str]]:
         """{'name', 'standardName', 'version'} as Node's; None before the handshake."""
-        if not self._handle and 'get_cipher' in self._final:
+        if not self._handle and self._final and 'get_cipher' in self._final:
             return self._final['get_cipher']
         out = {}
         for key, field in (("name", _abi.CIPHER_NAME), ("standardName", _abi.CIPHER_STANDARD_NAME),
