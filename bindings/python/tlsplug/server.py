@@ -231,7 +231,7 @@ class Server(EventEmitter, _abi.ServerGetters):
             h, self._handle = self._handle, None
             _SERVERS.pop(self._key, None)
             if self._loop is not None and self._loop._handle:
-                self._loop._defer_free(lib.server_free, h)
+                self._loop._defer(lib.server_free, h)
             return
         h, self._handle = self._handle, None
         _SERVERS.pop(self._key, None)

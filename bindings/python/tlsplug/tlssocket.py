@@ -48,12 +48,21 @@ _CONTEXT_OPTIONS = {
 _SOCKETS: "weakref.WeakValueDictionary[int, TLSSocket]" = weakref.WeakValueDictionary()
 _KEYS = itertools.count(1)
 
-_EVENTS = (_abi.EV_SECURE_CONNECT, _abi.EV_SECURE, _abi.EV_DATA, _abi.EV_END,
-           _abi.EV_CLOSE, _abi.EV_ERROR, _abi.EV_CHECK_SERVER_IDENTITY,
-           _abi.EV_SESSION, _abi.EV_KEYLOG, _abi.EV_OCSP_RESPONSE, _abi.EV_DRAIN,
-           _abi.EV_RENEGOTIATED, _abi.EV_PSK, _abi.EV_TRACE)
-# Events only a socket on a loop raises.
-_LOOP_EVENTS = (_abi.EV_CONNECT, _abi.EV_TIMEOUT, _abi.EV_LOOKUP)
+# The C events a socket is told to raise: C keeps a callback per event set
+# (16 bytes each, for as long as the socket lives) and raises nothing for
+# an event without one, so a socket asks for what it handles:
+# - always, the events whose handling is more than a listener;
+_ALWAYS_EVENTS = (_abi.EV_SECURE, _abi.EV_DATA, _abi.EV_END, _abi.EV_CLOSE, _abi.EV_ERROR)
+# - those that only call Node's listener, with the first listener added
+#   (_listener_added), by the listener's name;
+_LISTENER_EVENTS = {_abi.EVENTS[ev][0]: ev for ev in (
+    _abi.EV_SESSION, _abi.EV_KEYLOG, _abi.EV_OCSP_RESPONSE, _abi.EV_DRAIN, _abi.EV_TIMEOUT,
+    _abi.EV_LOOKUP)}
+# - the rest with what they answer: secureConnect on a client (a server's,
+#   and a SecurePair's, socket raises secure), checkServerIdentity with
+#   the check, PSK with a pskCallback, connect on a socket that connects,
+#   the lookup request with a lookup function, renegotiated with
+#   renegotiate() and trace with enable_trace().
 
 _FAMILIES = {4: "IPv4", 6: "IPv6"}
 
@@ -250,10 +259,14 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         self._host: Optional[str] = None
         self._paused = False
         _SOCKETS[self._key] = self
-        for ev in _EVENTS:
-            if ev == _abi.EV_CHECK_SERVER_IDENTITY and not self._check_identity:
-                continue
-            self._call(lib.socket_on, ev, _dispatch, self._key)
+        for ev in _ALWAYS_EVENTS:
+            self._listen(ev)
+        if not self.is_server:
+            self._listen(_abi.EV_SECURE_CONNECT)
+        if self._check_identity:
+            self._listen(_abi.EV_CHECK_SERVER_IDENTITY)
+        if self._psk_callback is not None:
+            self._listen(_abi.EV_PSK)
         o = options
         # None is Node's undefined: the default (true), never "off".
         if o.get("reject_unauthorized") is not None:
@@ -281,7 +294,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             self._call(lib.socket_set_request_ocsp, 1)
         if self._lookup is not None:
             self._call(lib.socket_set_lookup, 1)
-            self._call(lib.socket_on, _abi.EV_LOOKUP_REQUEST, _dispatch, self._key)
+            self._listen(_abi.EV_LOOKUP_REQUEST)
         if o.get("high_water_mark") is not None:
             # Node's highWaterMark sets the readable mark too (0 included).
             self.readable_high_water_mark = int(o["high_water_mark"])
@@ -364,12 +377,16 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         self._lock = None
         self._started = True  # the loop starts the handshake
         h = self.handle
-        for ev in _LOOP_EVENTS:
-            check(lib.socket_on(h, ev, _dispatch, self._key), h)
+        if not self._owned_by_loop:  # an accepted socket never connects
+            check(lib.socket_on(h, _abi.EV_CONNECT, _dispatch, self._key), h)
         # The records of one transport read in one 'data' callback: a
         # ctypes callback costs more than decrypting a record.
         check(lib.socket_set_data_batch(h, _DATA_BATCH), h)
         loop._hold(self)
+
+    def _listen(self, event: int) -> None:
+        """Have C raise `event` to _dispatch (once is enough: again replaces)."""
+        self._call(lib.socket_on, event, _dispatch, self._key)
 
     def _kick(self) -> None:
         if self._loop is not None:
@@ -393,7 +410,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             h, self._handle = self._handle, None
             _SOCKETS.pop(self._key, None)
             if self._loop is not None and self._loop._handle:
-                self._loop._defer_free(self._free_handle_fn(), h)
+                self._loop._defer(self._free_handle_fn(), h)
             return
         lock = self._lock
         if lock is not None:
@@ -474,9 +491,27 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
                 self.off("data", self._last_listener("data"))
                 raise WrongThreadError("this TLSSocket")
             self._flow()
+        ev = _LISTENER_EVENTS.get(event)
+        if ev is not None and self._handle and self.listener_count(event) == 1:
+            self._listen_from_any_thread(ev)
         if event == "keylog" and self._handle:
             # Any time, as Node: a listener added right after connect() works.
             self._call(lib.socket_set_keylog, 1, what="keylog")
+
+    def _listen_from_any_thread(self, event: int) -> None:
+        """_listen(event) for a listener added: adding one is allowed from
+        any thread, calling C only from the loop's, which makes the call
+        before its next turn when the listener came from another."""
+        if self._owner is None or self._owner == get_ident():
+            self._listen(event)
+            return
+        key = self._key
+
+        def listen(h: int) -> None:
+            rc = lib.socket_on(h, event, _dispatch, key)
+            if rc != _abi.E_BADHANDLE:  # freed meanwhile: nothing to raise to
+                check(rc, h, "on")
+        self._loop._defer(listen, self._handle)
 
     # ---- reading: Node's paused/flowing stream over the C socket's pause
 
@@ -980,6 +1015,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         if writer is not None:
             want_callable("writer", writer)
         self._trace_writer = writer
+        self._listen(_abi.EV_TRACE)
         self._call(lib.socket_enable_trace)
 
     def _ev_trace(self, _listener: Optional[str], line: str) -> None:
@@ -1030,6 +1066,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         request_cert = options.get("request_cert")
         reject = options.get("reject_unauthorized")
         self._renegotiate_cb = callback
+        self._listen(_abi.EV_RENEGOTIATED)
         try:
             self._pump(lib.socket_renegotiate, int(bool(request_cert)),
                        int(reject is None or bool(reject)), what="renegotiate")
