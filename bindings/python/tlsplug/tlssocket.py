@@ -185,16 +185,24 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
     # attributes costs about 1.5 KiB (a host's own attributes still go in a
     # __dict__, made when it sets the first one: EventEmitter's slot).
     __slots__ = (
-        "_handle", "_owner", "_lock", "_key", "is_server", "_psk_callback", "_check_identity",
-        "_lookup", "_started", "_loop", "_owned_by_loop", "_final", "server", "connecting",
-        "_host", "_paused", "allow_half_open", "_trace_writer",
+        "_handle", "_owner", "_lock", "_key", "is_server", "_started", "_loop",
+        "_owned_by_loop", "server", "connecting", "_host", "_paused", "allow_half_open",
         # _state_init's
         "_held", "_held_bytes", "_c_paused", "readable_high_water_mark", "_end_held",
         "_unhandled", "_error_in_call", "_in_call", "_destroy_error", "_renegotiate_cb",
-        "timeout", "destroyed", "closed", "secure", "had_error",
-        # Driver's
-        "transport", "_eof", "_wrote_fin", "_want_fin",
+        "destroyed", "closed", "secure", "had_error",
     )
+    # What few sockets set is a class default, in the __dict__ of a socket
+    # that sets it: the options' functions, the values kept once an accepted
+    # socket's handle is gone (made by _keep_final), Node's socket.timeout
+    # (the last value set_timeout set) and enable_trace's writer (Driver's
+    # state, too, exists only on a socket with a transport).
+    _psk_callback: Optional[Callable[..., Any]] = None
+    _check_identity: Optional[Callable[..., Any]] = None
+    _lookup: Optional[Callable[..., Any]] = None
+    _final: Optional[Dict[str, Any]] = None
+    timeout: Optional[float] = None
+    _trace_writer: Optional[Callable[[str], Any]] = None
 
     def __init__(self, transport: Optional[socket.socket] = None, is_server: bool = False,
                  secure_context: Optional[SecureContext] = None, **options: Any) -> None:
@@ -222,9 +230,11 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         elif ctx_opts:
             raise TypeError("context options given with secure_context: "
                             + ", ".join(sorted(ctx_opts)))
-        self._psk_callback = getattr(secure_context, "_psk_callback", None)
-        self._check_identity: Optional[Callable] = options.pop("check_server_identity", None)
-        self._lookup: Optional[Callable] = options.pop("lookup", None)
+        for attr, value in (("_psk_callback", getattr(secure_context, "_psk_callback", None)),
+                            ("_check_identity", options.pop("check_server_identity", None)),
+                            ("_lookup", options.pop("lookup", None))):
+            if value is not None:
+                setattr(self, attr, value)
         unknown = set(options) - {"reject_unauthorized", "request_cert", "servername",
                                   "alpn_protocols", "session", "min_dh_size",
                                   "allow_half_open", "high_water_mark", "request_ocsp",
@@ -251,9 +261,6 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         self._state_init()
         self._loop: Optional[Loop] = None
         self._owned_by_loop = bool(options.get("_accepted"))
-        # What stays readable once the loop freed an accepted socket (made
-        # by _keep_final).
-        self._final: Optional[Dict[str, Any]] = None
         self.server = None
         self.connecting = False
         self._host: Optional[str] = None
@@ -316,7 +323,6 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         self._in_call = 0
         self._destroy_error: Optional[BaseException] = None
         self._renegotiate_cb: Optional[Callable[..., Any]] = None
-        self.timeout: Optional[float] = None
         self.destroyed = False
         self.closed = False
         self.secure = False
@@ -1019,7 +1025,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         self._call(lib.socket_enable_trace)
 
     def _ev_trace(self, _listener: Optional[str], line: str) -> None:
-        writer = getattr(self, "_trace_writer", None)
+        writer = self._trace_writer
         if writer is not None:
             writer(line)
         else:
