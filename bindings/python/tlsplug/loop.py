@@ -119,6 +119,9 @@ class Loop:
         self._deferred: list = []
         # Strong references to what is active on the loop (see the module doc).
         self._active: Set[Any] = set()
+        # The same for the sockets, by their registry key: tlssocket's
+        # _dispatch finds a socket held here through the loop.
+        self._held: Dict[int, Any] = {}
         self._running = 0
         self._until: Optional[Callable[[], bool]] = None
         self._stopped = False
@@ -165,6 +168,7 @@ class Loop:
                 raise TLSError("a loop cannot be closed from its own callback",
                                "ERR_TLSPLUG_STATE", rc)
             self._active.clear()
+            self._held.clear()
         if getattr(_local, "loop", None) is self:
             _local.loop = None
 

@@ -44,9 +44,19 @@ _CONTEXT_OPTIONS = {
 
 # Every live socket by its userdata key. The one C callback below lives as
 # long as the module, so C can never call a freed trampoline; a socket that
-# was collected is simply not found.
-_SOCKETS: "weakref.WeakValueDictionary[int, TLSSocket]" = weakref.WeakValueDictionary()
+# was collected is simply not found. The entry is a weak reference to the
+# socket (dropped when the socket is collected), or, while a loop holds the
+# socket (active on it, as Node's event loop holds it), the loop's own weak
+# reference (one per loop): the loop holds the socket by the same key
+# (Loop._held). An idle connection costs two dict entries, no objects.
+_SOCKETS: "Dict[int, weakref.ref]" = {}
 _KEYS = itertools.count(1)
+
+
+def _forget(ref: weakref.KeyedRef) -> None:
+    """A weakly registered socket was collected: its entry goes."""
+    if _SOCKETS.get(ref.key) is ref:
+        del _SOCKETS[ref.key]
 
 # The C events a socket is told to raise: C keeps a callback per event set
 # (16 bytes each, for as long as the socket lives) and raises nothing for
@@ -77,7 +87,14 @@ _DATA_BATCH = 64 * 1024
 
 @_abi.EVENT_CB
 def _dispatch(userdata, source, event, subject, data, length):
-    sock = _SOCKETS.get(userdata)
+    entry = _SOCKETS.get(userdata)
+    if entry is None:
+        return
+    if type(entry) is weakref.KeyedRef:
+        sock = entry()
+    else:  # the weak reference of the loop that holds it
+        holder = entry()
+        sock = holder._held.get(userdata) if holder is not None else None
     if sock is None:
         return
     payload = ctypes.string_at(data, length) if data and length else b""
@@ -265,7 +282,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         self.connecting = False
         self._host: Optional[str] = None
         self._paused = False
-        _SOCKETS[self._key] = self
+        _SOCKETS[self._key] = weakref.KeyedRef(self, _forget, self._key)  # until a loop holds it
         for ev in _ALWAYS_EVENTS:
             self._listen(ev)
         if not self.is_server:
@@ -388,7 +405,14 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         # The records of one transport read in one 'data' callback: a
         # ctypes callback costs more than decrypting a record.
         check(lib.socket_set_data_batch(h, _DATA_BATCH), h)
-        loop._hold(self)
+        loop._held[self._key] = self
+        _SOCKETS[self._key] = weakref.ref(loop)  # found through the loop (_SOCKETS)
+
+    def _unhold(self) -> None:
+        """The loop holds the socket no longer: registered weakly again."""
+        loop, key = self._loop, self._key
+        if loop is not None and loop._held.pop(key, None) is not None and key in _SOCKETS:
+            _SOCKETS[key] = weakref.KeyedRef(self, _forget, key)
 
     def _listen(self, event: int) -> None:
         """Have C raise `event` to _dispatch (once is enough: again replaces)."""
@@ -425,7 +449,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             h, self._handle = self._handle, None
             _SOCKETS.pop(self._key, None)
             if self._loop is not None:
-                self._loop._release(self)
+                self._loop._held.pop(self._key, None)
             if h:
                 self._free_handle_fn()(h)
                 self.closed = self.destroyed = True
@@ -645,14 +669,12 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
     def _ev_close(self, listener: str, had_error: bool) -> None:
         self.closed = self.destroyed = True
         self.had_error = had_error
-        loop = self._loop
         if self._owned_by_loop:
             self._keep_final()
         try:
             self.emit(listener, self.had_error)
         finally:
-            if loop is not None:
-                loop._release(self)
+            self._unhold()
             if self.server is not None:
                 self.server._forget(self)
             if self._owned_by_loop:
@@ -1189,7 +1211,7 @@ def connect(port: Optional[int] = None, host: Optional[str] = None, *,
         if timeout:
             sock.set_timeout(timeout)
     except BaseException:
-        loop._release(sock)
+        sock._unhold()
         raise
     loop._kick()
     return sock
