@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import collections
 import ctypes
-import itertools
 import socket
 import threading
 import weakref
@@ -48,9 +47,10 @@ _CONTEXT_OPTIONS = {
 # socket (dropped when the socket is collected), or, while a loop holds the
 # socket (active on it, as Node's event loop holds it), the loop's own weak
 # reference (one per loop): the loop holds the socket by the same key
-# (Loop._held). An idle connection costs two dict entries, no objects.
+# (Loop._held). An idle connection costs two dict entries, no objects. The
+# key is the socket's handle (C's userdata for its events): a handle is
+# never valid again once freed (docs/ABI.md), so no two sockets share one.
 _SOCKETS: "Dict[int, weakref.ref]" = {}
-_KEYS = itertools.count(1)
 
 
 def _forget(ref: weakref.KeyedRef) -> None:
@@ -61,16 +61,16 @@ def _forget(ref: weakref.KeyedRef) -> None:
 # The C events a socket is told to raise: C keeps a callback per event set
 # (16 bytes each, for as long as the socket lives) and raises nothing for
 # an event without one, so a socket asks for what it handles:
-# - always, the events whose handling is more than a listener;
-_ALWAYS_EVENTS = (_abi.EV_SECURE, _abi.EV_DATA, _abi.EV_END, _abi.EV_CLOSE, _abi.EV_ERROR)
+# - always, the events whose handling is more than a listener, and the
+#   handshake's end: secureConnect on a client, secure on a server's socket
+#   and a SecurePair's (_handle given: made by C), as C raises them;
+_ALWAYS_EVENTS = (_abi.EV_DATA, _abi.EV_END, _abi.EV_CLOSE, _abi.EV_ERROR)
 # - those that only call Node's listener, with the first listener added
 #   (_listener_added), by the listener's name;
 _LISTENER_EVENTS = {_abi.EVENTS[ev][0]: ev for ev in (
     _abi.EV_SESSION, _abi.EV_KEYLOG, _abi.EV_OCSP_RESPONSE, _abi.EV_DRAIN, _abi.EV_TIMEOUT,
     _abi.EV_LOOKUP)}
-# - the rest with what they answer: secureConnect on a client (a server's,
-#   and a SecurePair's, socket raises secure), checkServerIdentity with
-#   the check, PSK with a pskCallback, connect on a socket that connects,
+# - the rest with what they answer: checkServerIdentity with the check, PSK with a pskCallback, connect on a socket that connects,
 #   the lookup request with a lookup function, renegotiated with
 #   renegotiate() and trace with enable_trace().
 
@@ -205,20 +205,25 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         "_handle", "_owner", "_lock", "_key", "is_server", "_started", "_loop",
         "_owned_by_loop", "server", "connecting", "_host", "_paused", "allow_half_open",
         # _state_init's
-        "_held", "_held_bytes", "_c_paused", "readable_high_water_mark", "_end_held",
-        "_unhandled", "_error_in_call", "_in_call", "_destroy_error", "_renegotiate_cb",
+        "_held", "_held_bytes", "_c_paused", "_end_held", "_error_in_call", "_in_call",
         "destroyed", "closed", "secure", "had_error",
     )
     # What few sockets set is a class default, in the __dict__ of a socket
     # that sets it: the options' functions, the values kept once an accepted
     # socket's handle is gone (made by _keep_final), Node's socket.timeout
-    # (the last value set_timeout set) and enable_trace's writer (Driver's
-    # state, too, exists only on a socket with a transport).
+    # (the last value set_timeout set), readableHighWaterMark when set, an
+    # unhandled error on its way out of a pump call, destroy()'s error,
+    # renegotiate()'s callback and enable_trace's writer (Driver's state,
+    # too, exists only on a socket with a transport).
     _psk_callback: Optional[Callable[..., Any]] = None
     _check_identity: Optional[Callable[..., Any]] = None
     _lookup: Optional[Callable[..., Any]] = None
     _final: Optional[Dict[str, Any]] = None
     timeout: Optional[float] = None
+    readable_high_water_mark = READABLE_HIGH_WATER_MARK
+    _unhandled: Optional[BaseException] = None
+    _destroy_error: Optional[BaseException] = None
+    _renegotiate_cb: Optional[Callable[..., Any]] = None
     _trace_writer: Optional[Callable[[str], Any]] = None
 
     def __init__(self, transport: Optional[socket.socket] = None, is_server: bool = False,
@@ -230,7 +235,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         # holds _lock (reentrant: listeners call back into the socket).
         self._owner: Optional[int] = None
         self._lock: Optional[threading.RLock] = threading.RLock()
-        self._key = next(_KEYS)
+        self._key = 0  # the handle, once there is one (_SOCKETS)
         self.is_server = bool(is_server)
         # Node throws at the call for these, before anything is made; None
         # is Node's undefined (not given).
@@ -271,7 +276,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
                 # A SecurePair's socket is started by C; an accepted one is
                 # driven by the loop.
                 self._started = True
-            self._handle = handle
+            self._handle = self._key = handle
         finally:
             if own_ctx is not None:
                 own_ctx.close()  # the socket holds its own reference
@@ -285,8 +290,8 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         _SOCKETS[self._key] = weakref.KeyedRef(self, _forget, self._key)  # until a loop holds it
         for ev in _ALWAYS_EVENTS:
             self._listen(ev)
-        if not self.is_server:
-            self._listen(_abi.EV_SECURE_CONNECT)
+        made_by_c = options.get("_handle") is not None
+        self._listen(_abi.EV_SECURE if is_server or made_by_c else _abi.EV_SECURE_CONNECT)
         if self._check_identity:
             self._listen(_abi.EV_CHECK_SERVER_IDENTITY)
         if self._psk_callback is not None:
@@ -333,13 +338,9 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         self._held: "Optional[collections.deque[bytes]]" = None
         self._held_bytes = 0
         self._c_paused = False
-        self.readable_high_water_mark = READABLE_HIGH_WATER_MARK
         self._end_held = False
-        self._unhandled: Optional[BaseException] = None
         self._error_in_call = False
         self._in_call = 0
-        self._destroy_error: Optional[BaseException] = None
-        self._renegotiate_cb: Optional[Callable[..., Any]] = None
         self.destroyed = False
         self.closed = False
         self.secure = False
@@ -505,8 +506,9 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             self._in_call -= 1
             if self._loop is not None:
                 self._loop._kick()
-        err, self._unhandled = self._unhandled, None
+        err = self._unhandled
         if err is not None:
+            self._unhandled = None
             raise err
         if rc < 0 and rc not in (_abi.E_AGAIN, _abi.E_BUFSIZE) and not self._error_in_call:
             raise error_from(h if self._handle else None, rc, what)
@@ -709,14 +711,16 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
     def _ev_error(self, listener: str, code: str) -> None:
         self._error_in_call = True
         err = self._destroy_error
-        self._destroy_error = None
-        if err is None:
+        if err is not None:
+            self._destroy_error = None
+        else:
             status = ctypes.c_int(0)
             lib.error_detail(self._handle, ctypes.byref(status), None, None, None)
             err = error_from(self._handle, status.value or _abi.E_TLS, code=code or None)
         # Node calls renegotiate()'s callback only on success or at once
         # with a refusal; a later failure is the socket's 'error' alone.
-        self._renegotiate_cb = None
+        if self._renegotiate_cb is not None:
+            self._renegotiate_cb = None
         if self.listener_count(listener):
             self.emit(listener, err)
         elif self._owned_by_loop and not self.secure:
@@ -853,7 +857,8 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             code = cstr(getattr(error, "code", None) or "ERR_TLSPLUG_DESTROYED")
             message = cstr(str(error))
         self._pump(lib.socket_destroy, code, message, what="destroy")
-        self._destroy_error = None
+        if error is not None:
+            self._destroy_error = None
         self.destroyed = True
         self._after_local_call()
 
