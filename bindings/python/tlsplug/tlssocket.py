@@ -58,6 +58,7 @@ def _forget(ref: weakref.KeyedRef) -> None:
     if _SOCKETS.get(ref.key) is ref:
         del _SOCKETS[ref.key]
 
+
 # The C events a socket is told to raise: C keeps a callback per event set
 # (16 bytes each, for as long as the socket lives) and raises nothing for
 # an event without one, so a socket asks for what it handles:
@@ -70,9 +71,10 @@ _ALWAYS_EVENTS = (_abi.EV_DATA, _abi.EV_END, _abi.EV_CLOSE, _abi.EV_ERROR)
 _LISTENER_EVENTS = {_abi.EVENTS[ev][0]: ev for ev in (
     _abi.EV_SESSION, _abi.EV_KEYLOG, _abi.EV_OCSP_RESPONSE, _abi.EV_DRAIN, _abi.EV_TIMEOUT,
     _abi.EV_LOOKUP)}
-# - the rest with what they answer: checkServerIdentity with the check, PSK with a pskCallback, connect on a socket that connects,
-#   the lookup request with a lookup function, renegotiated with
-#   renegotiate() and trace with enable_trace().
+# - the rest with what they answer: checkServerIdentity with the check,
+#   PSK with a pskCallback, connect on a socket that connects, the lookup
+#   request with a lookup function, renegotiated with renegotiate() and
+#   trace with enable_trace().
 
 _FAMILIES = {4: "IPv4", 6: "IPv6"}
 
