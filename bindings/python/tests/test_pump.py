@@ -290,6 +290,17 @@ class Module(unittest.TestCase):
         self.assertIn("tls_aes_128_gcm_sha256", ciphers)
         self.assertIn("ecdhe-rsa-aes128-gcm-sha256", ciphers)
 
+    def test_a_host_keeps_its_own_attributes_on_a_socket(self):
+        # As on a Node socket: the host's fields live beside the socket's own.
+        c, s = pair()
+        c.request_id, s.peer_name = 7, "client"
+        shuttle(c, s)
+        self.assertTrue(c.secure and s.secure)
+        self.assertEqual((c.request_id, s.peer_name), (7, "client"))
+        self.assertEqual(vars(c), {"request_id": 7})
+        c.close()
+        s.close()
+
     def test_event_emitter(self):
         e = tlsplug.EventEmitter()
         seen = []

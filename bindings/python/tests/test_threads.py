@@ -147,6 +147,38 @@ class LoopThreadRule(unittest.TestCase):
 
 
 @support.need_pki
+class ListenersFromAnotherThread(support.LoopTestCase):
+    def test_a_listener_added_on_another_thread_hears_its_events(self):
+        # Adding a listener is allowed from any thread; C is asked for the
+        # event by the loop's thread, before the loop's next turn.
+        server, port = support.listening_server(self)
+        connect = dict(ca=pki("ca.pem"), servername="localhost", max_version="TLSv1.2")
+        client = tlsplug.connect(port, "127.0.0.1", **connect)
+        sessions, errors = [], []
+
+        def add_listener():
+            try:
+                client.on("session", sessions.append)
+            except BaseException as e:
+                errors.append(e)
+
+        b = threading.Thread(target=add_listener)
+        b.start()
+        b.join(TIMEOUT)
+        self.assertEqual(errors, [])
+        support.run_until(self, lambda: sessions, what="a 'session' event")
+        client.end()
+        support.run_until(self, lambda: client.closed, what="close")
+        # What it heard is the session: a new connection resumes with it.
+        again = tlsplug.connect(port, "127.0.0.1", session=sessions[0], **connect)
+        support.run_until(self, lambda: again.secure, what="the resumed handshake")
+        self.assertTrue(again.is_session_reused())
+        again.end()
+        support.run_until(self, lambda: again.closed, what="close")
+        support.close_server(self, server)
+
+
+@support.need_pki
 class PumpModeThreads(unittest.TestCase):
     def test_pump_socket_may_move_between_threads(self):
         c, s = support.pair()

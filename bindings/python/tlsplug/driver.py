@@ -24,17 +24,23 @@ __all__ = ["Driver"]
 
 
 class Driver:
+    # Its state is class defaults until set: a socket driven by a loop has
+    # no transport and keeps none of it.
+    __slots__ = ()
+    transport: Optional[socket.socket] = None
+    _eof = False
+    _wrote_fin = False
+
     def __init__(self, transport: Optional[socket.socket]) -> None:
-        self.transport = transport
-        self._eof = False
-        self._wrote_fin = False
-        self._want_fin = False
+        if transport is not None:
+            self.transport = transport
 
     # Subclass interface: pull(), feed(), feed_eof(), closed, _handle.
 
     def _close_transport(self) -> None:
-        t, self.transport = getattr(self, "transport", None), None
+        t = self.transport
         if t is not None:
+            self.transport = None
             try:
                 t.close()
             except OSError:
@@ -42,7 +48,7 @@ class Driver:
 
     def _after_local_call(self) -> None:
         """After write/end/destroy: with a transport, send at once."""
-        if getattr(self, "transport", None) is not None and self._handle:
+        if self.transport is not None and self._handle:
             self.flush()
 
     def flush(self, timeout: float = 10.0) -> None:

@@ -113,11 +113,15 @@ class Loop:
         # The owner: the one thread that may call into this loop and what is
         # on it (see the module doc).
         self._thread = threading.get_ident()
-        # Handles dropped by the garbage collector on another thread: freed
-        # by the owner before its next turn (see _defer_free).
-        self._orphans: list = []
+        # C calls asked for on another thread (a handle dropped by the
+        # garbage collector, a listener added): made by the owner before
+        # its next turn (see _defer).
+        self._deferred: list = []
         # Strong references to what is active on the loop (see the module doc).
         self._active: Set[Any] = set()
+        # The same for the sockets, by their registry key: tlssocket's
+        # _dispatch finds a socket held here through the loop.
+        self._held: Dict[int, Any] = {}
         self._running = 0
         self._until: Optional[Callable[[], bool]] = None
         self._stopped = False
@@ -135,22 +139,23 @@ class Loop:
         if self._thread != threading.get_ident():
             raise WrongThreadError(what)
 
-    def _defer_free(self, fn: Callable[[int], Any], handle: int) -> None:
-        """A socket or server of this loop collected on another thread: its
-        handle is freed by the owner thread, before the loop's next turn
+    def _defer(self, fn: Callable[[int], Any], handle: int) -> None:
+        """fn(handle), a C call on a socket or server of this loop asked for
+        on another thread (its handle collected there, a listener added
+        there), made by the owner thread before the loop's next turn
         (list.append is atomic under the GIL; no C call happens here)."""
-        self._orphans.append((fn, handle))
+        self._deferred.append((fn, handle))
 
-    def _free_orphans(self) -> None:
-        while self._orphans:
-            fn, h = self._orphans.pop()
+    def _run_deferred(self) -> None:
+        while self._deferred:
+            fn, h = self._deferred.pop(0)
             fn(h)
 
     def close(self) -> None:
         """Free the loop: servers stop, sockets are destroyed without events."""
         if self._handle:
             self._check_thread("this loop")
-            self._free_orphans()
+            self._run_deferred()
         h, self._handle = self._handle, None
         if h:
             if self._integration is not None:
@@ -163,6 +168,7 @@ class Loop:
                 raise TLSError("a loop cannot be closed from its own callback",
                                "ERR_TLSPLUG_STATE", rc)
             self._active.clear()
+            self._held.clear()
         if getattr(_local, "loop", None) is self:
             _local.loop = None
 
@@ -171,7 +177,7 @@ class Loop:
         # here is safe from whichever thread the collector runs on.
         try:
             if self._handle:
-                self._free_orphans()
+                self._run_deferred()
                 lib.loop_free(self._handle)
                 self._handle = None
         except Exception:
@@ -219,8 +225,8 @@ class Loop:
         self._stopped = False
         try:
             while True:
-                if self._orphans:
-                    self._free_orphans()
+                if self._deferred:
+                    self._run_deferred()
                 if until is not None and until():
                     return bool(self.alive)
                 if deadline is None:
@@ -242,8 +248,8 @@ class Loop:
     def run_once(self) -> bool:
         """Do the work that is ready now without blocking; answers alive."""
         h = self.handle
-        if self._orphans:
-            self._free_orphans()
+        if self._deferred:
+            self._run_deferred()
         alive = ctypes.c_int(0)
         self._running += 1
         try:

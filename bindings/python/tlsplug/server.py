@@ -231,7 +231,7 @@ class Server(EventEmitter, _abi.ServerGetters):
             h, self._handle = self._handle, None
             _SERVERS.pop(self._key, None)
             if self._loop is not None and self._loop._handle:
-                self._loop._defer_free(lib.server_free, h)
+                self._loop._defer(lib.server_free, h)
             return
         h, self._handle = self._handle, None
         _SERVERS.pop(self._key, None)
@@ -251,7 +251,7 @@ class Server(EventEmitter, _abi.ServerGetters):
                                              "keylog"):
             return
         if self._owner is not None and self._owner != get_ident():
-            self.off(event, self._listeners[event][-1])
+            self.off(event, self._last_listener(event))
             raise WrongThreadError("this Server")
         if event in ("newSession", "resumeSession"):
             lib.server_set_session_store(self._handle, 1)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import collections
 import ctypes
-import itertools
 import socket
 import threading
 import weakref
@@ -44,16 +43,38 @@ _CONTEXT_OPTIONS = {
 
 # Every live socket by its userdata key. The one C callback below lives as
 # long as the module, so C can never call a freed trampoline; a socket that
-# was collected is simply not found.
-_SOCKETS: "weakref.WeakValueDictionary[int, TLSSocket]" = weakref.WeakValueDictionary()
-_KEYS = itertools.count(1)
+# was collected is simply not found. The entry is a weak reference to the
+# socket (dropped when the socket is collected), or, while a loop holds the
+# socket (active on it, as Node's event loop holds it), the loop's own weak
+# reference (one per loop): the loop holds the socket by the same key
+# (Loop._held). An idle connection costs two dict entries, no objects. The
+# key is the socket's handle (C's userdata for its events): a handle is
+# never valid again once freed (docs/ABI.md), so no two sockets share one.
+_SOCKETS: "Dict[int, weakref.ref]" = {}
 
-_EVENTS = (_abi.EV_SECURE_CONNECT, _abi.EV_SECURE, _abi.EV_DATA, _abi.EV_END,
-           _abi.EV_CLOSE, _abi.EV_ERROR, _abi.EV_CHECK_SERVER_IDENTITY,
-           _abi.EV_SESSION, _abi.EV_KEYLOG, _abi.EV_OCSP_RESPONSE, _abi.EV_DRAIN,
-           _abi.EV_RENEGOTIATED, _abi.EV_PSK, _abi.EV_TRACE)
-# Events only a socket on a loop raises.
-_LOOP_EVENTS = (_abi.EV_CONNECT, _abi.EV_TIMEOUT, _abi.EV_LOOKUP)
+
+def _forget(ref: weakref.KeyedRef) -> None:
+    """A weakly registered socket was collected: its entry goes."""
+    if _SOCKETS.get(ref.key) is ref:
+        del _SOCKETS[ref.key]
+
+
+# The C events a socket is told to raise: C keeps a callback per event set
+# (16 bytes each, for as long as the socket lives) and raises nothing for
+# an event without one, so a socket asks for what it handles:
+# - always, the events whose handling is more than a listener, and the
+#   handshake's end: secureConnect on a client, secure on a server's socket
+#   and a SecurePair's (_handle given: made by C), as C raises them;
+_ALWAYS_EVENTS = (_abi.EV_DATA, _abi.EV_END, _abi.EV_CLOSE, _abi.EV_ERROR)
+# - those that only call Node's listener, with the first listener added
+#   (_listener_added), by the listener's name;
+_LISTENER_EVENTS = {_abi.EVENTS[ev][0]: ev for ev in (
+    _abi.EV_SESSION, _abi.EV_KEYLOG, _abi.EV_OCSP_RESPONSE, _abi.EV_DRAIN, _abi.EV_TIMEOUT,
+    _abi.EV_LOOKUP)}
+# - the rest with what they answer: checkServerIdentity with the check,
+#   PSK with a pskCallback, connect on a socket that connects, the lookup
+#   request with a lookup function, renegotiated with renegotiate() and
+#   trace with enable_trace().
 
 _FAMILIES = {4: "IPv4", 6: "IPv6"}
 
@@ -68,7 +89,14 @@ _DATA_BATCH = 64 * 1024
 
 @_abi.EVENT_CB
 def _dispatch(userdata, source, event, subject, data, length):
-    sock = _SOCKETS.get(userdata)
+    entry = _SOCKETS.get(userdata)
+    if entry is None:
+        return
+    if type(entry) is weakref.KeyedRef:
+        sock = entry()
+    else:  # the weak reference of the loop that holds it
+        holder = entry()
+        sock = holder._held.get(userdata) if holder is not None else None
     if sock is None:
         return
     payload = ctypes.string_at(data, length) if data and length else b""
@@ -171,6 +199,35 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
     by garbage collection); a closed socket raises TLSError for every call.
     """
 
+    # A connection's state in slots, not an instance dict: an idle socket on
+    # a loop is held for as long as it is open, and a dict of this many
+    # attributes costs about 1.5 KiB (a host's own attributes still go in a
+    # __dict__, made when it sets the first one: EventEmitter's slot).
+    __slots__ = (
+        "_handle", "_owner", "_lock", "_key", "is_server", "_started", "_loop",
+        "_owned_by_loop", "server", "connecting", "_host", "_paused", "allow_half_open",
+        # _state_init's
+        "_held", "_held_bytes", "_c_paused", "_end_held", "_error_in_call", "_in_call",
+        "destroyed", "closed", "secure", "had_error",
+    )
+    # What few sockets set is a class default, in the __dict__ of a socket
+    # that sets it: the options' functions, the values kept once an accepted
+    # socket's handle is gone (made by _keep_final), Node's socket.timeout
+    # (the last value set_timeout set), readableHighWaterMark when set, an
+    # unhandled error on its way out of a pump call, destroy()'s error,
+    # renegotiate()'s callback and enable_trace's writer (Driver's state,
+    # too, exists only on a socket with a transport).
+    _psk_callback: Optional[Callable[..., Any]] = None
+    _check_identity: Optional[Callable[..., Any]] = None
+    _lookup: Optional[Callable[..., Any]] = None
+    _final: Optional[Dict[str, Any]] = None
+    timeout: Optional[float] = None
+    readable_high_water_mark = READABLE_HIGH_WATER_MARK
+    _unhandled: Optional[BaseException] = None
+    _destroy_error: Optional[BaseException] = None
+    _renegotiate_cb: Optional[Callable[..., Any]] = None
+    _trace_writer: Optional[Callable[[str], Any]] = None
+
     def __init__(self, transport: Optional[socket.socket] = None, is_server: bool = False,
                  secure_context: Optional[SecureContext] = None, **options: Any) -> None:
         EventEmitter.__init__(self)
@@ -180,7 +237,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         # holds _lock (reentrant: listeners call back into the socket).
         self._owner: Optional[int] = None
         self._lock: Optional[threading.RLock] = threading.RLock()
-        self._key = next(_KEYS)
+        self._key = 0  # the handle, once there is one (_SOCKETS)
         self.is_server = bool(is_server)
         # Node throws at the call for these, before anything is made; None
         # is Node's undefined (not given).
@@ -197,9 +254,11 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         elif ctx_opts:
             raise TypeError("context options given with secure_context: "
                             + ", ".join(sorted(ctx_opts)))
-        self._psk_callback = getattr(secure_context, "_psk_callback", None)
-        self._check_identity: Optional[Callable] = options.pop("check_server_identity", None)
-        self._lookup: Optional[Callable] = options.pop("lookup", None)
+        for attr, value in (("_psk_callback", getattr(secure_context, "_psk_callback", None)),
+                            ("_check_identity", options.pop("check_server_identity", None)),
+                            ("_lookup", options.pop("lookup", None))):
+            if value is not None:
+                setattr(self, attr, value)
         unknown = set(options) - {"reject_unauthorized", "request_cert", "servername",
                                   "alpn_protocols", "session", "min_dh_size",
                                   "allow_half_open", "high_water_mark", "request_ocsp",
@@ -219,23 +278,26 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
                 # A SecurePair's socket is started by C; an accepted one is
                 # driven by the loop.
                 self._started = True
-            self._handle = handle
+            self._handle = self._key = handle
         finally:
             if own_ctx is not None:
                 own_ctx.close()  # the socket holds its own reference
         self._state_init()
         self._loop: Optional[Loop] = None
         self._owned_by_loop = bool(options.get("_accepted"))
-        self._final: Dict[str, Any] = {}
         self.server = None
         self.connecting = False
         self._host: Optional[str] = None
         self._paused = False
-        _SOCKETS[self._key] = self
-        for ev in _EVENTS:
-            if ev == _abi.EV_CHECK_SERVER_IDENTITY and not self._check_identity:
-                continue
-            self._call(lib.socket_on, ev, _dispatch, self._key)
+        _SOCKETS[self._key] = weakref.KeyedRef(self, _forget, self._key)  # until a loop holds it
+        for ev in _ALWAYS_EVENTS:
+            self._listen(ev)
+        made_by_c = options.get("_handle") is not None
+        self._listen(_abi.EV_SECURE if is_server or made_by_c else _abi.EV_SECURE_CONNECT)
+        if self._check_identity:
+            self._listen(_abi.EV_CHECK_SERVER_IDENTITY)
+        if self._psk_callback is not None:
+            self._listen(_abi.EV_PSK)
         o = options
         # None is Node's undefined: the default (true), never "off".
         if o.get("reject_unauthorized") is not None:
@@ -263,7 +325,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             self._call(lib.socket_set_request_ocsp, 1)
         if self._lookup is not None:
             self._call(lib.socket_set_lookup, 1)
-            self._call(lib.socket_on, _abi.EV_LOOKUP_REQUEST, _dispatch, self._key)
+            self._listen(_abi.EV_LOOKUP_REQUEST)
         if o.get("high_water_mark") is not None:
             # Node's highWaterMark sets the readable mark too (0 included).
             self.readable_high_water_mark = int(o["high_water_mark"])
@@ -272,18 +334,15 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
     def _state_init(self) -> None:
         # Cleartext nobody consumed yet (no 'data' listener, or paused), in
         # order, and its size; _c_paused: whether we told C to pause (the
-        # host's pause(), or _held reached the high-water mark).
-        self._held: "collections.deque[bytes]" = collections.deque()
+        # host's pause(), or _held reached the high-water mark). The deque
+        # (over 700 bytes even empty) is made by the first chunk held and
+        # dropped when it is emptied: a flowing socket never has one.
+        self._held: "Optional[collections.deque[bytes]]" = None
         self._held_bytes = 0
         self._c_paused = False
-        self.readable_high_water_mark = READABLE_HIGH_WATER_MARK
         self._end_held = False
-        self._unhandled: Optional[BaseException] = None
         self._error_in_call = False
         self._in_call = 0
-        self._destroy_error: Optional[BaseException] = None
-        self._renegotiate_cb: Optional[Callable[..., Any]] = None
-        self.timeout: Optional[float] = None
         self.destroyed = False
         self.closed = False
         self.secure = False
@@ -330,7 +389,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         """A generated getter's call (_abi.SocketGetters): what _keep_final
         kept for `name` once an accepted socket's handle is gone, else
         fn(handle, *args) under the thread rule."""
-        if not self._handle and name in self._final:
+        if not self._handle and self._final and name in self._final:
             return self._final[name]
         return self._c(fn, *args)
 
@@ -344,12 +403,23 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         self._lock = None
         self._started = True  # the loop starts the handshake
         h = self.handle
-        for ev in _LOOP_EVENTS:
-            check(lib.socket_on(h, ev, _dispatch, self._key), h)
+        if not self._owned_by_loop:  # an accepted socket never connects
+            check(lib.socket_on(h, _abi.EV_CONNECT, _dispatch, self._key), h)
         # The records of one transport read in one 'data' callback: a
         # ctypes callback costs more than decrypting a record.
         check(lib.socket_set_data_batch(h, _DATA_BATCH), h)
-        loop._hold(self)
+        loop._held[self._key] = self
+        _SOCKETS[self._key] = weakref.ref(loop)  # found through the loop (_SOCKETS)
+
+    def _unhold(self) -> None:
+        """The loop holds the socket no longer: registered weakly again."""
+        loop, key = self._loop, self._key
+        if loop is not None and loop._held.pop(key, None) is not None and key in _SOCKETS:
+            _SOCKETS[key] = weakref.KeyedRef(self, _forget, key)
+
+    def _listen(self, event: int) -> None:
+        """Have C raise `event` to _dispatch (once is enough: again replaces)."""
+        self._call(lib.socket_on, event, _dispatch, self._key)
 
     def _kick(self) -> None:
         if self._loop is not None:
@@ -373,7 +443,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             h, self._handle = self._handle, None
             _SOCKETS.pop(self._key, None)
             if self._loop is not None and self._loop._handle:
-                self._loop._defer_free(self._free_handle_fn(), h)
+                self._loop._defer(self._free_handle_fn(), h)
             return
         lock = self._lock
         if lock is not None:
@@ -382,7 +452,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             h, self._handle = self._handle, None
             _SOCKETS.pop(self._key, None)
             if self._loop is not None:
-                self._loop._release(self)
+                self._loop._held.pop(self._key, None)
             if h:
                 self._free_handle_fn()(h)
                 self.closed = self.destroyed = True
@@ -438,8 +508,9 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             self._in_call -= 1
             if self._loop is not None:
                 self._loop._kick()
-        err, self._unhandled = self._unhandled, None
+        err = self._unhandled
         if err is not None:
+            self._unhandled = None
             raise err
         if rc < 0 and rc not in (_abi.E_AGAIN, _abi.E_BUFSIZE) and not self._error_in_call:
             raise error_from(h if self._handle else None, rc, what)
@@ -451,12 +522,30 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         if event == "data" and (self._held or self._end_held or self._c_paused):
             # A 'data' listener starts the flow (unless pause()d), as in Node.
             if self._owner is not None and self._owner != get_ident():
-                self.off("data", self._listeners["data"][-1])
+                self.off("data", self._last_listener("data"))
                 raise WrongThreadError("this TLSSocket")
             self._flow()
+        ev = _LISTENER_EVENTS.get(event)
+        if ev is not None and self._handle and self.listener_count(event) == 1:
+            self._listen_from_any_thread(ev)
         if event == "keylog" and self._handle:
             # Any time, as Node: a listener added right after connect() works.
             self._call(lib.socket_set_keylog, 1, what="keylog")
+
+    def _listen_from_any_thread(self, event: int) -> None:
+        """_listen(event) for a listener added: adding one is allowed from
+        any thread, calling C only from the loop's, which makes the call
+        before its next turn when the listener came from another."""
+        if self._owner is None or self._owner == get_ident():
+            self._listen(event)
+            return
+        key = self._key
+
+        def listen(h: int) -> None:
+            rc = lib.socket_on(h, event, _dispatch, key)
+            if rc != _abi.E_BADHANDLE:  # freed meanwhile: nothing to raise to
+                check(rc, h, "on")
+        self._loop._defer(listen, self._handle)
 
     # ---- reading: Node's paused/flowing stream over the C socket's pause
 
@@ -467,6 +556,8 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             chunk = self._held.popleft()
             self._held_bytes -= len(chunk)
             self.emit("data", chunk)
+        if not self._held:
+            self._held = None
         self._end_if_consumed()
         self._sync_c_pause()
 
@@ -518,7 +609,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             if size is not None and size > self._held_bytes and not self._end_held:
                 return None
             data = b"".join(self._held)
-            self._held.clear()
+            self._held = None
         else:
             parts, need = [], int(size)
             while need:
@@ -560,6 +651,8 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             self.emit(listener, data)
         else:
             was_empty = not self._held
+            if was_empty:
+                self._held = collections.deque()
             self._held.append(data)
             self._held_bytes += len(data)
             if self._held_bytes >= self._pause_mark() and not self._c_paused:
@@ -580,14 +673,12 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
     def _ev_close(self, listener: str, had_error: bool) -> None:
         self.closed = self.destroyed = True
         self.had_error = had_error
-        loop = self._loop
         if self._owned_by_loop:
             self._keep_final()
         try:
             self.emit(listener, self.had_error)
         finally:
-            if loop is not None:
-                loop._release(self)
+            self._unhold()
             if self.server is not None:
                 self.server._forget(self)
             if self._owned_by_loop:
@@ -622,14 +713,16 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
     def _ev_error(self, listener: str, code: str) -> None:
         self._error_in_call = True
         err = self._destroy_error
-        self._destroy_error = None
-        if err is None:
+        if err is not None:
+            self._destroy_error = None
+        else:
             status = ctypes.c_int(0)
             lib.error_detail(self._handle, ctypes.byref(status), None, None, None)
             err = error_from(self._handle, status.value or _abi.E_TLS, code=code or None)
         # Node calls renegotiate()'s callback only on success or at once
         # with a refusal; a later failure is the socket's 'error' alone.
-        self._renegotiate_cb = None
+        if self._renegotiate_cb is not None:
+            self._renegotiate_cb = None
         if self.listener_count(listener):
             self.emit(listener, err)
         elif self._owned_by_loop and not self.secure:
@@ -668,7 +761,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
 
     def _keep_final(self) -> None:
         """What stays readable after the loop frees an accepted socket."""
-        f = self._final
+        f = self._final = {}
         for name in ("bytes_read", "bytes_written", "authorized", "authorization_error",
                      "remote_address", "remote_port", "remote_family", "local_address",
                      "local_port", "alpn_protocol", "servername"):
@@ -766,7 +859,8 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
             code = cstr(getattr(error, "code", None) or "ERR_TLSPLUG_DESTROYED")
             message = cstr(str(error))
         self._pump(lib.socket_destroy, code, message, what="destroy")
-        self._destroy_error = None
+        if error is not None:
+            self._destroy_error = None
         self.destroyed = True
         self._after_local_call()
 
@@ -845,7 +939,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         return buf.value.decode("utf-8", "replace"), port.value, family.value
 
     def _final_or(self, name: str, fn):
-        if not self._handle and name in self._final:
+        if not self._handle and self._final and name in self._final:
             return self._final[name]
         return fn()
 
@@ -895,7 +989,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
 
     def get_cipher(self) -> Optional[Dict[str, str]]:
         """{'name', 'standardName', 'version'} as Node's; None before the handshake."""
-        if not self._handle and 'get_cipher' in self._final:
+        if not self._handle and self._final and 'get_cipher' in self._final:
             return self._final['get_cipher']
         out = {}
         for key, field in (("name", _abi.CIPHER_NAME), ("standardName", _abi.CIPHER_STANDARD_NAME),
@@ -956,10 +1050,11 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         if writer is not None:
             want_callable("writer", writer)
         self._trace_writer = writer
+        self._listen(_abi.EV_TRACE)
         self._call(lib.socket_enable_trace)
 
     def _ev_trace(self, _listener: Optional[str], line: str) -> None:
-        writer = getattr(self, "_trace_writer", None)
+        writer = self._trace_writer
         if writer is not None:
             writer(line)
         else:
@@ -1006,6 +1101,7 @@ class TLSSocket(EventEmitter, Driver, _abi.SocketGetters):
         request_cert = options.get("request_cert")
         reject = options.get("reject_unauthorized")
         self._renegotiate_cb = callback
+        self._listen(_abi.EV_RENEGOTIATED)
         try:
             self._pump(lib.socket_renegotiate, int(bool(request_cert)),
                        int(reject is None or bool(reject)), what="renegotiate")
@@ -1122,7 +1218,7 @@ def connect(port: Optional[int] = None, host: Optional[str] = None, *,
         if timeout:
             sock.set_timeout(timeout)
     except BaseException:
-        loop._release(sock)
+        sock._unhold()
         raise
     loop._kick()
     return sock
