@@ -10,6 +10,12 @@ between the failure and the read of its detail). Statuses that are answers
 rather than failures (E_AGAIN, E_BUFSIZE, E_UNAVAILABLE) fetch nothing, and
 nothing is allocated unless an error is returned.
 
+A call allocates nothing on the Go heap either: the scalar out-parameters
+(sizes, ints, states) come back by value in the tpg_ret (`out`), since a Go
+variable whose address goes to C is moved to the heap; and the shims take
+their handles as uintptr_t, since cgo's pointer check boxes a pointer to an
+incomplete C type (every handle type) on the heap at each call.
+
 Only what varies with the registry is generated: the C and Go runtime the
 wrappers call (tpg_result, newError, cstr, ...) is hand-written in
 bindings/go/tlsplug/runtime.{h,c,go}.
@@ -52,15 +58,41 @@ def go_string_lit(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
+def value_outs(fn):
+    """The status function's scalar out-parameters, in order: the shim
+    answers them in tpg_ret.out (runtime.h: TPG_OUTS at most)."""
+    outs = [p for p in fn["params"] if p["type"] in GO_SCALAR_OUT]
+    if len(outs) > TPG_OUTS:
+        raise SystemExit(f"gen_go: {fn['name']}: more than {TPG_OUTS} scalar outputs")
+    return outs
+
+
+TPG_OUTS = 4  # runtime.h's tpg_ret.out
+
+
 def gen_shim(reg, fn):
-    """The C shim of a status function: the same parameters, answering
+    """The C shim of a status function: the same parameters but the handles
+    (uintptr_t) and the scalar outputs (answered in tpg_ret.out), answering
     tpg_result(status, handle) (runtime.c), which reads the detail of a real
     failure before the shim returns."""
     ret = fn.get("returns", "status")
     if ret != "status":
         return None
-    cparams = [f"{reg.c_type(p['type'])} {p['name']}" for p in fn["params"]]
-    args = ", ".join(p["name"] for p in fn["params"])
+    outs = value_outs(fn)
+    cparams, args, locals_ = [], [], []
+    for p in fn["params"]:
+        kind, _ = reg.ptype(p["type"])
+        ctype = reg.c_type(p["type"])
+        if kind == "handle":
+            cparams.append(f"uintptr_t {p['name']}")
+            args.append(f"({ctype}){p['name']}")
+        elif p in outs:
+            locals_.append(f"{ctype.rstrip(' *')} {p['name']} = 0;")
+            args.append(f"&{p['name']}")
+        else:
+            cparams.append(f"{ctype} {p['name']}")
+            args.append(p["name"])
+    args = ", ".join(args)
     handle = None
     for p in fn["params"]:
         kind, _ = reg.ptype(p["type"])
@@ -73,9 +105,16 @@ def gen_shim(reg, fn):
     else:
         h = f"(const void *){handle}"
     sig = ", ".join(cparams) or "void"
-    return "\n".join([f"static tpg_ret tpg_{fn['name'][len(reg.lib['prefix']):]}({sig}) {{",
-                      f"    return tpg_result({fn['name']}({args}), {h});",
-                      "}"])
+    lines = [f"static tpg_ret tpg_{fn['name'][len(reg.lib['prefix']):]}({sig}) {{"]
+    if not outs:
+        lines.append(f"    return tpg_result({fn['name']}({args}), {h});")
+    else:
+        lines += ["    " + l for l in locals_]
+        lines.append(f"    tpg_ret r = tpg_result({fn['name']}({args}), {h});")
+        lines += [f"    r.out[{i}] = (uint64_t){p['name']};" for i, p in enumerate(outs)]
+        lines.append("    return r;")
+    lines.append("}")
+    return "\n".join(lines)
 
 
 GO_SCALAR_IN = {
@@ -175,14 +214,15 @@ def gen_wrapper(reg, fn):
                     cargs.append(f"C.size_t(len({qg}))")
             else:  # len_out
                 pre.append(f"var {n}_len C.size_t")
-                cargs.append(f"&{n}_len")
+                if ret != "status":
+                    cargs.append(f"&{n}_len")
                 if q["type"] == "buf_out":
                     post.append(f"{qg}_n = int({n}_len)")
                 elif q["type"] == "view_out":
                     post.append(f"{qg}_n = int({n}_len)")
             continue
         if kind == "handle":
-            cargs.append(gn)
+            cargs.append(f"C.uintptr_t(uintptr(unsafe.Pointer({gn})))" if ret == "status" else gn)
         elif kind == "handle_out":
             cargs.append(f"&{gn}_c")
         elif t in GO_SCALAR_IN:
@@ -202,6 +242,8 @@ def gen_wrapper(reg, fn):
             pre.append(f"var {gn}_vc *C.uint8_t")
             cargs.append(f"&{gn}_vc")
             post.insert(0, f"{gn}_v = {gn}_vc")
+        elif t in GO_SCALAR_OUT and ret == "status":
+            pass  # answered in r.out (value_outs)
         elif t in GO_SCALAR_OUT or t == "api_out":
             cargs.append(f"&{gn}_c")
 
@@ -226,12 +268,20 @@ def gen_wrapper(reg, fn):
     for line in pre:
         out.append("\t" + line)
     call = f"C.tpg_{short}({', '.join(cargs)})"
+    # The scalar outputs, from r.out into the variables the code below reads.
+    take = []
+    for i, p in enumerate(value_outs(fn)):
+        var = f"{p['name']}_len" if p["name"] in hidden else f"p_{p['name']}_c"
+        ct = GO_SCALAR_OUT[p["type"]][1]
+        val = f"int64(r.out[{i}])" if p["type"] == "int_out" else f"r.out[{i}]"
+        take.append(f"{var} = {ct}({val})")
     if string_out:
         lo = string_out["len_out"]
         out.append("\tsbuf := make([]byte, 256)")
         out.append("\tfor {")
         out.append(f"\t\t{lo}_len = 0")
         out.append(f"\t\tr := {call}")
+        out += ["\t\t" + l for l in take]
         out.append(f"\t\tif (r.st == C.TLSPLUG_E_BUFSIZE || int({lo}_len) >= len(sbuf)) && int({lo}_len)+1 > len(sbuf) {{")
         out.append("\t\t\tdropDetail(r)")
         out.append(f"\t\t\tsbuf = make([]byte, int({lo}_len)+1)")
@@ -253,6 +303,7 @@ def gen_wrapper(reg, fn):
         early += [l for l in post if any(q.get("every_status") and l.startswith("p_" + q["name"] + "_o ") for q in params)]
         post = [l for l in post if l not in early]
         out.append(f"\tr := {call}")
+        out += ["\t" + l for l in take]
         for line in early:
             if "_n = " in line:
                 out.append("\t" + line + " // also the length needed, on TLSPLUG_E_BUFSIZE")

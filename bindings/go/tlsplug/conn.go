@@ -29,6 +29,9 @@ const (
 var (
 	readBufs  = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
 	flushBufs = sync.Pool{New: func() any { b := make([]byte, chunkSize+1024); return &b }}
+	// Event payloads are copied out as they are taken, so the buffer they
+	// land in is borrowed for one drain too (4 KiB per idle Conn before).
+	eventBufs = sync.Pool{New: func() any { b := make([]byte, 4096); return &b }}
 )
 
 // Conn is a TLS connection (Node's TLSSocket) over a transport net.Conn. It
@@ -51,7 +54,6 @@ type Conn struct {
 	hsDone     bool
 	csiPending bool
 	csiHost    string
-	evbuf      []byte
 
 	setupOnce sync.Once
 	setupErr  error
@@ -204,20 +206,24 @@ func (c *Conn) drainLocked() {
 	if c.sock == nil {
 		return
 	}
-	if c.evbuf == nil {
-		c.evbuf = make([]byte, 4096)
-	}
+	bp := eventBufs.Get().(*[]byte)
+	c.drainInto(*bp)
+	eventBufs.Put(bp)
+}
+
+// drainInto takes the events through buf (a larger one for a payload that
+// does not fit, dropped afterwards).
+func (c *Conn) drainInto(buf []byte) {
 	for {
-		ev, n, err := cSocketNextEvent(c.sock, c.evbuf)
+		ev, n, err := cSocketNextEvent(c.sock, buf)
 		if err != nil {
-			var e *Error
-			if errors.As(err, &e) && e.Status == StatusEBufsize && n > len(c.evbuf) {
-				c.evbuf = make([]byte, n)
+			if hasStatus(err, StatusEBufsize) && n > len(buf) {
+				buf = make([]byte, n)
 				continue
 			}
 			return
 		}
-		payload := c.evbuf[:n]
+		payload := buf[:n]
 		switch cEvent(ev) {
 		case cEventSecureConnect, cEventSecure:
 			c.hsDone = true
@@ -229,7 +235,7 @@ func (c *Conn) drainLocked() {
 			c.csiPending = true
 			c.csiHost = string(payload)
 		case cEventSession:
-			c.session = append([]byte(nil), payload...)
+			c.session = append(c.session[:0], payload...) // Session() hands out copies
 		case cEventOcspResponse:
 			c.ocsp = append([]byte(nil), payload...)
 		}
@@ -251,10 +257,11 @@ func (c *Conn) errorFromHandleLocked(code string) error {
 	return e
 }
 
-// noteErrLocked keeps the first fatal error a call answered.
+// noteErrLocked keeps the first fatal error a call answered. The
+// wrappers answer *Error itself (a type assertion: errors.As would put its
+// target on the heap at every call of the hot paths).
 func (c *Conn) noteErrLocked(err error) {
-	var e *Error
-	if c.fatal == nil && errors.As(err, &e) && e.Status != StatusEAgain && e.Status != StatusEBadhandle {
+	if e, ok := err.(*Error); ok && c.fatal == nil && e.Status != StatusEAgain && e.Status != StatusEBadhandle {
 		c.fatal = err
 	}
 }

@@ -36,7 +36,7 @@ static void tpg_text(const void *h, int field, char *buf, size_t cap)
 
 tpg_ret tpg_result(int st, const void *h)
 {
-    tpg_ret r = { st, NULL };
+    tpg_ret r = { st, NULL, {0} };
     if (st >= 0 || tpg_quiet(st) || h == NULL || st == TLSPLUG_E_BADHANDLE)
         return r;
     tpg_err *e = malloc(sizeof *e);

@@ -7,6 +7,7 @@
 #ifndef TLSPLUG_GO_RUNTIME_H
 #define TLSPLUG_GO_RUNTIME_H
 
+#include <stdint.h>
 #include <tlsplug.h>
 
 /* A failure's detail, copied out of the handle inside the same C call as the
@@ -25,10 +26,13 @@ typedef struct {
  * heap): the status and, for a real failure on a handle, the detail in C
  * memory (malloc'd; the Go side frees it). err is NULL on success, for the
  * statuses that are answers rather than failures (tpg_quiet), and when the
- * detail cannot be read (no handle, a bad handle, no memory). */
+ * detail cannot be read (no handle, a bad handle, no memory). out holds the
+ * function's scalar out-parameters in order (a Go variable whose address
+ * went to C would be moved to the Go heap at every call). */
 typedef struct {
     int st;
     tpg_err *err;
+    uint64_t out[4];
 } tpg_ret;
 
 /* tpg_ret for status `st` of a call on handle `h` (NULL when the call had

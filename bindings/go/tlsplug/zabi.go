@@ -103,660 +103,847 @@ static tpg_ret tpg_get_api(unsigned abi_version, const tlsplug_api ** out) {
     return tpg_result(tlsplug_get_api(abi_version, out), NULL);
 }
 
-static tpg_ret tpg_error_get(const void * handle, int field, char * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_error_get(handle, field, buf, cap, len), NULL);
+static tpg_ret tpg_error_get(const void * handle, int field, char * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_error_get(handle, field, buf, cap, &len), NULL);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_error_detail(const void * handle, int * status, int * gnutls_error, int * alert, int * alert_direction) {
-    return tpg_result(tlsplug_error_detail(handle, status, gnutls_error, alert, alert_direction), NULL);
+static tpg_ret tpg_error_detail(const void * handle) {
+    int status = 0;
+    int gnutls_error = 0;
+    int alert = 0;
+    int alert_direction = 0;
+    tpg_ret r = tpg_result(tlsplug_error_detail(handle, &status, &gnutls_error, &alert, &alert_direction), NULL);
+    r.out[0] = (uint64_t)status;
+    r.out[1] = (uint64_t)gnutls_error;
+    r.out[2] = (uint64_t)alert;
+    r.out[3] = (uint64_t)alert_direction;
+    return r;
 }
 
 static tpg_ret tpg_context_new(tlsplug_context ** out) {
     return tpg_result(tlsplug_context_new(out), NULL);
 }
 
-static tpg_ret tpg_context_free(tlsplug_context * ctx) {
-    return tpg_result(tlsplug_context_free(ctx), NULL);
+static tpg_ret tpg_context_free(uintptr_t ctx) {
+    return tpg_result(tlsplug_context_free((tlsplug_context *)ctx), NULL);
 }
 
-static tpg_ret tpg_context_add_key(tlsplug_context * ctx, const uint8_t * pem, size_t len, const char * passphrase) {
-    return tpg_result(tlsplug_context_add_key(ctx, pem, len, passphrase), (const void *)ctx);
+static tpg_ret tpg_context_add_key(uintptr_t ctx, const uint8_t * pem, size_t len, const char * passphrase) {
+    return tpg_result(tlsplug_context_add_key((tlsplug_context *)ctx, pem, len, passphrase), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_add_cert(tlsplug_context * ctx, const uint8_t * pem, size_t len) {
-    return tpg_result(tlsplug_context_add_cert(ctx, pem, len), (const void *)ctx);
+static tpg_ret tpg_context_add_cert(uintptr_t ctx, const uint8_t * pem, size_t len) {
+    return tpg_result(tlsplug_context_add_cert((tlsplug_context *)ctx, pem, len), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_add_ca(tlsplug_context * ctx, const uint8_t * pem, size_t len) {
-    return tpg_result(tlsplug_context_add_ca(ctx, pem, len), (const void *)ctx);
+static tpg_ret tpg_context_add_ca(uintptr_t ctx, const uint8_t * pem, size_t len) {
+    return tpg_result(tlsplug_context_add_ca((tlsplug_context *)ctx, pem, len), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_set_min_version(tlsplug_context * ctx, const char * version) {
-    return tpg_result(tlsplug_context_set_min_version(ctx, version), (const void *)ctx);
+static tpg_ret tpg_context_set_min_version(uintptr_t ctx, const char * version) {
+    return tpg_result(tlsplug_context_set_min_version((tlsplug_context *)ctx, version), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_set_max_version(tlsplug_context * ctx, const char * version) {
-    return tpg_result(tlsplug_context_set_max_version(ctx, version), (const void *)ctx);
+static tpg_ret tpg_context_set_max_version(uintptr_t ctx, const char * version) {
+    return tpg_result(tlsplug_context_set_max_version((tlsplug_context *)ctx, version), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_set_ciphers(tlsplug_context * ctx, const char * ciphers) {
-    return tpg_result(tlsplug_context_set_ciphers(ctx, ciphers), (const void *)ctx);
+static tpg_ret tpg_context_set_ciphers(uintptr_t ctx, const char * ciphers) {
+    return tpg_result(tlsplug_context_set_ciphers((tlsplug_context *)ctx, ciphers), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_set_priority(tlsplug_context * ctx, const char * priority) {
-    return tpg_result(tlsplug_context_set_priority(ctx, priority), (const void *)ctx);
+static tpg_ret tpg_context_set_priority(uintptr_t ctx, const char * priority) {
+    return tpg_result(tlsplug_context_set_priority((tlsplug_context *)ctx, priority), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_set_honor_cipher_order(tlsplug_context * ctx, int honor) {
-    return tpg_result(tlsplug_context_set_honor_cipher_order(ctx, honor), (const void *)ctx);
+static tpg_ret tpg_context_set_honor_cipher_order(uintptr_t ctx, int honor) {
+    return tpg_result(tlsplug_context_set_honor_cipher_order((tlsplug_context *)ctx, honor), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_add_pfx(tlsplug_context * ctx, const uint8_t * pfx, size_t len, const char * passphrase) {
-    return tpg_result(tlsplug_context_add_pfx(ctx, pfx, len, passphrase), (const void *)ctx);
+static tpg_ret tpg_context_add_pfx(uintptr_t ctx, const uint8_t * pfx, size_t len, const char * passphrase) {
+    return tpg_result(tlsplug_context_add_pfx((tlsplug_context *)ctx, pfx, len, passphrase), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_add_crl(tlsplug_context * ctx, const uint8_t * pem, size_t len) {
-    return tpg_result(tlsplug_context_add_crl(ctx, pem, len), (const void *)ctx);
+static tpg_ret tpg_context_add_crl(uintptr_t ctx, const uint8_t * pem, size_t len) {
+    return tpg_result(tlsplug_context_add_crl((tlsplug_context *)ctx, pem, len), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_set_ecdh_curve(tlsplug_context * ctx, const char * curves) {
-    return tpg_result(tlsplug_context_set_ecdh_curve(ctx, curves), (const void *)ctx);
+static tpg_ret tpg_context_set_ecdh_curve(uintptr_t ctx, const char * curves) {
+    return tpg_result(tlsplug_context_set_ecdh_curve((tlsplug_context *)ctx, curves), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_set_dhparam(tlsplug_context * ctx, const uint8_t * pem, size_t len) {
-    return tpg_result(tlsplug_context_set_dhparam(ctx, pem, len), (const void *)ctx);
+static tpg_ret tpg_context_set_dhparam(uintptr_t ctx, const uint8_t * pem, size_t len) {
+    return tpg_result(tlsplug_context_set_dhparam((tlsplug_context *)ctx, pem, len), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_set_secure_protocol(tlsplug_context * ctx, const char * method) {
-    return tpg_result(tlsplug_context_set_secure_protocol(ctx, method), (const void *)ctx);
+static tpg_ret tpg_context_set_secure_protocol(uintptr_t ctx, const char * method) {
+    return tpg_result(tlsplug_context_set_secure_protocol((tlsplug_context *)ctx, method), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_set_secure_options(tlsplug_context * ctx, unsigned options) {
-    return tpg_result(tlsplug_context_set_secure_options(ctx, options), (const void *)ctx);
+static tpg_ret tpg_context_set_secure_options(uintptr_t ctx, unsigned options) {
+    return tpg_result(tlsplug_context_set_secure_options((tlsplug_context *)ctx, options), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_set_session_id_context(tlsplug_context * ctx, const char * context) {
-    return tpg_result(tlsplug_context_set_session_id_context(ctx, context), (const void *)ctx);
+static tpg_ret tpg_context_set_session_id_context(uintptr_t ctx, const char * context) {
+    return tpg_result(tlsplug_context_set_session_id_context((tlsplug_context *)ctx, context), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_set_session_key(tlsplug_context * ctx, const uint8_t * key, size_t len) {
-    return tpg_result(tlsplug_context_set_session_key(ctx, key, len), (const void *)ctx);
+static tpg_ret tpg_context_set_session_key(uintptr_t ctx, const uint8_t * key, size_t len) {
+    return tpg_result(tlsplug_context_set_session_key((tlsplug_context *)ctx, key, len), (const void *)ctx);
 }
 
-static tpg_ret tpg_socket_new(tlsplug_context * ctx, int role, tlsplug_socket ** out) {
-    return tpg_result(tlsplug_socket_new(ctx, role, out), (const void *)ctx);
+static tpg_ret tpg_socket_new(uintptr_t ctx, int role, tlsplug_socket ** out) {
+    return tpg_result(tlsplug_socket_new((tlsplug_context *)ctx, role, out), (const void *)ctx);
 }
 
-static tpg_ret tpg_socket_free(tlsplug_socket * sock) {
-    return tpg_result(tlsplug_socket_free(sock), NULL);
+static tpg_ret tpg_socket_free(uintptr_t sock) {
+    return tpg_result(tlsplug_socket_free((tlsplug_socket *)sock), NULL);
 }
 
-static tpg_ret tpg_socket_set_servername(tlsplug_socket * sock, const char * servername) {
-    return tpg_result(tlsplug_socket_set_servername(sock, servername), (const void *)sock);
+static tpg_ret tpg_socket_set_servername(uintptr_t sock, const char * servername) {
+    return tpg_result(tlsplug_socket_set_servername((tlsplug_socket *)sock, servername), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_set_reject_unauthorized(tlsplug_socket * sock, int reject) {
-    return tpg_result(tlsplug_socket_set_reject_unauthorized(sock, reject), (const void *)sock);
+static tpg_ret tpg_socket_set_reject_unauthorized(uintptr_t sock, int reject) {
+    return tpg_result(tlsplug_socket_set_reject_unauthorized((tlsplug_socket *)sock, reject), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_set_request_cert(tlsplug_socket * sock, int request) {
-    return tpg_result(tlsplug_socket_set_request_cert(sock, request), (const void *)sock);
+static tpg_ret tpg_socket_set_request_cert(uintptr_t sock, int request) {
+    return tpg_result(tlsplug_socket_set_request_cert((tlsplug_socket *)sock, request), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_set_allow_half_open(tlsplug_socket * sock, int allow) {
-    return tpg_result(tlsplug_socket_set_allow_half_open(sock, allow), (const void *)sock);
+static tpg_ret tpg_socket_set_allow_half_open(uintptr_t sock, int allow) {
+    return tpg_result(tlsplug_socket_set_allow_half_open((tlsplug_socket *)sock, allow), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_on(tlsplug_socket * sock, int event, tlsplug_event_cb cb, uintptr_t userdata) {
-    return tpg_result(tlsplug_socket_on(sock, event, cb, userdata), (const void *)sock);
+static tpg_ret tpg_socket_on(uintptr_t sock, int event, tlsplug_event_cb cb, uintptr_t userdata) {
+    return tpg_result(tlsplug_socket_on((tlsplug_socket *)sock, event, cb, userdata), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_set_event_queue(tlsplug_socket * sock, int enabled) {
-    return tpg_result(tlsplug_socket_set_event_queue(sock, enabled), (const void *)sock);
+static tpg_ret tpg_socket_set_event_queue(uintptr_t sock, int enabled) {
+    return tpg_result(tlsplug_socket_set_event_queue((tlsplug_socket *)sock, enabled), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_next_event(tlsplug_socket * sock, int * event, uint8_t * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_next_event(sock, event, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_next_event(uintptr_t sock, uint8_t * buf, size_t cap) {
+    int event = 0;
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_next_event((tlsplug_socket *)sock, &event, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)event;
+    r.out[1] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_start(tlsplug_socket * sock) {
-    return tpg_result(tlsplug_socket_start(sock), (const void *)sock);
+static tpg_ret tpg_socket_start(uintptr_t sock) {
+    return tpg_result(tlsplug_socket_start((tlsplug_socket *)sock), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_feed(tlsplug_socket * sock, const uint8_t * data, size_t len) {
-    return tpg_result(tlsplug_socket_feed(sock, data, len), (const void *)sock);
+static tpg_ret tpg_socket_feed(uintptr_t sock, const uint8_t * data, size_t len) {
+    return tpg_result(tlsplug_socket_feed((tlsplug_socket *)sock, data, len), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_feed_eof(tlsplug_socket * sock) {
-    return tpg_result(tlsplug_socket_feed_eof(sock), (const void *)sock);
+static tpg_ret tpg_socket_feed_eof(uintptr_t sock) {
+    return tpg_result(tlsplug_socket_feed_eof((tlsplug_socket *)sock), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_pull(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_pull(sock, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_pull(uintptr_t sock, uint8_t * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_pull((tlsplug_socket *)sock, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_peek_output(tlsplug_socket * sock, const uint8_t ** data, size_t * len) {
-    return tpg_result(tlsplug_socket_peek_output(sock, data, len), (const void *)sock);
+static tpg_ret tpg_socket_peek_output(uintptr_t sock, const uint8_t ** data) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_peek_output((tlsplug_socket *)sock, data, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_consume_output(tlsplug_socket * sock, size_t n) {
-    return tpg_result(tlsplug_socket_consume_output(sock, n), (const void *)sock);
+static tpg_ret tpg_socket_consume_output(uintptr_t sock, size_t n) {
+    return tpg_result(tlsplug_socket_consume_output((tlsplug_socket *)sock, n), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_pending_output(tlsplug_socket * sock, size_t * len) {
-    return tpg_result(tlsplug_socket_pending_output(sock, len), (const void *)sock);
+static tpg_ret tpg_socket_pending_output(uintptr_t sock) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_pending_output((tlsplug_socket *)sock, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_write(tlsplug_socket * sock, const uint8_t * data, size_t len) {
-    return tpg_result(tlsplug_socket_write(sock, data, len), (const void *)sock);
+static tpg_ret tpg_socket_write(uintptr_t sock, const uint8_t * data, size_t len) {
+    return tpg_result(tlsplug_socket_write((tlsplug_socket *)sock, data, len), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_read(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_read(sock, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_read(uintptr_t sock, uint8_t * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_read((tlsplug_socket *)sock, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_end(tlsplug_socket * sock) {
-    return tpg_result(tlsplug_socket_end(sock), (const void *)sock);
+static tpg_ret tpg_socket_end(uintptr_t sock) {
+    return tpg_result(tlsplug_socket_end((tlsplug_socket *)sock), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_destroy(tlsplug_socket * sock, const char * code, const char * message) {
-    return tpg_result(tlsplug_socket_destroy(sock, code, message), (const void *)sock);
+static tpg_ret tpg_socket_destroy(uintptr_t sock, const char * code, const char * message) {
+    return tpg_result(tlsplug_socket_destroy((tlsplug_socket *)sock, code, message), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_state(tlsplug_socket * sock, unsigned * flags) {
-    return tpg_result(tlsplug_socket_state(sock, flags), (const void *)sock);
+static tpg_ret tpg_socket_state(uintptr_t sock) {
+    unsigned flags = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_state((tlsplug_socket *)sock, &flags), (const void *)sock);
+    r.out[0] = (uint64_t)flags;
+    return r;
 }
 
-static tpg_ret tpg_socket_authorized(tlsplug_socket * sock, int * authorized) {
-    return tpg_result(tlsplug_socket_authorized(sock, authorized), (const void *)sock);
+static tpg_ret tpg_socket_authorized(uintptr_t sock) {
+    int authorized = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_authorized((tlsplug_socket *)sock, &authorized), (const void *)sock);
+    r.out[0] = (uint64_t)authorized;
+    return r;
 }
 
-static tpg_ret tpg_socket_authorization_error(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_authorization_error(sock, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_authorization_error(uintptr_t sock, char * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_authorization_error((tlsplug_socket *)sock, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_get_protocol(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_get_protocol(sock, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_get_protocol(uintptr_t sock, char * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_get_protocol((tlsplug_socket *)sock, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_get_cipher(tlsplug_socket * sock, int field, char * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_get_cipher(sock, field, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_get_cipher(uintptr_t sock, int field, char * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_get_cipher((tlsplug_socket *)sock, field, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_get_servername(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_get_servername(sock, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_get_servername(uintptr_t sock, char * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_get_servername((tlsplug_socket *)sock, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_encrypted(tlsplug_socket * sock, int * encrypted) {
-    return tpg_result(tlsplug_socket_encrypted(sock, encrypted), (const void *)sock);
+static tpg_ret tpg_socket_encrypted(uintptr_t sock) {
+    int encrypted = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_encrypted((tlsplug_socket *)sock, &encrypted), (const void *)sock);
+    r.out[0] = (uint64_t)encrypted;
+    return r;
 }
 
-static tpg_ret tpg_socket_get_peer_certificate(tlsplug_socket * sock, int detailed, char * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_get_peer_certificate(sock, detailed, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_get_peer_certificate(uintptr_t sock, int detailed, char * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_get_peer_certificate((tlsplug_socket *)sock, detailed, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_get_certificate(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_get_certificate(sock, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_get_certificate(uintptr_t sock, char * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_get_certificate((tlsplug_socket *)sock, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_peer_cert_field(tlsplug_socket * sock, unsigned depth, int field, uint8_t * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_peer_cert_field(sock, depth, field, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_peer_cert_field(uintptr_t sock, unsigned depth, int field, uint8_t * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_peer_cert_field((tlsplug_socket *)sock, depth, field, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_cert_to_json(const uint8_t * der, size_t der_len, char * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_cert_to_json(der, der_len, buf, cap, len), NULL);
+static tpg_ret tpg_cert_to_json(const uint8_t * der, size_t der_len, char * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_cert_to_json(der, der_len, buf, cap, &len), NULL);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_check_server_identity(const char * hostname, const uint8_t * der, size_t der_len, char * reason, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_check_server_identity(hostname, der, der_len, reason, cap, len), NULL);
+static tpg_ret tpg_check_server_identity(const char * hostname, const uint8_t * der, size_t der_len, char * reason, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_check_server_identity(hostname, der, der_len, reason, cap, &len), NULL);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_get_ciphers(char * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_get_ciphers(buf, cap, len), NULL);
+static tpg_ret tpg_get_ciphers(char * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_get_ciphers(buf, cap, &len), NULL);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_get_default(int which, char * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_get_default(which, buf, cap, len), NULL);
+static tpg_ret tpg_get_default(int which, char * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_get_default(which, buf, cap, &len), NULL);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
 static tpg_ret tpg_set_default(int which, const char * value) {
     return tpg_result(tlsplug_set_default(which, value), NULL);
 }
 
-static tpg_ret tpg_socket_get_ephemeral_key_info(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_get_ephemeral_key_info(sock, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_get_ephemeral_key_info(uintptr_t sock, char * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_get_ephemeral_key_info((tlsplug_socket *)sock, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_get_finished(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_get_finished(sock, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_get_finished(uintptr_t sock, uint8_t * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_get_finished((tlsplug_socket *)sock, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_get_peer_finished(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_get_peer_finished(sock, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_get_peer_finished(uintptr_t sock, uint8_t * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_get_peer_finished((tlsplug_socket *)sock, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_set_min_dh_size(tlsplug_socket * sock, unsigned bits) {
-    return tpg_result(tlsplug_socket_set_min_dh_size(sock, bits), (const void *)sock);
+static tpg_ret tpg_socket_set_min_dh_size(uintptr_t sock, unsigned bits) {
+    return tpg_result(tlsplug_socket_set_min_dh_size((tlsplug_socket *)sock, bits), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_set_check_server_identity(tlsplug_socket * sock, int custom) {
-    return tpg_result(tlsplug_socket_set_check_server_identity(sock, custom), (const void *)sock);
+static tpg_ret tpg_socket_set_check_server_identity(uintptr_t sock, int custom) {
+    return tpg_result(tlsplug_socket_set_check_server_identity((tlsplug_socket *)sock, custom), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_check_server_identity_done(tlsplug_socket * sock, const char * code, const char * message) {
-    return tpg_result(tlsplug_socket_check_server_identity_done(sock, code, message), (const void *)sock);
+static tpg_ret tpg_socket_check_server_identity_done(uintptr_t sock, const char * code, const char * message) {
+    return tpg_result(tlsplug_socket_check_server_identity_done((tlsplug_socket *)sock, code, message), (const void *)sock);
 }
 
-static tpg_ret tpg_secure_pair_new(tlsplug_context * ctx, int is_server, int request_cert, int reject_unauthorized, tlsplug_socket ** out) {
-    return tpg_result(tlsplug_secure_pair_new(ctx, is_server, request_cert, reject_unauthorized, out), (const void *)ctx);
+static tpg_ret tpg_secure_pair_new(uintptr_t ctx, int is_server, int request_cert, int reject_unauthorized, tlsplug_socket ** out) {
+    return tpg_result(tlsplug_secure_pair_new((tlsplug_context *)ctx, is_server, request_cert, reject_unauthorized, out), (const void *)ctx);
 }
 
-static tpg_ret tpg_socket_bytes_written(tlsplug_socket * sock, size_t * n) {
-    return tpg_result(tlsplug_socket_bytes_written(sock, n), (const void *)sock);
+static tpg_ret tpg_socket_bytes_written(uintptr_t sock) {
+    size_t n = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_bytes_written((tlsplug_socket *)sock, &n), (const void *)sock);
+    r.out[0] = (uint64_t)n;
+    return r;
 }
 
-static tpg_ret tpg_socket_bytes_read(tlsplug_socket * sock, size_t * n) {
-    return tpg_result(tlsplug_socket_bytes_read(sock, n), (const void *)sock);
+static tpg_ret tpg_socket_bytes_read(uintptr_t sock) {
+    size_t n = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_bytes_read((tlsplug_socket *)sock, &n), (const void *)sock);
+    r.out[0] = (uint64_t)n;
+    return r;
 }
 
-static tpg_ret tpg_socket_set_alpn_protocols(tlsplug_socket * sock, const uint8_t * protocols, size_t len) {
-    return tpg_result(tlsplug_socket_set_alpn_protocols(sock, protocols, len), (const void *)sock);
+static tpg_ret tpg_socket_set_alpn_protocols(uintptr_t sock, const uint8_t * protocols, size_t len) {
+    return tpg_result(tlsplug_socket_set_alpn_protocols((tlsplug_socket *)sock, protocols, len), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_get_alpn_protocol(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_get_alpn_protocol(sock, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_get_alpn_protocol(uintptr_t sock, char * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_get_alpn_protocol((tlsplug_socket *)sock, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_set_npn_protocols(tlsplug_socket * sock, const uint8_t * protocols, size_t len) {
-    return tpg_result(tlsplug_socket_set_npn_protocols(sock, protocols, len), (const void *)sock);
+static tpg_ret tpg_socket_set_npn_protocols(uintptr_t sock, const uint8_t * protocols, size_t len) {
+    return tpg_result(tlsplug_socket_set_npn_protocols((tlsplug_socket *)sock, protocols, len), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_set_session(tlsplug_socket * sock, const uint8_t * session, size_t len) {
-    return tpg_result(tlsplug_socket_set_session(sock, session, len), (const void *)sock);
+static tpg_ret tpg_socket_set_session(uintptr_t sock, const uint8_t * session, size_t len) {
+    return tpg_result(tlsplug_socket_set_session((tlsplug_socket *)sock, session, len), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_get_session(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_get_session(sock, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_get_session(uintptr_t sock, uint8_t * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_get_session((tlsplug_socket *)sock, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_get_tls_ticket(tlsplug_socket * sock, uint8_t * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_get_tls_ticket(sock, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_get_tls_ticket(uintptr_t sock, uint8_t * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_get_tls_ticket((tlsplug_socket *)sock, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_is_session_reused(tlsplug_socket * sock, int * reused) {
-    return tpg_result(tlsplug_socket_is_session_reused(sock, reused), (const void *)sock);
+static tpg_ret tpg_socket_is_session_reused(uintptr_t sock) {
+    int reused = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_is_session_reused((tlsplug_socket *)sock, &reused), (const void *)sock);
+    r.out[0] = (uint64_t)reused;
+    return r;
 }
 
-static tpg_ret tpg_socket_set_max_send_fragment(tlsplug_socket * sock, size_t size) {
-    return tpg_result(tlsplug_socket_set_max_send_fragment(sock, size), (const void *)sock);
+static tpg_ret tpg_socket_set_max_send_fragment(uintptr_t sock, size_t size) {
+    return tpg_result(tlsplug_socket_set_max_send_fragment((tlsplug_socket *)sock, size), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_disable_renegotiation(tlsplug_socket * sock) {
-    return tpg_result(tlsplug_socket_disable_renegotiation(sock), (const void *)sock);
+static tpg_ret tpg_socket_disable_renegotiation(uintptr_t sock) {
+    return tpg_result(tlsplug_socket_disable_renegotiation((tlsplug_socket *)sock), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_set_keylog(tlsplug_socket * sock, int enabled) {
-    return tpg_result(tlsplug_socket_set_keylog(sock, enabled), (const void *)sock);
+static tpg_ret tpg_socket_set_keylog(uintptr_t sock, int enabled) {
+    return tpg_result(tlsplug_socket_set_keylog((tlsplug_socket *)sock, enabled), (const void *)sock);
 }
 
-static tpg_ret tpg_server_new(tlsplug_context * ctx, tlsplug_server ** out) {
-    return tpg_result(tlsplug_server_new(ctx, out), (const void *)ctx);
+static tpg_ret tpg_server_new(uintptr_t ctx, tlsplug_server ** out) {
+    return tpg_result(tlsplug_server_new((tlsplug_context *)ctx, out), (const void *)ctx);
 }
 
-static tpg_ret tpg_server_free(tlsplug_server * srv) {
-    return tpg_result(tlsplug_server_free(srv), NULL);
+static tpg_ret tpg_server_free(uintptr_t srv) {
+    return tpg_result(tlsplug_server_free((tlsplug_server *)srv), NULL);
 }
 
-static tpg_ret tpg_server_set_request_cert(tlsplug_server * srv, int request) {
-    return tpg_result(tlsplug_server_set_request_cert(srv, request), (const void *)srv);
+static tpg_ret tpg_server_set_request_cert(uintptr_t srv, int request) {
+    return tpg_result(tlsplug_server_set_request_cert((tlsplug_server *)srv, request), (const void *)srv);
 }
 
-static tpg_ret tpg_server_set_reject_unauthorized(tlsplug_server * srv, int reject) {
-    return tpg_result(tlsplug_server_set_reject_unauthorized(srv, reject), (const void *)srv);
+static tpg_ret tpg_server_set_reject_unauthorized(uintptr_t srv, int reject) {
+    return tpg_result(tlsplug_server_set_reject_unauthorized((tlsplug_server *)srv, reject), (const void *)srv);
 }
 
-static tpg_ret tpg_server_set_handshake_timeout(tlsplug_server * srv, size_t ms) {
-    return tpg_result(tlsplug_server_set_handshake_timeout(srv, ms), (const void *)srv);
+static tpg_ret tpg_server_set_handshake_timeout(uintptr_t srv, size_t ms) {
+    return tpg_result(tlsplug_server_set_handshake_timeout((tlsplug_server *)srv, ms), (const void *)srv);
 }
 
-static tpg_ret tpg_server_set_alpn_protocols(tlsplug_server * srv, const uint8_t * protocols, size_t len) {
-    return tpg_result(tlsplug_server_set_alpn_protocols(srv, protocols, len), (const void *)srv);
+static tpg_ret tpg_server_set_alpn_protocols(uintptr_t srv, const uint8_t * protocols, size_t len) {
+    return tpg_result(tlsplug_server_set_alpn_protocols((tlsplug_server *)srv, protocols, len), (const void *)srv);
 }
 
-static tpg_ret tpg_server_add_context(tlsplug_server * srv, const char * hostname, tlsplug_context * ctx) {
-    return tpg_result(tlsplug_server_add_context(srv, hostname, ctx), (const void *)srv);
+static tpg_ret tpg_server_add_context(uintptr_t srv, const char * hostname, uintptr_t ctx) {
+    return tpg_result(tlsplug_server_add_context((tlsplug_server *)srv, hostname, (tlsplug_context *)ctx), (const void *)srv);
 }
 
-static tpg_ret tpg_server_set_secure_context(tlsplug_server * srv, tlsplug_context * ctx) {
-    return tpg_result(tlsplug_server_set_secure_context(srv, ctx), (const void *)srv);
+static tpg_ret tpg_server_set_secure_context(uintptr_t srv, uintptr_t ctx) {
+    return tpg_result(tlsplug_server_set_secure_context((tlsplug_server *)srv, (tlsplug_context *)ctx), (const void *)srv);
 }
 
-static tpg_ret tpg_server_set_sni_callback(tlsplug_server * srv, int enabled) {
-    return tpg_result(tlsplug_server_set_sni_callback(srv, enabled), (const void *)srv);
+static tpg_ret tpg_server_set_sni_callback(uintptr_t srv, int enabled) {
+    return tpg_result(tlsplug_server_set_sni_callback((tlsplug_server *)srv, enabled), (const void *)srv);
 }
 
-static tpg_ret tpg_server_get_ticket_keys(tlsplug_server * srv, uint8_t * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_server_get_ticket_keys(srv, buf, cap, len), (const void *)srv);
+static tpg_ret tpg_server_get_ticket_keys(uintptr_t srv, uint8_t * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_server_get_ticket_keys((tlsplug_server *)srv, buf, cap, &len), (const void *)srv);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_server_set_ticket_keys(tlsplug_server * srv, const uint8_t * keys, size_t len) {
-    return tpg_result(tlsplug_server_set_ticket_keys(srv, keys, len), (const void *)srv);
+static tpg_ret tpg_server_set_ticket_keys(uintptr_t srv, const uint8_t * keys, size_t len) {
+    return tpg_result(tlsplug_server_set_ticket_keys((tlsplug_server *)srv, keys, len), (const void *)srv);
 }
 
-static tpg_ret tpg_server_on(tlsplug_server * srv, int event, tlsplug_event_cb cb, uintptr_t userdata) {
-    return tpg_result(tlsplug_server_on(srv, event, cb, userdata), (const void *)srv);
+static tpg_ret tpg_server_on(uintptr_t srv, int event, tlsplug_event_cb cb, uintptr_t userdata) {
+    return tpg_result(tlsplug_server_on((tlsplug_server *)srv, event, cb, userdata), (const void *)srv);
 }
 
-static tpg_ret tpg_server_set_event_queue(tlsplug_server * srv, int enabled) {
-    return tpg_result(tlsplug_server_set_event_queue(srv, enabled), (const void *)srv);
+static tpg_ret tpg_server_set_event_queue(uintptr_t srv, int enabled) {
+    return tpg_result(tlsplug_server_set_event_queue((tlsplug_server *)srv, enabled), (const void *)srv);
 }
 
-static tpg_ret tpg_server_next_event(tlsplug_server * srv, int * event, tlsplug_socket ** subject, uint8_t * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_server_next_event(srv, event, subject, buf, cap, len), (const void *)srv);
+static tpg_ret tpg_server_next_event(uintptr_t srv, tlsplug_socket ** subject, uint8_t * buf, size_t cap) {
+    int event = 0;
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_server_next_event((tlsplug_server *)srv, &event, subject, buf, cap, &len), (const void *)srv);
+    r.out[0] = (uint64_t)event;
+    r.out[1] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_server_accept(tlsplug_server * srv, size_t now_ms, tlsplug_socket ** out) {
-    return tpg_result(tlsplug_server_accept(srv, now_ms, out), (const void *)srv);
+static tpg_ret tpg_server_accept(uintptr_t srv, size_t now_ms, tlsplug_socket ** out) {
+    return tpg_result(tlsplug_server_accept((tlsplug_server *)srv, now_ms, out), (const void *)srv);
 }
 
-static tpg_ret tpg_socket_tick(tlsplug_socket * sock, size_t now_ms) {
-    return tpg_result(tlsplug_socket_tick(sock, now_ms), (const void *)sock);
+static tpg_ret tpg_socket_tick(uintptr_t sock, size_t now_ms) {
+    return tpg_result(tlsplug_socket_tick((tlsplug_socket *)sock, now_ms), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_next_timeout(tlsplug_socket * sock, size_t * at_ms) {
-    return tpg_result(tlsplug_socket_next_timeout(sock, at_ms), (const void *)sock);
+static tpg_ret tpg_socket_next_timeout(uintptr_t sock) {
+    size_t at_ms = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_next_timeout((tlsplug_socket *)sock, &at_ms), (const void *)sock);
+    r.out[0] = (uint64_t)at_ms;
+    return r;
 }
 
-static tpg_ret tpg_socket_sni_done(tlsplug_socket * sock, tlsplug_context * ctx, const char * error) {
-    return tpg_result(tlsplug_socket_sni_done(sock, ctx, error), (const void *)sock);
+static tpg_ret tpg_socket_sni_done(uintptr_t sock, uintptr_t ctx, const char * error) {
+    return tpg_result(tlsplug_socket_sni_done((tlsplug_socket *)sock, (tlsplug_context *)ctx, error), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_renegotiate(tlsplug_socket * sock, int request_cert, int reject_unauthorized) {
-    return tpg_result(tlsplug_socket_renegotiate(sock, request_cert, reject_unauthorized), (const void *)sock);
+static tpg_ret tpg_socket_renegotiate(uintptr_t sock, int request_cert, int reject_unauthorized) {
+    return tpg_result(tlsplug_socket_renegotiate((tlsplug_socket *)sock, request_cert, reject_unauthorized), (const void *)sock);
 }
 
-static tpg_ret tpg_server_set_session_timeout(tlsplug_server * srv, unsigned seconds) {
-    return tpg_result(tlsplug_server_set_session_timeout(srv, seconds), (const void *)srv);
+static tpg_ret tpg_server_set_session_timeout(uintptr_t srv, unsigned seconds) {
+    return tpg_result(tlsplug_server_set_session_timeout((tlsplug_server *)srv, seconds), (const void *)srv);
 }
 
-static tpg_ret tpg_server_set_session_store(tlsplug_server * srv, int enabled) {
-    return tpg_result(tlsplug_server_set_session_store(srv, enabled), (const void *)srv);
+static tpg_ret tpg_server_set_session_store(uintptr_t srv, int enabled) {
+    return tpg_result(tlsplug_server_set_session_store((tlsplug_server *)srv, enabled), (const void *)srv);
 }
 
-static tpg_ret tpg_server_set_session_cache_size(tlsplug_server * srv, size_t sessions) {
-    return tpg_result(tlsplug_server_set_session_cache_size(srv, sessions), (const void *)srv);
+static tpg_ret tpg_server_set_session_cache_size(uintptr_t srv, size_t sessions) {
+    return tpg_result(tlsplug_server_set_session_cache_size((tlsplug_server *)srv, sessions), (const void *)srv);
 }
 
-static tpg_ret tpg_server_use_session_store(tlsplug_server * srv, const char * url) {
-    return tpg_result(tlsplug_server_use_session_store(srv, url), (const void *)srv);
+static tpg_ret tpg_server_use_session_store(uintptr_t srv, const char * url) {
+    return tpg_result(tlsplug_server_use_session_store((tlsplug_server *)srv, url), (const void *)srv);
 }
 
-static tpg_ret tpg_server_get_session_store_failures(tlsplug_server * srv, size_t * count) {
-    return tpg_result(tlsplug_server_get_session_store_failures(srv, count), (const void *)srv);
+static tpg_ret tpg_server_get_session_store_failures(uintptr_t srv) {
+    size_t count = 0;
+    tpg_ret r = tpg_result(tlsplug_server_get_session_store_failures((tlsplug_server *)srv, &count), (const void *)srv);
+    r.out[0] = (uint64_t)count;
+    return r;
 }
 
-static tpg_ret tpg_server_session_store_fd(tlsplug_server * srv, int * fd) {
-    return tpg_result(tlsplug_server_session_store_fd(srv, fd), (const void *)srv);
+static tpg_ret tpg_server_session_store_fd(uintptr_t srv) {
+    int fd = 0;
+    tpg_ret r = tpg_result(tlsplug_server_session_store_fd((tlsplug_server *)srv, &fd), (const void *)srv);
+    r.out[0] = (uint64_t)fd;
+    return r;
 }
 
-static tpg_ret tpg_server_session_store_dispatch(tlsplug_server * srv) {
-    return tpg_result(tlsplug_server_session_store_dispatch(srv), (const void *)srv);
+static tpg_ret tpg_server_session_store_dispatch(uintptr_t srv) {
+    return tpg_result(tlsplug_server_session_store_dispatch((tlsplug_server *)srv), (const void *)srv);
 }
 
-static tpg_ret tpg_server_load_ticket_keys(tlsplug_server * srv, const char * source) {
-    return tpg_result(tlsplug_server_load_ticket_keys(srv, source), (const void *)srv);
+static tpg_ret tpg_server_load_ticket_keys(uintptr_t srv, const char * source) {
+    return tpg_result(tlsplug_server_load_ticket_keys((tlsplug_server *)srv, source), (const void *)srv);
 }
 
-static tpg_ret tpg_socket_new_session_done(tlsplug_socket * sock) {
-    return tpg_result(tlsplug_socket_new_session_done(sock), (const void *)sock);
+static tpg_ret tpg_socket_new_session_done(uintptr_t sock) {
+    return tpg_result(tlsplug_socket_new_session_done((tlsplug_socket *)sock), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_resume_session_done(tlsplug_socket * sock, const uint8_t * data, size_t len) {
-    return tpg_result(tlsplug_socket_resume_session_done(sock, data, len), (const void *)sock);
+static tpg_ret tpg_socket_resume_session_done(uintptr_t sock, const uint8_t * data, size_t len) {
+    return tpg_result(tlsplug_socket_resume_session_done((tlsplug_socket *)sock, data, len), (const void *)sock);
 }
 
-static tpg_ret tpg_server_set_ocsp(tlsplug_server * srv, int enabled) {
-    return tpg_result(tlsplug_server_set_ocsp(srv, enabled), (const void *)srv);
+static tpg_ret tpg_server_set_ocsp(uintptr_t srv, int enabled) {
+    return tpg_result(tlsplug_server_set_ocsp((tlsplug_server *)srv, enabled), (const void *)srv);
 }
 
-static tpg_ret tpg_socket_ocsp_done(tlsplug_socket * sock, const uint8_t * response, size_t len) {
-    return tpg_result(tlsplug_socket_ocsp_done(sock, response, len), (const void *)sock);
+static tpg_ret tpg_socket_ocsp_done(uintptr_t sock, const uint8_t * response, size_t len) {
+    return tpg_result(tlsplug_socket_ocsp_done((tlsplug_socket *)sock, response, len), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_set_request_ocsp(tlsplug_socket * sock, int request) {
-    return tpg_result(tlsplug_socket_set_request_ocsp(sock, request), (const void *)sock);
+static tpg_ret tpg_socket_set_request_ocsp(uintptr_t sock, int request) {
+    return tpg_result(tlsplug_socket_set_request_ocsp((tlsplug_socket *)sock, request), (const void *)sock);
 }
 
-static tpg_ret tpg_server_set_keylog(tlsplug_server * srv, int enabled) {
-    return tpg_result(tlsplug_server_set_keylog(srv, enabled), (const void *)srv);
+static tpg_ret tpg_server_set_keylog(uintptr_t srv, int enabled) {
+    return tpg_result(tlsplug_server_set_keylog((tlsplug_server *)srv, enabled), (const void *)srv);
 }
 
 static tpg_ret tpg_loop_new(tlsplug_loop ** out) {
     return tpg_result(tlsplug_loop_new(out), NULL);
 }
 
-static tpg_ret tpg_loop_free(tlsplug_loop * loop) {
-    return tpg_result(tlsplug_loop_free(loop), NULL);
+static tpg_ret tpg_loop_free(uintptr_t loop) {
+    return tpg_result(tlsplug_loop_free((tlsplug_loop *)loop), NULL);
 }
 
-static tpg_ret tpg_loop_run(tlsplug_loop * loop) {
-    return tpg_result(tlsplug_loop_run(loop), (const void *)loop);
+static tpg_ret tpg_loop_run(uintptr_t loop) {
+    return tpg_result(tlsplug_loop_run((tlsplug_loop *)loop), (const void *)loop);
 }
 
-static tpg_ret tpg_loop_run_once(tlsplug_loop * loop, int * alive) {
-    return tpg_result(tlsplug_loop_run_once(loop, alive), (const void *)loop);
+static tpg_ret tpg_loop_run_once(uintptr_t loop) {
+    int alive = 0;
+    tpg_ret r = tpg_result(tlsplug_loop_run_once((tlsplug_loop *)loop, &alive), (const void *)loop);
+    r.out[0] = (uint64_t)alive;
+    return r;
 }
 
-static tpg_ret tpg_loop_run_for(tlsplug_loop * loop, size_t timeout_ms, int * alive) {
-    return tpg_result(tlsplug_loop_run_for(loop, timeout_ms, alive), (const void *)loop);
+static tpg_ret tpg_loop_run_for(uintptr_t loop, size_t timeout_ms) {
+    int alive = 0;
+    tpg_ret r = tpg_result(tlsplug_loop_run_for((tlsplug_loop *)loop, timeout_ms, &alive), (const void *)loop);
+    r.out[0] = (uint64_t)alive;
+    return r;
 }
 
-static tpg_ret tpg_loop_stop(tlsplug_loop * loop) {
-    return tpg_result(tlsplug_loop_stop(loop), (const void *)loop);
+static tpg_ret tpg_loop_stop(uintptr_t loop) {
+    return tpg_result(tlsplug_loop_stop((tlsplug_loop *)loop), (const void *)loop);
 }
 
-static tpg_ret tpg_loop_backend_fd(tlsplug_loop * loop, int * fd) {
-    return tpg_result(tlsplug_loop_backend_fd(loop, fd), (const void *)loop);
+static tpg_ret tpg_loop_backend_fd(uintptr_t loop) {
+    int fd = 0;
+    tpg_ret r = tpg_result(tlsplug_loop_backend_fd((tlsplug_loop *)loop, &fd), (const void *)loop);
+    r.out[0] = (uint64_t)fd;
+    return r;
 }
 
-static tpg_ret tpg_loop_next_timeout(tlsplug_loop * loop, int * ms) {
-    return tpg_result(tlsplug_loop_next_timeout(loop, ms), (const void *)loop);
+static tpg_ret tpg_loop_next_timeout(uintptr_t loop) {
+    int ms = 0;
+    tpg_ret r = tpg_result(tlsplug_loop_next_timeout((tlsplug_loop *)loop, &ms), (const void *)loop);
+    r.out[0] = (uint64_t)ms;
+    return r;
 }
 
-static tpg_ret tpg_loop_alive(tlsplug_loop * loop, int * alive) {
-    return tpg_result(tlsplug_loop_alive(loop, alive), (const void *)loop);
+static tpg_ret tpg_loop_alive(uintptr_t loop) {
+    int alive = 0;
+    tpg_ret r = tpg_result(tlsplug_loop_alive((tlsplug_loop *)loop, &alive), (const void *)loop);
+    r.out[0] = (uint64_t)alive;
+    return r;
 }
 
-static tpg_ret tpg_loop_set_timer(tlsplug_loop * loop, size_t delay_ms, size_t repeat_ms, tlsplug_event_cb cb, uintptr_t userdata, size_t * id) {
-    return tpg_result(tlsplug_loop_set_timer(loop, delay_ms, repeat_ms, cb, userdata, id), (const void *)loop);
+static tpg_ret tpg_loop_set_timer(uintptr_t loop, size_t delay_ms, size_t repeat_ms, tlsplug_event_cb cb, uintptr_t userdata) {
+    size_t id = 0;
+    tpg_ret r = tpg_result(tlsplug_loop_set_timer((tlsplug_loop *)loop, delay_ms, repeat_ms, cb, userdata, &id), (const void *)loop);
+    r.out[0] = (uint64_t)id;
+    return r;
 }
 
-static tpg_ret tpg_loop_clear_timer(tlsplug_loop * loop, size_t id) {
-    return tpg_result(tlsplug_loop_clear_timer(loop, id), (const void *)loop);
+static tpg_ret tpg_loop_clear_timer(uintptr_t loop, size_t id) {
+    return tpg_result(tlsplug_loop_clear_timer((tlsplug_loop *)loop, id), (const void *)loop);
 }
 
-static tpg_ret tpg_loop_connect(tlsplug_loop * loop, tlsplug_socket * sock, const char * host, int port) {
-    return tpg_result(tlsplug_loop_connect(loop, sock, host, port), (const void *)loop);
+static tpg_ret tpg_loop_connect(uintptr_t loop, uintptr_t sock, const char * host, int port) {
+    return tpg_result(tlsplug_loop_connect((tlsplug_loop *)loop, (tlsplug_socket *)sock, host, port), (const void *)loop);
 }
 
-static tpg_ret tpg_loop_connect_path(tlsplug_loop * loop, tlsplug_socket * sock, const char * path) {
-    return tpg_result(tlsplug_loop_connect_path(loop, sock, path), (const void *)loop);
+static tpg_ret tpg_loop_connect_path(uintptr_t loop, uintptr_t sock, const char * path) {
+    return tpg_result(tlsplug_loop_connect_path((tlsplug_loop *)loop, (tlsplug_socket *)sock, path), (const void *)loop);
 }
 
-static tpg_ret tpg_loop_adopt(tlsplug_loop * loop, tlsplug_socket * sock, int fd) {
-    return tpg_result(tlsplug_loop_adopt(loop, sock, fd), (const void *)loop);
+static tpg_ret tpg_loop_adopt(uintptr_t loop, uintptr_t sock, int fd) {
+    return tpg_result(tlsplug_loop_adopt((tlsplug_loop *)loop, (tlsplug_socket *)sock, fd), (const void *)loop);
 }
 
-static tpg_ret tpg_loop_listen(tlsplug_loop * loop, tlsplug_server * srv, const char * host, int port, int backlog) {
-    return tpg_result(tlsplug_loop_listen(loop, srv, host, port, backlog), (const void *)loop);
+static tpg_ret tpg_loop_listen(uintptr_t loop, uintptr_t srv, const char * host, int port, int backlog) {
+    return tpg_result(tlsplug_loop_listen((tlsplug_loop *)loop, (tlsplug_server *)srv, host, port, backlog), (const void *)loop);
 }
 
-static tpg_ret tpg_loop_listen_path(tlsplug_loop * loop, tlsplug_server * srv, const char * path, int backlog) {
-    return tpg_result(tlsplug_loop_listen_path(loop, srv, path, backlog), (const void *)loop);
+static tpg_ret tpg_loop_listen_path(uintptr_t loop, uintptr_t srv, const char * path, int backlog) {
+    return tpg_result(tlsplug_loop_listen_path((tlsplug_loop *)loop, (tlsplug_server *)srv, path, backlog), (const void *)loop);
 }
 
-static tpg_ret tpg_server_address(tlsplug_server * srv, char * buf, size_t cap, size_t * len, int * port, int * family) {
-    return tpg_result(tlsplug_server_address(srv, buf, cap, len, port, family), (const void *)srv);
+static tpg_ret tpg_server_address(uintptr_t srv, char * buf, size_t cap) {
+    size_t len = 0;
+    int port = 0;
+    int family = 0;
+    tpg_ret r = tpg_result(tlsplug_server_address((tlsplug_server *)srv, buf, cap, &len, &port, &family), (const void *)srv);
+    r.out[0] = (uint64_t)len;
+    r.out[1] = (uint64_t)port;
+    r.out[2] = (uint64_t)family;
+    return r;
 }
 
-static tpg_ret tpg_server_close(tlsplug_server * srv) {
-    return tpg_result(tlsplug_server_close(srv), (const void *)srv);
+static tpg_ret tpg_server_close(uintptr_t srv) {
+    return tpg_result(tlsplug_server_close((tlsplug_server *)srv), (const void *)srv);
 }
 
-static tpg_ret tpg_server_set_max_connections(tlsplug_server * srv, int max) {
-    return tpg_result(tlsplug_server_set_max_connections(srv, max), (const void *)srv);
+static tpg_ret tpg_server_set_max_connections(uintptr_t srv, int max) {
+    return tpg_result(tlsplug_server_set_max_connections((tlsplug_server *)srv, max), (const void *)srv);
 }
 
-static tpg_ret tpg_server_get_connections(tlsplug_server * srv, size_t * count) {
-    return tpg_result(tlsplug_server_get_connections(srv, count), (const void *)srv);
+static tpg_ret tpg_server_get_connections(uintptr_t srv) {
+    size_t count = 0;
+    tpg_ret r = tpg_result(tlsplug_server_get_connections((tlsplug_server *)srv, &count), (const void *)srv);
+    r.out[0] = (uint64_t)count;
+    return r;
 }
 
-static tpg_ret tpg_socket_pause(tlsplug_socket * sock) {
-    return tpg_result(tlsplug_socket_pause(sock), (const void *)sock);
+static tpg_ret tpg_socket_pause(uintptr_t sock) {
+    return tpg_result(tlsplug_socket_pause((tlsplug_socket *)sock), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_resume(tlsplug_socket * sock) {
-    return tpg_result(tlsplug_socket_resume(sock), (const void *)sock);
+static tpg_ret tpg_socket_resume(uintptr_t sock) {
+    return tpg_result(tlsplug_socket_resume((tlsplug_socket *)sock), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_set_high_water_mark(tlsplug_socket * sock, size_t bytes) {
-    return tpg_result(tlsplug_socket_set_high_water_mark(sock, bytes), (const void *)sock);
+static tpg_ret tpg_socket_set_high_water_mark(uintptr_t sock, size_t bytes) {
+    return tpg_result(tlsplug_socket_set_high_water_mark((tlsplug_socket *)sock, bytes), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_buffer_size(tlsplug_socket * sock, size_t * bytes) {
-    return tpg_result(tlsplug_socket_buffer_size(sock, bytes), (const void *)sock);
+static tpg_ret tpg_socket_buffer_size(uintptr_t sock) {
+    size_t bytes = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_buffer_size((tlsplug_socket *)sock, &bytes), (const void *)sock);
+    r.out[0] = (uint64_t)bytes;
+    return r;
 }
 
-static tpg_ret tpg_socket_set_timeout(tlsplug_socket * sock, size_t ms) {
-    return tpg_result(tlsplug_socket_set_timeout(sock, ms), (const void *)sock);
+static tpg_ret tpg_socket_set_timeout(uintptr_t sock, size_t ms) {
+    return tpg_result(tlsplug_socket_set_timeout((tlsplug_socket *)sock, ms), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_set_no_delay(tlsplug_socket * sock, int no_delay) {
-    return tpg_result(tlsplug_socket_set_no_delay(sock, no_delay), (const void *)sock);
+static tpg_ret tpg_socket_set_no_delay(uintptr_t sock, int no_delay) {
+    return tpg_result(tlsplug_socket_set_no_delay((tlsplug_socket *)sock, no_delay), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_set_keep_alive(tlsplug_socket * sock, int enable, size_t initial_delay_ms) {
-    return tpg_result(tlsplug_socket_set_keep_alive(sock, enable, initial_delay_ms), (const void *)sock);
+static tpg_ret tpg_socket_set_keep_alive(uintptr_t sock, int enable, size_t initial_delay_ms) {
+    return tpg_result(tlsplug_socket_set_keep_alive((tlsplug_socket *)sock, enable, initial_delay_ms), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_address(tlsplug_socket * sock, int side, char * buf, size_t cap, size_t * len, int * port, int * family) {
-    return tpg_result(tlsplug_socket_address(sock, side, buf, cap, len, port, family), (const void *)sock);
+static tpg_ret tpg_socket_address(uintptr_t sock, int side, char * buf, size_t cap) {
+    size_t len = 0;
+    int port = 0;
+    int family = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_address((tlsplug_socket *)sock, side, buf, cap, &len, &port, &family), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    r.out[1] = (uint64_t)port;
+    r.out[2] = (uint64_t)family;
+    return r;
 }
 
-static tpg_ret tpg_socket_set_lookup(tlsplug_socket * sock, int enabled) {
-    return tpg_result(tlsplug_socket_set_lookup(sock, enabled), (const void *)sock);
+static tpg_ret tpg_socket_set_lookup(uintptr_t sock, int enabled) {
+    return tpg_result(tlsplug_socket_set_lookup((tlsplug_socket *)sock, enabled), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_lookup_done(tlsplug_socket * sock, const char * address, const char * code) {
-    return tpg_result(tlsplug_socket_lookup_done(sock, address, code), (const void *)sock);
+static tpg_ret tpg_socket_lookup_done(uintptr_t sock, const char * address, const char * code) {
+    return tpg_result(tlsplug_socket_lookup_done((tlsplug_socket *)sock, address, code), (const void *)sock);
 }
 
-static tpg_ret tpg_loop_listen_fd(tlsplug_loop * loop, tlsplug_server * srv, int fd, int backlog) {
-    return tpg_result(tlsplug_loop_listen_fd(loop, srv, fd, backlog), (const void *)loop);
+static tpg_ret tpg_loop_listen_fd(uintptr_t loop, uintptr_t srv, int fd, int backlog) {
+    return tpg_result(tlsplug_loop_listen_fd((tlsplug_loop *)loop, (tlsplug_server *)srv, fd, backlog), (const void *)loop);
 }
 
-static tpg_ret tpg_socket_export_keying_material(tlsplug_socket * sock, const uint8_t * label, size_t label_len, const uint8_t * context, size_t context_len, uint8_t * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_export_keying_material(sock, label, label_len, context, context_len, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_export_keying_material(uintptr_t sock, const uint8_t * label, size_t label_len, const uint8_t * context, size_t context_len, uint8_t * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_export_keying_material((tlsplug_socket *)sock, label, label_len, context, context_len, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_server_set_alpn_callback(tlsplug_server * srv, int enabled) {
-    return tpg_result(tlsplug_server_set_alpn_callback(srv, enabled), (const void *)srv);
+static tpg_ret tpg_server_set_alpn_callback(uintptr_t srv, int enabled) {
+    return tpg_result(tlsplug_server_set_alpn_callback((tlsplug_server *)srv, enabled), (const void *)srv);
 }
 
-static tpg_ret tpg_socket_alpn_callback_done(tlsplug_socket * sock, const uint8_t * protocol, size_t len) {
-    return tpg_result(tlsplug_socket_alpn_callback_done(sock, protocol, len), (const void *)sock);
+static tpg_ret tpg_socket_alpn_callback_done(uintptr_t sock, const uint8_t * protocol, size_t len) {
+    return tpg_result(tlsplug_socket_alpn_callback_done((tlsplug_socket *)sock, protocol, len), (const void *)sock);
 }
 
-static tpg_ret tpg_x509_check(const uint8_t * der, size_t der_len, int kind, const char * value, int * match) {
-    return tpg_result(tlsplug_x509_check(der, der_len, kind, value, match), NULL);
+static tpg_ret tpg_x509_check(const uint8_t * der, size_t der_len, int kind, const char * value) {
+    int match = 0;
+    tpg_ret r = tpg_result(tlsplug_x509_check(der, der_len, kind, value, &match), NULL);
+    r.out[0] = (uint64_t)match;
+    return r;
 }
 
-static tpg_ret tpg_x509_check_issued(const uint8_t * der, size_t der_len, const uint8_t * issuer, size_t issuer_len, int * issued) {
-    return tpg_result(tlsplug_x509_check_issued(der, der_len, issuer, issuer_len, issued), NULL);
+static tpg_ret tpg_x509_check_issued(const uint8_t * der, size_t der_len, const uint8_t * issuer, size_t issuer_len) {
+    int issued = 0;
+    tpg_ret r = tpg_result(tlsplug_x509_check_issued(der, der_len, issuer, issuer_len, &issued), NULL);
+    r.out[0] = (uint64_t)issued;
+    return r;
 }
 
-static tpg_ret tpg_x509_verify(const uint8_t * der, size_t der_len, const uint8_t * key, size_t key_len, int * valid) {
-    return tpg_result(tlsplug_x509_verify(der, der_len, key, key_len, valid), NULL);
+static tpg_ret tpg_x509_verify(const uint8_t * der, size_t der_len, const uint8_t * key, size_t key_len) {
+    int valid = 0;
+    tpg_ret r = tpg_result(tlsplug_x509_verify(der, der_len, key, key_len, &valid), NULL);
+    r.out[0] = (uint64_t)valid;
+    return r;
 }
 
-static tpg_ret tpg_root_certificates(char * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_root_certificates(buf, cap, len), NULL);
+static tpg_ret tpg_root_certificates(char * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_root_certificates(buf, cap, &len), NULL);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_context_set_private_key_engine(tlsplug_context * ctx, const char * engine, const char * identifier) {
-    return tpg_result(tlsplug_context_set_private_key_engine(ctx, engine, identifier), (const void *)ctx);
+static tpg_ret tpg_context_set_private_key_engine(uintptr_t ctx, const char * engine, const char * identifier) {
+    return tpg_result(tlsplug_context_set_private_key_engine((tlsplug_context *)ctx, engine, identifier), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_set_client_cert_engine(tlsplug_context * ctx, const char * engine) {
-    return tpg_result(tlsplug_context_set_client_cert_engine(ctx, engine), (const void *)ctx);
+static tpg_ret tpg_context_set_client_cert_engine(uintptr_t ctx, const char * engine) {
+    return tpg_result(tlsplug_context_set_client_cert_engine((tlsplug_context *)ctx, engine), (const void *)ctx);
 }
 
-static tpg_ret tpg_socket_feed_read(tlsplug_socket * sock, const uint8_t * data, size_t len, uint8_t * buf, size_t cap, size_t * len_out, unsigned * state) {
-    return tpg_result(tlsplug_socket_feed_read(sock, data, len, buf, cap, len_out, state), (const void *)sock);
+static tpg_ret tpg_socket_feed_read(uintptr_t sock, const uint8_t * data, size_t len, uint8_t * buf, size_t cap) {
+    size_t len_out = 0;
+    unsigned state = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_feed_read((tlsplug_socket *)sock, data, len, buf, cap, &len_out, &state), (const void *)sock);
+    r.out[0] = (uint64_t)len_out;
+    r.out[1] = (uint64_t)state;
+    return r;
 }
 
-static tpg_ret tpg_socket_write_pull(tlsplug_socket * sock, const uint8_t * data, size_t len, uint8_t * buf, size_t cap, size_t * len_out, unsigned * state) {
-    return tpg_result(tlsplug_socket_write_pull(sock, data, len, buf, cap, len_out, state), (const void *)sock);
+static tpg_ret tpg_socket_write_pull(uintptr_t sock, const uint8_t * data, size_t len, uint8_t * buf, size_t cap) {
+    size_t len_out = 0;
+    unsigned state = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_write_pull((tlsplug_socket *)sock, data, len, buf, cap, &len_out, &state), (const void *)sock);
+    r.out[0] = (uint64_t)len_out;
+    r.out[1] = (uint64_t)state;
+    return r;
 }
 
-static tpg_ret tpg_socket_set_data_batch(tlsplug_socket * sock, size_t size) {
-    return tpg_result(tlsplug_socket_set_data_batch(sock, size), (const void *)sock);
+static tpg_ret tpg_socket_set_data_batch(uintptr_t sock, size_t size) {
+    return tpg_result(tlsplug_socket_set_data_batch((tlsplug_socket *)sock, size), (const void *)sock);
 }
 
-static tpg_ret tpg_context_add_key_file(tlsplug_context * ctx, const char * path, const char * passphrase) {
-    return tpg_result(tlsplug_context_add_key_file(ctx, path, passphrase), (const void *)ctx);
+static tpg_ret tpg_context_add_key_file(uintptr_t ctx, const char * path, const char * passphrase) {
+    return tpg_result(tlsplug_context_add_key_file((tlsplug_context *)ctx, path, passphrase), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_add_cert_file(tlsplug_context * ctx, const char * path) {
-    return tpg_result(tlsplug_context_add_cert_file(ctx, path), (const void *)ctx);
+static tpg_ret tpg_context_add_cert_file(uintptr_t ctx, const char * path) {
+    return tpg_result(tlsplug_context_add_cert_file((tlsplug_context *)ctx, path), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_add_ca_file(tlsplug_context * ctx, const char * path) {
-    return tpg_result(tlsplug_context_add_ca_file(ctx, path), (const void *)ctx);
+static tpg_ret tpg_context_add_ca_file(uintptr_t ctx, const char * path) {
+    return tpg_result(tlsplug_context_add_ca_file((tlsplug_context *)ctx, path), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_add_crl_file(tlsplug_context * ctx, const char * path) {
-    return tpg_result(tlsplug_context_add_crl_file(ctx, path), (const void *)ctx);
+static tpg_ret tpg_context_add_crl_file(uintptr_t ctx, const char * path) {
+    return tpg_result(tlsplug_context_add_crl_file((tlsplug_context *)ctx, path), (const void *)ctx);
 }
 
-static tpg_ret tpg_context_add_pfx_file(tlsplug_context * ctx, const char * path, const char * passphrase) {
-    return tpg_result(tlsplug_context_add_pfx_file(ctx, path, passphrase), (const void *)ctx);
+static tpg_ret tpg_context_add_pfx_file(uintptr_t ctx, const char * path, const char * passphrase) {
+    return tpg_result(tlsplug_context_add_pfx_file((tlsplug_context *)ctx, path, passphrase), (const void *)ctx);
 }
 
-static tpg_ret tpg_socket_set_alpn_list(tlsplug_socket * sock, const char * names) {
-    return tpg_result(tlsplug_socket_set_alpn_list(sock, names), (const void *)sock);
+static tpg_ret tpg_socket_set_alpn_list(uintptr_t sock, const char * names) {
+    return tpg_result(tlsplug_socket_set_alpn_list((tlsplug_socket *)sock, names), (const void *)sock);
 }
 
-static tpg_ret tpg_server_set_alpn_list(tlsplug_server * srv, const char * names) {
-    return tpg_result(tlsplug_server_set_alpn_list(srv, names), (const void *)srv);
+static tpg_ret tpg_server_set_alpn_list(uintptr_t srv, const char * names) {
+    return tpg_result(tlsplug_server_set_alpn_list((tlsplug_server *)srv, names), (const void *)srv);
 }
 
-static tpg_ret tpg_context_set_psk(tlsplug_context * ctx, int enabled, const char * hint) {
-    return tpg_result(tlsplug_context_set_psk(ctx, enabled, hint), (const void *)ctx);
+static tpg_ret tpg_context_set_psk(uintptr_t ctx, int enabled, const char * hint) {
+    return tpg_result(tlsplug_context_set_psk((tlsplug_context *)ctx, enabled, hint), (const void *)ctx);
 }
 
-static tpg_ret tpg_socket_psk_answer(tlsplug_socket * sock, const uint8_t * key, size_t len, const char * identity) {
-    return tpg_result(tlsplug_socket_psk_answer(sock, key, len, identity), (const void *)sock);
+static tpg_ret tpg_socket_psk_answer(uintptr_t sock, const uint8_t * key, size_t len, const char * identity) {
+    return tpg_result(tlsplug_socket_psk_answer((tlsplug_socket *)sock, key, len, identity), (const void *)sock);
 }
 
-static tpg_ret tpg_socket_enable_trace(tlsplug_socket * sock) {
-    return tpg_result(tlsplug_socket_enable_trace(sock), (const void *)sock);
+static tpg_ret tpg_socket_enable_trace(uintptr_t sock) {
+    return tpg_result(tlsplug_socket_enable_trace((tlsplug_socket *)sock), (const void *)sock);
 }
 
-static tpg_ret tpg_context_set_sigalgs(tlsplug_context * ctx, const char * sigalgs) {
-    return tpg_result(tlsplug_context_set_sigalgs(ctx, sigalgs), (const void *)ctx);
+static tpg_ret tpg_context_set_sigalgs(uintptr_t ctx, const char * sigalgs) {
+    return tpg_result(tlsplug_context_set_sigalgs((tlsplug_context *)ctx, sigalgs), (const void *)ctx);
 }
 
-static tpg_ret tpg_socket_get_shared_sigalgs(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_get_shared_sigalgs(sock, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_get_shared_sigalgs(uintptr_t sock, char * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_get_shared_sigalgs((tlsplug_socket *)sock, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_get_signature_algorithm(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_get_signature_algorithm(sock, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_get_signature_algorithm(uintptr_t sock, char * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_get_signature_algorithm((tlsplug_socket *)sock, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
-static tpg_ret tpg_socket_get_peer_signature_algorithm(tlsplug_socket * sock, char * buf, size_t cap, size_t * len) {
-    return tpg_result(tlsplug_socket_get_peer_signature_algorithm(sock, buf, cap, len), (const void *)sock);
+static tpg_ret tpg_socket_get_peer_signature_algorithm(uintptr_t sock, char * buf, size_t cap) {
+    size_t len = 0;
+    tpg_ret r = tpg_result(tlsplug_socket_get_peer_signature_algorithm((tlsplug_socket *)sock, buf, cap, &len), (const void *)sock);
+    r.out[0] = (uint64_t)len;
+    return r;
 }
 
 */
@@ -1292,7 +1479,8 @@ func cErrorGet(p_handle unsafe.Pointer, p_field int) (p_buf_s string, err error)
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_error_get(p_handle, C.int(p_field), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		r := C.tpg_error_get(p_handle, C.int(p_field), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -1319,7 +1507,11 @@ func cErrorDetail(p_handle unsafe.Pointer) (p_status_o int, p_gnutls_error_o int
 	var p_gnutls_error_c C.int
 	var p_alert_c C.int
 	var p_alert_direction_c C.int
-	r := C.tpg_error_detail(p_handle, &p_status_c, &p_gnutls_error_c, &p_alert_c, &p_alert_direction_c)
+	r := C.tpg_error_detail(p_handle)
+	p_status_c = C.int(int64(r.out[0]))
+	p_gnutls_error_c = C.int(int64(r.out[1]))
+	p_alert_c = C.int(int64(r.out[2]))
+	p_alert_direction_c = C.int(int64(r.out[3]))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1353,7 +1545,7 @@ func cContextNew() (p_out *C.tlsplug_context, err error) {
 // until they are freed. NULL is accepted and does nothing; a handle freed
 // twice answers TLSPLUG_E_BADHANDLE.
 func cContextFree(p_ctx *C.tlsplug_context) (err error) {
-	r := C.tpg_context_free(p_ctx)
+	r := C.tpg_context_free(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1369,7 +1561,7 @@ func cContextFree(p_ctx *C.tlsplug_context) (err error) {
 func cContextAddKey(p_ctx *C.tlsplug_context, p_pem []byte, p_passphrase string) (err error) {
 	p_passphrase_c := cstr(p_passphrase, true)
 	defer freeCStr(p_passphrase_c)
-	r := C.tpg_context_add_key(p_ctx, (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)), p_passphrase_c)
+	r := C.tpg_context_add_key(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)), p_passphrase_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1382,7 +1574,7 @@ func cContextAddKey(p_ctx *C.tlsplug_context, p_pem []byte, p_passphrase string)
 // Add a certificate chain in PEM: the leaf first, then the intermediates.
 // Node's `cert` option: call once per chain.
 func cContextAddCert(p_ctx *C.tlsplug_context, p_pem []byte) (err error) {
-	r := C.tpg_context_add_cert(p_ctx, (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)))
+	r := C.tpg_context_add_cert(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1395,7 +1587,7 @@ func cContextAddCert(p_ctx *C.tlsplug_context, p_pem []byte) (err error) {
 // Add trusted certificates in PEM (one or several in the buffer). Node's
 // `ca` option: once any is added, the system's roots are no longer trusted.
 func cContextAddCa(p_ctx *C.tlsplug_context, p_pem []byte) (err error) {
-	r := C.tpg_context_add_ca(p_ctx, (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)))
+	r := C.tpg_context_add_ca(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1411,7 +1603,7 @@ func cContextAddCa(p_ctx *C.tlsplug_context, p_pem []byte) (err error) {
 func cContextSetMinVersion(p_ctx *C.tlsplug_context, p_version string) (err error) {
 	p_version_c := cstr(p_version, false)
 	defer freeCStr(p_version_c)
-	r := C.tpg_context_set_min_version(p_ctx, p_version_c)
+	r := C.tpg_context_set_min_version(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), p_version_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1428,7 +1620,7 @@ func cContextSetMinVersion(p_ctx *C.tlsplug_context, p_version string) (err erro
 func cContextSetMaxVersion(p_ctx *C.tlsplug_context, p_version string) (err error) {
 	p_version_c := cstr(p_version, false)
 	defer freeCStr(p_version_c)
-	r := C.tpg_context_set_max_version(p_ctx, p_version_c)
+	r := C.tpg_context_set_max_version(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), p_version_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1449,7 +1641,7 @@ func cContextSetMaxVersion(p_ctx *C.tlsplug_context, p_version string) (err erro
 func cContextSetCiphers(p_ctx *C.tlsplug_context, p_ciphers string) (err error) {
 	p_ciphers_c := cstr(p_ciphers, false)
 	defer freeCStr(p_ciphers_c)
-	r := C.tpg_context_set_ciphers(p_ctx, p_ciphers_c)
+	r := C.tpg_context_set_ciphers(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), p_ciphers_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1466,7 +1658,7 @@ func cContextSetCiphers(p_ctx *C.tlsplug_context, p_ciphers string) (err error) 
 func cContextSetPriority(p_ctx *C.tlsplug_context, p_priority string) (err error) {
 	p_priority_c := cstr(p_priority, true)
 	defer freeCStr(p_priority_c)
-	r := C.tpg_context_set_priority(p_ctx, p_priority_c)
+	r := C.tpg_context_set_priority(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), p_priority_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1479,7 +1671,7 @@ func cContextSetPriority(p_ctx *C.tlsplug_context, p_priority string) (err error
 // A server picks the suite by its own `ciphers` order rather than the
 // client's. Default false (Node's tls.createServer() sets it true).
 func cContextSetHonorCipherOrder(p_ctx *C.tlsplug_context, p_honor bool) (err error) {
-	r := C.tpg_context_set_honor_cipher_order(p_ctx, cbool(p_honor))
+	r := C.tpg_context_set_honor_cipher_order(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), cbool(p_honor))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1495,7 +1687,7 @@ func cContextSetHonorCipherOrder(p_ctx *C.tlsplug_context, p_honor bool) (err er
 func cContextAddPfx(p_ctx *C.tlsplug_context, p_pfx []byte, p_passphrase string) (err error) {
 	p_passphrase_c := cstr(p_passphrase, true)
 	defer freeCStr(p_passphrase_c)
-	r := C.tpg_context_add_pfx(p_ctx, (*C.uint8_t)(bytesPtr(p_pfx)), C.size_t(len(p_pfx)), p_passphrase_c)
+	r := C.tpg_context_add_pfx(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), (*C.uint8_t)(bytesPtr(p_pfx)), C.size_t(len(p_pfx)), p_passphrase_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1511,7 +1703,7 @@ func cContextAddPfx(p_ctx *C.tlsplug_context, p_pfx []byte, p_passphrase string)
 // sets it): otherwise UNABLE_TO_GET_CRL; a listed certificate gives
 // CERT_REVOKED.
 func cContextAddCrl(p_ctx *C.tlsplug_context, p_pem []byte) (err error) {
-	r := C.tpg_context_add_crl(p_ctx, (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)))
+	r := C.tpg_context_add_crl(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1529,7 +1721,7 @@ func cContextAddCrl(p_ctx *C.tlsplug_context, p_pem []byte) (err error) {
 func cContextSetEcdhCurve(p_ctx *C.tlsplug_context, p_curves string) (err error) {
 	p_curves_c := cstr(p_curves, false)
 	defer freeCStr(p_curves_c)
-	r := C.tpg_context_set_ecdh_curve(p_ctx, p_curves_c)
+	r := C.tpg_context_set_ecdh_curve(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), p_curves_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1543,7 +1735,7 @@ func cContextSetEcdhCurve(p_ctx *C.tlsplug_context, p_curves string) (err error)
 // they enable the DHE suites, which are off without them, as in Node. Under
 // 1024 bits answers TLSPLUG_E_INVAL ("DH parameter is less than 1024 bits").
 func cContextSetDhparam(p_ctx *C.tlsplug_context, p_pem []byte) (err error) {
-	r := C.tpg_context_set_dhparam(p_ctx, (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)))
+	r := C.tpg_context_set_dhparam(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), (*C.uint8_t)(bytesPtr(p_pem)), C.size_t(len(p_pem)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1561,7 +1753,7 @@ func cContextSetDhparam(p_ctx *C.tlsplug_context, p_pem []byte) (err error) {
 func cContextSetSecureProtocol(p_ctx *C.tlsplug_context, p_method string) (err error) {
 	p_method_c := cstr(p_method, false)
 	defer freeCStr(p_method_c)
-	r := C.tpg_context_set_secure_protocol(p_ctx, p_method_c)
+	r := C.tpg_context_set_secure_protocol(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), p_method_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1578,7 +1770,7 @@ func cContextSetSecureProtocol(p_ctx *C.tlsplug_context, p_method string) (err e
 // _NO_COMPRESSION). Any other bit answers TLSPLUG_E_UNSUPPORTED naming it,
 // rather than being silently ignored.
 func cContextSetSecureOptions(p_ctx *C.tlsplug_context, p_options uint32) (err error) {
-	r := C.tpg_context_set_secure_options(p_ctx, C.unsigned(p_options))
+	r := C.tpg_context_set_secure_options(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), C.unsigned(p_options))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1594,7 +1786,7 @@ func cContextSetSecureOptions(p_ctx *C.tlsplug_context, p_options uint32) (err e
 func cContextSetSessionIdContext(p_ctx *C.tlsplug_context, p_context string) (err error) {
 	p_context_c := cstr(p_context, false)
 	defer freeCStr(p_context_c)
-	r := C.tpg_context_set_session_id_context(p_ctx, p_context_c)
+	r := C.tpg_context_set_session_id_context(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), p_context_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1614,7 +1806,7 @@ func cContextSetSessionIdContext(p_ctx *C.tlsplug_context, p_context string) (er
 // not resumed (a full handshake, no error). Any other length answers
 // TLSPLUG_E_INVAL.
 func cContextSetSessionKey(p_ctx *C.tlsplug_context, p_key []byte) (err error) {
-	r := C.tpg_context_set_session_key(p_ctx, (*C.uint8_t)(bytesPtr(p_key)), C.size_t(len(p_key)))
+	r := C.tpg_context_set_session_key(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), (*C.uint8_t)(bytesPtr(p_key)), C.size_t(len(p_key)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1630,7 +1822,7 @@ func cContextSetSessionKey(p_ctx *C.tlsplug_context, p_key []byte) (err error) {
 // tlsplug_socket_start().
 func cSocketNew(p_ctx *C.tlsplug_context, p_role int) (p_out *C.tlsplug_socket, err error) {
 	var p_out_c *C.tlsplug_socket
-	r := C.tpg_socket_new(p_ctx, C.int(p_role), &p_out_c)
+	r := C.tpg_socket_new(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), C.int(p_role), &p_out_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1647,7 +1839,7 @@ func cSocketNew(p_ctx *C.tlsplug_context, p_role int) (p_out *C.tlsplug_socket, 
 // is accepted and does nothing; a handle freed twice answers
 // TLSPLUG_E_BADHANDLE.
 func cSocketFree(p_sock *C.tlsplug_socket) (err error) {
-	r := C.tpg_socket_free(p_sock)
+	r := C.tpg_socket_free(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1665,7 +1857,7 @@ func cSocketFree(p_sock *C.tlsplug_socket) (err error) {
 func cSocketSetServername(p_sock *C.tlsplug_socket, p_servername string) (err error) {
 	p_servername_c := cstr(p_servername, true)
 	defer freeCStr(p_servername_c)
-	r := C.tpg_socket_set_servername(p_sock, p_servername_c)
+	r := C.tpg_socket_set_servername(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), p_servername_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1679,7 +1871,7 @@ func cSocketSetServername(p_sock *C.tlsplug_socket, p_servername string) (err er
 // `error` (TLSPLUG_E_VERIFY, Node's code) and closes. Default true, as in
 // Node. On a server it matters only with requestCert. Before start only.
 func cSocketSetRejectUnauthorized(p_sock *C.tlsplug_socket, p_reject bool) (err error) {
-	r := C.tpg_socket_set_reject_unauthorized(p_sock, cbool(p_reject))
+	r := C.tpg_socket_set_reject_unauthorized(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), cbool(p_reject))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1692,7 +1884,7 @@ func cSocketSetRejectUnauthorized(p_sock *C.tlsplug_socket, p_reject bool) (err 
 // Server: ask the client for a certificate and verify it against the
 // context's `ca`. Default false. Before start only.
 func cSocketSetRequestCert(p_sock *C.tlsplug_socket, p_request bool) (err error) {
-	r := C.tpg_socket_set_request_cert(p_sock, cbool(p_request))
+	r := C.tpg_socket_set_request_cert(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), cbool(p_request))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1706,7 +1898,7 @@ func cSocketSetRequestCert(p_sock *C.tlsplug_socket, p_request bool) (err error)
 // as the peer ends. When true, it stays writable until the host calls
 // tlsplug_socket_end().
 func cSocketSetAllowHalfOpen(p_sock *C.tlsplug_socket, p_allow bool) (err error) {
-	r := C.tpg_socket_set_allow_half_open(p_sock, cbool(p_allow))
+	r := C.tpg_socket_set_allow_half_open(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), cbool(p_allow))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1719,7 +1911,7 @@ func cSocketSetAllowHalfOpen(p_sock *C.tlsplug_socket, p_allow bool) (err error)
 // Register the callback for one event, replacing any earlier one; a NULL
 // callback removes it.
 func cSocketOn(p_sock *C.tlsplug_socket, p_event int, p_cb C.tlsplug_event_cb, p_userdata uintptr) (err error) {
-	r := C.tpg_socket_on(p_sock, C.int(p_event), p_cb, C.uintptr_t(p_userdata))
+	r := C.tpg_socket_on(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), C.int(p_event), p_cb, C.uintptr_t(p_userdata))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1734,7 +1926,7 @@ func cSocketOn(p_sock *C.tlsplug_socket, p_event int, p_cb C.tlsplug_event_cb, p
 // tlsplug_socket_next_event(), for hosts that poll rather than take
 // callbacks. Turning it off drops what is queued.
 func cSocketSetEventQueue(p_sock *C.tlsplug_socket, p_enabled bool) (err error) {
-	r := C.tpg_socket_set_event_queue(p_sock, cbool(p_enabled))
+	r := C.tpg_socket_set_event_queue(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), cbool(p_enabled))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1750,7 +1942,9 @@ func cSocketSetEventQueue(p_sock *C.tlsplug_socket, p_enabled bool) (err error) 
 func cSocketNextEvent(p_sock *C.tlsplug_socket, p_buf []byte) (p_event_o int, p_buf_n int, err error) {
 	var p_event_c C.int
 	var len_len C.size_t
-	r := C.tpg_socket_next_event(p_sock, &p_event_c, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
+	r := C.tpg_socket_next_event(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)))
+	p_event_c = C.int(int64(r.out[0]))
+	len_len = C.size_t(r.out[1])
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
 	if r.st < 0 {
 		err = newError(r)
@@ -1765,7 +1959,7 @@ func cSocketNextEvent(p_sock *C.tlsplug_socket, p_buf []byte) (p_event_o int, p_
 // Start the handshake. A client queues its ClientHello for
 // tlsplug_socket_pull(); a server waits for the ClientHello to be fed.
 func cSocketStart(p_sock *C.tlsplug_socket) (err error) {
-	r := C.tpg_socket_start(p_sock)
+	r := C.tpg_socket_start(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1781,7 +1975,7 @@ func cSocketStart(p_sock *C.tlsplug_socket) (err error) {
 // fatal error answers its status, emits `error` and `close`, and stays
 // sticky.
 func cSocketFeed(p_sock *C.tlsplug_socket, p_data []byte) (err error) {
-	r := C.tpg_socket_feed(p_sock, (*C.uint8_t)(bytesPtr(p_data)), C.size_t(len(p_data)))
+	r := C.tpg_socket_feed(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(bytesPtr(p_data)), C.size_t(len(p_data)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1795,7 +1989,7 @@ func cSocketFeed(p_sock *C.tlsplug_socket, p_data []byte) (err error) {
 // close_notify this is the normal close; without one it is a truncation,
 // reported as `error` with Node's ECONNRESET.
 func cSocketFeedEof(p_sock *C.tlsplug_socket) (err error) {
-	r := C.tpg_socket_feed_eof(p_sock)
+	r := C.tpg_socket_feed_eof(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1810,7 +2004,8 @@ func cSocketFeedEof(p_sock *C.tlsplug_socket) (err error) {
 // after an error or close, so the final alert or close_notify can be sent.
 func cSocketPull(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
-	r := C.tpg_socket_pull(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
+	r := C.tpg_socket_pull(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)))
+	len_len = C.size_t(r.out[0])
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
 	if r.st < 0 {
 		err = newError(r)
@@ -1827,7 +2022,8 @@ func cSocketPull(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error
 func cSocketPeekOutput(p_sock *C.tlsplug_socket) (p_data_v *C.uint8_t, p_data_n int, err error) {
 	var p_data_vc *C.uint8_t
 	var len_len C.size_t
-	r := C.tpg_socket_peek_output(p_sock, &p_data_vc, &len_len)
+	r := C.tpg_socket_peek_output(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), &p_data_vc)
+	len_len = C.size_t(r.out[0])
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1842,7 +2038,7 @@ func cSocketPeekOutput(p_sock *C.tlsplug_socket) (p_data_v *C.uint8_t, p_data_n 
 // Drop the first `n` bytes of pending ciphertext (they were sent). `n`
 // larger than what is pending answers TLSPLUG_E_INVAL.
 func cSocketConsumeOutput(p_sock *C.tlsplug_socket, p_n int) (err error) {
-	r := C.tpg_socket_consume_output(p_sock, C.size_t(p_n))
+	r := C.tpg_socket_consume_output(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), C.size_t(p_n))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1855,7 +2051,8 @@ func cSocketConsumeOutput(p_sock *C.tlsplug_socket, p_n int) (err error) {
 // How many bytes of ciphertext wait to be pulled.
 func cSocketPendingOutput(p_sock *C.tlsplug_socket) (p_len_o int, err error) {
 	var p_len_c C.size_t
-	r := C.tpg_socket_pending_output(p_sock, &p_len_c)
+	r := C.tpg_socket_pending_output(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
+	p_len_c = C.size_t(r.out[0])
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1870,7 +2067,7 @@ func cSocketPendingOutput(p_sock *C.tlsplug_socket) (p_len_o int, err error) {
 // is buffered, then encrypted into output for tlsplug_socket_pull(). Answers
 // TLSPLUG_E_CLOSED after end or destroy, or the sticky fatal error.
 func cSocketWrite(p_sock *C.tlsplug_socket, p_data []byte) (err error) {
-	r := C.tpg_socket_write(p_sock, (*C.uint8_t)(bytesPtr(p_data)), C.size_t(len(p_data)))
+	r := C.tpg_socket_write(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(bytesPtr(p_data)), C.size_t(len(p_data)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1886,7 +2083,8 @@ func cSocketWrite(p_sock *C.tlsplug_socket, p_data []byte) (err error) {
 // sticky fatal error. Events (`end`, `error`, `close`) may fire from inside.
 func cSocketRead(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
-	r := C.tpg_socket_read(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
+	r := C.tpg_socket_read(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)))
+	len_len = C.size_t(r.out[0])
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
 	if r.st < 0 {
 		err = newError(r)
@@ -1901,7 +2099,7 @@ func cSocketRead(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error
 // may still send (half-close); `close` fires once both sides ended. Calling
 // it again does nothing.
 func cSocketEnd(p_sock *C.tlsplug_socket) (err error) {
-	r := C.tpg_socket_end(p_sock)
+	r := C.tpg_socket_end(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1919,7 +2117,7 @@ func cSocketDestroy(p_sock *C.tlsplug_socket, p_code string, p_message string) (
 	defer freeCStr(p_code_c)
 	p_message_c := cstr(p_message, true)
 	defer freeCStr(p_message_c)
-	r := C.tpg_socket_destroy(p_sock, p_code_c, p_message_c)
+	r := C.tpg_socket_destroy(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), p_code_c, p_message_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1932,7 +2130,8 @@ func cSocketDestroy(p_sock *C.tlsplug_socket, p_code string, p_message string) (
 // What the host may do next: a mask of TLSPLUG_STATE_* bits.
 func cSocketState(p_sock *C.tlsplug_socket) (p_flags_o uint32, err error) {
 	var p_flags_c C.unsigned
-	r := C.tpg_socket_state(p_sock, &p_flags_c)
+	r := C.tpg_socket_state(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
+	p_flags_c = C.unsigned(r.out[0])
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1947,7 +2146,8 @@ func cSocketState(p_sock *C.tlsplug_socket) (p_flags_o uint32, err error) {
 // servername), else 0.
 func cSocketAuthorized(p_sock *C.tlsplug_socket) (p_authorized_o int, err error) {
 	var p_authorized_c C.int
-	r := C.tpg_socket_authorized(p_sock, &p_authorized_c)
+	r := C.tpg_socket_authorized(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
+	p_authorized_c = C.int(int64(r.out[0]))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -1967,7 +2167,8 @@ func cSocketAuthorizationError(p_sock *C.tlsplug_socket) (p_buf_s string, err er
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_socket_authorization_error(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		r := C.tpg_socket_authorization_error(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -1995,7 +2196,8 @@ func cSocketGetProtocol(p_sock *C.tlsplug_socket) (p_buf_s string, err error) {
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_socket_get_protocol(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		r := C.tpg_socket_get_protocol(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -2022,7 +2224,8 @@ func cSocketGetCipher(p_sock *C.tlsplug_socket, p_field int) (p_buf_s string, er
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_socket_get_cipher(p_sock, C.int(p_field), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		r := C.tpg_socket_get_cipher(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), C.int(p_field), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -2049,7 +2252,8 @@ func cSocketGetServername(p_sock *C.tlsplug_socket) (p_buf_s string, err error) 
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_socket_get_servername(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		r := C.tpg_socket_get_servername(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -2073,7 +2277,8 @@ func cSocketGetServername(p_sock *C.tlsplug_socket) (p_buf_s string, err error) 
 // sockets from plain ones through one interface.
 func cSocketEncrypted(p_sock *C.tlsplug_socket) (p_encrypted_o int, err error) {
 	var p_encrypted_c C.int
-	r := C.tpg_socket_encrypted(p_sock, &p_encrypted_c)
+	r := C.tpg_socket_encrypted(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
+	p_encrypted_c = C.int(int64(r.out[0]))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2098,7 +2303,8 @@ func cSocketGetPeerCertificate(p_sock *C.tlsplug_socket, p_detailed bool) (p_buf
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_socket_get_peer_certificate(p_sock, cbool(p_detailed), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		r := C.tpg_socket_get_peer_certificate(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), cbool(p_detailed), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -2126,7 +2332,8 @@ func cSocketGetCertificate(p_sock *C.tlsplug_socket) (p_buf_s string, err error)
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_socket_get_certificate(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		r := C.tpg_socket_get_certificate(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -2153,7 +2360,8 @@ func cSocketGetCertificate(p_sock *C.tlsplug_socket) (p_buf_s string, err error)
 // the certificate lacks the field.
 func cSocketPeerCertField(p_sock *C.tlsplug_socket, p_depth uint32, p_field int, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
-	r := C.tpg_socket_peer_cert_field(p_sock, C.unsigned(p_depth), C.int(p_field), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
+	r := C.tpg_socket_peer_cert_field(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), C.unsigned(p_depth), C.int(p_field), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)))
+	len_len = C.size_t(r.out[0])
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
 	if r.st < 0 {
 		err = newError(r)
@@ -2172,7 +2380,8 @@ func cCertToJson(p_der []byte) (p_buf_s string, err error) {
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_cert_to_json((*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		r := C.tpg_cert_to_json((*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -2207,7 +2416,8 @@ func cCheckServerIdentity(p_hostname string, p_der []byte) (p_reason_s string, e
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_check_server_identity(p_hostname_c, (*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		r := C.tpg_check_server_identity(p_hostname_c, (*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -2235,7 +2445,8 @@ func cGetCiphers() (p_buf_s string, err error) {
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_get_ciphers((*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		r := C.tpg_get_ciphers((*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -2261,7 +2472,8 @@ func cGetDefault(p_which int) (p_buf_s string, err error) {
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_get_default(C.int(p_which), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		r := C.tpg_get_default(C.int(p_which), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -2306,7 +2518,8 @@ func cSocketGetEphemeralKeyInfo(p_sock *C.tlsplug_socket) (p_buf_s string, err e
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_socket_get_ephemeral_key_info(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		r := C.tpg_socket_get_ephemeral_key_info(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -2330,7 +2543,8 @@ func cSocketGetEphemeralKeyInfo(p_sock *C.tlsplug_socket) (p_buf_s string, err e
 // verify_data). TLSPLUG_E_UNAVAILABLE before one was sent.
 func cSocketGetFinished(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
-	r := C.tpg_socket_get_finished(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
+	r := C.tpg_socket_get_finished(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)))
+	len_len = C.size_t(r.out[0])
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
 	if r.st < 0 {
 		err = newError(r)
@@ -2345,7 +2559,8 @@ func cSocketGetFinished(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, er
 // TLSPLUG_E_UNAVAILABLE before one arrived.
 func cSocketGetPeerFinished(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
-	r := C.tpg_socket_get_peer_finished(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
+	r := C.tpg_socket_get_peer_finished(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)))
+	len_len = C.size_t(r.out[0])
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
 	if r.st < 0 {
 		err = newError(r)
@@ -2360,7 +2575,7 @@ func cSocketGetPeerFinished(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int
 // Node, the handshake completes and a smaller server prime then destroys the
 // socket with ERR_TLS_DH_PARAM_SIZE. 0 is refused. Before start only.
 func cSocketSetMinDhSize(p_sock *C.tlsplug_socket, p_bits uint32) (err error) {
-	r := C.tpg_socket_set_min_dh_size(p_sock, C.unsigned(p_bits))
+	r := C.tpg_socket_set_min_dh_size(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), C.unsigned(p_bits))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2374,7 +2589,7 @@ func cSocketSetMinDhSize(p_sock *C.tlsplug_socket, p_bits uint32) (err error) {
 // verified, the socket emits TLSPLUG_EV_CHECK_SERVER_IDENTITY and waits for
 // tlsplug_socket_check_server_identity_done(). Before start only.
 func cSocketSetCheckServerIdentity(p_sock *C.tlsplug_socket, p_custom bool) (err error) {
-	r := C.tpg_socket_set_check_server_identity(p_sock, cbool(p_custom))
+	r := C.tpg_socket_set_check_server_identity(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), cbool(p_custom))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2394,7 +2609,7 @@ func cSocketCheckServerIdentityDone(p_sock *C.tlsplug_socket, p_code string, p_m
 	defer freeCStr(p_code_c)
 	p_message_c := cstr(p_message, true)
 	defer freeCStr(p_message_c)
-	r := C.tpg_socket_check_server_identity_done(p_sock, p_code_c, p_message_c)
+	r := C.tpg_socket_check_server_identity_done(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), p_code_c, p_message_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2411,7 +2626,7 @@ func cSocketCheckServerIdentityDone(p_sock *C.tlsplug_socket, p_code string, p_m
 // after: a client's ClientHello is already waiting to be pulled.
 func cSecurePairNew(p_ctx *C.tlsplug_context, p_is_server bool, p_request_cert bool, p_reject_unauthorized bool) (p_out *C.tlsplug_socket, err error) {
 	var p_out_c *C.tlsplug_socket
-	r := C.tpg_secure_pair_new(p_ctx, cbool(p_is_server), cbool(p_request_cert), cbool(p_reject_unauthorized), &p_out_c)
+	r := C.tpg_secure_pair_new(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), cbool(p_is_server), cbool(p_request_cert), cbool(p_reject_unauthorized), &p_out_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2426,7 +2641,8 @@ func cSecurePairNew(p_ctx *C.tlsplug_context, p_is_server bool, p_request_cert b
 // or consumed from this socket.
 func cSocketBytesWritten(p_sock *C.tlsplug_socket) (p_n_o int, err error) {
 	var p_n_c C.size_t
-	r := C.tpg_socket_bytes_written(p_sock, &p_n_c)
+	r := C.tpg_socket_bytes_written(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
+	p_n_c = C.size_t(r.out[0])
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2440,7 +2656,8 @@ func cSocketBytesWritten(p_sock *C.tlsplug_socket) (p_n_o int, err error) {
 // How many bytes of ciphertext the host has fed to this socket.
 func cSocketBytesRead(p_sock *C.tlsplug_socket) (p_n_o int, err error) {
 	var p_n_c C.size_t
-	r := C.tpg_socket_bytes_read(p_sock, &p_n_c)
+	r := C.tpg_socket_bytes_read(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
+	p_n_c = C.size_t(r.out[0])
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2456,7 +2673,7 @@ func cSocketBytesRead(p_sock *C.tlsplug_socket) (p_n_o int, err error) {
 // own order and refuses a client whose list shares none (the client gets the
 // no_application_protocol alert), as Node 20 does. Before start only.
 func cSocketSetAlpnProtocols(p_sock *C.tlsplug_socket, p_protocols []byte) (err error) {
-	r := C.tpg_socket_set_alpn_protocols(p_sock, (*C.uint8_t)(bytesPtr(p_protocols)), C.size_t(len(p_protocols)))
+	r := C.tpg_socket_set_alpn_protocols(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(bytesPtr(p_protocols)), C.size_t(len(p_protocols)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2473,7 +2690,8 @@ func cSocketGetAlpnProtocol(p_sock *C.tlsplug_socket) (p_buf_s string, err error
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_socket_get_alpn_protocol(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		r := C.tpg_socket_get_alpn_protocol(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -2497,7 +2715,7 @@ func cSocketGetAlpnProtocol(p_sock *C.tlsplug_socket) (p_buf_s string, err error
 // encrypted NextProtocol message, and Node itself removed NPN. Always
 // answers TLSPLUG_E_UNSUPPORTED with a message pointing to ALPN.
 func cSocketSetNpnProtocols(p_sock *C.tlsplug_socket, p_protocols []byte) (err error) {
-	r := C.tpg_socket_set_npn_protocols(p_sock, (*C.uint8_t)(nullableBytesPtr(p_protocols)), C.size_t(len(p_protocols)))
+	r := C.tpg_socket_set_npn_protocols(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(nullableBytesPtr(p_protocols)), C.size_t(len(p_protocols)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2512,7 +2730,7 @@ func cSocketSetNpnProtocols(p_sock *C.tlsplug_socket, p_protocols []byte) (err e
 // TLSPLUG_E_INVAL; a session the server no longer knows gives a full
 // handshake. Before start only.
 func cSocketSetSession(p_sock *C.tlsplug_socket, p_session []byte) (err error) {
-	r := C.tpg_socket_set_session(p_sock, (*C.uint8_t)(bytesPtr(p_session)), C.size_t(len(p_session)))
+	r := C.tpg_socket_set_session(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(bytesPtr(p_session)), C.size_t(len(p_session)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2528,7 +2746,8 @@ func cSocketSetSession(p_sock *C.tlsplug_socket, p_session []byte) (err error) {
 // (given back, a full handshake follows), as Node's.
 func cSocketGetSession(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
-	r := C.tpg_socket_get_session(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
+	r := C.tpg_socket_get_session(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)))
+	len_len = C.size_t(r.out[0])
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
 	if r.st < 0 {
 		err = newError(r)
@@ -2544,7 +2763,8 @@ func cSocketGetSession(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err
 // server sent. TLSPLUG_E_UNAVAILABLE when there is none.
 func cSocketGetTlsTicket(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
-	r := C.tpg_socket_get_tls_ticket(p_sock, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
+	r := C.tpg_socket_get_tls_ticket(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)))
+	len_len = C.size_t(r.out[0])
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
 	if r.st < 0 {
 		err = newError(r)
@@ -2558,7 +2778,8 @@ func cSocketGetTlsTicket(p_sock *C.tlsplug_socket, p_buf []byte) (p_buf_n int, e
 // 1 when the handshake resumed a session (by ticket or by id), else 0.
 func cSocketIsSessionReused(p_sock *C.tlsplug_socket) (p_reused_o int, err error) {
 	var p_reused_c C.int
-	r := C.tpg_socket_is_session_reused(p_sock, &p_reused_c)
+	r := C.tpg_socket_is_session_reused(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
+	p_reused_c = C.int(int64(r.out[0]))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2573,7 +2794,7 @@ func cSocketIsSessionReused(p_sock *C.tlsplug_socket) (p_reused_o int, err error
 // outside them TLSPLUG_E_INVAL, Node's false). It changes only what this
 // side sends, at any time.
 func cSocketSetMaxSendFragment(p_sock *C.tlsplug_socket, p_size int) (err error) {
-	r := C.tpg_socket_set_max_send_fragment(p_sock, C.size_t(p_size))
+	r := C.tpg_socket_set_max_send_fragment(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), C.size_t(p_size))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2586,7 +2807,7 @@ func cSocketSetMaxSendFragment(p_sock *C.tlsplug_socket, p_size int) (err error)
 // Refuse renegotiation: a peer that asks for one gets the socket destroyed
 // with ERR_TLS_RENEGOTIATION_DISABLED, as in Node.
 func cSocketDisableRenegotiation(p_sock *C.tlsplug_socket) (err error) {
-	r := C.tpg_socket_disable_renegotiation(p_sock)
+	r := C.tpg_socket_disable_renegotiation(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2602,7 +2823,7 @@ func cSocketDisableRenegotiation(p_sock *C.tlsplug_socket) (err error) {
 // may be added right after connect(): the lines of secrets made from then on
 // are produced (on a loop, before its next turn nothing is missed).
 func cSocketSetKeylog(p_sock *C.tlsplug_socket, p_enabled bool) (err error) {
-	r := C.tpg_socket_set_keylog(p_sock, cbool(p_enabled))
+	r := C.tpg_socket_set_keylog(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), cbool(p_enabled))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2618,7 +2839,7 @@ func cSocketSetKeylog(p_sock *C.tlsplug_socket, p_enabled bool) (err error) {
 // ticket keys.
 func cServerNew(p_ctx *C.tlsplug_context) (p_out *C.tlsplug_server, err error) {
 	var p_out_c *C.tlsplug_server
-	r := C.tpg_server_new(p_ctx, &p_out_c)
+	r := C.tpg_server_new(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), &p_out_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2633,7 +2854,7 @@ func cServerNew(p_ctx *C.tlsplug_context) (p_out *C.tlsplug_server, err error) {
 // free) but raise no more server events. NULL does nothing; a second free
 // answers TLSPLUG_E_BADHANDLE.
 func cServerFree(p_srv *C.tlsplug_server) (err error) {
-	r := C.tpg_server_free(p_srv)
+	r := C.tpg_server_free(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2646,7 +2867,7 @@ func cServerFree(p_srv *C.tlsplug_server) (err error) {
 // Ask clients for a certificate (default false); for connections accepted
 // afterwards.
 func cServerSetRequestCert(p_srv *C.tlsplug_server, p_request bool) (err error) {
-	r := C.tpg_server_set_request_cert(p_srv, cbool(p_request))
+	r := C.tpg_server_set_request_cert(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), cbool(p_request))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2659,7 +2880,7 @@ func cServerSetRequestCert(p_srv *C.tlsplug_server, p_request bool) (err error) 
 // With requestCert, refuse clients whose certificate fails verification
 // (default true, as Node).
 func cServerSetRejectUnauthorized(p_srv *C.tlsplug_server, p_reject bool) (err error) {
-	r := C.tpg_server_set_reject_unauthorized(p_srv, cbool(p_reject))
+	r := C.tpg_server_set_reject_unauthorized(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), cbool(p_reject))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2674,7 +2895,7 @@ func cServerSetRejectUnauthorized(p_srv *C.tlsplug_server, p_reject bool) (err e
 // the socket fails with ERR_TLS_HANDSHAKE_TIMEOUT and the server raises
 // tlsClientError.
 func cServerSetHandshakeTimeout(p_srv *C.tlsplug_server, p_ms int) (err error) {
-	r := C.tpg_server_set_handshake_timeout(p_srv, C.size_t(p_ms))
+	r := C.tpg_server_set_handshake_timeout(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), C.size_t(p_ms))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2687,7 +2908,7 @@ func cServerSetHandshakeTimeout(p_srv *C.tlsplug_server, p_ms int) (err error) {
 // The server's ALPN protocols in Node's wire form (see
 // tlsplug_socket_set_alpn_protocols); for connections accepted afterwards.
 func cServerSetAlpnProtocols(p_srv *C.tlsplug_server, p_protocols []byte) (err error) {
-	r := C.tpg_server_set_alpn_protocols(p_srv, (*C.uint8_t)(bytesPtr(p_protocols)), C.size_t(len(p_protocols)))
+	r := C.tpg_server_set_alpn_protocols(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), (*C.uint8_t)(bytesPtr(p_protocols)), C.size_t(len(p_protocols)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2704,7 +2925,7 @@ func cServerSetAlpnProtocols(p_srv *C.tlsplug_server, p_protocols []byte) (err e
 func cServerAddContext(p_srv *C.tlsplug_server, p_hostname string, p_ctx *C.tlsplug_context) (err error) {
 	p_hostname_c := cstr(p_hostname, false)
 	defer freeCStr(p_hostname_c)
-	r := C.tpg_server_add_context(p_srv, p_hostname_c, p_ctx)
+	r := C.tpg_server_add_context(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), p_hostname_c, C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2717,7 +2938,7 @@ func cServerAddContext(p_srv *C.tlsplug_server, p_hostname string, p_ctx *C.tlsp
 // Replace the server's own context for connections accepted afterwards;
 // existing connections keep theirs.
 func cServerSetSecureContext(p_srv *C.tlsplug_server, p_ctx *C.tlsplug_context) (err error) {
-	r := C.tpg_server_set_secure_context(p_srv, p_ctx)
+	r := C.tpg_server_set_secure_context(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2732,7 +2953,7 @@ func cServerSetSecureContext(p_srv *C.tlsplug_server, p_ctx *C.tlsplug_context) 
 // tlsplug_socket_sni_done() (addContext's contexts are then not consulted,
 // as in Node).
 func cServerSetSniCallback(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
-	r := C.tpg_server_set_sni_callback(p_srv, cbool(p_enabled))
+	r := C.tpg_server_set_sni_callback(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), cbool(p_enabled))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2745,7 +2966,8 @@ func cServerSetSniCallback(p_srv *C.tlsplug_server, p_enabled bool) (err error) 
 // The 48 bytes of session ticket keys (Node's layout and size).
 func cServerGetTicketKeys(p_srv *C.tlsplug_server, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
-	r := C.tpg_server_get_ticket_keys(p_srv, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
+	r := C.tpg_server_get_ticket_keys(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)))
+	len_len = C.size_t(r.out[0])
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
 	if r.st < 0 {
 		err = newError(r)
@@ -2761,7 +2983,7 @@ func cServerGetTicketKeys(p_srv *C.tlsplug_server, p_buf []byte) (p_buf_n int, e
 // sessionTimeout and the same sessionIdContext resume each other's tickets.
 // Any other length answers TLSPLUG_E_INVAL.
 func cServerSetTicketKeys(p_srv *C.tlsplug_server, p_keys []byte) (err error) {
-	r := C.tpg_server_set_ticket_keys(p_srv, (*C.uint8_t)(bytesPtr(p_keys)), C.size_t(len(p_keys)))
+	r := C.tpg_server_set_ticket_keys(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), (*C.uint8_t)(bytesPtr(p_keys)), C.size_t(len(p_keys)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2777,7 +2999,7 @@ func cServerSetTicketKeys(p_srv *C.tlsplug_server, p_keys []byte) (err error) {
 // any earlier one; NULL removes it. The callback's `subject` is the socket
 // concerned (NULL for LISTENING, CLOSE and ERROR).
 func cServerOn(p_srv *C.tlsplug_server, p_event int, p_cb C.tlsplug_event_cb, p_userdata uintptr) (err error) {
-	r := C.tpg_server_on(p_srv, C.int(p_event), p_cb, C.uintptr_t(p_userdata))
+	r := C.tpg_server_on(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), C.int(p_event), p_cb, C.uintptr_t(p_userdata))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2790,7 +3012,7 @@ func cServerOn(p_srv *C.tlsplug_server, p_event int, p_cb C.tlsplug_event_cb, p_
 // Queue server events that have no callback, for
 // tlsplug_server_next_event(); turning it off drops what is queued.
 func cServerSetEventQueue(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
-	r := C.tpg_server_set_event_queue(p_srv, cbool(p_enabled))
+	r := C.tpg_server_set_event_queue(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), cbool(p_enabled))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2808,7 +3030,9 @@ func cServerNextEvent(p_srv *C.tlsplug_server, p_buf []byte) (p_event_o int, p_s
 	var p_event_c C.int
 	var p_subject_c *C.tlsplug_socket
 	var len_len C.size_t
-	r := C.tpg_server_next_event(p_srv, &p_event_c, &p_subject_c, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
+	r := C.tpg_server_next_event(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), &p_subject_c, (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)))
+	p_event_c = C.int(int64(r.out[0]))
+	len_len = C.size_t(r.out[1])
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
 	if r.st < 0 {
 		err = newError(r)
@@ -2827,7 +3051,7 @@ func cServerNextEvent(p_srv *C.tlsplug_server, p_buf []byte) (p_event_o int, p_s
 // tlsplug_socket_tick). The caller owns the socket.
 func cServerAccept(p_srv *C.tlsplug_server, p_now_ms int) (p_out *C.tlsplug_socket, err error) {
 	var p_out_c *C.tlsplug_socket
-	r := C.tpg_server_accept(p_srv, C.size_t(p_now_ms), &p_out_c)
+	r := C.tpg_server_accept(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), C.size_t(p_now_ms), &p_out_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2842,7 +3066,7 @@ func cServerAccept(p_srv *C.tlsplug_server, p_now_ms int) (p_out *C.tlsplug_sock
 // tlsplug_server_accept). Past its handshake deadline it fails with Node's
 // ERR_TLS_HANDSHAKE_TIMEOUT ("TLS handshake timeout") and TLSPLUG_E_TLS.
 func cSocketTick(p_sock *C.tlsplug_socket, p_now_ms int) (err error) {
-	r := C.tpg_socket_tick(p_sock, C.size_t(p_now_ms))
+	r := C.tpg_socket_tick(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), C.size_t(p_now_ms))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2856,7 +3080,8 @@ func cSocketTick(p_sock *C.tlsplug_socket, p_now_ms int) (err error) {
 // on the host's clock); TLSPLUG_E_UNAVAILABLE when nothing is pending.
 func cSocketNextTimeout(p_sock *C.tlsplug_socket) (p_at_ms_o int, err error) {
 	var p_at_ms_c C.size_t
-	r := C.tpg_socket_next_timeout(p_sock, &p_at_ms_c)
+	r := C.tpg_socket_next_timeout(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
+	p_at_ms_c = C.size_t(r.out[0])
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2874,7 +3099,7 @@ func cSocketNextTimeout(p_sock *C.tlsplug_socket) (p_at_ms_o int, err error) {
 func cSocketSniDone(p_sock *C.tlsplug_socket, p_ctx *C.tlsplug_context, p_error string) (err error) {
 	p_error_c := cstr(p_error, true)
 	defer freeCStr(p_error_c)
-	r := C.tpg_socket_sni_done(p_sock, p_ctx, p_error_c)
+	r := C.tpg_socket_sni_done(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), p_error_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2896,7 +3121,7 @@ func cSocketSniDone(p_sock *C.tlsplug_socket, p_ctx *C.tlsplug_context, p_error 
 // the offer when its context has `ca`. Otherwise the request answers
 // TLSPLUG_E_UNSUPPORTED.
 func cSocketRenegotiate(p_sock *C.tlsplug_socket, p_request_cert bool, p_reject_unauthorized bool) (err error) {
-	r := C.tpg_socket_renegotiate(p_sock, cbool(p_request_cert), cbool(p_reject_unauthorized))
+	r := C.tpg_socket_renegotiate(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), cbool(p_request_cert), cbool(p_reject_unauthorized))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2909,7 +3134,7 @@ func cSocketRenegotiate(p_sock *C.tlsplug_socket, p_request_cert bool, p_reject_
 // Seconds a session (id or ticket) stays resumable: default 300, at most
 // 604800; for connections accepted afterwards.
 func cServerSetSessionTimeout(p_srv *C.tlsplug_server, p_seconds uint32) (err error) {
-	r := C.tpg_server_set_session_timeout(p_srv, C.unsigned(p_seconds))
+	r := C.tpg_server_set_session_timeout(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), C.unsigned(p_seconds))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2923,7 +3148,7 @@ func cServerSetSessionTimeout(p_srv *C.tlsplug_server, p_seconds uint32) (err er
 // session over and RESUME_SESSION asks for one by id (Node raises these only
 // when listened to). Clients that use tickets do not need the store.
 func cServerSetSessionStore(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
-	r := C.tpg_server_set_session_store(p_srv, cbool(p_enabled))
+	r := C.tpg_server_set_session_store(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), cbool(p_enabled))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2939,7 +3164,7 @@ func cServerSetSessionStore(p_srv *C.tlsplug_server, p_enabled bool) (err error)
 // RESUME_SESSION (tlsplug_server_set_session_store) or chose another store;
 // 0 turns the cache off.
 func cServerSetSessionCacheSize(p_srv *C.tlsplug_server, p_sessions int) (err error) {
-	r := C.tpg_server_set_session_cache_size(p_srv, C.size_t(p_sessions))
+	r := C.tpg_server_set_session_cache_size(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), C.size_t(p_sessions))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2963,7 +3188,7 @@ func cServerSetSessionCacheSize(p_srv *C.tlsplug_server, p_sessions int) (err er
 func cServerUseSessionStore(p_srv *C.tlsplug_server, p_url string) (err error) {
 	p_url_c := cstr(p_url, false)
 	defer freeCStr(p_url_c)
-	r := C.tpg_server_use_session_store(p_srv, p_url_c)
+	r := C.tpg_server_use_session_store(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), p_url_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2977,7 +3202,8 @@ func cServerUseSessionStore(p_srv *C.tlsplug_server, p_url string) (err error) {
 // slow or out of memory): each lookup became a full handshake.
 func cServerGetSessionStoreFailures(p_srv *C.tlsplug_server) (p_count_o int, err error) {
 	var p_count_c C.size_t
-	r := C.tpg_server_get_session_store_failures(p_srv, &p_count_c)
+	r := C.tpg_server_get_session_store_failures(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))))
+	p_count_c = C.size_t(r.out[0])
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -2995,7 +3221,8 @@ func cServerGetSessionStoreFailures(p_srv *C.tlsplug_server) (p_count_o int, err
 // itself.
 func cServerSessionStoreFd(p_srv *C.tlsplug_server) (p_fd_o int, err error) {
 	var p_fd_c C.int
-	r := C.tpg_server_session_store_fd(p_srv, &p_fd_c)
+	r := C.tpg_server_session_store_fd(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))))
+	p_fd_c = C.int(int64(r.out[0]))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3011,7 +3238,7 @@ func cServerSessionStoreFd(p_srv *C.tlsplug_server) (p_fd_o int, err error) {
 // tlsplug_socket_resume_session_done (a pump host then collects their output
 // as usual).
 func cServerSessionStoreDispatch(p_srv *C.tlsplug_server) (err error) {
-	r := C.tpg_server_session_store_dispatch(p_srv)
+	r := C.tpg_server_session_store_dispatch(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3033,7 +3260,7 @@ func cServerSessionStoreDispatch(p_srv *C.tlsplug_server) (err error) {
 func cServerLoadTicketKeys(p_srv *C.tlsplug_server, p_source string) (err error) {
 	p_source_c := cstr(p_source, false)
 	defer freeCStr(p_source_c)
-	r := C.tpg_server_load_ticket_keys(p_srv, p_source_c)
+	r := C.tpg_server_load_ticket_keys(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), p_source_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3047,7 +3274,7 @@ func cServerLoadTicketKeys(p_srv *C.tlsplug_server, p_source string) (err error)
 // held output goes out. Answering when nothing is pending answers
 // TLSPLUG_E_STATE.
 func cSocketNewSessionDone(p_sock *C.tlsplug_socket) (err error) {
-	r := C.tpg_socket_new_session_done(p_sock)
+	r := C.tpg_socket_new_session_done(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3061,7 +3288,7 @@ func cSocketNewSessionDone(p_sock *C.tlsplug_socket) (err error) {
 // when it is unknown (a full handshake follows). Answering when nothing is
 // pending answers TLSPLUG_E_STATE.
 func cSocketResumeSessionDone(p_sock *C.tlsplug_socket, p_data []byte) (err error) {
-	r := C.tpg_socket_resume_session_done(p_sock, (*C.uint8_t)(nullableBytesPtr(p_data)), C.size_t(len(p_data)))
+	r := C.tpg_socket_resume_session_done(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(nullableBytesPtr(p_data)), C.size_t(len(p_data)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3074,7 +3301,7 @@ func cSocketResumeSessionDone(p_sock *C.tlsplug_socket, p_data []byte) (err erro
 // Staple OCSP responses: clients that ask for one raise
 // TLSPLUG_EV_OCSP_REQUEST.
 func cServerSetOcsp(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
-	r := C.tpg_server_set_ocsp(p_srv, cbool(p_enabled))
+	r := C.tpg_server_set_ocsp(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), cbool(p_enabled))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3087,7 +3314,7 @@ func cServerSetOcsp(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
 // Answer TLSPLUG_EV_OCSP_REQUEST with a DER OCSP response to staple, or NULL
 // for none. Answering when nothing is pending answers TLSPLUG_E_STATE.
 func cSocketOcspDone(p_sock *C.tlsplug_socket, p_response []byte) (err error) {
-	r := C.tpg_socket_ocsp_done(p_sock, (*C.uint8_t)(nullableBytesPtr(p_response)), C.size_t(len(p_response)))
+	r := C.tpg_socket_ocsp_done(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(nullableBytesPtr(p_response)), C.size_t(len(p_response)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3101,7 +3328,7 @@ func cSocketOcspDone(p_sock *C.tlsplug_socket, p_response []byte) (err error) {
 // (GnuTLS clients always ask for one, whatever this says; only the event
 // depends on it.) Before start only.
 func cSocketSetRequestOcsp(p_sock *C.tlsplug_socket, p_request bool) (err error) {
-	r := C.tpg_socket_set_request_ocsp(p_sock, cbool(p_request))
+	r := C.tpg_socket_set_request_ocsp(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), cbool(p_request))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3115,7 +3342,7 @@ func cSocketSetRequestOcsp(p_sock *C.tlsplug_socket, p_request bool) (err error)
 // key material of connections accepted afterwards, as Node's server 'keylog'
 // event. Off by default.
 func cServerSetKeylog(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
-	r := C.tpg_server_set_keylog(p_srv, cbool(p_enabled))
+	r := C.tpg_server_set_keylog(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), cbool(p_enabled))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3146,7 +3373,7 @@ func cLoopNew() (p_out *C.tlsplug_loop, err error) {
 // TLSPLUG_E_STATE from inside one of its own callbacks. NULL is a no-op; a
 // loop freed twice answers TLSPLUG_E_BADHANDLE.
 func cLoopFree(p_loop *C.tlsplug_loop) (err error) {
-	r := C.tpg_loop_free(p_loop)
+	r := C.tpg_loop_free(C.uintptr_t(uintptr(unsafe.Pointer(p_loop))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3160,7 +3387,7 @@ func cLoopFree(p_loop *C.tlsplug_loop) (err error) {
 // tlsplug_loop_stop(). Callbacks fire inside. Answers TLSPLUG_E_STATE when
 // called from inside one of the loop's callbacks.
 func cLoopRun(p_loop *C.tlsplug_loop) (err error) {
-	r := C.tpg_loop_run(p_loop)
+	r := C.tpg_loop_run(C.uintptr_t(uintptr(unsafe.Pointer(p_loop))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3175,7 +3402,8 @@ func cLoopRun(p_loop *C.tlsplug_loop) (err error) {
 // `alive` is 1 while anything is left to do.
 func cLoopRunOnce(p_loop *C.tlsplug_loop) (p_alive_o int, err error) {
 	var p_alive_c C.int
-	r := C.tpg_loop_run_once(p_loop, &p_alive_c)
+	r := C.tpg_loop_run_once(C.uintptr_t(uintptr(unsafe.Pointer(p_loop))))
+	p_alive_c = C.int(int64(r.out[0]))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3190,7 +3418,8 @@ func cLoopRunOnce(p_loop *C.tlsplug_loop) (p_alive_o int, err error) {
 // passed, whichever is first. `alive` is 1 while anything is left to do.
 func cLoopRunFor(p_loop *C.tlsplug_loop, p_timeout_ms int) (p_alive_o int, err error) {
 	var p_alive_c C.int
-	r := C.tpg_loop_run_for(p_loop, C.size_t(p_timeout_ms), &p_alive_c)
+	r := C.tpg_loop_run_for(C.uintptr_t(uintptr(unsafe.Pointer(p_loop))), C.size_t(p_timeout_ms))
+	p_alive_c = C.int(int64(r.out[0]))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3204,7 +3433,7 @@ func cLoopRunFor(p_loop *C.tlsplug_loop, p_timeout_ms int) (p_alive_o int, err e
 // Make the current (or next) run call return as soon as possible; nothing is
 // closed.
 func cLoopStop(p_loop *C.tlsplug_loop) (err error) {
-	r := C.tpg_loop_stop(p_loop)
+	r := C.tpg_loop_stop(C.uintptr_t(uintptr(unsafe.Pointer(p_loop))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3219,7 +3448,8 @@ func cLoopStop(p_loop *C.tlsplug_loop) (err error) {
 // tlsplug_loop_run_once() when it is readable. The fd stays the loop's.
 func cLoopBackendFd(p_loop *C.tlsplug_loop) (p_fd_o int, err error) {
 	var p_fd_c C.int
-	r := C.tpg_loop_backend_fd(p_loop, &p_fd_c)
+	r := C.tpg_loop_backend_fd(C.uintptr_t(uintptr(unsafe.Pointer(p_loop))))
+	p_fd_c = C.int(int64(r.out[0]))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3235,7 +3465,8 @@ func cLoopBackendFd(p_loop *C.tlsplug_loop) (p_fd_o int, err error) {
 // only IO can wake the loop.
 func cLoopNextTimeout(p_loop *C.tlsplug_loop) (p_ms_o int, err error) {
 	var p_ms_c C.int
-	r := C.tpg_loop_next_timeout(p_loop, &p_ms_c)
+	r := C.tpg_loop_next_timeout(C.uintptr_t(uintptr(unsafe.Pointer(p_loop))))
+	p_ms_c = C.int(int64(r.out[0]))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3251,7 +3482,8 @@ func cLoopNextTimeout(p_loop *C.tlsplug_loop) (p_ms_o int, err error) {
 // socket with nothing to write does not keep the loop alive on its own.
 func cLoopAlive(p_loop *C.tlsplug_loop) (p_alive_o int, err error) {
 	var p_alive_c C.int
-	r := C.tpg_loop_alive(p_loop, &p_alive_c)
+	r := C.tpg_loop_alive(C.uintptr_t(uintptr(unsafe.Pointer(p_loop))))
+	p_alive_c = C.int(int64(r.out[0]))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3268,7 +3500,8 @@ func cLoopAlive(p_loop *C.tlsplug_loop) (p_alive_o int, err error) {
 // timer is cleared once it fired.
 func cLoopSetTimer(p_loop *C.tlsplug_loop, p_delay_ms int, p_repeat_ms int, p_cb C.tlsplug_event_cb, p_userdata uintptr) (p_id_o int, err error) {
 	var p_id_c C.size_t
-	r := C.tpg_loop_set_timer(p_loop, C.size_t(p_delay_ms), C.size_t(p_repeat_ms), p_cb, C.uintptr_t(p_userdata), &p_id_c)
+	r := C.tpg_loop_set_timer(C.uintptr_t(uintptr(unsafe.Pointer(p_loop))), C.size_t(p_delay_ms), C.size_t(p_repeat_ms), p_cb, C.uintptr_t(p_userdata))
+	p_id_c = C.size_t(r.out[0])
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3282,7 +3515,7 @@ func cLoopSetTimer(p_loop *C.tlsplug_loop, p_delay_ms int, p_repeat_ms int, p_cb
 // Cancel a timer. An id that is unknown, already fired (one-shot) or already
 // cleared is ignored, as in Node.
 func cLoopClearTimer(p_loop *C.tlsplug_loop, p_id int) (err error) {
-	r := C.tpg_loop_clear_timer(p_loop, C.size_t(p_id))
+	r := C.tpg_loop_clear_timer(C.uintptr_t(uintptr(unsafe.Pointer(p_loop))), C.size_t(p_id))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3304,7 +3537,7 @@ func cLoopClearTimer(p_loop *C.tlsplug_loop, p_id int) (err error) {
 func cLoopConnect(p_loop *C.tlsplug_loop, p_sock *C.tlsplug_socket, p_host string, p_port int) (err error) {
 	p_host_c := cstr(p_host, true)
 	defer freeCStr(p_host_c)
-	r := C.tpg_loop_connect(p_loop, p_sock, p_host_c, C.int(p_port))
+	r := C.tpg_loop_connect(C.uintptr_t(uintptr(unsafe.Pointer(p_loop))), C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), p_host_c, C.int(p_port))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3319,7 +3552,7 @@ func cLoopConnect(p_loop *C.tlsplug_loop, p_sock *C.tlsplug_socket, p_host strin
 func cLoopConnectPath(p_loop *C.tlsplug_loop, p_sock *C.tlsplug_socket, p_path string) (err error) {
 	p_path_c := cstr(p_path, false)
 	defer freeCStr(p_path_c)
-	r := C.tpg_loop_connect_path(p_loop, p_sock, p_path_c)
+	r := C.tpg_loop_connect_path(C.uintptr_t(uintptr(unsafe.Pointer(p_loop))), C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), p_path_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3334,7 +3567,7 @@ func cLoopConnectPath(p_loop *C.tlsplug_loop, p_sock *C.tlsplug_socket, p_path s
 // it with the socket. A client starts its handshake at once; a server waits
 // for the ClientHello.
 func cLoopAdopt(p_loop *C.tlsplug_loop, p_sock *C.tlsplug_socket, p_fd int) (err error) {
-	r := C.tpg_loop_adopt(p_loop, p_sock, C.int(p_fd))
+	r := C.tpg_loop_adopt(C.uintptr_t(uintptr(unsafe.Pointer(p_loop))), C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), C.int(p_fd))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3355,7 +3588,7 @@ func cLoopAdopt(p_loop *C.tlsplug_loop, p_sock *C.tlsplug_socket, p_fd int) (err
 func cLoopListen(p_loop *C.tlsplug_loop, p_srv *C.tlsplug_server, p_host string, p_port int, p_backlog int) (err error) {
 	p_host_c := cstr(p_host, true)
 	defer freeCStr(p_host_c)
-	r := C.tpg_loop_listen(p_loop, p_srv, p_host_c, C.int(p_port), C.int(p_backlog))
+	r := C.tpg_loop_listen(C.uintptr_t(uintptr(unsafe.Pointer(p_loop))), C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), p_host_c, C.int(p_port), C.int(p_backlog))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3370,7 +3603,7 @@ func cLoopListen(p_loop *C.tlsplug_loop, p_srv *C.tlsplug_server, p_host string,
 func cLoopListenPath(p_loop *C.tlsplug_loop, p_srv *C.tlsplug_server, p_path string, p_backlog int) (err error) {
 	p_path_c := cstr(p_path, false)
 	defer freeCStr(p_path_c)
-	r := C.tpg_loop_listen_path(p_loop, p_srv, p_path_c, C.int(p_backlog))
+	r := C.tpg_loop_listen_path(C.uintptr_t(uintptr(unsafe.Pointer(p_loop))), C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), p_path_c, C.int(p_backlog))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3390,7 +3623,10 @@ func cServerAddress(p_srv *C.tlsplug_server) (p_buf_s string, p_port_o int, p_fa
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_server_address(p_srv, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &p_port_c, &p_family_c)
+		r := C.tpg_server_address(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
+		p_port_c = C.int(int64(r.out[1]))
+		p_family_c = C.int(int64(r.out[2]))
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -3417,7 +3653,7 @@ func cServerAddress(p_srv *C.tlsplug_server) (p_buf_s string, p_port_o int, p_fa
 // is open). TLSPLUG_E_STATE when it is not listening, with Node's
 // ERR_SERVER_NOT_RUNNING.
 func cServerClose(p_srv *C.tlsplug_server) (err error) {
-	r := C.tpg_server_close(p_srv)
+	r := C.tpg_server_close(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3430,7 +3666,7 @@ func cServerClose(p_srv *C.tlsplug_server) (err error) {
 // Refuse (close at once) connections accepted while `max` are open; a
 // negative value means no limit, the default.
 func cServerSetMaxConnections(p_srv *C.tlsplug_server, p_max int) (err error) {
-	r := C.tpg_server_set_max_connections(p_srv, C.int(p_max))
+	r := C.tpg_server_set_max_connections(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), C.int(p_max))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3443,7 +3679,8 @@ func cServerSetMaxConnections(p_srv *C.tlsplug_server, p_max int) (err error) {
 // How many connections the server has open on its loop.
 func cServerGetConnections(p_srv *C.tlsplug_server) (p_count_o int, err error) {
 	var p_count_c C.size_t
-	r := C.tpg_server_get_connections(p_srv, &p_count_c)
+	r := C.tpg_server_get_connections(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))))
+	p_count_c = C.size_t(r.out[0])
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3457,7 +3694,7 @@ func cServerGetConnections(p_srv *C.tlsplug_server) (p_count_o int, err error) {
 // Stop `data` events: decrypted records wait (and a loop stops reading the
 // transport) until tlsplug_socket_resume(). Nothing is lost.
 func cSocketPause(p_sock *C.tlsplug_socket) (err error) {
-	r := C.tpg_socket_pause(p_sock)
+	r := C.tpg_socket_pause(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3470,7 +3707,7 @@ func cSocketPause(p_sock *C.tlsplug_socket) (err error) {
 // Restart `data` events after tlsplug_socket_pause(); what waited is
 // delivered from inside this call (or, on a loop, from the loop).
 func cSocketResume(p_sock *C.tlsplug_socket) (err error) {
-	r := C.tpg_socket_resume(p_sock)
+	r := C.tpg_socket_resume(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3483,7 +3720,7 @@ func cSocketResume(p_sock *C.tlsplug_socket) (err error) {
 // The buffered amount at which TLSPLUG_STATE_NEED_DRAIN is set: 16384 bytes
 // by default, as in Node. 0 answers TLSPLUG_E_INVAL.
 func cSocketSetHighWaterMark(p_sock *C.tlsplug_socket, p_bytes int) (err error) {
-	r := C.tpg_socket_set_high_water_mark(p_sock, C.size_t(p_bytes))
+	r := C.tpg_socket_set_high_water_mark(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), C.size_t(p_bytes))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3498,7 +3735,8 @@ func cSocketSetHighWaterMark(p_sock *C.tlsplug_socket, p_bytes int) (err error) 
 // be written to the fd).
 func cSocketBufferSize(p_sock *C.tlsplug_socket) (p_bytes_o int, err error) {
 	var p_bytes_c C.size_t
-	r := C.tpg_socket_buffer_size(p_sock, &p_bytes_c)
+	r := C.tpg_socket_buffer_size(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
+	p_bytes_c = C.size_t(r.out[0])
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3515,7 +3753,7 @@ func cSocketBufferSize(p_sock *C.tlsplug_socket) (p_bytes_o int, err error) {
 // that drives the pump itself keeps its own timers, and gets
 // TLSPLUG_E_STATE.
 func cSocketSetTimeout(p_sock *C.tlsplug_socket, p_ms int) (err error) {
-	r := C.tpg_socket_set_timeout(p_sock, C.size_t(p_ms))
+	r := C.tpg_socket_set_timeout(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), C.size_t(p_ms))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3529,7 +3767,7 @@ func cSocketSetTimeout(p_sock *C.tlsplug_socket, p_ms int) (err error) {
 // applied when it connects if called before. TLSPLUG_E_STATE when the socket
 // is not on a loop.
 func cSocketSetNoDelay(p_sock *C.tlsplug_socket, p_no_delay bool) (err error) {
-	r := C.tpg_socket_set_no_delay(p_sock, cbool(p_no_delay))
+	r := C.tpg_socket_set_no_delay(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), cbool(p_no_delay))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3544,7 +3782,7 @@ func cSocketSetNoDelay(p_sock *C.tlsplug_socket, p_no_delay bool) (err error) {
 // Applied when it connects if called before. TLSPLUG_E_STATE when the socket
 // is not on a loop.
 func cSocketSetKeepAlive(p_sock *C.tlsplug_socket, p_enable bool, p_initial_delay_ms int) (err error) {
-	r := C.tpg_socket_set_keep_alive(p_sock, cbool(p_enable), C.size_t(p_initial_delay_ms))
+	r := C.tpg_socket_set_keep_alive(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), cbool(p_enable), C.size_t(p_initial_delay_ms))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3565,7 +3803,10 @@ func cSocketAddress(p_sock *C.tlsplug_socket, p_side int) (p_buf_s string, p_por
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_socket_address(p_sock, C.int(p_side), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len, &p_port_c, &p_family_c)
+		r := C.tpg_socket_address(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), C.int(p_side), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
+		p_port_c = C.int(int64(r.out[1]))
+		p_family_c = C.int(int64(r.out[2]))
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -3591,7 +3832,7 @@ func cSocketAddress(p_sock *C.tlsplug_socket, p_side int) (p_buf_s string, p_por
 // TLSPLUG_EV_LOOKUP_REQUEST with the name, and waits for
 // tlsplug_socket_lookup_done(). Before tlsplug_loop_connect() only.
 func cSocketSetLookup(p_sock *C.tlsplug_socket, p_enabled bool) (err error) {
-	r := C.tpg_socket_set_lookup(p_sock, cbool(p_enabled))
+	r := C.tpg_socket_set_lookup(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), cbool(p_enabled))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3611,7 +3852,7 @@ func cSocketLookupDone(p_sock *C.tlsplug_socket, p_address string, p_code string
 	defer freeCStr(p_address_c)
 	p_code_c := cstr(p_code, true)
 	defer freeCStr(p_code_c)
-	r := C.tpg_socket_lookup_done(p_sock, p_address_c, p_code_c)
+	r := C.tpg_socket_lookup_done(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), p_address_c, p_code_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3625,7 +3866,7 @@ func cSocketLookupDone(p_sock *C.tlsplug_socket, p_address string, p_code string
 // has already bound (and possibly put in listening state). The loop takes
 // the fd and closes it when the server stops listening.
 func cLoopListenFd(p_loop *C.tlsplug_loop, p_srv *C.tlsplug_server, p_fd int, p_backlog int) (err error) {
-	r := C.tpg_loop_listen_fd(p_loop, p_srv, C.int(p_fd), C.int(p_backlog))
+	r := C.tpg_loop_listen_fd(C.uintptr_t(uintptr(unsafe.Pointer(p_loop))), C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), C.int(p_fd), C.int(p_backlog))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3644,7 +3885,8 @@ func cLoopListenFd(p_loop *C.tlsplug_loop, p_srv *C.tlsplug_server, p_fd int, p_
 // cannot produce (TLS 1.3: at most 255 hash lengths).
 func cSocketExportKeyingMaterial(p_sock *C.tlsplug_socket, p_label []byte, p_context []byte, p_buf []byte) (p_buf_n int, err error) {
 	var len_len C.size_t
-	r := C.tpg_socket_export_keying_material(p_sock, (*C.uint8_t)(bytesPtr(p_label)), C.size_t(len(p_label)), (*C.uint8_t)(nullableBytesPtr(p_context)), C.size_t(len(p_context)), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_len)
+	r := C.tpg_socket_export_keying_material(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(bytesPtr(p_label)), C.size_t(len(p_label)), (*C.uint8_t)(nullableBytesPtr(p_context)), C.size_t(len(p_context)), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)))
+	len_len = C.size_t(r.out[0])
 	p_buf_n = int(len_len) // also the length needed, on TLSPLUG_E_BUFSIZE
 	if r.st < 0 {
 		err = newError(r)
@@ -3662,7 +3904,7 @@ func cSocketExportKeyingMaterial(p_sock *C.tlsplug_socket, p_label []byte, p_con
 // the other way round, TLSPLUG_E_INVAL with
 // ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS.
 func cServerSetAlpnCallback(p_srv *C.tlsplug_server, p_enabled bool) (err error) {
-	r := C.tpg_server_set_alpn_callback(p_srv, cbool(p_enabled))
+	r := C.tpg_server_set_alpn_callback(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), cbool(p_enabled))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3679,7 +3921,7 @@ func cServerSetAlpnCallback(p_srv *C.tlsplug_server, p_enabled bool) (err error)
 // ERR_TLS_ALPN_CALLBACK_INVALID_RESULT and no alert, as Node. Answering when
 // no ALPN answer is pending answers TLSPLUG_E_STATE.
 func cSocketAlpnCallbackDone(p_sock *C.tlsplug_socket, p_protocol []byte) (err error) {
-	r := C.tpg_socket_alpn_callback_done(p_sock, (*C.uint8_t)(nullableBytesPtr(p_protocol)), C.size_t(len(p_protocol)))
+	r := C.tpg_socket_alpn_callback_done(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(nullableBytesPtr(p_protocol)), C.size_t(len(p_protocol)))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3698,7 +3940,8 @@ func cX509Check(p_der []byte, p_kind int, p_value string) (p_match_o int, err er
 	p_value_c := cstr(p_value, false)
 	defer freeCStr(p_value_c)
 	var p_match_c C.int
-	r := C.tpg_x509_check((*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), C.int(p_kind), p_value_c, &p_match_c)
+	r := C.tpg_x509_check((*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), C.int(p_kind), p_value_c)
+	p_match_c = C.int(int64(r.out[0]))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3714,7 +3957,8 @@ func cX509Check(p_der []byte, p_kind int, p_value string) (p_match_o int, err er
 // The signature is not checked (tlsplug_x509_verify does).
 func cX509CheckIssued(p_der []byte, p_issuer []byte) (p_issued_o int, err error) {
 	var p_issued_c C.int
-	r := C.tpg_x509_check_issued((*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), (*C.uint8_t)(bytesPtr(p_issuer)), C.size_t(len(p_issuer)), &p_issued_c)
+	r := C.tpg_x509_check_issued((*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), (*C.uint8_t)(bytesPtr(p_issuer)), C.size_t(len(p_issuer)))
+	p_issued_c = C.int(int64(r.out[0]))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3731,7 +3975,8 @@ func cX509CheckIssued(p_der []byte, p_issuer []byte) (p_issued_o int, err error)
 // the key cannot be read.
 func cX509Verify(p_der []byte, p_key []byte) (p_valid_o int, err error) {
 	var p_valid_c C.int
-	r := C.tpg_x509_verify((*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), (*C.uint8_t)(bytesPtr(p_key)), C.size_t(len(p_key)), &p_valid_c)
+	r := C.tpg_x509_verify((*C.uint8_t)(bytesPtr(p_der)), C.size_t(len(p_der)), (*C.uint8_t)(bytesPtr(p_key)), C.size_t(len(p_key)))
+	p_valid_c = C.int(int64(r.out[0]))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3751,7 +3996,8 @@ func cRootCertificates() (p_buf_s string, err error) {
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_root_certificates((*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		r := C.tpg_root_certificates((*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -3782,7 +4028,7 @@ func cContextSetPrivateKeyEngine(p_ctx *C.tlsplug_context, p_engine string, p_id
 	defer freeCStr(p_engine_c)
 	p_identifier_c := cstr(p_identifier, true)
 	defer freeCStr(p_identifier_c)
-	r := C.tpg_context_set_private_key_engine(p_ctx, p_engine_c, p_identifier_c)
+	r := C.tpg_context_set_private_key_engine(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), p_engine_c, p_identifier_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3798,7 +4044,7 @@ func cContextSetPrivateKeyEngine(p_ctx *C.tlsplug_context, p_engine string, p_id
 func cContextSetClientCertEngine(p_ctx *C.tlsplug_context, p_engine string) (err error) {
 	p_engine_c := cstr(p_engine, true)
 	defer freeCStr(p_engine_c)
-	r := C.tpg_context_set_client_cert_engine(p_ctx, p_engine_c)
+	r := C.tpg_context_set_client_cert_engine(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), p_engine_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3825,7 +4071,9 @@ func cContextSetClientCertEngine(p_ctx *C.tlsplug_context, p_engine string) (err
 func cSocketFeedRead(p_sock *C.tlsplug_socket, p_data []byte, p_buf []byte) (p_buf_n int, p_state_o uint32, err error) {
 	var p_state_c C.unsigned
 	var len_out_len C.size_t
-	r := C.tpg_socket_feed_read(p_sock, (*C.uint8_t)(nullableBytesPtr(p_data)), C.size_t(len(p_data)), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_out_len, &p_state_c)
+	r := C.tpg_socket_feed_read(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(nullableBytesPtr(p_data)), C.size_t(len(p_data)), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)))
+	len_out_len = C.size_t(r.out[0])
+	p_state_c = C.unsigned(r.out[1])
 	p_buf_n = int(len_out_len) // also the length needed, on TLSPLUG_E_BUFSIZE
 	// set on every status, E_AGAIN and E_BUFSIZE included
 	p_state_o = uint32(p_state_c)
@@ -3849,7 +4097,9 @@ func cSocketFeedRead(p_sock *C.tlsplug_socket, p_data []byte, p_buf []byte) (p_b
 func cSocketWritePull(p_sock *C.tlsplug_socket, p_data []byte, p_buf []byte) (p_buf_n int, p_state_o uint32, err error) {
 	var p_state_c C.unsigned
 	var len_out_len C.size_t
-	r := C.tpg_socket_write_pull(p_sock, (*C.uint8_t)(nullableBytesPtr(p_data)), C.size_t(len(p_data)), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)), &len_out_len, &p_state_c)
+	r := C.tpg_socket_write_pull(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(nullableBytesPtr(p_data)), C.size_t(len(p_data)), (*C.uint8_t)(bytesPtr(p_buf)), C.size_t(len(p_buf)))
+	len_out_len = C.size_t(r.out[0])
+	p_state_c = C.unsigned(r.out[1])
 	p_buf_n = int(len_out_len) // also the length needed, on TLSPLUG_E_BUFSIZE
 	// set on every status, E_AGAIN and E_BUFSIZE included
 	p_state_o = uint32(p_state_c)
@@ -3868,7 +4118,7 @@ func cSocketWritePull(p_sock *C.tlsplug_socket, p_data []byte, p_buf []byte) (p_
 // same), so a host whose callbacks are costly (ctypes, Fiddle) makes one per
 // transport read instead of one per record. Out of bounds: TLSPLUG_E_INVAL.
 func cSocketSetDataBatch(p_sock *C.tlsplug_socket, p_size int) (err error) {
-	r := C.tpg_socket_set_data_batch(p_sock, C.size_t(p_size))
+	r := C.tpg_socket_set_data_batch(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), C.size_t(p_size))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3889,7 +4139,7 @@ func cContextAddKeyFile(p_ctx *C.tlsplug_context, p_path string, p_passphrase st
 	defer freeCStr(p_path_c)
 	p_passphrase_c := cstr(p_passphrase, true)
 	defer freeCStr(p_passphrase_c)
-	r := C.tpg_context_add_key_file(p_ctx, p_path_c, p_passphrase_c)
+	r := C.tpg_context_add_key_file(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), p_path_c, p_passphrase_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3904,7 +4154,7 @@ func cContextAddKeyFile(p_ctx *C.tlsplug_context, p_path string, p_passphrase st
 func cContextAddCertFile(p_ctx *C.tlsplug_context, p_path string) (err error) {
 	p_path_c := cstr(p_path, false)
 	defer freeCStr(p_path_c)
-	r := C.tpg_context_add_cert_file(p_ctx, p_path_c)
+	r := C.tpg_context_add_cert_file(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), p_path_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3919,7 +4169,7 @@ func cContextAddCertFile(p_ctx *C.tlsplug_context, p_path string) (err error) {
 func cContextAddCaFile(p_ctx *C.tlsplug_context, p_path string) (err error) {
 	p_path_c := cstr(p_path, false)
 	defer freeCStr(p_path_c)
-	r := C.tpg_context_add_ca_file(p_ctx, p_path_c)
+	r := C.tpg_context_add_ca_file(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), p_path_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3934,7 +4184,7 @@ func cContextAddCaFile(p_ctx *C.tlsplug_context, p_path string) (err error) {
 func cContextAddCrlFile(p_ctx *C.tlsplug_context, p_path string) (err error) {
 	p_path_c := cstr(p_path, false)
 	defer freeCStr(p_path_c)
-	r := C.tpg_context_add_crl_file(p_ctx, p_path_c)
+	r := C.tpg_context_add_crl_file(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), p_path_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3951,7 +4201,7 @@ func cContextAddPfxFile(p_ctx *C.tlsplug_context, p_path string, p_passphrase st
 	defer freeCStr(p_path_c)
 	p_passphrase_c := cstr(p_passphrase, true)
 	defer freeCStr(p_passphrase_c)
-	r := C.tpg_context_add_pfx_file(p_ctx, p_path_c, p_passphrase_c)
+	r := C.tpg_context_add_pfx_file(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), p_path_c, p_passphrase_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3969,7 +4219,7 @@ func cContextAddPfxFile(p_ctx *C.tlsplug_context, p_path string, p_passphrase st
 func cSocketSetAlpnList(p_sock *C.tlsplug_socket, p_names string) (err error) {
 	p_names_c := cstr(p_names, false)
 	defer freeCStr(p_names_c)
-	r := C.tpg_socket_set_alpn_list(p_sock, p_names_c)
+	r := C.tpg_socket_set_alpn_list(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), p_names_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -3984,7 +4234,7 @@ func cSocketSetAlpnList(p_sock *C.tlsplug_socket, p_names string) (err error) {
 func cServerSetAlpnList(p_srv *C.tlsplug_server, p_names string) (err error) {
 	p_names_c := cstr(p_names, false)
 	defer freeCStr(p_names_c)
-	r := C.tpg_server_set_alpn_list(p_srv, p_names_c)
+	r := C.tpg_server_set_alpn_list(C.uintptr_t(uintptr(unsafe.Pointer(p_srv))), p_names_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -4004,7 +4254,7 @@ func cServerSetAlpnList(p_srv *C.tlsplug_server, p_names string) (err error) {
 func cContextSetPsk(p_ctx *C.tlsplug_context, p_enabled bool, p_hint string) (err error) {
 	p_hint_c := cstr(p_hint, true)
 	defer freeCStr(p_hint_c)
-	r := C.tpg_context_set_psk(p_ctx, cbool(p_enabled), p_hint_c)
+	r := C.tpg_context_set_psk(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), cbool(p_enabled), p_hint_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -4021,7 +4271,7 @@ func cContextSetPsk(p_ctx *C.tlsplug_context, p_enabled bool, p_hint string) (er
 func cSocketPskAnswer(p_sock *C.tlsplug_socket, p_key []byte, p_identity string) (err error) {
 	p_identity_c := cstr(p_identity, true)
 	defer freeCStr(p_identity_c)
-	r := C.tpg_socket_psk_answer(p_sock, (*C.uint8_t)(bytesPtr(p_key)), C.size_t(len(p_key)), p_identity_c)
+	r := C.tpg_socket_psk_answer(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.uint8_t)(bytesPtr(p_key)), C.size_t(len(p_key)), p_identity_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -4035,7 +4285,7 @@ func cSocketPskAnswer(p_sock *C.tlsplug_socket, p_key []byte, p_identity string)
 // sends or receives, from now on. GnuTLS's own debug log is process-wide, so
 // the trace is tlsplug's: the message's direction, name and length.
 func cSocketEnableTrace(p_sock *C.tlsplug_socket) (err error) {
-	r := C.tpg_socket_enable_trace(p_sock)
+	r := C.tpg_socket_enable_trace(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))))
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -4058,7 +4308,7 @@ func cSocketEnableTrace(p_sock *C.tlsplug_socket) (err error) {
 func cContextSetSigalgs(p_ctx *C.tlsplug_context, p_sigalgs string) (err error) {
 	p_sigalgs_c := cstr(p_sigalgs, false)
 	defer freeCStr(p_sigalgs_c)
-	r := C.tpg_context_set_sigalgs(p_ctx, p_sigalgs_c)
+	r := C.tpg_context_set_sigalgs(C.uintptr_t(uintptr(unsafe.Pointer(p_ctx))), p_sigalgs_c)
 	if r.st < 0 {
 		err = newError(r)
 		return
@@ -4081,7 +4331,8 @@ func cSocketGetSharedSigalgs(p_sock *C.tlsplug_socket) (p_buf_s string, err erro
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_socket_get_shared_sigalgs(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		r := C.tpg_socket_get_shared_sigalgs(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -4112,7 +4363,8 @@ func cSocketGetSignatureAlgorithm(p_sock *C.tlsplug_socket) (p_buf_s string, err
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_socket_get_signature_algorithm(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		r := C.tpg_socket_get_signature_algorithm(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)
@@ -4141,7 +4393,8 @@ func cSocketGetPeerSignatureAlgorithm(p_sock *C.tlsplug_socket) (p_buf_s string,
 	sbuf := make([]byte, 256)
 	for {
 		len_len = 0
-		r := C.tpg_socket_get_peer_signature_algorithm(p_sock, (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)), &len_len)
+		r := C.tpg_socket_get_peer_signature_algorithm(C.uintptr_t(uintptr(unsafe.Pointer(p_sock))), (*C.char)(unsafe.Pointer(bytesPtr(sbuf))), C.size_t(len(sbuf)))
+		len_len = C.size_t(r.out[0])
 		if (r.st == C.TLSPLUG_E_BUFSIZE || int(len_len) >= len(sbuf)) && int(len_len)+1 > len(sbuf) {
 			dropDetail(r)
 			sbuf = make([]byte, int(len_len)+1)

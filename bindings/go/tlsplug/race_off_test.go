@@ -1,0 +1,5 @@
+//go:build !race
+
+package tlsplug
+
+const raceEnabled = false
