@@ -59,18 +59,23 @@ static ssize_t push_rest(struct tlsplug_socket *s, const giovec_t *iov, int iovc
 }
 
 /* On a loop, records go straight to the fd when nothing waits before them
- * (the kernel's copy is the only one); the rest waits in `out`. A server
- * that stores sessions keeps its handshake's records in `out`: GnuTLS
- * stores the session (newSession) only after it wrote its Finished, and
- * Node sends that Finished only once newSession is answered. */
+ * (the kernel's copy is the only one); the rest waits in `out`. Until the
+ * first handshake is done they all wait in `out`, and the call's end (the
+ * driver's kick) sends them in one write:
+ * - a server that stores sessions must: GnuTLS stores the session
+ *   (newSession) only after it wrote its Finished, and Node sends that
+ *   Finished only once newSession is answered (the hold_output below);
+ * - on a loop, GnuTLS pushes each flight in pieces (a TLS 1.3 client's
+ *   change_cipher_spec, then its Finished) and the peer, woken for each,
+ *   re-runs its handshake step each time (GnuTLS 3.7 hashes the whole
+ *   transcript again for the Finished it expects, docs/GNUTLS.md): one
+ *   write carries the flight and what the host wrote on secureConnect. */
 static ssize_t vec_push_fn(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
 {
     struct tlsplug_socket *s = p;
-    /* A server with a session store keeps its handshake records until it
-     * is secure, where the newSession hold applies (they must not reach
-     * the peer before the store answered). */
+    int handshake_held = !s->secure && (s->stores_sessions || s->transport);
     size_t sent = 0;
-    if (tp_buf_len(&s->out) == 0 && !(s->stores_sessions && !s->secure)) {
+    if (tp_buf_len(&s->out) == 0 && !handshake_held) {
         if (s->transport)
             sent = s->transport->send_now(s->transport_ctx, iov, iovcnt);
         else if (s->window && !s->hold_output)
