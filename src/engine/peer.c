@@ -100,6 +100,7 @@ int tp_socket_verify_peer(struct tlsplug_socket *s)
         .crl_check = s->ctx->ncrls > 0, /* Node's `crl` turns on CRL_CHECK_ALL */
         .crls = s->ctx->crls,
         .ncrls = s->ctx->ncrls,
+        .tl_in_memory = s->ctx->have_ca, /* the `ca` option's certificates (context.c) */
     };
     /* A PSK handshake authenticates the peer by the key, with no
      * certificate: OpenSSL's verify result stays X509_V_OK and Node goes on

@@ -182,12 +182,26 @@ void tp_session_ticket_seen(struct tlsplug_socket *s, const gnutls_datum_t *body
     s->ticket_len = tlen;
 }
 
+/* Whether the host would hear a `session` event (a callback, or the event
+ * queue). A blob is made only for one that would: making it copies
+ * GnuTLS's session data (the peer's chain included) and seals it with an
+ * HMAC, two for each handshake with GnuTLS's two TLS 1.3 tickets. The
+ * cleartext decrypted before the event still goes first, as tp_emit would
+ * have sent it. */
+static int session_heard(struct tlsplug_socket *s)
+{
+    if (!s->freed && (tp_socket_has_callback(s, TLSPLUG_EV_SESSION) || s->queue_on))
+        return 1;
+    tp_socket_flush_batch(s);
+    return 0;
+}
+
 /* TLS 1.3 tickets come after the handshake, one `session` event each. */
 void tp_session_ticket_done(struct tlsplug_socket *s)
 {
     gnutls_datum_t d;
     if (!s->secure || gnutls_protocol_get_version(s->session) != GNUTLS_TLS1_3 ||
-        session_data(s, &d) != 0)
+        !session_heard(s) || session_data(s, &d) != 0)
         return;
     tp_emit(s, TLSPLUG_EV_SESSION, d.data, d.size);
     gnutls_free(d.data);
@@ -200,7 +214,13 @@ void tp_session_handshake_done(struct tlsplug_socket *s)
      * report none. */
     if (s->role != TLSPLUG_ROLE_CLIENT || s->session_emitted ||
         gnutls_protocol_get_version(s->session) == GNUTLS_TLS1_3 ||
-        gnutls_session_is_resumed(s->session) || session_data(s, &d) != 0)
+        gnutls_session_is_resumed(s->session))
+        return;
+    if (!session_heard(s)) {
+        s->session_emitted = 1; /* as if emitted: a later listener hears none */
+        return;
+    }
+    if (session_data(s, &d) != 0)
         return;
     s->session_emitted = 1;
     tp_emit(s, TLSPLUG_EV_SESSION, d.data, d.size);

@@ -66,13 +66,15 @@ static void set_result(tp_verify_result *out, tp_verr e)
 }
 
 /* The certificates met while building: the peer's (imported) and copies of
- * trust-list certificates, all released at the end. */
+ * trust-list certificates, all released at the end (trust-list
+ * certificates read in place are not ours). */
 typedef struct certs {
     gnutls_x509_crt_t peer[TP_VERIFY_MAX_DEPTH];
     unsigned char used[TP_VERIFY_MAX_DEPTH]; /* already in the path */
     unsigned npeer;
     gnutls_x509_crt_t copies[TP_VERIFY_MAX_DEPTH];
     unsigned ncopies;
+    int tl_in_memory; /* tp_verify_opts.tl_in_memory: no copies */
 } certs;
 
 static void certs_free(certs *c)
@@ -98,10 +100,14 @@ static int certs_import(certs *c, const gnutls_datum_t *chain, unsigned n)
     return 0;
 }
 
-/* The trust list's issuer of x (a copy owned by c), or NULL. */
+/* The trust list's issuer of x, or NULL: the list's own certificate when
+ * it is in memory (tp_verify_opts.tl_in_memory; a copy costs an export and
+ * a parse), else a copy owned by c. */
 static gnutls_x509_crt_t trusted_issuer(gnutls_x509_trust_list_t tl, certs *c, gnutls_x509_crt_t x)
 {
     gnutls_x509_crt_t iss = NULL;
+    if (c->tl_in_memory)
+        return gnutls_x509_trust_list_get_issuer(tl, x, &iss, 0) < 0 ? NULL : iss;
     if (c->ncopies == TP_VERIFY_MAX_DEPTH ||
         gnutls_x509_trust_list_get_issuer(tl, x, &iss, GNUTLS_TL_GET_COPY) < 0 || !iss)
         return NULL;
@@ -283,7 +289,7 @@ void tp_verify_chain_leaf(gnutls_x509_trust_list_t tl, const gnutls_datum_t *cha
                           const tp_verify_opts *opts, time_t now, tp_verify_result *out,
                           gnutls_x509_crt_t *leaf)
 {
-    static const tp_verify_opts defaults = {TP_PURPOSE_NONE, 0, NULL, 0};
+    static const tp_verify_opts defaults = {TP_PURPOSE_NONE, 0, NULL, 0, 0};
     if (leaf)
         *leaf = NULL;
     if (!out)
@@ -298,6 +304,7 @@ void tp_verify_chain_leaf(gnutls_x509_trust_list_t tl, const gnutls_datum_t *cha
     }
     certs c;
     memset(&c, 0, sizeof c);
+    c.tl_in_memory = opts->tl_in_memory;
     if (!tl || certs_import(&c, chain, n) < 0) {
         certs_free(&c);
         set_result(out, TP_V_CERT_REJECTED);
@@ -336,6 +343,6 @@ void tp_verify_chain_ex(gnutls_x509_trust_list_t tl, const gnutls_datum_t *chain
 void tp_verify_chain(gnutls_x509_trust_list_t tl, const gnutls_datum_t *chain, unsigned n,
                      int crl_check, time_t now, tp_verify_result *out)
 {
-    tp_verify_opts o = {TP_PURPOSE_NONE, crl_check, NULL, 0};
+    tp_verify_opts o = {TP_PURPOSE_NONE, crl_check, NULL, 0, 0};
     tp_verify_chain_ex(tl, chain, n, &o, now, out);
 }

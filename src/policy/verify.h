@@ -46,6 +46,11 @@ typedef struct tp_verify_opts {
     int crl_check;                 /* Node's `crl` option was given */
     const gnutls_x509_crl_t *crls; /* its CRLs (borrowed); NULL: use tl's, see above */
     unsigned ncrls;
+    /* `tl` holds only certificates added from memory (the `ca` option) and
+     * no one changes it while this runs: its issuers are read in place.
+     * Otherwise each is copied (a PKCS #11 store, which the system trust
+     * may be, lends none safely: GnuTLS adds what it looks up there). */
+    int tl_in_memory;
 } tp_verify_opts;
 
 /* tp_verify_chain() with the options above; `opts` NULL means none (no

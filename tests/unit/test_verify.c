@@ -125,8 +125,17 @@ int main(int argc, char **argv)
             return die("cannot add CRLs", "to the trust list");
         tp_verify_chain(tl, chain, n, ncrls > 0, time(NULL), &res);
     } else {
-        tp_verify_opts o = {purpose, ncrls > 0, crls, ncrls};
-        tp_verify_chain_ex(tl, chain, n, &o, time(NULL), &res);
+        /* The trust list is in memory: its issuers read in place must give
+         * the verdict their copies give. */
+        tp_verify_opts o = {purpose, ncrls > 0, crls, ncrls, 0};
+        time_t now = time(NULL);
+        tp_verify_chain_ex(tl, chain, n, &o, now, &res);
+        tp_verify_result in_place;
+        memset(&in_place, 0, sizeof in_place);
+        o.tl_in_memory = 1;
+        tp_verify_chain_ex(tl, chain, n, &o, now, &in_place);
+        if (in_place.authorized != res.authorized || in_place.code != res.code)
+            return die("the trust list's issuers read in place change the verdict", argv[a + 1]);
         for (unsigned i = 0; i < ncrls; i++)
             gnutls_x509_crl_deinit(crls[i]);
     }
