@@ -186,9 +186,13 @@ module Tlsplug
       ABI.lib
     end
 
-    # A fresh out-parameter buffer of +n+ bytes.
+    ZEROS = ("\0" * 16).b.freeze
+    private_constant :ZEROS
+
+    # A fresh out-parameter buffer of +n+ bytes (a short one is one
+    # embedded String: a copy, never shared with ZEROS).
     def out(n = 8)
-      ("\0" * n).b
+      n <= ZEROS.bytesize ? ZEROS.byteslice(0, n) : ("\0" * n).b
     end
 
     def out_handle(buf)

@@ -33,8 +33,9 @@ module Tlsplug
       key
     end
 
+    # Fiddle::Pointer#[] answers a new binary String.
     def self.payload(data, len)
-      len.positive? && !data.null? ? data[0, len].b : "".b
+      len.positive? && !data.null? ? data[0, len] : "".b
     end
 
     def self.deliver(key, event, subject, data, len)
@@ -174,6 +175,7 @@ module Tlsplug
       # wait in @orphans for the owner (Array#<< is atomic under the GVL).
       @thread = Thread.current
       @orphans = []
+      @deferred = []
       @cell = [@handle, @orphans]
       ObjectSpace.define_finalizer(self, self.class.finalizer(@cell))
       @active = {}
@@ -187,7 +189,8 @@ module Tlsplug
       h = @handle
       return unless h
       check_thread!("this loop")
-      free_orphans      Dispatch::TIMERS.delete_if { |_k, t| t.loop.equal?(self) }
+      free_orphans
+      Dispatch::TIMERS.delete_if { |_k, t| t.loop.equal?(self) }
       rc = ABI.lib.loop_free(h)
       raise Error.new("a loop cannot be closed from its own callback", "ERR_TLSPLUG_STATE", rc) if rc == ABI::E_STATE
       @handle = nil
@@ -218,6 +221,17 @@ module Tlsplug
       end
     end
 
+    # A block another thread left for the owner (what a socket's listener
+    # added there asks of C): run on the owner before the loop's next turn
+    # and after its next event (:nodoc:).
+    def defer(&blk)
+      @deferred << blk
+    end
+
+    def run_deferred # :nodoc:
+      @deferred.shift.call until @deferred.empty?
+    end
+
     # Strong references to what is active on the loop (as Node's loop).
     def hold(obj)
       @active[obj.object_id] = obj
@@ -228,6 +242,7 @@ module Tlsplug
     end
 
     def after_event
+      run_deferred unless @deferred.empty?
       return unless @running.positive? && @until && !@stopped
       done = begin
         @until.call
@@ -258,10 +273,13 @@ module Tlsplug
       prev = @until
       @until = until_blk
       @running += 1
+      checked = false # the block answered false right after the last turn
       begin
         loop do
           free_orphans unless @orphans.empty?
-          return alive? if until_blk&.call
+          run_deferred unless @deferred.empty?
+          return alive? if !checked && until_blk&.call
+          checked = false
           slice = 500
           if deadline
             left = deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC)
@@ -273,6 +291,10 @@ module Tlsplug
           Tlsplug.raise_pending!
           Util.check(rc, h, "run")
           return false if Util.out_int(alive).zero?
+          next unless @orphans.empty? && @deferred.empty? # done first, then asked at the top
+          # Nothing ran since the turn: its answer is alive?'s (no call).
+          return true if until_blk&.call
+          checked = true
         end
       ensure
         @running -= 1
@@ -285,6 +307,7 @@ module Tlsplug
     def run_once
       h = live_handle
       free_orphans unless @orphans.empty?
+      run_deferred unless @deferred.empty?
       alive = Util.out(4)
       @running += 1
       begin
