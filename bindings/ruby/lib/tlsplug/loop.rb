@@ -71,13 +71,20 @@ module Tlsplug
       Tlsplug.report_exception(e, "dispatch")
     end
 
-    SOCKET_CB = Fiddle::Closure::BlockCaller.new(ABI::EVENT_CB_RETURN, ABI::EVENT_CB_ARGS) do |key, _src, ev, subj, data, len|
+    # ABI::EVENT_CB_ARGS with the source and subject handles taken as the
+    # integers they are (same size and passing in the C ABI): Fiddle makes a
+    # Pointer object for each pointer argument of every event otherwise.
+    CB_ARGS = ABI::EVENT_CB_ARGS.each_with_index.map do |t, i|
+      [1, 3].include?(i) && t == Fiddle::TYPE_VOIDP ? Fiddle::TYPE_UINTPTR_T : t
+    end.freeze
+
+    SOCKET_CB = Fiddle::Closure::BlockCaller.new(ABI::EVENT_CB_RETURN, CB_ARGS) do |key, _src, ev, subj, data, len|
       Dispatch.deliver(key, ev, subj, data, len)
     end
-    SERVER_CB = Fiddle::Closure::BlockCaller.new(ABI::EVENT_CB_RETURN, ABI::EVENT_CB_ARGS) do |key, _src, ev, subj, data, len|
+    SERVER_CB = Fiddle::Closure::BlockCaller.new(ABI::EVENT_CB_RETURN, CB_ARGS) do |key, _src, ev, subj, data, len|
       Dispatch.deliver(key, ev, subj, data, len)
     end
-    TIMER_CB = Fiddle::Closure::BlockCaller.new(ABI::EVENT_CB_RETURN, ABI::EVENT_CB_ARGS) do |key, _src, _ev, _subj, _data, _len|
+    TIMER_CB = Fiddle::Closure::BlockCaller.new(ABI::EVENT_CB_RETURN, CB_ARGS) do |key, _src, _ev, _subj, _data, _len|
       Dispatch.timer(key)
     end
     SOCKET_CB_ADDR = SOCKET_CB.to_i
@@ -156,7 +163,7 @@ module Tlsplug
   # thread-safe wakeup; a program that wants to hand work to the loop's
   # thread uses its own (a Queue polled from a set_interval timer).
   class Loop
-    attr_reader :handle, :thread
+    attr_reader :handle, :thread, :out_ptr
 
     def self.finalizer(cell)
       # Nothing refers to the loop any more, so nothing runs it: any thread may free it.
@@ -176,6 +183,8 @@ module Tlsplug
       @thread = Thread.current
       @orphans = []
       @deferred = []
+      # An out parameter for calls made on this loop's thread (TLSSocket#state).
+      @out_ptr = Fiddle::Pointer.malloc(8, Fiddle::RUBY_FREE)
       @cell = [@handle, @orphans]
       ObjectSpace.define_finalizer(self, self.class.finalizer(@cell))
       @active = {}

@@ -276,9 +276,20 @@ module Tlsplug
 
     def call(fn, *args, what: "")
       h = handle
+      hp = handle_ptr(h)
       lock = @lock
-      rc = lock ? lock.synchronize { ABI.lib.public_send(fn, h, *args) } : ABI.lib.public_send(fn, h, *args)
+      rc = lock ? lock.synchronize { ABI.lib.public_send(fn, hp, *args) } : ABI.lib.public_send(fn, hp, *args)
       Util.check(rc, h, what)
+    end
+
+    # The handle +h+ as a Fiddle::Pointer, made once: Fiddle turns any other
+    # pointer argument into a new Pointer (and an Array to keep it) on every
+    # call, which is most of a short call's cost.
+    def handle_ptr(h)
+      return @hptr if @hptr_of == h
+
+      @hptr_of = h
+      @hptr = Fiddle::Pointer.new(h)
     end
     private :call
 
@@ -339,17 +350,28 @@ module Tlsplug
     # A pump call: events fire inside; an 'error' nobody listens to, or a
     # failure not reported as an 'error' event, raises Tlsplug::Error.
     def pump(fn, *args, what: "")
-      lock = @lock # no block made on a loop's socket: this is every write's path
-      lock ? lock.synchronize { pump_now(fn, args, what) } : pump_now(fn, args, what)
+      pump_call(what) { |hp| ABI.lib.public_send(fn, hp, *args) }
     end
     private :pump
 
-    def pump_now(fn, args, what)
+    # A pump call the block makes with the handle's pointer, under the lock
+    # in pump mode (yielded, never made a Proc: writes come this way).
+    def pump_call(what)
+      lock = @lock
+      return pump_now(what) { |hp| yield hp } unless lock
+
+      lock.synchronize { pump_now(what) { |hp| yield hp } }
+    end
+    private :pump_call
+
+    # The pump call the block makes with the handle's pointer.
+    def pump_now(what)
       h = handle
+      hp = handle_ptr(h)
       @error_in_call = false
       @in_call += 1
       begin
-        rc = ABI.lib.public_send(fn, h, *args)
+        rc = yield hp
       ensure
         @in_call -= 1
       end
@@ -756,6 +778,13 @@ module Tlsplug
 
     # The TLSPLUG_STATE_* bits.
     def state
+      out = @loop&.out_ptr # a loop's socket is its thread's alone: the loop's buffer
+      if out
+        h = handle
+        Util.check(ABI.lib.socket_state(handle_ptr(h), out), h)
+        return out.to_str(4).unpack1("L")
+      end
+
       f = Util.out(4)
       call(:socket_state, f)
       Util.out_uint(f)
@@ -768,7 +797,7 @@ module Tlsplug
       ensure_started
       # C reads the bytes whatever the String's encoding: no binary copy.
       b = data.is_a?(String) ? data : data.to_s
-      pump(:socket_write, b, b.bytesize, what: "write")
+      pump_call("write") { |hp| ABI.lib.socket_write(hp, b, b.bytesize) } # no splat Arrays
       return true unless @handle
       (state & ABI::STATE_NEED_DRAIN).zero?
     end
