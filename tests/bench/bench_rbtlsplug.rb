@@ -218,10 +218,10 @@ def client(w)
     fail!("negotiated #{s.get_protocol} #{c}, not TLSv1.3 #{SUITE}") unless c["standardName"] == SUITE && s.get_protocol == "TLSv1.3"
     checked = true
   end
-  # Only the priming connection of resume listens to 'session' (as
-  # bench_loop.c keeps only that one's blob): a 'session' listener makes C
-  # hand every ticket's blob to Ruby, and in mem each connection would hold one.
-  open_conn = lambda do |st, session = nil, on_secure = nil, want_session = false|
+  # Every connection listens to 'session' (as bench_loop.c and bench_rbssl.rb
+  # take every ticket) but mem's, which keep none (bench_loop.c keeps none per
+  # connection): the listener's blob would stay with each idle connection.
+  open_conn = lambda do |st, session = nil, on_secure = nil, want_session = true|
     s = Tlsplug.connect(port, "127.0.0.1", secure_context: cctx, servername: "localhost", session: session)
     s.set_no_delay(true)
     s.on("secureConnect") do
@@ -234,7 +234,8 @@ def client(w)
     s.on("error") { |e| fail!("client error: #{e.message} (#{e.code})") }
     s
   end
-  exchange = lambda do |session = nil, keep = false, want_session = false|
+  exchange = lambda do |session = nil, keep = false|
+    want_session = !keep
     st = {}
     s = open_conn.call(st, session, nil, want_session)
     run_until("exchange") { st[:k] }
@@ -299,7 +300,7 @@ def client(w)
   else
     session = nil
     if w[:kind] == "resume"
-      _, st = exchange.call(nil, false, true)
+      _, st = exchange.call
       session = st[:session] or fail!("no 'session' event on the priming connection")
     end
     w0 = wall

@@ -248,7 +248,7 @@ module Tlsplug
     end
 
     def error_text(handle, field)
-      return nil if handle.nil? || handle.zero?
+      return nil if handle.nil? || handle.to_i.zero? # an Integer or a Fiddle::Pointer
       n = out
       buf = out(512)
       rc = lib.error_get(handle, field, buf, buf.bytesize, n)

@@ -90,6 +90,10 @@ module Tlsplug
     SOCKET_CB_ADDR = SOCKET_CB.to_i
     SERVER_CB_ADDR = SERVER_CB.to_i
     TIMER_CB_ADDR = TIMER_CB.to_i
+    # The same as Fiddle::Pointers, as the C calls take them (no conversion per call).
+    SOCKET_CB_PTR = Fiddle::Pointer.new(SOCKET_CB_ADDR)
+    SERVER_CB_PTR = Fiddle::Pointer.new(SERVER_CB_ADDR)
+    TIMER_CB_PTR = Fiddle::Pointer.new(TIMER_CB_ADDR)
   end
 
   DEFAULT_LISTENER_ERROR_HANDLER = lambda do |e, where|
@@ -357,7 +361,7 @@ module Tlsplug
       t = Timer.new(self, key, blk, repeat)
       Dispatch::TIMERS[key] = t
       out = Util.out
-      rc = ABI.lib.loop_set_timer(live_handle, ms, repeat ? [ms, 1].max : 0, Dispatch::TIMER_CB_ADDR, key, out)
+      rc = ABI.lib.loop_set_timer(live_handle, ms, repeat ? [ms, 1].max : 0, Dispatch::TIMER_CB_PTR, key, out)
       if rc.negative?
         Dispatch::TIMERS.delete(key)
         Util.check(rc, @handle, "set_timeout")

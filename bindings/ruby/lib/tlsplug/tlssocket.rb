@@ -225,7 +225,7 @@ module Tlsplug
       @lookup = o[:lookup]
       if @lookup
         call(:socket_set_lookup, 1)
-        call(:socket_on, ABI::EV_LOOKUP_REQUEST, Dispatch::SOCKET_CB_ADDR, @key)
+        call(:socket_on, ABI::EV_LOOKUP_REQUEST, Dispatch::SOCKET_CB_PTR, @key)
       end
     end
 
@@ -301,8 +301,8 @@ module Tlsplug
     private :locked
 
     def q_bytes(fn, *args, size: 256)
-      h = handle
-      locked { Util.get_bytes(fn, h, *args, handle: h, size: size) }
+      hp = handle_ptr(handle)
+      locked { Util.get_bytes(fn, hp, *args, handle: hp, size: size) }
     end
     private :q_bytes
 
@@ -413,7 +413,7 @@ module Tlsplug
       bit = 1 << ev
       return unless (@c_events & bit).zero?
 
-      call(:socket_on, ev, Dispatch::SOCKET_CB_ADDR, @key)
+      call(:socket_on, ev, Dispatch::SOCKET_CB_PTR, @key)
       @c_events |= bit
     end
     private :report
@@ -729,8 +729,8 @@ module Tlsplug
     # with the handle under the thread rule.
     def getter_call(name)
       final_or(name) do
-        h = handle
-        locked { yield h }
+        hp = handle_ptr(handle)
+        locked { yield hp }
       end
     end
     private :getter_call
@@ -870,7 +870,7 @@ module Tlsplug
     end
 
     def raw_address(side)
-      h = handle
+      h = handle_ptr(handle)
       port = Util.out(4)
       fam = Util.out(4)
       n = Util.out
