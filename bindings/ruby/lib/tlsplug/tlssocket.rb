@@ -294,9 +294,9 @@ module Tlsplug
     private :call
 
     # Run the block under the thread rule's lock (pump mode only).
-    def locked(&blk)
+    def locked
       lock = @lock
-      lock ? lock.synchronize(&blk) : blk.call
+      lock ? lock.synchronize { yield } : yield # yielded: no Proc made per call
     end
     private :locked
 
