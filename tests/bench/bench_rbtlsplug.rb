@@ -17,10 +17,11 @@
 # in Node's API: write 1 byte on 'secureConnect', the server echoes 1 byte,
 # the client end()s and waits for 'close'. resume offers the blob of the
 # priming connection's 'session' event (session:) and checks
-# session_reused?. mem: *_bytes is the malloc heap in use (mallinfo2
-# uordblks + hblkhd: Ruby's heap pages and object buffers, libtlsplug and
-# GnuTLS all allocate there), after GC.start; GC.stat's live slots go to
-# stderr; *_rss_bytes from /proc/self/statm.
+# session_reused?; every connection but mem's listens to 'session' (mem's
+# idle connections keep no blob, as bench_loop.c's). mem: *_bytes is the
+# malloc heap in use (mallinfo2 uordblks + hblkhd: Ruby's heap pages and
+# object buffers, libtlsplug and GnuTLS all allocate there), after GC.start;
+# GC.stat's live slots go to stderr; *_rss_bytes from /proc/self/statm.
 require "json"
 require "fiddle"
 
