@@ -17,10 +17,11 @@
 # in Node's API: write 1 byte on 'secureConnect', the server echoes 1 byte,
 # the client end()s and waits for 'close'. resume offers the blob of the
 # priming connection's 'session' event (session:) and checks
-# session_reused?. mem: *_bytes is the malloc heap in use (mallinfo2
-# uordblks + hblkhd: Ruby's heap pages and object buffers, libtlsplug and
-# GnuTLS all allocate there), after GC.start; GC.stat's live slots go to
-# stderr; *_rss_bytes from /proc/self/statm.
+# session_reused?; every connection but mem's listens to 'session' (mem's
+# idle connections keep no blob, as bench_loop.c's). mem: *_bytes is the
+# malloc heap in use (mallinfo2 uordblks + hblkhd: Ruby's heap pages and
+# object buffers, libtlsplug and GnuTLS all allocate there), after GC.start;
+# GC.stat's live slots go to stderr; *_rss_bytes from /proc/self/statm.
 require "json"
 require "fiddle"
 
@@ -218,7 +219,10 @@ def client(w)
     fail!("negotiated #{s.get_protocol} #{c}, not TLSv1.3 #{SUITE}") unless c["standardName"] == SUITE && s.get_protocol == "TLSv1.3"
     checked = true
   end
-  open_conn = lambda do |st, session = nil, on_secure = nil|
+  # Every connection listens to 'session' (as bench_loop.c and bench_rbssl.rb
+  # take every ticket) but mem's, which keep none (bench_loop.c keeps none per
+  # connection): the listener's blob would stay with each idle connection.
+  open_conn = lambda do |st, session = nil, on_secure = nil, want_session = true|
     s = Tlsplug.connect(port, "127.0.0.1", secure_context: cctx, servername: "localhost", session: session)
     s.set_no_delay(true)
     s.on("secureConnect") do
@@ -226,14 +230,15 @@ def client(w)
       on_secure ? on_secure.call : s.write("p")
     end
     s.on("data") { |_d| st[:k] = true }
-    s.on("session") { |blob| st[:session] ||= blob }
+    s.on("session") { |blob| st[:session] ||= blob } if want_session
     s.on("close") { |*_| st[:closed] = true }
     s.on("error") { |e| fail!("client error: #{e.message} (#{e.code})") }
     s
   end
   exchange = lambda do |session = nil, keep = false|
+    want_session = !keep
     st = {}
-    s = open_conn.call(st, session)
+    s = open_conn.call(st, session, nil, want_session)
     run_until("exchange") { st[:k] }
     check_suite.call(s)
     fail!("handshake did not resume") if session && !s.session_reused?

@@ -52,6 +52,18 @@ class LoopTest < Minitest::Test
     refute Tlsplug.run(timeout: 1) # nothing left
   end
 
+  def test_close_a_loop_drops_its_timers
+    l = Tlsplug::Loop.new
+    fired = false
+    t = l.set_timeout(5) { fired = true }
+    assert t.active?
+    l.close
+    assert_nil l.handle
+    refute t.active?
+    l.close # twice: nothing to do
+    refute fired
+  end
+
   def test_one_loop_per_thread
     mine = Tlsplug.default_loop
     other = Thread.new { Tlsplug.default_loop }.value

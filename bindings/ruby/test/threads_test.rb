@@ -48,7 +48,7 @@ class ThreadsTest < Minitest::Test
   # connection still works and closes everything.
   def start_loop_thread
     st = { ready: Latch.new, busy: Latch.new, stop: false, sent: 0, got: 0, closed: nil }
-    thread = Thread.new do
+    thread = owner_thread(st, st[:ready], st[:busy]) do
       st[:loop] = Tlsplug.default_loop
       accepted = []
       server = Tlsplug.create_server(**server_opts) do |s|
@@ -80,20 +80,33 @@ class ThreadsTest < Minitest::Test
       Tlsplug.clear_timeout(poll)
       # The owner thread still drives the connection: every byte echoed.
       Tlsplug.run(timeout: TIMEOUT) { st[:got] == st[:sent] }
-      client.end
-      Tlsplug.run(timeout: TIMEOUT) { !st[:closed].nil? }
-      server.close
-      Tlsplug.run(timeout: TIMEOUT)
-      :done
+      wind_down(client, server) { !st[:closed].nil? }
+    end
+    [thread, st]
+  end
+
+  # A thread running the block (on its own loop); what it raises is kept in
+  # st[:error] for the test thread, and +latches+ are set when it ends.
+  def owner_thread(st, *latches)
+    thread = Thread.new do
+      yield
     rescue Exception => e # rubocop:disable Lint/RescueException -- reported by the test thread
       st[:error] = e
       raise
     ensure
-      st[:ready].set
-      st[:busy].set
+      latches.each(&:set)
     end
     thread.report_on_exception = false
-    [thread, st]
+    thread
+  end
+
+  # On the loop's thread: end the client, wait until the block holds, close the server.
+  def wind_down(client, server, &closed)
+    client.end
+    Tlsplug.run(timeout: TIMEOUT, &closed)
+    server.close
+    Tlsplug.run(timeout: TIMEOUT)
+    :done
   end
 
   def test_calls_from_another_thread_raise_and_the_loop_goes_on
@@ -151,6 +164,37 @@ class ThreadsTest < Minitest::Test
     assert_operator st[:sent], :>, 0
     assert_equal st[:sent], st[:got], "the owner's echo lost bytes"
     assert_equal false, st[:closed]
+  end
+
+  # A listener added from another thread still hears its event (the
+  # binding asks C for an event with its first listener; from another
+  # thread that waits for the loop's own thread, before its next turn).
+  def test_listener_added_from_another_thread_hears_its_event
+    made = Latch.new
+    added = Latch.new
+    sessions = []
+    st = {}
+    thread = owner_thread(st, made) do
+      server = Tlsplug.create_server(**server_opts) { |s| s.on("data") { |_d| s.write("k") } }
+      server.listen(0, "127.0.0.1")
+      Tlsplug.run(timeout: TIMEOUT) { server.address }
+      client = Tlsplug.connect(server.address["port"], "127.0.0.1", **client_opts) { client.write("p") }
+      client.on("data") { |_d| st[:answered] = true }
+      client.on("close") { |_e| st[:closed] = true }
+      st[:client] = client
+      made.set
+      raise "no listener added" unless added.wait(TIMEOUT)
+      Tlsplug.run(timeout: TIMEOUT) { st[:answered] && !sessions.empty? }
+      wind_down(client, server) { st[:closed] }
+    end
+    assert made.wait(TIMEOUT), "loop thread not ready"
+    raise st[:error] if st[:error]
+    st[:client].on("session") { |blob| sessions << blob }
+    added.set
+    assert_equal :done, thread.join(TIMEOUT + 5)&.value
+    assert st[:answered], "no answer"
+    refute_empty sessions, "the 'session' listener added from this thread heard nothing"
+    assert(sessions.all? { |b| b.is_a?(String) && !b.empty? })
   end
 
   def pump_pair

@@ -186,9 +186,13 @@ module Tlsplug
       ABI.lib
     end
 
-    # A fresh out-parameter buffer of +n+ bytes.
+    ZEROS = ("\0" * 16).b.freeze
+    private_constant :ZEROS
+
+    # A fresh out-parameter buffer of +n+ bytes (a short one is one
+    # embedded String: a copy, never shared with ZEROS).
     def out(n = 8)
-      ("\0" * n).b
+      n <= ZEROS.bytesize ? ZEROS.byteslice(0, n) : ("\0" * n).b
     end
 
     def out_handle(buf)
@@ -244,7 +248,7 @@ module Tlsplug
     end
 
     def error_text(handle, field)
-      return nil if handle.nil? || handle.zero?
+      return nil if handle.nil? || handle.to_i.zero? # an Integer or a Fiddle::Pointer
       n = out
       buf = out(512)
       rc = lib.error_get(handle, field, buf, buf.bytesize, n)

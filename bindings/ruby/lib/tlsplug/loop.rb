@@ -33,8 +33,9 @@ module Tlsplug
       key
     end
 
+    # Fiddle::Pointer#[] answers a new binary String.
     def self.payload(data, len)
-      len.positive? && !data.null? ? data[0, len].b : "".b
+      len.positive? && !data.null? ? data[0, len] : "".b
     end
 
     def self.deliver(key, event, subject, data, len)
@@ -70,18 +71,29 @@ module Tlsplug
       Tlsplug.report_exception(e, "dispatch")
     end
 
-    SOCKET_CB = Fiddle::Closure::BlockCaller.new(ABI::EVENT_CB_RETURN, ABI::EVENT_CB_ARGS) do |key, _src, ev, subj, data, len|
+    # ABI::EVENT_CB_ARGS with the source and subject handles taken as the
+    # integers they are (same size and passing in the C ABI): Fiddle makes a
+    # Pointer object for each pointer argument of every event otherwise.
+    CB_ARGS = ABI::EVENT_CB_ARGS.each_with_index.map do |t, i|
+      [1, 3].include?(i) && t == Fiddle::TYPE_VOIDP ? Fiddle::TYPE_UINTPTR_T : t
+    end.freeze
+
+    SOCKET_CB = Fiddle::Closure::BlockCaller.new(ABI::EVENT_CB_RETURN, CB_ARGS) do |key, _src, ev, subj, data, len|
       Dispatch.deliver(key, ev, subj, data, len)
     end
-    SERVER_CB = Fiddle::Closure::BlockCaller.new(ABI::EVENT_CB_RETURN, ABI::EVENT_CB_ARGS) do |key, _src, ev, subj, data, len|
+    SERVER_CB = Fiddle::Closure::BlockCaller.new(ABI::EVENT_CB_RETURN, CB_ARGS) do |key, _src, ev, subj, data, len|
       Dispatch.deliver(key, ev, subj, data, len)
     end
-    TIMER_CB = Fiddle::Closure::BlockCaller.new(ABI::EVENT_CB_RETURN, ABI::EVENT_CB_ARGS) do |key, _src, _ev, _subj, _data, _len|
+    TIMER_CB = Fiddle::Closure::BlockCaller.new(ABI::EVENT_CB_RETURN, CB_ARGS) do |key, _src, _ev, _subj, _data, _len|
       Dispatch.timer(key)
     end
     SOCKET_CB_ADDR = SOCKET_CB.to_i
     SERVER_CB_ADDR = SERVER_CB.to_i
     TIMER_CB_ADDR = TIMER_CB.to_i
+    # The same as Fiddle::Pointers, as the C calls take them (no conversion per call).
+    SOCKET_CB_PTR = Fiddle::Pointer.new(SOCKET_CB_ADDR)
+    SERVER_CB_PTR = Fiddle::Pointer.new(SERVER_CB_ADDR)
+    TIMER_CB_PTR = Fiddle::Pointer.new(TIMER_CB_ADDR)
   end
 
   DEFAULT_LISTENER_ERROR_HANDLER = lambda do |e, where|
@@ -155,7 +167,7 @@ module Tlsplug
   # thread-safe wakeup; a program that wants to hand work to the loop's
   # thread uses its own (a Queue polled from a set_interval timer).
   class Loop
-    attr_reader :handle, :thread
+    attr_reader :handle, :thread, :out_ptr
 
     def self.finalizer(cell)
       # Nothing refers to the loop any more, so nothing runs it: any thread may free it.
@@ -174,6 +186,9 @@ module Tlsplug
       # wait in @orphans for the owner (Array#<< is atomic under the GVL).
       @thread = Thread.current
       @orphans = []
+      @deferred = []
+      # An out parameter for calls made on this loop's thread (TLSSocket#state).
+      @out_ptr = Fiddle::Pointer.malloc(8, Fiddle::RUBY_FREE)
       @cell = [@handle, @orphans]
       ObjectSpace.define_finalizer(self, self.class.finalizer(@cell))
       @active = {}
@@ -187,7 +202,8 @@ module Tlsplug
       h = @handle
       return unless h
       check_thread!("this loop")
-      free_orphans      Dispatch::TIMERS.delete_if { |_k, t| t.loop.equal?(self) }
+      free_orphans
+      Dispatch::TIMERS.delete_if { |_k, t| t.loop.equal?(self) }
       rc = ABI.lib.loop_free(h)
       raise Error.new("a loop cannot be closed from its own callback", "ERR_TLSPLUG_STATE", rc) if rc == ABI::E_STATE
       @handle = nil
@@ -218,6 +234,17 @@ module Tlsplug
       end
     end
 
+    # A block another thread left for the owner (what a socket's listener
+    # added there asks of C): run on the owner before the loop's next turn
+    # and after its next event (:nodoc:).
+    def defer(&blk)
+      @deferred << blk
+    end
+
+    def run_deferred # :nodoc:
+      @deferred.shift.call until @deferred.empty?
+    end
+
     # Strong references to what is active on the loop (as Node's loop).
     def hold(obj)
       @active[obj.object_id] = obj
@@ -228,6 +255,7 @@ module Tlsplug
     end
 
     def after_event
+      run_deferred unless @deferred.empty?
       return unless @running.positive? && @until && !@stopped
       done = begin
         @until.call
@@ -258,10 +286,13 @@ module Tlsplug
       prev = @until
       @until = until_blk
       @running += 1
+      checked = false # the block answered false right after the last turn
       begin
         loop do
           free_orphans unless @orphans.empty?
-          return alive? if until_blk&.call
+          run_deferred unless @deferred.empty?
+          return alive? if !checked && until_blk&.call
+          checked = false
           slice = 500
           if deadline
             left = deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC)
@@ -273,6 +304,10 @@ module Tlsplug
           Tlsplug.raise_pending!
           Util.check(rc, h, "run")
           return false if Util.out_int(alive).zero?
+          next unless @orphans.empty? && @deferred.empty? # done first, then asked at the top
+          # Nothing ran since the turn: its answer is alive?'s (no call).
+          return true if until_blk&.call
+          checked = true
         end
       ensure
         @running -= 1
@@ -285,6 +320,7 @@ module Tlsplug
     def run_once
       h = live_handle
       free_orphans unless @orphans.empty?
+      run_deferred unless @deferred.empty?
       alive = Util.out(4)
       @running += 1
       begin
@@ -325,7 +361,7 @@ module Tlsplug
       t = Timer.new(self, key, blk, repeat)
       Dispatch::TIMERS[key] = t
       out = Util.out
-      rc = ABI.lib.loop_set_timer(live_handle, ms, repeat ? [ms, 1].max : 0, Dispatch::TIMER_CB_ADDR, key, out)
+      rc = ABI.lib.loop_set_timer(live_handle, ms, repeat ? [ms, 1].max : 0, Dispatch::TIMER_CB_PTR, key, out)
       if rc.negative?
         Dispatch::TIMERS.delete(key)
         Util.check(rc, @handle, "set_timeout")

@@ -93,7 +93,7 @@ module Tlsplug
       @sockets = {}
       @max_connections = nil
       @listening = false
-      SERVER_EVENTS.each { |ev| call(:server_on, ev, Dispatch::SERVER_CB_ADDR, @key) }
+      SERVER_EVENTS.each { |ev| call(:server_on, ev, Dispatch::SERVER_CB_PTR, @key) }
       call(:server_set_request_cert, 1) if opts[:request_cert]
       # Node's server default: rejectUnauthorized true (it matters with requestCert).
       call(:server_set_reject_unauthorized, opts[:reject_unauthorized].nil? || opts[:reject_unauthorized] ? 1 : 0)

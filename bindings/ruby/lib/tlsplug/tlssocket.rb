@@ -99,11 +99,20 @@ module Tlsplug
     include EventEmitter
     include ABI::SocketGetters
 
+    # The events every socket has C report: the binding's own state hangs on
+    # them (secure, the flow of data, end, close, errors).
     EVENTS = [ABI::EV_SECURE_CONNECT, ABI::EV_SECURE, ABI::EV_DATA, ABI::EV_END, ABI::EV_CLOSE,
-              ABI::EV_ERROR, ABI::EV_CHECK_SERVER_IDENTITY, ABI::EV_SESSION, ABI::EV_KEYLOG,
-              ABI::EV_OCSP_RESPONSE, ABI::EV_DRAIN, ABI::EV_RENEGOTIATED, ABI::EV_PSK,
-              ABI::EV_TRACE].freeze
-    LOOP_EVENTS = [ABI::EV_CONNECT, ABI::EV_TIMEOUT, ABI::EV_LOOKUP].freeze
+              ABI::EV_ERROR].freeze
+    # The events that only emit Node's listener: C is asked for one with its
+    # first listener (each tlsplug_socket_on is a Fiddle call and an entry
+    # in the socket's callback table, so a socket without listeners for them
+    # pays for neither; an event nobody listens to is dropped either way).
+    # The rest are asked for by the option or call that needs them:
+    # check_server_identity:, lookup:, a context's psk_callback:,
+    # #enable_trace, #renegotiate.
+    LISTENED_EVENTS = { "session" => ABI::EV_SESSION, "keylog" => ABI::EV_KEYLOG,
+                        "OCSPResponse" => ABI::EV_OCSP_RESPONSE, "drain" => ABI::EV_DRAIN }.freeze
+    LOOP_LISTENED_EVENTS = { "timeout" => ABI::EV_TIMEOUT, "lookup" => ABI::EV_LOOKUP }.freeze
     # The largest 'data' chunk on a loop (tlsplug_socket_set_data_batch).
     DATA_BATCH = 64 * 1024
     FAMILIES = { 4 => "IPv4", 6 => "IPv6" }.freeze
@@ -191,10 +200,10 @@ module Tlsplug
       @destroyed = @closed = @secure = @had_error = false
       @paused = false
       @host = nil
-      EVENTS.each do |ev|
-        next if ev == ABI::EV_CHECK_SERVER_IDENTITY && !@check_identity
-        call(:socket_on, ev, Dispatch::SOCKET_CB_ADDR, @key)
-      end
+      @c_events = 0 # a bit per event C was asked to report
+      EVENTS.each { |ev| report(ev) }
+      report(ABI::EV_CHECK_SERVER_IDENTITY) if @check_identity
+      report(ABI::EV_PSK) if @psk_callback
       o = options
       # nil is Node's undefined: the default (true), never "off".
       call(:socket_set_reject_unauthorized, o[:reject_unauthorized] ? 1 : 0) unless o[:reject_unauthorized].nil?
@@ -216,7 +225,7 @@ module Tlsplug
       @lookup = o[:lookup]
       if @lookup
         call(:socket_set_lookup, 1)
-        call(:socket_on, ABI::EV_LOOKUP_REQUEST, Dispatch::SOCKET_CB_ADDR, @key)
+        call(:socket_on, ABI::EV_LOOKUP_REQUEST, Dispatch::SOCKET_CB_PTR, @key)
       end
     end
 
@@ -253,7 +262,8 @@ module Tlsplug
       @lock = nil
       @cell[2] = loop
       @started = true # the loop starts the handshake
-      LOOP_EVENTS.each { |ev| call(:socket_on, ev, Dispatch::SOCKET_CB_ADDR, @key) }
+      report(ABI::EV_CONNECT) unless @owned_by_loop # an accepted socket is connected
+      LOOP_LISTENED_EVENTS.each { |name, ev| report(ev) if listener_count(name).positive? }
       # The records of one transport read in one 'data' callback: a Fiddle
       # callback costs more than decrypting a record.
       call(:socket_set_data_batch, DATA_BATCH)
@@ -266,20 +276,33 @@ module Tlsplug
 
     def call(fn, *args, what: "")
       h = handle
-      Util.check(locked { ABI.lib.public_send(fn, h, *args) }, h, what)
+      hp = handle_ptr(h)
+      lock = @lock
+      rc = lock ? lock.synchronize { ABI.lib.public_send(fn, hp, *args) } : ABI.lib.public_send(fn, hp, *args)
+      Util.check(rc, h, what)
+    end
+
+    # The handle +h+ as a Fiddle::Pointer, made once: Fiddle turns any other
+    # pointer argument into a new Pointer (and an Array to keep it) on every
+    # call, which is most of a short call's cost.
+    def handle_ptr(h)
+      return @hptr if @hptr_of == h
+
+      @hptr_of = h
+      @hptr = Fiddle::Pointer.new(h)
     end
     private :call
 
     # Run the block under the thread rule's lock (pump mode only).
-    def locked(&blk)
+    def locked
       lock = @lock
-      lock ? lock.synchronize(&blk) : blk.call
+      lock ? lock.synchronize { yield } : yield # yielded: no Proc made per call
     end
     private :locked
 
     def q_bytes(fn, *args, size: 256)
-      h = handle
-      locked { Util.get_bytes(fn, h, *args, handle: h, size: size) }
+      hp = handle_ptr(handle)
+      locked { Util.get_bytes(fn, hp, *args, handle: hp, size: size) }
     end
     private :q_bytes
 
@@ -327,16 +350,28 @@ module Tlsplug
     # A pump call: events fire inside; an 'error' nobody listens to, or a
     # failure not reported as an 'error' event, raises Tlsplug::Error.
     def pump(fn, *args, what: "")
-      locked { pump_now(fn, args, what) }
+      pump_call(what) { |hp| ABI.lib.public_send(fn, hp, *args) }
     end
     private :pump
 
-    def pump_now(fn, args, what)
+    # A pump call the block makes with the handle's pointer, under the lock
+    # in pump mode (yielded, never made a Proc: writes come this way).
+    def pump_call(what)
+      lock = @lock
+      return pump_now(what) { |hp| yield hp } unless lock
+
+      lock.synchronize { pump_now(what) { |hp| yield hp } }
+    end
+    private :pump_call
+
+    # The pump call the block makes with the handle's pointer.
+    def pump_now(what)
       h = handle
+      hp = handle_ptr(h)
       @error_in_call = false
       @in_call += 1
       begin
-        rc = ABI.lib.public_send(fn, h, *args)
+        rc = yield hp
       ensure
         @in_call -= 1
       end
@@ -358,10 +393,30 @@ module Tlsplug
         end
         flow
       end
+      ev = LISTENED_EVENTS[event] || (@loop && LOOP_LISTENED_EVENTS[event])
+      return unless ev && @handle && (@c_events & (1 << ev)).zero?
+
+      if @owner && !Thread.current.equal?(@owner)
+        # C is the loop thread's: it is asked there, before the loop's next
+        # turn or event, as a listener added from another thread always was.
+        @loop.defer { listener_added(event) if @handle }
+        return
+      end
+      report(ev)
       # Any time, as Node: a listener added right after connect() works.
-      call(:socket_set_keylog, 1) if event == "keylog" && @handle
+      call(:socket_set_keylog, 1) if event == "keylog"
     end
     private :listener_added
+
+    # Have C report +ev+ to this socket (once).
+    def report(ev)
+      bit = 1 << ev
+      return unless (@c_events & bit).zero?
+
+      call(:socket_on, ev, Dispatch::SOCKET_CB_PTR, @key)
+      @c_events |= bit
+    end
+    private :report
 
     # ---- reading: Node's paused/flowing stream over the C socket's pause
 
@@ -642,13 +697,21 @@ module Tlsplug
     end
     private :answer_identity
 
-    FINAL_VALUES = %i[bytes_read bytes_written authorized authorization_error remote_address remote_port
-                      remote_family local_address local_port alpn_protocol servername get_protocol
-                      get_cipher get_session session_reused?].freeze
+    FINAL_VALUES = %i[bytes_read bytes_written authorized authorization_error alpn_protocol servername
+                      get_protocol get_cipher get_session session_reused?].freeze
 
     def keep_final
       FINAL_VALUES.each do |name|
         @final[name] = public_send(name)
+      rescue Error
+        nil
+      end
+      # The addresses: one C call per side for what the getters read apart.
+      { remote: ABI::ADDRESS_REMOTE, local: ABI::ADDRESS_LOCAL }.each do |side, which|
+        a = raw_address(which)
+        @final[:"#{side}_address"] = a&.first
+        @final[:"#{side}_port"] = port_of(a)
+        @final[:remote_family] = family_of(a) if side == :remote
       rescue Error
         nil
       end
@@ -666,8 +729,8 @@ module Tlsplug
     # with the handle under the thread rule.
     def getter_call(name)
       final_or(name) do
-        h = handle
-        locked { yield h }
+        hp = handle_ptr(handle)
+        locked { yield hp }
       end
     end
     private :getter_call
@@ -715,6 +778,13 @@ module Tlsplug
 
     # The TLSPLUG_STATE_* bits.
     def state
+      out = @loop&.out_ptr # a loop's socket is its thread's alone: the loop's buffer
+      if out
+        h = handle
+        Util.check(ABI.lib.socket_state(handle_ptr(h), out), h)
+        return out.to_str(4).unpack1("L")
+      end
+
       f = Util.out(4)
       call(:socket_state, f)
       Util.out_uint(f)
@@ -725,8 +795,9 @@ module Tlsplug
     # follows when it is empty (writes are still taken).
     def write(data)
       ensure_started
-      b = Util.bytes(data)
-      pump(:socket_write, b, b.bytesize, what: "write")
+      # C reads the bytes whatever the String's encoding: no binary copy.
+      b = data.is_a?(String) ? data : data.to_s
+      pump_call("write") { |hp| ABI.lib.socket_write(hp, b, b.bytesize) } # no splat Arrays
       return true unless @handle
       (state & ABI::STATE_NEED_DRAIN).zero?
     end
@@ -799,7 +870,7 @@ module Tlsplug
     end
 
     def raw_address(side)
-      h = handle
+      h = handle_ptr(handle)
       port = Util.out(4)
       fam = Util.out(4)
       n = Util.out
@@ -826,17 +897,11 @@ module Tlsplug
     end
 
     def remote_port
-      final_or(:remote_port) do
-        a = raw_address(ABI::ADDRESS_REMOTE)
-        a && !a[2].zero? ? a[1] : nil
-      end
+      final_or(:remote_port) { port_of(raw_address(ABI::ADDRESS_REMOTE)) }
     end
 
     def remote_family
-      final_or(:remote_family) do
-        a = raw_address(ABI::ADDRESS_REMOTE)
-        a && FAMILIES[a[2]]
-      end
+      final_or(:remote_family) { family_of(raw_address(ABI::ADDRESS_REMOTE)) }
     end
 
     def local_address
@@ -844,11 +909,18 @@ module Tlsplug
     end
 
     def local_port
-      final_or(:local_port) do
-        a = raw_address(ABI::ADDRESS_LOCAL)
-        a && !a[2].zero? ? a[1] : nil
-      end
+      final_or(:local_port) { port_of(raw_address(ABI::ADDRESS_LOCAL)) }
     end
+
+    # A raw_address's port (nil for a Unix socket) and family name.
+    def port_of(addr)
+      addr && !addr[2].zero? ? addr[1] : nil
+    end
+
+    def family_of(addr)
+      addr && FAMILIES[addr[2]]
+    end
+    private :port_of, :family_of
 
     # ---- metadata (the plain getters are generated: ABI::SocketGetters)
 
@@ -923,6 +995,7 @@ module Tlsplug
     # given to the block. tlsplug's own trace: Node prints OpenSSL's.
     def enable_trace(io = $stderr, &block)
       @trace_writer = block || ->(line) { io.puts(line) }
+      report(ABI::EV_TRACE)
       call(:socket_enable_trace)
     end
 
@@ -957,6 +1030,7 @@ module Tlsplug
       ru = reject_unauthorized
       h = handle
       @renegotiate_cb = cb
+      report(ABI::EV_RENEGOTIATED)
       rc = locked { ABI.lib.socket_renegotiate(h, request_cert ? 1 : 0, ru ? 1 : 0) }
       return true unless rc.negative?
       @renegotiate_cb = nil
