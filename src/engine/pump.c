@@ -363,9 +363,12 @@ int tp_pump_finish_secure(struct tlsplug_socket *s)
         return TLSPLUG_OK;
     }
     /* Writes made while the handshake ran go first, then the event. */
-    if (tp_buf_len(&s->pending)) {
-        int rc = tp_pump_send(s, tp_buf_peek(&s->pending), tp_buf_len(&s->pending));
-        tp_buf_free(&s->pending);
+    if (s->pending) {
+        tp_buf *held = s->pending;
+        s->pending = NULL;
+        int rc = tp_buf_len(held) ? tp_pump_send(s, tp_buf_peek(held), tp_buf_len(held)) : 0;
+        tp_buf_free(held);
+        free(held);
         if (rc)
             return rc;
     }

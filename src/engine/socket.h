@@ -95,13 +95,14 @@ struct tlsplug_socket {
     int awaiting_ocsp;     /* waiting for tlsplug_socket_ocsp_done() */
     int awaiting_alpn;     /* waiting for tlsplug_socket_alpn_callback_done() */
     int hold_output;       /* waiting for tlsplug_socket_new_session_done(): output held */
-    int reneg_ticket;      /* server: a renegotiation's ClientHello offers a ticket */
+    unsigned reneg_window_s;
     uint8_t hello_stage;   /* server: 0 SNI, 1 resumeSession, 2 OCSPRequest, 3 ALPN, 4 released */
     uint8_t started;       /* 1 the handshake started, 2 the secure event was emitted */
     uint8_t pinned_id[2];  /* server: the suite post_client_hello pinned (hooks.c) */
-    int pinned_version;    /* its version; 0 when nothing was pinned */
-    unsigned pinned_flags; /* its TP_SUITE_* flags */
-    unsigned reneg_window_s;
+    uint8_t pinned_version; /* its gnutls_protocol_t; 0 when nothing was pinned */
+    uint8_t pinned_flags;  /* its TP_SUITE_* flags */
+    /* Client: the suite of a ServerHello refused as outside `ciphers`. */
+    uint8_t refused_suite[2];
     struct tp_psk *psk;    /* pskCallback (psk.c): made when the context has one */
     struct tp_answer *resume_answer; /* the host's answer to resumeSession, or NULL */
     struct tp_answer *ocsp_answer;   /* the host's answer to OCSPRequest, or NULL */
@@ -124,6 +125,7 @@ struct tlsplug_socket {
     bool stores_sessions : 1;  /* server with newSession: the handshake's records wait in `out` */
     bool reneg_requested : 1;  /* this side called renegotiate(): RENEGOTIATED follows */
     bool reauth : 1;           /* the handshake in progress is TLS 1.3 post-handshake auth */
+    bool reneg_ticket : 1;     /* server: a renegotiation's ClientHello offers a ticket */
     /* The pump's input. */
     bool in_eof : 1;           /* the host said the transport ended */
     bool starved : 1;          /* GnuTLS asked for input and found none */
@@ -163,7 +165,9 @@ struct tlsplug_socket {
     /* The host's own buffer during one write_pull: GnuTLS's records go
      * straight into it while `out` is empty (pump_batch.c). */
     struct tp_window *window;
-    tp_buf pending; /* cleartext written before the handshake completed */
+    /* Cleartext written before the handshake completed: made by such a
+     * write, freed once sent (most sockets never have one). */
+    tp_buf *pending;
     /* Cleartext decrypted for one `data` event, while drain() fills it. */
     uint8_t *batch;
     size_t batch_len;
@@ -180,14 +184,11 @@ struct tlsplug_socket {
      * bytes (tp_socket_finished); NULL before the first. */
     uint8_t *finished;
 
-    /* Client: the suite of a ServerHello refused as outside `ciphers`. */
-    uint8_t refused_suite[2];
-
-    /* Client: the latest session ticket (getTLSTicket). */
+    /* Client: the latest session ticket (getTLSTicket), and the one its
+     * ClientHello offered to resume with; each its length (2 bytes, big
+     * endian, as on the wire) then its bytes: tp_socket_ticket(). */
     uint8_t *ticket;
-    size_t ticket_len;
-    uint8_t *offered_ticket; /* the ticket its ClientHello offered to resume with */
-    size_t offered_ticket_len;
+    uint8_t *offered_ticket;
     /* Client: the verdict carried by the session being resumed, or NULL. */
     struct tp_resumed_verdict *resumed;
 
@@ -244,6 +245,26 @@ static inline size_t tp_socket_finished(const struct tlsplug_socket *s, int peer
     *p = b + 2 + (peer ? b[0] : 0);
     return b[peer];
 }
+
+/* A ticket block's length and, through *p, its bytes; 0 when none. */
+static inline size_t tp_socket_ticket(const uint8_t *block, const uint8_t **p)
+{
+    if (!block)
+        return 0;
+    *p = block + 2;
+    return (size_t)block[0] << 8 | block[1];
+}
+/* Keep a ticket (at most 65535 bytes, its wire length) in *block, made to
+ * measure; out of memory the previous one stays. */
+void tp_socket_keep_ticket(uint8_t **block, const uint8_t *t, size_t n);
+
+/* Cleartext held for the handshake (pending). */
+static inline size_t tp_socket_pending_len(const struct tlsplug_socket *s)
+{
+    return s->pending ? tp_buf_len(s->pending) : 0;
+}
+/* Forget the held cleartext (close, destroy). */
+void tp_socket_drop_pending(struct tlsplug_socket *s);
 
 /* The authorization code, "" when none. */
 static inline const char *tp_socket_auth_code(const struct tlsplug_socket *s)
