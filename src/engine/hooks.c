@@ -46,7 +46,7 @@ static int check_server_suite(struct tlsplug_socket *s, const gnutls_datum_t *ms
     const uint8_t *id = p + 35 + p[34];
     if (tp_cipher_policy_allows(s->ctx->policy, id[0], id[1]))
         return 0;
-    memcpy(s->refused_suite, id, 2); /* for the error's message (pump.c) */
+    memcpy(s->suite, id, 2); /* for the error's message (pump.c) */
     return GNUTLS_E_UNKNOWN_CIPHER_SUITE;
 }
 
@@ -180,7 +180,7 @@ static int post_client_hello(gnutls_session_t session)
          * Without tickets from now on the new handshake is a full one, so
          * a requested certificate does come (a Node server resumes there
          * and gets none). The same suite as pinned before. */
-        gnutls_priority_t p = tp_context_suite_priority(c, s->pinned_id, s->pinned_version,
+        gnutls_priority_t p = tp_context_suite_priority(c, s->suite, s->pinned_version,
                                                         s->pinned_flags | TP_SUITE_NO_TICKETS);
         if (p)
             gnutls_priority_set(session, p);
@@ -212,7 +212,7 @@ static int post_client_hello(gnutls_session_t session)
     gnutls_priority_t pinned = tp_context_suite_priority(c, id, version, flags);
     if (pinned) {
         gnutls_priority_set(session, pinned);
-        memcpy(s->pinned_id, id, 2);
+        memcpy(s->suite, id, 2);
         s->pinned_version = (uint8_t)version;
         s->pinned_flags = (uint8_t)flags;
     }

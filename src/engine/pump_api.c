@@ -374,7 +374,7 @@ int tp_api_socket_set_max_send_fragment(tlsplug_socket *h, size_t size)
     if (size < 512 || size > 16384)
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_OUT_OF_RANGE",
                                           "setMaxSendFragment: %zu is outside 512..16384", size));
-    s->max_fragment = size;
+    s->max_fragment = (uint16_t)size;
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 

@@ -39,8 +39,6 @@ static void socket_destroy(struct tlsplug_socket *s)
     free(s->resumed);
     free(s->finished);
     tp_socket_clear_auth_code(s);
-    free(s->resume_answer);
-    free(s->ocsp_answer);
     tp_psk_free(s);
     tp_error_clear(&s->err);
     if (s->sticky) {

@@ -83,29 +83,24 @@ struct tlsplug_socket {
     unsigned min_dh_size;  /* client: Node's minDHSize */
     unsigned data_batch;   /* the largest `data` event; 0 = one record */
     uint8_t *alpn;         /* ALPNProtocols in wire form; NULL when none */
-    size_t alpn_len;
-    unsigned max_fragment; /* setMaxSendFragment (512..16384); 0 = GnuTLS's maximum */
+    uint32_t alpn_len;     /* at most 64 KiB (tp_alpn_valid) */
     unsigned reneg_limit;  /* CLIENT_RENEG_LIMIT / _WINDOW when the socket was made */
     struct tlsplug_server *server; /* the server that accepted it, or NULL (opaque here) */
     const tp_owner *owner;         /* installed by that server */
     size_t deadline_ms;    /* handshake deadline on the host's clock; 0 = none */
-    /* Waiting for the host (server_hello.c hands out their addresses). */
-    int awaiting_sni;      /* waiting for tlsplug_socket_sni_done() */
-    int awaiting_resume;   /* waiting for tlsplug_socket_resume_session_done() */
-    int awaiting_ocsp;     /* waiting for tlsplug_socket_ocsp_done() */
-    int awaiting_alpn;     /* waiting for tlsplug_socket_alpn_callback_done() */
-    int hold_output;       /* waiting for tlsplug_socket_new_session_done(): output held */
+    /* Waiting for tlsplug_socket_new_session_done(): output held (the
+     * hello's questions wait in the hello: tp_hello). */
+    int hold_output;
     unsigned reneg_window_s;
-    uint8_t hello_stage;   /* server: 0 SNI, 1 resumeSession, 2 OCSPRequest, 3 ALPN, 4 released */
     uint8_t started;       /* 1 the handshake started, 2 the secure event was emitted */
-    uint8_t pinned_id[2];  /* server: the suite post_client_hello pinned (hooks.c) */
-    uint8_t pinned_version; /* its gnutls_protocol_t; 0 when nothing was pinned */
+    uint16_t max_fragment; /* setMaxSendFragment (512..16384); 0 = GnuTLS's maximum */
+    /* A suite's id: a server's, the one post_client_hello pinned (hooks.c);
+     * a client's, a ServerHello's refused as outside `ciphers` (the error's
+     * message, pump.c). */
+    uint8_t suite[2];
+    uint8_t pinned_version; /* server: the pinned suite's gnutls_protocol_t; 0 when none */
     uint8_t pinned_flags;  /* its TP_SUITE_* flags */
-    /* Client: the suite of a ServerHello refused as outside `ciphers`. */
-    uint8_t refused_suite[2];
     struct tp_psk *psk;    /* pskCallback (psk.c): made when the context has one */
-    struct tp_answer *resume_answer; /* the host's answer to resumeSession, or NULL */
-    struct tp_answer *ocsp_answer;   /* the host's answer to OCSPRequest, or NULL */
     uint64_t last_handshake_ms;
 
     /* Yes/no state, one bit each. */
@@ -171,9 +166,11 @@ struct tlsplug_socket {
     /* Cleartext decrypted for one `data` event, while drain() fills it. */
     uint8_t *batch;
     size_t batch_len;
-    size_t pulled;    /* ciphertext bytes GnuTLS has taken, ever */
 
-    tp_hello *hello;  /* server, during the handshake: what the ClientHello said */
+    /* Server, from the client's first bytes until the first handshake
+     * ends: what the ClientHello said and the host's answers about it
+     * (tp_hello; an idle connection holds none of it). */
+    tp_hello *hello;
     char *sni;        /* server: the name the client sent in SNI, kept after the handshake */
 
     /* Node's authorizationError when not authorized (made then), or NULL. */
@@ -406,6 +403,13 @@ static inline size_t tp_in_len(const struct tlsplug_socket *s)
     return tp_buf_len(&s->in) + s->lent_len;
 }
 
+/* Ciphertext bytes GnuTLS has taken, ever: all that came in, less what
+ * waits (every byte counted in bytes_fed is lent, kept in `in`, or taken). */
+static inline size_t tp_socket_pulled(const struct tlsplug_socket *s)
+{
+    return s->bytes_fed - tp_in_len(s);
+}
+
 /* A host buffer records are written into (tlsplug_socket_write_pull). */
 struct tp_window {
     uint8_t *buf;
@@ -415,8 +419,9 @@ struct tp_window {
 /* Whether the socket waits for the host (input and events are held). */
 static inline int tp_socket_waiting(const struct tlsplug_socket *s)
 {
-    return s->awaiting_identity || s->awaiting_sni || s->awaiting_resume || s->awaiting_ocsp ||
-           s->awaiting_alpn || s->hold_output;
+    const tp_hello *h = s->hello;
+    return s->awaiting_identity || s->hold_output ||
+           (h && (h->awaiting_sni || h->awaiting_resume || h->awaiting_ocsp || h->awaiting_alpn));
 }
 
 /* Node's ALPNProtocols in wire form: at most 64 KiB of names, each after
