@@ -91,7 +91,7 @@ int tp_api_socket_set_alpn_protocols(tlsplug_socket *h, const uint8_t *protocols
             memcpy(copy, protocols, len);
             free(s->alpn);
             s->alpn = copy;
-            s->alpn_len = len;
+            s->alpn_len = (uint32_t)len; /* valid: at most 64 KiB */
         }
     }
     return tp_socket_leave(s, rc);
@@ -128,7 +128,7 @@ int tp_alpn_choose(struct tlsplug_socket *s, const uint8_t *name, size_t len)
     memcpy(one + 1, name, len);
     free(s->alpn);
     s->alpn = one;
-    s->alpn_len = 1 + len;
+    s->alpn_len = (uint32_t)(1 + len);
     int err = tp_alpn_apply(s);
     return err < 0 ? tp_pump_tls_failure(s, err, "ALPNCallback") : TLSPLUG_OK;
 }

@@ -199,6 +199,8 @@ void tp_hello_free(tp_hello *h)
         return;
     free(h->suites);
     free(h->joined);
+    free(h->resume_answer);
+    free(h->ocsp_answer);
     free(h);
 }
 

@@ -60,6 +60,18 @@ typedef struct tp_hello {
     uint8_t *joined;          /* the message, when it spans records */
     size_t have;              /* message bytes seen so far */
     size_t want;              /* the message's length with its header; 0 while unknown */
+
+    /* The server's questions to its host about this hello, in Node's order
+     * (server_hello.c), and the answers GnuTLS's callbacks read during the
+     * handshake; they go with the hello when the handshake ends. */
+    uint8_t stage;            /* 0 SNI, 1 resumeSession, 2 OCSPRequest, 3 ALPN, 4 released */
+    int awaiting_sni;         /* waiting for tlsplug_socket_sni_done() (the *_done
+                               * functions take these flags' addresses) */
+    int awaiting_resume;      /* waiting for tlsplug_socket_resume_session_done() */
+    int awaiting_ocsp;        /* waiting for tlsplug_socket_ocsp_done() */
+    int awaiting_alpn;        /* waiting for tlsplug_socket_alpn_callback_done() */
+    struct tp_answer *resume_answer; /* the host's answer to resumeSession, or NULL */
+    struct tp_answer *ocsp_answer;   /* the host's answer to OCSPRequest, or NULL */
 } tp_hello;
 
 /* Whether the hello offers a version in [lo, hi] (wire numbers, 0x0303 = TLS 1.2). */

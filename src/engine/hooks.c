@@ -46,7 +46,7 @@ static int check_server_suite(struct tlsplug_socket *s, const gnutls_datum_t *ms
     const uint8_t *id = p + 35 + p[34];
     if (tp_cipher_policy_allows(s->ctx->policy, id[0], id[1]))
         return 0;
-    memcpy(s->refused_suite, id, 2); /* for the error's message (pump.c) */
+    memcpy(s->suite, id, 2); /* for the error's message (pump.c) */
     return GNUTLS_E_UNKNOWN_CIPHER_SUITE;
 }
 
@@ -75,13 +75,7 @@ static int find_offered_ticket(void *ctx, unsigned tls_id, const unsigned char *
     } else if (tls_id != 35) {
         return 0;
     }
-    uint8_t *copy = n ? malloc(n) : NULL;
-    if (!copy)
-        return 0; /* none offered, or no memory: getTLSTicket keeps what it had */
-    memcpy(copy, t, n);
-    free(s->offered_ticket);
-    s->offered_ticket = copy;
-    s->offered_ticket_len = n;
+    tp_socket_keep_ticket(&s->offered_ticket, t, n);
     return 0;
 }
 
@@ -123,9 +117,9 @@ static int dispatch(gnutls_session_t session, unsigned htype, unsigned when, uns
     if (htype == GNUTLS_HANDSHAKE_CLIENT_HELLO && incoming && when == GNUTLS_HOOK_PRE &&
         s->role == TLSPLUG_ROLE_SERVER && s->renegotiating) {
         /* Does the client offer to resume (post_client_hello)? */
-        s->reneg_ticket = 0;
-        gnutls_ext_raw_parse(&s->reneg_ticket, find_ticket, msg,
-                             GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
+        int offers = 0;
+        gnutls_ext_raw_parse(&offers, find_ticket, msg, GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
+        s->reneg_ticket = offers != 0;
     }
     if (htype == GNUTLS_HANDSHAKE_CLIENT_HELLO && !incoming && when == GNUTLS_HOOK_POST &&
         s->role == TLSPLUG_ROLE_CLIENT)
@@ -186,7 +180,7 @@ static int post_client_hello(gnutls_session_t session)
          * Without tickets from now on the new handshake is a full one, so
          * a requested certificate does come (a Node server resumes there
          * and gets none). The same suite as pinned before. */
-        gnutls_priority_t p = tp_context_suite_priority(c, s->pinned_id, s->pinned_version,
+        gnutls_priority_t p = tp_context_suite_priority(c, s->suite, s->pinned_version,
                                                         s->pinned_flags | TP_SUITE_NO_TICKETS);
         if (p)
             gnutls_priority_set(session, p);
@@ -218,9 +212,9 @@ static int post_client_hello(gnutls_session_t session)
     gnutls_priority_t pinned = tp_context_suite_priority(c, id, version, flags);
     if (pinned) {
         gnutls_priority_set(session, pinned);
-        memcpy(s->pinned_id, id, 2);
-        s->pinned_version = version;
-        s->pinned_flags = flags;
+        memcpy(s->suite, id, 2);
+        s->pinned_version = (uint8_t)version;
+        s->pinned_flags = (uint8_t)flags;
     }
     return 0;
 }

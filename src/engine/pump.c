@@ -4,7 +4,7 @@
  * GnuTLS reads and writes through in-memory transport functions: pushes
  * append to `out`; pulls take from the bytes a feed lends, then from `in`,
  * and report EAGAIN when there are none. The `starved` flag and the
- * `pulled` count tell a real "needs input" from GnuTLS's habit of
+ * count of bytes GnuTLS pulled (tp_socket_pulled) tell a real "needs input" from GnuTLS's habit of
  * answering EAGAIN after each partial handshake message and each
  * post-handshake message (docs/GNUTLS.md, "The pump's transport"). Nothing
  * here knows about file descriptors: a driver's transport (the loop's
@@ -130,14 +130,10 @@ static ssize_t pull_from(struct tlsplug_socket *s, void *data, size_t n)
     return (ssize_t)k;
 }
 
-/* `pulled` counts what GnuTLS took, wherever it came from: an EAGAIN after
- * GnuTLS took bytes is progress, not a want of input (see progressed()). */
 static ssize_t pull_fn(gnutls_transport_ptr_t p, void *data, size_t n)
 {
     struct tlsplug_socket *s = p;
     ssize_t got = pull_from(s, data, n);
-    if (got > 0)
-        s->pulled += (size_t)got;
     if (got == 5 && n == 5) /* GnuTLS takes each record's header on its own */
         s->last_record_type = ((const uint8_t *)data)[0];
     return got;
@@ -260,9 +256,9 @@ int tp_pump_tls_failure(struct tlsplug_socket *s, int err, const char *what)
         tp_error_set_message(&s->err, "the SNICallback's context has no certificate: "
                                       "passed a null parameter");
     }
-    const tp_suite *refused = err == GNUTLS_E_UNKNOWN_CIPHER_SUITE
-                                  ? tp_suite_by_id(s->refused_suite[0], s->refused_suite[1]) : NULL;
-    if (refused && s->role == TLSPLUG_ROLE_CLIENT)
+    const tp_suite *refused = err == GNUTLS_E_UNKNOWN_CIPHER_SUITE && s->role == TLSPLUG_ROLE_CLIENT
+                                  ? tp_suite_by_id(s->suite[0], s->suite[1]) : NULL;
+    if (refused)
         tp_error_set_message(&s->err, "the server chose %s, which `ciphers` does not allow: with "
                              "TLS 1.3 on, GnuTLS also offers the TLS 1.2 suites pairing the "
                              "allowed key exchanges with the TLS 1.3 ciphers", refused->openssl);
@@ -365,9 +361,12 @@ int tp_pump_finish_secure(struct tlsplug_socket *s)
         return TLSPLUG_OK;
     }
     /* Writes made while the handshake ran go first, then the event. */
-    if (tp_buf_len(&s->pending)) {
-        int rc = tp_pump_send(s, tp_buf_peek(&s->pending), tp_buf_len(&s->pending));
-        tp_buf_free(&s->pending);
+    if (s->pending) {
+        tp_buf *held = s->pending;
+        s->pending = NULL;
+        int rc = tp_buf_len(held) ? tp_pump_send(s, tp_buf_peek(held), tp_buf_len(held)) : 0;
+        tp_buf_free(held);
+        free(held);
         if (rc)
             return rc;
     }
@@ -448,7 +447,7 @@ static int handshake_done(struct tlsplug_socket *s)
  * called again, or a message spanning records stalls for good. */
 static int progressed(const struct tlsplug_socket *s, size_t pulled_before)
 {
-    return !s->starved && s->pulled != pulled_before;
+    return !s->starved && tp_socket_pulled(s) != pulled_before;
 }
 
 /* One write for what one handshake call pushed. GnuTLS pushes a flight in
@@ -473,7 +472,7 @@ int tp_pump_handshake_step(struct tlsplug_socket *s)
     /* Bounded by the input: each round without progress counts. */
     for (int idle = 0; idle < MAX_SPINS;) {
         s->starved = 0;
-        size_t before = s->pulled;
+        size_t before = tp_socket_pulled(s);
         s->handshake_call = s->transport != NULL;
         int err = s->reauth ? gnutls_reauth(s->session, 0) : gnutls_handshake(s->session);
         if (s->handshake_call)
@@ -619,7 +618,7 @@ int tp_pump_recv(struct tlsplug_socket *s, uint8_t *buf, size_t cap, size_t *got
     int rc = recv_begin(s);
     if (rc < 0)
         return rc;
-    size_t before = s->pulled;
+    size_t before = tp_socket_pulled(s);
     ssize_t n = gnutls_record_recv(s->session, buf, cap);
     if (n > 0) {
         *got = (size_t)n;
@@ -636,7 +635,7 @@ static int recv_packet(struct tlsplug_socket *s, gnutls_packet_t *pkt)
     int rc = recv_begin(s);
     if (rc < 0)
         return rc;
-    size_t before = s->pulled;
+    size_t before = tp_socket_pulled(s);
     ssize_t n = gnutls_record_recv_packet(s->session, pkt);
     if (n > 0)
         return TP_RECV_DATA;

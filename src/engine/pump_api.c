@@ -1,6 +1,7 @@
 /* The pump's entry points: the public functions that feed, pull, write,
  * read, end and query a socket. The engine behind them is pump.c. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "handle.h"
@@ -204,7 +205,8 @@ int tp_pump_write(struct tlsplug_socket *s, const uint8_t *data, size_t len)
     if (len == 0)
         return TLSPLUG_OK;
     if (!s->secure || s->renegotiating || s->awaiting_identity) {
-        if (tp_buf_append(&s->pending, data, len) != 0)
+        if ((!s->pending && !(s->pending = calloc(1, sizeof *s->pending))) ||
+            tp_buf_append(s->pending, data, len) != 0)
             rc = tp_fail(&s->err, TLSPLUG_E_NOMEM, "ERR_OUT_OF_MEMORY", "write: out of memory");
     } else {
         rc = tp_pump_send(s, data, len);
@@ -372,7 +374,7 @@ int tp_api_socket_set_max_send_fragment(tlsplug_socket *h, size_t size)
     if (size < 512 || size > 16384)
         return tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_INVAL, "ERR_OUT_OF_RANGE",
                                           "setMaxSendFragment: %zu is outside 512..16384", size));
-    s->max_fragment = size;
+    s->max_fragment = (uint16_t)size;
     return tp_socket_leave(s, TLSPLUG_OK);
 }
 

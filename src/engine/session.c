@@ -137,9 +137,9 @@ int tp_api_socket_get_tls_ticket(tlsplug_socket *h, uint8_t *buf, size_t cap,
         return tp_socket_leave(s, TLSPLUG_E_INVAL);
     /* As Node: a resumed connection's ticket is the one it resumed with. */
     int resumed = s->secure && gnutls_session_is_resumed(s->session) && s->offered_ticket;
-    const uint8_t *t = resumed ? s->offered_ticket : s->ticket;
-    size_t n = resumed ? s->offered_ticket_len : s->ticket_len;
-    if (!t)
+    const uint8_t *t;
+    size_t n = tp_socket_ticket(resumed ? s->offered_ticket : s->ticket, &t);
+    if (!n)
         return tp_socket_leave(s, TLSPLUG_E_UNAVAILABLE);
     return tp_socket_leave(s, tp_copy_bytes(t, n, buf, cap, len));
 }
@@ -173,13 +173,19 @@ void tp_session_ticket_seen(struct tlsplug_socket *s, const gnutls_datum_t *body
     size_t tlen = (size_t)p[at] << 8 | p[at + 1];
     if (n < at + 2 + tlen || tlen == 0)
         return;
-    uint8_t *copy = malloc(tlen);
-    if (!copy)
-        return; /* getTLSTicket keeps the previous ticket */
-    memcpy(copy, p + at + 2, tlen);
-    free(s->ticket);
-    s->ticket = copy;
-    s->ticket_len = tlen;
+    tp_socket_keep_ticket(&s->ticket, p + at + 2, tlen);
+}
+
+void tp_socket_keep_ticket(uint8_t **block, const uint8_t *t, size_t n)
+{
+    uint8_t *b = n && n <= 0xffff ? malloc(2 + n) : NULL;
+    if (!b)
+        return; /* none, or no memory: getTLSTicket keeps the previous ticket */
+    b[0] = (uint8_t)(n >> 8);
+    b[1] = (uint8_t)n;
+    memcpy(b + 2, t, n);
+    free(*block);
+    *block = b;
 }
 
 /* Whether the host would hear a `session` event (a callback, or the event

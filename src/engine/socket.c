@@ -29,7 +29,7 @@ static void socket_destroy(struct tlsplug_socket *s)
         gnutls_deinit(s->session);
     tp_buf_free(&s->in);
     tp_buf_free(&s->out);
-    tp_buf_free(&s->pending);
+    tp_socket_drop_pending(s);
     free(s->servername);
     tp_hello_free(s->hello);
     free(s->sni);
@@ -39,8 +39,6 @@ static void socket_destroy(struct tlsplug_socket *s)
     free(s->resumed);
     free(s->finished);
     tp_socket_clear_auth_code(s);
-    free(s->resume_answer);
-    free(s->ocsp_answer);
     tp_psk_free(s);
     tp_error_clear(&s->err);
     if (s->sticky) {
@@ -429,12 +427,21 @@ void tp_socket_set_transport(struct tlsplug_socket *s, const tp_transport *t, vo
     s->transport_ctx = t ? ctx : NULL;
 }
 
+void tp_socket_drop_pending(struct tlsplug_socket *s)
+{
+    if (!s->pending)
+        return;
+    tp_buf_free(s->pending);
+    free(s->pending);
+    s->pending = NULL;
+}
+
 void tp_socket_close(struct tlsplug_socket *s)
 {
     if (s->closed)
         return;
     s->closed = 1;
-    tp_buf_free(&s->pending);
+    tp_socket_drop_pending(s);
     /* On a loop, Node's `close` means the transport is closed too: the
      * connection emits it once its fd is (tp_conn_kick closes it). */
     if (!s->transport)

@@ -83,28 +83,24 @@ struct tlsplug_socket {
     unsigned min_dh_size;  /* client: Node's minDHSize */
     unsigned data_batch;   /* the largest `data` event; 0 = one record */
     uint8_t *alpn;         /* ALPNProtocols in wire form; NULL when none */
-    size_t alpn_len;
-    unsigned max_fragment; /* setMaxSendFragment (512..16384); 0 = GnuTLS's maximum */
+    uint32_t alpn_len;     /* at most 64 KiB (tp_alpn_valid) */
     unsigned reneg_limit;  /* CLIENT_RENEG_LIMIT / _WINDOW when the socket was made */
     struct tlsplug_server *server; /* the server that accepted it, or NULL (opaque here) */
     const tp_owner *owner;         /* installed by that server */
     size_t deadline_ms;    /* handshake deadline on the host's clock; 0 = none */
-    /* Waiting for the host (server_hello.c hands out their addresses). */
-    int awaiting_sni;      /* waiting for tlsplug_socket_sni_done() */
-    int awaiting_resume;   /* waiting for tlsplug_socket_resume_session_done() */
-    int awaiting_ocsp;     /* waiting for tlsplug_socket_ocsp_done() */
-    int awaiting_alpn;     /* waiting for tlsplug_socket_alpn_callback_done() */
-    int hold_output;       /* waiting for tlsplug_socket_new_session_done(): output held */
-    int reneg_ticket;      /* server: a renegotiation's ClientHello offers a ticket */
-    uint8_t hello_stage;   /* server: 0 SNI, 1 resumeSession, 2 OCSPRequest, 3 ALPN, 4 released */
-    uint8_t started;       /* 1 the handshake started, 2 the secure event was emitted */
-    uint8_t pinned_id[2];  /* server: the suite post_client_hello pinned (hooks.c) */
-    int pinned_version;    /* its version; 0 when nothing was pinned */
-    unsigned pinned_flags; /* its TP_SUITE_* flags */
+    /* Waiting for tlsplug_socket_new_session_done(): output held (the
+     * hello's questions wait in the hello: tp_hello). */
+    int hold_output;
     unsigned reneg_window_s;
+    uint8_t started;       /* 1 the handshake started, 2 the secure event was emitted */
+    uint16_t max_fragment; /* setMaxSendFragment (512..16384); 0 = GnuTLS's maximum */
+    /* A suite's id: a server's, the one post_client_hello pinned (hooks.c);
+     * a client's, a ServerHello's refused as outside `ciphers` (the error's
+     * message, pump.c). */
+    uint8_t suite[2];
+    uint8_t pinned_version; /* server: the pinned suite's gnutls_protocol_t; 0 when none */
+    uint8_t pinned_flags;  /* its TP_SUITE_* flags */
     struct tp_psk *psk;    /* pskCallback (psk.c): made when the context has one */
-    struct tp_answer *resume_answer; /* the host's answer to resumeSession, or NULL */
-    struct tp_answer *ocsp_answer;   /* the host's answer to OCSPRequest, or NULL */
     uint64_t last_handshake_ms;
 
     /* Yes/no state, one bit each. */
@@ -126,6 +122,7 @@ struct tlsplug_socket {
                                   in `out` and leave together when it returns (pump.c) */
     bool reneg_requested : 1;  /* this side called renegotiate(): RENEGOTIATED follows */
     bool reauth : 1;           /* the handshake in progress is TLS 1.3 post-handshake auth */
+    bool reneg_ticket : 1;     /* server: a renegotiation's ClientHello offers a ticket */
     /* The pump's input. */
     bool in_eof : 1;           /* the host said the transport ended */
     bool starved : 1;          /* GnuTLS asked for input and found none */
@@ -165,13 +162,17 @@ struct tlsplug_socket {
     /* The host's own buffer during one write_pull: GnuTLS's records go
      * straight into it while `out` is empty (pump_batch.c). */
     struct tp_window *window;
-    tp_buf pending; /* cleartext written before the handshake completed */
+    /* Cleartext written before the handshake completed: made by such a
+     * write, freed once sent (most sockets never have one). */
+    tp_buf *pending;
     /* Cleartext decrypted for one `data` event, while drain() fills it. */
     uint8_t *batch;
     size_t batch_len;
-    size_t pulled;    /* ciphertext bytes GnuTLS has taken, ever */
 
-    tp_hello *hello;  /* server, during the handshake: what the ClientHello said */
+    /* Server, from the client's first bytes until the first handshake
+     * ends: what the ClientHello said and the host's answers about it
+     * (tp_hello; an idle connection holds none of it). */
+    tp_hello *hello;
     char *sni;        /* server: the name the client sent in SNI, kept after the handshake */
 
     /* Node's authorizationError when not authorized (made then), or NULL. */
@@ -182,14 +183,11 @@ struct tlsplug_socket {
      * bytes (tp_socket_finished); NULL before the first. */
     uint8_t *finished;
 
-    /* Client: the suite of a ServerHello refused as outside `ciphers`. */
-    uint8_t refused_suite[2];
-
-    /* Client: the latest session ticket (getTLSTicket). */
+    /* Client: the latest session ticket (getTLSTicket), and the one its
+     * ClientHello offered to resume with; each its length (2 bytes, big
+     * endian, as on the wire) then its bytes: tp_socket_ticket(). */
     uint8_t *ticket;
-    size_t ticket_len;
-    uint8_t *offered_ticket; /* the ticket its ClientHello offered to resume with */
-    size_t offered_ticket_len;
+    uint8_t *offered_ticket;
     /* Client: the verdict carried by the session being resumed, or NULL. */
     struct tp_resumed_verdict *resumed;
 
@@ -246,6 +244,26 @@ static inline size_t tp_socket_finished(const struct tlsplug_socket *s, int peer
     *p = b + 2 + (peer ? b[0] : 0);
     return b[peer];
 }
+
+/* A ticket block's length and, through *p, its bytes; 0 when none. */
+static inline size_t tp_socket_ticket(const uint8_t *block, const uint8_t **p)
+{
+    if (!block)
+        return 0;
+    *p = block + 2;
+    return (size_t)block[0] << 8 | block[1];
+}
+/* Keep a ticket (at most 65535 bytes, its wire length) in *block, made to
+ * measure; out of memory the previous one stays. */
+void tp_socket_keep_ticket(uint8_t **block, const uint8_t *t, size_t n);
+
+/* Cleartext held for the handshake (pending). */
+static inline size_t tp_socket_pending_len(const struct tlsplug_socket *s)
+{
+    return s->pending ? tp_buf_len(s->pending) : 0;
+}
+/* Forget the held cleartext (close, destroy). */
+void tp_socket_drop_pending(struct tlsplug_socket *s);
 
 /* The authorization code, "" when none. */
 static inline const char *tp_socket_auth_code(const struct tlsplug_socket *s)
@@ -387,6 +405,13 @@ static inline size_t tp_in_len(const struct tlsplug_socket *s)
     return tp_buf_len(&s->in) + s->lent_len;
 }
 
+/* Ciphertext bytes GnuTLS has taken, ever: all that came in, less what
+ * waits (every byte counted in bytes_fed is lent, kept in `in`, or taken). */
+static inline size_t tp_socket_pulled(const struct tlsplug_socket *s)
+{
+    return s->bytes_fed - tp_in_len(s);
+}
+
 /* A host buffer records are written into (tlsplug_socket_write_pull). */
 struct tp_window {
     uint8_t *buf;
@@ -396,8 +421,9 @@ struct tp_window {
 /* Whether the socket waits for the host (input and events are held). */
 static inline int tp_socket_waiting(const struct tlsplug_socket *s)
 {
-    return s->awaiting_identity || s->awaiting_sni || s->awaiting_resume || s->awaiting_ocsp ||
-           s->awaiting_alpn || s->hold_output;
+    const tp_hello *h = s->hello;
+    return s->awaiting_identity || s->hold_output ||
+           (h && (h->awaiting_sni || h->awaiting_resume || h->awaiting_ocsp || h->awaiting_alpn));
 }
 
 /* Node's ALPNProtocols in wire form: at most 64 KiB of names, each after

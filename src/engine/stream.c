@@ -6,7 +6,7 @@
 
 size_t tp_socket_buffered(const struct tlsplug_socket *s)
 {
-    size_t n = tp_buf_len(&s->pending) + tp_buf_len(&s->out);
+    size_t n = tp_socket_pending_len(s) + tp_buf_len(&s->out);
     if (s->transport)
         n += s->transport->inflight(s->transport_ctx);
     return n;

@@ -17,7 +17,7 @@
 static int stage_sni(struct tlsplug_socket *s, struct tlsplug_server *srv)
 {
     if (srv->sni_callback) {
-        s->awaiting_sni = 1;
+        s->hello->awaiting_sni = 1;
         tp_server_emit(srv, TLSPLUG_EV_SNI_CALLBACK, s, s->sni, strlen(s->sni));
         return TLSPLUG_OK;
     }
@@ -70,10 +70,10 @@ static int ask_store(struct tlsplug_socket *s, struct tp_store *st)
         return TLSPLUG_OK; /* a full handshake */
     uint8_t *val = NULL;
     size_t vlen = 0;
-    s->awaiting_resume = 1;
+    s->hello->awaiting_resume = 1;
     if (st->ops->get(st, key, klen, s->handle, &val, &vlen)) {
-        s->awaiting_resume = 0;
-        keep_answer(val, vlen, &s->resume_answer); /* out of memory: a full handshake */
+        s->hello->awaiting_resume = 0;
+        keep_answer(val, vlen, &s->hello->resume_answer); /* out of memory: a full handshake */
         free(val);
     }
     free(key);
@@ -89,7 +89,7 @@ static int stage_resume(struct tlsplug_socket *s, struct tlsplug_server *srv)
         struct tp_store *st = tp_server_store(srv);
         return st ? ask_store(s, st) : TLSPLUG_OK;
     }
-    s->awaiting_resume = 1;
+    s->hello->awaiting_resume = 1;
     tp_server_emit(srv, TLSPLUG_EV_RESUME_SESSION, s, s->hello->session_id,
                    s->hello->session_id_len);
     return TLSPLUG_OK;
@@ -112,7 +112,7 @@ static int stage_ocsp(struct tlsplug_socket *s, struct tlsplug_server *srv)
         memcpy(payload + 4, cert.data, cert.size);
         if (issuer.size)
             memcpy(payload + 4 + cert.size, issuer.data, issuer.size);
-        s->awaiting_ocsp = 1;
+        s->hello->awaiting_ocsp = 1;
         tp_server_emit(srv, TLSPLUG_EV_OCSP_REQUEST, s, payload, 4 + cert.size + issuer.size);
         free(payload);
     }
@@ -130,7 +130,7 @@ static int stage_alpn(struct tlsplug_socket *s, struct tlsplug_server *srv)
     /* Node calls ALPNCallback only for a client that offers ALPN. */
     if (!srv->alpn_callback || s->hello->alpn_len == 0)
         return TLSPLUG_OK;
-    s->awaiting_alpn = 1;
+    s->hello->awaiting_alpn = 1;
     tp_server_emit(srv, TLSPLUG_EV_ALPN_CALLBACK, s, s->hello->alpn, s->hello->alpn_len);
     return TLSPLUG_OK;
 }
@@ -142,31 +142,37 @@ int tp_hello_stages(struct tlsplug_socket *s)
     struct tlsplug_server *srv = s->server;
     static int (*const stages[STAGES])(struct tlsplug_socket *, struct tlsplug_server *) = {
         stage_sni, stage_resume, stage_ocsp, stage_alpn};
-    while (s->hello_stage < STAGES && !tp_socket_waiting(s) && !s->closed) {
-        int stage = s->hello_stage++;
+    tp_hello *h = s->hello; /* lives until the handshake ends, after these */
+    while (h && h->stage < STAGES && !tp_socket_waiting(s) && !s->closed) {
+        int stage = h->stage++;
         /* A plain server socket, or a hello that named no server: skip. */
-        if (!srv || srv->freed || !s->hello || (stage == 0 && !s->sni))
+        if (!srv || srv->freed || (stage == 0 && !s->sni))
             continue;
         int rc = stages[stage](s, srv);
         if (rc)
             return rc;
     }
-    if (s->hello_stage == STAGES && !tp_socket_waiting(s))
+    if ((!h || h->stage == STAGES) && !tp_socket_waiting(s))
         s->hello_released = 1;
     return s->fatal ? tp_socket_sticky(s) : TLSPLUG_OK;
 }
 
 /* ---------------------------------------------------------------- answers */
 
-/* Which answer a *_done function gives. */
+/* Which answer a *_done function gives; NULL when the socket holds no
+ * hello (a client, or the handshake is over), so none is pending. */
 static int *awaiting(struct tlsplug_socket *s, int question)
 {
+    tp_hello *h = s->hello;
+    if (question == TLSPLUG_EV_NEW_SESSION)
+        return &s->hold_output;
+    if (!h)
+        return NULL;
     switch (question) {
-    case TLSPLUG_EV_SNI_CALLBACK: return &s->awaiting_sni;
-    case TLSPLUG_EV_RESUME_SESSION: return &s->awaiting_resume;
-    case TLSPLUG_EV_OCSP_REQUEST: return &s->awaiting_ocsp;
-    case TLSPLUG_EV_ALPN_CALLBACK: return &s->awaiting_alpn;
-    default: return &s->hold_output; /* TLSPLUG_EV_NEW_SESSION */
+    case TLSPLUG_EV_SNI_CALLBACK: return &h->awaiting_sni;
+    case TLSPLUG_EV_RESUME_SESSION: return &h->awaiting_resume;
+    case TLSPLUG_EV_OCSP_REQUEST: return &h->awaiting_ocsp;
+    default: return &h->awaiting_alpn; /* TLSPLUG_EV_ALPN_CALLBACK */
     }
 }
 
@@ -180,7 +186,7 @@ static struct tlsplug_socket *answering(tlsplug_socket *h, int question, const c
         return NULL;
     }
     int *pending = awaiting(s, question);
-    if (!*pending || s->closed) {
+    if (!pending || !*pending || s->closed) {
         *rc = tp_socket_leave(s, tp_fail(&s->err, TLSPLUG_E_STATE, "ERR_TLS_INVALID_STATE",
                                          "%s: no answer is pending", what));
         return NULL;
@@ -244,7 +250,7 @@ int tp_api_socket_resume_session_done(tlsplug_socket *h, const uint8_t *data, si
     struct tlsplug_socket *s = answering(h, TLSPLUG_EV_RESUME_SESSION, "resume_session_done", &rc);
     if (!s)
         return rc;
-    rc = copy_answer(s, data, len, &s->resume_answer);
+    rc = copy_answer(s, data, len, &s->hello->resume_answer);
     return rc ? tp_socket_leave(s, rc) : resume_after_answer(s);
 }
 
@@ -254,7 +260,7 @@ int tp_api_socket_ocsp_done(tlsplug_socket *h, const uint8_t *response, size_t l
     struct tlsplug_socket *s = answering(h, TLSPLUG_EV_OCSP_REQUEST, "ocsp_done", &rc);
     if (!s)
         return rc;
-    rc = copy_answer(s, response, len, &s->ocsp_answer);
+    rc = copy_answer(s, response, len, &s->hello->ocsp_answer);
     return rc ? tp_socket_leave(s, rc) : resume_after_answer(s);
 }
 
@@ -365,7 +371,7 @@ static gnutls_datum_t retrieve_fn(void *ptr, gnutls_datum_t key)
     gnutls_datum_t out = {NULL, 0};
     const char *sid = s->ctx->session_id_context ? s->ctx->session_id_context : "";
     size_t sidlen = strlen(sid);
-    const struct tp_answer *a = s->resume_answer;
+    const struct tp_answer *a = s->hello ? s->hello->resume_answer : NULL;
     if (!a || a->len < 1 + sidlen || a->data[0] != sidlen || memcmp(a->data + 1, sid, sidlen) != 0)
         return out; /* unknown, or another context's session */
     size_t n = a->len - 1 - sidlen;
@@ -404,7 +410,7 @@ void tp_session_store_attach(struct tlsplug_socket *s)
 int tp_ocsp_staple(gnutls_session_t session, gnutls_datum_t *response)
 {
     struct tlsplug_socket *s = gnutls_session_get_ptr(session);
-    const struct tp_answer *a = s ? s->ocsp_answer : NULL;
+    const struct tp_answer *a = s && s->hello ? s->hello->ocsp_answer : NULL;
     if (!a)
         return GNUTLS_E_NO_CERTIFICATE_STATUS;
     if (!(response->data = gnutls_malloc(a->len)))

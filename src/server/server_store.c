@@ -92,7 +92,7 @@ void tp_server_store_dispatch(struct tp_store *st)
     while (st->ops->take_answer(st, &who, &val, &vlen)) {
         /* The socket may have gone, or closed (a handshake timeout) meanwhile. */
         struct tlsplug_socket *s = tp_socket_enter((void *)who);
-        int waiting = s && s->awaiting_resume && !s->closed;
+        int waiting = s && s->hello && s->hello->awaiting_resume && !s->closed;
         if (s)
             tp_socket_leave(s, 0);
         if (waiting)
