@@ -62,9 +62,7 @@ static ssize_t push_rest(struct tlsplug_socket *s, const giovec_t *iov, int iovc
  * (the kernel's copy is the only one); the rest waits in `out`. A server
  * that stores sessions keeps its handshake's records in `out`: GnuTLS
  * stores the session (newSession) only after it wrote its Finished, and
- * Node sends that Finished only once newSession is answered. And what one
- * GnuTLS handshake call pushes waits until it returns (handshake_call,
- * send_handshake_records). */
+ * Node sends that Finished only once newSession is answered. */
 static ssize_t vec_push_fn(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
 {
     struct tlsplug_socket *s = p;
@@ -72,7 +70,7 @@ static ssize_t vec_push_fn(gnutls_transport_ptr_t p, const giovec_t *iov, int io
      * is secure, where the newSession hold applies (they must not reach
      * the peer before the store answered). */
     size_t sent = 0;
-    if (tp_buf_len(&s->out) == 0 && !(s->stores_sessions && !s->secure) && !s->handshake_call) {
+    if (tp_buf_len(&s->out) == 0 && !(s->stores_sessions && !s->secure)) {
         if (s->transport)
             sent = s->transport->send_now(s->transport_ctx, iov, iovcnt);
         else if (s->window && !s->hold_output)
@@ -450,33 +448,13 @@ static int progressed(const struct tlsplug_socket *s, size_t pulled_before)
     return !s->starved && tp_socket_pulled(s) != pulled_before;
 }
 
-/* One write for what one handshake call pushed. GnuTLS pushes a flight in
- * pieces (a TLS 1.3 client's change_cipher_spec on its own, then its
- * Finished), and a peer woken for each piece re-runs its handshake step
- * each time: GnuTLS 3.7 hashes the whole transcript again for the Finished
- * it expects (docs/GNUTLS.md, "The pump's transport"). The records leave
- * as the call returns, before anything the host hears of it, as they
- * would have left during it. */
-static void send_handshake_records(struct tlsplug_socket *s)
-{
-    s->handshake_call = 0;
-    if (!s->transport || s->hold_output || (s->stores_sessions && !s->secure) || tp_buf_len(&s->out) == 0)
-        return;
-    giovec_t all = {(void *)tp_buf_peek(&s->out), tp_buf_len(&s->out)};
-    tp_buf_consume(&s->out, s->transport->send_now(s->transport_ctx, &all, 1)); /* counted there */
-    tp_buf_release_if_empty(&s->out);
-}
-
 int tp_pump_handshake_step(struct tlsplug_socket *s)
 {
     /* Bounded by the input: each round without progress counts. */
     for (int idle = 0; idle < MAX_SPINS;) {
         s->starved = 0;
         size_t before = tp_socket_pulled(s);
-        s->handshake_call = s->transport != NULL;
         int err = s->reauth ? gnutls_reauth(s->session, 0) : gnutls_handshake(s->session);
-        if (s->handshake_call)
-            send_handshake_records(s);
         if (err == 0) {
             s->reauth = 0;
             return handshake_done(s);

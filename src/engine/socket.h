@@ -118,8 +118,6 @@ struct tlsplug_socket {
     bool trace : 1;            /* enableTrace(): a TRACE event per handshake message */
     bool finish_pending : 1;   /* the handshake completed while output was held */
     bool stores_sessions : 1;  /* server with newSession: the handshake's records wait in `out` */
-    bool handshake_call : 1;   /* on a loop, inside a GnuTLS handshake call: its records wait
-                                  in `out` and leave together when it returns (pump.c) */
     bool reneg_requested : 1;  /* this side called renegotiate(): RENEGOTIATED follows */
     bool reauth : 1;           /* the handshake in progress is TLS 1.3 post-handshake auth */
     bool reneg_ticket : 1;     /* server: a renegotiation's ClientHello offers a ticket */
