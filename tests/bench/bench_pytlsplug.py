@@ -226,10 +226,10 @@ def client(w, argv, tlsplug):
 
         s.on("secureConnect", secure)
         s.on("data", lambda d: st.__setitem__("k", True))
-        # As bench_loop.c: every connection listens for 'session', only the
-        # resume row's priming one keeps the blob (an idle connection of
-        # `mem` holds none).
-        s.on("session", lambda blob: want_session and st.setdefault("session", blob))
+        # As bench_loop.c: only the resume row's priming connection listens
+        # for 'session' (the library makes a blob only for a listener).
+        if want_session:
+            s.on("session", lambda blob: st.setdefault("session", blob))
         s.on("close", lambda *_: st.__setitem__("closed", True))
         s.on("error", lambda e: fail(f"client error: {e!r}"))
         return s
