@@ -4,10 +4,11 @@
  * GnuTLS reads and writes through in-memory transport functions: pushes
  * append to `out`; pulls take from the bytes a feed lends, then from `in`,
  * and report EAGAIN when there are none. The `starved` flag and the
- * count of bytes GnuTLS pulled (tp_socket_pulled) tell a real "needs input" from GnuTLS's habit of
- * answering EAGAIN after each partial handshake message and each
- * post-handshake message (docs/GNUTLS.md, "The pump's transport"). Nothing
- * here knows about file descriptors: a driver's transport (the loop's
+ * count of bytes GnuTLS pulled (tp_socket_pulled) tell a real "needs
+ * input" from GnuTLS's habit of answering EAGAIN after each partial
+ * handshake message and each post-handshake message (docs/GNUTLS.md, "The
+ * pump's transport"). Nothing here knows about file descriptors: a
+ * driver's transport (the loop's
  * connection) may take a push or serve a pull straight from the fd
  * through its send_now and recv_now (socket.h, "seams").
  */
